@@ -1,0 +1,36 @@
+# Front door; the real build is CMake. Two builds: build/ (optimised) and build-asan/
+# (AddressSanitizer + UndefinedBehaviorSanitizer); `make test` runs every test in both.
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-asan test test-release test-asan bench demo clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DONC_SANITIZE=ON -DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+test-release: build
+	@cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	@cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+test: test-release test-asan
+
+bench: build
+	@bench/run.sh build
+
+demo: build
+	@examples/demo.sh build
+
+clean:
+	rm -rf build build-asan

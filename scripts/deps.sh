@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the benchmarks need, when missing.
+# Fast when everything is present: it only looks at files.
+set -euo pipefail
+
+need=()
+have() { [ -e "$1" ]; }
+have /usr/include/cmocka.h || need+=(libcmocka-dev)
+have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
+have /usr/bin/rpcgen || need+=(rpcsvc-proto)
+have /usr/sbin/rpcbind || need+=(rpcbind)
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(gcc)
+command -v clang >/dev/null || need+=(clang)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${need[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
