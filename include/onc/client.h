@@ -1,0 +1,59 @@
+/* onc — RPC client: one connection (TCP, UDP or Unix stream) to one program version.
+ *
+ * A client is safe to share between threads: calls from several threads on one stream
+ * connection are all in flight together and their replies are matched by xid.
+ */
+#ifndef ONC_CLIENT_H
+#define ONC_CLIENT_H
+
+#include "onc/rpc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How generated code passes a value's codec to the runtime: one indirect call per call. */
+typedef onc_status (*onc_encode_fn)(onc_xdr_enc *e, const void *value);
+typedef onc_status (*onc_decode_fn)(onc_xdr_dec *d, void *value);
+
+typedef struct onc_client onc_client;
+
+typedef struct onc_client_options {
+	int timeout_ms;      /* per call; 0 means the default, 25 s as in rpcgen's clients */
+	int retry_ms;        /* UDP: first retransmission delay, doubled each time; 0 = 500 ms */
+	size_t max_record;   /* largest reply accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
+	const onc_auth_sys *auth_sys; /* AUTH_SYS credentials; NULL for AUTH_NONE */
+} onc_client_options;
+
+/* Connects to program prog, version vers at addr:
+ *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
+ *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper).
+ * opts may be NULL. Returns NULL with *status set on failure. */
+onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
+			      const onc_client_options *opts, onc_status *status);
+void onc_client_destroy(onc_client *c);
+
+/* Details of a failed call, for the errors that carry them. */
+typedef struct onc_call_error {
+	uint32_t low, high; /* ONC_ERR_PROG_MISMATCH, ONC_ERR_RPC_MISMATCH: supported versions */
+	onc_auth_stat auth; /* ONC_ERR_AUTH: the server's reason */
+} onc_call_error;
+
+/* Per-call settings; a NULL pointer means all defaults. */
+typedef struct onc_call_opts {
+	int timeout_ms;       /* 0: the client's timeout */
+	onc_arena *arena;     /* where the result's strings, arrays and optional data go;
+			       * NULL: they are malloc'd and the generated T_free() releases them */
+	onc_call_error *error; /* filled in when the call fails; may be NULL */
+} onc_call_opts;
+
+/* Calls procedure proc: encodes args with encode (NULL for void arguments), waits for the
+ * reply and decodes the results into result with decode (NULL for void results). */
+onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
+			   onc_decode_fn decode, void *result, const onc_call_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,368 @@
+/* The client. Any number of threads may call at once. The thread that finds nobody reading
+ * the socket becomes the reader (leader/followers): it reads replies for everyone and hands
+ * each to its caller by xid, so calls are pipelined on one connection without a thread of
+ * the library's own. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../net/net.h"
+#include "onc/client.h"
+
+#define DEFAULT_TIMEOUT_MS 25000
+#define DEFAULT_RETRY_MS 500
+#define STACK_REQUEST 1024
+#define READ_BUFFER 65536
+
+typedef struct waiter {
+	uint32_t xid;
+	bool done;
+	onc_status err;
+	uint8_t *reply;
+	size_t reply_len;
+	pthread_cond_t cv;
+	struct waiter *next;
+} waiter;
+
+struct onc_client {
+	onc_net_addr addr;
+	uint32_t prog, vers;
+	int timeout_ms, retry_ms;
+	onc_opaque_auth cred;
+	uint8_t cred_body[ONC_AUTH_MAX_BODY];
+	atomic_uint xid;
+
+	pthread_mutex_t send_mu; /* one writer at a time; taken before mu */
+	pthread_mutex_t mu;      /* guards what follows */
+	int fd;                  /* -1 while not connected */
+	bool dead;               /* the connection failed; replaced by the next call */
+	bool reader_active;
+	waiter *waiters;
+	onc_rm_reader rm;        /* the reader's alone */
+	uint8_t rbuf[READ_BUFFER];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_stream(const onc_client *c)
+{
+	return c->addr.kind != ONC_NET_UDP;
+}
+
+onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
+			      const onc_client_options *opts, onc_status *status)
+{
+	onc_client *c = calloc(1, sizeof *c);
+	onc_status st = c ? ONC_OK : ONC_ERR_NOMEM;
+
+	if (st == ONC_OK)
+		st = onc_net_parse(addr, &c->addr);
+	if (st == ONC_OK && !c->addr.has_port)
+		st = ONC_ERR_ADDRESS;
+	if (st == ONC_OK && opts && opts->auth_sys) {
+		c->cred.flavor = ONC_AUTH_SYS;
+		c->cred.body = c->cred_body;
+		st = onc_auth_sys_encode(opts->auth_sys, c->cred_body, &c->cred.len);
+	}
+	if (st != ONC_OK) {
+		free(c);
+		*status = st;
+		return NULL;
+	}
+	c->prog = prog;
+	c->vers = vers;
+	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
+	atomic_init(&c->xid, (uint32_t)now_ms() ^ (uint32_t)getpid() << 16);
+	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
+	pthread_mutex_init(&c->send_mu, NULL);
+	pthread_mutex_init(&c->mu, NULL);
+	c->fd = -1;
+	st = onc_net_connect(&c->addr, &c->fd);
+	if (st != ONC_OK) {
+		onc_client_destroy(c);
+		c = NULL;
+	}
+	*status = st;
+	return c;
+}
+
+void onc_client_destroy(onc_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	onc_rm_reader_free(&c->rm);
+	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->send_mu);
+	free(c);
+}
+
+static onc_status encode_request(onc_client *c, onc_xdr_enc *e, uint32_t xid, uint32_t proc,
+				 onc_encode_fn encode, const void *args)
+{
+	onc_call_header h = {
+		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = c->prog, .vers = c->vers,
+		.proc = proc, .cred = c->cred, .verf = {ONC_AUTH_NONE, 0, NULL},
+	};
+	size_t start = 0;
+	if (is_stream(c))
+		ONC_TRY(onc_rm_begin(e, &start));
+	ONC_TRY(onc_rpc_encode_call(e, &h));
+	if (encode)
+		ONC_TRY(encode(e, args));
+	return is_stream(c) ? onc_rm_end(e, start, 0) : ONC_OK;
+}
+
+/* With mu held: the connection is unusable; every waiter learns why. */
+static void fail_connection(onc_client *c, onc_status why)
+{
+	c->dead = true;
+	for (waiter *w = c->waiters; w; w = w->next) {
+		if (!w->done) {
+			w->done = true;
+			w->err = why;
+			pthread_cond_signal(&w->cv);
+		}
+	}
+}
+
+/* With mu held: hands a reply to the call with its xid; late and duplicate replies, and
+ * replies nobody waits for, are dropped. */
+static void deliver(onc_client *c, const uint8_t *msg, size_t len)
+{
+	uint32_t xid;
+	if (len < 4)
+		return;
+	memcpy(&xid, msg, 4);
+	xid = onc_be32(xid);
+	for (waiter *w = c->waiters; w; w = w->next) {
+		if (w->xid != xid || w->done)
+			continue;
+		w->reply = malloc(len);
+		w->done = true;
+		w->err = w->reply ? ONC_OK : ONC_ERR_NOMEM;
+		if (w->reply) {
+			memcpy(w->reply, msg, len);
+			w->reply_len = len;
+		}
+		pthread_cond_signal(&w->cv);
+		return;
+	}
+}
+
+/* The reader's turn, entered and left with mu held: waits up to wait_ms for data and
+ * delivers every complete reply it brings. */
+static onc_status read_replies(onc_client *c, int wait_ms)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	ssize_t n;
+	int ready;
+
+	pthread_mutex_unlock(&c->mu);
+	ready = poll(&pfd, 1, wait_ms);
+	n = ready > 0 ? recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT) : 0;
+	int err = errno;
+	pthread_mutex_lock(&c->mu);
+
+	if (ready <= 0)
+		return ONC_OK;
+	if (n == 0 && is_stream(c))
+		return ONC_ERR_CLOSED;
+	if (n < 0) {
+		if (err == EINTR || err == EAGAIN)
+			return ONC_OK;
+		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED : ONC_ERR_IO;
+	}
+	if (!is_stream(c)) {
+		deliver(c, c->rbuf, (size_t)n);
+		return ONC_OK;
+	}
+	for (size_t at = 0; at < (size_t)n;) {
+		size_t used, len;
+		ONC_TRY(onc_rm_reader_feed(&c->rm, c->rbuf + at, (size_t)n - at, &used));
+		at += used;
+		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
+		if (rec) {
+			deliver(c, rec, len);
+			onc_rm_reader_next(&c->rm);
+		}
+	}
+	return ONC_OK;
+}
+
+static void abs_time(struct timespec *ts, int64_t at_ms)
+{
+	struct timespec now;
+	int64_t delta = at_ms - now_ms();
+	clock_gettime(CLOCK_REALTIME, &now);
+	ts->tv_sec = now.tv_sec + delta / 1000;
+	ts->tv_nsec = now.tv_nsec + (delta % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+/* Waits for w's reply until deadline, reading for everyone when nobody else is; on UDP,
+ * resends the request with doubling delays. Entered and left with mu held. */
+static onc_status wait_reply(onc_client *c, waiter *w, int64_t deadline, const uint8_t *req,
+			     size_t req_len)
+{
+	int64_t retry = c->retry_ms, resend_at = now_ms() + retry;
+
+	while (!w->done) {
+		int64_t now = now_ms(), until = deadline;
+		if (now >= deadline)
+			return ONC_ERR_TIMEDOUT;
+		if (!is_stream(c)) {
+			if (now >= resend_at) {
+				send(c->fd, req, req_len, MSG_DONTWAIT);
+				retry *= 2;
+				resend_at = now + retry;
+			}
+			if (resend_at < until)
+				until = resend_at;
+		}
+		if (c->dead)
+			return ONC_ERR_CLOSED;
+		if (!c->reader_active) {
+			c->reader_active = true;
+			onc_status st = read_replies(c, (int)(until - now));
+			c->reader_active = false;
+			if (st != ONC_OK)
+				fail_connection(c, st);
+		} else {
+			struct timespec ts;
+			abs_time(&ts, until);
+			pthread_cond_timedwait(&w->cv, &c->mu, &ts);
+		}
+	}
+	return w->err;
+}
+
+/* With nothing in flight a stream has nothing to say: readable means the peer closed it
+ * (or a reply came too late to matter), so the call goes on a new connection. */
+static bool peer_closed(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* Registers w and sends the request, connecting first when the previous connection is gone
+ * (every call on it has been failed by then). */
+static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len)
+{
+	onc_status st = ONC_OK;
+
+	pthread_mutex_lock(&c->send_mu);
+	pthread_mutex_lock(&c->mu);
+	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters && peer_closed(c->fd))
+		c->dead = true;
+	if (c->dead && c->reader_active) {
+		st = ONC_ERR_CLOSED; /* the reader is still leaving the old connection */
+	} else if (c->dead) {
+		close(c->fd);
+		c->fd = -1;
+		c->dead = false;
+		onc_rm_reader_free(&c->rm);
+	}
+	if (st == ONC_OK && c->fd < 0)
+		st = onc_net_connect(&c->addr, &c->fd);
+	if (st == ONC_OK) {
+		w->next = c->waiters;
+		c->waiters = w;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (st == ONC_OK) {
+		st = onc_net_write_all(c->fd, req, len);
+		if (st != ONC_OK) {
+			pthread_mutex_lock(&c->mu);
+			fail_connection(c, st);
+			pthread_mutex_unlock(&c->mu);
+		}
+	}
+	pthread_mutex_unlock(&c->send_mu);
+	return st;
+}
+
+static void unlink_waiter(onc_client *c, waiter *w)
+{
+	for (waiter **p = &c->waiters; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	/* Somebody else may need to take over reading. */
+	if (!c->reader_active && c->waiters)
+		pthread_cond_signal(&c->waiters->cv);
+}
+
+static onc_status read_result(const waiter *w, onc_decode_fn decode, void *result,
+			      const onc_call_opts *opts)
+{
+	onc_reply_header h;
+	onc_xdr_dec d;
+	onc_status st;
+
+	onc_xdr_dec_init(&d, w->reply, w->reply_len, opts ? opts->arena : NULL);
+	ONC_TRY(onc_rpc_decode_reply(&d, &h));
+	st = onc_rpc_reply_status(&h);
+	if (st != ONC_OK) {
+		if (opts && opts->error) {
+			opts->error->low = h.low;
+			opts->error->high = h.high;
+			opts->error->auth = h.auth;
+		}
+		return st;
+	}
+	return decode ? decode(&d, result) : ONC_OK;
+}
+
+onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
+			   onc_decode_fn decode, void *result, const onc_call_opts *opts)
+{
+	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+	int64_t deadline = now_ms() + timeout;
+	uint8_t stack[STACK_REQUEST];
+	onc_xdr_enc e;
+	waiter w = {.xid = atomic_fetch_add(&c->xid, 1)};
+	onc_status st;
+
+	onc_xdr_enc_init_fixed(&e, stack, sizeof stack);
+	st = encode_request(c, &e, w.xid, proc, encode, args);
+	if (st == ONC_ERR_BUFFER_FULL) {
+		onc_xdr_enc_init(&e);
+		st = encode_request(c, &e, w.xid, proc, encode, args);
+	}
+	if (st != ONC_OK) {
+		onc_xdr_enc_free(&e);
+		return st;
+	}
+
+	pthread_cond_init(&w.cv, NULL);
+	st = send_request(c, &w, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e));
+	pthread_mutex_lock(&c->mu);
+	if (st == ONC_OK)
+		st = wait_reply(c, &w, deadline, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e));
+	unlink_waiter(c, &w);
+	pthread_mutex_unlock(&c->mu);
+	pthread_cond_destroy(&w.cv);
+	onc_xdr_enc_free(&e);
+
+	if (st == ONC_OK)
+		st = read_result(&w, decode, result, opts);
+	free(w.reply);
+	return st;
+}

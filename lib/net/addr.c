@@ -1,0 +1,181 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "net.h"
+
+static onc_status parse_unix(const char *path, onc_net_addr *out)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof un->sun_path)
+		return ONC_ERR_ADDRESS;
+	un->sun_family = AF_UNIX;
+	memcpy(un->sun_path, path, n + 1);
+	out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	out->has_port = true;
+	return ONC_OK;
+}
+
+onc_status onc_net_parse(const char *uri, onc_net_addr *out)
+{
+	char host[256];
+	const char *rest, *port = NULL;
+	size_t hlen;
+	struct addrinfo hints, *res;
+
+	memset(out, 0, sizeof *out);
+	if (strncmp(uri, "unix://", 7) == 0) {
+		out->kind = ONC_NET_UNIX;
+		return parse_unix(uri + 7, out);
+	}
+	if (strncmp(uri, "tcp://", 6) == 0)
+		out->kind = ONC_NET_TCP;
+	else if (strncmp(uri, "udp://", 6) == 0)
+		out->kind = ONC_NET_UDP;
+	else
+		return ONC_ERR_ADDRESS;
+	rest = uri + 6;
+	if (*rest == '[') {
+		const char *close = strchr(rest, ']');
+		if (!close)
+			return ONC_ERR_ADDRESS;
+		hlen = (size_t)(close - rest - 1);
+		rest++;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != 0)
+			return ONC_ERR_ADDRESS;
+	} else {
+		const char *colon = strrchr(rest, ':');
+		hlen = colon ? (size_t)(colon - rest) : strlen(rest);
+		if (colon)
+			port = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return ONC_ERR_ADDRESS;
+	memcpy(host, rest, hlen);
+	host[hlen] = 0;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = out->kind == ONC_NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return ONC_ERR_ADDRESS;
+	memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+
+	if (port) {
+		char *end;
+		long p = strtol(port, &end, 10);
+		if (*port == 0 || *end != 0 || p < 0 || p > 65535)
+			return ONC_ERR_ADDRESS;
+		onc_net_set_port(out, (uint16_t)p);
+		out->has_port = true;
+	}
+	return ONC_OK;
+}
+
+uint16_t onc_net_port(const onc_net_addr *a)
+{
+	if (a->sa.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	if (a->sa.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+	return 0;
+}
+
+void onc_net_set_port(onc_net_addr *a, uint16_t port)
+{
+	if (a->sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->sa)->sin_port = htons(port);
+	else if (a->sa.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->sa)->sin6_port = htons(port);
+}
+
+static int new_socket(const onc_net_addr *a, int extra_flags)
+{
+	int type = a->kind == ONC_NET_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	return socket(a->sa.ss_family, type | SOCK_CLOEXEC | extra_flags, 0);
+}
+
+static onc_status errno_status(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+	case ENOENT:
+		return ONC_ERR_CONNREFUSED;
+	case ETIMEDOUT:
+		return ONC_ERR_TIMEDOUT;
+	case ENOMEM:
+	case ENOBUFS:
+		return ONC_ERR_NOMEM;
+	default:
+		return ONC_ERR_IO;
+	}
+}
+
+onc_status onc_net_connect(const onc_net_addr *a, int *fd)
+{
+	int s = new_socket(a, 0), one = 1;
+	if (s < 0)
+		return errno_status(errno);
+	if (connect(s, (const struct sockaddr *)&a->sa, a->len) != 0) {
+		int err = errno;
+		close(s);
+		return errno_status(err);
+	}
+	if (a->kind == ONC_NET_TCP)
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	*fd = s;
+	return ONC_OK;
+}
+
+onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port)
+{
+	int s = new_socket(a, SOCK_NONBLOCK), one = 1;
+	onc_net_addr bound = *a;
+	bound.len = sizeof bound.sa;
+	if (s < 0)
+		return errno_status(errno);
+	if (a->kind == ONC_NET_UNIX)
+		unlink(((const struct sockaddr_un *)&a->sa)->sun_path);
+	else
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (a->sa.ss_family == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(s, (const struct sockaddr *)&a->sa, a->len) != 0 ||
+	    (a->kind != ONC_NET_UDP && listen(s, SOMAXCONN) != 0) ||
+	    getsockname(s, (struct sockaddr *)&bound.sa, &bound.len) != 0) {
+		int err = errno;
+		close(s);
+		return err == EADDRINUSE ? ONC_ERR_ADDRESS : errno_status(err);
+	}
+	*fd = s;
+	if (port)
+		*port = onc_net_port(&bound);
+	return ONC_OK;
+}
+
+onc_status onc_net_write_all(int fd, const uint8_t *data, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EPIPE || errno == ECONNRESET ? ONC_ERR_CLOSED : errno_status(errno);
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return ONC_OK;
+}

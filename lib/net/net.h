@@ -1,0 +1,32 @@
+/* Internal: addresses and sockets shared by the client and the server. */
+#ifndef ONC_NET_H
+#define ONC_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "onc/status.h"
+
+typedef enum onc_net_kind { ONC_NET_TCP, ONC_NET_UDP, ONC_NET_UNIX } onc_net_kind;
+
+typedef struct onc_net_addr {
+	onc_net_kind kind;
+	bool has_port; /* false for "tcp://host" without a port */
+	socklen_t len;
+	struct sockaddr_storage sa;
+} onc_net_addr;
+
+/* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "unix:///PATH"; HOST may be a name. */
+onc_status onc_net_parse(const char *uri, onc_net_addr *out);
+uint16_t onc_net_port(const onc_net_addr *a);
+void onc_net_set_port(onc_net_addr *a, uint16_t port);
+
+/* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP). */
+onc_status onc_net_connect(const onc_net_addr *a, int *fd);
+/* A bound (and for streams listening) non-blocking socket; *port gets the bound port. */
+onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port);
+/* Writes everything, retrying on EINTR and short writes (blocking socket). */
+onc_status onc_net_write_all(int fd, const uint8_t *data, size_t len);
+
+#endif

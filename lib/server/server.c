@@ -1,0 +1,502 @@
+/* The server: one epoll loop per thread. Every loop waits on every listener (EPOLLEXCLUSIVE
+ * spreads new connections and datagrams over the loops) and serves its own connections
+ * alone, so connection state needs no locks. A call is decoded, dispatched and answered on
+ * the loop that read it; replies to a batch of pipelined calls leave in one write. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../net/net.h"
+#include "onc/server.h"
+
+#define DEFAULT_MAX_CONNECTIONS 4096u
+#define DEFAULT_IDLE_TIMEOUT_MS 120000u
+#define MAX_LISTENERS 16
+#define MAX_EVENTS 64
+#define READ_BUFFER 65536
+#define MAX_UNSENT (4u << 20) /* stop reading a connection whose peer does not read */
+#define ARENA_LIMIT (64u << 20)
+
+enum source_kind { SRC_WAKE, SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
+
+typedef struct source {
+	enum source_kind kind;
+	int fd;
+} source;
+
+typedef struct program {
+	uint32_t prog, vers;
+	onc_dispatch_fn fn;
+	void *ctx;
+} program;
+
+typedef struct loop loop;
+
+typedef struct conn {
+	source src; /* first: epoll hands back a source pointer */
+	loop *loop;
+	onc_rm_reader rm;
+	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
+	size_t out_sent;
+	bool reading;    /* EPOLLIN is armed */
+	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
+	struct conn *prev, *next;
+} conn;
+
+struct loop {
+	onc_server *srv;
+	int epfd;
+	source wake;
+	pthread_t thread;
+	conn *conns;
+	onc_arena arena;
+	onc_xdr_enc dgram_out;
+	uint8_t rbuf[READ_BUFFER];
+};
+
+struct onc_server {
+	size_t max_record;
+	unsigned max_connections;
+	unsigned idle_timeout_ms;
+	program *progs;
+	size_t nprogs;
+	source listeners[MAX_LISTENERS];
+	size_t nlisteners;
+	loop *loops;
+	unsigned nloops;
+	atomic_uint nconns;
+	atomic_bool stopping;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- dispatch ---- */
+
+static const program *find_program(const onc_server *s, uint32_t prog, uint32_t vers,
+				   uint32_t *low, uint32_t *high)
+{
+	bool known = false;
+	for (size_t i = 0; i < s->nprogs; i++) {
+		const program *p = &s->progs[i];
+		if (p->prog != prog)
+			continue;
+		if (p->vers == vers)
+			return p;
+		*low = known && *low < p->vers ? *low : p->vers;
+		*high = known && *high > p->vers ? *high : p->vers;
+		known = true;
+	}
+	if (!known)
+		*low = *high = 0;
+	return NULL;
+}
+
+/* Accepts AUTH_NONE and well-formed AUTH_SYS; other flavors are refused as RFC 5531 says. */
+static onc_status check_credentials(const onc_call_header *h, onc_auth_sys *sys, bool *have_sys,
+				    onc_auth_stat *why)
+{
+	*have_sys = false;
+	if (h->verf.flavor != ONC_AUTH_NONE) {
+		*why = ONC_AUTH_BADVERF;
+		return ONC_ERR_AUTH;
+	}
+	if (h->cred.flavor == ONC_AUTH_NONE)
+		return ONC_OK;
+	if (h->cred.flavor == ONC_AUTH_SYS) {
+		*have_sys = true;
+		return onc_auth_sys_decode(&h->cred, sys, why);
+	}
+	*why = ONC_AUTH_REJECTEDCRED;
+	return ONC_ERR_AUTH;
+}
+
+/* Appends the reply to msg (record-marked on streams) to out; nothing when the message
+ * cannot be answered (not a call, or a header too broken to hold an xid). */
+static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc *out,
+			   bool stream)
+{
+	onc_server *s = l->srv;
+	size_t rec = 0, start = onc_xdr_enc_len(out), results;
+	onc_call_header h;
+	onc_reply_header r;
+	onc_auth_sys sys;
+	onc_auth_stat why = ONC_AUTH_OK;
+	bool have_sys = false;
+	const program *p = NULL;
+	onc_xdr_dec d;
+	onc_status st;
+
+	onc_xdr_dec_init(&d, msg, len, &l->arena);
+	st = onc_rpc_decode_call(&d, &h, &why);
+	if (st == ONC_ERR_RPC_MISMATCH) {
+		onc_rpc_reply_rpc_mismatch(&r, h.xid);
+	} else if (st == ONC_ERR_AUTH) {
+		onc_rpc_reply_auth_error(&r, h.xid, why);
+	} else if (st != ONC_OK) {
+		return;
+	} else if (check_credentials(&h, &sys, &have_sys, &why) != ONC_OK) {
+		onc_rpc_reply_auth_error(&r, h.xid, why);
+	} else {
+		p = find_program(s, h.prog, h.vers, &r.low, &r.high);
+		if (!p && r.high)
+			onc_rpc_reply_prog_mismatch(&r, h.xid, r.low, r.high);
+		else if (!p)
+			onc_rpc_reply_accepted(&r, h.xid, ONC_PROG_UNAVAIL);
+		else
+			onc_rpc_reply_accepted(&r, h.xid, ONC_SUCCESS);
+	}
+
+	if (stream)
+		st = onc_rm_begin(out, &rec);
+	if (st == ONC_OK)
+		st = onc_rpc_encode_reply(out, &r);
+	if (st == ONC_OK && p) {
+		onc_call call = {
+			.header = &h, .auth_sys = have_sys ? &sys : NULL, .args = &d,
+			.results = out, .arena = &l->arena,
+		};
+		results = onc_xdr_enc_len(out);
+		onc_accept_stat accept = p->fn(&call, p->ctx);
+		if (accept != ONC_SUCCESS) {
+			out->p = out->base + results - 4; /* rewrite the accept_stat */
+			st = onc_xdr_put_u32(out, accept);
+		}
+	}
+	if (st == ONC_OK && stream)
+		st = onc_rm_end(out, rec, 0);
+	if (st != ONC_OK)
+		out->p = out->base + start; /* could not build the reply: send none */
+	onc_arena_free(&l->arena);
+}
+
+/* ---- connections ---- */
+
+static void conn_close(conn *c)
+{
+	loop *l = c->loop;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->src.fd, NULL);
+	close(c->src.fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	onc_rm_reader_free(&c->rm);
+	onc_xdr_enc_free(&c->out);
+	atomic_fetch_sub(&l->srv->nconns, 1);
+	free(c);
+}
+
+static void conn_arm(conn *c)
+{
+	bool unsent = onc_xdr_enc_len(&c->out) > c->out_sent;
+	struct epoll_event ev = {.data.ptr = &c->src};
+	c->reading = onc_xdr_enc_len(&c->out) - c->out_sent < MAX_UNSENT;
+	ev.events = (c->reading ? EPOLLIN : 0) | (unsent ? EPOLLOUT : 0);
+	epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->src.fd, &ev);
+}
+
+/* Writes what it can of the pending replies; false when the connection is gone. */
+static bool conn_flush(conn *c)
+{
+	size_t len = onc_xdr_enc_len(&c->out);
+	bool was_blocked = c->out_sent > 0 || !c->reading;
+	while (c->out_sent < len) {
+		ssize_t n = send(c->src.fd, c->out.base + c->out_sent, len - c->out_sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			conn_arm(c);
+			return true;
+		}
+		if (n < 0)
+			return false;
+		c->out_sent += (size_t)n;
+	}
+	onc_xdr_enc_reset(&c->out);
+	c->out_sent = 0;
+	if (was_blocked)
+		conn_arm(c);
+	return true;
+}
+
+static bool conn_read(conn *c)
+{
+	loop *l = c->loop;
+	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	for (size_t at = 0; at < (size_t)n;) {
+		size_t used, len;
+		if (onc_rm_reader_feed(&c->rm, l->rbuf + at, (size_t)n - at, &used) != ONC_OK)
+			return false; /* over the record limit: drop the connection */
+		at += used;
+		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
+		if (rec) {
+			handle_message(l, rec, len, &c->out, true);
+			onc_rm_reader_next(&c->rm);
+			c->last_call = now_ms();
+		}
+	}
+	return conn_flush(c);
+}
+
+static void accept_all(loop *l, int lfd)
+{
+	onc_server *s = l->srv;
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		if (fd < 0)
+			return;
+		conn *c = NULL;
+		if (atomic_fetch_add(&s->nconns, 1) < s->max_connections)
+			c = calloc(1, sizeof *c);
+		if (!c) {
+			atomic_fetch_sub(&s->nconns, 1);
+			close(fd); /* over the limit: refuse by closing at once */
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->src = (source){SRC_CONN, fd};
+		c->loop = l;
+		c->reading = true;
+		c->last_call = now_ms();
+		onc_rm_reader_init(&c->rm, s->max_record);
+		onc_xdr_enc_init(&c->out);
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->src};
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			onc_rm_reader_free(&c->rm);
+			free(c);
+			close(fd);
+			atomic_fetch_sub(&s->nconns, 1);
+			continue;
+		}
+		c->next = l->conns;
+		if (l->conns)
+			l->conns->prev = c;
+		l->conns = c;
+	}
+}
+
+static void serve_datagrams(loop *l, int fd)
+{
+	/* Bounded, so that one busy socket cannot starve the loop's connections. */
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof peer;
+		ssize_t n = recvfrom(fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT,
+				     (struct sockaddr *)&peer, &plen);
+		if (n < 0)
+			return;
+		onc_xdr_enc_reset(&l->dgram_out);
+		handle_message(l, l->rbuf, (size_t)n, &l->dgram_out, false);
+		if (onc_xdr_enc_len(&l->dgram_out))
+			sendto(fd, l->dgram_out.base, onc_xdr_enc_len(&l->dgram_out), MSG_DONTWAIT,
+			       (struct sockaddr *)&peer, plen);
+	}
+}
+
+static void close_idle(loop *l, int64_t now)
+{
+	conn *c = l->conns;
+	while (c) {
+		conn *next = c->next;
+		if (now - c->last_call >= l->srv->idle_timeout_ms)
+			conn_close(c);
+		c = next;
+	}
+}
+
+static void *loop_run(void *arg)
+{
+	loop *l = arg;
+	struct epoll_event evs[MAX_EVENTS];
+	int64_t next_scan = now_ms() + 1000;
+
+	while (!atomic_load(&l->srv->stopping)) {
+		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, 1000);
+		for (int i = 0; i < n; i++) {
+			source *src = evs[i].data.ptr;
+			switch (src->kind) {
+			case SRC_WAKE:
+				break;
+			case SRC_STREAM_LISTENER:
+				accept_all(l, src->fd);
+				break;
+			case SRC_DATAGRAM:
+				serve_datagrams(l, src->fd);
+				break;
+			case SRC_CONN: {
+				conn *c = (conn *)src;
+				bool ok = !(evs[i].events & (EPOLLERR | EPOLLHUP)) ||
+					  (evs[i].events & EPOLLIN);
+				if (ok && (evs[i].events & EPOLLOUT))
+					ok = conn_flush(c);
+				if (ok && (evs[i].events & EPOLLIN) && c->reading)
+					ok = conn_read(c);
+				if (!ok)
+					conn_close(c);
+				break;
+			}
+			}
+		}
+		int64_t now = now_ms();
+		if (now >= next_scan) {
+			close_idle(l, now);
+			next_scan = now + 1000;
+		}
+	}
+	while (l->conns) {
+		conn_flush(l->conns);
+		conn_close(l->conns);
+	}
+	return NULL;
+}
+
+/* ---- the server object ---- */
+
+onc_server *onc_server_create(const onc_server_options *opts, onc_status *status)
+{
+	onc_server *s = calloc(1, sizeof *s);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nloops = opts && opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
+
+	*status = ONC_ERR_NOMEM;
+	if (!s)
+		return NULL;
+	s->max_record = opts && opts->max_record ? opts->max_record : ONC_RM_DEFAULT_MAX_RECORD;
+	s->max_connections = opts && opts->max_connections ? opts->max_connections
+							   : DEFAULT_MAX_CONNECTIONS;
+	s->idle_timeout_ms = opts && opts->idle_timeout_ms ? opts->idle_timeout_ms
+							   : DEFAULT_IDLE_TIMEOUT_MS;
+	s->loops = calloc(nloops, sizeof *s->loops);
+	if (!s->loops) {
+		free(s);
+		return NULL;
+	}
+	for (; s->nloops < nloops; s->nloops++) {
+		loop *l = &s->loops[s->nloops];
+		l->srv = s;
+		onc_arena_init(&l->arena, ARENA_LIMIT);
+		onc_xdr_enc_init(&l->dgram_out);
+		l->epfd = epoll_create1(EPOLL_CLOEXEC);
+		l->wake = (source){SRC_WAKE, eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->wake};
+		if (l->epfd < 0 || l->wake.fd < 0 ||
+		    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake.fd, &ev) != 0) {
+			s->nloops++;
+			onc_server_destroy(s);
+			*status = ONC_ERR_IO;
+			return NULL;
+		}
+	}
+	*status = ONC_OK;
+	return s;
+}
+
+void onc_server_destroy(onc_server *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->nloops; i++) {
+		loop *l = &s->loops[i];
+		while (l->conns)
+			conn_close(l->conns);
+		if (l->epfd >= 0)
+			close(l->epfd);
+		if (l->wake.fd >= 0)
+			close(l->wake.fd);
+		onc_arena_free(&l->arena);
+		onc_xdr_enc_free(&l->dgram_out);
+	}
+	for (size_t i = 0; i < s->nlisteners; i++)
+		close(s->listeners[i].fd);
+	free(s->loops);
+	free(s->progs);
+	free(s);
+}
+
+onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t vers, onc_dispatch_fn fn,
+			       void *ctx)
+{
+	uint32_t low, high;
+	if (!fn || find_program(s, prog, vers, &low, &high))
+		return ONC_ERR_INVALID_ARG;
+	program *grown = realloc(s->progs, (s->nprogs + 1) * sizeof *grown);
+	if (!grown)
+		return ONC_ERR_NOMEM;
+	s->progs = grown;
+	s->progs[s->nprogs++] = (program){prog, vers, fn, ctx};
+	return ONC_OK;
+}
+
+onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
+{
+	onc_net_addr a;
+	int fd;
+
+	if (s->nlisteners == MAX_LISTENERS)
+		return ONC_ERR_INVALID_ARG;
+	ONC_TRY(onc_net_parse(addr, &a));
+	if (!a.has_port)
+		return ONC_ERR_ADDRESS;
+	ONC_TRY(onc_net_listen(&a, &fd, port));
+	source *src = &s->listeners[s->nlisteners];
+	*src = (source){a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, fd};
+	for (unsigned i = 0; i < s->nloops; i++) {
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = src};
+		if (epoll_ctl(s->loops[i].epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			while (i-- > 0)
+				epoll_ctl(s->loops[i].epfd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			return ONC_ERR_IO;
+		}
+	}
+	s->nlisteners++;
+	return ONC_OK;
+}
+
+onc_status onc_server_run(onc_server *s)
+{
+	unsigned started = 1;
+	onc_status st = ONC_OK;
+
+	atomic_store(&s->stopping, false);
+	for (; started < s->nloops; started++) {
+		if (pthread_create(&s->loops[started].thread, NULL, loop_run, &s->loops[started])) {
+			onc_server_stop(s);
+			st = ONC_ERR_NOMEM;
+			break;
+		}
+	}
+	loop_run(&s->loops[0]);
+	for (unsigned i = 1; i < started; i++)
+		pthread_join(s->loops[i].thread, NULL);
+	return st;
+}
+
+void onc_server_stop(onc_server *s)
+{
+	uint64_t one = 1;
+	atomic_store(&s->stopping, true);
+	for (unsigned i = 0; i < s->nloops; i++)
+		if (write(s->loops[i].wake.fd, &one, sizeof one) < 0) {
+			/* the counter is already set: the loop will wake anyway */
+		}
+}

@@ -1,0 +1,102 @@
+#include "test_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+onc_status enc_int_pair(onc_xdr_enc *e, const void *v)
+{
+	const int_pair *p = v;
+	ONC_TRY(onc_xdr_put_i32(e, p->a));
+	return onc_xdr_put_i32(e, p->b);
+}
+
+onc_status enc_int(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_i32(e, *(const int32_t *)v);
+}
+
+onc_status dec_int(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_i32(d, v);
+}
+
+onc_status enc_string(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_string(e, *(const char *const *)v, 64);
+}
+
+onc_status dec_string(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_string(d, v, 64);
+}
+
+static onc_accept_stat dispatch(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	int32_t a, b, ms;
+	char *s;
+	switch (call->header->proc) {
+	case PROC_NULL:
+		return ONC_SUCCESS;
+	case PROC_ADD:
+		if (onc_xdr_get_i32(call->args, &a) || onc_xdr_get_i32(call->args, &b))
+			return ONC_GARBAGE_ARGS;
+		return onc_xdr_put_i32(call->results, a + b) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case PROC_ECHO:
+		if (onc_xdr_get_string(call->args, &s, 64))
+			return ONC_GARBAGE_ARGS;
+		return onc_xdr_put_string(call->results, s, 64) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case PROC_SLEEP:
+		if (onc_xdr_get_i32(call->args, &ms))
+			return ONC_GARBAGE_ARGS;
+		nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+		return ONC_SUCCESS;
+	case PROC_FAIL:
+		return ONC_SYSTEM_ERR;
+	default:
+		return ONC_PROC_UNAVAIL;
+	}
+}
+
+static void *serve(void *arg)
+{
+	onc_server_run(arg);
+	return NULL;
+}
+
+static void must(onc_status st, const char *what)
+{
+	if (st != ONC_OK) {
+		fprintf(stderr, "%s: %s\n", what, onc_strerror(st));
+		abort();
+	}
+}
+
+void test_server_start(test_server *t, const onc_server_options *opts, uint16_t tcp_port)
+{
+	char tcp[64];
+	onc_status st;
+	t->srv = onc_server_create(opts, &st);
+	must(st, "onc_server_create");
+	must(onc_server_register(t->srv, TESTPROG, 1, dispatch, NULL), "register v1");
+	must(onc_server_register(t->srv, TESTPROG, 3, dispatch, NULL), "register v3");
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%u", tcp_port);
+	must(onc_server_listen(t->srv, tcp, &t->tcp_port), "listen tcp");
+	must(onc_server_listen(t->srv, "udp://127.0.0.1:0", &t->udp_port), "listen udp");
+	snprintf(t->unix_path, sizeof t->unix_path, "/tmp/onc-test-%d.sock", (int)getpid());
+	snprintf(t->unix_addr, sizeof t->unix_addr, "unix://%s", t->unix_path);
+	must(onc_server_listen(t->srv, t->unix_addr, NULL), "listen unix");
+	snprintf(t->tcp, sizeof t->tcp, "tcp://127.0.0.1:%u", t->tcp_port);
+	snprintf(t->udp, sizeof t->udp, "udp://127.0.0.1:%u", t->udp_port);
+	pthread_create(&t->thread, NULL, serve, t->srv);
+}
+
+void test_server_stop(test_server *t)
+{
+	onc_server_stop(t->srv);
+	pthread_join(t->thread, NULL);
+	onc_server_destroy(t->srv);
+	unlink(t->unix_path);
+}

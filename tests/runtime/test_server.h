@@ -1,0 +1,39 @@
+/* A test program served by an onc_server in a background thread:
+ *   TESTPROG 0x20000123, versions 1 and 3;
+ *   0 NULL, 1 ADD(int, int) -> int, 2 ECHO(string<64>) -> string, 3 SLEEP(ms) -> void,
+ *   4 FAIL() -> SYSTEM_ERR. */
+#ifndef TEST_SERVER_H
+#define TEST_SERVER_H
+
+#include <pthread.h>
+
+#include "onc/client.h"
+#include "onc/server.h"
+
+#define TESTPROG 0x20000123u
+enum { PROC_NULL, PROC_ADD, PROC_ECHO, PROC_SLEEP, PROC_FAIL };
+
+typedef struct test_server {
+	onc_server *srv;
+	pthread_t thread;
+	uint16_t tcp_port, udp_port;
+	char unix_path[64];
+	char tcp[64], udp[64], unix_addr[80];
+} test_server;
+
+/* Starts the server on 127.0.0.1 (TCP on tcp_port, or a free port for 0; UDP on a free
+ * port) and on a Unix socket. */
+void test_server_start(test_server *t, const onc_server_options *opts, uint16_t tcp_port);
+void test_server_stop(test_server *t);
+
+typedef struct int_pair {
+	int32_t a, b;
+} int_pair;
+
+onc_status enc_int_pair(onc_xdr_enc *e, const void *v);
+onc_status dec_int(onc_xdr_dec *d, void *v);
+onc_status enc_int(onc_xdr_enc *e, const void *v);
+onc_status enc_string(onc_xdr_enc *e, const void *v);
+onc_status dec_string(onc_xdr_dec *d, void *v);
+
+#endif
