@@ -43,7 +43,7 @@ void *onc_arena_alloc_slow(onc_arena *a, size_t n);
 static inline void *onc_arena_alloc(onc_arena *a, size_t n)
 {
 	size_t rounded = (n + 7u) & ~(size_t)7u;
-	if (rounded >= n && (size_t)(a->end - a->p) >= rounded) {
+	if (a->p && rounded >= n && (size_t)(a->end - a->p) >= rounded) {
 		void *r = a->p;
 		a->p += rounded;
 		return r;
@@ -208,6 +208,8 @@ static inline onc_status onc_xdr_put_opaque_fixed(onc_xdr_enc *e, const void *da
 	s = onc_xdr_enc_reserve(e, padded);
 	if (s != ONC_OK)
 		return s;
+	if (padded == 0)
+		return ONC_OK; /* an empty growable buffer has no storage yet: e->p is NULL */
 	if (n)
 		memcpy(e->p, data, n);
 	memset(e->p + n, 0, padded - n);

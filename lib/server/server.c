@@ -8,12 +8,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../net/net.h"
+#include "onc/rpcbind.h"
 #include "onc/server.h"
 
 #define DEFAULT_MAX_CONNECTIONS 4096u
@@ -29,6 +31,8 @@ enum source_kind { SRC_WAKE, SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
 typedef struct source {
 	enum source_kind kind;
 	int fd;
+	uint32_t prot; /* listeners: ONC_IPPROTO_TCP or _UDP, 0 for Unix sockets */
+	uint16_t port;
 } source;
 
 typedef struct program {
@@ -46,6 +50,8 @@ typedef struct conn {
 	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
 	size_t out_sent;
 	bool reading;    /* EPOLLIN is armed */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
 	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
 	struct conn *prev, *next;
 } conn;
@@ -73,6 +79,7 @@ struct onc_server {
 	unsigned nloops;
 	atomic_uint nconns;
 	atomic_bool stopping;
+	char *portmapper; /* where to register, or NULL */
 };
 
 static int64_t now_ms(void)
@@ -125,7 +132,7 @@ static onc_status check_credentials(const onc_call_header *h, onc_auth_sys *sys,
 /* Appends the reply to msg (record-marked on streams) to out; nothing when the message
  * cannot be answered (not a call, or a header too broken to hold an xid). */
 static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc *out,
-			   bool stream)
+			   bool stream, const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	onc_server *s = l->srv;
 	size_t rec = 0, start = onc_xdr_enc_len(out), results;
@@ -166,6 +173,7 @@ static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc 
 		onc_call call = {
 			.header = &h, .auth_sys = have_sys ? &sys : NULL, .args = &d,
 			.results = out, .arena = &l->arena,
+			.peer = (const struct sockaddr *)peer, .peer_len = peer_len,
 		};
 		results = onc_xdr_enc_len(out);
 		onc_accept_stat accept = p->fn(&call, p->ctx);
@@ -179,6 +187,23 @@ static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc 
 	if (st != ONC_OK)
 		out->p = out->base + start; /* could not build the reply: send none */
 	onc_arena_free(&l->arena);
+}
+
+bool onc_call_is_local(const onc_call *call)
+{
+	const struct sockaddr *sa = call->peer;
+	if (!sa || sa->sa_family == AF_UNIX)
+		return sa != NULL;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
 }
 
 /* ---- connections ---- */
@@ -249,7 +274,7 @@ static bool conn_read(conn *c)
 		at += used;
 		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
 		if (rec) {
-			handle_message(l, rec, len, &c->out, true);
+			handle_message(l, rec, len, &c->out, true, &c->peer, c->peer_len);
 			onc_rm_reader_next(&c->rm);
 			c->last_call = now_ms();
 		}
@@ -261,7 +286,10 @@ static void accept_all(loop *l, int lfd)
 {
 	onc_server *s = l->srv;
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof peer;
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int one = 1;
 		if (fd < 0)
 			return;
 		conn *c = NULL;
@@ -273,9 +301,11 @@ static void accept_all(loop *l, int lfd)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		c->src = (source){SRC_CONN, fd};
+		c->src = (source){.kind = SRC_CONN, .fd = fd};
 		c->loop = l;
 		c->reading = true;
+		c->peer = peer;
+		c->peer_len = peer_len;
 		c->last_call = now_ms();
 		onc_rm_reader_init(&c->rm, s->max_record);
 		onc_xdr_enc_init(&c->out);
@@ -305,7 +335,7 @@ static void serve_datagrams(loop *l, int fd)
 		if (n < 0)
 			return;
 		onc_xdr_enc_reset(&l->dgram_out);
-		handle_message(l, l->rbuf, (size_t)n, &l->dgram_out, false);
+		handle_message(l, l->rbuf, (size_t)n, &l->dgram_out, false, &peer, plen);
 		if (onc_xdr_enc_len(&l->dgram_out))
 			sendto(fd, l->dgram_out.base, onc_xdr_enc_len(&l->dgram_out), MSG_DONTWAIT,
 			       (struct sockaddr *)&peer, plen);
@@ -396,7 +426,7 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 		onc_arena_init(&l->arena, ARENA_LIMIT);
 		onc_xdr_enc_init(&l->dgram_out);
 		l->epfd = epoll_create1(EPOLL_CLOEXEC);
-		l->wake = (source){SRC_WAKE, eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+		l->wake = (source){.kind = SRC_WAKE, .fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->wake};
 		if (l->epfd < 0 || l->wake.fd < 0 ||
 		    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake.fd, &ev) != 0) {
@@ -429,6 +459,7 @@ void onc_server_destroy(onc_server *s)
 		close(s->listeners[i].fd);
 	free(s->loops);
 	free(s->progs);
+	free(s->portmapper);
 	free(s);
 }
 
@@ -456,9 +487,18 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 	ONC_TRY(onc_net_parse(addr, &a));
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
-	ONC_TRY(onc_net_listen(&a, &fd, port));
+	uint16_t bound;
+	ONC_TRY(onc_net_listen(&a, &fd, &bound));
+	if (port)
+		*port = bound;
 	source *src = &s->listeners[s->nlisteners];
-	*src = (source){a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, fd};
+	*src = (source){
+		.kind = a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
+		.fd = fd,
+		.prot = a.kind == ONC_NET_TCP ? ONC_IPPROTO_TCP
+			: a.kind == ONC_NET_UDP ? ONC_IPPROTO_UDP : 0,
+		.port = bound,
+	};
 	for (unsigned i = 0; i < s->nloops; i++) {
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = src};
 		if (epoll_ctl(s->loops[i].epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -472,11 +512,47 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 	return ONC_OK;
 }
 
+onc_status onc_server_use_portmapper(onc_server *s, const char *pmap)
+{
+	char *copy = strdup(pmap);
+	if (!copy)
+		return ONC_ERR_NOMEM;
+	free(s->portmapper);
+	s->portmapper = copy;
+	return ONC_OK;
+}
+
+/* Sets (or unsets) every program version on every TCP/UDP listener with the portmapper. */
+static onc_status portmapper_update(onc_server *s, bool set)
+{
+	for (size_t p = 0; p < s->nprogs; p++) {
+		bool done;
+		if (!set) {
+			onc_pmap_unset(s->portmapper, s->progs[p].prog, s->progs[p].vers, &done);
+			continue;
+		}
+		for (size_t i = 0; i < s->nlisteners; i++) {
+			const source *l = &s->listeners[i];
+			onc_pmap_mapping m = {s->progs[p].prog, s->progs[p].vers, l->prot, l->port};
+			if (!l->prot)
+				continue;
+			ONC_TRY(onc_pmap_set(s->portmapper, &m, &done));
+			if (!done)
+				return ONC_ERR_ADDRESS; /* refused: already registered elsewhere */
+		}
+	}
+	return ONC_OK;
+}
+
 onc_status onc_server_run(onc_server *s)
 {
 	unsigned started = 1;
 	onc_status st = ONC_OK;
 
+	if (s->portmapper) {
+		portmapper_update(s, false); /* a stale registration of an earlier run */
+		ONC_TRY(portmapper_update(s, true));
+	}
 	atomic_store(&s->stopping, false);
 	for (; started < s->nloops; started++) {
 		if (pthread_create(&s->loops[started].thread, NULL, loop_run, &s->loops[started])) {
@@ -488,6 +564,8 @@ onc_status onc_server_run(onc_server *s)
 	loop_run(&s->loops[0]);
 	for (unsigned i = 1; i < started; i++)
 		pthread_join(s->loops[i].thread, NULL);
+	if (s->portmapper)
+		portmapper_update(s, false);
 	return st;
 }
 

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "onc/xdr.h"
@@ -40,10 +41,14 @@ void *onc_arena_alloc_slow(onc_arena *a, size_t n)
 	bool own_chunk = rounded > size / 4;
 	onc_arena_chunk *c;
 
-	if (rounded < n || rounded > SIZE_MAX - sizeof *c)
+	if (rounded < n || rounded > PTRDIFF_MAX - sizeof *c)
 		return NULL;
 	if (own_chunk)
 		size = rounded;
+	/* Near the limit, a smaller chunk that still holds this request. */
+	if (a->limit && a->used <= a->limit && sizeof *c + size > a->limit - a->used &&
+	    sizeof *c + rounded <= a->limit - a->used)
+		size = (a->limit - a->used - sizeof *c) & ~(size_t)7u;
 	if (a->limit && (a->used > a->limit || sizeof *c + size > a->limit - a->used))
 		return NULL;
 	c = malloc(sizeof *c + size);

@@ -1,0 +1,59 @@
+/* onc — portmapper v2 and rpcbind v3/v4 (RFC 1833): client calls and an embedded service. */
+#ifndef ONC_RPCBIND_H
+#define ONC_RPCBIND_H
+
+#include "onc/client.h"
+#include "onc/server.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ONC_PMAP_PROG 100000u
+#define ONC_PMAP_PORT 111u
+#define ONC_IPPROTO_TCP 6u
+#define ONC_IPPROTO_UDP 17u
+
+/* Portmapper v2 mapping. */
+typedef struct onc_pmap_mapping {
+	uint32_t prog, vers, prot, port;
+} onc_pmap_mapping;
+
+/* rpcbind v3/v4 registration: netid "tcp", "udp", "tcp6", "udp6", "local"; addr a universal
+ * address such as "127.0.0.1.8.1" (port 2049). */
+typedef struct onc_rpcb {
+	uint32_t prog, vers;
+	char *netid, *addr, *owner;
+} onc_rpcb;
+
+/* Client side. pmap is the portmapper's address, e.g. "udp://127.0.0.1:111". */
+onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
+			    uint16_t *port);
+onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done);
+onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done);
+/* The registrations, malloc'd: free(*list). */
+onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n);
+/* rpcbind v3/v4 GETADDR (rpcb_vers 3 or 4): *uaddr malloc'd, "" when not registered. */
+onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
+			    const char *netid, char **uaddr);
+
+/* Universal addresses (RFC 5665): "h1.h2.h3.h4.p1.p2" and "x:x::x.p1.p2". */
+onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
+
+/* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
+ * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and
+ * UNSET. CALLIT/INDIRECT are not served (they amplify traffic). */
+typedef struct onc_rpcbind onc_rpcbind;
+
+onc_rpcbind *onc_rpcbind_create(onc_status *status);
+void onc_rpcbind_destroy(onc_rpcbind *rb);
+/* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
+ * udp_port (0: none) in the table, as rpcbind itself does. */
+onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
+			      uint16_t udp_port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,95 @@
+#include <stdlib.h>
+
+#include "codec.h"
+
+/* One call to the portmapper at pmap, version vers, on a short-lived client. */
+static onc_status pmap_call(const char *pmap, uint32_t vers, uint32_t proc, onc_encode_fn enc,
+			    const void *args, onc_decode_fn dec, void *result)
+{
+	onc_client_options o = {.timeout_ms = 5000};
+	onc_status st;
+	onc_client *c = onc_client_create(pmap, ONC_PMAP_PROG, vers, &o, &st);
+	if (!c)
+		return st;
+	st = onc_client_call(c, proc, enc, args, dec, result, NULL);
+	onc_client_destroy(c);
+	return st;
+}
+
+onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
+			    uint16_t *port)
+{
+	onc_pmap_mapping m = {prog, vers, prot, 0};
+	uint32_t p;
+	ONC_TRY(pmap_call(pmap, 2, PMAP_GETPORT, onc_pmap_mapping_encode, &m, onc_xdr_u32_decode, &p));
+	if (p == 0)
+		return ONC_ERR_PROG_UNAVAIL;
+	if (p > 65535)
+		return ONC_ERR_BAD_VALUE;
+	*port = (uint16_t)p;
+	return ONC_OK;
+}
+
+onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done)
+{
+	return pmap_call(pmap, 2, PMAP_SET, onc_pmap_mapping_encode, m, onc_xdr_bool_decode, done);
+}
+
+onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done)
+{
+	onc_pmap_mapping m = {prog, vers, 0, 0};
+	return pmap_call(pmap, 2, PMAP_UNSET, onc_pmap_mapping_encode, &m, onc_xdr_bool_decode, done);
+}
+
+typedef struct mapping_list {
+	onc_pmap_mapping *items;
+	size_t n;
+} mapping_list;
+
+/* pmaplist: a chain of "more?" booleans each followed by a mapping; read in a loop. */
+static onc_status decode_pmaplist(onc_xdr_dec *d, void *v)
+{
+	mapping_list *l = v;
+	size_t cap = 0;
+	bool more;
+	for (;;) {
+		ONC_TRY(onc_xdr_get_bool(d, &more));
+		if (!more)
+			return ONC_OK;
+		if (l->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			onc_pmap_mapping *grown;
+			if (ncap > onc_xdr_dec_left(d) / 16 + 16)
+				return ONC_ERR_TRUNCATED; /* more than the reply can hold */
+			grown = realloc(l->items, ncap * sizeof *grown);
+			if (!grown)
+				return ONC_ERR_NOMEM;
+			l->items = grown;
+			cap = ncap;
+		}
+		ONC_TRY(onc_pmap_mapping_decode(d, &l->items[l->n]));
+		l->n++;
+	}
+}
+
+onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n)
+{
+	mapping_list l = {NULL, 0};
+	onc_status st = pmap_call(pmap, 2, PMAP_DUMP, NULL, NULL, decode_pmaplist, &l);
+	if (st != ONC_OK) {
+		free(l.items);
+		return st;
+	}
+	*list = l.items;
+	*n = l.n;
+	return ONC_OK;
+}
+
+onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
+			    const char *netid, char **uaddr)
+{
+	onc_rpcb r = {prog, vers, (char *)netid, "", ""};
+	*uaddr = NULL;
+	return pmap_call(pmap, rpcb_vers, RPCB_GETADDR, onc_rpcb_encode, &r, onc_xdr_string_decode,
+			 uaddr);
+}

@@ -1,0 +1,28 @@
+/* Internal: XDR of the portmapper and rpcbind types (RFC 1833). */
+#ifndef ONC_RPCBIND_CODEC_H
+#define ONC_RPCBIND_CODEC_H
+
+#include "onc/rpcbind.h"
+
+/* Procedures (RFC 1833). */
+enum {
+	PMAP_NULL = 0, PMAP_SET = 1, PMAP_UNSET = 2, PMAP_GETPORT = 3, PMAP_DUMP = 4,
+	RPCB_NULL = 0, RPCB_SET = 1, RPCB_UNSET = 2, RPCB_GETADDR = 3, RPCB_DUMP = 4,
+	RPCB_GETTIME = 6, RPCB_UADDR2TADDR = 7, RPCB_TADDR2UADDR = 8, RPCB_GETVERSADDR = 9,
+	RPCB_GETADDRLIST = 11, RPCB_GETSTAT = 12,
+};
+
+/* Longest netid, universal address and owner this implementation accepts. */
+#define RPCB_MAX_STRING 255u
+
+onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v);
+onc_status onc_pmap_mapping_decode(onc_xdr_dec *d, void *v);
+onc_status onc_rpcb_encode(onc_xdr_enc *e, const void *v);
+onc_status onc_rpcb_decode(onc_xdr_dec *d, void *v);
+onc_status onc_xdr_u32_encode(onc_xdr_enc *e, const void *v);
+onc_status onc_xdr_u32_decode(onc_xdr_dec *d, void *v);
+onc_status onc_xdr_bool_decode(onc_xdr_dec *d, void *v);
+onc_status onc_xdr_bool_encode(onc_xdr_enc *e, const void *v);
+onc_status onc_xdr_string_decode(onc_xdr_dec *d, void *v);
+
+#endif

@@ -1,0 +1,254 @@
+/* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "codec.h"
+
+typedef struct entry {
+	uint32_t prog, vers;
+	char netid[16];
+	char addr[64];
+	char owner[32];
+} entry;
+
+struct onc_rpcbind {
+	pthread_mutex_t mu;
+	entry *entries;
+	size_t n, cap;
+};
+
+onc_rpcbind *onc_rpcbind_create(onc_status *status)
+{
+	onc_rpcbind *rb = calloc(1, sizeof *rb);
+	*status = rb ? ONC_OK : ONC_ERR_NOMEM;
+	if (rb)
+		pthread_mutex_init(&rb->mu, NULL);
+	return rb;
+}
+
+void onc_rpcbind_destroy(onc_rpcbind *rb)
+{
+	if (!rb)
+		return;
+	pthread_mutex_destroy(&rb->mu);
+	free(rb->entries);
+	free(rb);
+}
+
+/* ---- the table; callers hold mu ---- */
+
+static entry *find(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
+		   bool any_version)
+{
+	entry *fallback = NULL;
+	for (size_t i = 0; i < rb->n; i++) {
+		entry *e = &rb->entries[i];
+		if (e->prog != prog || strcmp(e->netid, netid) != 0)
+			continue;
+		if (e->vers == vers)
+			return e;
+		if (any_version && !fallback)
+			fallback = e;
+	}
+	return fallback;
+}
+
+static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
+		const char *addr, const char *owner)
+{
+	if (find(rb, prog, vers, netid, false) || strlen(netid) >= sizeof rb->entries->netid ||
+	    strlen(addr) >= sizeof rb->entries->addr)
+		return false;
+	if (rb->n == rb->cap) {
+		size_t ncap = rb->cap ? rb->cap * 2 : 16;
+		entry *grown = realloc(rb->entries, ncap * sizeof *grown);
+		if (!grown)
+			return false;
+		rb->entries = grown;
+		rb->cap = ncap;
+	}
+	entry *e = &rb->entries[rb->n++];
+	e->prog = prog;
+	e->vers = vers;
+	snprintf(e->netid, sizeof e->netid, "%s", netid);
+	snprintf(e->addr, sizeof e->addr, "%s", addr);
+	snprintf(e->owner, sizeof e->owner, "%s", owner);
+	return true;
+}
+
+/* Removes prog/vers on netid, or on every netid when netid is empty. */
+static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < rb->n; i++) {
+		entry *e = &rb->entries[i];
+		if (e->prog == prog && e->vers == vers && (!*netid || strcmp(e->netid, netid) == 0))
+			continue;
+		rb->entries[kept++] = *e;
+	}
+	bool removed = kept < rb->n;
+	rb->n = kept;
+	return removed;
+}
+
+static const char *prot_netid(uint32_t prot)
+{
+	return prot == ONC_IPPROTO_TCP ? "tcp" : prot == ONC_IPPROTO_UDP ? "udp" : NULL;
+}
+
+/* Registrations made with 0.0.0.0 or :: are answered with the loopback address to local
+ * callers, the way rpcbind merges addresses. */
+static void answer_addr(const entry *e, const onc_call *call, char *out, size_t cap)
+{
+	const char *a = e->addr;
+	const char *port = strrchr(a, '.');
+	while (port && port > a && *--port != '.')
+		;
+	if (port && onc_call_is_local(call)) {
+		if (strncmp(a, "0.0.0.0.", 8) == 0 && (size_t)(port - a) == 7) {
+			snprintf(out, cap, "127.0.0.1%s", port);
+			return;
+		}
+		if (strncmp(a, "::.", 3) == 0 && (size_t)(port - a) == 2) {
+			snprintf(out, cap, "::1%s", port);
+			return;
+		}
+	}
+	snprintf(out, cap, "%s", a);
+}
+
+/* ---- version 2 ---- */
+
+static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
+{
+	onc_pmap_mapping m;
+	uint32_t proc = call->header->proc;
+	bool ok = false;
+
+	if (proc == PMAP_NULL)
+		return ONC_SUCCESS;
+	if (proc == PMAP_DUMP) {
+		for (size_t i = 0; i < rb->n; i++) {
+			const entry *e = &rb->entries[i];
+			uint16_t port;
+			uint32_t prot = strcmp(e->netid, "tcp") == 0   ? ONC_IPPROTO_TCP
+					: strcmp(e->netid, "udp") == 0 ? ONC_IPPROTO_UDP
+								       : 0;
+			if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
+				continue;
+			onc_pmap_mapping out = {e->prog, e->vers, prot, port};
+			if (onc_xdr_put_bool(call->results, true) ||
+			    onc_pmap_mapping_encode(call->results, &out))
+				return ONC_SYSTEM_ERR;
+		}
+		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	}
+	if (proc > PMAP_GETPORT)
+		return ONC_PROC_UNAVAIL;
+	if (onc_pmap_mapping_decode(call->args, &m) != ONC_OK)
+		return ONC_GARBAGE_ARGS;
+	if (proc == PMAP_GETPORT) {
+		const char *netid = prot_netid(m.prot);
+		const entry *e = netid ? find(rb, m.prog, m.vers, netid, false) : NULL;
+		uint16_t port = 0;
+		if (e && onc_uaddr_port(e->addr, &port) != ONC_OK)
+			port = 0;
+		return onc_xdr_put_u32(call->results, port) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	}
+	if (onc_call_is_local(call)) {
+		if (proc == PMAP_SET) {
+			char addr[32];
+			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m.port >> 8 & 255, m.port & 255);
+			ok = prot_netid(m.prot) && m.port <= 65535 &&
+			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, "unknown");
+		} else {
+			ok = remove_entries(rb, m.prog, m.vers, "tcp");
+			ok = remove_entries(rb, m.prog, m.vers, "udp") || ok;
+		}
+	}
+	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+/* ---- versions 3 and 4 ---- */
+
+static onc_status put_rpcb(onc_xdr_enc *e, const entry *x)
+{
+	onc_rpcb r = {x->prog, x->vers, (char *)x->netid, (char *)x->addr, (char *)x->owner};
+	return onc_rpcb_encode(e, &r);
+}
+
+static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
+{
+	uint32_t proc = call->header->proc;
+	onc_rpcb r;
+	char addr[80];
+
+	switch (proc) {
+	case RPCB_NULL:
+		return ONC_SUCCESS;
+	case RPCB_DUMP:
+		for (size_t i = 0; i < rb->n; i++)
+			if (onc_xdr_put_bool(call->results, true) ||
+			    put_rpcb(call->results, &rb->entries[i]))
+				return ONC_SYSTEM_ERR;
+		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case RPCB_GETTIME:
+		return onc_xdr_put_u32(call->results, (uint32_t)time(NULL)) ? ONC_SYSTEM_ERR
+									    : ONC_SUCCESS;
+	case RPCB_SET:
+	case RPCB_UNSET:
+	case RPCB_GETADDR:
+	case RPCB_GETVERSADDR:
+		break;
+	default:
+		return ONC_PROC_UNAVAIL;
+	}
+	if (proc == RPCB_GETVERSADDR && call->header->vers != 4)
+		return ONC_PROC_UNAVAIL;
+	if (onc_rpcb_decode(call->args, &r) != ONC_OK)
+		return ONC_GARBAGE_ARGS;
+	if (proc == RPCB_GETADDR || proc == RPCB_GETVERSADDR) {
+		const entry *e = find(rb, r.prog, r.vers, r.netid, proc == RPCB_GETADDR);
+		addr[0] = 0;
+		if (e)
+			answer_addr(e, call, addr, sizeof addr);
+		return onc_xdr_put_string(call->results, addr, RPCB_MAX_STRING) ? ONC_SYSTEM_ERR
+										 : ONC_SUCCESS;
+	}
+	bool ok = false;
+	if (onc_call_is_local(call))
+		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, r.owner)
+				      : remove_entries(rb, r.prog, r.vers, r.netid);
+	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+static onc_accept_stat dispatch(onc_call *call, void *ctx)
+{
+	onc_rpcbind *rb = ctx;
+	pthread_mutex_lock(&rb->mu);
+	onc_accept_stat st = call->header->vers == 2 ? pmap_v2(rb, call) : rpcb_v34(rb, call);
+	pthread_mutex_unlock(&rb->mu);
+	return st;
+}
+
+onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
+			      uint16_t udp_port)
+{
+	static const char *const netids[] = {"tcp", "udp"};
+	const uint16_t ports[] = {tcp_port, udp_port};
+	for (uint32_t v = 2; v <= 4; v++) {
+		ONC_TRY(onc_server_register(srv, ONC_PMAP_PROG, v, dispatch, rb));
+		for (int i = 0; i < 2; i++) {
+			char addr[32];
+			if (!ports[i])
+				continue;
+			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", ports[i] >> 8, ports[i] & 255);
+			pthread_mutex_lock(&rb->mu);
+			add(rb, ONC_PMAP_PROG, v, netids[i], addr, "superuser");
+			pthread_mutex_unlock(&rb->mu);
+		}
+	}
+	return ONC_OK;
+}
