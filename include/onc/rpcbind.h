@@ -37,6 +37,12 @@ onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n);
 onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
 			    const char *netid, char **uaddr);
 
+/* Where prog/vers listens on host ("127.0.0.1", "[::1]", "server.example") for netid "tcp",
+ * "udp", "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2
+ * GETPORT, as rpcinfo does. ONC_ERR_PROG_UNAVAIL when it is not registered. */
+onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog, uint32_t vers,
+			      uint16_t *port);
+
 /* Universal addresses (RFC 5665): "h1.h2.h3.h4.p1.p2" and "x:x::x.p1.p2". */
 onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
 

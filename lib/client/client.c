@@ -12,6 +12,7 @@
 
 #include "../net/net.h"
 #include "onc/client.h"
+#include "onc/rpcbind.h"
 
 #define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
@@ -58,6 +59,17 @@ static bool is_stream(const onc_client *c)
 	return c->addr.kind != ONC_NET_UDP;
 }
 
+/* "tcp://HOST" without a port: the port comes from HOST's rpcbind. */
+static onc_status find_port(const char *uri, onc_net_addr *a, uint32_t prog, uint32_t vers)
+{
+	bool v6 = a->sa.ss_family == AF_INET6;
+	const char *netid = a->kind == ONC_NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
+	uint16_t port;
+	ONC_TRY(onc_rpcb_find_port(strstr(uri, "://") + 3, netid, prog, vers, &port));
+	onc_net_set_port(a, port);
+	return ONC_OK;
+}
+
 onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 			      const onc_client_options *opts, onc_status *status)
 {
@@ -67,7 +79,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	if (st == ONC_OK)
 		st = onc_net_parse(addr, &c->addr);
 	if (st == ONC_OK && !c->addr.has_port)
-		st = ONC_ERR_ADDRESS;
+		st = find_port(addr, &c->addr, prog, vers);
 	if (st == ONC_OK && opts && opts->auth_sys) {
 		c->cred.flavor = ONC_AUTH_SYS;
 		c->cred.body = c->cred_body;

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "codec.h"
@@ -92,4 +93,24 @@ onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 	*uaddr = NULL;
 	return pmap_call(pmap, rpcb_vers, RPCB_GETADDR, onc_rpcb_encode, &r, onc_xdr_string_decode,
 			 uaddr);
+}
+
+onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog, uint32_t vers,
+			      uint16_t *port)
+{
+	char pmap[300];
+	bool udp = strncmp(netid, "udp", 3) == 0;
+
+	snprintf(pmap, sizeof pmap, "%s://%s:%u", udp ? "udp" : "tcp", host, ONC_PMAP_PORT);
+	for (uint32_t v = 4; v >= 3; v--) {
+		char *uaddr = NULL;
+		onc_status st = onc_rpcb_getaddr(pmap, v, prog, vers, netid, &uaddr);
+		if (st == ONC_OK)
+			st = *uaddr ? onc_uaddr_port(uaddr, port) : ONC_ERR_PROG_UNAVAIL;
+		free(uaddr);
+		/* A mismatch means this rpcbind does not speak v: try the older protocol. */
+		if (st != ONC_ERR_PROG_MISMATCH && st != ONC_ERR_PROC_UNAVAIL)
+			return st;
+	}
+	return onc_pmap_getport(pmap, prog, vers, udp ? ONC_IPPROTO_UDP : ONC_IPPROTO_TCP, port);
 }

@@ -1,12 +1,13 @@
-/* The onc test server as a process: prints "tcp PORT udp PORT" and serves until SIGTERM. */
+/* The onc test server as a process: prints "tcp PORT udp PORT" and serves until SIGTERM.
+ * onc_testd [PORTMAPPER]: registers with the portmapper at that address while it runs. */
 #include <signal.h>
 #include <stdio.h>
 
 #include "test_server.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_server t;
+	test_server t = {.portmapper = argc > 1 ? argv[1] : NULL};
 	sigset_t set;
 	int sig;
 

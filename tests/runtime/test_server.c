@@ -90,6 +90,8 @@ void test_server_start(test_server *t, const onc_server_options *opts, uint16_t 
 	must(onc_server_listen(t->srv, t->unix_addr, NULL), "listen unix");
 	snprintf(t->tcp, sizeof t->tcp, "tcp://127.0.0.1:%u", t->tcp_port);
 	snprintf(t->udp, sizeof t->udp, "udp://127.0.0.1:%u", t->udp_port);
+	if (t->portmapper)
+		must(onc_server_use_portmapper(t->srv, t->portmapper), "use portmapper");
 	pthread_create(&t->thread, NULL, serve, t->srv);
 }
 

@@ -19,6 +19,7 @@ typedef struct test_server {
 	uint16_t tcp_port, udp_port;
 	char unix_path[64];
 	char tcp[64], udp[64], unix_addr[80];
+	const char *portmapper; /* set before start to register there */
 } test_server;
 
 /* Starts the server on 127.0.0.1 (TCP on tcp_port, or a free port for 0; UDP on a free

@@ -1,0 +1,76 @@
+/* onc rpcbind [--host ADDR] [--port N]: an rpcbind server (portmapper v2, rpcbind v3/v4)
+ * over TCP and UDP, until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "onc/rpcbind.h"
+
+static onc_server *running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	onc_server_stop(running);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: onc rpcbind [--host ADDR] [--port N]\n"
+			"  serves portmapper v2 and rpcbind v3/v4 on ADDR (default 127.0.0.1),\n"
+			"  port N (default 111), over TCP and UDP\n");
+	return 2;
+}
+
+int cmd_rpcbind(int argc, char **argv)
+{
+	const char *host = "127.0.0.1";
+	long port = ONC_PMAP_PORT;
+	char addr[128];
+	uint16_t tcp_port, udp_port;
+	onc_server_options opts = {.threads = 1};
+	onc_status st;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+			host = argv[++i];
+		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			port = strtol(argv[++i], NULL, 10);
+		else
+			return usage();
+	}
+	if (port < 0 || port > 65535)
+		return usage();
+
+	onc_rpcbind *rb = onc_rpcbind_create(&st);
+	onc_server *srv = rb ? onc_server_create(&opts, &st) : NULL;
+	const char *fmt = strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld";
+	if (srv) {
+		snprintf(addr, sizeof addr, fmt, "tcp", host, port);
+		st = onc_server_listen(srv, addr, &tcp_port);
+	}
+	if (st == ONC_OK) {
+		snprintf(addr, sizeof addr, fmt, "udp", host, (long)tcp_port);
+		st = onc_server_listen(srv, addr, &udp_port);
+	}
+	if (st == ONC_OK)
+		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
+	if (st != ONC_OK) {
+		fprintf(stderr, "onc rpcbind: cannot serve on %s port %ld: %s\n", host, port,
+			onc_strerror(st));
+		onc_server_destroy(srv);
+		onc_rpcbind_destroy(rb);
+		return 1;
+	}
+	running = srv;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("onc rpcbind: serving on %s port %u (tcp and udp)\n", host, tcp_port);
+	fflush(stdout);
+	onc_server_run(srv);
+	onc_server_destroy(srv);
+	onc_rpcbind_destroy(rb);
+	return 0;
+}
