@@ -14,6 +14,8 @@ enum {
 
 /* Longest netid, universal address and owner this implementation accepts. */
 #define RPCB_MAX_STRING 255u
+/* RPCBSTAT_HIGHPROC: statistics are kept for procedures 0..12 of versions 2, 3 and 4. */
+#define RPCB_STAT_PROCS 13u
 
 onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v);
 onc_status onc_pmap_mapping_decode(onc_xdr_dec *d, void *v);

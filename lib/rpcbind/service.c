@@ -1,4 +1,6 @@
 /* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +15,17 @@ typedef struct entry {
 	char owner[32];
 } entry;
 
+/* What GETSTAT reports for one protocol version. */
+typedef struct stats {
+	uint32_t calls[RPCB_STAT_PROCS];
+	uint32_t sets, unsets;
+} stats;
+
 struct onc_rpcbind {
 	pthread_mutex_t mu;
 	entry *entries;
 	size_t n, cap;
+	stats by_version[3]; /* versions 2, 3, 4 */
 };
 
 onc_rpcbind *onc_rpcbind_create(onc_status *status)
@@ -119,6 +128,15 @@ static void answer_addr(const entry *e, const onc_call *call, char *out, size_t 
 	snprintf(out, cap, "%s", a);
 }
 
+static void count_change(onc_rpcbind *rb, const onc_call *call, bool set, bool ok)
+{
+	stats *st = &rb->by_version[call->header->vers - 2];
+	if (ok && set)
+		st->sets++;
+	else if (ok)
+		st->unsets++;
+}
+
 /* ---- version 2 ---- */
 
 static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
@@ -168,10 +186,114 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 			ok = remove_entries(rb, m.prog, m.vers, "udp") || ok;
 		}
 	}
+	count_change(rb, call, proc == PMAP_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 /* ---- versions 3 and 4 ---- */
+
+/* netbuf { unsigned maxlen; opaque buf<>; } holding a struct sockaddr as this host lays it
+ * out, which is what libtirpc puts there. */
+static onc_accept_stat uaddr2taddr(onc_call *call)
+{
+	char *uaddr;
+	uint16_t port;
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+
+	if (onc_xdr_get_string(call->args, &uaddr, RPCB_MAX_STRING) != ONC_OK)
+		return ONC_GARBAGE_ARGS;
+	memset(&ss, 0, sizeof ss);
+	char *dot = strrchr(uaddr, '.');
+	while (dot && dot > uaddr && *--dot != '.')
+		;
+	if (dot && onc_uaddr_port(uaddr, &port) == ONC_OK) {
+		*dot = 0;
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		if (inet_pton(AF_INET, uaddr, &in->sin_addr) == 1) {
+			in->sin_family = AF_INET;
+			in->sin_port = htons(port);
+			len = sizeof *in;
+		} else if (inet_pton(AF_INET6, uaddr, &in6->sin6_addr) == 1) {
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(port);
+			len = sizeof *in6;
+		}
+	}
+	/* An address that does not parse is answered with an empty netbuf, as rpcbind does. */
+	if (onc_xdr_put_u32(call->results, len) ||
+	    onc_xdr_put_opaque(call->results, &ss, len, sizeof ss))
+		return ONC_SYSTEM_ERR;
+	return ONC_SUCCESS;
+}
+
+static onc_accept_stat taddr2uaddr(onc_call *call)
+{
+	uint32_t maxlen, len;
+	const uint8_t *buf;
+	char host[INET6_ADDRSTRLEN] = "", uaddr[INET6_ADDRSTRLEN + 16] = "";
+	struct sockaddr_storage ss;
+
+	if (onc_xdr_get_u32(call->args, &maxlen) ||
+	    onc_xdr_get_opaque_ref(call->args, &buf, &len, sizeof ss))
+		return ONC_GARBAGE_ARGS;
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, buf, len);
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+	uint16_t port = 0;
+	if (ss.ss_family == AF_INET && len >= sizeof *in) {
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+	} else if (ss.ss_family == AF_INET6 && len >= sizeof *in6) {
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+	}
+	if (*host)
+		snprintf(uaddr, sizeof uaddr, "%s.%u.%u", host, port >> 8, port & 255);
+	return onc_xdr_put_string(call->results, uaddr, RPCB_MAX_STRING) ? ONC_SYSTEM_ERR
+									 : ONC_SUCCESS;
+}
+
+/* rpcb_entry_list: every transport prog/vers is registered on, with its netconfig facts. */
+static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc_rpcb *r)
+{
+	onc_xdr_enc *out = call->results;
+	for (size_t i = 0; i < rb->n; i++) {
+		const entry *e = &rb->entries[i];
+		char addr[80];
+		if (e->prog != r->prog || e->vers != r->vers)
+			continue;
+		bool udp = strncmp(e->netid, "udp", 3) == 0;
+		bool local = strcmp(e->netid, "local") == 0 || strcmp(e->netid, "unix") == 0;
+		answer_addr(e, call, addr, sizeof addr);
+		if (onc_xdr_put_bool(out, true) || onc_xdr_put_string(out, addr, RPCB_MAX_STRING) ||
+		    onc_xdr_put_string(out, e->netid, RPCB_MAX_STRING) ||
+		    /* NC_TPI_CLTS 1, NC_TPI_COTS_ORD 3 */
+		    onc_xdr_put_u32(out, udp ? 1 : 3) ||
+		    onc_xdr_put_string(out, local ? "loopback" : strchr(e->netid, '6') ? "inet6" : "inet",
+				       RPCB_MAX_STRING) ||
+		    onc_xdr_put_string(out, local ? "-" : udp ? "udp" : "tcp", RPCB_MAX_STRING))
+			return ONC_SYSTEM_ERR;
+	}
+	return onc_xdr_put_bool(out, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+/* rpcb_stat_byvers: per version, calls per procedure and successful SETs/UNSETs; the
+ * address and remote-call lists are left empty. */
+static onc_accept_stat getstat(onc_rpcbind *rb, onc_call *call)
+{
+	for (int v = 0; v < 3; v++) {
+		const stats *st = &rb->by_version[v];
+		if (onc_xdr_put_u32_array(call->results, st->calls, RPCB_STAT_PROCS) ||
+		    onc_xdr_put_u32(call->results, st->sets) ||
+		    onc_xdr_put_u32(call->results, st->unsets) ||
+		    onc_xdr_put_bool(call->results, false) || onc_xdr_put_bool(call->results, false))
+			return ONC_SYSTEM_ERR;
+	}
+	return ONC_SUCCESS;
+}
 
 static onc_status put_rpcb(onc_xdr_enc *e, const entry *x)
 {
@@ -197,18 +319,27 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	case RPCB_GETTIME:
 		return onc_xdr_put_u32(call->results, (uint32_t)time(NULL)) ? ONC_SYSTEM_ERR
 									    : ONC_SUCCESS;
+	case RPCB_UADDR2TADDR:
+		return uaddr2taddr(call);
+	case RPCB_TADDR2UADDR:
+		return taddr2uaddr(call);
+	case RPCB_GETSTAT:
+		return call->header->vers == 4 ? getstat(rb, call) : ONC_PROC_UNAVAIL;
 	case RPCB_SET:
 	case RPCB_UNSET:
 	case RPCB_GETADDR:
 	case RPCB_GETVERSADDR:
+	case RPCB_GETADDRLIST:
 		break;
 	default:
 		return ONC_PROC_UNAVAIL;
 	}
-	if (proc == RPCB_GETVERSADDR && call->header->vers != 4)
+	if ((proc == RPCB_GETVERSADDR || proc == RPCB_GETADDRLIST) && call->header->vers != 4)
 		return ONC_PROC_UNAVAIL;
 	if (onc_rpcb_decode(call->args, &r) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
+	if (proc == RPCB_GETADDRLIST)
+		return getaddrlist(rb, call, &r);
 	if (proc == RPCB_GETADDR || proc == RPCB_GETVERSADDR) {
 		const entry *e = find(rb, r.prog, r.vers, r.netid, proc == RPCB_GETADDR);
 		addr[0] = 0;
@@ -221,13 +352,17 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	if (onc_call_is_local(call))
 		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, r.owner)
 				      : remove_entries(rb, r.prog, r.vers, r.netid);
+	count_change(rb, call, proc == RPCB_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	onc_rpcbind *rb = ctx;
+	uint32_t proc = call->header->proc;
 	pthread_mutex_lock(&rb->mu);
+	if (proc < RPCB_STAT_PROCS)
+		rb->by_version[call->header->vers - 2].calls[proc]++;
 	onc_accept_stat st = call->header->vers == 2 ? pmap_v2(rb, call) : rpcb_v34(rb, call);
 	pthread_mutex_unlock(&rb->mu);
 	return st;

@@ -1,0 +1,199 @@
+/* The embedded rpcbind service, through the client-side calls, on a free loopback port. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "onc/rpcbind.h"
+
+static onc_server *srv;
+static onc_rpcbind *rb;
+static pthread_t thread;
+static char pmap_udp[64], pmap_tcp[64];
+static uint16_t rb_port;
+
+static void *serve(void *arg)
+{
+	onc_server_run(arg);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	onc_status st;
+	uint16_t udp_port;
+	rb = onc_rpcbind_create(&st);
+	srv = onc_server_create(&(onc_server_options){.threads = 1}, &st);
+	if (!rb || !srv || onc_server_listen(srv, "tcp://127.0.0.1:0", &rb_port) ||
+	    onc_server_listen(srv, "udp://127.0.0.1:0", &udp_port) ||
+	    onc_rpcbind_attach(rb, srv, rb_port, udp_port))
+		return -1;
+	snprintf(pmap_tcp, sizeof pmap_tcp, "tcp://127.0.0.1:%u", rb_port);
+	snprintf(pmap_udp, sizeof pmap_udp, "udp://127.0.0.1:%u", udp_port);
+	return pthread_create(&thread, NULL, serve, srv);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	onc_server_stop(srv);
+	pthread_join(thread, NULL);
+	onc_server_destroy(srv);
+	onc_rpcbind_destroy(rb);
+	return 0;
+}
+
+static void test_pmap_set_getport_unset(void **state)
+{
+	(void)state;
+	onc_pmap_mapping m = {0x20000999, 2, ONC_IPPROTO_TCP, 4242};
+	bool done = false;
+	uint16_t port = 0;
+
+	assert_int_equal(onc_pmap_getport(pmap_udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
+			 ONC_ERR_PROG_UNAVAIL);
+	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
+	assert_true(done);
+	/* A second SET of the same program, version and protocol is refused. */
+	assert_int_equal(onc_pmap_set(pmap_tcp, &m, &done), ONC_OK);
+	assert_false(done);
+	assert_int_equal(onc_pmap_getport(pmap_tcp, m.prog, 2, ONC_IPPROTO_TCP, &port), ONC_OK);
+	assert_int_equal(port, 4242);
+	assert_int_equal(onc_pmap_getport(pmap_tcp, m.prog, 2, ONC_IPPROTO_UDP, &port),
+			 ONC_ERR_PROG_UNAVAIL);
+
+	onc_pmap_mapping *list;
+	size_t n, found = 0;
+	assert_int_equal(onc_pmap_dump(pmap_tcp, &list, &n), ONC_OK);
+	for (size_t i = 0; i < n; i++)
+		found += list[i].prog == m.prog && list[i].port == 4242 && list[i].vers == 2;
+	/* the service itself: versions 2, 3, 4 on TCP and UDP */
+	assert_int_equal(n, 7);
+	assert_int_equal(found, 1);
+	free(list);
+
+	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 2, &done), ONC_OK);
+	assert_true(done);
+	assert_int_equal(onc_pmap_getport(pmap_udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
+			 ONC_ERR_PROG_UNAVAIL);
+	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 2, &done), ONC_OK);
+	assert_false(done);
+}
+
+static void test_rpcb_getaddr(void **state)
+{
+	(void)state;
+	char *uaddr = NULL, want[32];
+	/* Registered as 0.0.0.0: answered with the loopback address to a local caller. */
+	snprintf(want, sizeof want, "127.0.0.1.%u.%u", rb_port >> 8, rb_port & 255);
+	for (uint32_t v = 3; v <= 4; v++) {
+		assert_int_equal(onc_rpcb_getaddr(pmap_tcp, v, ONC_PMAP_PROG, 4, "tcp", &uaddr), ONC_OK);
+		assert_string_equal(uaddr, want);
+		free(uaddr);
+		assert_int_equal(onc_rpcb_getaddr(pmap_udp, v, 0x20000998, 1, "tcp", &uaddr), ONC_OK);
+		assert_string_equal(uaddr, "");
+		free(uaddr);
+	}
+}
+
+static void test_uaddr_port(void **state)
+{
+	(void)state;
+	uint16_t port = 0;
+	assert_int_equal(onc_uaddr_port("127.0.0.1.8.1", &port), ONC_OK);
+	assert_int_equal(port, 2049);
+	assert_int_equal(onc_uaddr_port("::1.0.111", &port), ONC_OK);
+	assert_int_equal(port, 111);
+	assert_int_equal(onc_uaddr_port("127.0.0.1.256.1", &port), ONC_ERR_ADDRESS);
+	assert_int_equal(onc_uaddr_port("1.2", &port), ONC_ERR_ADDRESS);
+	assert_int_equal(onc_uaddr_port("host..1", &port), ONC_ERR_ADDRESS);
+	assert_int_equal(onc_uaddr_port("", &port), ONC_ERR_ADDRESS);
+}
+
+/* Raw calls for the procedures the client side has no wrapper for. */
+static onc_status put_str(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_string(e, v, 255);
+}
+
+typedef struct netbuf_bytes {
+	uint32_t maxlen, len;
+	uint8_t buf[128];
+} netbuf_bytes;
+
+static onc_status get_netbuf(onc_xdr_dec *d, void *v)
+{
+	netbuf_bytes *n = v;
+	const uint8_t *p;
+	ONC_TRY(onc_xdr_get_u32(d, &n->maxlen));
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &p, &n->len, sizeof n->buf));
+	memcpy(n->buf, p, n->len);
+	return ONC_OK;
+}
+
+static onc_status put_netbuf(onc_xdr_enc *e, const void *v)
+{
+	const netbuf_bytes *n = v;
+	ONC_TRY(onc_xdr_put_u32(e, n->maxlen));
+	return onc_xdr_put_opaque(e, n->buf, n->len, sizeof n->buf);
+}
+
+static onc_status get_str(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_string(d, v, 255);
+}
+
+static onc_status get_u32(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_u32(d, v);
+}
+
+static void test_uaddr_taddr_and_time(void **state)
+{
+	(void)state;
+	onc_status st;
+	onc_client *c = onc_client_create(pmap_tcp, ONC_PMAP_PROG, 4, NULL, &st);
+	netbuf_bytes nb = {0};
+	char *back = NULL;
+	uint32_t t = 0;
+	assert_non_null(c);
+
+	assert_int_equal(onc_client_call(c, 7, put_str, "127.0.0.1.8.1", get_netbuf, &nb, NULL), ONC_OK);
+	struct sockaddr_in sin;
+	assert_int_equal(nb.len, sizeof sin);
+	memcpy(&sin, nb.buf, sizeof sin);
+	assert_int_equal(sin.sin_family, AF_INET);
+	assert_int_equal(ntohs(sin.sin_port), 2049);
+	assert_int_equal(ntohl(sin.sin_addr.s_addr), 0x7f000001);
+
+	assert_int_equal(onc_client_call(c, 8, put_netbuf, &nb, get_str, &back, NULL), ONC_OK);
+	assert_string_equal(back, "127.0.0.1.8.1");
+	free(back);
+
+	assert_int_equal(onc_client_call(c, 6, NULL, NULL, get_u32, &t, NULL), ONC_OK);
+	assert_true(t + 5 >= (uint32_t)time(NULL) && t <= (uint32_t)time(NULL));
+
+	/* INDIRECT (CALLIT's v4 name) is not served. */
+	assert_int_equal(onc_client_call(c, 10, NULL, NULL, NULL, NULL, NULL), ONC_ERR_PROC_UNAVAIL);
+	onc_client_destroy(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pmap_set_getport_unset),
+		cmocka_unit_test(test_rpcb_getaddr),
+		cmocka_unit_test(test_uaddr_port),
+		cmocka_unit_test(test_uaddr_taddr_and_time),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
