@@ -1,0 +1,200 @@
+/* The server's limits and stream handling, seen from raw sockets: pipelining, the record
+ * size limit, the connection limit, the idle timeout, and IPv6. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_server.h"
+
+static test_server server;
+
+static int tcp_connect(uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+/* True when the server closes fd within ms milliseconds (reads and drops any data). */
+static bool closed_within(int fd, int ms)
+{
+	char buf[256];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, ms) > 0) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			return true;
+	}
+	return false;
+}
+
+/* A NULL call record with the given xid. */
+static size_t null_call(uint8_t *out, uint32_t xid)
+{
+	uint32_t w[11] = {htonl(ONC_RM_LAST_FRAG | 40), htonl(xid), 0, htonl(2), htonl(TESTPROG),
+			  htonl(1), 0, 0, 0, 0, 0};
+	memcpy(out, w, sizeof w);
+	return sizeof w;
+}
+
+static void test_pipelined_calls_all_answered(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	static uint8_t req[N * 44];
+	size_t len = 0;
+	int fd = tcp_connect(server.tcp_port);
+	for (uint32_t i = 0; i < N; i++)
+		len += null_call(req + len, 1000 + i);
+	assert_int_equal(write(fd, req, len), (ssize_t)len);
+
+	/* Every reply is a 28-byte record: mark, xid, REPLY, ACCEPTED, verf, SUCCESS. */
+	static uint8_t rep[N * 28];
+	assert_int_equal(recv(fd, rep, sizeof rep, MSG_WAITALL), (ssize_t)sizeof rep);
+	bool seen[N] = {false};
+	for (int i = 0; i < N; i++) {
+		uint32_t w[7];
+		memcpy(w, rep + 28 * i, 28);
+		assert_int_equal(ntohl(w[0]), ONC_RM_LAST_FRAG | 24);
+		uint32_t xid = ntohl(w[1]) - 1000;
+		assert_true(xid < N);
+		assert_false(seen[xid]);
+		seen[xid] = true;
+		assert_int_equal(ntohl(w[6]), ONC_SUCCESS);
+	}
+	close(fd);
+}
+
+static void test_record_over_limit_closes(void **state)
+{
+	(void)state;
+	/* The limit is 4096 here: a header announcing 2 GiB - 1 is refused at once. */
+	int fd = tcp_connect(server.tcp_port);
+	uint32_t huge = htonl(ONC_RM_LAST_FRAG | 0x7fffffff);
+	assert_int_equal(write(fd, &huge, 4), 4);
+	assert_true(closed_within(fd, 2000));
+	close(fd);
+
+	/* Fragments of 3000 bytes: the second one takes the record past 4096. */
+	fd = tcp_connect(server.tcp_port);
+	static uint8_t frag[4 + 3000];
+	uint32_t h = htonl(3000);
+	memcpy(frag, &h, 4);
+	assert_int_equal(write(fd, frag, sizeof frag), (ssize_t)sizeof frag);
+	assert_int_equal(write(fd, frag, 4), 4);
+	assert_true(closed_within(fd, 2000));
+	close(fd);
+
+	/* And the server still serves. */
+	uint8_t req[44], rep[28];
+	fd = tcp_connect(server.tcp_port);
+	assert_int_equal(write(fd, req, null_call(req, 7)), 44);
+	assert_int_equal(recv(fd, rep, sizeof rep, MSG_WAITALL), 28);
+	close(fd);
+}
+
+static void test_connection_limit(void **state)
+{
+	(void)state;
+	/* max_connections is 4: the fifth is closed at once, and the limit frees up again. */
+	int fds[5];
+	uint8_t req[44], rep[28];
+	for (int i = 0; i < 4; i++) {
+		fds[i] = tcp_connect(server.tcp_port);
+		assert_int_equal(write(fds[i], req, null_call(req, 100 + i)), 44);
+		assert_int_equal(recv(fds[i], rep, sizeof rep, MSG_WAITALL), 28);
+	}
+	fds[4] = tcp_connect(server.tcp_port);
+	assert_true(closed_within(fds[4], 2000));
+	close(fds[4]);
+	close(fds[0]);
+	usleep(100 * 1000);
+	int again = tcp_connect(server.tcp_port);
+	assert_int_equal(write(again, req, null_call(req, 200)), 44);
+	assert_int_equal(recv(again, rep, sizeof rep, MSG_WAITALL), 28);
+	close(again);
+	for (int i = 1; i < 4; i++)
+		close(fds[i]);
+	usleep(100 * 1000);
+}
+
+static void test_idle_timeout(void **state)
+{
+	(void)state;
+	/* idle_timeout_ms is 1000; the loop checks once a second: closed within ~2 s. A
+	 * connection that trickles bytes without completing a call is idle too. */
+	int quiet = tcp_connect(server.tcp_port), trickle = tcp_connect(server.tcp_port);
+	uint8_t req[44];
+	null_call(req, 1);
+	for (int i = 0; i < 5; i++) {
+		send(trickle, req + i, 1, MSG_NOSIGNAL); /* fails once the server has closed it */
+		usleep(500 * 1000);
+	}
+	assert_true(closed_within(quiet, 100));
+	assert_true(closed_within(trickle, 1000));
+	close(quiet);
+	close(trickle);
+}
+
+static void test_ipv6(void **state)
+{
+	(void)state;
+	const char *listen[] = {"tcp://[::1]:0", "udp://[::1]:0"};
+	const char *fmt[] = {"tcp://[::1]:%u", "udp://[::1]:%u"};
+	for (int i = 0; i < 2; i++) {
+		uint16_t port;
+		char addr[64];
+		onc_status st;
+		/* Listeners may be added while the server runs. */
+		assert_int_equal(onc_server_listen(server.srv, listen[i], &port), ONC_OK);
+		snprintf(addr, sizeof addr, fmt[i], port);
+		onc_client *c = onc_client_create(addr, TESTPROG, 1, NULL, &st);
+		assert_non_null(c);
+		int_pair p = {20, 22};
+		int32_t sum = 0;
+		assert_int_equal(onc_client_call(c, PROC_ADD, enc_int_pair, &p, dec_int, &sum, NULL),
+				 ONC_OK);
+		assert_int_equal(sum, 42);
+		onc_client_destroy(c);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	onc_server_options o = {.threads = 2, .max_record = 4096, .max_connections = 4,
+				.idle_timeout_ms = 1000};
+	test_server_start(&server, &o, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	test_server_stop(&server);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipelined_calls_all_answered),
+		cmocka_unit_test(test_record_over_limit_closes),
+		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_ipv6),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
