@@ -2,6 +2,7 @@
 # (AddressSanitizer + UndefinedBehaviorSanitizer); `make test` runs every test in both.
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build build-asan test test-release test-asan bench demo clean
 
@@ -11,7 +12,7 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DONC_SANITIZE=OFF -DONC_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
 
 build-asan: deps

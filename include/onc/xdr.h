@@ -210,9 +210,10 @@ static inline onc_status onc_xdr_put_opaque_fixed(onc_xdr_enc *e, const void *da
 		return s;
 	if (padded == 0)
 		return ONC_OK; /* an empty growable buffer has no storage yet: e->p is NULL */
-	if (n)
-		memcpy(e->p, data, n);
-	memset(e->p + n, 0, padded - n);
+	/* Zero the last word first, then copy: a fixed-size store instead of a padding loop. */
+	uint32_t zero = 0;
+	memcpy(e->p + padded - 4, &zero, 4);
+	memcpy(e->p, data, n);
 	e->p += padded;
 	return ONC_OK;
 }

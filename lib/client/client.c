@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ struct onc_client {
 	int fd;                  /* -1 while not connected */
 	bool dead;               /* the connection failed; replaced by the next call */
 	bool reader_active;
+	int rcvtimeo_ms;         /* the socket's SO_RCVTIMEO; 0 = none */
+	int64_t last_reply_ms;   /* when a reply last arrived */
 	waiter *waiters;
 	onc_rm_reader rm;        /* the reader's alone */
 	uint8_t rbuf[READ_BUFFER];
@@ -168,26 +171,47 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 			memcpy(w->reply, msg, len);
 			w->reply_len = len;
 		}
+		c->last_reply_ms = now_ms();
 		pthread_cond_signal(&w->cv);
 		return;
 	}
+}
+
+/* Sets the socket's receive timeout when it is off by more than this: a blocking recv()
+ * with SO_RCVTIMEO is one system call where poll() + recv() are two. */
+#define RCVTIMEO_SLACK_MS 20
+
+/* Waits up to wait_ms for data and reads what is there: *ready is false on a timeout. */
+static ssize_t receive(onc_client *c, int wait_ms, bool *ready)
+{
+	ssize_t n;
+	if (is_stream(c)) {
+		if (c->rcvtimeo_ms == 0 || abs(c->rcvtimeo_ms - wait_ms) > RCVTIMEO_SLACK_MS) {
+			struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
+			setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+			c->rcvtimeo_ms = wait_ms;
+		}
+		n = recv(c->fd, c->rbuf, sizeof c->rbuf, 0);
+		*ready = n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+		return n;
+	}
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	*ready = poll(&pfd, 1, wait_ms) > 0;
+	return *ready ? recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT) : 0;
 }
 
 /* The reader's turn, entered and left with mu held: waits up to wait_ms for data and
  * delivers every complete reply it brings. */
 static onc_status read_replies(onc_client *c, int wait_ms)
 {
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-	ssize_t n;
-	int ready;
+	bool ready;
 
 	pthread_mutex_unlock(&c->mu);
-	ready = poll(&pfd, 1, wait_ms);
-	n = ready > 0 ? recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT) : 0;
+	ssize_t n = receive(c, wait_ms, &ready);
 	int err = errno;
 	pthread_mutex_lock(&c->mu);
 
-	if (ready <= 0)
+	if (!ready)
 		return ONC_OK;
 	if (n == 0 && is_stream(c))
 		return ONC_ERR_CLOSED;
@@ -263,6 +287,10 @@ static onc_status wait_reply(onc_client *c, waiter *w, int64_t deadline, const u
 	return w->err;
 }
 
+/* A connection quiet for longer than this is checked before use; calls in quick succession
+ * skip the extra system call (a server restart takes longer than this). */
+#define QUIET_MS 100
+
 /* With nothing in flight a stream has nothing to say: readable means the peer closed it
  * (or a reply came too late to matter), so the call goes on a new connection. */
 static bool peer_closed(int fd)
@@ -279,7 +307,8 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 
 	pthread_mutex_lock(&c->send_mu);
 	pthread_mutex_lock(&c->mu);
-	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters && peer_closed(c->fd))
+	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters &&
+	    now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
 		c->dead = true;
 	if (c->dead && c->reader_active) {
 		st = ONC_ERR_CLOSED; /* the reader is still leaving the old connection */
@@ -287,6 +316,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		close(c->fd);
 		c->fd = -1;
 		c->dead = false;
+		c->rcvtimeo_ms = 0;
 		onc_rm_reader_free(&c->rm);
 	}
 	if (st == ONC_OK && c->fd < 0)

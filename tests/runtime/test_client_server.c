@@ -230,6 +230,7 @@ static void test_reconnect_after_restart(void **state)
 
 	uint16_t port = server.tcp_port;
 	test_server_stop(&server);
+	usleep(200 * 1000); /* longer than the client's quiet time: it checks the connection */
 	assert_int_equal(onc_client_call(c, PROC_NULL, NULL, NULL, NULL, NULL, NULL),
 			 ONC_ERR_CONNREFUSED);
 
