@@ -22,6 +22,7 @@ typedef struct onc_client_options {
 	int timeout_ms;      /* per call; 0 means the default, 25 s as in rpcgen's clients */
 	int retry_ms;        /* UDP: first retransmission delay, doubled each time; 0 = 500 ms */
 	size_t max_record;   /* largest reply accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
+	unsigned max_in_flight; /* most calls awaiting replies at once; 0 = 1024 */
 	const onc_auth_sys *auth_sys; /* AUTH_SYS credentials; NULL for AUTH_NONE */
 } onc_client_options;
 
@@ -51,6 +52,22 @@ typedef struct onc_call_opts {
  * reply and decodes the results into result with decode (NULL for void results). */
 onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
 			   onc_decode_fn decode, void *result, const onc_call_opts *opts);
+
+/* Asynchronous calls: start sends the call and returns at once; finish waits for the reply
+ * (until the call's deadline, counted from start) and decodes it. Many calls may be started
+ * before any is finished, from one thread or several: they are all in flight on the one
+ * connection, and whichever thread waits reads replies for all of them. When max_in_flight
+ * calls await replies, start waits (reading replies meanwhile) until one comes: memory and
+ * the server's queue stay bounded. Every started call must be finished or cancelled. */
+typedef struct onc_pending onc_pending;
+
+/* NULL with *status set when the call could not be sent. */
+onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode,
+			      const void *args, const onc_call_opts *opts, onc_status *status);
+/* The reply of a started call, decoded as onc_client_call() would; frees p. */
+onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result);
+/* Abandons a started call: its reply is dropped if it comes; frees p. */
+void onc_client_cancel(onc_client *c, onc_pending *p);
 
 #ifdef __cplusplus
 }

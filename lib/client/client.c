@@ -17,6 +17,7 @@
 
 #define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
+#define DEFAULT_MAX_IN_FLIGHT 1024u
 #define STACK_REQUEST 1024
 #define READ_BUFFER 65536
 
@@ -40,6 +41,9 @@ struct onc_client {
 
 	pthread_mutex_t send_mu; /* one writer at a time; taken before mu */
 	pthread_mutex_t mu;      /* guards what follows */
+	pthread_cond_t room;     /* signalled when a call stops awaiting its reply */
+	unsigned outstanding;    /* calls sent and awaiting replies */
+	unsigned max_in_flight;
 	int fd;                  /* -1 while not connected */
 	bool dead;               /* the connection failed; replaced by the next call */
 	bool reader_active;
@@ -101,6 +105,8 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
 	pthread_mutex_init(&c->send_mu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->room, NULL);
+	c->max_in_flight = opts && opts->max_in_flight ? opts->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
 	c->fd = -1;
 	st = onc_net_connect(&c->addr, &c->fd);
 	if (st != ONC_OK) {
@@ -118,6 +124,7 @@ void onc_client_destroy(onc_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	onc_rm_reader_free(&c->rm);
+	pthread_cond_destroy(&c->room);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->send_mu);
 	free(c);
@@ -147,9 +154,11 @@ static void fail_connection(onc_client *c, onc_status why)
 		if (!w->done) {
 			w->done = true;
 			w->err = why;
+			c->outstanding--;
 			pthread_cond_signal(&w->cv);
 		}
 	}
+	pthread_cond_broadcast(&c->room);
 }
 
 /* With mu held: hands a reply to the call with its xid; late and duplicate replies, and
@@ -166,6 +175,8 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 			continue;
 		w->reply = malloc(len);
 		w->done = true;
+		c->outstanding--;
+		pthread_cond_broadcast(&c->room);
 		w->err = w->reply ? ONC_OK : ONC_ERR_NOMEM;
 		if (w->reply) {
 			memcpy(w->reply, msg, len);
@@ -250,34 +261,56 @@ static void abs_time(struct timespec *ts, int64_t at_ms)
 	}
 }
 
-/* Waits for w's reply until deadline, reading for everyone when nobody else is; on UDP,
- * resends the request with doubling delays. Entered and left with mu held. */
-static onc_status wait_reply(onc_client *c, waiter *w, int64_t deadline, const uint8_t *req,
-			     size_t req_len)
-{
-	int64_t retry = c->retry_ms, resend_at = now_ms() + retry;
+/* A call between start and finish. */
+struct onc_pending {
+	waiter w;
+	int64_t deadline;
+	int64_t retry_ms, resend_at; /* UDP retransmission */
+	onc_arena *arena;
+	onc_call_error *error;
+	onc_xdr_enc req; /* the encoded call, kept for retransmission */
+};
 
+/* With mu held: the reader gives up its role, and whoever waits may take it over. */
+static void wake_others(onc_client *c)
+{
+	if (c->waiters)
+		pthread_cond_signal(&c->waiters->cv);
+	pthread_cond_broadcast(&c->room);
+}
+
+/* One turn as the reader, for up to wait_ms, with mu held. */
+static void read_turn(onc_client *c, int wait_ms)
+{
+	c->reader_active = true;
+	onc_status st = read_replies(c, wait_ms);
+	c->reader_active = false;
+	if (st != ONC_OK)
+		fail_connection(c, st);
+}
+
+/* Waits for p's reply until its deadline, reading for everyone when nobody else is; on UDP,
+ * resends the request with doubling delays. Entered and left with mu held. */
+static onc_status wait_reply(onc_client *c, onc_pending *p)
+{
+	waiter *w = &p->w;
 	while (!w->done) {
-		int64_t now = now_ms(), until = deadline;
-		if (now >= deadline)
+		int64_t now = now_ms(), until = p->deadline;
+		if (now >= p->deadline)
 			return ONC_ERR_TIMEDOUT;
 		if (!is_stream(c)) {
-			if (now >= resend_at) {
-				send(c->fd, req, req_len, MSG_DONTWAIT);
-				retry *= 2;
-				resend_at = now + retry;
+			if (now >= p->resend_at) {
+				send(c->fd, p->req.base, onc_xdr_enc_len(&p->req), MSG_DONTWAIT);
+				p->retry_ms *= 2;
+				p->resend_at = now + p->retry_ms;
 			}
-			if (resend_at < until)
-				until = resend_at;
+			if (p->resend_at < until)
+				until = p->resend_at;
 		}
 		if (c->dead)
 			return ONC_ERR_CLOSED;
 		if (!c->reader_active) {
-			c->reader_active = true;
-			onc_status st = read_replies(c, (int)(until - now));
-			c->reader_active = false;
-			if (st != ONC_OK)
-				fail_connection(c, st);
+			read_turn(c, (int)(until - now));
 		} else {
 			struct timespec ts;
 			abs_time(&ts, until);
@@ -285,6 +318,32 @@ static onc_status wait_reply(onc_client *c, waiter *w, int64_t deadline, const u
 		}
 	}
 	return w->err;
+}
+
+/* Backpressure, with mu held: waits (reading replies when nobody else is) until fewer than
+ * max_in_flight calls await replies, or the deadline passes. */
+static onc_status make_room(onc_client *c, int64_t deadline)
+{
+	onc_status st = ONC_OK;
+	bool did_read = false;
+	while (c->outstanding >= c->max_in_flight && st == ONC_OK) {
+		int64_t now = now_ms();
+		if (now >= deadline) {
+			st = ONC_ERR_TIMEDOUT;
+		} else if (c->dead) {
+			st = ONC_ERR_CLOSED;
+		} else if (!c->reader_active) {
+			read_turn(c, (int)(deadline - now));
+			did_read = true;
+		} else {
+			struct timespec ts;
+			abs_time(&ts, deadline);
+			pthread_cond_timedwait(&c->room, &c->mu, &ts);
+		}
+	}
+	if (did_read)
+		wake_others(c); /* the calls still waiting need a new reader */
+	return st;
 }
 
 /* A connection quiet for longer than this is checked before use; calls in quick succession
@@ -324,6 +383,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 	if (st == ONC_OK) {
 		w->next = c->waiters;
 		c->waiters = w;
+		c->outstanding++;
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (st == ONC_OK) {
@@ -343,68 +403,132 @@ static void unlink_waiter(onc_client *c, waiter *w)
 	for (waiter **p = &c->waiters; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
+			if (!w->done)
+				c->outstanding--;
 			break;
 		}
 	}
-	/* Somebody else may need to take over reading. */
-	if (!c->reader_active && c->waiters)
-		pthread_cond_signal(&c->waiters->cv);
+	if (!c->reader_active)
+		wake_others(c);
 }
 
-static onc_status read_result(const waiter *w, onc_decode_fn decode, void *result,
-			      const onc_call_opts *opts)
+static onc_status read_result(const onc_pending *p, onc_decode_fn decode, void *result)
 {
 	onc_reply_header h;
 	onc_xdr_dec d;
 	onc_status st;
 
-	onc_xdr_dec_init(&d, w->reply, w->reply_len, opts ? opts->arena : NULL);
+	onc_xdr_dec_init(&d, p->w.reply, p->w.reply_len, p->arena);
 	ONC_TRY(onc_rpc_decode_reply(&d, &h));
 	st = onc_rpc_reply_status(&h);
 	if (st != ONC_OK) {
-		if (opts && opts->error) {
-			opts->error->low = h.low;
-			opts->error->high = h.high;
-			opts->error->auth = h.auth;
+		if (p->error) {
+			p->error->low = h.low;
+			p->error->high = h.high;
+			p->error->auth = h.auth;
 		}
 		return st;
 	}
 	return decode ? decode(&d, result) : ONC_OK;
 }
 
+/* Encodes and sends a call into p, whose req encoder the caller has set up; on failure
+ * everything p holds is released. */
+static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_encode_fn encode,
+			     const void *args, const onc_call_opts *opts)
+{
+	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
+	onc_status st;
+
+	p->w.xid = atomic_fetch_add(&c->xid, 1);
+	p->deadline = now_ms() + timeout;
+	p->retry_ms = c->retry_ms;
+	p->resend_at = now_ms() + c->retry_ms;
+	p->arena = opts ? opts->arena : NULL;
+	p->error = opts ? opts->error : NULL;
+	st = encode_request(c, &p->req, p->w.xid, proc, encode, args);
+	if (st == ONC_ERR_BUFFER_FULL && p->req.fixed) {
+		onc_xdr_enc_init(&p->req);
+		st = encode_request(c, &p->req, p->w.xid, proc, encode, args);
+	}
+	if (st == ONC_OK) {
+		pthread_mutex_lock(&c->mu);
+		st = make_room(c, p->deadline);
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (st != ONC_OK) {
+		onc_xdr_enc_free(&p->req);
+		return st;
+	}
+	pthread_cond_init(&p->w.cv, NULL);
+	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req));
+	if (st != ONC_OK) {
+		pthread_mutex_lock(&c->mu);
+		unlink_waiter(c, &p->w);
+		pthread_mutex_unlock(&c->mu);
+		pthread_cond_destroy(&p->w.cv);
+		onc_xdr_enc_free(&p->req);
+	}
+	return st;
+}
+
+/* Drops p from the client and frees what it holds (not p itself). */
+static void end_call(onc_client *c, onc_pending *p)
+{
+	pthread_mutex_lock(&c->mu);
+	unlink_waiter(c, &p->w);
+	pthread_mutex_unlock(&c->mu);
+	pthread_cond_destroy(&p->w.cv);
+	onc_xdr_enc_free(&p->req);
+	free(p->w.reply);
+}
+
+static onc_status finish_call(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result)
+{
+	pthread_mutex_lock(&c->mu);
+	onc_status st = wait_reply(c, p);
+	pthread_mutex_unlock(&c->mu);
+	if (st == ONC_OK)
+		st = read_result(p, decode, result);
+	end_call(c, p);
+	return st;
+}
+
 onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
 			   onc_decode_fn decode, void *result, const onc_call_opts *opts)
 {
-	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
-	int64_t deadline = now_ms() + timeout;
 	uint8_t stack[STACK_REQUEST];
-	onc_xdr_enc e;
-	waiter w = {.xid = atomic_fetch_add(&c->xid, 1)};
-	onc_status st;
+	onc_pending p = {0};
+	onc_xdr_enc_init_fixed(&p.req, stack, sizeof stack);
+	ONC_TRY(start_call(c, &p, proc, encode, args, opts));
+	return finish_call(c, &p, decode, result);
+}
 
-	onc_xdr_enc_init_fixed(&e, stack, sizeof stack);
-	st = encode_request(c, &e, w.xid, proc, encode, args);
-	if (st == ONC_ERR_BUFFER_FULL) {
-		onc_xdr_enc_init(&e);
-		st = encode_request(c, &e, w.xid, proc, encode, args);
+onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode,
+			      const void *args, const onc_call_opts *opts, onc_status *status)
+{
+	onc_pending *p = calloc(1, sizeof *p);
+	*status = p ? ONC_OK : ONC_ERR_NOMEM;
+	if (p) {
+		onc_xdr_enc_init(&p->req);
+		*status = start_call(c, p, proc, encode, args, opts);
 	}
-	if (st != ONC_OK) {
-		onc_xdr_enc_free(&e);
-		return st;
+	if (*status != ONC_OK) {
+		free(p);
+		p = NULL;
 	}
+	return p;
+}
 
-	pthread_cond_init(&w.cv, NULL);
-	st = send_request(c, &w, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e));
-	pthread_mutex_lock(&c->mu);
-	if (st == ONC_OK)
-		st = wait_reply(c, &w, deadline, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e));
-	unlink_waiter(c, &w);
-	pthread_mutex_unlock(&c->mu);
-	pthread_cond_destroy(&w.cv);
-	onc_xdr_enc_free(&e);
-
-	if (st == ONC_OK)
-		st = read_result(&w, decode, result, opts);
-	free(w.reply);
+onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result)
+{
+	onc_status st = finish_call(c, p, decode, result);
+	free(p);
 	return st;
+}
+
+void onc_client_cancel(onc_client *c, onc_pending *p)
+{
+	end_call(c, p);
+	free(p);
 }

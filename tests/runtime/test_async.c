@@ -1,0 +1,177 @@
+/* Asynchronous calls: many in flight on one connection, finished in any order, cancelled,
+ * and bounded by max_in_flight. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "test_server.h"
+
+static test_server server;
+
+static onc_client *client(const char *addr, unsigned max_in_flight)
+{
+	onc_status st;
+	onc_client_options o = {.max_in_flight = max_in_flight};
+	onc_client *c = onc_client_create(addr, TESTPROG, 1, &o, &st);
+	assert_int_equal(st, ONC_OK);
+	return c;
+}
+
+static onc_pending *start_add(onc_client *c, int_pair *p)
+{
+	onc_status st;
+	onc_pending *pending = onc_client_start(c, PROC_ADD, enc_int_pair, p, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	assert_non_null(pending);
+	return pending;
+}
+
+static void many_in_flight(const char *addr, bool reverse)
+{
+	enum { N = 64 };
+	onc_client *c = client(addr, 0);
+	int_pair args[N];
+	onc_pending *p[N];
+	for (int i = 0; i < N; i++) {
+		args[i] = (int_pair){i, 1000 * i};
+		p[i] = start_add(c, &args[i]);
+	}
+	for (int k = 0; k < N; k++) {
+		int i = reverse ? N - 1 - k : k;
+		int32_t sum = -1;
+		assert_int_equal(onc_client_finish(c, p[i], dec_int, &sum), ONC_OK);
+		assert_int_equal(sum, 1001 * i);
+	}
+	onc_client_destroy(c);
+}
+
+static void test_tcp_in_order(void **state)
+{
+	(void)state;
+	many_in_flight(server.tcp, false);
+}
+
+static void test_tcp_reverse(void **state)
+{
+	(void)state;
+	many_in_flight(server.tcp, true);
+}
+
+static void test_udp(void **state)
+{
+	(void)state;
+	many_in_flight(server.udp, false);
+}
+
+static void test_unix(void **state)
+{
+	(void)state;
+	many_in_flight(server.unix_addr, true);
+}
+
+static void test_cancel(void **state)
+{
+	(void)state;
+	onc_client *c = client(server.tcp, 0);
+	int_pair args[10];
+	onc_pending *p[10];
+	for (int i = 0; i < 10; i++) {
+		args[i] = (int_pair){i, i};
+		p[i] = start_add(c, &args[i]);
+	}
+	for (int i = 0; i < 10; i += 2)
+		onc_client_cancel(c, p[i]);
+	for (int i = 1; i < 10; i += 2) {
+		int32_t sum = -1;
+		assert_int_equal(onc_client_finish(c, p[i], dec_int, &sum), ONC_OK);
+		assert_int_equal(sum, 2 * i);
+	}
+	/* The cancelled calls' replies were dropped; a new call gets its own. */
+	int_pair q = {7, 8};
+	int32_t sum = -1;
+	assert_int_equal(onc_client_call(c, PROC_ADD, enc_int_pair, &q, dec_int, &sum, NULL), ONC_OK);
+	assert_int_equal(sum, 15);
+	onc_client_destroy(c);
+}
+
+static void test_backpressure_many(void **state)
+{
+	(void)state;
+	/* 500 calls through a window of 4: start waits for room, reading replies meanwhile. */
+	enum { N = 500 };
+	onc_client *c = client(server.tcp, 4);
+	static int_pair args[N];
+	static onc_pending *p[N];
+	for (int i = 0; i < N; i++) {
+		args[i] = (int_pair){i, -2 * i};
+		p[i] = start_add(c, &args[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		int32_t sum = 0;
+		assert_int_equal(onc_client_finish(c, p[i], dec_int, &sum), ONC_OK);
+		assert_int_equal(sum, -i);
+	}
+	onc_client_destroy(c);
+}
+
+static void test_backpressure_bound(void **state)
+{
+	(void)state;
+	/* A window of 1 held by a slow call: the next start gives up at its own deadline. */
+	onc_client *c = client(server.tcp, 1);
+	int32_t ms = 1000;
+	onc_status st;
+	onc_pending *slow = onc_client_start(c, PROC_SLEEP, enc_int, &ms, NULL, &st);
+	assert_non_null(slow);
+	onc_call_opts quick = {.timeout_ms = 200};
+	assert_null(onc_client_start(c, PROC_NULL, NULL, NULL, &quick, &st));
+	assert_int_equal(st, ONC_ERR_TIMEDOUT);
+	assert_int_equal(onc_client_finish(c, slow, NULL, NULL), ONC_OK);
+	onc_client_destroy(c);
+}
+
+static void test_async_timeout(void **state)
+{
+	(void)state;
+	onc_client *c = client(server.tcp, 0);
+	int32_t ms = 1000;
+	onc_call_opts quick = {.timeout_ms = 200};
+	onc_status st;
+	onc_pending *p = onc_client_start(c, PROC_SLEEP, enc_int, &ms, &quick, &st);
+	assert_non_null(p);
+	assert_int_equal(onc_client_finish(c, p, NULL, NULL), ONC_ERR_TIMEDOUT);
+	onc_client_destroy(c);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	test_server_start(&server, NULL, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	test_server_stop(&server);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_in_order),
+		cmocka_unit_test(test_tcp_reverse),
+		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_unix),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_backpressure_many),
+		cmocka_unit_test(test_backpressure_bound),
+		cmocka_unit_test(test_async_timeout),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
