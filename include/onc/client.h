@@ -53,10 +53,13 @@ typedef struct onc_call_opts {
 onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
 			   onc_decode_fn decode, void *result, const onc_call_opts *opts);
 
-/* Asynchronous calls: start sends the call and returns at once; finish waits for the reply
+/* Asynchronous calls: start queues the call and returns at once; finish waits for the reply
  * (until the call's deadline, counted from start) and decodes it. Many calls may be started
  * before any is finished, from one thread or several: they are all in flight on the one
- * connection, and whichever thread waits reads replies for all of them. When max_in_flight
+ * connection, and whichever thread waits reads replies for all of them. Started calls are
+ * written together, in as few system calls as possible: at the latest before any thread
+ * blocks waiting for a reply on this client, when 16 KiB are queued, on a synchronous call,
+ * or on onc_client_flush(). When max_in_flight
  * calls await replies, start waits (reading replies meanwhile) until one comes: memory and
  * the server's queue stay bounded. Every started call must be finished or cancelled. */
 typedef struct onc_pending onc_pending;
@@ -66,6 +69,8 @@ onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode
 			      const void *args, const onc_call_opts *opts, onc_status *status);
 /* The reply of a started call, decoded as onc_client_call() would; frees p. */
 onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result);
+/* Writes the calls started so far now. */
+void onc_client_flush(onc_client *c);
 /* Abandons a started call: its reply is dropped if it comes; frees p. */
 void onc_client_cancel(onc_client *c, onc_pending *p);
 

@@ -18,6 +18,7 @@
 #define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
 #define DEFAULT_MAX_IN_FLIGHT 1024u
+#define MAX_QUEUED 16384 /* started calls written together, at most this many bytes */
 #define STACK_REQUEST 1024
 #define READ_BUFFER 65536
 
@@ -39,7 +40,9 @@ struct onc_client {
 	uint8_t cred_body[ONC_AUTH_MAX_BODY];
 	atomic_uint xid;
 
-	pthread_mutex_t send_mu; /* one writer at a time; taken before mu */
+	pthread_mutex_t send_mu; /* one writer at a time; taken before mu; guards outq */
+	onc_xdr_enc outq;        /* started calls not yet written */
+	atomic_bool queued;      /* outq holds calls: write them before waiting for anything */
 	pthread_mutex_t mu;      /* guards what follows */
 	pthread_cond_t room;     /* signalled when a call stops awaiting its reply */
 	unsigned outstanding;    /* calls sent and awaiting replies */
@@ -103,6 +106,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
 	atomic_init(&c->xid, (uint32_t)now_ms() ^ (uint32_t)getpid() << 16);
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
+	onc_xdr_enc_init(&c->outq);
 	pthread_mutex_init(&c->send_mu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->room, NULL);
@@ -124,6 +128,7 @@ void onc_client_destroy(onc_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	onc_rm_reader_free(&c->rm);
+	onc_xdr_enc_free(&c->outq);
 	pthread_cond_destroy(&c->room);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->send_mu);
@@ -192,10 +197,16 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
  * with SO_RCVTIMEO is one system call where poll() + recv() are two. */
 #define RCVTIMEO_SLACK_MS 20
 
-/* Waits up to wait_ms for data and reads what is there: *ready is false on a timeout. */
+/* Waits up to wait_ms (0: not at all) for data and reads what is there: *ready is false on a
+ * timeout. */
 static ssize_t receive(onc_client *c, int wait_ms, bool *ready)
 {
 	ssize_t n;
+	if (wait_ms == 0) {
+		n = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+		*ready = n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+		return n;
+	}
 	if (is_stream(c)) {
 		if (c->rcvtimeo_ms == 0 || abs(c->rcvtimeo_ms - wait_ms) > RCVTIMEO_SLACK_MS) {
 			struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
@@ -309,6 +320,18 @@ static onc_status wait_reply(onc_client *c, onc_pending *p)
 		}
 		if (c->dead)
 			return ONC_ERR_CLOSED;
+		if (atomic_load(&c->queued)) {
+			/* About to block: first take the replies already here, then send the
+			 * started calls, so that nothing waits on a call still in the queue. */
+			if (!c->reader_active)
+				read_turn(c, 0);
+			if (w->done)
+				break;
+			pthread_mutex_unlock(&c->mu);
+			onc_client_flush(c);
+			pthread_mutex_lock(&c->mu);
+			continue;
+		}
 		if (!c->reader_active) {
 			read_turn(c, (int)(until - now));
 		} else {
@@ -358,9 +381,33 @@ static bool peer_closed(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
+/* With send_mu held: writes the queued requests and then req (len may be 0). */
+static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
+{
+	onc_status st = ONC_OK;
+	if (onc_xdr_enc_len(&c->outq)) {
+		if (len)
+			st = onc_xdr_put_opaque_fixed(&c->outq, req, len); /* records are 4-aligned */
+		req = c->outq.base;
+		len = onc_xdr_enc_len(&c->outq);
+	}
+	if (st == ONC_OK && len)
+		st = onc_net_write_all(c->fd, req, len);
+	onc_xdr_enc_reset(&c->outq);
+	atomic_store(&c->queued, false);
+	if (st != ONC_OK) {
+		pthread_mutex_lock(&c->mu);
+		fail_connection(c, st);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return st;
+}
+
 /* Registers w and sends the request, connecting first when the previous connection is gone
- * (every call on it has been failed by then). */
-static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len)
+ * (every call on it has been failed by then). With defer, a stream request may wait in the
+ * queue for the next write instead (see onc_client_start). */
+static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
+			       bool defer)
 {
 	onc_status st = ONC_OK;
 
@@ -377,6 +424,8 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		c->dead = false;
 		c->rcvtimeo_ms = 0;
 		onc_rm_reader_free(&c->rm);
+		onc_xdr_enc_reset(&c->outq); /* its calls have all been failed */
+		atomic_store(&c->queued, false);
 	}
 	if (st == ONC_OK && c->fd < 0)
 		st = onc_net_connect(&c->addr, &c->fd);
@@ -387,15 +436,22 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (st == ONC_OK) {
-		st = onc_net_write_all(c->fd, req, len);
-		if (st != ONC_OK) {
-			pthread_mutex_lock(&c->mu);
-			fail_connection(c, st);
-			pthread_mutex_unlock(&c->mu);
-		}
+		if (defer && is_stream(c) && onc_xdr_enc_len(&c->outq) + len <= MAX_QUEUED &&
+		    onc_xdr_put_opaque_fixed(&c->outq, req, len) == ONC_OK)
+			atomic_store(&c->queued, true);
+		else
+			st = write_out(c, req, len);
 	}
 	pthread_mutex_unlock(&c->send_mu);
 	return st;
+}
+
+void onc_client_flush(onc_client *c)
+{
+	pthread_mutex_lock(&c->send_mu);
+	if (c->fd >= 0)
+		write_out(c, NULL, 0);
+	pthread_mutex_unlock(&c->send_mu);
 }
 
 static void unlink_waiter(onc_client *c, waiter *w)
@@ -435,7 +491,7 @@ static onc_status read_result(const onc_pending *p, onc_decode_fn decode, void *
 /* Encodes and sends a call into p, whose req encoder the caller has set up; on failure
  * everything p holds is released. */
 static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_encode_fn encode,
-			     const void *args, const onc_call_opts *opts)
+			     const void *args, const onc_call_opts *opts, bool defer)
 {
 	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
 	onc_status st;
@@ -453,6 +509,11 @@ static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_e
 	}
 	if (st == ONC_OK) {
 		pthread_mutex_lock(&c->mu);
+		bool full = c->outstanding >= c->max_in_flight;
+		pthread_mutex_unlock(&c->mu);
+		if (full)
+			onc_client_flush(c); /* the replies that make room need their calls sent */
+		pthread_mutex_lock(&c->mu);
 		st = make_room(c, p->deadline);
 		pthread_mutex_unlock(&c->mu);
 	}
@@ -461,7 +522,7 @@ static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_e
 		return st;
 	}
 	pthread_cond_init(&p->w.cv, NULL);
-	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req));
+	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer);
 	if (st != ONC_OK) {
 		pthread_mutex_lock(&c->mu);
 		unlink_waiter(c, &p->w);
@@ -500,7 +561,7 @@ onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, c
 	uint8_t stack[STACK_REQUEST];
 	onc_pending p = {0};
 	onc_xdr_enc_init_fixed(&p.req, stack, sizeof stack);
-	ONC_TRY(start_call(c, &p, proc, encode, args, opts));
+	ONC_TRY(start_call(c, &p, proc, encode, args, opts, false));
 	return finish_call(c, &p, decode, result);
 }
 
@@ -511,7 +572,7 @@ onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode
 	*status = p ? ONC_OK : ONC_ERR_NOMEM;
 	if (p) {
 		onc_xdr_enc_init(&p->req);
-		*status = start_call(c, p, proc, encode, args, opts);
+		*status = start_call(c, p, proc, encode, args, opts, true);
 	}
 	if (*status != ONC_OK) {
 		free(p);
