@@ -6,8 +6,9 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
 
-cmake --build "$build" --target bench_xdr bench_null >/dev/null
+cmake --build "$build" --target bench_xdr bench_null bench_load >/dev/null
 mkdir -p "$root/bench/results"
 "$build/bench/bench_xdr" --json "$root/bench/results/xdr.json"
 "$build/bench/bench_null" --json "$root/bench/results/null_call.json"
-echo "written: bench/results/xdr.json bench/results/null_call.json"
+"$build/bench/bench_load" --json "$root/bench/results/load.json"
+echo "written: bench/results/xdr.json null_call.json load.json"
