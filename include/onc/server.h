@@ -59,6 +59,12 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port);
  * the listeners and programs are set up. */
 onc_status onc_server_use_portmapper(onc_server *s, const char *pmap);
 
+/* Answers one call message as the server would, without any I/O: appends the reply to out
+ * (record-marked when record_mark is set), or nothing when the message gets no answer. The
+ * caller counts as local (see onc_call_is_local). For fuzzers, tests and other transports. */
+void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_enc *out,
+			bool record_mark);
+
 /* Serves until onc_server_stop(); returns after calls in flight have been answered. */
 onc_status onc_server_run(onc_server *s);
 /* Asks a running server to stop; safe from any thread and from a signal handler. */

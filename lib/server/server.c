@@ -131,10 +131,10 @@ static onc_status check_credentials(const onc_call_header *h, onc_auth_sys *sys,
 
 /* Appends the reply to msg (record-marked on streams) to out; nothing when the message
  * cannot be answered (not a call, or a header too broken to hold an xid). */
-static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc *out,
-			   bool stream, const struct sockaddr_storage *peer, socklen_t peer_len)
+static void handle_message(onc_server *s, onc_arena *arena, const uint8_t *msg, size_t len,
+			   onc_xdr_enc *out, bool stream, const struct sockaddr_storage *peer,
+			   socklen_t peer_len)
 {
-	onc_server *s = l->srv;
 	size_t rec = 0, start = onc_xdr_enc_len(out), results;
 	onc_call_header h;
 	onc_reply_header r;
@@ -145,7 +145,7 @@ static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc 
 	onc_xdr_dec d;
 	onc_status st;
 
-	onc_xdr_dec_init(&d, msg, len, &l->arena);
+	onc_xdr_dec_init(&d, msg, len, arena);
 	st = onc_rpc_decode_call(&d, &h, &why);
 	if (st == ONC_ERR_RPC_MISMATCH) {
 		onc_rpc_reply_rpc_mismatch(&r, h.xid);
@@ -172,7 +172,7 @@ static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc 
 	if (st == ONC_OK && p) {
 		onc_call call = {
 			.header = &h, .auth_sys = have_sys ? &sys : NULL, .args = &d,
-			.results = out, .arena = &l->arena,
+			.results = out, .arena = arena,
 			.peer = (const struct sockaddr *)peer, .peer_len = peer_len,
 		};
 		results = onc_xdr_enc_len(out);
@@ -186,7 +186,16 @@ static void handle_message(loop *l, const uint8_t *msg, size_t len, onc_xdr_enc 
 		st = onc_rm_end(out, rec, 0);
 	if (st != ONC_OK)
 		out->p = out->base + start; /* could not build the reply: send none */
-	onc_arena_free(&l->arena);
+	onc_arena_free(arena);
+}
+
+void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_enc *out,
+			bool record_mark)
+{
+	onc_arena arena;
+	struct sockaddr_storage peer = {.ss_family = AF_UNIX};
+	onc_arena_init(&arena, ARENA_LIMIT);
+	handle_message(s, &arena, msg, len, out, record_mark, &peer, sizeof(sa_family_t));
 }
 
 bool onc_call_is_local(const onc_call *call)
@@ -274,7 +283,8 @@ static bool conn_read(conn *c)
 		at += used;
 		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
 		if (rec) {
-			handle_message(l, rec, len, &c->out, true, &c->peer, c->peer_len);
+			handle_message(l->srv, &l->arena, rec, len, &c->out, true, &c->peer,
+				       c->peer_len);
 			onc_rm_reader_next(&c->rm);
 			c->last_call = now_ms();
 		}
@@ -335,7 +345,8 @@ static void serve_datagrams(loop *l, int fd)
 		if (n < 0)
 			return;
 		onc_xdr_enc_reset(&l->dgram_out);
-		handle_message(l, l->rbuf, (size_t)n, &l->dgram_out, false, &peer, plen);
+		handle_message(l->srv, &l->arena, l->rbuf, (size_t)n, &l->dgram_out, false, &peer,
+			       plen);
 		if (onc_xdr_enc_len(&l->dgram_out))
 			sendto(fd, l->dgram_out.base, onc_xdr_enc_len(&l->dgram_out), MSG_DONTWAIT,
 			       (struct sockaddr *)&peer, plen);
