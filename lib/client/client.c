@@ -112,7 +112,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	pthread_cond_init(&c->room, NULL);
 	c->max_in_flight = opts && opts->max_in_flight ? opts->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
 	c->fd = -1;
-	st = onc_net_connect(&c->addr, &c->fd);
+	st = onc_net_connect(&c->addr, c->timeout_ms, &c->fd);
 	if (st != ONC_OK) {
 		onc_client_destroy(c);
 		c = NULL;
@@ -428,7 +428,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		atomic_store(&c->queued, false);
 	}
 	if (st == ONC_OK && c->fd < 0)
-		st = onc_net_connect(&c->addr, &c->fd);
+		st = onc_net_connect(&c->addr, c->timeout_ms, &c->fd);
 	if (st == ONC_OK) {
 		w->next = c->waiters;
 		c->waiters = w;

@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,13 +124,25 @@ static onc_status errno_status(int err)
 	}
 }
 
-onc_status onc_net_connect(const onc_net_addr *a, int *fd)
+onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd)
 {
-	int s = new_socket(a, 0), one = 1;
+	int s = new_socket(a, SOCK_NONBLOCK), one = 1, err = 0;
+	socklen_t len = sizeof err;
 	if (s < 0)
 		return errno_status(errno);
 	if (connect(s, (const struct sockaddr *)&a->sa, a->len) != 0) {
-		int err = errno;
+		struct pollfd p = {.fd = s, .events = POLLOUT};
+		err = errno;
+		if (err == EINPROGRESS) {
+			int n = poll(&p, 1, timeout_ms);
+			err = n == 0 ? ETIMEDOUT : n < 0 ? errno : 0;
+			if (n > 0 && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				err = errno;
+		}
+	}
+	if (err == 0 && fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK) != 0)
+		err = errno;
+	if (err != 0) {
 		close(s);
 		return errno_status(err);
 	}

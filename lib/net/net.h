@@ -22,8 +22,9 @@ onc_status onc_net_parse(const char *uri, onc_net_addr *out);
 uint16_t onc_net_port(const onc_net_addr *a);
 void onc_net_set_port(onc_net_addr *a, uint16_t port);
 
-/* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP). */
-onc_status onc_net_connect(const onc_net_addr *a, int *fd);
+/* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP); gives up after
+ * timeout_ms with ONC_ERR_TIMEDOUT. */
+onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd);
 /* A bound (and for streams listening) non-blocking socket; *port gets the bound port. */
 onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port);
 /* Writes everything, retrying on EINTR and short writes (blocking socket). */

@@ -253,6 +253,33 @@ static void test_connection_refused(void **state)
 	assert_int_equal(st, ONC_ERR_CONNREFUSED);
 }
 
+static void test_connect_timeout(void **state)
+{
+	(void)state;
+	/* A listener that never accepts, its backlog full: further handshakes go unanswered. */
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof sin;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[4];
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	for (int i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&sin, sizeof sin);
+	}
+	usleep(100 * 1000);
+	char addr[64];
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", ntohs(sin.sin_port));
+	onc_client_options o = {.timeout_ms = 300};
+	onc_status st;
+	assert_null(onc_client_create(addr, TESTPROG, 1, &o, &st));
+	assert_int_equal(st, ONC_ERR_TIMEDOUT);
+	for (int i = 0; i < 4; i++)
+		close(fill[i]);
+	close(lfd);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -280,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_shared_client_threads),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_reconnect_after_restart),
+		cmocka_unit_test(test_connect_timeout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
