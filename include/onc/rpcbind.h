@@ -43,8 +43,16 @@ onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog, uint32_t vers,
 			      uint16_t *port);
 
+/* rpcbind v4 (then v3) SET and UNSET; UNSET with an empty netid removes every transport.
+ * ONC_ERR_PROG_MISMATCH when the peer is a portmapper that only speaks version 2. */
+onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done);
+onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
+			  bool *done);
+
 /* Universal addresses (RFC 5665): "h1.h2.h3.h4.p1.p2" and "x:x::x.p1.p2". */
 onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
+/* The universal address of an AF_INET or AF_INET6 socket address; cap >= 64. */
+onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
  * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and

@@ -152,11 +152,11 @@ onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd)
 	return ONC_OK;
 }
 
-onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port)
+onc_status onc_net_listen(const onc_net_addr *a, int *fd, onc_net_addr *bound)
 {
 	int s = new_socket(a, SOCK_NONBLOCK), one = 1;
-	onc_net_addr bound = *a;
-	bound.len = sizeof bound.sa;
+	*bound = *a;
+	bound->len = sizeof bound->sa;
 	if (s < 0)
 		return errno_status(errno);
 	if (a->kind == ONC_NET_UNIX)
@@ -167,14 +167,12 @@ onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(s, (const struct sockaddr *)&a->sa, a->len) != 0 ||
 	    (a->kind != ONC_NET_UDP && listen(s, SOMAXCONN) != 0) ||
-	    getsockname(s, (struct sockaddr *)&bound.sa, &bound.len) != 0) {
+	    getsockname(s, (struct sockaddr *)&bound->sa, &bound->len) != 0) {
 		int err = errno;
 		close(s);
 		return err == EADDRINUSE ? ONC_ERR_ADDRESS : errno_status(err);
 	}
 	*fd = s;
-	if (port)
-		*port = onc_net_port(&bound);
 	return ONC_OK;
 }
 

@@ -25,8 +25,9 @@ void onc_net_set_port(onc_net_addr *a, uint16_t port);
 /* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP); gives up after
  * timeout_ms with ONC_ERR_TIMEDOUT. */
 onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd);
-/* A bound (and for streams listening) non-blocking socket; *port gets the bound port. */
-onc_status onc_net_listen(const onc_net_addr *a, int *fd, uint16_t *port);
+/* A bound (and for streams listening) non-blocking socket; *bound gets its address (with
+ * the port picked when a's is 0). */
+onc_status onc_net_listen(const onc_net_addr *a, int *fd, onc_net_addr *bound);
 /* Writes everything, retrying on EINTR and short writes (blocking socket). */
 onc_status onc_net_write_all(int fd, const uint8_t *data, size_t len);
 

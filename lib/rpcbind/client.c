@@ -114,3 +114,25 @@ onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog
 	}
 	return onc_pmap_getport(pmap, prog, vers, udp ? ONC_IPPROTO_UDP : ONC_IPPROTO_TCP, port);
 }
+
+/* A v4 call, then the same as v3 when the peer does not speak v4. */
+static onc_status rpcb_call(const char *pmap, uint32_t proc, const onc_rpcb *r, bool *done)
+{
+	onc_status st = ONC_ERR_PROG_MISMATCH;
+	for (uint32_t v = 4; v >= 3 && (st == ONC_ERR_PROG_MISMATCH || st == ONC_ERR_PROC_UNAVAIL);
+	     v--)
+		st = pmap_call(pmap, v, proc, onc_rpcb_encode, r, onc_xdr_bool_decode, done);
+	return st;
+}
+
+onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done)
+{
+	return rpcb_call(pmap, RPCB_SET, r, done);
+}
+
+onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
+			  bool *done)
+{
+	onc_rpcb r = {prog, vers, (char *)netid, "", ""};
+	return rpcb_call(pmap, RPCB_UNSET, &r, done);
+}

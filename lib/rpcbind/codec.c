@@ -1,3 +1,7 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
 #include "codec.h"
 
 onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v)
@@ -92,4 +96,23 @@ onc_status onc_uaddr_port(const char *uaddr, uint16_t *port)
 		return ONC_ERR_ADDRESS;
 	*port = (uint16_t)(h << 8 | l);
 	return ONC_OK;
+}
+
+onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN];
+	uint16_t port;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+	} else {
+		return ONC_ERR_ADDRESS;
+	}
+	int n = snprintf(out, cap, "%s.%u.%u", host, port >> 8, port & 255);
+	return n > 0 && (size_t)n < cap ? ONC_OK : ONC_ERR_ADDRESS;
 }

@@ -232,7 +232,7 @@ static onc_accept_stat taddr2uaddr(onc_call *call)
 {
 	uint32_t maxlen, len;
 	const uint8_t *buf;
-	char host[INET6_ADDRSTRLEN] = "", uaddr[INET6_ADDRSTRLEN + 16] = "";
+	char uaddr[80] = "";
 	struct sockaddr_storage ss;
 
 	if (onc_xdr_get_u32(call->args, &maxlen) ||
@@ -240,18 +240,10 @@ static onc_accept_stat taddr2uaddr(onc_call *call)
 		return ONC_GARBAGE_ARGS;
 	memset(&ss, 0, sizeof ss);
 	memcpy(&ss, buf, len);
-	const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-	uint16_t port = 0;
-	if (ss.ss_family == AF_INET && len >= sizeof *in) {
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		port = ntohs(in->sin_port);
-	} else if (ss.ss_family == AF_INET6 && len >= sizeof *in6) {
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		port = ntohs(in6->sin6_port);
-	}
-	if (*host)
-		snprintf(uaddr, sizeof uaddr, "%s.%u.%u", host, port >> 8, port & 255);
+	size_t need = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	/* An address that is not one is answered with the empty string, as rpcbind does. */
+	if (len < need || onc_uaddr_format((const struct sockaddr *)&ss, uaddr, sizeof uaddr))
+		uaddr[0] = 0;
 	return onc_xdr_put_string(call->results, uaddr, RPCB_MAX_STRING) ? ONC_SYSTEM_ERR
 									 : ONC_SUCCESS;
 }

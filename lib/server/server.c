@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -31,9 +32,16 @@ enum source_kind { SRC_WAKE, SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
 typedef struct source {
 	enum source_kind kind;
 	int fd;
-	uint32_t prot; /* listeners: ONC_IPPROTO_TCP or _UDP, 0 for Unix sockets */
-	uint16_t port;
 } source;
+
+/* A listening socket and how it is registered with rpcbind. */
+typedef struct listener {
+	source src; /* first: epoll hands back a source pointer */
+	char netid[8];  /* "tcp", "udp6", ...; empty for Unix sockets (not registered) */
+	char uaddr[64];
+	uint32_t prot;  /* for portmapper v2: ONC_IPPROTO_TCP or _UDP */
+	uint16_t port;
+} listener;
 
 typedef struct program {
 	uint32_t prog, vers;
@@ -73,7 +81,7 @@ struct onc_server {
 	unsigned idle_timeout_ms;
 	program *progs;
 	size_t nprogs;
-	source listeners[MAX_LISTENERS];
+	listener listeners[MAX_LISTENERS];
 	size_t nlisteners;
 	loop *loops;
 	unsigned nloops;
@@ -467,7 +475,7 @@ void onc_server_destroy(onc_server *s)
 		onc_xdr_enc_free(&l->dgram_out);
 	}
 	for (size_t i = 0; i < s->nlisteners; i++)
-		close(s->listeners[i].fd);
+		close(s->listeners[i].src.fd);
 	free(s->loops);
 	free(s->progs);
 	free(s->portmapper);
@@ -498,18 +506,22 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 	ONC_TRY(onc_net_parse(addr, &a));
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
-	uint16_t bound;
+	onc_net_addr bound;
 	ONC_TRY(onc_net_listen(&a, &fd, &bound));
+	listener *l = &s->listeners[s->nlisteners];
+	memset(l, 0, sizeof *l);
+	l->src = (source){.kind = a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, .fd = fd};
+	l->port = onc_net_port(&bound);
+	if (a.kind != ONC_NET_UNIX &&
+	    onc_uaddr_format((const struct sockaddr *)&bound.sa, l->uaddr, sizeof l->uaddr) == ONC_OK) {
+		bool v6 = bound.sa.ss_family == AF_INET6;
+		l->prot = a.kind == ONC_NET_TCP ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
+		snprintf(l->netid, sizeof l->netid, "%s%s", a.kind == ONC_NET_TCP ? "tcp" : "udp",
+			 v6 ? "6" : "");
+	}
 	if (port)
-		*port = bound;
-	source *src = &s->listeners[s->nlisteners];
-	*src = (source){
-		.kind = a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
-		.fd = fd,
-		.prot = a.kind == ONC_NET_TCP ? ONC_IPPROTO_TCP
-			: a.kind == ONC_NET_UDP ? ONC_IPPROTO_UDP : 0,
-		.port = bound,
-	};
+		*port = l->port;
+	source *src = &l->src;
 	for (unsigned i = 0; i < s->nloops; i++) {
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = src};
 		if (epoll_ctl(s->loops[i].epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -533,21 +545,29 @@ onc_status onc_server_use_portmapper(onc_server *s, const char *pmap)
 	return ONC_OK;
 }
 
-/* Sets (or unsets) every program version on every TCP/UDP listener with the portmapper. */
+/* Registers (or removes) every program version on every TCP/UDP listener: rpcbind v4 or v3
+ * SET with netid and universal address, or portmapper v2 SET for IPv4 when that is all the
+ * host's portmapper speaks. */
 static onc_status portmapper_update(onc_server *s, bool set)
 {
 	for (size_t p = 0; p < s->nprogs; p++) {
+		uint32_t prog = s->progs[p].prog, vers = s->progs[p].vers;
 		bool done;
 		if (!set) {
-			onc_pmap_unset(s->portmapper, s->progs[p].prog, s->progs[p].vers, &done);
+			if (onc_rpcb_unset(s->portmapper, prog, vers, "", &done) == ONC_ERR_PROG_MISMATCH)
+				onc_pmap_unset(s->portmapper, prog, vers, &done);
 			continue;
 		}
 		for (size_t i = 0; i < s->nlisteners; i++) {
-			const source *l = &s->listeners[i];
-			onc_pmap_mapping m = {s->progs[p].prog, s->progs[p].vers, l->prot, l->port};
-			if (!l->prot)
+			const listener *l = &s->listeners[i];
+			onc_rpcb r = {prog, vers, (char *)l->netid, (char *)l->uaddr, "onc"};
+			onc_pmap_mapping m = {prog, vers, l->prot, l->port};
+			if (!l->netid[0])
 				continue;
-			ONC_TRY(onc_pmap_set(s->portmapper, &m, &done));
+			onc_status st = onc_rpcb_set(s->portmapper, &r, &done);
+			if (st == ONC_ERR_PROG_MISMATCH && !strchr(l->netid, '6'))
+				st = onc_pmap_set(s->portmapper, &m, &done);
+			ONC_TRY(st);
 			if (!done)
 				return ONC_ERR_ADDRESS; /* refused: already registered elsewhere */
 		}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "onc/rpcbind.h"
 
@@ -187,6 +188,59 @@ static void test_uaddr_taddr_and_time(void **state)
 	onc_client_destroy(c);
 }
 
+static onc_accept_stat null_only(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	return call->header->proc == 0 ? ONC_SUCCESS : ONC_PROC_UNAVAIL;
+}
+
+static void test_server_registers_ipv4_and_ipv6(void **state)
+{
+	(void)state;
+	onc_status st;
+	uint16_t p4, p6;
+	pthread_t t;
+	char *uaddr, want[64];
+	onc_server *s = onc_server_create(&(onc_server_options){.threads = 1}, &st);
+	assert_non_null(s);
+	assert_int_equal(onc_server_register(s, 0x20000997, 1, null_only, NULL), ONC_OK);
+	assert_int_equal(onc_server_listen(s, "tcp://127.0.0.1:0", &p4), ONC_OK);
+	assert_int_equal(onc_server_listen(s, "udp://[::1]:0", &p6), ONC_OK);
+	assert_int_equal(onc_server_use_portmapper(s, pmap_udp), ONC_OK);
+	assert_int_equal(pthread_create(&t, NULL, serve, s), 0);
+
+	/* run registers before serving: wait until the registration shows up */
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+		bool found = *uaddr != 0;
+		free(uaddr);
+		if (found)
+			break;
+		usleep(10000);
+	}
+	snprintf(want, sizeof want, "::1.%u.%u", p6 >> 8, p6 & 255);
+	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+	assert_string_equal(uaddr, want);
+	free(uaddr);
+	snprintf(want, sizeof want, "127.0.0.1.%u.%u", p4 >> 8, p4 & 255);
+	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "tcp", &uaddr), ONC_OK);
+	assert_string_equal(uaddr, want);
+	free(uaddr);
+	uint16_t port;
+	assert_int_equal(onc_pmap_getport(pmap_udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port), ONC_OK);
+	assert_int_equal(port, p4);
+
+	/* stopping removes every transport's registration */
+	onc_server_stop(s);
+	pthread_join(t, NULL);
+	onc_server_destroy(s);
+	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+	assert_string_equal(uaddr, "");
+	free(uaddr);
+	assert_int_equal(onc_pmap_getport(pmap_udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port),
+			 ONC_ERR_PROG_UNAVAIL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_rpcb_getaddr),
 		cmocka_unit_test(test_uaddr_port),
 		cmocka_unit_test(test_uaddr_taddr_and_time),
+		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
