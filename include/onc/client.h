@@ -32,6 +32,7 @@ typedef struct onc_client_options {
  * opts may be NULL. Returns NULL with *status set on failure. */
 onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 			      const onc_client_options *opts, onc_status *status);
+/* Closes the connection and frees the client; no call may be in progress on it. */
 void onc_client_destroy(onc_client *c);
 
 /* Details of a failed call, for the errors that carry them. */
