@@ -75,6 +75,26 @@ void onc_client_flush(onc_client *c);
 /* Abandons a started call: its reply is dropped if it comes; frees p. */
 void onc_client_cancel(onc_client *c, onc_pending *p);
 
+/* The form generated stubs use: the arguments are encoded in line, with no call through a
+ * function pointer, and any program and version may be called over the client's connection.
+ *   onc_request r; onc_xdr_enc *e; onc_xdr_dec *d;
+ *   onc_status s = onc_request_begin(c, &r, PROG, VERS, PROC, &e);  -- nothing to end on error
+ *   if (s == ONC_OK) s = <encode the arguments into e>;
+ *   if (s == ONC_OK) s = onc_request_invoke(&r, &d);                -- sends, waits
+ *   if (s == ONC_OK) s = <decode the results from d>;                 -- malloc'd, see T_free
+ *   return onc_request_end(&r, s);                                   -- releases, returns s */
+typedef struct onc_request {
+	onc_client *client;
+	onc_pending *pending;
+	bool sent;
+	onc_xdr_dec results;
+} onc_request;
+
+onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
+			     uint32_t proc, onc_xdr_enc **args);
+onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results);
+onc_status onc_request_end(onc_request *r, onc_status status);
+
 #ifdef __cplusplus
 }
 #endif

@@ -277,7 +277,9 @@ typedef struct onc_xdr_dec {
 
 static inline void onc_xdr_dec_init(onc_xdr_dec *d, const void *data, size_t len, onc_arena *arena)
 {
-	d->p = (const uint8_t *)data;
+	/* An empty input may come as NULL; a real address keeps the cursor arithmetic (p + 0)
+	 * defined behaviour. */
+	d->p = data ? (const uint8_t *)data : (const uint8_t *)"";
 	d->end = d->p + len;
 	d->arena = arena;
 	d->flags = 0;

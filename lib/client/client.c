@@ -135,22 +135,6 @@ void onc_client_destroy(onc_client *c)
 	free(c);
 }
 
-static onc_status encode_request(onc_client *c, onc_xdr_enc *e, uint32_t xid, uint32_t proc,
-				 onc_encode_fn encode, const void *args)
-{
-	onc_call_header h = {
-		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = c->prog, .vers = c->vers,
-		.proc = proc, .cred = c->cred, .verf = {ONC_AUTH_NONE, 0, NULL},
-	};
-	size_t start = 0;
-	if (is_stream(c))
-		ONC_TRY(onc_rm_begin(e, &start));
-	ONC_TRY(onc_rpc_encode_call(e, &h));
-	if (encode)
-		ONC_TRY(encode(e, args));
-	return is_stream(c) ? onc_rm_end(e, start, 0) : ONC_OK;
-}
-
 /* With mu held: the connection is unusable; every waiter learns why. */
 static void fail_connection(onc_client *c, onc_status why)
 {
@@ -280,6 +264,7 @@ struct onc_pending {
 	onc_arena *arena;
 	onc_call_error *error;
 	onc_xdr_enc req; /* the encoded call, kept for retransmission */
+	size_t record;   /* where its record mark is, on streams */
 };
 
 /* With mu held: the reader gives up its role, and whoever waits may take it over. */
@@ -468,45 +453,49 @@ static void unlink_waiter(onc_client *c, waiter *w)
 		wake_others(c);
 }
 
-static onc_status read_result(const onc_pending *p, onc_decode_fn decode, void *result)
+/* The reply's header: ONC_OK with d at the results, or the error the reply carries. */
+static onc_status open_reply(const onc_pending *p, onc_xdr_dec *d)
 {
 	onc_reply_header h;
-	onc_xdr_dec d;
 	onc_status st;
 
-	onc_xdr_dec_init(&d, p->w.reply, p->w.reply_len, p->arena);
-	ONC_TRY(onc_rpc_decode_reply(&d, &h));
+	onc_xdr_dec_init(d, p->w.reply, p->w.reply_len, p->arena);
+	ONC_TRY(onc_rpc_decode_reply(d, &h));
 	st = onc_rpc_reply_status(&h);
-	if (st != ONC_OK) {
-		if (p->error) {
-			p->error->low = h.low;
-			p->error->high = h.high;
-			p->error->auth = h.auth;
-		}
-		return st;
+	if (st != ONC_OK && p->error) {
+		p->error->low = h.low;
+		p->error->high = h.high;
+		p->error->auth = h.auth;
 	}
-	return decode ? decode(&d, result) : ONC_OK;
+	return st;
 }
 
-/* Encodes and sends a call into p, whose req encoder the caller has set up; on failure
- * everything p holds is released. */
-static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_encode_fn encode,
-			     const void *args, const onc_call_opts *opts, bool defer)
+/* Fills in p's xid, deadline and options, and encodes the call header (behind a record
+ * mark on streams) into p->req; the arguments go after it. */
+static onc_status begin_call(onc_client *c, onc_pending *p, uint32_t prog, uint32_t vers,
+			     uint32_t proc, const onc_call_opts *opts)
 {
 	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
-	onc_status st;
-
 	p->w.xid = atomic_fetch_add(&c->xid, 1);
 	p->deadline = now_ms() + timeout;
 	p->retry_ms = c->retry_ms;
 	p->resend_at = now_ms() + c->retry_ms;
 	p->arena = opts ? opts->arena : NULL;
 	p->error = opts ? opts->error : NULL;
-	st = encode_request(c, &p->req, p->w.xid, proc, encode, args);
-	if (st == ONC_ERR_BUFFER_FULL && p->req.fixed) {
-		onc_xdr_enc_init(&p->req);
-		st = encode_request(c, &p->req, p->w.xid, proc, encode, args);
-	}
+	onc_call_header h = {
+		.xid = p->w.xid, .rpcvers = ONC_RPC_VERSION, .prog = prog, .vers = vers,
+		.proc = proc, .cred = c->cred, .verf = {ONC_AUTH_NONE, 0, NULL},
+	};
+	if (is_stream(c))
+		ONC_TRY(onc_rm_begin(&p->req, &p->record));
+	return onc_rpc_encode_call(&p->req, &h);
+}
+
+/* Closes the call's record and sends it, waiting for room first (max_in_flight); on
+ * failure everything p holds is released. */
+static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
+{
+	onc_status st = is_stream(c) ? onc_rm_end(&p->req, p->record, 0) : ONC_OK;
 	if (st == ONC_OK) {
 		pthread_mutex_lock(&c->mu);
 		bool full = c->outstanding >= c->max_in_flight;
@@ -533,6 +522,27 @@ static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_e
 	return st;
 }
 
+/* Encodes a call with its arguments into p (whose req encoder the caller has set up: a
+ * fixed one is replaced by a growable one when too small) and sends it. */
+static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_encode_fn encode,
+			     const void *args, const onc_call_opts *opts, bool defer)
+{
+	onc_status st = begin_call(c, p, c->prog, c->vers, proc, opts);
+	if (st == ONC_OK && encode)
+		st = encode(&p->req, args);
+	if (st == ONC_ERR_BUFFER_FULL && p->req.fixed) {
+		onc_xdr_enc_init(&p->req);
+		st = begin_call(c, p, c->prog, c->vers, proc, opts);
+		if (st == ONC_OK && encode)
+			st = encode(&p->req, args);
+	}
+	if (st != ONC_OK) {
+		onc_xdr_enc_free(&p->req);
+		return st;
+	}
+	return submit_call(c, p, defer);
+}
+
 /* Drops p from the client and frees what it holds (not p itself). */
 static void end_call(onc_client *c, onc_pending *p)
 {
@@ -544,13 +554,22 @@ static void end_call(onc_client *c, onc_pending *p)
 	free(p->w.reply);
 }
 
-static onc_status finish_call(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result)
+static onc_status wait_for(onc_client *c, onc_pending *p)
 {
 	pthread_mutex_lock(&c->mu);
 	onc_status st = wait_reply(c, p);
 	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
+static onc_status finish_call(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result)
+{
+	onc_xdr_dec d;
+	onc_status st = wait_for(c, p);
 	if (st == ONC_OK)
-		st = read_result(p, decode, result);
+		st = open_reply(p, &d);
+	if (st == ONC_OK && decode)
+		st = decode(&d, result);
 	end_call(c, p);
 	return st;
 }
@@ -592,4 +611,46 @@ void onc_client_cancel(onc_client *c, onc_pending *p)
 {
 	end_call(c, p);
 	free(p);
+}
+
+onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
+			     uint32_t proc, onc_xdr_enc **args)
+{
+	onc_status st;
+	r->client = c;
+	r->sent = false;
+	r->pending = calloc(1, sizeof *r->pending);
+	if (!r->pending)
+		return ONC_ERR_NOMEM;
+	onc_xdr_enc_init(&r->pending->req);
+	st = begin_call(c, r->pending, prog, vers, proc, NULL);
+	if (st != ONC_OK) {
+		onc_xdr_enc_free(&r->pending->req);
+		free(r->pending);
+		r->pending = NULL;
+		return st;
+	}
+	*args = &r->pending->req;
+	return ONC_OK;
+}
+
+onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results)
+{
+	ONC_TRY(submit_call(r->client, r->pending, false));
+	r->sent = true;
+	ONC_TRY(wait_for(r->client, r->pending));
+	ONC_TRY(open_reply(r->pending, &r->results));
+	*results = &r->results;
+	return ONC_OK;
+}
+
+onc_status onc_request_end(onc_request *r, onc_status status)
+{
+	if (r->pending && r->sent)
+		end_call(r->client, r->pending);
+	else if (r->pending)
+		onc_xdr_enc_free(&r->pending->req);
+	free(r->pending);
+	r->pending = NULL;
+	return status;
 }

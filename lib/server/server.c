@@ -173,8 +173,8 @@ static void handle_message(onc_server *s, onc_arena *arena, const uint8_t *msg, 
 			onc_rpc_reply_accepted(&r, h.xid, ONC_SUCCESS);
 	}
 
-	if (stream)
-		st = onc_rm_begin(out, &rec);
+	/* st may still hold the header's RPC_MISMATCH or AUTH error, answered by r. */
+	st = stream ? onc_rm_begin(out, &rec) : ONC_OK;
 	if (st == ONC_OK)
 		st = onc_rpc_encode_reply(out, &r);
 	if (st == ONC_OK && p) {

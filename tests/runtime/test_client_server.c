@@ -280,6 +280,49 @@ static void test_connect_timeout(void **state)
 	close(lfd);
 }
 
+/* The form generated stubs use: arguments and results coded in line. */
+static onc_status add_by_request(onc_client *c, uint32_t vers, int32_t a, int32_t b, int32_t *sum)
+{
+	onc_request r;
+	onc_xdr_enc *e;
+	onc_xdr_dec *d;
+	onc_status s = onc_request_begin(c, &r, TESTPROG, vers, PROC_ADD, &e);
+	if (s != ONC_OK)
+		return s;
+	s = onc_xdr_put_i32(e, a);
+	if (s == ONC_OK)
+		s = onc_xdr_put_i32(e, b);
+	if (s == ONC_OK)
+		s = onc_request_invoke(&r, &d);
+	if (s == ONC_OK)
+		s = onc_xdr_get_i32(d, sum);
+	return onc_request_end(&r, s);
+}
+
+static void test_request_form(void **state)
+{
+	(void)state;
+	const char *addrs[] = {server.tcp, server.udp};
+	for (int i = 0; i < 2; i++) {
+		onc_client *c = connect_to(addrs[i], 1);
+		int32_t sum = 0;
+		assert_int_equal(add_by_request(c, 1, 19, 23, &sum), ONC_OK);
+		assert_int_equal(sum, 42);
+		/* another version of the program over the same connection */
+		assert_int_equal(add_by_request(c, 3, -1, 1, &sum), ONC_OK);
+		assert_int_equal(sum, 0);
+		assert_int_equal(add_by_request(c, 2, 1, 1, &sum), ONC_ERR_PROG_MISMATCH);
+		/* begun and abandoned before sending */
+		onc_request r;
+		onc_xdr_enc *e;
+		assert_int_equal(onc_request_begin(c, &r, TESTPROG, 1, PROC_ADD, &e), ONC_OK);
+		assert_int_equal(onc_request_end(&r, ONC_ERR_INVALID_ARG), ONC_ERR_INVALID_ARG);
+		assert_int_equal(add_by_request(c, 1, 2, 3, &sum), ONC_OK);
+		assert_int_equal(sum, 5);
+		onc_client_destroy(c);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -308,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_reconnect_after_restart),
 		cmocka_unit_test(test_connect_timeout),
+		cmocka_unit_test(test_request_form),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
