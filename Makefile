@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan test test-release test-asan bench demo clean
+.PHONY: all deps build build-asan test test-release test-asan test-python bench demo clean
 
 all: build
 
@@ -25,10 +25,15 @@ test-release: build
 test-asan: build-asan
 	@cd build-asan && ctest --output-on-failure -j $(JOBS)
 
-test: test-release test-asan
+# The Python runtime against the C peers of the optimised build (Debian's pytest).
+test-python: build
+	@ONC_BUILD_DIR=build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+
+test: test-release test-asan test-python
 
 bench: build
 	@bench/run.sh build
+	@python3 python/bench_python.py --build build --json bench/results/python.json
 
 demo: build
 	@examples/demo.sh build

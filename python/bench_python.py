@@ -1,0 +1,237 @@
+"""Benchmarks of the pure-Python runtime, side by side in one run:
+
+  1. null calls per second from the Python client to the onc C server (onc_testd), TCP and UDP;
+  2. XDR encode/decode of the benchmark's struct-heavy message (bench/bench_types.x:
+     bench_item { int id; unsigned flags; hyper stamp; string name<32>; } x 100,000, and
+     int<> x 1,000,000), written as generated code would write it, against an xdrlib-based
+     codec of the same message where xdrlib exists (Python <= 3.12), which must produce the
+     same bytes.
+
+  python/bench_python.py [--build DIR] [--json FILE] [--quick]
+
+DIR is the CMake build directory holding tests/peers/onc_testd ($ONC_BUILD_DIR, default
+build/). Timings are the best of several runs.
+"""
+
+import argparse
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # the runtime from the source tree
+
+import onc  # noqa: E402
+
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import xdrlib  # removed in Python 3.13
+except ImportError:
+    xdrlib = None
+
+TESTPROG = 0x20000123
+NAME_MAX = 32
+
+# --- the message, encoded as generated code would: fixed-size runs in one struct call ---
+
+_ITEM_HEAD = struct.Struct(">iIq")  # id, flags, stamp
+
+
+def encode_items(p, items):
+    p.pack_array_len(len(items))
+    pack_struct, pack_string = p.pack_struct, p.pack_string
+    for id_, flags, stamp, name in items:
+        pack_struct(_ITEM_HEAD, id_, flags, stamp)
+        pack_string(name, NAME_MAX)
+
+
+def decode_items(u):
+    n = u.unpack_array_len(onc.UNLIMITED, 16)  # an item is at least 16 bytes
+    unpack_struct, unpack_string = u.unpack_struct, u.unpack_string
+    return [(*unpack_struct(_ITEM_HEAD), unpack_string(NAME_MAX)) for _ in range(n)]
+
+
+def encode_items_per_field(p, items):
+    """The same, one call per field (what an emitter without struct runs would write)."""
+    p.pack_array_len(len(items))
+    for id_, flags, stamp, name in items:
+        p.pack_int(id_)
+        p.pack_uint(flags)
+        p.pack_hyper(stamp)
+        p.pack_string(name, NAME_MAX)
+
+
+def decode_items_per_field(u):
+    n = u.unpack_array_len(onc.UNLIMITED, 16)
+    return [(u.unpack_int(), u.unpack_uint(), u.unpack_hyper(), u.unpack_string(NAME_MAX))
+            for _ in range(n)]
+
+
+# --- the same message with xdrlib ---
+
+def xdrlib_encode_items(items):
+    p = xdrlib.Packer()
+    p.pack_uint(len(items))
+    for id_, flags, stamp, name in items:
+        p.pack_int(id_)
+        p.pack_uint(flags)
+        p.pack_hyper(stamp)
+        p.pack_string(name.encode())
+    return p.get_buffer()
+
+
+def xdrlib_decode_items(data):
+    u = xdrlib.Unpacker(data)
+    out = []
+    for _ in range(u.unpack_uint()):
+        id_, flags, stamp = u.unpack_int(), u.unpack_uint(), u.unpack_hyper()
+        name = u.unpack_string()
+        if len(name) > NAME_MAX:
+            raise ValueError("name too long")
+        out.append((id_, flags, stamp, name.decode()))
+    return out
+
+
+def xdrlib_encode_ints(values):
+    p = xdrlib.Packer()
+    p.pack_array(values, p.pack_int)
+    return p.get_buffer()
+
+
+def xdrlib_decode_ints(data):
+    u = xdrlib.Unpacker(data)
+    return u.unpack_array(u.unpack_int)
+
+
+def onc_encode(fn, value):
+    p = onc.Packer()
+    fn(p, value)
+    return p.get_buffer()
+
+
+# --- timing ---
+
+def best_of(fn, runs):
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def make_input(n_items, n_ints):
+    rng = random.Random(0x243F6A88)  # fixed: every run encodes the same data
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    items = [(rng.randint(-2**31, 2**31 - 1), rng.getrandbits(32), rng.randint(-2**63, 2**63 - 1),
+              "".join(rng.choice(letters) for _ in range(rng.randint(0, NAME_MAX))))
+             for _ in range(n_items)]
+    ints = [rng.randint(-2**31, 2**31 - 1) for _ in range(n_ints)]
+    return items, ints
+
+
+def bench_xdr(n_items, n_ints, runs):
+    items, ints = make_input(n_items, n_ints)
+    sides = {
+        "items": {
+            "onc": (lambda v: onc_encode(encode_items, v),
+                    lambda b: decode_items(onc.Unpacker(b))),
+            "onc per-field": (lambda v: onc_encode(encode_items_per_field, v),
+                              lambda b: decode_items_per_field(onc.Unpacker(b))),
+        },
+        "ints": {
+            "onc": (lambda v: onc_encode(lambda p, x: p.pack_int_array(x), v),
+                    lambda b: onc.Unpacker(b).unpack_int_array()),
+        },
+    }
+    if xdrlib:
+        sides["items"]["xdrlib"] = (xdrlib_encode_items, xdrlib_decode_items)
+        sides["ints"]["xdrlib"] = (xdrlib_encode_ints, xdrlib_decode_ints)
+    cases = []
+    for data_name, value, count in (("items", items, n_items), ("ints", ints, n_ints)):
+        reference = sides[data_name]["onc"][0](value)
+        results = {}
+        for side, (enc, dec) in sides[data_name].items():
+            # correctness first: every side makes the same bytes and reads them back
+            if enc(value) != reference or dec(reference) != value:
+                raise SystemExit(f"{side} does not round-trip {data_name} to the same bytes")
+            results[side] = {"encode": best_of(lambda: enc(value), runs),
+                             "decode": best_of(lambda: dec(reference), runs)}
+        cases.append({"data": f"struct[{n_items}]" if data_name == "items" else f"int[{n_ints}]",
+                      "bytes": len(reference), "items": count, "seconds": results})
+    return cases
+
+
+def start_testd(build):
+    exe = os.path.join(build, "tests", "peers", "onc_testd")
+    if not os.access(exe, os.X_OK):
+        raise SystemExit(f"{exe} is missing: cmake --build {build} --target onc_testd")
+    p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline().split()
+    return p, int(line[1]), int(line[3])
+
+
+def bench_null(build, seconds):
+    p, tcp, udp = start_testd(build)
+    out = {}
+    try:
+        for kind, port in (("tcp", tcp), ("udp", udp)):
+            with onc.Client(f"{kind}://127.0.0.1:{port}", TESTPROG, 1, timeout=5) as c:
+                for _ in range(200):  # warm up
+                    c.null()
+                n, t0 = 0, time.perf_counter()
+                while time.perf_counter() - t0 < seconds:
+                    for _ in range(100):
+                        c.null()
+                    n += 100
+                elapsed = time.perf_counter() - t0
+            out[kind] = {"calls": n, "seconds": elapsed, "calls_per_s": n / elapsed,
+                         "us_per_call": elapsed / n * 1e6}
+    finally:
+        p.terminate()
+        p.wait()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    root = os.path.dirname(HERE)
+    ap.add_argument("--build", default=os.environ.get("ONC_BUILD_DIR", os.path.join(root, "build")))
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--quick", action="store_true", help="smaller data, shorter runs")
+    args = ap.parse_args()
+    build = args.build if os.path.isabs(args.build) else os.path.join(root, args.build)
+    n_items, n_ints, runs, secs = (10000, 100000, 3, 0.3) if args.quick else (100000, 1000000, 5, 2.0)
+
+    print(f"Python {sys.version.split()[0]}; xdrlib {'present' if xdrlib else 'absent'}")
+    null = bench_null(build, secs)
+    for kind, r in null.items():
+        print(f"null call, Python client -> onc C server ({kind}): {r['calls_per_s']:9.0f} calls/s"
+              f"  ({r['us_per_call']:.1f} us/call)")
+    cases = bench_xdr(n_items, n_ints, runs)
+    for case in cases:
+        s = case["seconds"]
+        for op in ("encode", "decode"):
+            line = f"XDR {op:6} {case['data']:15} ({case['bytes']} bytes):"
+            for side, t in s.items():
+                line += f"  {side} {t[op] * 1e3:8.1f} ms ({case['items'] / t[op] / 1e6:.2f} M items/s)"
+            if "xdrlib" in s:
+                ratio = s["xdrlib"][op] / s["onc"][op]
+                case.setdefault("onc_vs_xdrlib", {})[op] = round(ratio, 2)
+                line += f"  onc/xdrlib speed ratio {ratio:.2f}x"
+            print(line)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"benchmark": "python", "python": sys.version.split()[0],
+                       "xdrlib": bool(xdrlib), "null_call": null, "xdr": cases}, f, indent=1)
+        print(f"written: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""onc: the pure-Python ONC RPC runtime (RFC 4506 XDR, RFC 5531 RPC, RFC 1833 rpcbind).
+
+Standard library only. Generated modules (`onc gen --lang python`) build on:
+    Packer / Unpacker           XDR encode / decode (onc.xdr)
+    Client                      calls over TCP, UDP or Unix sockets (onc.client)
+    Server, Program, Procedure  a threaded server and the base of generated servers
+    RpcError and subclasses     every failure, with a Status like the C side's onc_status
+"""
+
+from .client import Client
+from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefused, GarbageArgs,
+                     ProcUnavail, ProgMismatch, ProgUnavail, ProtocolError, ReplyError, RpcError,
+                     RpcMismatch, Status, SystemErr, Timeout, TransportError, XdrError, strerror)
+from .record import RecordReader, frame
+from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
+from .server import Call, Procedure, Program, Server, current_call
+from .xdr import UNLIMITED, Packer, Unpacker, check_bool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AUTH_NONE", "AcceptStat", "AddressError", "AuthError", "AuthFlavor", "AuthStat", "AuthSys",
+    "Call", "Client", "ConnectionClosed", "ConnectionRefused", "GarbageArgs", "OpaqueAuth",
+    "Packer", "ProcUnavail", "Procedure", "ProgMismatch", "ProgUnavail", "Program",
+    "ProtocolError", "RecordReader", "ReplyError", "RpcError", "RpcMismatch", "Server", "Status",
+    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool",
+    "current_call", "frame", "strerror",
+]

@@ -1,0 +1,223 @@
+"""Status codes and exceptions.
+
+Every failure is an exception derived from RpcError carrying a Status, the same codes as the C
+side's onc_status (include/onc/status.h), with the same texts as onc_strerror().
+"""
+
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    """The C library's onc_status, value for value."""
+
+    OK = 0
+    NOMEM = 1
+    TRUNCATED = 2
+    TOO_LONG = 3
+    BUFFER_FULL = 4
+    BAD_PADDING = 5
+    BAD_VALUE = 6
+    RECORD_TOO_BIG = 7
+    TRAILING_DATA = 8
+    INVALID_ARG = 9
+    TOO_DEEP = 10
+    NOT_CALL = 11
+    NOT_REPLY = 12
+    RPC_MISMATCH = 13
+    AUTH = 14
+    PROG_UNAVAIL = 15
+    PROG_MISMATCH = 16
+    PROC_UNAVAIL = 17
+    GARBAGE_ARGS = 18
+    SYSTEM_ERR = 19
+    TIMEDOUT = 20
+    CONNREFUSED = 21
+    IO = 22
+    CLOSED = 23
+    ADDRESS = 24
+
+
+_TEXT = {
+    Status.OK: "success",
+    Status.NOMEM: "out of memory",
+    Status.TRUNCATED: "message truncated",
+    Status.TOO_LONG: "length exceeds the declared maximum",
+    Status.BUFFER_FULL: "encode buffer full",
+    Status.BAD_PADDING: "non-zero padding",
+    Status.BAD_VALUE: "value out of range for its type",
+    Status.RECORD_TOO_BIG: "record exceeds the size limit",
+    Status.TRAILING_DATA: "unexpected bytes after the message",
+    Status.INVALID_ARG: "invalid argument",
+    Status.TOO_DEEP: "data nested too deeply",
+    Status.NOT_CALL: "message is not an RPC call",
+    Status.NOT_REPLY: "message is not an RPC reply",
+    Status.RPC_MISMATCH: "RPC version mismatch",
+    Status.AUTH: "authentication error",
+    Status.PROG_UNAVAIL: "program unavailable",
+    Status.PROG_MISMATCH: "program version mismatch",
+    Status.PROC_UNAVAIL: "procedure unavailable",
+    Status.GARBAGE_ARGS: "server could not decode the arguments",
+    Status.SYSTEM_ERR: "remote system error",
+    Status.TIMEDOUT: "timed out",
+    Status.CONNREFUSED: "connection refused",
+    Status.IO: "I/O error",
+    Status.CLOSED: "connection closed",
+    Status.ADDRESS: "bad or unresolvable address",
+}
+
+
+def strerror(status):
+    """The C library's onc_strerror(): a short English text, also for unknown values."""
+    try:
+        return _TEXT[Status(status)]
+    except ValueError:
+        return "unknown status"
+
+
+class RpcError(Exception):
+    """Base of every onc error. `status` is a Status; `detail` adds context to the text."""
+
+    status = Status.IO
+
+    def __init__(self, detail=None, *, status=None, xid=None):
+        if status is not None:
+            self.status = Status(status)
+        self.detail = detail
+        self.xid = xid  # set when the error concerns one message (server-side decoding)
+        super().__init__(str(self))
+
+    def __str__(self):
+        text = strerror(self.status)
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+# --- codec and message-level errors ---
+
+
+class XdrError(RpcError):
+    """The bytes do not decode (or the value does not encode): TRUNCATED, TOO_LONG,
+    BAD_PADDING, BAD_VALUE, TRAILING_DATA, TOO_DEEP, RECORD_TOO_BIG, ..."""
+
+    status = Status.TRUNCATED
+
+
+class ProtocolError(RpcError):
+    """A message of the wrong kind: NOT_CALL or NOT_REPLY."""
+
+    status = Status.NOT_REPLY
+
+
+# --- the server answered, with an error (RFC 5531 accept_stat / reject_stat) ---
+
+
+class ReplyError(RpcError):
+    """The server answered the call with an error."""
+
+
+class ProgUnavail(ReplyError):
+    status = Status.PROG_UNAVAIL
+
+
+class ProgMismatch(ReplyError):
+    """The server has the program, but not this version; it supports low..high."""
+
+    status = Status.PROG_MISMATCH
+
+    def __init__(self, low=0, high=0, **kw):
+        self.low, self.high = low, high
+        super().__init__(f"server supports versions {low} to {high}", **kw)
+
+
+class ProcUnavail(ReplyError):
+    status = Status.PROC_UNAVAIL
+
+
+class GarbageArgs(ReplyError):
+    status = Status.GARBAGE_ARGS
+
+
+class SystemErr(ReplyError):
+    status = Status.SYSTEM_ERR
+
+
+class RpcMismatch(ReplyError):
+    """MSG_DENIED / RPC_MISMATCH: the server speaks RPC versions low..high only."""
+
+    status = Status.RPC_MISMATCH
+
+    def __init__(self, low=2, high=2, **kw):
+        self.low, self.high = low, high
+        super().__init__(f"server speaks RPC versions {low} to {high}", **kw)
+
+
+class AuthError(ReplyError):
+    """MSG_DENIED / AUTH_ERROR; `stat` is an rpc.AuthStat (or the raw number)."""
+
+    status = Status.AUTH
+
+    def __init__(self, stat=1, **kw):
+        from .rpc import AuthStat  # rpc imports this module
+
+        try:
+            self.stat = AuthStat(stat)
+            name = self.stat.name
+        except ValueError:
+            self.stat = stat
+            name = f"auth_stat {stat}"
+        super().__init__(name, **kw)
+
+
+# --- transport ---
+
+
+class Timeout(RpcError):
+    """No (matching) reply before the call's deadline."""
+
+    status = Status.TIMEDOUT
+
+
+class TransportError(RpcError):
+    """The connection could not be made or failed: IO, CLOSED, CONNREFUSED, ADDRESS."""
+
+    status = Status.IO
+
+
+class ConnectionClosed(TransportError):
+    status = Status.CLOSED
+
+
+class ConnectionRefused(TransportError):
+    status = Status.CONNREFUSED
+
+
+class AddressError(TransportError):
+    status = Status.ADDRESS
+
+
+_BY_STATUS = {
+    Status.PROG_UNAVAIL: ProgUnavail,
+    Status.PROG_MISMATCH: ProgMismatch,
+    Status.PROC_UNAVAIL: ProcUnavail,
+    Status.GARBAGE_ARGS: GarbageArgs,
+    Status.SYSTEM_ERR: SystemErr,
+    Status.RPC_MISMATCH: RpcMismatch,
+    Status.AUTH: AuthError,
+    Status.TIMEDOUT: Timeout,
+    Status.CLOSED: ConnectionClosed,
+    Status.CONNREFUSED: ConnectionRefused,
+    Status.ADDRESS: AddressError,
+    Status.IO: TransportError,
+    Status.NOT_CALL: ProtocolError,
+    Status.NOT_REPLY: ProtocolError,
+}
+
+
+def error_for(status, detail=None):
+    """The exception class matching a Status, instantiated (codec statuses give XdrError)."""
+    status = Status(status)
+    cls = _BY_STATUS.get(status)
+    if cls is None:
+        return XdrError(detail, status=status)
+    if cls in (ProgMismatch, RpcMismatch, AuthError):
+        return cls()
+    return cls(detail, status=status)

@@ -1,0 +1,125 @@
+"""Addresses: "tcp://HOST:PORT", "udp://[::1]:PORT", "unix:///path", and "tcp://HOST" (no
+port: the client asks HOST's rpcbind), as the C side parses them; universal addresses."""
+
+import socket
+from dataclasses import dataclass
+
+from .errors import AddressError, ConnectionRefused, Status, Timeout, TransportError
+
+TCP, UDP, UNIX = "tcp", "udp", "unix"
+IPPROTO_TCP, IPPROTO_UDP = 6, 17
+
+
+@dataclass
+class Address:
+    kind: str  # TCP, UDP or UNIX
+    family: int  # socket.AF_INET, AF_INET6 or AF_UNIX
+    sockaddr: object  # what connect()/bind() take
+    host: str = ""  # as written, brackets included for IPv6 ("[::1]")
+    port: int = None  # None: not given (ask rpcbind)
+
+    @property
+    def socktype(self):
+        return socket.SOCK_DGRAM if self.kind == UDP else socket.SOCK_STREAM
+
+    @property
+    def netid(self):
+        """rpcbind's netid: "tcp", "udp", "tcp6", "udp6" or "local"."""
+        if self.kind == UNIX:
+            return "local"
+        return self.kind + ("6" if self.family == socket.AF_INET6 else "")
+
+    def with_port(self, port):
+        sa = (self.sockaddr[0], port) + tuple(self.sockaddr[2:])
+        return Address(self.kind, self.family, sa, self.host, port)
+
+    def uri(self):
+        if self.kind == UNIX:
+            return f"unix://{self.sockaddr}"
+        return f"{self.kind}://{self.host}" + ("" if self.port is None else f":{self.port}")
+
+
+def parse(uri):
+    """Parses and resolves an address; AddressError when it is malformed or unresolvable."""
+    if not isinstance(uri, str):
+        raise AddressError(repr(uri))
+    kind, sep, rest = uri.partition("://")
+    if not sep or kind not in (TCP, UDP, UNIX):
+        raise AddressError(f"{uri!r} (want tcp://, udp:// or unix://)")
+    if kind == UNIX:
+        if not rest or len(rest.encode()) >= 108:
+            raise AddressError(repr(uri))
+        return Address(UNIX, socket.AF_UNIX, rest, rest, 0)
+    port = None
+    if rest.startswith("["):
+        close = rest.find("]")
+        if close < 0:
+            raise AddressError(repr(uri))
+        host, tail = rest[1:close], rest[close + 1:]
+        shown = rest[:close + 1]
+        if tail.startswith(":"):
+            port = tail[1:]
+        elif tail:
+            raise AddressError(repr(uri))
+    else:
+        host, colon, port = rest.rpartition(":")
+        if not colon:
+            host, port = rest, None
+        shown = host
+    if not host or len(host) >= 256:
+        raise AddressError(repr(uri))
+    if port is not None:
+        if not port.isdigit() or int(port) > 65535:
+            raise AddressError(f"{uri!r}: bad port")
+        port = int(port)
+    socktype = socket.SOCK_DGRAM if kind == UDP else socket.SOCK_STREAM
+    try:
+        family, _, _, _, sa = socket.getaddrinfo(host, port or 0, socket.AF_UNSPEC, socktype)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise AddressError(f"{uri!r}: {e}") from None
+    return Address(kind, family, sa, shown, port)
+
+
+def os_error(e):
+    """The RpcError for an OSError from a socket call."""
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return Timeout()
+    if isinstance(e, (ConnectionRefusedError, FileNotFoundError)):
+        return ConnectionRefused(str(e))
+    if isinstance(e, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+        return TransportError(str(e), status=Status.CLOSED)
+    return TransportError(str(e))
+
+
+def connect(addr, timeout):
+    """A socket connected to addr (TCP_NODELAY on TCP), or an RpcError."""
+    s = socket.socket(addr.family, addr.socktype)
+    try:
+        s.settimeout(timeout)
+        s.connect(addr.sockaddr)
+        if addr.kind == TCP:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as e:
+        s.close()
+        raise os_error(e) from None
+    return s
+
+
+# --- universal addresses (RFC 5665) ---
+
+
+def uaddr_port(uaddr):
+    """The port of "h1.h2.h3.h4.p1.p2" or "x:x::x.p1.p2"; AddressError when malformed."""
+    head, dot, lo = uaddr.rpartition(".")
+    _, dot2, hi = head.rpartition(".")
+    if not dot or not dot2:
+        raise AddressError(f"universal address {uaddr!r}")
+    for part in (hi, lo):
+        if not part.isdigit() or not part.isascii() or int(part) > 255:
+            raise AddressError(f"universal address {uaddr!r}")
+    return int(hi) << 8 | int(lo)
+
+
+def make_uaddr(host, port):
+    """The universal address of an IP host and port: "127.0.0.1.8.1" for 127.0.0.1:2049."""
+    return f"{host.strip('[]')}.{port >> 8}.{port & 255}"

@@ -1,0 +1,130 @@
+"""Portmapper v2 and rpcbind v3/v4 (RFC 1833): client calls, as lib/rpcbind/client.c makes them.
+
+pmap is the portmapper's address, e.g. "udp://127.0.0.1:111".
+"""
+
+from dataclasses import dataclass
+
+from .client import Client
+from .errors import ProcUnavail, ProgMismatch, ProgUnavail, Status, XdrError
+from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
+from .xdr import Unpacker
+
+PMAP_PROG = 100000
+PMAP_PORT = 111
+PMAP_NULL, PMAP_SET, PMAP_UNSET, PMAP_GETPORT, PMAP_DUMP = 0, 1, 2, 3, 4
+RPCB_SET, RPCB_UNSET, RPCB_GETADDR = 1, 2, 3
+RPCB_MAX_STRING = 255
+PMAP_TIMEOUT = 5.0
+
+
+@dataclass
+class Mapping:
+    prog: int
+    vers: int
+    prot: int
+    port: int
+
+    def pack(self, p):
+        for v in (self.prog, self.vers, self.prot, self.port):
+            p.pack_uint(v)
+
+    @classmethod
+    def unpack(cls, u):
+        return cls(u.unpack_uint(), u.unpack_uint(), u.unpack_uint(), u.unpack_uint())
+
+
+def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
+    """One call to the portmapper at pmap on a short-lived client."""
+    with Client(pmap, PMAP_PROG, vers, timeout=timeout) as c:
+        return c.call(proc, encode, decode)
+
+
+def pmap_getport(pmap, prog, vers, prot):
+    """The port of prog/vers over prot (IPPROTO_TCP or IPPROTO_UDP); ProgUnavail when it is
+    not registered, XdrError(BAD_VALUE) for a port over 65535."""
+    port = _call(pmap, 2, PMAP_GETPORT, Mapping(prog, vers, prot, 0).pack, Unpacker.unpack_uint)
+    if port == 0:
+        raise ProgUnavail(f"program {prog} version {vers} is not registered")
+    if port > 65535:
+        raise XdrError(f"port {port}", status=Status.BAD_VALUE)
+    return port
+
+
+def pmap_set(pmap, prog, vers, prot, port):
+    """Registers prog/vers at port; False when the portmapper refuses."""
+    return _call(pmap, 2, PMAP_SET, Mapping(prog, vers, prot, port).pack, Unpacker.unpack_bool)
+
+
+def pmap_unset(pmap, prog, vers):
+    """Removes every registration of prog/vers; False when there was none."""
+    return _call(pmap, 2, PMAP_UNSET, Mapping(prog, vers, 0, 0).pack, Unpacker.unpack_bool)
+
+
+def _unpack_pmaplist(u):
+    """pmaplist: a chain of "more?" booleans each followed by a mapping, read in a loop (no
+    recursion), each entry checked to fit in what is left."""
+    out = []
+    while u.unpack_bool():
+        out.append(Mapping.unpack(u))
+    return out
+
+
+def pmap_dump(pmap):
+    """Every registration, as a list of Mapping."""
+    return _call(pmap, 2, PMAP_DUMP, None, _unpack_pmaplist)
+
+
+def _rpcb(prog, vers, netid, addr="", owner=""):
+    """An encoder of rpcb {prog, vers, netid, addr, owner}."""
+
+    def encode(p):
+        p.pack_uint(prog)
+        p.pack_uint(vers)
+        for s in (netid, addr, owner):
+            p.pack_string(s, RPCB_MAX_STRING)
+
+    return encode
+
+
+def rpcb_getaddr(pmap, rpcb_vers, prog, vers, netid):
+    """rpcbind v3/v4 GETADDR: the universal address, "" when not registered."""
+    return _call(pmap, rpcb_vers, RPCB_GETADDR, _rpcb(prog, vers, netid),
+                 lambda u: u.unpack_string(RPCB_MAX_STRING))
+
+
+def _rpcb_v4_then_v3(pmap, proc, encode):
+    for v in (4, 3):
+        try:
+            return _call(pmap, v, proc, encode, Unpacker.unpack_bool)
+        except (ProgMismatch, ProcUnavail):
+            if v == 3:
+                raise
+
+
+def rpcb_set(pmap, prog, vers, netid, uaddr, owner="onc"):
+    """rpcbind v4 (then v3) SET; False when refused. ProgMismatch from a portmapper that
+    speaks version 2 only."""
+    return _rpcb_v4_then_v3(pmap, RPCB_SET, _rpcb(prog, vers, netid, uaddr, owner))
+
+
+def rpcb_unset(pmap, prog, vers, netid=""):
+    """rpcbind v4 (then v3) UNSET; an empty netid removes every transport."""
+    return _rpcb_v4_then_v3(pmap, RPCB_UNSET, _rpcb(prog, vers, netid))
+
+
+def find_port(host, netid, prog, vers, *, port=PMAP_PORT):
+    """Where prog/vers listens on host ("127.0.0.1", "[::1]", a name) for netid "tcp", "udp",
+    "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2 GETPORT,
+    as the C side and rpcinfo do. ProgUnavail when it is not registered."""
+    udp = netid.startswith("udp")
+    pmap = f"{'udp' if udp else 'tcp'}://{host}:{port}"
+    for v in (4, 3):
+        try:
+            uaddr = rpcb_getaddr(pmap, v, prog, vers, netid)
+        except (ProgMismatch, ProcUnavail):
+            continue  # this rpcbind does not speak v: try the older protocol
+        if not uaddr:
+            raise ProgUnavail(f"program {prog} version {vers} is not registered for {netid}")
+        return uaddr_port(uaddr)
+    return pmap_getport(pmap, prog, vers, IPPROTO_UDP if udp else IPPROTO_TCP)

@@ -1,0 +1,163 @@
+"""rpcbind: universal addresses, lookup (v4, v3 GETADDR, then portmapper v2 GETPORT, as the C
+side does), and servers registering: the Python server, and the C server with Python's."""
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+import onc
+from conftest import peer_path
+from fake_rpcbind import FakeRpcbind
+from onc import rpcbind
+from onc.net import make_uaddr, uaddr_port
+from testprog import TESTPROG, Testprog, TestprogClient
+
+
+@pytest.fixture
+def rpcb():
+    r = FakeRpcbind()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def pmap_only():
+    r = FakeRpcbind(versions=(2,))
+    yield r
+    r.stop()
+
+
+@pytest.mark.parametrize("uaddr,port", [
+    ("127.0.0.1.8.1", 2049), ("0.0.0.0.0.111", 111), ("::1.255.255", 65535),
+    ("fe80::1:2.0.0", 0), (".1.2", 258),
+])
+def test_uaddr_port(uaddr, port):
+    assert uaddr_port(uaddr) == port
+
+
+@pytest.mark.parametrize("bad", ["", "1.2", "127.0.0.1.256.1", "127.0.0.1.1.-1", "a.b.c",
+                                 "127.0.0.1..1", "127.0.0.1.1.", "127.0.0.1.x.1", "h.1.\u0661"])
+def test_malformed_uaddr(bad):
+    with pytest.raises(onc.AddressError):
+        uaddr_port(bad)
+
+
+def test_make_uaddr():
+    assert make_uaddr("127.0.0.1", 2049) == "127.0.0.1.8.1"
+    assert make_uaddr("[::1]", 258) == "::1.1.2"
+    assert uaddr_port(make_uaddr("10.0.0.1", 54321)) == 54321
+
+
+def register(r, prog, vers, netid, port):
+    r.table.entries.append([prog, vers, netid, make_uaddr("127.0.0.1", port), "test"])
+
+
+def test_find_port_asks_rpcbind_v4_first(rpcb):
+    register(rpcb, 7777, 1, "tcp", 1234)
+    register(rpcb, 7777, 1, "udp", 4321)
+    assert rpcbind.find_port("127.0.0.1", "tcp", 7777, 1, port=rpcb.port) == 1234
+    assert rpcbind.find_port("127.0.0.1", "udp", 7777, 1, port=rpcb.port) == 4321
+    assert rpcb.table.calls == [(4, 3), (4, 3)]
+    with pytest.raises(onc.ProgUnavail):
+        rpcbind.find_port("127.0.0.1", "tcp", 7777, 2, port=rpcb.port)
+
+
+def test_find_port_falls_back_to_portmapper_v2(pmap_only):
+    register(pmap_only, 7777, 1, "tcp", 1234)
+    assert rpcbind.find_port("127.0.0.1", "tcp", 7777, 1, port=pmap_only.port) == 1234
+    # v4 and v3 got PROG_MISMATCH (the server's own answer), then GETPORT
+    assert pmap_only.table.calls == [(2, 3)]
+    with pytest.raises(onc.ProgUnavail):
+        rpcbind.find_port("127.0.0.1", "udp", 7777, 1, port=pmap_only.port)
+
+
+def test_pmap_calls(rpcb):
+    pmap = rpcb.udp
+    assert rpcbind.pmap_set(pmap, 5555, 1, onc.net.IPPROTO_TCP, 999) is True
+    assert rpcbind.pmap_set(pmap, 5555, 1, onc.net.IPPROTO_TCP, 998) is False  # taken
+    assert rpcbind.pmap_getport(pmap, 5555, 1, onc.net.IPPROTO_TCP) == 999
+    assert rpcbind.pmap_dump(pmap) == [rpcbind.Mapping(5555, 1, 6, 999)]
+    assert rpcbind.pmap_unset(pmap, 5555, 1) is True
+    assert rpcbind.pmap_dump(pmap) == []
+    with pytest.raises(onc.ProgUnavail):
+        rpcbind.pmap_getport(pmap, 5555, 1, onc.net.IPPROTO_TCP)
+
+
+@pytest.mark.parametrize("versions", [(2, 3, 4), (2,)])
+def test_python_server_registers_and_unregisters(versions):
+    r = FakeRpcbind(versions)
+    try:
+        s = onc.Server()
+        s.register(Testprog(1))
+        tcp = s.listen("tcp://127.0.0.1:0")
+        udp = s.listen("udp://127.0.0.1:0")
+        s.use_portmapper(r.udp)
+        with s:
+            got = sorted((e[0], e[1], e[2], uaddr_port(e[3])) for e in r.table.entries)
+            assert got == [(TESTPROG, 1, "tcp", tcp), (TESTPROG, 1, "udp", udp)]
+            if versions == (2, 3, 4):  # rpcbind SET, with the server's own address
+                assert {e[3] for e in r.table.entries} == {make_uaddr("127.0.0.1", tcp),
+                                                           make_uaddr("127.0.0.1", udp)}
+            # and a client without a port finds it there
+            with TestprogClient("tcp://127.0.0.1", rpcbind_port=r.port, timeout=5) as c:
+                assert c.add(1, 2) == 3
+            with TestprogClient("udp://127.0.0.1", rpcbind_port=r.port, timeout=5) as c:
+                assert c.add(3, 4) == 7
+        assert r.table.entries == []
+    finally:
+        r.stop()
+
+
+@pytest.mark.parametrize("versions", [(2, 3, 4), (2,)])
+def test_registration_refused_raises(versions):
+    rpcb = FakeRpcbind(versions)
+    rpcb.table.refuse = True
+    s = onc.Server()
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    s.use_portmapper(rpcb.udp)
+    try:
+        with pytest.raises(onc.AddressError) as e:
+            s.start()
+        assert "refused" in str(e.value)
+        assert rpcb.table.entries == []
+        s.stop()
+        with pytest.raises(onc.ConnectionRefused):  # its listeners are closed
+            TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+    finally:
+        s.stop()
+        rpcb.stop()
+
+
+def test_c_server_registers_with_python_rpcbind(rpcb):
+    p = subprocess.Popen([peer_path("onc_testd"), rpcb.udp], stdout=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline().split()
+        tcp = int(line[1])
+        for _ in range(50):
+            if len(rpcb.table.entries) >= 4:
+                break
+            time.sleep(0.05)
+        assert sorted((e[1], e[2]) for e in rpcb.table.entries) == \
+            [(1, "tcp"), (1, "udp"), (3, "tcp"), (3, "udp")]
+        with TestprogClient("tcp://127.0.0.1", rpcbind_port=rpcb.port, timeout=5) as c:
+            assert c.address.port == tcp
+            assert c.add(20, 22) == 42
+        with TestprogClient("udp://127.0.0.1", rpcbind_port=rpcb.port, timeout=5) as c:
+            assert c.echo("found") == "found"
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+        p.stdout.close()
+    assert rpcb.table.entries == []  # unregistered on the way out
+
+
+def test_lookup_without_rpcbind_fails_fast():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(onc.ConnectionRefused):
+        TestprogClient("tcp://127.0.0.1", rpcbind_port=port, timeout=2)

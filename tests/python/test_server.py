@@ -1,0 +1,268 @@
+"""The Python server: Python clients over TCP, UDP and Unix sockets, RFC 5531 answers, handler
+errors, credentials, limits (record size, connections, idle time), pipelining, stopping."""
+
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+import onc
+from onc.record import frame, RecordReader
+from testprog import PROC_ADD, TESTPROG, Testprog, TestprogClient
+
+
+def words(*ws):
+    return b"".join(struct.pack(">I", w) for w in ws)
+
+
+def call_msg(xid, proc=0, args=b"", prog=TESTPROG, vers=1):
+    return words(xid, 0, 2, prog, vers, proc, 0, 0, 0, 0) + args
+
+
+def tcp_exchange(port, data, records=1, timeout=2):
+    """Sends raw bytes on a new connection and reads `records` records back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        reader, got = RecordReader(), []
+        while len(got) < records:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += reader.feed(chunk)
+        return got
+
+
+@pytest.mark.parametrize("kind", ["tcp", "udp", "unix"])
+def test_python_client_and_server(py_server, kind):
+    a = {"tcp": f"tcp://127.0.0.1:{py_server.tcp}", "udp": f"udp://127.0.0.1:{py_server.udp}",
+         "unix": "unix://" + py_server.unix}[kind]
+    with TestprogClient(a, timeout=5) as c:
+        assert c.null() is None
+        assert c.add(2**31 - 1, 1) == -2**31
+        assert c.echo("h\u00e9llo") == "h\u00e9llo"
+        with pytest.raises(onc.SystemErr):
+            c.fail()
+        with pytest.raises(onc.ProcUnavail):
+            c.call(42)
+        with pytest.raises(onc.GarbageArgs):
+            c.call(PROC_ADD, lambda p: p.pack_int(1))
+        with pytest.raises(onc.Timeout):
+            c.sleep(300, timeout=0.05)
+        assert c.add(1, 1) == 2  # the late SLEEP reply is dropped
+    with onc.Client(a, TESTPROG, 7, timeout=5) as c:
+        with pytest.raises(onc.ProgMismatch) as e:
+            c.null()
+        assert (e.value.low, e.value.high) == (1, 3)
+
+
+def test_ipv6(py_server):
+    if py_server.tcp6 is None:
+        pytest.skip("no IPv6 loopback on this host")
+    with TestprogClient(f"tcp://[::1]:{py_server.tcp6}", timeout=5) as c:
+        assert c.add(1, 2) == 3
+
+
+def test_auth_sys_reaches_the_handler(py_server):
+    auth = onc.AuthSys(3, "client-host", 1001, 1002, [5, 6])
+    with TestprogClient(f"udp://127.0.0.1:{py_server.udp}", auth=auth, timeout=5) as c:
+        assert c.add(1, 2) == 3
+        assert c.null() is None
+    assert py_server.v1.calls == [("add", auth), ("null", auth)]
+
+
+def test_handler_signals(tmp_path):
+    class P(onc.Program):
+        PROGRAM, VERSION = 0x30000000, 1
+        PROCEDURES = {1: onc.Procedure("boom"), 2: onc.Procedure("weak"),
+                      3: onc.Procedure("bad_result", None, lambda p, v: p.pack_int(v)),
+                      4: onc.Procedure("garbage"), 5: onc.Procedure("local")}
+
+        def boom(self):
+            raise ValueError("a bug in the handler")
+
+        def weak(self):
+            raise onc.AuthError(onc.AuthStat.AUTH_TOOWEAK)
+
+        def bad_result(self):
+            return 2**40  # does not fit an int
+
+        def garbage(self):
+            raise onc.GarbageArgs()
+
+        def local(self):
+            c = onc.current_call()
+            return c.is_local() and c.transport
+
+    P.PROCEDURES[5] = onc.Procedure("local", None, lambda p, v: p.pack_string(v))
+    s = onc.Server()
+    s.register(P())
+    port = s.listen("tcp://127.0.0.1:0")
+    with s, onc.Client(f"tcp://127.0.0.1:{port}", 0x30000000, 1, timeout=5) as c:
+        with pytest.raises(onc.SystemErr):
+            c.call(1)
+        with pytest.raises(onc.AuthError) as e:
+            c.call(2)
+        assert e.value.stat == onc.AuthStat.AUTH_TOOWEAK
+        with pytest.raises(onc.SystemErr):
+            c.call(3)
+        with pytest.raises(onc.GarbageArgs):
+            c.call(4)
+        assert c.call(5, None, lambda u: u.unpack_string()) == "tcp"
+        assert c.null() is None  # NULL without a table entry
+    assert onc.current_call() is None
+
+
+def test_pipelined_calls_answered_in_order(py_server):
+    msgs = b"".join(frame(call_msg(100 + i, PROC_ADD, words(i, 1))) for i in range(20))
+    got = tcp_exchange(py_server.tcp, msgs, records=20)
+    assert [struct.unpack(">I", r[:4])[0] for r in got] == list(range(100, 120))
+    assert [struct.unpack(">i", r[24:28])[0] for r in got] == list(range(1, 21))
+
+
+def test_call_sent_one_byte_at_a_time(py_server):
+    data = frame(call_msg(7, PROC_ADD, words(2, 3)), max_frag=5)
+    with socket.create_connection(("127.0.0.1", py_server.tcp), timeout=2) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(len(data)):
+            s.sendall(data[i:i + 1])
+        reader, got = RecordReader(), []
+        while not got:
+            got = reader.feed(s.recv(100))
+    assert got == [words(7, 1, 0, 0, 0, 0, 5)]
+
+
+def test_record_limit_closes_the_connection(tmp_path):
+    s = onc.Server(max_record=100)
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    with s:
+        # an oversized header alone: the server closes without waiting for the data
+        t0 = time.monotonic()
+        assert tcp_exchange(port, words(0x80000000 | 101)) == []
+        assert time.monotonic() - t0 < 1
+        msg = call_msg(1, 2, words(60) + bytes(60))  # 40 + 64 = 104 > 100
+        assert tcp_exchange(port, frame(msg)) == []
+        msg = call_msg(2, 2, words(56) + bytes(56))  # 40 + 60 = 100: exactly the limit
+        assert len(msg) == 100
+        assert tcp_exchange(port, frame(msg)) == [words(2, 1, 0, 0, 0, 0, 56) + bytes(56)]
+
+
+def test_idle_connection_closed(tmp_path):
+    s = onc.Server(idle_timeout=0.3)
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    with s, socket.create_connection(("127.0.0.1", port), timeout=3) as c:
+        t0 = time.monotonic()
+        assert c.recv(10) == b""  # closed by the server
+        assert 0.25 < time.monotonic() - t0 < 2
+
+
+def test_connection_limit(tmp_path):
+    s = onc.Server(max_connections=2)
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    with s:
+        a = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+        b = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+        assert a.null() is None and b.null() is None
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as third:
+            third.sendall(frame(call_msg(1)))
+            try:
+                data = third.recv(100)
+            except ConnectionResetError:
+                data = b""
+            assert data == b""  # closed, not served
+        a.close()
+        time.sleep(0.2)
+        with TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2) as c:
+            assert c.add(1, 1) == 2
+        b.close()
+
+
+def test_concurrent_clients(py_server):
+    errors = []
+
+    def worker(k):
+        try:
+            kind = "tcp" if k % 2 else "udp"
+            port = py_server.tcp if kind == "tcp" else py_server.udp
+            with TestprogClient(f"{kind}://127.0.0.1:{port}", timeout=5) as c:
+                for i in range(30):
+                    assert c.add(k, i) == k + i
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_slow_call_does_not_block_other_connections(py_server):
+    with TestprogClient(f"tcp://127.0.0.1:{py_server.tcp}", timeout=5) as slow, \
+            TestprogClient(f"tcp://127.0.0.1:{py_server.tcp}", timeout=5) as fast:
+        t = threading.Thread(target=slow.sleep, args=(500,))
+        t.start()
+        time.sleep(0.05)
+        t0 = time.monotonic()
+        assert fast.add(1, 2) == 3
+        assert time.monotonic() - t0 < 0.3
+        t.join()
+
+
+def test_stop_closes_connections_and_listeners(tmp_path):
+    s = onc.Server()
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    path = tmp_path / "s.sock"
+    s.listen(f"unix://{path}")
+    s.start()
+    c = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+    assert c.null() is None
+    t0 = time.monotonic()
+    s.stop()
+    assert time.monotonic() - t0 < 2
+    assert not path.exists()
+    with pytest.raises(onc.TransportError):
+        c.null()
+    with pytest.raises(onc.ConnectionRefused):
+        TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+    c.close()
+
+
+def test_setup_errors():
+    s = onc.Server()
+    s.register(Testprog(1))
+    with pytest.raises(ValueError):
+        s.register(Testprog(1))
+    with pytest.raises(onc.AddressError):
+        s.listen("tcp://127.0.0.1")  # no port
+    with pytest.raises(onc.AddressError):
+        s.listen("sctp://127.0.0.1:0")
+    with pytest.raises(onc.AddressError):
+        onc.Client("tcp://no.such.host.invalid:1", 1, 1)
+    with pytest.raises(onc.AddressError):
+        onc.Client("tcp://127.0.0.1:70000", 1, 1)
+    with pytest.raises(TypeError):
+        onc.Client("tcp://127.0.0.1:1")  # no program
+
+
+@pytest.mark.parametrize("msg,want", [
+    (call_msg(1, prog=5), words(1, 1, 0, 0, 0, 1)),  # PROG_UNAVAIL
+    (call_msg(2, vers=9), words(2, 1, 0, 0, 0, 2, 1, 3)),  # PROG_MISMATCH low 1 high 3
+    (call_msg(3, proc=9), words(3, 1, 0, 0, 0, 3)),  # PROC_UNAVAIL
+    (call_msg(4, proc=1, args=words(1)), words(4, 1, 0, 0, 0, 4)),  # GARBAGE_ARGS
+    (call_msg(5, proc=4), words(5, 1, 0, 0, 0, 5)),  # SYSTEM_ERR
+    (words(6, 0, 3, TESTPROG, 1, 0, 0, 0, 0, 0), words(6, 1, 1, 0, 2, 2)),  # RPC_MISMATCH
+    (words(7, 0, 2, TESTPROG, 1, 0, 9, 0, 0, 0), words(7, 1, 1, 1, 2)),  # REJECTEDCRED
+    (words(8, 0, 2, TESTPROG, 1, 0, 1, 0, 0, 0), words(8, 1, 1, 1, 1)),  # BADCRED
+    (words(9, 0, 2, TESTPROG, 1, 0, 0, 0, 1, 0), words(9, 1, 1, 1, 3)),  # BADVERF
+    (call_msg(10, proc=1, args=words(2, 3)), words(10, 1, 0, 0, 0, 0, 5)),  # SUCCESS
+    (words(11, 1, 0, 0, 0, 0), None),  # a reply: no answer
+])
+def test_process_answers_rfc5531(py_server, msg, want):
+    assert py_server.server.process(msg) == want
