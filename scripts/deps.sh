@@ -15,6 +15,9 @@ command -v unshare >/dev/null || need+=(util-linux)
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)
+# libFuzzer's runtime: Debian's clang only recommends it.
+command -v clang >/dev/null && [ -e "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] ||
+	need+=(libclang-rt-14-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 
 [ ${#need[@]} -eq 0 ] && exit 0

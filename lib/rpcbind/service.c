@@ -8,6 +8,9 @@
 
 #include "codec.h"
 
+/* The table's size limit: local callers cannot make it take more than this. */
+#define MAX_ENTRIES 4096u
+
 typedef struct entry {
 	uint32_t prog, vers;
 	char netid[16];
@@ -69,6 +72,8 @@ static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid
 {
 	if (find(rb, prog, vers, netid, false) || strlen(netid) >= sizeof rb->entries->netid ||
 	    strlen(addr) >= sizeof rb->entries->addr)
+		return false;
+	if (rb->n == MAX_ENTRIES)
 		return false;
 	if (rb->n == rb->cap) {
 		size_t ncap = rb->cap ? rb->cap * 2 : 16;

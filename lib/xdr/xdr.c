@@ -61,6 +61,8 @@ onc_status onc_xdr_enc_grow(onc_xdr_enc *e, size_t n)
 BULK onc_status onc_xdr_put_u32_array(onc_xdr_enc *e, const uint32_t *v, size_t n)
 {
 	onc_status s;
+	if (n == 0)
+		return ONC_OK; /* a fresh growable buffer has no storage to point into */
 	if (n > SIZE_MAX / 4)
 		return ONC_ERR_TOO_LONG;
 	s = onc_xdr_enc_reserve(e, n * 4);
@@ -78,6 +80,8 @@ BULK onc_status onc_xdr_put_u32_array(onc_xdr_enc *e, const uint32_t *v, size_t 
 BULK onc_status onc_xdr_put_u64_array(onc_xdr_enc *e, const uint64_t *v, size_t n)
 {
 	onc_status s;
+	if (n == 0)
+		return ONC_OK; /* a fresh growable buffer has no storage to point into */
 	if (n > SIZE_MAX / 8)
 		return ONC_ERR_TOO_LONG;
 	s = onc_xdr_enc_reserve(e, n * 8);
