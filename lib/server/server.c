@@ -58,6 +58,7 @@ typedef struct conn {
 	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
 	size_t out_sent;
 	bool reading;    /* EPOLLIN is armed */
+	bool writing;    /* EPOLLOUT is armed */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
@@ -247,21 +248,38 @@ static void conn_arm(conn *c)
 	bool unsent = onc_xdr_enc_len(&c->out) > c->out_sent;
 	struct epoll_event ev = {.data.ptr = &c->src};
 	c->reading = onc_xdr_enc_len(&c->out) - c->out_sent < MAX_UNSENT;
+	c->writing = unsent;
 	ev.events = (c->reading ? EPOLLIN : 0) | (unsent ? EPOLLOUT : 0);
 	epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->src.fd, &ev);
+}
+
+/* Moves the unsent replies to the front of the buffer once more of it has been sent than is
+ * left. Without this, a peer that reads slowly but never catches up keeps the buffer from
+ * ever emptying, and new replies are appended behind everything already sent: the buffer
+ * grows without end although the unsent part stays under MAX_UNSENT. Each byte is moved at
+ * most once on average. */
+static void conn_compact(conn *c)
+{
+	size_t unsent = onc_xdr_enc_len(&c->out) - c->out_sent;
+	if (c->out_sent < unsent)
+		return;
+	memmove(c->out.base, c->out.base + c->out_sent, unsent);
+	c->out.p = c->out.base + unsent;
+	c->out_sent = 0;
 }
 
 /* Writes what it can of the pending replies; false when the connection is gone. */
 static bool conn_flush(conn *c)
 {
 	size_t len = onc_xdr_enc_len(&c->out);
-	bool was_blocked = c->out_sent > 0 || !c->reading;
+	bool was_blocked = c->writing || !c->reading;
 	while (c->out_sent < len) {
 		ssize_t n = send(c->src.fd, c->out.base + c->out_sent, len - c->out_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
+			conn_compact(c);
 			conn_arm(c);
 			return true;
 		}

@@ -32,6 +32,37 @@ onc_status dec_string(onc_xdr_dec *d, void *v)
 	return onc_xdr_get_string(d, v, 64);
 }
 
+typedef struct list_node {
+	int32_t v;
+	struct list_node *next;
+} list_node;
+
+/* As generated code decodes a list: a loop, one arena node per element, so a long list
+ * costs memory (bounded by the record and arena limits), never stack. */
+static onc_accept_stat sum_list(onc_call *call)
+{
+	list_node *head = NULL, **tail = &head;
+	int64_t sum = 0;
+	bool more;
+	for (uint32_t n = 0;; n++) {
+		if (onc_xdr_get_bool(call->args, &more) != ONC_OK)
+			return ONC_GARBAGE_ARGS;
+		if (!more)
+			break;
+		list_node *node = NULL;
+		if (n < SUM_LIST_MAX)
+			node = onc_arena_alloc(call->arena, sizeof *node);
+		if (!node || onc_xdr_get_i32(call->args, &node->v) != ONC_OK)
+			return ONC_GARBAGE_ARGS;
+		node->next = NULL;
+		*tail = node;
+		tail = &node->next;
+	}
+	for (const list_node *node = head; node; node = node->next)
+		sum += node->v;
+	return onc_xdr_put_i64(call->results, sum) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	(void)ctx;
@@ -55,6 +86,8 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 		return ONC_SUCCESS;
 	case PROC_FAIL:
 		return ONC_SYSTEM_ERR;
+	case PROC_SUM_LIST:
+		return sum_list(call);
 	default:
 		return ONC_PROC_UNAVAIL;
 	}

@@ -1,7 +1,10 @@
 /* A test program served by an onc_server in a background thread:
  *   TESTPROG 0x20000123, versions 1 and 3;
  *   0 NULL, 1 ADD(int, int) -> int, 2 ECHO(string<64>) -> string, 3 SLEEP(ms) -> void,
- *   4 FAIL() -> SYSTEM_ERR. */
+ *   4 FAIL() -> SYSTEM_ERR,
+ *   5 SUM_LIST(list) -> hyper: the sum of a linked list `struct node { int v; node *next; }`
+ *     sent as optional data (TRUE, v, TRUE, v, ..., FALSE), decoded iteratively (no recursion)
+ *     into the call's arena; over SUM_LIST_MAX elements is GARBAGE_ARGS. */
 #ifndef TEST_SERVER_H
 #define TEST_SERVER_H
 
@@ -11,7 +14,8 @@
 #include "onc/server.h"
 
 #define TESTPROG 0x20000123u
-enum { PROC_NULL, PROC_ADD, PROC_ECHO, PROC_SLEEP, PROC_FAIL };
+enum { PROC_NULL, PROC_ADD, PROC_ECHO, PROC_SLEEP, PROC_FAIL, PROC_SUM_LIST };
+#define SUM_LIST_MAX (1u << 20)
 
 typedef struct test_server {
 	onc_server *srv;

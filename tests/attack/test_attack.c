@@ -1,0 +1,202 @@
+/* The attacks of issue 7 against a server in a child process: built twice, as
+ * test_attack_program (the test program of tests/runtime) and test_attack_rpcbind (the
+ * embedded rpcbind service set up as `onc rpcbind` sets it up). Each test starts its own
+ * server, so that its memory figures are its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "attacks.h"
+#include "onc/rpcbind.h"
+#include "test_server.h"
+
+#define MAX_RECORD (16u << 20) /* room for a list of a million elements */
+#define LONG_IDLE_MS 30000u
+
+#if ATTACK_RPCBIND
+/* As `onc rpcbind` runs it (one thread, default record limit), with test-sized limits. */
+static const attack_target target = {
+	.name = "rpcbind",
+	.rpcbind = true,
+	.opts = {.threads = 1, .max_connections = 1100, .idle_timeout_ms = 2000},
+	.prog = ONC_PMAP_PROG,
+	.vers = 3,
+	.string_proc = 3, /* RPCB_GETADDR(rpcb): prog, vers, then the netid string<255> */
+	.string_prefix = 2,
+	.string_max = 255,
+	.chatty_proc = 4, /* RPCB_DUMP: a 44-byte call, a reply of every registration */
+};
+#else
+/* ECHO's argument: a string of 64 bytes, the most it takes. */
+#define X16 "xxxxxxxxxxxxxxxx"
+static const uint8_t echo_64[4 + 64] = "\0\0\0\x40" X16 X16 X16 X16;
+
+static const attack_target target = {
+	.name = "test program",
+	.opts = {.threads = 2, .max_connections = 1100, .idle_timeout_ms = 2000,
+		 .max_record = MAX_RECORD},
+	.prog = TESTPROG,
+	.vers = 1,
+	.string_proc = PROC_ECHO,
+	.string_max = 64,
+	.chatty_proc = PROC_ECHO,
+	.chatty_args = echo_64,
+	.chatty_args_len = sizeof echo_64,
+};
+#endif
+
+static attack_target running;
+
+static int start(void **state)
+{
+	running = target;
+	attack_start(&running);
+	*state = &running;
+	return 0;
+}
+
+/* For attacks that take longer than the idle timeout while nobody completes a call. */
+static int start_long_idle(void **state)
+{
+	running = target;
+	running.opts.idle_timeout_ms = LONG_IDLE_MS;
+	attack_start(&running);
+	*state = &running;
+	return 0;
+}
+
+static int stop(void **state)
+{
+	attack_stop(*state);
+	return 0;
+}
+
+static void test_huge_record(void **state)
+{
+	attack_huge_record(*state);
+}
+
+static void test_claim_up_to_limit(void **state)
+{
+	attack_claim_up_to_limit(*state);
+}
+
+static void test_claimed_lengths(void **state)
+{
+	attack_claimed_lengths(*state);
+}
+
+static void test_denials(void **state)
+{
+	attack_denials(*state);
+}
+
+static void test_slowloris(void **state)
+{
+	attack_slowloris(*state);
+}
+
+static void test_flood(void **state)
+{
+	attack_flood(*state);
+}
+
+static void test_killed_mid_record(void **state)
+{
+	attack_killed_mid_record(*state);
+}
+
+static void test_never_reads(void **state)
+{
+	attack_never_reads(*state);
+}
+
+static void test_slow_reader(void **state)
+{
+	attack_slow_reader(*state);
+}
+
+#if ATTACK_RPCBIND
+/* rpcbind takes no list: a million-element list sent to DUMP is refused by the record limit
+ * (1 MiB) as it arrives: the connection is closed, nothing is allocated for the rest. */
+static void test_deep_list(void **state)
+{
+	const attack_target *t = *state;
+	attack_mem m;
+	int64_t sum;
+
+	attack_mem_begin(t, &m, "a list of 1,000,000 elements (8 MB) to DUMP");
+	int fd = attack_send_list(t, t->chatty_proc, 1, 1000000, &sum);
+	assert_true(attack_closed_within(fd, attack_ms(2000)));
+	close(fd);
+	attack_mem_end(t, &m, 2 * MIB, 1 * MIB);
+	attack_assert_served(t);
+}
+#else
+/* Sends a list of n elements to SUM_LIST and checks the reply: the sum (as a hyper), or
+ * GARBAGE_ARGS when garbage is set. */
+static void sum_list(const attack_target *t, uint32_t n, bool garbage)
+{
+	int64_t sum;
+	int fd = attack_send_list(t, PROC_SUM_LIST, n, n, &sum);
+	if (garbage)
+		attack_expect_reply(fd, ATTACK_REPLY_WORDS(n, ONC_REPLY, ONC_MSG_ACCEPTED, 0, 0,
+							   ONC_GARBAGE_ARGS));
+	else
+		attack_expect_reply(fd, ATTACK_REPLY_WORDS(n, ONC_REPLY, ONC_MSG_ACCEPTED, 0, 0,
+							   ONC_SUCCESS, (uint32_t)(sum >> 32),
+							   (uint32_t)sum));
+	close(fd);
+}
+
+/* A linked list of a million elements is decoded without recursion (a recursive decoder
+ * would need a million stack frames); one over the decoder's limit is GARBAGE_ARGS; one
+ * over the record limit is refused as it arrives. */
+static void test_deep_list(void **state)
+{
+	const attack_target *t = *state;
+	attack_mem m;
+	int64_t sum;
+
+	/* 8 MB of record and 16 MB of nodes (16 bytes each) at the peak; all given back. */
+	for (int i = 0; i < 2; i++) {
+		attack_mem_begin(t, &m, i ? "the same list again" : "a list of 1,000,000 elements");
+		sum_list(t, 1000000, false);
+		attack_mem_end(t, &m, 48 * MIB, 1 * MIB);
+	}
+
+	attack_mem_begin(t, &m, "lists over the decoder's and the record's limits");
+	sum_list(t, SUM_LIST_MAX + 1, true);
+	int fd = attack_send_list(t, PROC_SUM_LIST, 2, MAX_RECORD / 8, &sum);
+	assert_true(attack_closed_within(fd, attack_ms(2000)));
+	close(fd);
+	attack_mem_end(t, &m, 48 * MIB, 1 * MIB);
+	attack_assert_served(t);
+}
+#endif
+
+#define ATTACK(f) cmocka_unit_test_setup_teardown(f, start, stop)
+#define ATTACK_LONG_IDLE(f) cmocka_unit_test_setup_teardown(f, start_long_idle, stop)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ATTACK(test_huge_record),
+		ATTACK(test_claim_up_to_limit),
+		ATTACK(test_claimed_lengths),
+		ATTACK(test_denials),
+		ATTACK(test_deep_list),
+		ATTACK(test_slowloris),
+		ATTACK_LONG_IDLE(test_flood),
+		ATTACK(test_killed_mid_record),
+		ATTACK_LONG_IDLE(test_never_reads),
+		ATTACK_LONG_IDLE(test_slow_reader),
+	};
+	return cmocka_run_group_tests_name(target.name, tests, NULL, NULL);
+}
