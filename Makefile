@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan test test-release test-asan test-python bench demo memcheck clean
+.PHONY: all deps build build-asan test test-release test-asan test-python test-fuzz bench demo fuzz memcheck clean
 
 all: build
 
@@ -29,11 +29,18 @@ test-asan: build-asan
 test-python: build
 	@ONC_BUILD_DIR=build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 
-test: test-release test-asan test-python memcheck
+# Each libFuzzer target for a short bounded time (make fuzz runs them longer).
+test-fuzz: deps
+	@fuzz/run.sh short
+
+test: test-release test-asan test-python memcheck test-fuzz
 
 bench: build
 	@bench/run.sh build
 	@python3 python/bench_python.py --build build --json bench/results/python.json
+
+fuzz: deps
+	@fuzz/run.sh long
 
 memcheck: build
 	@tests/attack/memcheck.sh build

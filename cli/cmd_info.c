@@ -8,11 +8,15 @@
 #include "commands.h"
 #include "onc/rpcbind.h"
 
+const char info_usage[] =
+	"  info [--port N] -p HOST\n"
+	"  info [--port N] -t|-u HOST PROG [VERS]\n"
+	"        list HOST's registrations, or call NULL of each version of PROG over TCP\n"
+	"        or UDP (rpcinfo's job); N is the portmapper's port (default 111)\n";
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: onc info [--port N] -p HOST\n"
-			"       onc info [--port N] -t|-u HOST PROG [VERS]\n"
-			"  --port N: the portmapper's port on HOST (default 111)\n");
+	fprintf(stderr, "usage:\n%s", info_usage);
 	return 2;
 }
 

@@ -16,11 +16,14 @@ static void on_signal(int sig)
 	onc_server_stop(running);
 }
 
+const char rpcbind_usage[] =
+	"  rpcbind [--host ADDR] [--port N]\n"
+	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on ADDR (default\n"
+	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM\n";
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: onc rpcbind [--host ADDR] [--port N]\n"
-			"  serves portmapper v2 and rpcbind v3/v4 on ADDR (default 127.0.0.1),\n"
-			"  port N (default 111), over TCP and UDP\n");
+	fprintf(stderr, "usage:\n%s", rpcbind_usage);
 	return 2;
 }
 

@@ -25,6 +25,7 @@
 #define MAX_EVENTS 64
 #define READ_BUFFER 65536
 #define MAX_UNSENT (4u << 20) /* stop reading a connection whose peer does not read */
+#define KEEP_REPLY_BUFFER (64u << 10)
 #define ARENA_LIMIT (64u << 20)
 
 enum source_kind { SRC_WAKE, SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
@@ -195,7 +196,7 @@ static void handle_message(onc_server *s, onc_arena *arena, const uint8_t *msg, 
 		st = onc_rm_end(out, rec, 0);
 	if (st != ONC_OK)
 		out->p = out->base + start; /* could not build the reply: send none */
-	onc_arena_free(arena);
+	onc_arena_reset(arena);
 }
 
 void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_enc *out,
@@ -205,6 +206,7 @@ void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_e
 	struct sockaddr_storage peer = {.ss_family = AF_UNIX};
 	onc_arena_init(&arena, ARENA_LIMIT);
 	handle_message(s, &arena, msg, len, out, record_mark, &peer, sizeof(sa_family_t));
+	onc_arena_free(&arena);
 }
 
 bool onc_call_is_local(const onc_call *call)
@@ -226,11 +228,12 @@ bool onc_call_is_local(const onc_call *call)
 
 /* ---- connections ---- */
 
+/* Memory goes before the socket: once the peer sees the connection closed, what it held
+ * is already released. */
 static void conn_close(conn *c)
 {
 	loop *l = c->loop;
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->src.fd, NULL);
-	close(c->src.fd);
+	int fd = c->src.fd;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -239,8 +242,10 @@ static void conn_close(conn *c)
 		c->next->prev = c->prev;
 	onc_rm_reader_free(&c->rm);
 	onc_xdr_enc_free(&c->out);
-	atomic_fetch_sub(&l->srv->nconns, 1);
 	free(c);
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	atomic_fetch_sub(&l->srv->nconns, 1);
 }
 
 static void conn_arm(conn *c)
@@ -287,6 +292,10 @@ static bool conn_flush(conn *c)
 			return false;
 		c->out_sent += (size_t)n;
 	}
+	/* Everything is sent: a buffer grown by a burst is given back, so that an idle
+	 * connection holds little. */
+	if ((size_t)(c->out.end - c->out.base) > KEEP_REPLY_BUFFER)
+		onc_xdr_enc_free(&c->out);
 	onc_xdr_enc_reset(&c->out);
 	c->out_sent = 0;
 	if (was_blocked)

@@ -33,6 +33,28 @@ void onc_arena_free(onc_arena *a)
 	onc_arena_init(a, a->limit);
 }
 
+void onc_arena_reset(onc_arena *a)
+{
+	onc_arena_chunk *keep = a->chunks;
+	if (keep && keep->size > MAX_CHUNK)
+		keep = NULL; /* a big request's own chunk: not worth keeping */
+	onc_arena_chunk *c = a->chunks;
+	while (c) {
+		onc_arena_chunk *next = c->next;
+		if (c != keep)
+			free(c);
+		c = next;
+	}
+	onc_arena_init(a, a->limit);
+	if (keep) {
+		keep->next = NULL;
+		a->chunks = keep;
+		a->p = keep->data;
+		a->end = keep->data + keep->size;
+		a->used = sizeof *keep + keep->size;
+	}
+}
+
 void *onc_arena_alloc_slow(onc_arena *a, size_t n)
 {
 	size_t rounded = (n + 7u) & ~(size_t)7u;

@@ -1,0 +1,66 @@
+/* onc gen: the RPC-language compiler's command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "gen.h"
+#include "pool.h"
+
+const char gen_usage[] =
+	"  gen [-o DIR] [--sample] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
+	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
+	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
+	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
+	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n";
+
+int cmd_gen(int argc, char **argv)
+{
+	gen_options opt = { 0 };
+	const char **cpp = xmalloc((size_t)argc * sizeof *cpp);
+	size_t ncpp = 0;
+	int rc = 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 ||
+		    strcmp(a, "-U") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "onc gen: %s needs an argument\n", a);
+				goto done;
+			}
+			if (a[1] == 'o') {
+				opt.outdir = argv[++i];
+			} else {
+				cpp[ncpp++] = a;
+				cpp[ncpp++] = argv[++i];
+			}
+		} else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
+			   strncmp(a, "-U", 2) == 0) {
+			cpp[ncpp++] = a;
+		} else if (strcmp(a, "--sample") == 0) {
+			opt.sample = true;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(gen_usage, stdout);
+			rc = 0;
+			goto done;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "onc gen: unknown option %s\nusage:\n%s", a, gen_usage);
+			goto done;
+		} else if (opt.input) {
+			fprintf(stderr, "onc gen: one input file at a time (%s and %s)\n", opt.input, a);
+			goto done;
+		} else {
+			opt.input = a;
+		}
+	}
+	if (!opt.input) {
+		fprintf(stderr, "onc gen: no input file\nusage:\n%s", gen_usage);
+		goto done;
+	}
+	opt.cpp_args = cpp;
+	opt.ncpp_args = ncpp;
+	rc = gen_c(&opt);
+done:
+	free(cpp);
+	return rc;
+}

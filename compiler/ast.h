@@ -1,0 +1,145 @@
+/* onc gen — the syntax tree of an RPC-language file, plus what the checks work out about it. */
+#ifndef ONC_COMPILER_AST_H
+#define ONC_COMPILER_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+typedef enum type_kind {
+	TYPE_INT,    /* also rpcgen's long, short, char */
+	TYPE_UINT,   /* also u_int, u_long, u_short, u_char */
+	TYPE_HYPER,
+	TYPE_UHYPER,
+	TYPE_FLOAT,
+	TYPE_DOUBLE,
+	TYPE_QUAD,
+	TYPE_BOOL,
+	TYPE_STRING,
+	TYPE_OPAQUE,
+	TYPE_VOID,
+	TYPE_NAMED,
+} type_kind;
+
+struct definition;
+
+typedef struct type_ref {
+	type_kind kind;
+	const char *name;       /* TYPE_NAMED; for rpcgen's names (u_int, char...) the name used */
+	bool keyword;           /* written `struct X`, `union X` or `enum X` */
+	struct definition *def; /* TYPE_NAMED, set by the checks; NULL for an external type */
+	loc where;
+} type_ref;
+
+/* A constant as written: a number or the name of a constant or enum member. */
+typedef struct value {
+	const char *text; /* as written, for the generated code */
+	const char *name; /* NULL for a number */
+	int64_t number;   /* valid when known */
+	bool known;
+	loc where;
+} value;
+
+typedef enum decl_kind {
+	DECL_PLAIN,    /* T x */
+	DECL_FIXED,    /* T x[N] */
+	DECL_VAR,      /* T x<N> or T x<> */
+	DECL_OPTIONAL, /* T *x */
+	DECL_VOID,     /* void (a union arm or an argument list) */
+} decl_kind;
+
+typedef struct decl {
+	struct decl *next;
+	const char *name;
+	type_ref type;
+	decl_kind kind;
+	bool bounded; /* DECL_VAR: a maximum was given */
+	value size;   /* DECL_FIXED, bounded DECL_VAR */
+	loc where;
+} decl;
+
+typedef struct enum_member {
+	struct enum_member *next;
+	const char *name;
+	bool has_value;
+	value val; /* as written; val.number is the effective value when val.known */
+	loc where;
+} enum_member;
+
+typedef struct case_label {
+	struct case_label *next;
+	value val;
+} case_label;
+
+typedef struct union_arm {
+	struct union_arm *next;
+	case_label *labels; /* NULL for the default arm */
+	decl arm;
+	loc where;
+} union_arm;
+
+typedef struct procedure {
+	struct procedure *next;
+	const char *name;
+	type_ref result; /* TYPE_VOID for void */
+	type_ref *args;  /* none for (void) */
+	int nargs;
+	value number;
+	loc where;
+} procedure;
+
+typedef struct version {
+	struct version *next;
+	const char *name;
+	procedure *procs;
+	value number;
+	loc where;
+} version;
+
+typedef enum def_kind {
+	DEF_CONST,
+	DEF_ENUM,
+	DEF_STRUCT,
+	DEF_UNION,
+	DEF_TYPEDEF,
+	DEF_PROGRAM,
+	DEF_PASSTHROUGH,
+} def_kind;
+
+typedef struct definition {
+	struct definition *next;
+	def_kind kind;
+	const char *name; /* DEF_PASSTHROUGH: the line's text */
+	loc where;
+
+	value const_value;   /* DEF_CONST */
+	enum_member *members; /* DEF_ENUM */
+	decl *fields;        /* DEF_STRUCT */
+	decl discriminant;   /* DEF_UNION */
+	union_arm *arms;     /* DEF_UNION, the default arm (if any) among them */
+	decl target;         /* DEF_TYPEDEF: the declaration after `typedef` */
+	version *versions;   /* DEF_PROGRAM */
+	value number;        /* DEF_PROGRAM */
+
+	bool builtin; /* supplied by the compiler (netobj): its codec goes in the header */
+
+	/* Set by the checks, for types. */
+	int64_t fixed_size; /* encoded size when fixed, else -1 */
+	int64_t min_size;   /* smallest encoded size */
+	bool needs_free;    /* decoding allocates */
+	bool recursive;     /* can contain itself (through a pointer or variable array) */
+	decl *list_link;    /* DEF_STRUCT: last field that points to the next node of a list */
+	int visit;          /* scratch for graph walks */
+} definition;
+
+typedef struct spec {
+	definition *defs;
+} spec;
+
+/* True for definitions that are types (and get codecs). */
+bool def_is_type(const definition *d);
+/* Follows typedefs of plain declarations (`typedef T name;`) to the type they stand for. */
+const type_ref *type_base(const type_ref *t);
+
+#endif

@@ -1,0 +1,770 @@
+#include "check.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+typedef enum sym_kind {
+	SYM_TYPE,
+	SYM_CONST,
+	SYM_ENUM_MEMBER,
+	SYM_MACRO, /* `%#define NAME` */
+	SYM_BUILTIN,
+	SYM_PROGRAM,
+	SYM_VERSION,
+	SYM_PROCEDURE,
+} sym_kind;
+
+typedef struct symbol {
+	const char *name;
+	sym_kind kind;
+	definition *def;       /* SYM_TYPE, SYM_CONST */
+	enum_member *member;   /* SYM_ENUM_MEMBER */
+	const procedure *proc; /* SYM_PROCEDURE */
+	value *val;            /* SYM_PROGRAM, SYM_VERSION, SYM_PROCEDURE: they are constants too */
+	int64_t number;        /* SYM_BUILTIN */
+	int evaluating;        /* SYM_CONST: cycle guard */
+	loc where;
+} symbol;
+
+typedef struct checker {
+	diag *diag;
+	pool *pool;
+	spec *spec;
+	symbol **syms; /* pool memory: pointers to them stay valid as the table grows */
+	size_t n, cap;
+} checker;
+
+/* Names from the .x file become C identifiers. */
+static bool is_c_keyword(const char *name)
+{
+	static const char *const words[] = {
+		"auto",	    "break",	"char",	  "continue", "do",	  "else",     "extern",
+		"for",	    "goto",	"if",	  "inline",   "long",	  "register", "restrict",
+		"return",   "short",	"signed", "sizeof",   "static",	  "volatile", "while",
+		"_Bool",    "_Alignas", "_Alignof", "_Atomic", "_Generic", "_Noreturn",
+		"_Static_assert", "_Thread_local",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(name, words[i]) == 0)
+			return true;
+	return false;
+}
+
+static void check_c_name(checker *c, const char *name, loc where)
+{
+	if (name && is_c_keyword(name))
+		diag_error(c->diag, where, "'%s' is a C keyword and cannot be a name here", name);
+}
+
+static symbol *lookup(checker *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->syms[i]->name, name) == 0)
+			return c->syms[i];
+	return NULL;
+}
+
+static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
+{
+	symbol *old = lookup(c, name);
+	if (old && old->kind != SYM_MACRO && old->kind != SYM_BUILTIN) {
+		if (strcmp(old->where.file, where.file) == 0)
+			diag_error(c->diag, where, "duplicate definition of '%s' (first defined on line %d)",
+				   name, old->where.line);
+		else
+			diag_error(c->diag, where, "duplicate definition of '%s' (first defined at %s:%d)",
+				   name, old->where.file, old->where.line);
+		return NULL;
+	}
+	if (!old) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 64;
+			c->syms = xrealloc(c->syms, c->cap * sizeof *c->syms);
+		}
+		old = c->syms[c->n++] = pool_alloc(c->pool, sizeof *old);
+	}
+	*old = (symbol){ .name = name, .kind = kind, .where = where };
+	return old;
+}
+
+/* `%#define NAME ...` lines define names the generated C code can use as sizes. */
+static void add_macros(checker *c, const spec *s)
+{
+	for (const definition *def = s->defs; def; def = def->next) {
+		if (def->kind != DEF_PASSTHROUGH)
+			continue;
+		const char *p = def->name + strspn(def->name, " \t");
+		if (*p != '#')
+			continue;
+		p++;
+		p += strspn(p, " \t");
+		if (strncmp(p, "define", 6) != 0 || !isspace((unsigned char)p[6]))
+			continue;
+		p += 6;
+		p += strspn(p, " \t");
+		size_t len = 0;
+		while (isalnum((unsigned char)p[len]) || p[len] == '_')
+			len++;
+		if (len == 0)
+			continue;
+		char *name = pool_strndup(c->pool, p, len);
+		if (!lookup(c, name))
+			add(c, name, SYM_MACRO, def->where);
+	}
+}
+
+/* `typedef struct X X;` (which rpcgen accepts, nis.x has it) says nothing new: dropped. */
+static void drop_self_typedefs(spec *s)
+{
+	for (definition **p = &s->defs; *p;) {
+		const decl *t = &(*p)->target;
+		if ((*p)->kind == DEF_TYPEDEF && t->kind == DECL_PLAIN && t->type.kind == TYPE_NAMED &&
+		    t->type.keyword && strcmp(t->type.name, (*p)->name) == 0)
+			*p = (*p)->next;
+		else
+			p = &(*p)->next;
+	}
+}
+
+/* Adds a name defined by the file (typedef names are checked with their declaration). */
+static symbol *define(checker *c, const char *name, sym_kind kind, loc where)
+{
+	check_c_name(c, name, where);
+	return add(c, name, kind, where);
+}
+
+static void add_definitions(checker *c, spec *s)
+{
+	drop_self_typedefs(s);
+	for (definition *def = s->defs; def; def = def->next) {
+		symbol *sym;
+		switch (def->kind) {
+		case DEF_CONST:
+			if ((sym = define(c, def->name, SYM_CONST, def->where)))
+				sym->def = def;
+			break;
+		case DEF_ENUM:
+			if ((sym = define(c, def->name, SYM_TYPE, def->where)))
+				sym->def = def;
+			for (enum_member *m = def->members; m; m = m->next)
+				if ((sym = define(c, m->name, SYM_ENUM_MEMBER, m->where)))
+					sym->member = m;
+			break;
+		case DEF_STRUCT:
+		case DEF_UNION:
+			check_c_name(c, def->name, def->where);
+			/* fall through */
+		case DEF_TYPEDEF:
+			if ((sym = add(c, def->name, SYM_TYPE, def->where)))
+				sym->def = def;
+			break;
+		case DEF_PROGRAM:
+			if ((sym = define(c, def->name, SYM_PROGRAM, def->where)))
+				sym->val = &def->number;
+			for (version *v = def->versions; v; v = v->next) {
+				if ((sym = define(c, v->name, SYM_VERSION, v->where)))
+					sym->val = &v->number;
+				for (procedure *p = v->procs; p; p = p->next) {
+					/* The same procedure may appear in several versions. */
+					symbol *old = lookup(c, p->name);
+					if (old && old->kind == SYM_PROCEDURE && old->proc != p)
+						continue;
+					if ((sym = define(c, p->name, SYM_PROCEDURE, p->where))) {
+						sym->proc = p;
+						sym->val = &p->number;
+					}
+				}
+			}
+			break;
+		case DEF_PASSTHROUGH:
+			break;
+		}
+	}
+}
+
+static void eval_value(checker *c, value *v, const char *use);
+static symbol *add_builtin_const(checker *c, const char *name);
+
+static void eval_const(checker *c, symbol *sym)
+{
+	definition *def = sym->def;
+	if (def->const_value.known || !def->const_value.name || sym->evaluating)
+		return;
+	sym->evaluating = 1;
+	eval_value(c, &def->const_value, "in a constant");
+	sym->evaluating = 0;
+}
+
+/* Gives a value its number, when its name stands for one that is known. */
+static void eval_value(checker *c, value *v, const char *use)
+{
+	if (!v->name)
+		return;
+	symbol *sym = lookup(c, v->name);
+	if (!sym)
+		sym = add_builtin_const(c, v->name);
+	if (!sym) {
+		diag_error(c->diag, v->where, "undefined constant '%s' used %s", v->name, use);
+		return;
+	}
+	switch (sym->kind) {
+	case SYM_CONST:
+		if (sym->evaluating) {
+			diag_error(c->diag, v->where, "constant '%s' is defined in terms of itself",
+				   v->name);
+			return;
+		}
+		eval_const(c, sym);
+		v->known = sym->def->const_value.known;
+		v->number = sym->def->const_value.number;
+		break;
+	case SYM_ENUM_MEMBER:
+		v->known = sym->member->val.known;
+		v->number = sym->member->val.number;
+		break;
+	case SYM_BUILTIN:
+		v->known = true;
+		v->number = sym->number;
+		break;
+	case SYM_PROGRAM:
+	case SYM_VERSION:
+	case SYM_PROCEDURE:
+		if (sym->evaluating)
+			return;
+		sym->evaluating = 1;
+		eval_value(c, sym->val, use);
+		sym->evaluating = 0;
+		v->known = sym->val->known;
+		v->number = sym->val->number;
+		break;
+	case SYM_MACRO:
+		break;
+	case SYM_TYPE:
+		diag_error(c->diag, v->where, "'%s' is a type, not a constant", v->name);
+		break;
+	}
+}
+
+static void eval_enum(checker *c, definition *def)
+{
+	int64_t next = 0;
+	bool next_known = true;
+	for (enum_member *m = def->members; m; m = m->next) {
+		if (m->has_value) {
+			eval_value(c, &m->val, "as an enum value");
+		} else {
+			m->val.known = next_known;
+			m->val.number = next;
+		}
+		next_known = m->val.known;
+		next = m->val.number + 1;
+		if (m->val.known && (m->val.number < INT32_MIN || m->val.number > INT32_MAX))
+			diag_error(c->diag, m->where, "enum value of '%s' does not fit in 32 bits",
+				   m->name);
+	}
+}
+
+/* What rpcgen's output gets from libtirpc's headers: the .x files in /usr/include use these
+ * without defining them. */
+static const struct {
+	const char *name;
+	decl_kind kind;
+	int64_t size;
+} builtin_types[] = {
+	{ "netobj", DECL_VAR, 1024 },  /* opaque netobj<MAX_NETOBJ_SZ> */
+	{ "des_block", DECL_FIXED, 8 }, /* opaque des_block[8] */
+};
+
+static const struct {
+	const char *name;
+	int64_t value;
+} builtin_consts[] = {
+	{ "MAXNETNAMELEN", 255 },
+	{ "MAX_NETOBJ_SZ", 1024 },
+};
+
+/* Builtins go after the leading `%` lines, which may include the headers that define them. */
+static void prepend(checker *c, definition *def)
+{
+	def->builtin = true;
+	def->where = (loc){ "<builtin>", 0, 0 };
+	definition **p = &c->spec->defs;
+	while (*p && (*p)->kind == DEF_PASSTHROUGH)
+		p = &(*p)->next;
+	def->next = *p;
+	*p = def;
+}
+
+static definition *add_builtin_type(checker *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof builtin_types / sizeof builtin_types[0]; i++) {
+		if (strcmp(name, builtin_types[i].name) != 0)
+			continue;
+		definition *def = pool_alloc(c->pool, sizeof *def);
+		def->kind = DEF_TYPEDEF;
+		def->name = builtin_types[i].name;
+		def->target = (decl){ .name = def->name, .kind = builtin_types[i].kind, .bounded = true,
+				      .type = { .kind = TYPE_OPAQUE },
+				      .size = { .text = pool_printf(c->pool, "%lld", (long long)builtin_types[i].size),
+						.number = builtin_types[i].size, .known = true } };
+		prepend(c, def);
+		add(c, def->name, SYM_TYPE, def->where)->def = def;
+		return def;
+	}
+	return NULL;
+}
+
+static symbol *add_builtin_const(checker *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof builtin_consts / sizeof builtin_consts[0]; i++) {
+		if (strcmp(name, builtin_consts[i].name) != 0)
+			continue;
+		definition *def = pool_alloc(c->pool, sizeof *def);
+		def->kind = DEF_CONST;
+		def->name = builtin_consts[i].name;
+		def->const_value = (value){ .text = pool_printf(c->pool, "%lld", (long long)builtin_consts[i].value),
+					    .number = builtin_consts[i].value, .known = true };
+		prepend(c, def);
+		symbol *sym = add(c, def->name, SYM_CONST, def->where);
+		sym->def = def;
+		return sym;
+	}
+	return NULL;
+}
+
+/* Resolves a named type; `external` allows an undefined `struct X` (a procedure argument whose
+ * codec the programmer writes, as rpcb_prot.x does with struct netbuf). */
+static void resolve_type(checker *c, type_ref *t, bool external)
+{
+	if (t->kind != TYPE_NAMED)
+		return;
+	symbol *sym = lookup(c, t->name);
+	if (!sym && (t->def = add_builtin_type(c, t->name)))
+		return;
+	if (!sym) {
+		if (!(external && t->keyword))
+			diag_error(c->diag, t->where, "undefined type '%s'", t->name);
+		return;
+	}
+	if (sym->kind != SYM_TYPE) {
+		diag_error(c->diag, t->where, "'%s' is not a type", t->name);
+		return;
+	}
+	t->def = sym->def;
+}
+
+static void check_size(checker *c, decl *d)
+{
+	if (d->kind != DECL_FIXED && !(d->kind == DECL_VAR && d->bounded))
+		return;
+	eval_value(c, &d->size, "as a size");
+	if (d->size.known && (d->size.number < 0 || d->size.number > UINT32_MAX))
+		diag_error(c->diag, d->size.where, "size %s of '%s' is out of range", d->size.text,
+			   d->name);
+}
+
+/* A declaration in a struct, union arm or typedef. */
+static void check_decl(checker *c, decl *d)
+{
+	check_c_name(c, d->name, d->where);
+	resolve_type(c, &d->type, false);
+	check_size(c, d);
+	switch (d->type.kind) {
+	case TYPE_STRING:
+		if (d->kind != DECL_VAR)
+			diag_error(c->diag, d->where,
+				   "string '%s' must be declared as 'string %s<N>' or 'string %s<>'",
+				   d->name, d->name, d->name);
+		break;
+	case TYPE_OPAQUE:
+		if (d->kind != DECL_VAR && d->kind != DECL_FIXED)
+			diag_error(c->diag, d->where,
+				   "opaque '%s' must be declared as 'opaque %s[N]' or 'opaque %s<N>'",
+				   d->name, d->name, d->name);
+		break;
+	case TYPE_VOID:
+		if (d->kind != DECL_VOID)
+			diag_error(c->diag, d->where, "'void' cannot be the type of '%s'", d->name);
+		break;
+	default:
+		break;
+	}
+}
+
+static void check_struct(checker *c, definition *def)
+{
+	for (decl *f = def->fields; f; f = f->next) {
+		if (f->kind == DECL_VOID)
+			diag_error(c->diag, f->where, "a struct member cannot be 'void'");
+		else
+			check_decl(c, f);
+	}
+	for (decl *a = def->fields; a; a = a->next)
+		for (decl *b = def->fields; b != a; b = b->next)
+			if (a->name && b->name && strcmp(a->name, b->name) == 0) {
+				diag_error(c->diag, a->where, "duplicate member '%s'", a->name);
+				break;
+			}
+}
+
+static bool is_discriminant_type(const type_ref *t)
+{
+	t = type_base(t);
+	return t->kind == TYPE_INT || t->kind == TYPE_UINT || t->kind == TYPE_BOOL ||
+	       (t->kind == TYPE_NAMED && t->def && t->def->kind == DEF_ENUM);
+}
+
+static void check_union(checker *c, definition *def)
+{
+	decl *disc = &def->discriminant;
+	check_decl(c, disc);
+	bool undefined = disc->type.kind == TYPE_NAMED && !disc->type.def; /* reported */
+	if (!undefined && (disc->kind != DECL_PLAIN || !is_discriminant_type(&disc->type)))
+		diag_error(c->diag, disc->where,
+			   "the discriminant of union '%s' must be int, unsigned int, bool or an enum",
+			   def->name);
+	bool has_case = false, has_default = false;
+	for (union_arm *arm = def->arms; arm; arm = arm->next) {
+		check_decl(c, &arm->arm);
+		if (!arm->labels && has_default)
+			diag_error(c->diag, arm->where, "union '%s' has more than one default arm",
+				   def->name);
+		has_default |= !arm->labels;
+		for (case_label *l = arm->labels; l; l = l->next) {
+			has_case = true;
+			eval_value(c, &l->val, "as a case value");
+			for (union_arm *a = def->arms; a; a = a->next)
+				for (case_label *o = a->labels; o && o != l; o = o->next)
+					if (o->val.known && l->val.known && o->val.number == l->val.number) {
+						diag_error(c->diag, l->val.where, "duplicate case value %s",
+							   l->val.text);
+						goto next_label;
+					}
+		next_label:;
+		}
+		if (arm->arm.name && strcmp(arm->arm.name, disc->name ? disc->name : "") == 0)
+			diag_error(c->diag, arm->arm.where, "duplicate member '%s'", arm->arm.name);
+	}
+	if (!has_case)
+		diag_error(c->diag, def->where, "union '%s' has no cases", def->name);
+	for (union_arm *a = def->arms; a; a = a->next)
+		for (union_arm *b = def->arms; b != a; b = b->next)
+			if (a->arm.name && b->arm.name && strcmp(a->arm.name, b->arm.name) == 0) {
+				diag_error(c->diag, a->arm.where, "duplicate member '%s'", a->arm.name);
+				break;
+			}
+}
+
+static void check_proc_type(checker *c, type_ref *t, const char *what)
+{
+	resolve_type(c, t, true);
+	if (t->kind == TYPE_OPAQUE)
+		diag_error(c->diag, t->where, "opaque cannot be %s; declare a typedef for it", what);
+}
+
+/* Numbers must be unique among siblings: procedures of a version, versions of a program,
+ * programs of a file. */
+static void check_number(checker *c, value *v, const char *what, const char *name,
+			 const value *prev, const char *prev_name)
+{
+	if (v->known && prev->known && v->number == prev->number)
+		diag_error(c->diag, v->where, "%s number %s of '%s' is already used by '%s'", what,
+			   v->text, name, prev_name);
+}
+
+static void check_program(checker *c, definition *def, definition *all)
+{
+	eval_value(c, &def->number, "as a program number");
+	for (definition *o = all; o != def; o = o->next)
+		if (o->kind == DEF_PROGRAM)
+			check_number(c, &def->number, "program", def->name, &o->number, o->name);
+	for (version *v = def->versions; v; v = v->next) {
+		eval_value(c, &v->number, "as a version number");
+		for (version *o = def->versions; o != v; o = o->next)
+			check_number(c, &v->number, "version", v->name, &o->number, o->name);
+		for (procedure *p = v->procs; p; p = p->next) {
+			eval_value(c, &p->number, "as a procedure number");
+			check_proc_type(c, &p->result, "a procedure result");
+			for (int i = 0; i < p->nargs; i++) {
+				if (p->args[i].kind == TYPE_VOID)
+					diag_error(c->diag, p->args[i].where,
+						   "'void' must be a procedure's only argument");
+				check_proc_type(c, &p->args[i], "a procedure argument");
+			}
+			/* Versions share a procedure's #define: its number must be the same. */
+			for (version *ov = def->versions; ov != v; ov = ov->next)
+				for (procedure *o = ov->procs; o; o = o->next)
+					if (strcmp(o->name, p->name) == 0 && o->number.known && p->number.known &&
+					    o->number.number != p->number.number)
+						diag_error(c->diag, p->number.where,
+							   "procedure '%s' is number %s in version '%s' but %s here",
+							   p->name, o->number.text, ov->name, p->number.text);
+			for (procedure *o = v->procs; o != p; o = o->next) {
+				if (strcmp(o->name, p->name) == 0)
+					diag_error(c->diag, p->where,
+						   "procedure '%s' is already defined in version '%s'",
+						   p->name, v->name);
+				check_number(c, &p->number, "procedure", p->name, &o->number, o->name);
+			}
+		}
+	}
+}
+
+/* ---- the type graph --------------------------------------------------------------------- */
+
+/* The definition a declaration refers to by name, if any. */
+static definition *decl_def(const decl *d)
+{
+	return d->kind != DECL_VOID && d->type.kind == TYPE_NAMED ? d->type.def : NULL;
+}
+
+typedef void (*decl_fn)(checker *c, definition *owner, decl *d, void *ctx);
+
+/* Calls fn for every declaration a type is made of. */
+static void each_decl(checker *c, definition *def, decl_fn fn, void *ctx)
+{
+	switch (def->kind) {
+	case DEF_STRUCT:
+		for (decl *f = def->fields; f; f = f->next)
+			fn(c, def, f, ctx);
+		break;
+	case DEF_UNION:
+		fn(c, def, &def->discriminant, ctx);
+		for (union_arm *a = def->arms; a; a = a->next)
+			fn(c, def, &a->arm, ctx);
+		break;
+	case DEF_TYPEDEF:
+		fn(c, def, &def->target, ctx);
+		break;
+	default:
+		break;
+	}
+}
+
+enum { UNSEEN, ACTIVE, DONE };
+
+static void find_by_value_cycle(checker *c, definition *def);
+
+static void by_value_edge(checker *c, definition *owner, decl *d, void *ctx)
+{
+	(void)ctx;
+	definition *to = decl_def(d);
+	if (!to || (d->kind != DECL_PLAIN && d->kind != DECL_FIXED))
+		return;
+	if (to->visit == ACTIVE)
+		diag_error(c->diag, d->where,
+			   "'%s' contains itself by value (infinite size): make '%s' optional ('*') or a variable-length array",
+			   to == owner ? owner->name : to->name, d->name ? d->name : "");
+	else
+		find_by_value_cycle(c, to);
+}
+
+static void find_by_value_cycle(checker *c, definition *def)
+{
+	if (def->visit != UNSEEN)
+		return;
+	def->visit = ACTIVE;
+	each_decl(c, def, by_value_edge, NULL);
+	def->visit = DONE;
+}
+
+static void reach_edge(checker *c, definition *owner, decl *d, void *ctx)
+{
+	(void)owner;
+	definition *to = decl_def(d);
+	definition *target = ctx;
+	if (!to || target->recursive)
+		return;
+	if (to == target) {
+		target->recursive = true;
+	} else if (to->visit == UNSEEN) {
+		to->visit = DONE;
+		each_decl(c, to, reach_edge, ctx);
+	}
+}
+
+static int64_t saturate(int64_t v)
+{
+	return v > (INT64_C(1) << 40) ? -1 : v;
+}
+
+static void compute_sizes(checker *c, definition *def);
+
+/* The fixed size (or -1) and the smallest size of one declaration, and whether it allocates. */
+static void decl_size(checker *c, const decl *d, int64_t *fixed, int64_t *min, bool *alloc)
+{
+	static const int64_t scalar_size[] = {
+		[TYPE_INT] = 4,	   [TYPE_UINT] = 4,   [TYPE_HYPER] = 8, [TYPE_UHYPER] = 8,
+		[TYPE_FLOAT] = 4,  [TYPE_DOUBLE] = 8, [TYPE_QUAD] = 16, [TYPE_BOOL] = 4,
+	};
+	*alloc = d->kind == DECL_VAR || d->kind == DECL_OPTIONAL;
+	if (d->kind == DECL_VOID) {
+		*fixed = *min = 0;
+		return;
+	}
+	if (d->kind == DECL_VAR || d->kind == DECL_OPTIONAL) {
+		*fixed = -1;
+		*min = 4;
+		return;
+	}
+	int64_t elem_fixed = 4, elem_min = 4;
+	if (d->type.kind == TYPE_OPAQUE) {
+		elem_fixed = elem_min = 1;
+	} else if (d->type.kind == TYPE_NAMED) {
+		compute_sizes(c, d->type.def);
+		elem_fixed = d->type.def->fixed_size;
+		elem_min = d->type.def->min_size;
+		*alloc = d->type.def->needs_free;
+	} else {
+		elem_fixed = elem_min = scalar_size[d->type.kind];
+	}
+	if (d->kind == DECL_PLAIN) {
+		*fixed = elem_fixed;
+		*min = elem_min;
+		return;
+	}
+	if (!d->size.known) {
+		*fixed = -1;
+		*min = 0;
+		return;
+	}
+	int64_t n = d->size.number;
+	if (d->type.kind == TYPE_OPAQUE) {
+		*fixed = *min = (n + 3) & ~INT64_C(3);
+		return;
+	}
+	*fixed = elem_fixed < 0 ? -1 : saturate(n * elem_fixed);
+	*min = saturate(n * elem_min);
+	if (*min < 0)
+		*min = 0;
+}
+
+static void compute_sizes(checker *c, definition *def)
+{
+	if (def->visit == DONE)
+		return;
+	def->visit = DONE;
+	int64_t fixed, min;
+	bool alloc;
+	switch (def->kind) {
+	case DEF_ENUM:
+		def->fixed_size = def->min_size = 4;
+		break;
+	case DEF_TYPEDEF:
+		decl_size(c, &def->target, &def->fixed_size, &def->min_size, &def->needs_free);
+		break;
+	case DEF_STRUCT:
+		def->fixed_size = def->min_size = 0;
+		for (decl *f = def->fields; f; f = f->next) {
+			decl_size(c, f, &fixed, &min, &alloc);
+			def->fixed_size = def->fixed_size < 0 || fixed < 0 ? -1 : saturate(def->fixed_size + fixed);
+			def->min_size = saturate(def->min_size + min);
+			def->needs_free |= alloc;
+		}
+		if (def->min_size < 0)
+			def->min_size = 0;
+		break;
+	case DEF_UNION: {
+		int64_t arm_fixed = -2, arm_min = -1; /* -2: no arm seen yet */
+		for (union_arm *a = def->arms; a; a = a->next) {
+			decl_size(c, &a->arm, &fixed, &min, &alloc);
+			arm_fixed = arm_fixed == -2 || arm_fixed == fixed ? fixed : -1;
+			arm_min = arm_min < 0 || min < arm_min ? min : arm_min;
+			def->needs_free |= alloc;
+		}
+		def->fixed_size = arm_fixed < 0 ? -1 : 4 + arm_fixed;
+		def->min_size = 4 + (arm_min < 0 ? 0 : arm_min);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* The last member of a struct, when it points to the next node of a list. */
+static decl *find_list_link(definition *def)
+{
+	decl *last = def->fields;
+	while (last && last->next)
+		last = last->next;
+	if (!last || last->type.kind != TYPE_NAMED || !last->type.def)
+		return NULL;
+	const decl *target = last;
+	if (last->kind == DECL_PLAIN && last->type.def->kind == DEF_TYPEDEF)
+		target = &last->type.def->target;
+	if (target->kind == DECL_OPTIONAL && target->type.kind == TYPE_NAMED &&
+	    target->type.def == def)
+		return last;
+	return NULL;
+}
+
+static void analyse_types(checker *c, spec *s)
+{
+	for (definition *def = s->defs; def; def = def->next)
+		def->visit = UNSEEN;
+	for (definition *def = s->defs; def; def = def->next)
+		if (def_is_type(def))
+			find_by_value_cycle(c, def);
+	if (c->diag->errors)
+		return;
+	for (definition *def = s->defs; def; def = def->next) {
+		if (!def_is_type(def))
+			continue;
+		for (definition *o = s->defs; o; o = o->next)
+			o->visit = UNSEEN;
+		each_decl(c, def, reach_edge, def);
+	}
+	for (definition *def = s->defs; def; def = def->next)
+		def->visit = UNSEEN;
+	for (definition *def = s->defs; def; def = def->next) {
+		compute_sizes(c, def);
+		if (def->kind == DEF_STRUCT)
+			def->list_link = find_list_link(def);
+	}
+}
+
+bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
+{
+	checker c = { .diag = d, .pool = p, .spec = s };
+	int errors_before = d->errors;
+	add(&c, "TRUE", SYM_BUILTIN, (loc){ "<builtin>", 0, 0 })->number = 1;
+	add(&c, "FALSE", SYM_BUILTIN, (loc){ "<builtin>", 0, 0 })->number = 0;
+	add_definitions(&c, s);
+	add_macros(&c, s);
+	if (macros)
+		add_macros(&c, macros);
+	for (definition *def = s->defs; def; def = def->next)
+		if (def->kind == DEF_ENUM)
+			eval_enum(&c, def);
+	for (definition *def = s->defs; def; def = def->next) {
+		switch (def->kind) {
+		case DEF_CONST: {
+			symbol *sym = lookup(&c, def->name);
+			if (sym && sym->def == def)
+				eval_const(&c, sym);
+			break;
+		}
+		case DEF_STRUCT:
+			check_struct(&c, def);
+			break;
+		case DEF_UNION:
+			check_union(&c, def);
+			break;
+		case DEF_TYPEDEF:
+			check_decl(&c, &def->target);
+			break;
+		case DEF_PROGRAM:
+			check_program(&c, def, s->defs);
+			break;
+		default:
+			break;
+		}
+	}
+	if (d->errors == errors_before)
+		analyse_types(&c, s);
+	free(c.syms);
+	return d->errors == errors_before;
+}

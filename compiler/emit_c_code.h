@@ -1,0 +1,45 @@
+/* onc gen — generating C statements that encode, decode and free values; shared by the XDR,
+ * client and server emitters. */
+#ifndef ONC_COMPILER_EMIT_C_CODE_H
+#define ONC_COMPILER_EMIT_C_CODE_H
+
+#include "emit_c.h"
+
+/* Code generation state for one function. Generated code names: e (encoder), d (decoder),
+ * v (the value), s (status), node (list walking), i<N>/n<N> (loop counters and counts). */
+typedef struct cg {
+	strbuf *out;
+	pool *pool;
+	int indent;
+	int loop;             /* nesting of generated loops, for unique counter names */
+	bool cleanup;         /* decoding: failures go to `out`, which frees what was decoded */
+	const char *on_error; /* when set, what a failed step does instead ("return X;") */
+} cg;
+
+typedef enum op { ENCODE, DECODE, FREE } op;
+
+const char *cg_str(cg *g, const char *f, ...) __attribute__((format(printf, 2, 3)));
+/* One line at the current indentation. */
+void cg_line(cg *g, const char *f, ...) __attribute__((format(printf, 2, 3)));
+void cg_close_block(cg *g);
+/* if ((s = <call>) != ONC_OK) <fail>, or with on_error: if (<call> != ONC_OK) <on_error> */
+void cg_check(cg *g, const char *f, ...) __attribute__((format(printf, 2, 3)));
+void cg_fail(cg *g, const char *status);
+void cg_fail_if(cg *g, const char *cond, const char *status);
+const char *cg_open_loop(cg *g, const char *count);
+void cg_close_loop(cg *g);
+
+/* Values are lvalue texts; "(*p)" stands for what p points to. */
+const char *cg_member(cg *g, const char *x, const char *name);
+const char *cg_addr(cg *g, const char *x);
+const char *cg_val(cg *g, const char *x);
+const char *cg_deref(cg *g, const char *x);
+
+const definition *cg_enum_def(const type_ref *t);
+bool cg_type_needs_free(const type_ref *t);
+/* One value of type t: a plain member, an array element, a pointer's target, an argument. */
+void cg_value_op(cg *g, op o, const type_ref *t, const char *x);
+/* A declaration (member, union arm, typedef target) at x. */
+void cg_decl_op(cg *g, op o, const decl *d, const char *x);
+
+#endif

@@ -1,0 +1,153 @@
+#include <ctype.h>
+
+#include "emit_c.h"
+
+const char *c_type(pool *p, const type_ref *t)
+{
+	static const char *const names[] = {
+		[TYPE_INT] = "int32_t",	  [TYPE_UINT] = "uint32_t", [TYPE_HYPER] = "int64_t",
+		[TYPE_UHYPER] = "uint64_t", [TYPE_FLOAT] = "float",    [TYPE_DOUBLE] = "double",
+		[TYPE_QUAD] = "onc_quad",   [TYPE_BOOL] = "bool",	    [TYPE_STRING] = "char *",
+		[TYPE_OPAQUE] = "uint8_t",  [TYPE_VOID] = "void",
+	};
+	if (t->kind != TYPE_NAMED)
+		return names[t->kind];
+	return t->def ? t->name : pool_printf(p, "struct %s", t->name);
+}
+
+const char *c_max(const decl *d)
+{
+	return d->bounded || d->kind == DECL_FIXED ? d->size.text : "UINT32_MAX";
+}
+
+const char *c_decl(pool *p, const decl *d, int indent)
+{
+	const char *tabs = "\t\t\t\t\t\t\t\t";
+	if (indent > 7)
+		indent = 7;
+	switch (d->kind) {
+	case DECL_VOID:
+		return "void";
+	case DECL_PLAIN:
+		return pool_printf(p, "%s %s", c_type(p, &d->type), d->name);
+	case DECL_OPTIONAL:
+		return pool_printf(p, "%s *%s", c_type(p, &d->type), d->name);
+	case DECL_FIXED:
+		return pool_printf(p, "%s %s[%s]", c_type(p, &d->type), d->name, d->size.text);
+	case DECL_VAR:
+		if (d->type.kind == TYPE_STRING)
+			return pool_printf(p, "char *%s", d->name);
+		return pool_printf(p, "struct {\n%.*suint32_t %s_len;\n%.*s%s *%s_val;\n%.*s} %s",
+				   indent + 1, tabs, d->name, indent + 1, tabs, c_type(p, &d->type),
+				   d->name, indent, tabs, d->name);
+	}
+	return "";
+}
+
+bool decl_needs_free(const decl *d)
+{
+	switch (d->kind) {
+	case DECL_VAR:
+	case DECL_OPTIONAL:
+		return true;
+	case DECL_PLAIN:
+	case DECL_FIXED:
+		return d->type.kind == TYPE_NAMED && d->type.def && d->type.def->needs_free;
+	case DECL_VOID:
+		break;
+	}
+	return false;
+}
+
+const char *c_union_member(pool *p, const definition *u)
+{
+	return pool_printf(p, "%s_u", u->name);
+}
+
+bool c_arg_by_value(const type_ref *t)
+{
+	const type_ref *b = type_base(t);
+	switch (b->kind) {
+	case TYPE_INT:
+	case TYPE_UINT:
+	case TYPE_HYPER:
+	case TYPE_UHYPER:
+	case TYPE_FLOAT:
+	case TYPE_DOUBLE:
+	case TYPE_BOOL:
+	case TYPE_STRING:
+		return true;
+	case TYPE_NAMED:
+		return b->def && b->def->kind == DEF_ENUM;
+	default:
+		return false;
+	}
+}
+
+const char *c_arg_decl(pool *p, const type_ref *t, const char *name)
+{
+	if (t->kind == TYPE_STRING)
+		return pool_printf(p, "const char *%s", name);
+	if (c_arg_by_value(t))
+		return pool_printf(p, "%s %s", c_type(p, t), name);
+	return pool_printf(p, "const %s *%s", c_type(p, t), name);
+}
+
+const char *c_local_decl(pool *p, const type_ref *t, const char *name)
+{
+	return t->kind == TYPE_STRING ? pool_printf(p, "char *%s", name)
+				      : pool_printf(p, "%s %s", c_type(p, t), name);
+}
+
+const char *c_arg_name(pool *p, const procedure *proc, int i)
+{
+	return proc->nargs == 1 ? "arg" : pool_printf(p, "arg%d", i + 1);
+}
+
+static char *lower(pool *p, const char *s)
+{
+	char *r = pool_strdup(p, s);
+	for (char *c = r; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return r;
+}
+
+static const char *c_version_suffix(pool *p, const version *v)
+{
+	return v->number.known ? pool_printf(p, "%lld", (long long)v->number.number) : v->number.text;
+}
+
+const char *c_proc_name(pool *p, const procedure *proc, const version *v)
+{
+	return pool_printf(p, "%s_%s", lower(p, proc->name), c_version_suffix(p, v));
+}
+
+const char *c_version_name(pool *p, const definition *prog, const version *v)
+{
+	return pool_printf(p, "%s_%s", lower(p, prog->name), c_version_suffix(p, v));
+}
+
+const char *c_client_params(pool *p, const procedure *proc)
+{
+	const char *r = "onc_client *c";
+	for (int i = 0; i < proc->nargs; i++)
+		r = pool_printf(p, "%s, %s", r, c_arg_decl(p, &proc->args[i], c_arg_name(p, proc, i)));
+	if (proc->result.kind != TYPE_VOID)
+		r = pool_printf(p, "%s, %s", r, c_local_decl(p, &proc->result, "*result"));
+	return r;
+}
+
+const char *c_svc_params(pool *p, const procedure *proc)
+{
+	const char *r = "";
+	for (int i = 0; i < proc->nargs; i++)
+		r = pool_printf(p, "%s%s, ", r, c_arg_decl(p, &proc->args[i], c_arg_name(p, proc, i)));
+	if (proc->result.kind != TYPE_VOID)
+		r = pool_printf(p, "%s%s, ", r, c_local_decl(p, &proc->result, "*result"));
+	return pool_printf(p, "%sonc_call *call, void *ctx", r);
+}
+
+const char *c_arg_pass(pool *p, const type_ref *t, const char *name)
+{
+	return c_arg_by_value(t) ? name : pool_printf(p, "&%s", name);
+}

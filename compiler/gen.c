@@ -1,0 +1,92 @@
+#include "gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "emit_c.h"
+#include "parser.h"
+#include "preprocess.h"
+
+/* Like rpcgen, the input is preprocessed once per output, with a macro saying which. */
+typedef enum pass { PASS_HDR, PASS_XDR, PASS_CLNT, PASS_SVC, PASS_COUNT } pass;
+
+static const char *const pass_define[PASS_COUNT] = { "-DRPC_HDR", "-DRPC_XDR", "-DRPC_CLNT",
+						     "-DRPC_SVC" };
+
+typedef void (*emit_fn)(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+
+static const struct {
+	pass from;
+	const char *suffix;
+	emit_fn emit;
+	bool sample;
+} outputs[] = {
+	{ PASS_HDR, ".h", emit_c_header, false },
+	{ PASS_XDR, "_xdr.c", emit_c_xdr, false },
+	{ PASS_CLNT, "_client.c", emit_c_client, false },
+	{ PASS_SVC, "_server.c", emit_c_server, false },
+	{ PASS_SVC, "_server_sample.c", emit_c_server_sample, true },
+	{ PASS_CLNT, "_client_sample.c", emit_c_client_sample, true },
+};
+
+enum { NOUTPUTS = sizeof outputs / sizeof outputs[0] };
+
+/* Preprocesses, parses and checks the input for one output file. */
+static int load(const gen_options *opt, pass which, const spec *macros, pool *p, diag *d,
+		spec *out)
+{
+	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args);
+	if (!text)
+		return 2;
+	token_list tokens = lex(p, d, text, opt->input);
+	free(text);
+	*out = parse(p, d, &tokens);
+	if (d->errors)
+		return 1;
+	return check_spec(out, macros, d, p) ? 0 : 1;
+}
+
+/* "dir/calc.x" -> "calc" */
+static char *base_name(pool *p, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t len = strlen(name);
+	if (len > 2 && strcmp(name + len - 2, ".x") == 0)
+		len -= 2;
+	return pool_strndup(p, name, len);
+}
+
+int gen_c(const gen_options *opt)
+{
+	pool p = { 0 };
+	diag d;
+	diag_init(&d, stderr);
+	spec specs[PASS_COUNT];
+	strbuf text[NOUTPUTS] = { { 0 } };
+	int rc = 0;
+	/* The header's pass is checked first and alone: its errors are the ones to report. */
+	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++)
+		rc = load(opt, i, i == PASS_HDR ? NULL : &specs[PASS_HDR], &p, &d, &specs[i]);
+	if (rc == 0) {
+		const char *base = base_name(&p, opt->input);
+		const char *dir = opt->outdir ? opt->outdir : ".";
+		for (size_t i = 0; i < NOUTPUTS; i++)
+			if (opt->sample || !outputs[i].sample)
+				outputs[i].emit(&text[i], &p, &specs[outputs[i].from], base, opt->input);
+		/* Everything is generated before anything is written. */
+		for (size_t i = 0; i < NOUTPUTS && rc == 0; i++)
+			if (opt->sample || !outputs[i].sample)
+				if (!strbuf_save(&text[i], pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix)))
+					rc = 2;
+	}
+	if (rc == 1)
+		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	for (size_t i = 0; i < NOUTPUTS; i++)
+		strbuf_free(&text[i]);
+	diag_free(&d);
+	pool_free(&p);
+	return rc;
+}

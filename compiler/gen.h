@@ -1,0 +1,21 @@
+/* onc gen — from a .x file to generated sources. */
+#ifndef ONC_COMPILER_GEN_H
+#define ONC_COMPILER_GEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct gen_options {
+	const char *input;          /* the .x file */
+	const char *outdir;         /* where outputs go; NULL for the current directory */
+	const char *const *cpp_args; /* extra -I/-D/-U arguments for the preprocessor */
+	size_t ncpp_args;
+	bool sample;                 /* also write <base>_server_sample.c and _client_sample.c */
+} gen_options;
+
+/* Generates <base>.h, <base>_xdr.c, <base>_client.c and <base>_server.c. Errors go to stderr; returns 0 on success, 1 when the
+ * input has errors, 2 when a tool or the file system failed. No output is written unless
+ * everything succeeded. */
+int gen_c(const gen_options *opt);
+
+#endif
