@@ -36,6 +36,9 @@ typedef struct onc_arena {
 void onc_arena_init(onc_arena *a, size_t limit);
 /* Frees everything the arena holds; the arena can be used again afterwards. */
 void onc_arena_free(onc_arena *a);
+/* Forgets every allocation but keeps one chunk of memory for the next use: for an arena
+ * that serves one call after another. */
+void onc_arena_reset(onc_arena *a);
 /* Out-of-line path of onc_arena_alloc: adds a chunk. */
 void *onc_arena_alloc_slow(onc_arena *a, size_t n);
 

@@ -185,6 +185,31 @@ static void test_free_and_reuse(void **state)
 	onc_arena_free(&a);
 }
 
+static void test_reset_keeps_one_chunk(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {10, 200, 3000, 40, 5};
+	onc_arena a;
+	onc_arena_init(&a, 1u << 20);
+	uint8_t *first = onc_arena_alloc(&a, 16);
+	assert_non_null(first);
+	alloc_and_check(&a, sizes, 5);
+	/* a block big enough to get a chunk of its own is not kept */
+	assert_non_null(onc_arena_alloc(&a, 512u << 10));
+	onc_arena_reset(&a);
+	/* one small chunk is left, and the next allocation starts at its beginning again */
+	assert_true(a.used > 0 && a.used < 8192);
+	assert_ptr_equal(onc_arena_alloc(&a, 16), first);
+	alloc_and_check(&a, sizes, 5);
+	assert_null(onc_arena_alloc(&a, 1u << 20));
+	onc_arena_free(&a);
+	/* resetting an empty arena leaves it empty */
+	onc_arena_reset(&a);
+	assert_null(a.chunks);
+	assert_non_null(onc_arena_alloc(&a, 1));
+	onc_arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_that_overflow),
 		cmocka_unit_test(test_big_allocations),
 		cmocka_unit_test(test_free_and_reuse),
+		cmocka_unit_test(test_reset_keeps_one_chunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
