@@ -1,8 +1,10 @@
 #include "gen.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "emit_c.h"
@@ -77,6 +79,10 @@ int gen_c(const gen_options *opt)
 			if (opt->sample || !outputs[i].sample)
 				outputs[i].emit(&text[i], &p, &specs[outputs[i].from], base, opt->input);
 		/* Everything is generated before anything is written. */
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
+			rc = 2;
+		}
 		for (size_t i = 0; i < NOUTPUTS && rc == 0; i++)
 			if (opt->sample || !outputs[i].sample)
 				if (!strbuf_save(&text[i], pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix)))

@@ -24,6 +24,8 @@ typedef struct onc_client_options {
 	size_t max_record;   /* largest reply accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
 	unsigned max_in_flight; /* most calls awaiting replies at once; 0 = 1024 */
 	const onc_auth_sys *auth_sys; /* AUTH_SYS credentials; NULL for AUTH_NONE */
+	uint16_t rpcbind_port; /* where the host's rpcbind listens, for addresses without a
+				* port; 0 = 111 */
 } onc_client_options;
 
 /* Connects to program prog, version vers at addr:

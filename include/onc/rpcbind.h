@@ -38,10 +38,11 @@ onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 			    const char *netid, char **uaddr);
 
 /* Where prog/vers listens on host ("127.0.0.1", "[::1]", "server.example") for netid "tcp",
- * "udp", "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2
- * GETPORT, as rpcinfo does. ONC_ERR_PROG_UNAVAIL when it is not registered. */
-onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog, uint32_t vers,
-			      uint16_t *port);
+ * "udp", "tcp6" or "udp6": asks the rpcbind at host:pmap_port (0: port 111) with v4 GETADDR,
+ * then v3, then portmapper v2 GETPORT, as rpcinfo does. ONC_ERR_PROG_UNAVAIL when it is not
+ * registered. */
+onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
+			      uint32_t prog, uint32_t vers, uint16_t *port);
 
 /* rpcbind v4 (then v3) SET and UNSET; UNSET with an empty netid removes every transport.
  * ONC_ERR_PROG_MISMATCH when the peer is a portmapper that only speaks version 2. */

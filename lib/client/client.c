@@ -70,12 +70,13 @@ static bool is_stream(const onc_client *c)
 }
 
 /* "tcp://HOST" without a port: the port comes from HOST's rpcbind. */
-static onc_status find_port(const char *uri, onc_net_addr *a, uint32_t prog, uint32_t vers)
+static onc_status find_port(const char *uri, onc_net_addr *a, uint32_t prog, uint32_t vers,
+			    uint16_t pmap_port)
 {
 	bool v6 = a->sa.ss_family == AF_INET6;
 	const char *netid = a->kind == ONC_NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
 	uint16_t port;
-	ONC_TRY(onc_rpcb_find_port(strstr(uri, "://") + 3, netid, prog, vers, &port));
+	ONC_TRY(onc_rpcb_find_port(strstr(uri, "://") + 3, pmap_port, netid, prog, vers, &port));
 	onc_net_set_port(a, port);
 	return ONC_OK;
 }
@@ -89,7 +90,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	if (st == ONC_OK)
 		st = onc_net_parse(addr, &c->addr);
 	if (st == ONC_OK && !c->addr.has_port)
-		st = find_port(addr, &c->addr, prog, vers);
+		st = find_port(addr, &c->addr, prog, vers, opts ? opts->rpcbind_port : 0);
 	if (st == ONC_OK && opts && opts->auth_sys) {
 		c->cred.flavor = ONC_AUTH_SYS;
 		c->cred.body = c->cred_body;

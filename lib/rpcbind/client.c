@@ -95,13 +95,14 @@ onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 			 uaddr);
 }
 
-onc_status onc_rpcb_find_port(const char *host, const char *netid, uint32_t prog, uint32_t vers,
-			      uint16_t *port)
+onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
+			      uint32_t prog, uint32_t vers, uint16_t *port)
 {
 	char pmap[300];
 	bool udp = strncmp(netid, "udp", 3) == 0;
 
-	snprintf(pmap, sizeof pmap, "%s://%s:%u", udp ? "udp" : "tcp", host, ONC_PMAP_PORT);
+	snprintf(pmap, sizeof pmap, "%s://%s:%u", udp ? "udp" : "tcp", host,
+		 pmap_port ? pmap_port : ONC_PMAP_PORT);
 	for (uint32_t v = 4; v >= 3; v--) {
 		char *uaddr = NULL;
 		onc_status st = onc_rpcb_getaddr(pmap, v, prog, vers, netid, &uaddr);

@@ -106,6 +106,34 @@ static void test_rpcb_getaddr(void **state)
 	}
 }
 
+static void test_client_finds_port_through_rpcbind(void **state)
+{
+	(void)state;
+	onc_pmap_mapping m = {0x20000996, 1, ONC_IPPROTO_TCP, 0};
+	onc_status st;
+	bool done;
+	/* the rpcbind service's own TCP port stands in for a registered program */
+	m.port = rb_port;
+	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
+	assert_true(done);
+	uint16_t port = 0;
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, &port), ONC_OK);
+	assert_int_equal(port, rb_port);
+	/* GETADDR answers for any version of a registered program, as rpcbind does (the call
+	 * then gets PROG_MISMATCH with the versions there are); an unknown program has none */
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, &port), ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog + 1, 1, &port),
+			 ONC_ERR_PROG_UNAVAIL);
+	/* a client given no port asks that rpcbind */
+	onc_client_options o = {.rpcbind_port = rb_port};
+	onc_client *c = onc_client_create("tcp://127.0.0.1", m.prog, 1, &o, &st);
+	assert_non_null(c);
+	onc_client_destroy(c);
+	assert_null(onc_client_create("tcp://127.0.0.1", m.prog + 1, 1, &o, &st));
+	assert_int_equal(st, ONC_ERR_PROG_UNAVAIL);
+	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 1, &done), ONC_OK);
+}
+
 static void test_uaddr_port(void **state)
 {
 	(void)state;
@@ -247,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_pmap_set_getport_unset),
 		cmocka_unit_test(test_rpcb_getaddr),
 		cmocka_unit_test(test_uaddr_port),
+		cmocka_unit_test(test_client_finds_port_through_rpcbind),
 		cmocka_unit_test(test_uaddr_taddr_and_time),
 		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
 	};
