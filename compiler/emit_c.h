@@ -48,6 +48,9 @@ const char *c_proc_name(pool *p, const procedure *proc, const version *v);
 const char *c_version_name(pool *p, const definition *prog, const version *v);
 /* The parameter lists of a client stub and of a server procedure (`..._svc`). */
 const char *c_client_params(pool *p, const procedure *proc);
+/* The asynchronous stubs' parameters: name_send(c, r, args...), name_receive(r, result). */
+const char *c_send_params(pool *p, const procedure *proc);
+const char *c_receive_params(pool *p, const procedure *proc);
 const char *c_svc_params(pool *p, const procedure *proc);
 
 #endif

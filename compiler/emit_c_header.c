@@ -123,13 +123,19 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 	for (const version *v = def->versions; v; v = v->next) {
 		strbuf_printf(out,
 			      "\n/* %s: the client stubs (results in caller storage, malloc'd parts freed\n"
-			      " * with T_free()); the procedures a server implements (call->arena holds the\n"
+			      " * with T_free()), each also in two halves for asynchronous calls (_send starts\n"
+			      " * the call, kept by the caller's onc_request; _receive waits for its answer);\n"
+			      " * the procedures a server implements (call->arena holds the\n"
 			      " * arguments and is where results' parts go); registration with a server, whose\n"
 			      " * ctx is passed to each procedure. */\n",
 			      v->name);
-		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			strbuf_printf(out, "onc_status %s(%s);\n", c_proc_name(p, proc, v),
-				      c_client_params(p, proc));
+		for (const procedure *proc = v->procs; proc; proc = proc->next) {
+			const char *name = c_proc_name(p, proc, v);
+			strbuf_printf(out, "onc_status %s(%s);\n", name, c_client_params(p, proc));
+			strbuf_printf(out, "onc_status %s_send(%s);\n", name, c_send_params(p, proc));
+			strbuf_printf(out, "onc_status %s_receive(%s);\n", name,
+				      c_receive_params(p, proc));
+		}
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			strbuf_printf(out, "onc_status %s_svc(%s);\n", c_proc_name(p, proc, v),
 				      c_svc_params(p, proc));
@@ -215,6 +221,7 @@ void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const 
 	if (programs)
 		strbuf_puts(out, "typedef struct onc_client onc_client; /* <onc/client.h> */\n"
 				 "typedef struct onc_server onc_server; /* <onc/server.h> */\n"
+				 "typedef struct onc_request onc_request;\n"
 				 "typedef struct onc_call onc_call;\n");
 	if (any || programs)
 		strbuf_puts(out, "\n");

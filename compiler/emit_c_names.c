@@ -137,6 +137,21 @@ const char *c_client_params(pool *p, const procedure *proc)
 	return r;
 }
 
+const char *c_send_params(pool *p, const procedure *proc)
+{
+	const char *r = "onc_client *c, onc_request *r";
+	for (int i = 0; i < proc->nargs; i++)
+		r = pool_printf(p, "%s, %s", r, c_arg_decl(p, &proc->args[i], c_arg_name(p, proc, i)));
+	return r;
+}
+
+const char *c_receive_params(pool *p, const procedure *proc)
+{
+	if (proc->result.kind == TYPE_VOID)
+		return "onc_request *r";
+	return pool_printf(p, "onc_request *r, %s", c_local_decl(p, &proc->result, "*result"));
+}
+
 const char *c_svc_params(pool *p, const procedure *proc)
 {
 	const char *r = "";

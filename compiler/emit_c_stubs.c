@@ -45,6 +45,45 @@ static void client_stub(cg *g, const definition *prog, const version *v, const p
 	strbuf_puts(g->out, "}\n\n");
 }
 
+/* The asynchronous form: _send starts the call (a caller's onc_request keeps it), _receive
+ * waits for and decodes its answer. */
+static void client_async_stubs(cg *g, const definition *prog, const version *v,
+			       const procedure *proc)
+{
+	pool *p = g->pool;
+	const char *name = c_proc_name(p, proc, v);
+	strbuf_printf(g->out, "onc_status %s_send(%s)\n{\n", name, c_send_params(p, proc));
+	g->indent = 1;
+	g->cleanup = true;
+	cg_line(g, "onc_xdr_enc *e;");
+	cg_line(g, "onc_status s = onc_request_begin(c, r, %s, %s, %s, &e);", prog->name, v->name,
+		proc->name);
+	cg_line(g, "if (s != ONC_OK)");
+	cg_line(g, "\treturn s;");
+	for (int i = 0; i < proc->nargs; i++) {
+		const type_ref *t = &proc->args[i];
+		const char *arg = c_arg_name(p, proc, i);
+		cg_value_op(g, ENCODE, t, c_arg_by_value(t) ? arg : cg_str(g, "(*%s)", arg));
+	}
+	cg_check(g, "onc_request_send(r)");
+	cg_line(g, "return ONC_OK;");
+	strbuf_puts(g->out, "out:\n");
+	cg_line(g, "return onc_request_end(r, s);");
+	strbuf_puts(g->out, "}\n\n");
+
+	strbuf_printf(g->out, "onc_status %s_receive(%s)\n{\n", name, c_receive_params(p, proc));
+	cg_line(g, "onc_xdr_dec *d;");
+	cg_line(g, "onc_status s;");
+	cg_check(g, "onc_request_wait(r, &d)");
+	if (proc->result.kind != TYPE_VOID)
+		cg_value_op(g, DECODE, &proc->result, "(*result)");
+	else
+		cg_line(g, "(void)d;");
+	strbuf_puts(g->out, "out:\n");
+	cg_line(g, "return onc_request_end(r, s);");
+	strbuf_puts(g->out, "}\n\n");
+}
+
 void emit_c_client(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
 {
 	cg g = { .out = out, .pool = p };
@@ -52,8 +91,10 @@ void emit_c_client(strbuf *out, pool *p, const spec *s, const char *base, const 
 	for (const definition *def = s->defs; def; def = def->next)
 		if (def->kind == DEF_PROGRAM)
 			for (const version *v = def->versions; v; v = v->next)
-				for (const procedure *proc = v->procs; proc; proc = proc->next)
+				for (const procedure *proc = v->procs; proc; proc = proc->next) {
 					client_stub(&g, def, v, proc);
+					client_async_stubs(&g, def, v, proc);
+				}
 }
 
 /* ---- server ---------------------------------------------------------------------------- */

@@ -80,7 +80,8 @@ void onc_client_cancel(onc_client *c, onc_pending *p);
 /* The form generated stubs use: the arguments are encoded in line, with no call through a
  * function pointer, and any program and version may be called over the client's connection.
  *   onc_request r; onc_xdr_enc *e; onc_xdr_dec *d;
- *   onc_status s = onc_request_begin(c, &r, PROG, VERS, PROC, &e);  -- nothing to end on error
+ *   onc_status s = onc_request_begin(c, &r, PROG, VERS, PROC, &e);  -- nothing to end on error;
+ *                                             e and d may not be NULL
  *   if (s == ONC_OK) s = <encode the arguments into e>;
  *   if (s == ONC_OK) s = onc_request_invoke(&r, &d);                -- sends, waits
  *   if (s == ONC_OK) s = <decode the results from d>;                 -- malloc'd, see T_free
@@ -94,7 +95,12 @@ typedef struct onc_request {
 
 onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
 			     uint32_t proc, onc_xdr_enc **args);
+/* Sends and waits: onc_request_send() then onc_request_wait(). */
 onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results);
+/* The asynchronous halves: send queues the call (as onc_client_start does) and returns; wait,
+ * later and from any thread, waits for its reply. The request must stay alive in between. */
+onc_status onc_request_send(onc_request *r);
+onc_status onc_request_wait(onc_request *r, onc_xdr_dec **results);
 onc_status onc_request_end(onc_request *r, onc_status status);
 
 #ifdef __cplusplus

@@ -635,14 +635,32 @@ onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint3
 	return ONC_OK;
 }
 
-onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results)
+/* Sends the call now (invoke), or queues it to go with the next write (send: see
+ * onc_client_start). */
+static onc_status request_submit(onc_request *r, bool defer)
 {
-	ONC_TRY(submit_call(r->client, r->pending, false));
+	ONC_TRY(submit_call(r->client, r->pending, defer));
 	r->sent = true;
+	return ONC_OK;
+}
+
+onc_status onc_request_send(onc_request *r)
+{
+	return request_submit(r, true);
+}
+
+onc_status onc_request_wait(onc_request *r, onc_xdr_dec **results)
+{
 	ONC_TRY(wait_for(r->client, r->pending));
 	ONC_TRY(open_reply(r->pending, &r->results));
 	*results = &r->results;
 	return ONC_OK;
+}
+
+onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results)
+{
+	ONC_TRY(request_submit(r, false));
+	return onc_request_wait(r, results);
 }
 
 onc_status onc_request_end(onc_request *r, onc_status status)

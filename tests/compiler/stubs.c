@@ -102,6 +102,35 @@ static void test_several_arguments(void **state)
 	list_free(&out);
 }
 
+/* The asynchronous halves: many calls sent before any answer is read, answers taken in
+ * another order, a void procedure, a string result, and an error reply. */
+static void test_async_stubs(void **state)
+{
+	fixture *f = *state;
+	enum { N = 32 };
+	onc_request adds[N], null, hello, overflow;
+	for (int i = 0; i < N; i++)
+		assert_int_equal(all_add_1_send(f->client, &adds[i], i, 1000 * i), ONC_OK);
+	assert_int_equal(all_null_1_send(f->client, &null), ONC_OK);
+	name who = "async";
+	assert_int_equal(all_name_1_send(f->client, &hello, &who), ONC_OK);
+	assert_int_equal(all_add_1_send(f->client, &overflow, INT32_MIN, 1), ONC_OK);
+
+	char *greeting = NULL;
+	assert_int_equal(all_name_1_receive(&hello, &greeting), ONC_OK);
+	assert_string_equal(greeting, "hello, async");
+	free(greeting);
+	for (int i = N - 1; i >= 0; i--) {
+		int32_t sum = -1;
+		assert_int_equal(all_add_1_receive(&adds[i], &sum), ONC_OK);
+		assert_int_equal(sum, 1001 * i);
+	}
+	int32_t unused;
+	assert_int_equal(all_add_1_receive(&overflow, &unused), ONC_ERR_SYSTEM_ERR);
+	assert_int_equal(all_null_1_receive(&null), ONC_OK);
+	assert_int_equal(f->server.v1.calls, N + 3);
+}
+
 static onc_status put_one_int(onc_xdr_enc *e, const void *v)
 {
 	return onc_xdr_put_i32(e, *(const int32_t *)v);
@@ -129,6 +158,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scalars_and_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_stubs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatcher_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
