@@ -163,6 +163,14 @@ def x_seeds():
           b"program P { version V { s F(u, int) = 1; } = 1; } = 0x20000001;\n")
 
 
+# ---- fuzz_generated: a type picker and zeroed bytes (empty arrays, FALSE optionals, 0
+# discriminants), in the four modes ----
+def generated_seeds():
+    for pick in range(0, 64, 5):
+        write("fuzz_generated", f"zeros-{pick}", bytes([pick]) + bytes(96))
+    write("fuzz_generated", "list", bytes([3]) + u32(1) * 3 + u32(0))
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -173,6 +181,7 @@ def main():
     server_seeds()
     rpcbind_seeds()
     x_seeds()
+    generated_seeds()
     total = sum(os.path.getsize(os.path.join(d, f))
                 for d, _, fs in os.walk(CORPUS) for f in fs)
     print(f"seeds: {total} bytes in {CORPUS}", file=sys.stderr)

@@ -421,7 +421,8 @@ onc_status onc_xdr_get_opaque_ref(onc_xdr_dec *d, const uint8_t **data, uint32_t
 				  uint32_t max);
 /* Variable-length opaque copied into the arena (or a malloc'd block, see onc_xdr_dec). */
 onc_status onc_xdr_get_opaque(onc_xdr_dec *d, uint8_t **data, uint32_t *len, uint32_t max);
-/* A string copied into the arena (or a malloc'd block) and NUL-terminated. */
+/* A string copied into the arena (or a malloc'd block) and NUL-terminated; one with a NUL
+ * byte inside is ONC_ERR_BAD_VALUE (as a C string it would be cut short). */
 onc_status onc_xdr_get_string(onc_xdr_dec *d, char **str, uint32_t max);
 
 /* The count of a variable-length array: fails with ONC_ERR_TOO_LONG above max, and with

@@ -126,33 +126,35 @@ onc_status onc_xdr_get_opaque_ref(onc_xdr_dec *d, const uint8_t **data, uint32_t
 	return onc_xdr_skip_pad(d, n);
 }
 
-/* Copies a validated opaque out of the input, with one extra byte for a terminator. */
-static onc_status copy_out(onc_xdr_dec *d, uint8_t **out, uint32_t *len, uint32_t max)
+onc_status onc_xdr_get_opaque(onc_xdr_dec *d, uint8_t **data, uint32_t *len, uint32_t max)
 {
 	const uint8_t *src;
 	uint32_t n;
-	onc_status s = onc_xdr_get_opaque_ref(d, &src, &n, max);
-	if (s != ONC_OK)
-		return s;
-	uint8_t *copy = onc_xdr_dec_alloc(d, (size_t)n + 1, 1);
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &src, &n, max));
+	uint8_t *copy = onc_xdr_dec_alloc(d, n, 1);
 	if (!copy)
 		return ONC_ERR_NOMEM;
 	memcpy(copy, src, n);
-	copy[n] = 0;
-	*out = copy;
+	*data = copy;
 	*len = n;
 	return ONC_OK;
 }
 
-onc_status onc_xdr_get_opaque(onc_xdr_dec *d, uint8_t **data, uint32_t *len, uint32_t max)
-{
-	return copy_out(d, data, len, max);
-}
-
 onc_status onc_xdr_get_string(onc_xdr_dec *d, char **str, uint32_t max)
 {
-	uint32_t len;
-	return copy_out(d, (uint8_t **)str, &len, max);
+	const uint8_t *src;
+	uint32_t n;
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &src, &n, max));
+	/* A NUL inside would silently cut the C string short (and change its meaning). */
+	if (n && memchr(src, 0, n))
+		return ONC_ERR_BAD_VALUE;
+	char *copy = onc_xdr_dec_alloc(d, (size_t)n + 1, 1);
+	if (!copy)
+		return ONC_ERR_NOMEM;
+	memcpy(copy, src, n);
+	copy[n] = 0;
+	*str = copy;
+	return ONC_OK;
 }
 
 BULK onc_status onc_xdr_get_u32_array(onc_xdr_dec *d, uint32_t *out, size_t n)

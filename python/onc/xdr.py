@@ -403,11 +403,14 @@ class Unpacker:
 
     def unpack_string(self, max=UNLIMITED):
         """string<max> as str (UTF-8; undecodable bytes kept by surrogateescape)."""
-        return self.unpack_opaque(max).decode("utf-8", "surrogateescape")
+        return self.unpack_string_bytes(max).decode("utf-8", "surrogateescape")
 
     def unpack_string_bytes(self, max=UNLIMITED):
-        """string<max> as the raw bytes."""
-        return self.unpack_opaque(max)
+        """string<max> as the raw bytes; a NUL inside is BAD_VALUE, as in C."""
+        data = self.unpack_opaque(max)
+        if b"\0" in data:
+            raise XdrError("NUL byte inside a string", status=Status.BAD_VALUE)
+        return data
 
     # --- arrays ---
 

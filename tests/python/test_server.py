@@ -142,11 +142,11 @@ def test_record_limit_closes_the_connection(tmp_path):
         t0 = time.monotonic()
         assert tcp_exchange(port, words(0x80000000 | 101)) == []
         assert time.monotonic() - t0 < 1
-        msg = call_msg(1, 2, words(60) + bytes(60))  # 40 + 64 = 104 > 100
+        msg = call_msg(1, 2, words(60) + b"x" * 60)  # 40 + 64 = 104 > 100
         assert tcp_exchange(port, frame(msg)) == []
-        msg = call_msg(2, 2, words(56) + bytes(56))  # 40 + 60 = 100: exactly the limit
+        msg = call_msg(2, 2, words(56) + b"x" * 56)  # 40 + 60 = 100: exactly the limit
         assert len(msg) == 100
-        assert tcp_exchange(port, frame(msg)) == [words(2, 1, 0, 0, 0, 0, 56) + bytes(56)]
+        assert tcp_exchange(port, frame(msg)) == [words(2, 1, 0, 0, 0, 0, 56) + b"x" * 56]
 
 
 def test_idle_connection_closed(tmp_path):

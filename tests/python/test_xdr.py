@@ -348,3 +348,10 @@ def test_enum_values_checked_against_the_declaration():
         Unpacker(packed("pack_enum", 3)).unpack_enum(Color)
     assert e.value.status == Status.BAD_VALUE
     assert "Color 3" in str(e.value)
+
+
+def test_string_with_nul_inside_is_refused_as_in_c():
+    wire = bytes([0, 0, 0, 4]) + b"ab\0c"
+    assert status_of(lambda: Unpacker(wire).unpack_string()) == Status.BAD_VALUE
+    assert status_of(lambda: Unpacker(wire).unpack_string_bytes()) == Status.BAD_VALUE
+    assert Unpacker(wire).unpack_opaque() == b"ab\0c"

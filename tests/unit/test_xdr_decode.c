@@ -265,6 +265,26 @@ static void test_no_arena_uses_malloc(void **state)
 	assert_null(onc_xdr_dec_alloc(&d, 2, SIZE_MAX / 2 + 1));
 }
 
+static void test_string_with_nul_inside(void **state)
+{
+	(void)state;
+	/* "ab\0c": refused as a string, kept whole as opaque data */
+	static const uint8_t wire[] = {0, 0, 0, 4, 'a', 'b', 0, 'c'};
+	onc_arena a;
+	onc_xdr_dec d;
+	char *s = NULL;
+	uint8_t *o = NULL;
+	uint32_t len = 0;
+	onc_arena_init(&a, 0);
+	onc_xdr_dec_init(&d, wire, sizeof wire, &a);
+	assert_int_equal(onc_xdr_get_string(&d, &s, 255), ONC_ERR_BAD_VALUE);
+	onc_xdr_dec_init(&d, wire, sizeof wire, &a);
+	assert_int_equal(onc_xdr_get_opaque(&d, &o, &len, 255), ONC_OK);
+	assert_int_equal(len, 4);
+	assert_memory_equal(o, "ab\0c", 4);
+	onc_arena_free(&a);
+}
+
 static void test_dec_alloc_arena(void **state)
 {
 	(void)state;
@@ -289,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_max_length),
 		cmocka_unit_test(test_array_counts),
 		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_string_with_nul_inside),
 		cmocka_unit_test(test_no_arena_uses_malloc),
 		cmocka_unit_test(test_dec_alloc_arena),
 	};
