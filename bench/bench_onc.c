@@ -1,9 +1,9 @@
-/* The onc side: the codec that `onc gen` produces (for now onc_bench_codec.c), with an encode
- * buffer reused across iterations and decoded data in an arena freed in one step. */
+/* The onc side: the codec `onc gen bench_types.x` writes, with an encode buffer reused across
+ * iterations and decoded data in an arena freed in one step. */
 #include <stdlib.h>
 
 #include "bench_side.h"
-#include "onc_bench_codec.h"
+#include "bench_types.h"
 
 static bench_ints ints;
 static bench_items items;
