@@ -4,9 +4,11 @@
 
 #include "bench_side.h"
 #include "bench_types.h"
+#include "bench_values.h"
 
 static bench_ints ints;
 static bench_items items;
+static bench_messages msgs;
 static onc_xdr_enc enc;
 
 static void setup(const bench_input *in)
@@ -19,12 +21,14 @@ static void setup(const bench_input *in)
 		const bench_row *r = &in->items[i];
 		items.bench_items_val[i] = (bench_item){r->id, r->flags, r->stamp, r->name};
 	}
+	msgs = bench_messages_build(in);
 	onc_xdr_enc_init(&enc);
 }
 
 static void teardown(void)
 {
 	free(items.bench_items_val);
+	bench_messages_release(&msgs);
 	onc_xdr_enc_free(&enc);
 }
 
@@ -32,7 +36,9 @@ static const uint8_t *encode(bench_set set, size_t *len)
 {
 	onc_status s;
 	onc_xdr_enc_reset(&enc);
-	s = set == BENCH_INTS ? bench_ints_encode(&enc, &ints) : bench_items_encode(&enc, &items);
+	s = set == BENCH_INTS    ? bench_ints_encode(&enc, &ints)
+	    : set == BENCH_ITEMS ? bench_items_encode(&enc, &items)
+				 : bench_messages_encode(&enc, &msgs);
 	*len = onc_xdr_enc_len(&enc);
 	return s == ONC_OK ? onc_xdr_enc_data(&enc) : NULL;
 }
@@ -41,20 +47,6 @@ static bool same_ints(const bench_ints *v, const bench_input *in)
 {
 	return v->bench_ints_len == in->nints &&
 	       memcmp(v->bench_ints_val, in->ints, in->nints * sizeof *in->ints) == 0;
-}
-
-static bool same_items(const bench_items *v, const bench_input *in)
-{
-	if (v->bench_items_len != in->nitems)
-		return false;
-	for (uint32_t i = 0; i < in->nitems; i++) {
-		const bench_item *a = &v->bench_items_val[i];
-		const bench_row *b = &in->items[i];
-		if (a->id != b->id || a->flags != b->flags || a->stamp != b->stamp ||
-		    strcmp(a->name, b->name) != 0)
-			return false;
-	}
-	return true;
 }
 
 static bool decode(bench_set set, const uint8_t *p, size_t len, const bench_input *check)
@@ -68,9 +60,13 @@ static bool decode(bench_set set, const uint8_t *p, size_t len, const bench_inpu
 	if (set == BENCH_INTS) {
 		bench_ints v;
 		ok = bench_ints_decode(&d, &v) == ONC_OK && (!check || same_ints(&v, check));
-	} else {
+	} else if (set == BENCH_ITEMS) {
 		bench_items v;
-		ok = bench_items_decode(&d, &v) == ONC_OK && (!check || same_items(&v, check));
+		ok = bench_items_decode(&d, &v) == ONC_OK && (!check || bench_items_same(&v, check));
+	} else {
+		bench_messages v;
+		ok = bench_messages_decode(&d, &v) == ONC_OK &&
+		     (!check || bench_messages_same(&v, check));
 	}
 	ok = ok && onc_xdr_dec_finish(&d) == ONC_OK;
 	onc_arena_free(&arena);

@@ -16,14 +16,31 @@ typedef struct bench_row {
 	char *name; /* at most 32 bytes */
 } bench_row;
 
+/* One struct-heavy message (bench_types.x's bench_message) as plain C. */
+#define BENCH_POINTS 8
+#define BENCH_SAMPLES 16
+#define BENCH_EVENTS 4
+typedef struct bench_msg_row {
+	uint32_t seq;
+	char *sender;
+	double sent;
+	char *subject;
+	int32_t points[BENCH_POINTS][2];
+	int32_t samples[BENCH_SAMPLES];
+	char *labels[BENCH_EVENTS];
+	int64_t values[BENCH_EVENTS];
+} bench_msg_row;
+
 typedef struct bench_input {
 	uint32_t nints;
 	int32_t *ints;
 	uint32_t nitems;
 	bench_row *items;
+	uint32_t nmsgs;
+	bench_msg_row *msgs;
 } bench_input;
 
-typedef enum bench_set { BENCH_INTS, BENCH_ITEMS, BENCH_SETS } bench_set;
+typedef enum bench_set { BENCH_INTS, BENCH_ITEMS, BENCH_MESSAGES, BENCH_SETS } bench_set;
 
 typedef struct bench_side {
 	const char *name;

@@ -7,9 +7,11 @@
 
 #include "bench_side.h"
 #include "bench_types.h"
+#include "bench_values.h"
 
 static bench_ints ints;
 static bench_items items;
+static bench_messages msgs;
 static char *buf;
 static u_int buf_cap;
 static int *ints_out;        /* reused decode target for the int array */
@@ -25,8 +27,14 @@ static void setup(const bench_input *in)
 		const bench_row *r = &in->items[i];
 		items.bench_items_val[i] = (bench_item){r->id, r->flags, r->stamp, r->name};
 	}
-	/* Large enough for either set: 4 bytes per int, at most 52 per item, plus counts. */
-	buf_cap = 4 + 4 * in->nints > 4 + 52 * in->nitems ? 4 + 4 * in->nints : 4 + 52 * in->nitems;
+	msgs = bench_messages_build(in);
+	/* Large enough for any set: 4 bytes per int, at most 52 per item, at most 448 per
+	 * message, plus counts. */
+	buf_cap = 4 + 4 * in->nints;
+	if (4 + 52 * in->nitems > buf_cap)
+		buf_cap = 4 + 52 * in->nitems;
+	if (4 + 448 * in->nmsgs > buf_cap)
+		buf_cap = 4 + 448 * in->nmsgs;
 	buf = malloc(buf_cap);
 	ints_out = malloc(in->nints * sizeof *ints_out);
 	items_out = calloc(in->nitems, sizeof *items_out);
@@ -35,6 +43,7 @@ static void setup(const bench_input *in)
 static void teardown(void)
 {
 	free(items.bench_items_val);
+	bench_messages_release(&msgs);
 	free(buf);
 	free(ints_out);
 	free(items_out);
@@ -45,23 +54,11 @@ static const uint8_t *encode(bench_set set, size_t *len)
 	XDR x;
 	bool_t ok;
 	xdrmem_create(&x, buf, buf_cap, XDR_ENCODE);
-	ok = set == BENCH_INTS ? xdr_bench_ints(&x, &ints) : xdr_bench_items(&x, &items);
+	ok = set == BENCH_INTS    ? xdr_bench_ints(&x, &ints)
+	     : set == BENCH_ITEMS ? xdr_bench_items(&x, &items)
+				  : xdr_bench_messages(&x, &msgs);
 	*len = xdr_getpos(&x);
 	return ok ? (const uint8_t *)buf : NULL;
-}
-
-static bool same_items(const bench_items *v, const bench_input *in)
-{
-	if (v->bench_items_len != in->nitems)
-		return false;
-	for (uint32_t i = 0; i < in->nitems; i++) {
-		const bench_item *a = &v->bench_items_val[i];
-		const bench_row *b = &in->items[i];
-		if (a->id != b->id || a->flags != b->flags || a->stamp != b->stamp ||
-		    strcmp(a->name, b->name) != 0)
-			return false;
-	}
-	return true;
 }
 
 static bool decode(bench_set set, const uint8_t *p, size_t len, const bench_input *check)
@@ -75,9 +72,14 @@ static bool decode(bench_set set, const uint8_t *p, size_t len, const bench_inpu
 		ok = xdr_bench_ints(&x, &v) &&
 		     (!check || (v.bench_ints_len == check->nints &&
 				 memcmp(v.bench_ints_val, check->ints, len - 4) == 0));
+	} else if (set == BENCH_MESSAGES) {
+		/* Everything malloc'd by the decoder, released by xdr_free, as a program does. */
+		bench_messages v = {0, NULL};
+		ok = xdr_bench_messages(&x, &v) && (!check || bench_messages_same(&v, check));
+		xdr_free((xdrproc_t)xdr_bench_messages, &v);
 	} else {
 		bench_items v = {0, items_out};
-		ok = xdr_bench_items(&x, &v) && (!check || same_items(&v, check));
+		ok = xdr_bench_items(&x, &v) && (!check || bench_items_same(&v, check));
 		/* Frees each name (what xdr_free(xdr_bench_items) does, minus the reused array). */
 		for (u_int i = 0; i < v.bench_items_len; i++)
 			xdr_free((xdrproc_t)xdr_bench_item, &items_out[i]);

@@ -2,8 +2,10 @@
  *
  *   bench_xdr [--json FILE] [--quick]
  *
- * Two data sets: an array of 1,000,000 ints, and a variable-length array of 100,000 structs
- * { int id; unsigned flags; hyper stamp; string name<32>; }. Before anything is timed, onc and
+ * Three data sets: an array of 1,000,000 ints; a variable-length array of 100,000 structs
+ * { int id; unsigned flags; hyper stamp; string name<32>; }; and 10,000 struct-heavy messages
+ * (a nested header struct, strings, an array of point structs, an int array and a linked list
+ * of 4 events each: bench_types.x). Before anything is timed, onc and
  * libtirpc must encode each set to identical bytes and each must decode those bytes back to
  * the input. Timings are interleaved across the sides and the best of several runs is kept. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
@@ -17,6 +19,7 @@
 
 #define NINTS 1000000u
 #define NITEMS 100000u
+#define NMSGS 10000u
 #define NAME_MAX_LEN 32u
 #define RUNS 7             /* best of */
 #define RUN_SECONDS 0.08   /* length of one run */
@@ -24,8 +27,9 @@
 enum { ONC, TIRPC, MEMCPY, SIDES };
 enum { ENCODE, DECODE, DIRS };
 static const char *const dir_names[DIRS] = {"encode", "decode"};
-static const char *const set_names[BENCH_SETS] = {"int[1000000]", "struct[100000]"};
-static const char *const set_keys[BENCH_SETS] = {"int_array", "struct_array"};
+static const char *const set_names[BENCH_SETS] = {"int[1000000]", "struct[100000]",
+						   "message[10000]"};
+static const char *const set_keys[BENCH_SETS] = {"int_array", "struct_array", "messages"};
 
 /* The encoded bytes of each set (identical for onc and libtirpc): what every decoder reads
  * and what memcpy copies. */
@@ -39,9 +43,9 @@ static uint8_t *copy_dst;
 static void memcpy_setup(const bench_input *in)
 {
 	(void)in;
-	size_t cap = reference_len[BENCH_INTS] > reference_len[BENCH_ITEMS]
-			     ? reference_len[BENCH_INTS]
-			     : reference_len[BENCH_ITEMS];
+	size_t cap = 0;
+	for (int set = 0; set < BENCH_SETS; set++)
+		cap = reference_len[set] > cap ? reference_len[set] : cap;
 	copy_dst = malloc(cap);
 	if (!copy_dst)
 		abort();
@@ -95,6 +99,40 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
+/* A lowercase word of up to max letters (at least one). */
+static char *word(uint32_t max)
+{
+	uint32_t n = 1 + rnd() % max;
+	char *w = xmalloc(n + 1);
+	for (uint32_t k = 0; k < n; k++)
+		w[k] = (char)('a' + rnd() % 26);
+	w[n] = 0;
+	return w;
+}
+
+static void make_messages(bench_input *in)
+{
+	in->nmsgs = NMSGS;
+	in->msgs = xmalloc(NMSGS * sizeof *in->msgs);
+	for (uint32_t i = 0; i < NMSGS; i++) {
+		bench_msg_row *m = &in->msgs[i];
+		m->seq = i;
+		m->sender = word(16);
+		m->sent = (double)rnd() / 1024.0;
+		m->subject = word(40);
+		for (int k = 0; k < BENCH_POINTS; k++) {
+			m->points[k][0] = (int32_t)rnd();
+			m->points[k][1] = (int32_t)rnd();
+		}
+		for (int k = 0; k < BENCH_SAMPLES; k++)
+			m->samples[k] = (int32_t)rnd();
+		for (int k = 0; k < BENCH_EVENTS; k++) {
+			m->labels[k] = word(12);
+			m->values[k] = (int64_t)((uint64_t)rnd() << 32 | rnd());
+		}
+	}
+}
+
 static void make_input(bench_input *in)
 {
 	in->nints = NINTS;
@@ -114,10 +152,18 @@ static void make_input(bench_input *in)
 			r->name[k] = (char)('a' + rnd() % 26);
 		r->name[n] = 0;
 	}
+	make_messages(in);
 }
 
 static void free_input(bench_input *in)
 {
+	for (uint32_t i = 0; i < in->nmsgs; i++) {
+		free(in->msgs[i].sender);
+		free(in->msgs[i].subject);
+		for (int k = 0; k < BENCH_EVENTS; k++)
+			free(in->msgs[i].labels[k]);
+	}
+	free(in->msgs);
 	for (uint32_t i = 0; i < in->nitems; i++)
 		free(in->items[i].name);
 	free(in->items);
@@ -210,7 +256,7 @@ static void measure(int runs, double run_seconds)
 
 static uint32_t set_items(int set)
 {
-	return set == BENCH_INTS ? NINTS : NITEMS;
+	return set == BENCH_INTS ? NINTS : set == BENCH_ITEMS ? NITEMS : NMSGS;
 }
 
 static double mb_per_s(int set, double seconds)
