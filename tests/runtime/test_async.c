@@ -10,7 +10,6 @@
 
 #include "test_server.h"
 
-static test_server server;
 
 static onc_client *client(const char *addr, unsigned max_in_flight)
 {
@@ -52,31 +51,31 @@ static void many_in_flight(const char *addr, bool reverse)
 static void test_tcp_in_order(void **state)
 {
 	(void)state;
-	many_in_flight(server.tcp, false);
+	many_in_flight(the_server.tcp, false);
 }
 
 static void test_tcp_reverse(void **state)
 {
 	(void)state;
-	many_in_flight(server.tcp, true);
+	many_in_flight(the_server.tcp, true);
 }
 
 static void test_udp(void **state)
 {
 	(void)state;
-	many_in_flight(server.udp, false);
+	many_in_flight(the_server.udp, false);
 }
 
 static void test_unix(void **state)
 {
 	(void)state;
-	many_in_flight(server.unix_addr, true);
+	many_in_flight(the_server.unix_addr, true);
 }
 
 static void test_cancel(void **state)
 {
 	(void)state;
-	onc_client *c = client(server.tcp, 0);
+	onc_client *c = client(the_server.tcp, 0);
 	int_pair args[10];
 	onc_pending *p[10];
 	for (int i = 0; i < 10; i++) {
@@ -103,7 +102,7 @@ static void test_backpressure_many(void **state)
 	(void)state;
 	/* 500 calls through a window of 4: start waits for room, reading replies meanwhile. */
 	enum { N = 500 };
-	onc_client *c = client(server.tcp, 4);
+	onc_client *c = client(the_server.tcp, 4);
 	static int_pair args[N];
 	static onc_pending *p[N];
 	for (int i = 0; i < N; i++) {
@@ -122,7 +121,7 @@ static void test_backpressure_bound(void **state)
 {
 	(void)state;
 	/* A window of 1 held by a slow call: the next start gives up at its own deadline. */
-	onc_client *c = client(server.tcp, 1);
+	onc_client *c = client(the_server.tcp, 1);
 	int32_t ms = 1000;
 	onc_status st;
 	onc_pending *slow = onc_client_start(c, PROC_SLEEP, enc_int, &ms, NULL, &st);
@@ -137,7 +136,7 @@ static void test_backpressure_bound(void **state)
 static void test_async_timeout(void **state)
 {
 	(void)state;
-	onc_client *c = client(server.tcp, 0);
+	onc_client *c = client(the_server.tcp, 0);
 	int32_t ms = 1000;
 	onc_call_opts quick = {.timeout_ms = 200};
 	onc_status st;
@@ -145,20 +144,6 @@ static void test_async_timeout(void **state)
 	assert_non_null(p);
 	assert_int_equal(onc_client_finish(c, p, NULL, NULL), ONC_ERR_TIMEDOUT);
 	onc_client_destroy(c);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	test_server_start(&server, NULL, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_server_stop(&server);
-	return 0;
 }
 
 int main(void)
@@ -173,5 +158,5 @@ int main(void)
 		cmocka_unit_test(test_backpressure_bound),
 		cmocka_unit_test(test_async_timeout),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, the_server_setup, the_server_teardown);
 }

@@ -15,7 +15,6 @@
 
 #include "test_server.h"
 
-static test_server server;
 
 static onc_client *connect_to(const char *addr, uint32_t vers)
 {
@@ -47,25 +46,25 @@ static void check_calls(const char *addr)
 static void test_tcp(void **state)
 {
 	(void)state;
-	check_calls(server.tcp);
+	check_calls(the_server.tcp);
 }
 
 static void test_udp(void **state)
 {
 	(void)state;
-	check_calls(server.udp);
+	check_calls(the_server.udp);
 }
 
 static void test_unix(void **state)
 {
 	(void)state;
-	check_calls(server.unix_addr);
+	check_calls(the_server.unix_addr);
 }
 
 static void test_error_replies(void **state)
 {
 	(void)state;
-	const char *addrs[] = {server.tcp, server.udp};
+	const char *addrs[] = {the_server.tcp, the_server.udp};
 	for (int i = 0; i < 2; i++) {
 		onc_client *c = connect_to(addrs[i], 1);
 		onc_call_error err = {0};
@@ -102,7 +101,7 @@ static void test_auth_sys(void **state)
 			     .ngids = 2, .gids = {100, 27}};
 	onc_client_options o = {.auth_sys = &cred};
 	onc_status st;
-	onc_client *c = onc_client_create(server.tcp, TESTPROG, 1, &o, &st);
+	onc_client *c = onc_client_create(the_server.tcp, TESTPROG, 1, &o, &st);
 	int_pair p = {1, 2};
 	int32_t sum;
 	assert_int_equal(st, ONC_OK);
@@ -117,7 +116,7 @@ static size_t raw_call(const uint8_t *msg, size_t len, uint8_t *reply, size_t ca
 	onc_xdr_enc e;
 	size_t start;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(server.tcp_port)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(the_server.tcp_port)};
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	onc_xdr_enc_init(&e);
@@ -168,7 +167,7 @@ static void test_denied_replies(void **state)
 static void test_timeout(void **state)
 {
 	(void)state;
-	const char *addrs[] = {server.tcp, server.udp};
+	const char *addrs[] = {the_server.tcp, the_server.udp};
 	for (int i = 0; i < 2; i++) {
 		onc_client *c = connect_to(addrs[i], 1);
 		int32_t ms = 1500;
@@ -207,7 +206,7 @@ static void *hammer(void *arg)
 static void test_shared_client_threads(void **state)
 {
 	(void)state;
-	onc_client *c = connect_to(server.tcp, 1);
+	onc_client *c = connect_to(the_server.tcp, 1);
 	worker w[8];
 	for (int i = 0; i < 8; i++) {
 		w[i] = (worker){.c = c, .id = i};
@@ -223,19 +222,19 @@ static void test_shared_client_threads(void **state)
 static void test_reconnect_after_restart(void **state)
 {
 	(void)state;
-	onc_client *c = connect_to(server.tcp, 1);
+	onc_client *c = connect_to(the_server.tcp, 1);
 	int_pair p = {2, 2};
 	int32_t sum = 0;
 	assert_int_equal(onc_client_call(c, PROC_ADD, enc_int_pair, &p, dec_int, &sum, NULL), ONC_OK);
 
-	uint16_t port = server.tcp_port;
-	test_server_stop(&server);
+	uint16_t port = the_server.tcp_port;
+	test_server_stop(&the_server);
 	usleep(200 * 1000); /* longer than the client's quiet time: it checks the connection */
 	assert_int_equal(onc_client_call(c, PROC_NULL, NULL, NULL, NULL, NULL, NULL),
 			 ONC_ERR_CONNREFUSED);
 
 	/* A new server on the same port: the same client reconnects by itself. */
-	test_server_start(&server, NULL, port);
+	test_server_start(&the_server, NULL, port);
 	sum = 0;
 	assert_int_equal(onc_client_call(c, PROC_ADD, enc_int_pair, &p, dec_int, &sum, NULL), ONC_OK);
 	assert_int_equal(sum, 4);
@@ -248,7 +247,7 @@ static void test_connection_refused(void **state)
 	onc_status st;
 	/* A port nobody listens on: the one the test server's UDP socket has, over TCP. */
 	char addr[64];
-	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", server.udp_port);
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", the_server.udp_port);
 	assert_null(onc_client_create(addr, TESTPROG, 1, NULL, &st));
 	assert_int_equal(st, ONC_ERR_CONNREFUSED);
 }
@@ -302,7 +301,7 @@ static onc_status add_by_request(onc_client *c, uint32_t vers, int32_t a, int32_
 static void test_request_form(void **state)
 {
 	(void)state;
-	const char *addrs[] = {server.tcp, server.udp};
+	const char *addrs[] = {the_server.tcp, the_server.udp};
 	for (int i = 0; i < 2; i++) {
 		onc_client *c = connect_to(addrs[i], 1);
 		int32_t sum = 0;
@@ -323,20 +322,6 @@ static void test_request_form(void **state)
 	}
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	test_server_start(&server, NULL, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_server_stop(&server);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,5 +338,5 @@ int main(void)
 		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_request_form),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, the_server_setup, the_server_teardown);
 }

@@ -135,3 +135,19 @@ void test_server_stop(test_server *t)
 	onc_server_destroy(t->srv);
 	unlink(t->unix_path);
 }
+
+test_server the_server;
+
+int the_server_setup(void **state)
+{
+	(void)state;
+	test_server_start(&the_server, NULL, 0);
+	return 0;
+}
+
+int the_server_teardown(void **state)
+{
+	(void)state;
+	test_server_stop(&the_server);
+	return 0;
+}

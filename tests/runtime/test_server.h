@@ -31,6 +31,11 @@ typedef struct test_server {
 void test_server_start(test_server *t, const onc_server_options *opts, uint16_t tcp_port);
 void test_server_stop(test_server *t);
 
+/* cmocka group fixtures for the files that share one server with default options. */
+extern test_server the_server;
+int the_server_setup(void **state);
+int the_server_teardown(void **state);
+
 typedef struct int_pair {
 	int32_t a, b;
 } int_pair;
