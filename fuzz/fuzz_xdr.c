@@ -59,7 +59,7 @@ static bool allowed_failure(const state *s, enum op op, onc_status st)
 	case ONC_ERR_BAD_PADDING:
 		return padded && (s->d.flags & ONC_XDR_STRICT_PADDING);
 	case ONC_ERR_BAD_VALUE:
-		return op == OP_BOOL;
+		return op == OP_BOOL || op == OP_STRING; /* not 0/1; a NUL inside a string */
 	case ONC_ERR_NOMEM:
 		return allocates && s->limited;
 	default:
