@@ -17,9 +17,10 @@ static void on_signal(int sig)
 }
 
 const char rpcbind_usage[] =
-	"  rpcbind [--host ADDR] [--port N]\n"
+	"  rpcbind [--host ADDR] [--port N] [--callit]\n"
 	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on ADDR (default\n"
-	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM\n";
+	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM; --callit also\n"
+	"        forwards CALLIT/INDIRECT calls (off by default: they amplify traffic)\n";
 
 static int usage(void)
 {
@@ -34,6 +35,7 @@ int cmd_rpcbind(int argc, char **argv)
 	char addr[128];
 	uint16_t tcp_port, udp_port;
 	onc_server_options opts = {.threads = 1};
+	bool callit = false;
 	onc_status st;
 
 	for (int i = 1; i < argc; i++) {
@@ -41,13 +43,19 @@ int cmd_rpcbind(int argc, char **argv)
 			host = argv[++i];
 		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--callit") == 0)
+			callit = true;
 		else
 			return usage();
 	}
 	if (port < 0 || port > 65535)
 		return usage();
 
+	if (callit)
+		opts.threads = 2; /* a forwarded call blocks its loop */
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
+	if (rb && callit)
+		onc_rpcbind_allow_callit(rb);
 	onc_server *srv = rb ? onc_server_create(&opts, &st) : NULL;
 	const char *fmt = strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld";
 	if (srv) {

@@ -57,11 +57,15 @@ onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
  * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and
- * UNSET. CALLIT/INDIRECT are not served (they amplify traffic). */
+ * UNSET. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
 typedef struct onc_rpcbind onc_rpcbind;
 
 onc_rpcbind *onc_rpcbind_create(onc_status *status);
 void onc_rpcbind_destroy(onc_rpcbind *rb);
+/* Serves CALLIT (v2, v3) and INDIRECT (v4): the call is forwarded over UDP to the service
+ * registered on this host, and its results are returned with its address. A forward blocks
+ * the loop that serves it (up to 2 s): give the server more than one thread. */
+void onc_rpcbind_allow_callit(onc_rpcbind *rb);
 /* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
  * udp_port (0: none) in the table, as rpcbind itself does. */
 onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,

@@ -29,7 +29,11 @@ struct onc_rpcbind {
 	entry *entries;
 	size_t n, cap;
 	stats by_version[3]; /* versions 2, 3, 4 */
+	bool callit;         /* CALLIT/INDIRECT served */
 };
+
+/* How long a forwarded CALLIT may take. */
+#define CALLIT_TIMEOUT_MS 2000
 
 onc_rpcbind *onc_rpcbind_create(onc_status *status)
 {
@@ -353,6 +357,88 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
+/* ---- CALLIT (v2, v3) and INDIRECT (v4): off unless allowed ---- */
+
+typedef struct raw_bytes {
+	const uint8_t *p;
+	uint32_t n;
+	onc_arena *arena; /* where decoded results are copied */
+} raw_bytes;
+
+/* The forwarded arguments are XDR already: written as they are. */
+static onc_status put_raw(onc_xdr_enc *e, const void *v)
+{
+	const raw_bytes *b = v;
+	if (b->n % 4)
+		return ONC_ERR_BAD_VALUE;
+	return onc_xdr_put_opaque_fixed(e, b->p, b->n);
+}
+
+/* The results, whatever they are: the rest of the reply, copied out. */
+static onc_status take_rest(onc_xdr_dec *d, void *v)
+{
+	raw_bytes *b = v;
+	b->n = (uint32_t)onc_xdr_dec_left(d);
+	uint8_t *copy = onc_arena_alloc(b->arena, b->n ? b->n : 1);
+	if (!copy)
+		return ONC_ERR_NOMEM;
+	memcpy(copy, d->p, b->n);
+	d->p = d->end;
+	b->p = copy;
+	return ONC_OK;
+}
+
+/* Calls prog/vers/proc with the caller's arguments on the service registered for UDP on this
+ * host, and answers with where it is and its results. The table is only read under mu; the
+ * call itself is made without it. */
+static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
+{
+	uint32_t prog, vers, proc;
+	raw_bytes args = {0}, res = {.arena = call->arena};
+	char uaddr[80] = "", target[96];
+	uint16_t port = 0;
+
+	if (onc_xdr_get_u32(call->args, &prog) || onc_xdr_get_u32(call->args, &vers) ||
+	    onc_xdr_get_u32(call->args, &proc) ||
+	    onc_xdr_get_opaque_ref(call->args, &args.p, &args.n, UINT32_MAX))
+		return ONC_GARBAGE_ARGS;
+	pthread_mutex_lock(&rb->mu);
+	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
+	if (e) {
+		answer_addr(e, call, uaddr, sizeof uaddr);
+		onc_uaddr_port(e->addr, &port);
+	}
+	pthread_mutex_unlock(&rb->mu);
+	if (!port)
+		return ONC_SYSTEM_ERR; /* not registered (rpcbind stays silent; so should we) */
+	snprintf(target, sizeof target, "udp://127.0.0.1:%u", port);
+	onc_client_options o = {.timeout_ms = CALLIT_TIMEOUT_MS};
+	onc_status st;
+	onc_client *c = onc_client_create(target, prog, vers, &o, &st);
+	if (c)
+		st = onc_client_call(c, proc, put_raw, &args, take_rest, &res, NULL);
+	onc_client_destroy(c);
+	if (st != ONC_OK)
+		return ONC_SYSTEM_ERR;
+	onc_xdr_enc *out = call->results;
+	st = call->header->vers == 2 ? onc_xdr_put_u32(out, port)
+				      : onc_xdr_put_string(out, uaddr, RPCB_MAX_STRING);
+	if (st == ONC_OK)
+		st = onc_xdr_put_opaque(out, res.p, res.n, UINT32_MAX);
+	return st == ONC_OK ? ONC_SUCCESS : ONC_SYSTEM_ERR;
+}
+
+static bool is_callit(const onc_call *call)
+{
+	uint32_t proc = call->header->proc;
+	return proc == PMAP_CALLIT || (call->header->vers == 4 && proc == RPCB_INDIRECT);
+}
+
+void onc_rpcbind_allow_callit(onc_rpcbind *rb)
+{
+	rb->callit = true;
+}
+
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	onc_rpcbind *rb = ctx;
@@ -360,8 +446,14 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	pthread_mutex_lock(&rb->mu);
 	if (proc < RPCB_STAT_PROCS)
 		rb->by_version[call->header->vers - 2].calls[proc]++;
-	onc_accept_stat st = call->header->vers == 2 ? pmap_v2(rb, call) : rpcb_v34(rb, call);
+	bool forward = is_callit(call);
+	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
+			     : call->header->vers == 2 ? pmap_v2(rb, call)
+						       : rpcb_v34(rb, call);
+	bool allowed = rb->callit;
 	pthread_mutex_unlock(&rb->mu);
+	if (forward && allowed)
+		st = callit(rb, call);
 	return st;
 }
 

@@ -269,6 +269,102 @@ static void test_server_registers_ipv4_and_ipv6(void **state)
 			 ONC_ERR_PROG_UNAVAIL);
 }
 
+static onc_accept_stat doubler(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	int32_t v;
+	if (call->header->proc != 1)
+		return ONC_PROC_UNAVAIL;
+	if (onc_xdr_get_i32(call->args, &v))
+		return ONC_GARBAGE_ARGS;
+	return onc_xdr_put_i32(call->results, 2 * v) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+typedef struct forwarded {
+	uint32_t port;
+	char *addr;
+	int32_t value;
+} forwarded;
+
+static onc_status put_callit_args(onc_xdr_enc *e, const void *v)
+{
+	(void)v;
+	static const uint8_t seven[4] = {0, 0, 0, 7};
+	ONC_TRY(onc_xdr_put_u32(e, 0x20000995)); /* prog, vers, proc */
+	ONC_TRY(onc_xdr_put_u32(e, 1));
+	ONC_TRY(onc_xdr_put_u32(e, 1));
+	return onc_xdr_put_opaque(e, seven, 4, 64); /* the arguments, XDR already */
+}
+
+static onc_status get_v2_result(onc_xdr_dec *d, void *v)
+{
+	forwarded *f = v;
+	uint32_t n;
+	ONC_TRY(onc_xdr_get_u32(d, &f->port));
+	ONC_TRY(onc_xdr_get_u32(d, &n));
+	return n == 4 ? onc_xdr_get_i32(d, &f->value) : ONC_ERR_BAD_VALUE;
+}
+
+static onc_status get_v4_result(onc_xdr_dec *d, void *v)
+{
+	forwarded *f = v;
+	uint32_t n;
+	ONC_TRY(onc_xdr_get_string(d, &f->addr, 255));
+	ONC_TRY(onc_xdr_get_u32(d, &n));
+	return n == 4 ? onc_xdr_get_i32(d, &f->value) : ONC_ERR_BAD_VALUE;
+}
+
+static void test_callit(void **state)
+{
+	(void)state;
+	/* refused by default */
+	onc_status st;
+	onc_client *c = onc_client_create(pmap_udp, ONC_PMAP_PROG, 2, NULL, &st);
+	forwarded f = {0};
+	assert_int_equal(onc_client_call(c, 5, put_callit_args, NULL, get_v2_result, &f, NULL),
+			 ONC_ERR_PROC_UNAVAIL);
+	onc_client_destroy(c);
+
+	/* allowed: a second rpcbind (two loops: a forward blocks one) forwarding to a program */
+	onc_rpcbind *rb2 = onc_rpcbind_create(&st);
+	onc_server *s = onc_server_create(&(onc_server_options){.threads = 2}, &st);
+	uint16_t tcp, udp;
+	pthread_t t;
+	char pmap[64];
+	assert_int_equal(onc_server_listen(s, "tcp://127.0.0.1:0", &tcp), ONC_OK);
+	assert_int_equal(onc_server_listen(s, "udp://127.0.0.1:0", &udp), ONC_OK);
+	assert_int_equal(onc_rpcbind_attach(rb2, s, tcp, udp), ONC_OK);
+	assert_int_equal(onc_server_register(s, 0x20000995, 1, doubler, NULL), ONC_OK);
+	onc_rpcbind_allow_callit(rb2);
+	assert_int_equal(pthread_create(&t, NULL, serve, s), 0);
+	snprintf(pmap, sizeof pmap, "udp://127.0.0.1:%u", udp);
+	bool done;
+	onc_pmap_mapping m = {0x20000995, 1, ONC_IPPROTO_UDP, udp};
+	assert_int_equal(onc_pmap_set(pmap, &m, &done), ONC_OK);
+	assert_true(done);
+
+	c = onc_client_create(pmap, ONC_PMAP_PROG, 2, NULL, &st);
+	assert_int_equal(onc_client_call(c, 5, put_callit_args, NULL, get_v2_result, &f, NULL), ONC_OK);
+	assert_int_equal(f.port, udp);
+	assert_int_equal(f.value, 14);
+	onc_client_destroy(c);
+
+	char want[64];
+	snprintf(want, sizeof want, "127.0.0.1.%u.%u", udp >> 8, udp & 255);
+	c = onc_client_create(pmap, ONC_PMAP_PROG, 4, NULL, &st);
+	f = (forwarded){0};
+	assert_int_equal(onc_client_call(c, 10, put_callit_args, NULL, get_v4_result, &f, NULL), ONC_OK);
+	assert_string_equal(f.addr, want);
+	assert_int_equal(f.value, 14);
+	free(f.addr);
+	onc_client_destroy(c);
+
+	onc_server_stop(s);
+	pthread_join(t, NULL);
+	onc_server_destroy(s);
+	onc_rpcbind_destroy(rb2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_client_finds_port_through_rpcbind),
 		cmocka_unit_test(test_uaddr_taddr_and_time),
 		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
+		cmocka_unit_test(test_callit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
