@@ -8,11 +8,12 @@
 #include "pool.h"
 
 const char gen_usage[] =
-	"  gen [-o DIR] [--sample] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
+	"  gen [-o DIR] [--sample] [--lang c|python] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
 	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
 	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
-	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n";
+	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from;\n"
+	"        with --lang python, FILE.py (types, codecs, client and server classes)\n";
 
 int cmd_gen(int argc, char **argv)
 {
@@ -20,6 +21,7 @@ int cmd_gen(int argc, char **argv)
 	const char **cpp = xmalloc((size_t)argc * sizeof *cpp);
 	size_t ncpp = 0;
 	int rc = 2;
+	bool python = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 ||
@@ -37,6 +39,13 @@ int cmd_gen(int argc, char **argv)
 		} else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
 			   strncmp(a, "-U", 2) == 0) {
 			cpp[ncpp++] = a;
+		} else if (strcmp(a, "--lang") == 0 || strncmp(a, "--lang=", 7) == 0) {
+			const char *lang = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!lang || (strcmp(lang, "c") != 0 && strcmp(lang, "python") != 0)) {
+				fprintf(stderr, "onc gen: --lang takes c or python\n");
+				goto done;
+			}
+			python = strcmp(lang, "python") == 0;
 		} else if (strcmp(a, "--sample") == 0) {
 			opt.sample = true;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -59,7 +68,11 @@ int cmd_gen(int argc, char **argv)
 	}
 	opt.cpp_args = cpp;
 	opt.ncpp_args = ncpp;
-	rc = gen_c(&opt);
+	if (python && opt.sample) {
+		fprintf(stderr, "onc gen: --sample is for C only\n");
+		goto done;
+	}
+	rc = python ? gen_python(&opt) : gen_c(&opt);
 done:
 	free(cpp);
 	return rc;

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "emit_c.h"
+#include "emit_py.h"
 #include "parser.h"
 #include "preprocess.h"
 
@@ -92,6 +93,33 @@ int gen_c(const gen_options *opt)
 		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
 	for (size_t i = 0; i < NOUTPUTS; i++)
 		strbuf_free(&text[i]);
+	diag_free(&d);
+	pool_free(&p);
+	return rc;
+}
+
+int gen_python(const gen_options *opt)
+{
+	pool p = { 0 };
+	diag d;
+	diag_init(&d, stderr);
+	spec s;
+	strbuf text = { 0 };
+	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s);
+	if (rc == 0) {
+		const char *base = base_name(&p, opt->input);
+		const char *dir = opt->outdir ? opt->outdir : ".";
+		emit_python(&text, &p, &s, base, opt->input);
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
+			rc = 2;
+		} else if (!strbuf_save(&text, pool_printf(&p, "%s/%s.py", dir, base))) {
+			rc = 2;
+		}
+	}
+	if (rc == 1)
+		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	strbuf_free(&text);
 	diag_free(&d);
 	pool_free(&p);
 	return rc;

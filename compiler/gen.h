@@ -18,4 +18,7 @@ typedef struct gen_options {
  * everything succeeded. */
 int gen_c(const gen_options *opt);
 
+/* Generates <base>.py for the Python runtime (python/onc); same return values. */
+int gen_python(const gen_options *opt);
+
 #endif

@@ -3,11 +3,14 @@
 #   1. a portmapper: the host's, if one answers on port 111, else `onc rpcbind` on a free port;
 #   2. the calc server (examples/calc/server.c), which registers with it;
 #   3. the calc client (examples/calc/client.c), which finds the server through it and calls
-#      every procedure, over TCP and then UDP; then `onc info` lists the registrations;
+#      every procedure, over TCP and then UDP; the Python client (examples/calc/client.py, on
+#      the module `onc gen --lang python calc.x` writes) does the same; then `onc info` lists
+#      the registrations;
 #   4. everything started here is stopped again.
 # Usage: examples/demo.sh BUILD_DIR (built already: make demo builds first)
 set -euo pipefail
 build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
 onc=$build/cli/onc
 calc=$build/examples/calc
 pids=()
@@ -54,6 +57,13 @@ echo
 echo "== 3. the calc client, over TCP and then UDP"
 for transport in tcp udp; do
 	"$calc/calc_client" --rpcbind "$port" "$transport" 127.0.0.1
+	echo
+done
+echo "== the Python client, over TCP and then UDP"
+"$onc" gen --lang python -o "$tmp" "$root/examples/calc/calc.x"
+for transport in tcp udp; do
+	PYTHONPATH="$root/python:$tmp" python3 "$root/examples/calc/client.py" --rpcbind "$port" \
+		"$transport" 127.0.0.1
 	echo
 done
 echo "onc info --port $port -p 127.0.0.1:"

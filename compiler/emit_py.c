@@ -1,0 +1,864 @@
+/* onc gen --lang python: one module per .x file, in the shape python/README.md describes. */
+#include "emit_py.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef struct py {
+	strbuf *out;
+	pool *pool;
+	const spec *spec;
+	int runs; /* _RUN<n> struct formats emitted so far */
+} py;
+
+static const char *const reserved[] = {
+	"False", "None",   "True",    "and",   "as",	 "assert", "async",  "await",
+	"break", "class",  "continue", "def",   "del",	 "elif",   "else",   "except",
+	"finally", "for",  "from",    "global", "if",	 "import", "in",     "is",
+	"lambda", "nonlocal", "not",  "or",    "pass",	 "raise",  "return", "try",
+	"while", "with",   "yield",   "self",  "onc",	 "match",  "case",   "type",
+};
+
+/* A Python identifier for an RPC-language name: keywords (and names the module uses) get a
+ * trailing underscore. */
+static const char *pyname(py *g, const char *name)
+{
+	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return pool_printf(g->pool, "%s_", name);
+	return name;
+}
+
+/* True when `name` is a module-level constant of the generated module. */
+static bool is_py_const(py *g, const char *name)
+{
+	for (const definition *d = g->spec->defs; d; d = d->next) {
+		if (d->kind == DEF_CONST && strcmp(d->name, name) == 0)
+			return true;
+		if (d->kind == DEF_ENUM)
+			for (const enum_member *m = d->members; m; m = m->next)
+				if (strcmp(m->name, name) == 0)
+					return true;
+	}
+	return false;
+}
+
+static const char *pyvalue(py *g, const value *v)
+{
+	if (v->name && is_py_const(g, v->name))
+		return pyname(g, v->name);
+	if (v->known)
+		return pool_printf(g->pool, "%lld", (long long)v->number);
+	if (v->text && v->text[0] == '"')
+		return v->text;
+	return pool_printf(g->pool, "%s", v->text ? v->text : "None");
+}
+
+static const char *pymax(py *g, const decl *d)
+{
+	return d->bounded || d->kind == DECL_FIXED ? pyvalue(g, &d->size) : "onc.UNLIMITED";
+}
+
+/* "int", "uint"... for the runtime's bulk array calls; NULL for anything else. */
+static const char *scalar_kind(const type_ref *t)
+{
+	switch (type_base(t)->kind) {
+	case TYPE_INT: return "int";
+	case TYPE_UINT: return "uint";
+	case TYPE_HYPER: return "hyper";
+	case TYPE_UHYPER: return "uhyper";
+	case TYPE_FLOAT: return "float";
+	case TYPE_DOUBLE: return "double";
+	case TYPE_BOOL: return "bool";
+	default: return NULL;
+	}
+}
+
+/* struct module code of a fixed-size scalar field coded in pack_struct runs. */
+static char run_code(const decl *d)
+{
+	if (d->kind != DECL_PLAIN)
+		return 0;
+	switch (type_base(&d->type)->kind) {
+	case TYPE_INT: return 'i';
+	case TYPE_UINT: return 'I';
+	case TYPE_HYPER: return 'q';
+	case TYPE_UHYPER: return 'Q';
+	case TYPE_FLOAT: return 'f';
+	case TYPE_DOUBLE: return 'd';
+	default: return 0;
+	}
+}
+
+static int64_t min_size(const type_ref *t)
+{
+	const type_ref *b = type_base(t);
+	switch (b->kind) {
+	case TYPE_HYPER:
+	case TYPE_UHYPER:
+	case TYPE_DOUBLE: return 8;
+	case TYPE_QUAD: return 16;
+	case TYPE_VOID: return 0;
+	case TYPE_NAMED: return b->def ? b->def->min_size : 4;
+	default: return 4;
+	}
+}
+
+/* One value of type t, x: an expression that writes it to packer p. */
+static const char *pack_type(py *g, const type_ref *t, const char *x)
+{
+	switch (t->kind) {
+	case TYPE_INT: return pool_printf(g->pool, "p.pack_int(%s)", x);
+	case TYPE_UINT: return pool_printf(g->pool, "p.pack_uint(%s)", x);
+	case TYPE_HYPER: return pool_printf(g->pool, "p.pack_hyper(%s)", x);
+	case TYPE_UHYPER: return pool_printf(g->pool, "p.pack_uhyper(%s)", x);
+	case TYPE_FLOAT: return pool_printf(g->pool, "p.pack_float(%s)", x);
+	case TYPE_DOUBLE: return pool_printf(g->pool, "p.pack_double(%s)", x);
+	case TYPE_QUAD: return pool_printf(g->pool, "p.pack_quadruple(%s)", x);
+	case TYPE_BOOL: return pool_printf(g->pool, "p.pack_bool(%s)", x);
+	case TYPE_STRING: return pool_printf(g->pool, "p.pack_string(%s)", x);
+	case TYPE_OPAQUE: return pool_printf(g->pool, "p.pack_opaque(%s)", x);
+	case TYPE_VOID: return "None";
+	case TYPE_NAMED: break;
+	}
+	return pool_printf(g->pool, "pack_%s(p, %s)", t->name, x);
+}
+
+/* An expression that reads one value of type t from unpacker u. */
+static const char *unpack_type(py *g, const type_ref *t)
+{
+	switch (t->kind) {
+	case TYPE_INT: return "u.unpack_int()";
+	case TYPE_UINT: return "u.unpack_uint()";
+	case TYPE_HYPER: return "u.unpack_hyper()";
+	case TYPE_UHYPER: return "u.unpack_uhyper()";
+	case TYPE_FLOAT: return "u.unpack_float()";
+	case TYPE_DOUBLE: return "u.unpack_double()";
+	case TYPE_QUAD: return "u.unpack_quadruple()";
+	case TYPE_BOOL: return "u.unpack_bool()";
+	case TYPE_STRING: return "u.unpack_string()";
+	case TYPE_OPAQUE: return "u.unpack_opaque()";
+	case TYPE_VOID: return "None";
+	case TYPE_NAMED: break;
+	}
+	return pool_printf(g->pool, "unpack_%s(u)", t->name);
+}
+
+/* A declaration's value x: an expression writing it (NULL for void). */
+static const char *pack_decl(py *g, const decl *d, const char *x)
+{
+	const char *k = scalar_kind(&d->type);
+	switch (d->kind) {
+	case DECL_VOID:
+		return NULL;
+	case DECL_PLAIN:
+		return pack_type(g, &d->type, x);
+	case DECL_OPTIONAL:
+		return pool_printf(g->pool, "p.pack_optional(%s, lambda v: %s)", x,
+				   pack_type(g, &d->type, "v"));
+	case DECL_FIXED:
+		if (d->type.kind == TYPE_OPAQUE)
+			return pool_printf(g->pool, "p.pack_fopaque(%s, %s)", pymax(g, d), x);
+		if (k)
+			return pool_printf(g->pool, "p.pack_fixed_scalars(\"%s\", %s, %s)", k,
+					   pymax(g, d), x);
+		return pool_printf(g->pool, "p.pack_farray(%s, %s, lambda v: %s)", pymax(g, d), x,
+				   pack_type(g, &d->type, "v"));
+	case DECL_VAR:
+		if (d->type.kind == TYPE_STRING)
+			return pool_printf(g->pool, "p.pack_string(%s, %s)", x, pymax(g, d));
+		if (d->type.kind == TYPE_OPAQUE)
+			return pool_printf(g->pool, "p.pack_opaque(%s, %s)", x, pymax(g, d));
+		if (k)
+			return pool_printf(g->pool, "p.pack_scalar_array(\"%s\", %s, %s)", k, x,
+					   pymax(g, d));
+		return pool_printf(g->pool, "p.pack_array(%s, lambda v: %s, %s)", x,
+				   pack_type(g, &d->type, "v"), pymax(g, d));
+	}
+	return NULL;
+}
+
+static const char *unpack_decl(py *g, const decl *d)
+{
+	const char *k = scalar_kind(&d->type);
+	switch (d->kind) {
+	case DECL_VOID:
+		return "None";
+	case DECL_PLAIN:
+		return unpack_type(g, &d->type);
+	case DECL_OPTIONAL:
+		return pool_printf(g->pool, "u.unpack_optional(lambda: %s)", unpack_type(g, &d->type));
+	case DECL_FIXED:
+		if (d->type.kind == TYPE_OPAQUE)
+			return pool_printf(g->pool, "u.unpack_fopaque(%s)", pymax(g, d));
+		if (k)
+			return pool_printf(g->pool, "u.unpack_fixed_scalars(\"%s\", %s)", k, pymax(g, d));
+		return pool_printf(g->pool, "u.unpack_farray(%s, lambda: %s, %lld)", pymax(g, d),
+				   unpack_type(g, &d->type), (long long)min_size(&d->type));
+	case DECL_VAR:
+		if (d->type.kind == TYPE_STRING)
+			return pool_printf(g->pool, "u.unpack_string(%s)", pymax(g, d));
+		if (d->type.kind == TYPE_OPAQUE)
+			return pool_printf(g->pool, "u.unpack_opaque(%s)", pymax(g, d));
+		if (k)
+			return pool_printf(g->pool, "u.unpack_scalar_array(\"%s\", %s)", k, pymax(g, d));
+		return pool_printf(g->pool, "u.unpack_array(lambda: %s, %s, %lld)",
+				   unpack_type(g, &d->type), pymax(g, d), (long long)min_size(&d->type));
+	}
+	return "None";
+}
+
+/* ---- default values (what a dataclass field starts as) ---- */
+
+static const char *default_decl(py *g, const decl *d);
+
+static const char *default_type(py *g, const type_ref *t)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_UINT:
+	case TYPE_HYPER:
+	case TYPE_UHYPER: return "0";
+	case TYPE_FLOAT:
+	case TYPE_DOUBLE: return "0.0";
+	case TYPE_BOOL: return "False";
+	case TYPE_QUAD: return "bytes(16)";
+	case TYPE_STRING: return "\"\"";
+	case TYPE_OPAQUE: return "b\"\"";
+	case TYPE_VOID: return "None";
+	case TYPE_NAMED: break;
+	}
+	const definition *def = t->def;
+	if (!def)
+		return "None";
+	switch (def->kind) {
+	case DEF_ENUM:
+		return def->members ? pool_printf(g->pool, "%s.%s", pyname(g, def->name),
+						  pyname(g, def->members->name))
+				    : "0";
+	case DEF_STRUCT:
+	case DEF_UNION:
+		return pool_printf(g->pool, "%s()", pyname(g, def->name));
+	case DEF_TYPEDEF:
+		return default_decl(g, &def->target);
+	default:
+		return "None";
+	}
+}
+
+static const char *default_decl(py *g, const decl *d)
+{
+	switch (d->kind) {
+	case DECL_VOID:
+	case DECL_OPTIONAL:
+		return "None";
+	case DECL_PLAIN:
+		return default_type(g, &d->type);
+	case DECL_FIXED:
+		if (d->type.kind == TYPE_OPAQUE)
+			return pool_printf(g->pool, "bytes(%s)", pymax(g, d));
+		return pool_printf(g->pool, "[%s for _ in range(%s)]", default_type(g, &d->type),
+				   pymax(g, d));
+	case DECL_VAR:
+		if (d->type.kind == TYPE_STRING)
+			return "\"\"";
+		if (d->type.kind == TYPE_OPAQUE)
+			return "b\"\"";
+		return "[]";
+	}
+	return "None";
+}
+
+static bool immutable(const char *e)
+{
+	return strcmp(e, "0") == 0 || strcmp(e, "0.0") == 0 || strcmp(e, "False") == 0 ||
+	       strcmp(e, "None") == 0 || strcmp(e, "\"\"") == 0 || strcmp(e, "b\"\"") == 0;
+}
+
+static void emit_field(py *g, const char *name, const char *hint, const char *dflt)
+{
+	if (immutable(dflt))
+		strbuf_printf(g->out, "    %s: \"%s\" = %s\n", name, hint, dflt);
+	else
+		strbuf_printf(g->out, "    %s: \"%s\" = _dc.field(default_factory=lambda: %s)\n", name,
+			      hint, dflt);
+}
+
+static const char *hint_decl(py *g, const decl *d)
+{
+	switch (d->kind) {
+	case DECL_VOID: return "None";
+	case DECL_FIXED:
+	case DECL_VAR:
+		if (d->type.kind == TYPE_STRING)
+			return "str";
+		if (d->type.kind == TYPE_OPAQUE)
+			return "bytes";
+		return "list";
+	default: break;
+	}
+	const char *h;
+	switch (d->type.kind) {
+	case TYPE_INT: case TYPE_UINT: case TYPE_HYPER: case TYPE_UHYPER: h = "int"; break;
+	case TYPE_FLOAT: case TYPE_DOUBLE: h = "float"; break;
+	case TYPE_BOOL: h = "bool"; break;
+	case TYPE_STRING: h = "str"; break;
+	case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
+	case TYPE_NAMED: h = d->type.name; break;
+	default: h = "object"; break;
+	}
+	return d->kind == DECL_OPTIONAL ? pool_printf(g->pool, "Optional[%s]", h) : h;
+}
+
+/* ---- definitions ---- */
+
+/* Constants come first, before the enums: one naming an enum member gets its number. */
+static void emit_const(py *g, const definition *def)
+{
+	const value *v = &def->const_value;
+	bool named_const = false;
+	if (v->name)
+		for (const definition *d = g->spec->defs; d && d != def; d = d->next)
+			named_const |= d->kind == DEF_CONST && strcmp(d->name, v->name) == 0;
+	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
+		      named_const ? pyname(g, v->name) : pyvalue(g, v));
+}
+
+static void emit_enum(py *g, const definition *def)
+{
+	const char *name = pyname(g, def->name);
+	strbuf_printf(g->out, "\n\nclass %s(_enum.IntEnum):\n", name);
+	if (!def->members)
+		strbuf_puts(g->out, "    pass\n");
+	for (const enum_member *m = def->members; m; m = m->next)
+		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+	strbuf_puts(g->out, "\n\n");
+	for (const enum_member *m = def->members; m; m = m->next)
+		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
+	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    p.pack_enum(v)\n\n\n"
+		      "def unpack_%s(u):\n    return u.unpack_enum(%s)\n",
+		      def->name, def->name, name);
+}
+
+static void emit_type_functions(py *g, const definition *def)
+{
+	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    v.pack(p)\n\n\n"
+		      "def unpack_%s(u):\n    return %s.unpack(u)\n",
+		      def->name, def->name, pyname(g, def->name));
+}
+
+/* Packs fields [first, stop) of `obj` ("self" or "node"), runs of fixed-size scalars in one
+ * pack_struct call. */
+static void pack_fields(py *g, const char *name, const decl *first, const decl *stop,
+			const char *obj, const char *indent)
+{
+	for (const decl *f = first; f != stop;) {
+		const decl *end = f;
+		int n = 0;
+		while (end != stop && run_code(end)) {
+			end = end->next;
+			n++;
+		}
+		if (n >= 2) {
+			/* the format is emitted before the class, by unpack_fields with the same walk */
+			strbuf_printf(g->out, "%sp.pack_struct(_%s_RUN%d", indent, name, g->runs++);
+			for (; f != end; f = f->next)
+				strbuf_printf(g->out, ", %s.%s", obj, pyname(g, f->name));
+			strbuf_puts(g->out, ")\n");
+			continue;
+		}
+		const char *e = pack_decl(g, f, pool_printf(g->pool, "%s.%s", obj, pyname(g, f->name)));
+		if (e)
+			strbuf_printf(g->out, "%s%s\n", indent, e);
+		f = f->next;
+	}
+}
+
+/* Decodes fields [first, stop) into locals v0, v1...; returns the count. */
+static int unpack_fields(py *g, const char *name, const decl *first, const decl *stop,
+			 const char *indent, int run0)
+{
+	int i = 0, run = run0;
+	for (const decl *f = first; f != stop;) {
+		const decl *end = f;
+		int n = 0;
+		while (end != stop && run_code(end)) {
+			end = end->next;
+			n++;
+		}
+		if (n >= 2) {
+			strbuf_puts(g->out, indent);
+			for (int k = 0; k < n; k++)
+				strbuf_printf(g->out, "%sv%d", k ? ", " : "", i + k);
+			strbuf_printf(g->out, " = u.unpack_struct(_%s_RUN%d)\n", name, run++);
+			i += n;
+			f = end;
+			continue;
+		}
+		strbuf_printf(g->out, "%sv%d = %s\n", indent, i++, unpack_decl(g, f));
+		f = f->next;
+	}
+	return i;
+}
+
+static void emit_struct(py *g, const definition *def)
+{
+	const char *name = pyname(g, def->name);
+	const decl *link = def->list_link;
+	int run0 = g->runs;
+	/* The struct formats of runs of fixed-size fields. */
+	strbuf_puts(g->out, "\n\n");
+	int run = run0;
+	for (const decl *f = def->fields; f;) {
+		const decl *end = f;
+		int n = 0;
+		while (end && end != link && run_code(end)) {
+			end = end->next;
+			n++;
+		}
+		if (n >= 2) {
+			strbuf_printf(g->out, "_%s_RUN%d = _struct.Struct(\">", name, run++);
+			for (; f != end; f = f->next)
+				strbuf_printf(g->out, "%c", run_code(f));
+			strbuf_puts(g->out, "\")\n");
+			continue;
+		}
+		f = f->next;
+	}
+	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
+	if (!def->fields)
+		strbuf_puts(g->out, "    pass\n");
+	for (const decl *f = def->fields; f; f = f->next)
+		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
+
+	strbuf_puts(g->out, "\n    def pack(self, p):\n");
+	if (link) {
+		strbuf_puts(g->out, "        node = self\n        while True:\n");
+		pack_fields(g, name, def->fields, link, "node", "            ");
+		strbuf_printf(g->out, "            node = node.%s\n"
+				      "            if node is None:\n"
+				      "                p.pack_uint(0)\n"
+				      "                return\n"
+				      "            p.pack_uint(1)\n",
+			      pyname(g, link->name));
+	} else {
+		size_t before = g->out->len;
+		pack_fields(g, name, def->fields, NULL, "self", "        ");
+		if (g->out->len == before)
+			strbuf_puts(g->out, "        pass\n");
+	}
+	g->runs = run0;
+	strbuf_puts(g->out, "\n    @classmethod\n    def unpack(cls, u):\n");
+	if (link) {
+		strbuf_puts(g->out, "        head = node = None\n        while True:\n");
+		int n = unpack_fields(g, name, def->fields, link, "            ", run0);
+		strbuf_puts(g->out, "            new = cls(");
+		for (int i = 0; i < n; i++)
+			strbuf_printf(g->out, "v%d, ", i);
+		strbuf_printf(g->out, "None)\n"
+				      "            if node is None:\n"
+				      "                head = new\n"
+				      "            else:\n"
+				      "                node.%s = new\n"
+				      "            node = new\n"
+				      "            if not u.unpack_bool():\n"
+				      "                return head\n",
+			      pyname(g, link->name));
+	} else {
+		int n = unpack_fields(g, name, def->fields, NULL, "        ", run0);
+		strbuf_puts(g->out, "        return cls(");
+		for (int i = 0; i < n; i++)
+			strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
+		strbuf_puts(g->out, ")\n");
+	}
+	g->runs = run;
+	emit_type_functions(g, def);
+}
+
+static void emit_union(py *g, const definition *def)
+{
+	const char *name = pyname(g, def->name);
+	const char *disc = pyname(g, def->discriminant.name);
+	const char *arm = strcmp(disc, "value") == 0 ? "arm" : "value";
+	const union_arm *first = def->arms;
+	for (const union_arm *a = def->arms; a; a = a->next)
+		if (a->labels) {
+			first = a;
+			break;
+		}
+	const char *ddflt = first && first->labels ? pyvalue(g, &first->labels->val)
+						   : default_decl(g, &def->discriminant);
+	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
+	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
+	emit_field(g, arm, "object", first ? default_decl(g, &first->arm) : "None");
+
+	const union_arm *dflt = NULL;
+	strbuf_printf(g->out, "\n    def pack(self, p):\n        d = self.%s\n        %s\n", disc,
+		      pack_decl(g, &def->discriminant, "d"));
+	bool any = false;
+	for (const union_arm *a = def->arms; a; a = a->next) {
+		if (!a->labels) {
+			dflt = a;
+			continue;
+		}
+		strbuf_printf(g->out, "        %s d in (", any ? "elif" : "if");
+		for (const case_label *l = a->labels; l; l = l->next)
+			strbuf_printf(g->out, "%s, ", pyvalue(g, &l->val));
+		const char *e = pack_decl(g, &a->arm, pool_printf(g->pool, "self.%s", arm));
+		strbuf_printf(g->out, "):\n            %s\n", e ? e : "pass");
+		any = true;
+	}
+	const char *e = dflt ? pack_decl(g, &dflt->arm, pool_printf(g->pool, "self.%s", arm)) : NULL;
+	if (dflt && e)
+		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
+	else if (!dflt)
+		strbuf_printf(g->out, "        %s\n            raise onc.XdrError("
+				      "f\"%s: no arm for {d!r}\", status=onc.Status.BAD_VALUE)\n",
+			      any ? "else:" : "if True:", name);
+
+	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u):\n        d = %s\n",
+		      unpack_decl(g, &def->discriminant));
+	for (const union_arm *a = def->arms; a; a = a->next) {
+		if (!a->labels)
+			continue;
+		strbuf_puts(g->out, "        if d in (");
+		for (const case_label *l = a->labels; l; l = l->next)
+			strbuf_printf(g->out, "%s, ", pyvalue(g, &l->val));
+		strbuf_printf(g->out, "):\n            return cls(d, %s)\n", unpack_decl(g, &a->arm));
+	}
+	if (dflt)
+		strbuf_printf(g->out, "        return cls(d, %s)\n", unpack_decl(g, &dflt->arm));
+	else
+		strbuf_printf(g->out, "        raise onc.XdrError(f\"%s: no arm for {d!r}\", "
+				      "status=onc.Status.BAD_VALUE)\n",
+			      name);
+	emit_type_functions(g, def);
+}
+
+/* `%#define NAME VALUE` lines (sizes rpcgen's users name that way): a Python constant when
+ * VALUE is numbers, earlier names and + - * / ( ). */
+static bool define_known(py *g, const definition *upto, const char *name, size_t n)
+{
+	for (const definition *d = g->spec->defs; d && d != upto; d = d->next) {
+		const char *t = d->name;
+		if (d->kind == DEF_CONST && strlen(t) == n && strncmp(t, name, n) == 0)
+			return true;
+		if (d->kind != DEF_PASSTHROUGH)
+			continue;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (strncmp(t, "#define", 7) != 0)
+			continue;
+		t += 7;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (strncmp(t, name, n) == 0 && (t[n] == ' ' || t[n] == '\t'))
+			return true;
+	}
+	return false;
+}
+
+static void emit_define(py *g, const definition *def)
+{
+	const char *t = def->name;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strncmp(t, "#define", 7) != 0 || (t[7] != ' ' && t[7] != '\t'))
+		return;
+	t += 7;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	const char *name = t;
+	while (isalnum((unsigned char)*t) || *t == '_')
+		t++;
+	size_t nlen = (size_t)(t - name);
+	if (nlen == 0 || isdigit((unsigned char)*name) || (*t != ' ' && *t != '\t'))
+		return;
+	strbuf expr = { 0 };
+	bool ok = true, any = false;
+	while (*t && ok) {
+		if (*t == ' ' || *t == '\t') {
+			t++;
+		} else if (strchr("+-*()", *t)) {
+			strbuf_putn(&expr, t++, 1);
+		} else if (*t == '/') {
+			strbuf_puts(&expr, "//");
+			t++;
+		} else if (isdigit((unsigned char)*t)) {
+			const char *b = t;
+			if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X'))
+				for (t += 2; isxdigit((unsigned char)*t); t++)
+					;
+			else
+				while (isdigit((unsigned char)*t))
+					t++;
+			ok = !isalnum((unsigned char)*t) && *t != '_';
+			strbuf_putn(&expr, b, (size_t)(t - b));
+			any = true;
+		} else if (isalpha((unsigned char)*t) || *t == '_') {
+			const char *b = t;
+			while (isalnum((unsigned char)*t) || *t == '_')
+				t++;
+			ok = define_known(g, def, b, (size_t)(t - b));
+			strbuf_putn(&expr, b, (size_t)(t - b));
+			any = true;
+		} else {
+			ok = false;
+		}
+	}
+	if (ok && any)
+		strbuf_printf(g->out, "%.*s = %.*s\n", (int)nlen, name, (int)expr.len, expr.data);
+	strbuf_free(&expr);
+}
+
+static bool defined_before(py *g, const definition *target, const definition *here)
+{
+	for (const definition *d = g->spec->defs; d && d != here; d = d->next)
+		if (d == target)
+			return true;
+	return false;
+}
+
+static void emit_typedef(py *g, const definition *def)
+{
+	const decl *t = &def->target;
+	if (t->kind == DECL_PLAIN && t->type.kind == TYPE_NAMED && t->type.def &&
+	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
+	     t->type.def->kind == DEF_ENUM) &&
+	    defined_before(g, t->type.def, def))
+		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
+	const char *e = pack_decl(g, t, "v");
+	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
+		      def->name, e ? e : "pass", def->name, unpack_decl(g, t));
+}
+
+/* ---- programs ---- */
+
+/* CALC_PROG -> Calc, TESTPROG -> Testprog, ALL_TYPES_PROG -> AllTypes */
+static const char *camel(py *g, const char *name)
+{
+	size_t len = strlen(name);
+	static const char *const suffixes[] = { "_PROGRAM", "_PROG" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(suffixes[i]);
+		if (len > n && strcmp(name + len - n, suffixes[i]) == 0) {
+			len -= n;
+			break;
+		}
+	}
+	char *out = pool_alloc(g->pool, len + 2);
+	size_t o = 0;
+	bool up = true;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '_') {
+			up = true;
+			continue;
+		}
+		out[o++] = (char)(up ? toupper((unsigned char)name[i]) : tolower((unsigned char)name[i]));
+		up = false;
+	}
+	if (o == 0 || isdigit((unsigned char)out[0])) {
+		memmove(out + 1, out, o);
+		out[0] = 'P';
+		o++;
+	}
+	out[o] = 0;
+	return out;
+}
+
+static const char *const method_reserved[] = { "call", "close", "dispatch", "prog", "vers",
+					       "timeout", "address", "connect" };
+
+/* The method of a procedure: its name in lower case, without the prefix every procedure of
+ * the version shares (TEST_ADD -> add, NFSPROC_GETATTR -> getattr). */
+static const char *method_name(py *g, const version *v, const procedure *proc)
+{
+	const char *prefix = NULL;
+	size_t plen = 0;
+	int with = 0;
+	bool same = true;
+	for (const procedure *q = v->procs; q; q = q->next) {
+		const char *us = strchr(q->name, '_');
+		if (!us)
+			continue;
+		size_t n = (size_t)(us - q->name) + 1;
+		if (!us[1] || isdigit((unsigned char)us[1]))
+			same = false;
+		if (!prefix) {
+			prefix = q->name;
+			plen = n;
+		} else if (n != plen || strncmp(prefix, q->name, n) != 0) {
+			same = false;
+		}
+		with++;
+	}
+	const char *n = proc->name;
+	if (same && with >= 2 && strncmp(n, prefix, plen) == 0)
+		n += plen;
+	char *low = pool_strdup(g->pool, n);
+	for (char *c = low; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (size_t i = 0; i < sizeof method_reserved / sizeof method_reserved[0]; i++)
+		if (strcmp(low, method_reserved[i]) == 0)
+			return pool_printf(g->pool, "%s_", low);
+	return pyname(g, low);
+}
+
+/* The struct whose fields become the method's parameters, for a procedure taking one struct;
+ * NULL when the arguments are passed as they are. */
+static const definition *expanded(py *g, const procedure *proc)
+{
+	if (proc->nargs != 1)
+		return NULL;
+	const type_ref *b = type_base(&proc->args[0]);
+	if (b->kind != TYPE_NAMED || !b->def || b->def->kind != DEF_STRUCT || b->def->list_link ||
+	    !b->def->fields)
+		return NULL;
+	for (const decl *f = b->def->fields; f; f = f->next) {
+		const char *n = pyname(g, f->name);
+		if (strcmp(n, "timeout") == 0 || strcmp(n, "p") == 0 || strcmp(n, "u") == 0 ||
+		    strcmp(n, "s") == 0)
+			return NULL;
+	}
+	return b->def;
+}
+
+static const char *arg_name(py *g, const procedure *proc, int i)
+{
+	return proc->nargs == 1 ? "arg" : pool_printf(g->pool, "arg%d", i + 1);
+}
+
+/* ", a, b" or ", arg1, arg2" */
+static const char *params(py *g, const procedure *proc)
+{
+	const definition *s = expanded(g, proc);
+	const char *out = "";
+	if (s) {
+		for (const decl *f = s->fields; f; f = f->next)
+			out = pool_printf(g->pool, "%s, %s", out, pyname(g, f->name));
+		return out;
+	}
+	for (int i = 0; i < proc->nargs; i++)
+		out = pool_printf(g->pool, "%s, %s", out, arg_name(g, proc, i));
+	return out;
+}
+
+static void emit_version(py *g, const definition *prog, const version *v, bool several)
+{
+	const char *cls = camel(g, prog->name);
+	if (several)
+		cls = pool_printf(g->pool, "%sV%lld", cls, (long long)v->number.number);
+	/* Client */
+	strbuf_printf(g->out, "\n\nclass %sClient(onc.Client):\n"
+			      "    \"\"\"%s version %lld (%s).\"\"\"\n"
+			      "    PROGRAM = %s\n    VERSION = %s\n",
+		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
+		      pyname(g, v->name));
+	for (const procedure *proc = v->procs; proc; proc = proc->next) {
+		const char *m = method_name(g, v, proc);
+		strbuf_printf(g->out, "\n    def %s(self%s, *, timeout=None):\n", m, params(g, proc));
+		const char *enc = "None";
+		const definition *s = expanded(g, proc);
+		if (s) {
+			const char *a = "";
+			for (const decl *f = s->fields; f; f = f->next)
+				a = pool_printf(g->pool, "%s%s%s", a, *a ? ", " : "", pyname(g, f->name));
+			enc = pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name,
+					  pyname(g, s->name), a);
+		} else if (proc->nargs == 1) {
+			enc = pool_printf(g->pool, "lambda p: %s",
+					  pack_type(g, &proc->args[0], arg_name(g, proc, 0)));
+		} else if (proc->nargs > 1) {
+			const char *a = "";
+			for (int i = 0; i < proc->nargs; i++)
+				a = pool_printf(g->pool, "%s%s, ", a,
+						pack_type(g, &proc->args[i], arg_name(g, proc, i)));
+			enc = pool_printf(g->pool, "lambda p: (%s)", a);
+		}
+		const char *dec = proc->result.kind == TYPE_VOID
+					  ? "None"
+					  : pool_printf(g->pool, "lambda u: %s", unpack_type(g, &proc->result));
+		strbuf_printf(g->out, "        return self.call(%s, %s,\n                         %s, "
+				      "timeout=timeout)\n",
+			      pyname(g, proc->name), enc, dec);
+	}
+	/* Server base */
+	strbuf_printf(g->out, "\n\nclass %sServer(onc.Program):\n"
+			      "    \"\"\"%s version %lld (%s): subclass it and implement the methods.\"\"\"\n"
+			      "    PROGRAM = %s\n    VERSION = %s\n    PROCEDURES = {\n",
+		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
+		      pyname(g, v->name));
+	for (const procedure *proc = v->procs; proc; proc = proc->next) {
+		const char *dec = "None";
+		const definition *s = expanded(g, proc);
+		if (s) {
+			const char *a = "";
+			for (const decl *f = s->fields; f; f = f->next)
+				a = pool_printf(g->pool, "%ss.%s, ", a, pyname(g, f->name));
+			dec = pool_printf(g->pool, "lambda u: (lambda s: (%s))(%s)", a,
+					  unpack_type(g, &proc->args[0]));
+		} else if (proc->nargs > 0) {
+			const char *a = "";
+			for (int i = 0; i < proc->nargs; i++)
+				a = pool_printf(g->pool, "%s%s, ", a, unpack_type(g, &proc->args[i]));
+			dec = pool_printf(g->pool, "lambda u: (%s)", a);
+		}
+		const char *enc = proc->result.kind == TYPE_VOID
+					  ? "None"
+					  : pool_printf(g->pool, "lambda p, v: %s",
+							pack_type(g, &proc->result, "v"));
+		strbuf_printf(g->out, "        %s: onc.Procedure(\"%s\", %s,\n                     %s),\n",
+			      pyname(g, proc->name), method_name(g, v, proc), dec, enc);
+	}
+	strbuf_puts(g->out, "    }\n");
+	for (const procedure *proc = v->procs; proc; proc = proc->next) {
+		bool null = proc->number.number == 0 && proc->nargs == 0 &&
+			    proc->result.kind == TYPE_VOID;
+		strbuf_printf(g->out, "\n    def %s(self%s):\n        %s\n", method_name(g, v, proc),
+			      params(g, proc), null ? "pass" : "raise onc.ProcUnavail()");
+	}
+}
+
+static void emit_program(py *g, const definition *def)
+{
+	strbuf_printf(g->out, "\n%s = %s\n", pyname(g, def->name), pyvalue(g, &def->number));
+	int n = 0;
+	for (const version *v = def->versions; v; v = v->next) {
+		n++;
+		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
+		for (const procedure *proc = v->procs; proc; proc = proc->next)
+			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),
+				      pyvalue(g, &proc->number));
+	}
+	for (const version *v = def->versions; v; v = v->next)
+		emit_version(g, def, v, n > 1);
+}
+
+void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+{
+	py g = { out, p, s, 0 };
+	strbuf_printf(out, "\"\"\"%s: generated by `onc gen --lang python` from %s; do not edit.\n\n"
+			   "Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and "
+			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker.\"\"\"\n\n"
+			   "# flake8: noqa\n"
+			   "import dataclasses as _dc\nimport enum as _enum\nimport struct as _struct\n"
+			   "from typing import Optional\n\nimport onc\n\n",
+		      base, source);
+	for (const definition *d = s->defs; d; d = d->next)
+		if (d->kind == DEF_CONST)
+			emit_const(&g, d);
+		else if (d->kind == DEF_PASSTHROUGH)
+			emit_define(&g, d);
+	for (const definition *d = s->defs; d; d = d->next) {
+		switch (d->kind) {
+		case DEF_ENUM: emit_enum(&g, d); break;
+		case DEF_STRUCT: emit_struct(&g, d); break;
+		case DEF_UNION: emit_union(&g, d); break;
+		case DEF_TYPEDEF: emit_typedef(&g, d); break;
+		default: break;
+		}
+	}
+	for (const definition *d = s->defs; d; d = d->next)
+		if (d->kind == DEF_PROGRAM)
+			emit_program(&g, d);
+}

@@ -1,0 +1,12 @@
+/* onc gen --lang python — the Python emitter: `<base>.py`, a module on the onc runtime
+ * (python/onc) with constants, enums, dataclasses, codecs, client and server classes. */
+#ifndef ONC_COMPILER_EMIT_PY_H
+#define ONC_COMPILER_EMIT_PY_H
+
+#include "ast.h"
+#include "pool.h"
+#include "strbuf.h"
+
+void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+
+#endif
