@@ -90,6 +90,17 @@ static char run_code(const decl *d)
 	}
 }
 
+/* The end of the run of fixed-size scalar fields starting at f (before stop); *n counts it. */
+static const decl *run_end(const decl *f, const decl *stop, int *n)
+{
+	*n = 0;
+	while (f && f != stop && run_code(f)) {
+		f = f->next;
+		(*n)++;
+	}
+	return f;
+}
+
 static int64_t min_size(const type_ref *t)
 {
 	const type_ref *b = type_base(t);
@@ -353,12 +364,8 @@ static void pack_fields(py *g, const char *name, const decl *first, const decl *
 			const char *obj, const char *indent)
 {
 	for (const decl *f = first; f != stop;) {
-		const decl *end = f;
-		int n = 0;
-		while (end != stop && run_code(end)) {
-			end = end->next;
-			n++;
-		}
+		int n;
+		const decl *end = run_end(f, stop, &n);
 		if (n >= 2) {
 			/* the format is emitted before the class, by unpack_fields with the same walk */
 			strbuf_printf(g->out, "%sp.pack_struct(_%s_RUN%d", indent, name, g->runs++);
@@ -380,12 +387,8 @@ static int unpack_fields(py *g, const char *name, const decl *first, const decl 
 {
 	int i = 0, run = run0;
 	for (const decl *f = first; f != stop;) {
-		const decl *end = f;
-		int n = 0;
-		while (end != stop && run_code(end)) {
-			end = end->next;
-			n++;
-		}
+		int n;
+		const decl *end = run_end(f, stop, &n);
 		if (n >= 2) {
 			strbuf_puts(g->out, indent);
 			for (int k = 0; k < n; k++)
@@ -410,12 +413,8 @@ static void emit_struct(py *g, const definition *def)
 	strbuf_puts(g->out, "\n\n");
 	int run = run0;
 	for (const decl *f = def->fields; f;) {
-		const decl *end = f;
-		int n = 0;
-		while (end && end != link && run_code(end)) {
-			end = end->next;
-			n++;
-		}
+		int n;
+		const decl *end = run_end(f, link, &n);
 		if (n >= 2) {
 			strbuf_printf(g->out, "_%s_RUN%d = _struct.Struct(\">", name, run++);
 			for (; f != end; f = f->next)
