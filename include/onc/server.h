@@ -39,6 +39,12 @@ typedef struct onc_server_options {
 	size_t max_record;        /* largest call accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
 	unsigned max_connections; /* 0 = 4096 */
 	unsigned idle_timeout_ms; /* close connections idle this long; 0 = 120 s */
+	/* Threads that run the dispatchers. 0: each call is dispatched on the event loop that
+	 * read it (the lowest latency; a handler that blocks holds up that loop's other
+	 * connections). N: the loops only read and write; N workers run the calls, so that
+	 * pipelined calls from one connection use every core and a slow handler delays no
+	 * other call. Replies then go out in the order the calls finish. */
+	unsigned workers;
 } onc_server_options;
 
 /* opts may be NULL. Returns NULL with *status set on failure. */

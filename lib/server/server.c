@@ -1,7 +1,14 @@
 /* The server: one epoll loop per thread. Every loop waits on every listener (EPOLLEXCLUSIVE
- * spreads new connections and datagrams over the loops) and serves its own connections
- * alone, so connection state needs no locks. A call is decoded, dispatched and answered on
- * the loop that read it; replies to a batch of pipelined calls leave in one write. */
+ * spreads new connections and datagrams over the loops) and does all the I/O of its own
+ * connections. Calls are dispatched in one of two ways:
+ * - inline (no workers): decoded, dispatched and answered on the loop that read them;
+ *   replies to a batch of pipelined calls leave in one write;
+ * - by a worker pool: the loop queues each call; a worker runs the handler, appends the
+ *   reply to the connection's buffer and hands the connection back to its loop, which writes
+ *   every reply that has gathered in one send. Pipelined calls from one connection then run
+ *   on all the workers at once, and a handler that blocks holds up no connection but its own.
+ * A connection's reply buffer and counters are shared with the workers under its lock; the
+ * rest of its state belongs to its loop. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,6 +34,8 @@
 #define MAX_UNSENT (4u << 20) /* stop reading a connection whose peer does not read */
 #define KEEP_REPLY_BUFFER (64u << 10)
 #define ARENA_LIMIT (64u << 20)
+#define MAX_CONN_JOBS 1024u     /* calls of one connection queued for the workers */
+#define MAX_DATAGRAM_JOBS 1024u /* datagrams queued for the workers; more are dropped */
 
 enum source_kind { SRC_WAKE, SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
 
@@ -56,14 +65,22 @@ typedef struct conn {
 	source src; /* first: epoll hands back a source pointer */
 	loop *loop;
 	onc_rm_reader rm;
-	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
-	size_t out_sent;
-	bool reading;    /* EPOLLIN is armed */
-	bool writing;    /* EPOLLOUT is armed */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
 	struct conn *prev, *next;
+	/* Under lock: */
+	pthread_mutex_t lock;
+	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
+	size_t out_sent;
+	bool reading;    /* EPOLLIN is armed */
+	bool writing;    /* EPOLLOUT is armed */
+	unsigned jobs;   /* calls with the workers */
+	size_t job_bytes;
+	bool queued;     /* on its loop's ready list */
+	bool dead;       /* closed; freed when no job and no ready list holds it */
+	bool broken;     /* a reply could not be stored: close */
+	struct conn *ready_next;
 } conn;
 
 struct loop {
@@ -74,8 +91,39 @@ struct loop {
 	conn *conns;
 	onc_arena arena;
 	onc_xdr_enc dgram_out;
+	pthread_mutex_t ready_lock;
+	conn *ready; /* connections with replies from the workers */
 	uint8_t rbuf[READ_BUFFER];
 };
+
+/* A call queued for the workers: the connection to answer, or the datagram socket and the
+ * sender's address. */
+typedef struct job {
+	struct job *next;
+	conn *conn;
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	size_t len;
+	uint8_t msg[];
+} job;
+
+typedef struct worker {
+	onc_server *srv;
+	pthread_t thread;
+	onc_arena arena;
+	onc_xdr_enc out;
+} worker;
+
+typedef struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty;
+	job *head, **tail;
+	unsigned datagrams; /* datagram jobs queued */
+	bool quit;          /* finish the queue, then stop */
+	worker *workers;
+	unsigned n;
+} pool;
 
 struct onc_server {
 	size_t max_record;
@@ -90,6 +138,7 @@ struct onc_server {
 	atomic_uint nconns;
 	atomic_bool stopping;
 	char *portmapper; /* where to register, or NULL */
+	pool pool;
 };
 
 static int64_t now_ms(void)
@@ -228,8 +277,16 @@ bool onc_call_is_local(const onc_call *call)
 
 /* ---- connections ---- */
 
+static void conn_free_if_unused(conn *c, bool unused)
+{
+	if (unused) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
+}
+
 /* Memory goes before the socket: once the peer sees the connection closed, what it held
- * is already released. */
+ * is already released (but for calls still with the workers, released as they finish). */
 static void conn_close(conn *c)
 {
 	loop *l = c->loop;
@@ -241,20 +298,26 @@ static void conn_close(conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	onc_rm_reader_free(&c->rm);
+	pthread_mutex_lock(&c->lock);
+	c->dead = true;
 	onc_xdr_enc_free(&c->out);
-	free(c);
+	bool unused = c->jobs == 0 && !c->queued;
+	pthread_mutex_unlock(&c->lock);
+	conn_free_if_unused(c, unused);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 	atomic_fetch_sub(&l->srv->nconns, 1);
 }
 
+/* Reads while what waits to be sent and what the workers hold stay under the bounds.
+ * Called with c->lock held. */
 static void conn_arm(conn *c)
 {
-	bool unsent = onc_xdr_enc_len(&c->out) > c->out_sent;
+	size_t unsent = onc_xdr_enc_len(&c->out) - c->out_sent;
 	struct epoll_event ev = {.data.ptr = &c->src};
-	c->reading = onc_xdr_enc_len(&c->out) - c->out_sent < MAX_UNSENT;
-	c->writing = unsent;
-	ev.events = (c->reading ? EPOLLIN : 0) | (unsent ? EPOLLOUT : 0);
+	c->reading = unsent + c->job_bytes < MAX_UNSENT && c->jobs < MAX_CONN_JOBS;
+	c->writing = unsent > 0;
+	ev.events = (c->reading ? EPOLLIN : 0) | (c->writing ? EPOLLOUT : 0);
 	epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->src.fd, &ev);
 }
 
@@ -273,11 +336,13 @@ static void conn_compact(conn *c)
 	c->out_sent = 0;
 }
 
-/* Writes what it can of the pending replies; false when the connection is gone. */
-static bool conn_flush(conn *c)
+/* Writes what it can of the pending replies; false when the connection must be closed. */
+static bool conn_flush_locked(conn *c)
 {
 	size_t len = onc_xdr_enc_len(&c->out);
 	bool was_blocked = c->writing || !c->reading;
+	if (c->broken)
+		return false;
 	while (c->out_sent < len) {
 		ssize_t n = send(c->src.fd, c->out.base + c->out_sent, len - c->out_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -303,28 +368,146 @@ static bool conn_flush(conn *c)
 	return true;
 }
 
+static bool conn_flush(conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool ok = conn_flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+/* Queues jobs (a list of n calls of one source, last at *tail) for the workers; false when
+ * it is a datagram and too many wait already (it is then dropped, as a datagram may be). */
+static bool pool_push(pool *p, job *first, job **tail, unsigned n)
+{
+	bool datagram = first->conn == NULL;
+	pthread_mutex_lock(&p->lock);
+	bool room = !datagram || p->datagrams < MAX_DATAGRAM_JOBS;
+	if (room) {
+		p->datagrams += datagram;
+		*p->tail = first;
+		p->tail = tail;
+		if (n > 1)
+			pthread_cond_broadcast(&p->nonempty);
+		else
+			pthread_cond_signal(&p->nonempty);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return room;
+}
+
+static job *job_new(conn *c, const uint8_t *msg, size_t len)
+{
+	job *j = malloc(sizeof *j + len);
+	if (j) {
+		j->next = NULL;
+		j->conn = c;
+		j->len = len;
+		memcpy(j->msg, msg, len);
+	}
+	return j;
+}
+
 static bool conn_read(conn *c)
 {
 	loop *l = c->loop;
+	onc_server *s = l->srv;
 	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
+	job *jobs = NULL, **tail = &jobs;
+	unsigned njobs = 0;
+	size_t job_bytes = 0;
+	bool ok = true;
 	if (n == 0)
 		return false;
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
-	for (size_t at = 0; at < (size_t)n;) {
+	for (size_t at = 0; at < (size_t)n && ok;) {
 		size_t used, len;
-		if (onc_rm_reader_feed(&c->rm, l->rbuf + at, (size_t)n - at, &used) != ONC_OK)
-			return false; /* over the record limit: drop the connection */
+		if (onc_rm_reader_feed(&c->rm, l->rbuf + at, (size_t)n - at, &used) != ONC_OK) {
+			ok = false; /* over the record limit: drop the connection */
+			break;
+		}
 		at += used;
 		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
-		if (rec) {
-			handle_message(l->srv, &l->arena, rec, len, &c->out, true, &c->peer,
-				       c->peer_len);
-			onc_rm_reader_next(&c->rm);
-			c->last_call = now_ms();
+		if (!rec)
+			continue;
+		if (s->pool.n == 0) {
+			handle_message(s, &l->arena, rec, len, &c->out, true, &c->peer, c->peer_len);
+		} else if ((*tail = job_new(c, rec, len)) != NULL) {
+			tail = &(*tail)->next;
+			njobs++;
+			job_bytes += len;
+		} else {
+			ok = false;
 		}
+		onc_rm_reader_next(&c->rm);
+		c->last_call = now_ms();
 	}
-	return conn_flush(c);
+	if (s->pool.n == 0)
+		return ok && conn_flush(c);
+	if (njobs) {
+		pthread_mutex_lock(&c->lock);
+		c->jobs += njobs;
+		c->job_bytes += job_bytes;
+		if (c->jobs >= MAX_CONN_JOBS || c->job_bytes >= MAX_UNSENT)
+			conn_arm(c);
+		pthread_mutex_unlock(&c->lock);
+		pool_push(&s->pool, jobs, tail, njobs);
+	}
+	return ok;
+}
+
+/* From a worker: the reply of one of c's calls (possibly empty) is appended, and c is put on
+ * its loop's ready list, the loop woken if the list was empty. */
+static void conn_post_reply(conn *c, const onc_xdr_enc *reply, size_t call_len)
+{
+	loop *l = c->loop;
+	size_t len = onc_xdr_enc_len(reply);
+	bool post = false;
+	pthread_mutex_lock(&c->lock);
+	c->jobs--;
+	c->job_bytes -= call_len;
+	if (!c->dead) {
+		if (len && onc_xdr_put_opaque_fixed(&c->out, reply->base, len) != ONC_OK)
+			c->broken = true;
+		post = !c->queued;
+		c->queued = true;
+	}
+	bool unused = c->dead && c->jobs == 0 && !c->queued;
+	pthread_mutex_unlock(&c->lock);
+	conn_free_if_unused(c, unused);
+	if (!post)
+		return;
+	pthread_mutex_lock(&l->ready_lock);
+	bool wake = l->ready == NULL;
+	c->ready_next = l->ready;
+	l->ready = c;
+	pthread_mutex_unlock(&l->ready_lock);
+	uint64_t one = 1;
+	if (wake && write(l->wake.fd, &one, sizeof one) < 0) {
+		/* the counter is already set: the loop will wake anyway */
+	}
+}
+
+/* On the loop: writes the replies the workers have posted. */
+static void loop_flush_ready(loop *l)
+{
+	pthread_mutex_lock(&l->ready_lock);
+	conn *c = l->ready;
+	l->ready = NULL;
+	pthread_mutex_unlock(&l->ready_lock);
+	while (c) {
+		conn *next = c->ready_next;
+		pthread_mutex_lock(&c->lock);
+		c->queued = false;
+		bool dead = c->dead, unused = dead && c->jobs == 0;
+		bool ok = dead || conn_flush_locked(c);
+		pthread_mutex_unlock(&c->lock);
+		conn_free_if_unused(c, unused);
+		if (!ok)
+			conn_close(c);
+		c = next;
+	}
 }
 
 static void accept_all(loop *l, int lfd)
@@ -352,12 +535,13 @@ static void accept_all(loop *l, int lfd)
 		c->peer = peer;
 		c->peer_len = peer_len;
 		c->last_call = now_ms();
+		pthread_mutex_init(&c->lock, NULL);
 		onc_rm_reader_init(&c->rm, s->max_record);
 		onc_xdr_enc_init(&c->out);
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->src};
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			onc_rm_reader_free(&c->rm);
-			free(c);
+			conn_free_if_unused(c, true);
 			close(fd);
 			atomic_fetch_sub(&s->nconns, 1);
 			continue;
@@ -369,8 +553,33 @@ static void accept_all(loop *l, int lfd)
 	}
 }
 
+static void answer_datagram(onc_server *s, onc_arena *arena, onc_xdr_enc *out, int fd,
+			    const uint8_t *msg, size_t len, const struct sockaddr_storage *peer,
+			    socklen_t peer_len)
+{
+	onc_xdr_enc_reset(out);
+	handle_message(s, arena, msg, len, out, false, peer, peer_len);
+	if (onc_xdr_enc_len(out))
+		sendto(fd, out->base, onc_xdr_enc_len(out), MSG_DONTWAIT,
+		       (const struct sockaddr *)peer, peer_len);
+}
+
+static void queue_datagram(pool *p, int fd, const uint8_t *msg, size_t len,
+			   const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	job *j = job_new(NULL, msg, len);
+	if (!j)
+		return;
+	j->fd = fd;
+	j->peer = *peer;
+	j->peer_len = peer_len;
+	if (!pool_push(p, j, &j->next, 1))
+		free(j);
+}
+
 static void serve_datagrams(loop *l, int fd)
 {
+	onc_server *s = l->srv;
 	/* Bounded, so that one busy socket cannot starve the loop's connections. */
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage peer;
@@ -379,12 +588,11 @@ static void serve_datagrams(loop *l, int fd)
 				     (struct sockaddr *)&peer, &plen);
 		if (n < 0)
 			return;
-		onc_xdr_enc_reset(&l->dgram_out);
-		handle_message(l->srv, &l->arena, l->rbuf, (size_t)n, &l->dgram_out, false, &peer,
-			       plen);
-		if (onc_xdr_enc_len(&l->dgram_out))
-			sendto(fd, l->dgram_out.base, onc_xdr_enc_len(&l->dgram_out), MSG_DONTWAIT,
-			       (struct sockaddr *)&peer, plen);
+		if (s->pool.n)
+			queue_datagram(&s->pool, fd, l->rbuf, (size_t)n, &peer, plen);
+		else
+			answer_datagram(s, &l->arena, &l->dgram_out, fd, l->rbuf, (size_t)n, &peer,
+					plen);
 	}
 }
 
@@ -410,8 +618,14 @@ static void *loop_run(void *arg)
 		for (int i = 0; i < n; i++) {
 			source *src = evs[i].data.ptr;
 			switch (src->kind) {
-			case SRC_WAKE:
+			case SRC_WAKE: {
+				uint64_t count;
+				if (read(src->fd, &count, sizeof count) < 0) {
+					/* already read: nothing to do */
+				}
+				loop_flush_ready(l);
 				break;
+			}
 			case SRC_STREAM_LISTENER:
 				accept_all(l, src->fd);
 				break;
@@ -438,11 +652,65 @@ static void *loop_run(void *arg)
 			next_scan = now + 1000;
 		}
 	}
-	while (l->conns) {
-		conn_flush(l->conns);
-		conn_close(l->conns);
-	}
 	return NULL;
+}
+
+/* ---- the worker pool ---- */
+
+static void *worker_run(void *arg)
+{
+	worker *w = arg;
+	pool *p = &w->srv->pool;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->head && !p->quit)
+			pthread_cond_wait(&p->nonempty, &p->lock);
+		job *j = p->head;
+		if (j) {
+			p->head = j->next;
+			if (!p->head)
+				p->tail = &p->head;
+			if (!j->conn)
+				p->datagrams--;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL; /* quit, and the queue is empty */
+		if (j->conn) {
+			onc_xdr_enc_reset(&w->out);
+			handle_message(w->srv, &w->arena, j->msg, j->len, &w->out, true, &j->conn->peer,
+				       j->conn->peer_len);
+			conn_post_reply(j->conn, &w->out, j->len);
+		} else {
+			answer_datagram(w->srv, &w->arena, &w->out, j->fd, j->msg, j->len, &j->peer,
+					j->peer_len);
+		}
+		if ((size_t)(w->out.end - w->out.base) > KEEP_REPLY_BUFFER)
+			onc_xdr_enc_free(&w->out);
+		free(j);
+	}
+}
+
+static unsigned pool_start(onc_server *s)
+{
+	pool *p = &s->pool;
+	p->quit = false;
+	for (unsigned i = 0; i < p->n; i++)
+		if (pthread_create(&p->workers[i].thread, NULL, worker_run, &p->workers[i]))
+			return i;
+	return p->n;
+}
+
+/* Lets the workers finish every queued call, then joins them. */
+static void pool_finish(onc_server *s, unsigned started)
+{
+	pool *p = &s->pool;
+	pthread_mutex_lock(&p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->nonempty);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(p->workers[i].thread, NULL);
 }
 
 /* ---- the server object ---- */
@@ -461,14 +729,26 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 							   : DEFAULT_MAX_CONNECTIONS;
 	s->idle_timeout_ms = opts && opts->idle_timeout_ms ? opts->idle_timeout_ms
 							   : DEFAULT_IDLE_TIMEOUT_MS;
+	pool *p = &s->pool;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->nonempty, NULL);
+	p->tail = &p->head;
 	s->loops = calloc(nloops, sizeof *s->loops);
-	if (!s->loops) {
-		free(s);
+	p->workers = opts && opts->workers ? calloc(opts->workers, sizeof *p->workers) : NULL;
+	if (!s->loops || (opts && opts->workers && !p->workers)) {
+		onc_server_destroy(s);
 		return NULL;
+	}
+	for (; p->n < (opts ? opts->workers : 0); p->n++) {
+		worker *w = &p->workers[p->n];
+		w->srv = s;
+		onc_arena_init(&w->arena, ARENA_LIMIT);
+		onc_xdr_enc_init(&w->out);
 	}
 	for (; s->nloops < nloops; s->nloops++) {
 		loop *l = &s->loops[s->nloops];
 		l->srv = s;
+		pthread_mutex_init(&l->ready_lock, NULL);
 		onc_arena_init(&l->arena, ARENA_LIMIT);
 		onc_xdr_enc_init(&l->dgram_out);
 		l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -500,9 +780,17 @@ void onc_server_destroy(onc_server *s)
 			close(l->wake.fd);
 		onc_arena_free(&l->arena);
 		onc_xdr_enc_free(&l->dgram_out);
+		pthread_mutex_destroy(&l->ready_lock);
 	}
+	for (unsigned i = 0; i < s->pool.n; i++) {
+		onc_arena_free(&s->pool.workers[i].arena);
+		onc_xdr_enc_free(&s->pool.workers[i].out);
+	}
+	pthread_mutex_destroy(&s->pool.lock);
+	pthread_cond_destroy(&s->pool.nonempty);
 	for (size_t i = 0; i < s->nlisteners; i++)
 		close(s->listeners[i].src.fd);
+	free(s->pool.workers);
 	free(s->loops);
 	free(s->progs);
 	free(s->portmapper);
@@ -604,7 +892,7 @@ static onc_status portmapper_update(onc_server *s, bool set)
 
 onc_status onc_server_run(onc_server *s)
 {
-	unsigned started = 1;
+	unsigned started = 1, workers;
 	onc_status st = ONC_OK;
 
 	if (s->portmapper) {
@@ -612,7 +900,12 @@ onc_status onc_server_run(onc_server *s)
 		ONC_TRY(portmapper_update(s, true));
 	}
 	atomic_store(&s->stopping, false);
-	for (; started < s->nloops; started++) {
+	workers = pool_start(s);
+	if (workers < s->pool.n) {
+		onc_server_stop(s);
+		st = ONC_ERR_NOMEM;
+	}
+	for (; started < s->nloops && st == ONC_OK; started++) {
 		if (pthread_create(&s->loops[started].thread, NULL, loop_run, &s->loops[started])) {
 			onc_server_stop(s);
 			st = ONC_ERR_NOMEM;
@@ -622,6 +915,17 @@ onc_status onc_server_run(onc_server *s)
 	loop_run(&s->loops[0]);
 	for (unsigned i = 1; i < started; i++)
 		pthread_join(s->loops[i].thread, NULL);
+	/* Every loop has stopped: the calls with the workers are answered, then every reply
+	 * is written and every connection closed, here on this thread. */
+	pool_finish(s, workers);
+	for (unsigned i = 0; i < s->nloops; i++) {
+		loop *l = &s->loops[i];
+		loop_flush_ready(l);
+		while (l->conns) {
+			conn_flush(l->conns);
+			conn_close(l->conns);
+		}
+	}
 	if (s->portmapper)
 		portmapper_update(s, false);
 	return st;

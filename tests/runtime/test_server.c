@@ -138,10 +138,13 @@ void test_server_stop(test_server *t)
 
 test_server the_server;
 
+/* ONC_TEST_WORKERS=N runs the shared server with N workers (see the ctest list). */
 int the_server_setup(void **state)
 {
 	(void)state;
-	test_server_start(&the_server, NULL, 0);
+	const char *workers = getenv("ONC_TEST_WORKERS");
+	onc_server_options o = {.workers = workers ? (unsigned)atoi(workers) : 0};
+	test_server_start(&the_server, &o, 0);
 	return 0;
 }
 
