@@ -1,59 +1,26 @@
 """`onc gen --lang python`: the generated modules compile and import (all_types.x and every
-/usr/include/rpcsvc/*.x the C generator accepts), values round-trip, Python-encoded bytes are
-what the C codecs generated from the same file decode and encode again byte for byte, and a
-generated client and server talk to the C test peers over TCP and UDP."""
+/usr/include/rpcsvc/*.x the C generator accepts), hand-picked values and random values of
+every type (xdr_random) round-trip, Python-encoded bytes are what the C codecs generated from
+the same file decode and encode again byte for byte, and a generated client and server talk
+to the C test peers over TCP and UDP (all_types.x's: test_all_types_wire.py)."""
 
 import glob
-import importlib.util
 import os
 import py_compile
+import re
 import shutil
+import struct
 import subprocess
-import sys
 
 import pytest
 
 import onc
-from conftest import ROOT, build_dir, peer_path
+from conftest import (ALL_TYPES_X, ROOT, build_dir, gen, generate, load, packed, peer_path,
+                      unpacked)
+from xdr_random import RandomValues, codec_types, unrun_lines
 
-ALL_TYPES_X = ROOT / "tests" / "compiler" / "all_types.x"
 PEERS_X = ROOT / "tests" / "peers" / "peers.x"
 RPCSVC = sorted(glob.glob("/usr/include/rpcsvc/*.x"))
-
-
-def onc_bin():
-    p = build_dir() / "cli" / "onc"
-    if not os.access(p, os.X_OK):
-        pytest.fail(f"{p} is missing: cmake --build {build_dir()} --target onc", pytrace=False)
-    return str(p)
-
-
-def gen(x, out, *extra):
-    return subprocess.run([onc_bin(), "gen", *extra, "-o", str(out), str(x)],
-                          capture_output=True, text=True, timeout=60)
-
-
-def load(path):
-    name = f"gen_{path.stem}_{abs(hash(str(path)))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def generate(x, out):
-    r = gen(x, out, "--lang", "python")
-    assert r.returncode == 0, r.stderr
-    py = out / (x.name[:-2] + ".py")
-    assert py.exists()
-    py_compile.compile(str(py), doraise=True)
-    return load(py)
-
-
-@pytest.fixture(scope="module")
-def at(tmp_path_factory):
-    return generate(ALL_TYPES_X, tmp_path_factory.mktemp("all_types"))
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +28,37 @@ def peers(tmp_path_factory):
     return generate(PEERS_X, tmp_path_factory.mktemp("peers"))
 
 
-def roundtrip(pack, unpack, v):
+def roundtrip(pack, unpack, v, what=None):
     p = onc.Packer()
     pack(p, v)
     data = p.get_buffer()
     u = onc.Unpacker(data, strict_padding=True)
     back = unpack(u)
     u.done()
-    assert back == v
+    assert back == v, what
     return data
+
+
+RANDOM_VALUES = 50  # of every type, in each test of random values
+# Generated code no valid value reaches: the default arm of objdata (nis_object.x, which
+# nis.x includes), whose cases name every member of its discriminant's enum.
+UNREACHABLE = {"nis.x": ["return cls(d, None)"], "nis_object.x": ["return cls(d, None)"]}
+
+
+def random_roundtrips(mod, seed):
+    """Random values of every type of mod (see xdr_random) decode from their encoding to an
+    equal value, which encodes to the same bytes. Returns the lines of the module's codecs
+    that were not run (those raising errors apart)."""
+    values = RandomValues(mod, seed)
+
+    def run():
+        for t in codec_types(mod):
+            pack, unpack = getattr(mod, "pack_" + t), getattr(mod, "unpack_" + t)
+            for i in range(RANDOM_VALUES):
+                what = f"{t} #{i} (seed {seed!r})"
+                data = roundtrip(pack, unpack, values.of(t), what)
+                assert packed(pack, unpacked(unpack, data)) == data, what
+    return [line.split(": ", 1)[1] for line in unrun_lines(mod, run)]
 
 
 def xdr_error(status, fn, *args):
@@ -77,19 +66,6 @@ def xdr_error(status, fn, *args):
         fn(*args)
     assert e.value.status == status, e.value
     return e.value
-
-
-def packed(pack, v):
-    p = onc.Packer()
-    pack(p, v)
-    return p.get_buffer()
-
-
-def unpacked(unpack, data):
-    u = onc.Unpacker(data)
-    v = unpack(u)
-    u.done()
-    return v
 
 
 # --- command line ---
@@ -133,6 +109,9 @@ def test_rpcsvc_corpus(tmp_path, x):
     assert classes, "no types generated"
     for cls in classes:
         roundtrip(lambda p, v: v.pack(p), cls.unpack, cls())
+    # Random values of every type, reaching every line of the codecs.
+    name = os.path.basename(x)
+    assert random_roundtrips(mod, name) == UNREACHABLE.get(name, [])
     if "nfs_prot" in x:  # a generated client class per program version
         assert issubclass(mod.NfsClient, onc.Client) and hasattr(mod.NfsClient, "getattr")
         assert mod.NfsServer.PROCEDURES[mod.NFSPROC_GETATTR].name == "getattr"
@@ -195,6 +174,10 @@ def sample_everything(at):
         shp=at.shape(at.RED, 12), hy=[-1, 2**63 - 1], sa=at.small_alias(2, at.GREEN, 3),
         no=b"netobj", shapes=[at.shape(at.RED, 1), at.shape(at.BLUE, "b")],
         lists=[at.list(1, "x", None), at.list(2, "y", at.list(3, "z", None))])
+
+
+def test_random_values_roundtrip(at):
+    assert random_roundtrips(at, "all_types") == []  # every line of every codec ran
 
 
 def test_everything_roundtrip(at):
@@ -298,10 +281,79 @@ def test_client_and_server_classes(at):
 
 # --- Python bytes against the C codecs generated from the same file ---
 
+HELPER_C = r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "all_types.h"
+/* TYPES, X(T) for every type of all_types.h, is defined on the command line. */
+#define X(T) static onc_status T##_again(onc_xdr_dec *d, onc_xdr_enc *e) \
+	{ T v; memset(&v, 0, sizeof v); onc_status s = T##_decode(d, &v); \
+	  if (s == ONC_OK) s = onc_xdr_dec_finish(d); \
+	  if (s == ONC_OK) s = T##_encode(e, &v); \
+	  T##_free(&v); return s; }
+TYPES
+#undef X
+static const struct {
+	const char *name;
+	onc_status (*again)(onc_xdr_dec *, onc_xdr_enc *);
+} types[] = {
+#define X(T) { #T, T##_again },
+	TYPES
+};
+
+/* One field of stdin: a 4-byte big-endian length, then that many bytes (NUL added). */
+static unsigned char *get(size_t *n)
+{
+	unsigned char h[4];
+	if (fread(h, 1, 4, stdin) != 4)
+		return NULL;
+	*n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+	unsigned char *p = malloc(*n + 1);
+	if (!p || fread(p, 1, *n, stdin) != *n)
+		exit(2);
+	p[*n] = 0;
+	return p;
+}
+
+static void put32(unsigned long v)
+{
+	unsigned char b[4] = { v >> 24 & 255, v >> 16 & 255, v >> 8 & 255, v & 255 };
+	fwrite(b, 1, 4, stdout);
+}
+
+int main(void)
+{
+	unsigned char *name, *in;
+	size_t len, n;
+	while ((name = get(&len)) && (in = get(&n))) {
+		onc_xdr_dec d;
+		onc_xdr_enc e;
+		onc_xdr_dec_init(&d, in, n, NULL);
+		onc_xdr_enc_init(&e);
+		onc_status s = ONC_ERR_INVALID_ARG;
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+			if (strcmp((char *)name, types[i].name) == 0)
+				s = types[i].again(&d, &e);
+		put32((unsigned long)s);
+		put32(s == ONC_OK ? onc_xdr_enc_len(&e) : 0);
+		if (s == ONC_OK)
+			fwrite(onc_xdr_enc_data(&e), 1, onc_xdr_enc_len(&e), stdout);
+		onc_xdr_enc_free(&e);
+		free(name);
+		free(in);
+	}
+	return 0;
+}
+'''
+
+
 @pytest.fixture(scope="module")
 def c_helper(tmp_path_factory):
-    """A small C program built from `onc gen all_types.x` and libonc: it decodes a value of
-    the named type from stdin with the generated C decoder, and writes it encoded again."""
+    """A small C program built from `onc gen all_types.x` and libonc, for every type the header
+    declares (c_helper.types). c_helper([(type name, bytes), ...]) gives for each an
+    (onc_status, bytes): the generated C decoder's status on the bytes (the whole of them must
+    be one value), and when it is 0 (ONC_OK), what the C encoder makes of the value."""
     cc = shutil.which("cc") or shutil.which("gcc")
     lib = build_dir() / "lib" / "libonc.a"
     if cc is None or not lib.exists():
@@ -309,39 +361,31 @@ def c_helper(tmp_path_factory):
     d = tmp_path_factory.mktemp("c_helper")
     r = gen(ALL_TYPES_X, d)
     assert r.returncode == 0, r.stderr
-    (d / "helper.c").write_text(r'''
-#include <stdio.h>
-#include <string.h>
-#include "all_types.h"
-static unsigned char in[1 << 23];
-#define TYPES X(everything) X(quads) X(inline_types) X(list) X(scalars) X(with_default)
-int main(int argc, char **argv)
-{
-	size_t n = fread(in, 1, sizeof in, stdin);
-	onc_xdr_dec d;
-	onc_xdr_dec_init(&d, in, n, NULL);
-	onc_xdr_enc e;
-	onc_xdr_enc_init(&e);
-	onc_status s = ONC_ERR_INVALID_ARG;
-#define X(T) if (argc > 1 && strcmp(argv[1], #T) == 0) { T v; s = T##_decode(&d, &v); \
-	if (s == ONC_OK && d.p != d.end) s = ONC_ERR_TRAILING_DATA; \
-	if (s == ONC_OK) { s = T##_encode(&e, &v); T##_free(&v); } }
-	TYPES
-	if (s != ONC_OK) { fprintf(stderr, "%s\n", onc_strerror(s)); return 1; }
-	fwrite(onc_xdr_enc_data(&e), 1, onc_xdr_enc_len(&e), stdout);
-	onc_xdr_enc_free(&e);
-	return 0;
-}
-''')
+    types = re.findall(r"onc_status (\w+)_encode\(onc_xdr_enc \*e, const \w+ \*v\)",
+                       (d / "all_types.h").read_text())
+    (d / "helper.c").write_text(HELPER_C)
     exe = d / "helper"
-    r = subprocess.run([cc, "-std=c11", "-O1", f"-I{ROOT / 'include'}", f"-I{d}", str(d / "helper.c"),
-                        str(d / "all_types_xdr.c"), str(lib), "-lpthread", "-o", str(exe)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run([cc, "-std=c11", "-O1", "-Wall", "-Werror", f"-I{ROOT / 'include'}",
+                        f"-I{d}", "-DTYPES=" + " ".join(f"X({t})" for t in types),
+                        str(d / "helper.c"), str(d / "all_types_xdr.c"), str(lib), "-lpthread",
+                        "-o", str(exe)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
-    def run(type_name, data):
-        r = subprocess.run([str(exe), type_name], input=data, capture_output=True, timeout=60)
-        return r.returncode, r.stdout, r.stderr.decode()
+    def field(b):
+        return struct.pack(">I", len(b)) + b
+
+    def run(cases):
+        stdin = b"".join(field(name.encode()) + field(data) for name, data in cases)
+        r = subprocess.run([str(exe)], input=stdin, capture_output=True, timeout=120)
+        assert (r.returncode, r.stderr) == (0, b"")
+        out, pos, results = r.stdout, 0, []
+        while pos < len(out):
+            status, n = struct.unpack_from(">iI", out, pos)
+            results.append((status, out[pos + 8:pos + 8 + n]))
+            pos += 8 + n
+        assert len(results) == len(cases)
+        return results
+    run.types = types
     return run
 
 
@@ -360,15 +404,31 @@ def test_python_bytes_equal_c_bytes(at, c_helper):
               at.scalars(-7, 7, 8, -9, 9, 3.25, 1e-300, True, at.GREEN, at.S_LOW, at.C_ONE, -1, 1)),
              ("with_default", at.pack_with_default, at.with_default(-3)),
              ("with_default", at.pack_with_default, at.with_default(5, -0.0))]
-    for name, pack, value in cases:
-        data = packed(pack, value)
-        code, out, err = c_helper(name, data)
-        assert (code, err) == (0, ""), (name, err)
+    cases = [(name, packed(pack, value)) for name, pack, value in cases]
+    for (name, data), (status, out) in zip(cases, c_helper(cases)):
+        assert status == 0, (name, onc.Status(status))
         assert out == data, name  # C decoded Python's bytes and encodes exactly them again
-    # And C rejects what Python rejects: a truncated value, an undeclared enum.
-    assert c_helper("everything", packed(at.pack_everything, at.everything())[:-4])[0] == 1
-    assert c_helper("scalars", b"\0" * 48 + b"\0\0\0\7" + b"\0" * 16)[0] == 1
-    xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_scalars, b"\0" * 48 + b"\0\0\0\7" + b"\0" * 16)
+    # And C rejects what Python rejects, with the same status: a truncated value, an
+    # undeclared enum.
+    bad_enum = b"\0" * 48 + b"\0\0\0\7" + b"\0" * 16
+    assert c_helper([("everything", packed(at.pack_everything, at.everything())[:-4]),
+                     ("scalars", bad_enum)]) == [(onc.Status.TRUNCATED, b""),
+                                                 (onc.Status.BAD_VALUE, b"")]
+    xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_scalars, bad_enum)
+
+
+def test_random_python_bytes_equal_c_bytes(at, c_helper):
+    """Random values of every type of all_types.x, encoded by Python: the C codecs decode
+    them and encode the same bytes again."""
+    assert sorted(c_helper.types) == codec_types(at)  # the same types on both sides
+    values = RandomValues(at, "c_helper")
+    cases = [(t, packed(getattr(at, "pack_" + t), values.of(t)))
+             for t in c_helper.types for _ in range(RANDOM_VALUES)]
+    results = c_helper(cases)
+    wrong = [(i, t, onc.Status(status).name, len(data), len(out))
+             for i, ((t, data), (status, out)) in enumerate(zip(cases, results))
+             if (status, out) != (0, data)]
+    assert not wrong  # (case, type, C's status, bytes given, bytes C encoded)
 
 
 # --- a generated client and server against the C peers ---
