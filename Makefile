@@ -37,7 +37,6 @@ test: test-release test-asan test-python memcheck test-fuzz
 
 bench: build
 	@bench/run.sh build
-	@python3 python/bench_python.py --build build --json bench/results/python.json
 
 fuzz: deps
 	@fuzz/run.sh long

@@ -2,7 +2,10 @@
  *   1. 16 client threads, each with its own TCP connection, null calls for a fixed time,
  *      against an onc server (one loop per core) and a libtirpc svc_run server;
  *   2. calls carrying 64 KiB of opaque data over one TCP connection: MB/s;
- *   3. 1,000 idle connections held open on an onc server in a child process: its resident
+ *   3. calls that each take WORK_US of CPU in the server, 64 in flight on one connection:
+ *      onc dispatching on its event loop vs onc with a worker per core (one connection's
+ *      calls on every core), and libtirpc's synchronous client and svc_run server;
+ *   4. 1,000 idle connections held open on an onc server in a child process: its resident
  *      memory per connection.
  * bench_load [--seconds S] [--json FILE] */
 #include <arpa/inet.h>
@@ -17,34 +20,49 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "onc/client.h"
 #include "onc/server.h"
 
 #define PROG 0x20000778u
 #define PROC_BULK 1
+#define PROC_WORK 2
 #define BULK_BYTES 65536u
 #define THREADS 16
+#define WINDOW 64
 #define IDLE_CONNECTIONS 1000
-
-static double seconds = 2.0;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_load: %s\n", what);
-	exit(1);
-}
+#define WORK_US 20
 
 /* ---- servers ---- */
+
+/* Spins on a hash for about us microseconds of CPU (calibrated once): the stand-in for a
+ * procedure that computes. */
+static uint64_t rounds_per_us;
+
+static uint64_t work(uint64_t rounds, uint64_t seed)
+{
+	uint64_t h = seed | 1;
+	for (uint64_t i = 0; i < rounds; i++) {
+		h ^= h << 13;
+		h ^= h >> 7;
+		h ^= h << 17;
+	}
+	return h;
+}
+
+static void calibrate_work(void)
+{
+	uint64_t rounds = 1u << 20;
+	volatile uint64_t sink;
+	double t = bench_now();
+	sink = work(rounds, 1);
+	(void)sink;
+	rounds_per_us = (uint64_t)(rounds / ((bench_now() - t) * 1e6));
+	if (rounds_per_us == 0)
+		rounds_per_us = 1;
+}
 
 static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 {
@@ -58,6 +76,12 @@ static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 		if (onc_xdr_get_opaque_ref(call->args, &data, &len, BULK_BYTES))
 			return ONC_GARBAGE_ARGS;
 		return onc_xdr_put_u32(call->results, len) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case PROC_WORK:
+		if (onc_xdr_get_u32(call->args, &len))
+			return ONC_GARBAGE_ARGS;
+		return onc_xdr_put_u64(call->results, work(WORK_US * rounds_per_us, len))
+			       ? ONC_SYSTEM_ERR
+			       : ONC_SUCCESS;
 	default:
 		return ONC_PROC_UNAVAIL;
 	}
@@ -69,15 +93,17 @@ static void *onc_serve(void *srv)
 	return NULL;
 }
 
-static uint16_t start_onc_server(void)
+/* workers: see onc_server_options (0: calls run on the event loops). */
+static uint16_t start_onc_server(unsigned workers)
 {
 	onc_status st;
 	uint16_t port;
 	pthread_t t;
-	onc_server *srv = onc_server_create(NULL, &st);
+	onc_server_options o = {.workers = workers};
+	onc_server *srv = onc_server_create(&o, &st);
 	if (!srv || onc_server_register(srv, PROG, 1, onc_dispatch, NULL) ||
 	    onc_server_listen(srv, "tcp://127.0.0.1:0", &port))
-		die("onc server");
+		bench_die("onc server");
 	pthread_create(&t, NULL, onc_serve, srv);
 	pthread_detach(t);
 	return port;
@@ -106,6 +132,7 @@ static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 {
 	bulk b = {0, NULL};
 	u_int len;
+	uint64_t h;
 	switch (rq->rq_proc) {
 	case 0:
 		svc_sendreply(x, (xdrproc_t)xdr_nothing, NULL);
@@ -118,6 +145,14 @@ static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 		len = b.len;
 		svc_sendreply(x, (xdrproc_t)xdr_u_int, (caddr_t)&len);
 		svc_freeargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b);
+		break;
+	case PROC_WORK:
+		if (!svc_getargs(x, (xdrproc_t)xdr_u_int, (caddr_t)&len)) {
+			svcerr_decode(x);
+			break;
+		}
+		h = work(WORK_US * rounds_per_us, len);
+		svc_sendreply(x, (xdrproc_t)xdr_uint64_t, (caddr_t)&h);
 		break;
 	default:
 		svcerr_noproc(x);
@@ -133,20 +168,14 @@ static void *tirpc_serve(void *arg)
 
 static uint16_t start_tirpc_server(void)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof sin;
+	uint16_t port;
 	pthread_t t;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) || listen(fd, 64) ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len))
-		die("listen");
-	SVCXPRT *x = svctcp_create(fd, 0, 0);
+	SVCXPRT *x = svctcp_create(bench_listen_loopback(&port), 0, 0);
 	if (!x || !svc_register(x, PROG, 1, tirpc_dispatch, 0))
-		die("libtirpc server");
+		bench_die("libtirpc server");
 	pthread_create(&t, NULL, tirpc_serve, NULL);
 	pthread_detach(t);
-	return ntohs(sin.sin_port);
+	return port;
 }
 
 /* ---- clients ---- */
@@ -156,75 +185,62 @@ typedef struct side {
 	uint16_t port;
 } side;
 
-typedef struct runner {
-	const side *s;
-	atomic_bool *stop;
-	unsigned long calls;
-	pthread_t t;
-} runner;
-
-static onc_client *onc_connect(uint16_t port)
+static void *onc_open(void *port)
 {
 	char addr[64];
 	onc_status st;
-	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", port);
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", *(uint16_t *)port);
 	onc_client *c = onc_client_create(addr, PROG, 1, NULL, &st);
 	if (!c)
-		die(onc_strerror(st));
+		bench_die(onc_strerror(st));
 	return c;
 }
 
-static CLIENT *tirpc_connect(uint16_t port)
+static void onc_close(void *c)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	onc_client_destroy(c);
+}
+
+static void *tirpc_open(void *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(*(uint16_t *)port)};
 	int sock = RPC_ANYSOCK;
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	CLIENT *c = clnttcp_create(&sin, PROG, 1, &sock, 0, 0);
 	if (!c)
-		die("libtirpc client");
+		bench_die("libtirpc client");
 	return c;
 }
 
-static void *null_caller(void *arg)
+static void tirpc_close(void *c)
 {
-	runner *r = arg;
-	struct timeval tv = {25, 0};
-	if (r->s->onc) {
-		onc_client *c = onc_connect(r->s->port);
-		while (!atomic_load(&r->stop[0]) &&
-		       onc_client_call(c, 0, NULL, NULL, NULL, NULL, NULL) == ONC_OK)
-			r->calls++;
-		onc_client_destroy(c);
-	} else {
-		CLIENT *c = tirpc_connect(r->s->port);
-		while (!atomic_load(&r->stop[0]) &&
-		       clnt_call(c, 0, (xdrproc_t)xdr_nothing, NULL, (xdrproc_t)xdr_nothing, NULL,
-				 tv) == RPC_SUCCESS)
-			r->calls++;
-		clnt_destroy(c);
-	}
-	return NULL;
+	clnt_destroy((CLIENT *)c);
 }
 
-/* Calls per second with THREADS threads calling for the configured time. */
-static double threads_rate(const side *s)
+static struct timeval tirpc_timeout = {25, 0};
+
+static int onc_null(void *c, double *started)
 {
-	runner r[THREADS];
-	atomic_bool stop = false;
-	unsigned long total = 0;
-	for (int i = 0; i < THREADS; i++) {
-		r[i] = (runner){.s = s, .stop = &stop};
-		pthread_create(&r[i].t, NULL, null_caller, &r[i]);
-	}
-	double start = now();
-	usleep((useconds_t)(seconds * 1e6));
-	atomic_store(&stop, true);
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(r[i].t, NULL);
-		total += r[i].calls;
-	}
-	return (double)total / (now() - start);
+	(void)started;
+	return onc_client_call(c, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
 }
+
+static int tirpc_null(void *c, double *started)
+{
+	(void)started;
+	return clnt_call((CLIENT *)c, 0, (xdrproc_t)xdr_nothing, NULL, (xdrproc_t)xdr_nothing, NULL,
+			 tirpc_timeout) != RPC_SUCCESS;
+}
+
+static bench_result threads_run(const side *s)
+{
+	uint16_t port = s->port;
+	return s->onc ? bench_run_threads(THREADS, onc_open, onc_null, onc_close, &port)
+		      : bench_run_threads(THREADS, tirpc_open, tirpc_null, tirpc_close, &port);
+}
+
+/* 64 KiB arguments, synchronous calls on one connection. */
+static char payload[BULK_BYTES];
 
 static onc_status put_bulk(onc_xdr_enc *e, const void *v)
 {
@@ -236,30 +252,90 @@ static onc_status get_u32(onc_xdr_dec *d, void *v)
 	return onc_xdr_get_u32(d, v);
 }
 
-/* MB/s of 64 KiB arguments, synchronous calls on one connection. */
-static double bulk_rate(const side *s, char *payload)
+static int onc_bulk(void *c, double *started)
 {
-	unsigned long calls = 0;
-	double start = now(), t = start;
-	struct timeval tv = {25, 0};
-	onc_client *oc = s->onc ? onc_connect(s->port) : NULL;
-	CLIENT *tc = s->onc ? NULL : tirpc_connect(s->port);
+	(void)started;
+	uint32_t got = 0;
+	return onc_client_call(c, PROC_BULK, put_bulk, payload, get_u32, &got, NULL) != ONC_OK ||
+	       got != BULK_BYTES;
+}
+
+static int tirpc_bulk(void *c, double *started)
+{
+	(void)started;
 	bulk b = {BULK_BYTES, payload};
-	while (t - start < seconds) {
-		uint32_t got = 0;
-		bool ok = oc ? onc_client_call(oc, PROC_BULK, put_bulk, payload, get_u32, &got, NULL) == ONC_OK
-			     : clnt_call(tc, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b,
-					 (xdrproc_t)xdr_u_int, (caddr_t)&got, tv) == RPC_SUCCESS;
-		if (!ok || got != BULK_BYTES)
-			die("bulk call failed");
-		calls++;
-		t = now();
-	}
-	if (oc)
-		onc_client_destroy(oc);
-	else
-		clnt_destroy(tc);
-	return (double)calls * BULK_BYTES / (t - start) / 1e6;
+	u_int got = 0;
+	return clnt_call((CLIENT *)c, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b, (xdrproc_t)xdr_u_int,
+			 (caddr_t)&got, tirpc_timeout) != RPC_SUCCESS ||
+	       got != BULK_BYTES;
+}
+
+/* One connection for the run, opened and closed around it. */
+static bench_result one_connection(const side *s, bench_call_fn onc_call, bench_call_fn tirpc_call)
+{
+	uint16_t port = s->port;
+	void *c = s->onc ? onc_open(&port) : tirpc_open(&port);
+	bench_result r = bench_run(s->onc ? onc_call : tirpc_call, c);
+	(s->onc ? onc_close : tirpc_close)(c);
+	return r;
+}
+
+/* CPU-bound calls: onc keeps WINDOW in flight (each step finishes the oldest and starts one
+ * more); libtirpc calls synchronously. */
+typedef struct window {
+	onc_client *c;
+	onc_pending *ring[WINDOW];
+	double started[WINDOW];
+	unsigned next;
+} window;
+
+static onc_status put_u32(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_u32(e, *(const uint32_t *)v);
+}
+
+static onc_status get_u64(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_u64(d, v);
+}
+
+static int onc_work(void *arg, double *started)
+{
+	window *w = arg;
+	onc_status st;
+	unsigned slot = w->next % WINDOW;
+	uint32_t seed = w->next++;
+	uint64_t h;
+	double now = *started;
+	if (w->ring[slot] && onc_client_finish(w->c, w->ring[slot], get_u64, &h) != ONC_OK)
+		return 1;
+	*started = w->ring[slot] ? w->started[slot] : now;
+	w->ring[slot] = onc_client_start(w->c, PROC_WORK, put_u32, &seed, NULL, &st);
+	w->started[slot] = now;
+	return w->ring[slot] == NULL;
+}
+
+static int tirpc_work(void *c, double *started)
+{
+	(void)started;
+	u_int seed = 1;
+	uint64_t h;
+	return clnt_call((CLIENT *)c, PROC_WORK, (xdrproc_t)xdr_u_int, (caddr_t)&seed,
+			 (xdrproc_t)xdr_uint64_t, (caddr_t)&h, tirpc_timeout) != RPC_SUCCESS;
+}
+
+static bench_result work_run(const side *s)
+{
+	uint16_t port = s->port;
+	if (!s->onc)
+		return one_connection(s, NULL, tirpc_work);
+	window w = {.c = onc_open(&port)};
+	bench_result r = bench_run(onc_work, &w);
+	for (unsigned i = 0; i < WINDOW; i++)
+		if (w.ring[i])
+			onc_client_finish(w.c, w.ring[i], NULL, NULL);
+	onc_close(w.c);
+	return r;
 }
 
 /* ---- memory per idle connection ---- */
@@ -300,17 +376,17 @@ static double bytes_per_connection(void)
 		_exit(0);
 	}
 	if (read(pipefd[0], &port, sizeof port) != sizeof port)
-		die("server child");
+		bench_die("server child");
 	/* One connection and call first, so that the baseline has every lazy setup done. */
-	onc_client *warm = onc_connect(port);
+	onc_client *warm = onc_open(&port);
 	onc_client_call(warm, 0, NULL, NULL, NULL, NULL, NULL);
 	usleep(100000);
 	long before = rss_kib(child);
 	static onc_client *c[IDLE_CONNECTIONS];
 	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
-		c[i] = onc_connect(port);
+		c[i] = onc_open(&port);
 		if (onc_client_call(c[i], 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK)
-			die("idle connection call");
+			bench_die("idle connection call");
 	}
 	usleep(200000);
 	long after = rss_kib(child);
@@ -322,53 +398,71 @@ static double bytes_per_connection(void)
 	return (double)(after - before) * 1024.0 / IDLE_CONNECTIONS;
 }
 
+static void print_row(const char *what, bench_result r, double vs)
+{
+	printf("%-46s %12.0f %10.1f %10.1f %9.2fx\n", what, r.rate, r.p50_us, r.p99_us, vs);
+}
+
 int main(int argc, char **argv)
 {
-	const char *json = NULL;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--seconds") == 0)
-			seconds = atof(argv[i + 1]);
-		else if (strcmp(argv[i], "--json") == 0)
-			json = argv[i + 1];
-	}
-	side onc = {true, start_onc_server()}, tirpc = {false, start_tirpc_server()};
-	char *payload = malloc(BULK_BYTES);
+	const char *json = bench_args(argc, argv);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	/* First, while this process is small and has one thread: the server child is forked. */
+	double per_conn = bytes_per_connection();
+	calibrate_work();
+	side onc = {true, start_onc_server(0)}, tirpc = {false, start_tirpc_server()};
+	side pool = {true, start_onc_server(cores > 0 ? (unsigned)cores : 1)};
 	for (unsigned i = 0; i < BULK_BYTES; i++)
 		payload[i] = (char)i;
 
 	/* Alternate rounds, keep each side's best. */
-	double thr[2] = {0, 0}, mbs[2] = {0, 0};
+	bench_result thr[2] = {{0, 0, 0}, {0, 0, 0}}, bulk[2] = {{0, 0, 0}, {0, 0, 0}},
+		     cpu[3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
 	for (int round = 0; round < 2; round++) {
-		const side *sides[2] = {&onc, &tirpc};
+		const side *sides[3] = {&onc, &tirpc, &pool};
 		for (int i = 0; i < 2; i++) {
-			double r = threads_rate(sides[i]), m = bulk_rate(sides[i], payload);
-			thr[i] = r > thr[i] ? r : thr[i];
-			mbs[i] = m > mbs[i] ? m : mbs[i];
+			bench_keep_best(&thr[i], threads_run(sides[i]));
+			bench_keep_best(&bulk[i], one_connection(sides[i], onc_bulk, tirpc_bulk));
 		}
+		for (int i = 0; i < 3; i++)
+			bench_keep_best(&cpu[i], work_run(sides[i]));
 	}
-	double per_conn = bytes_per_connection();
+	double mb = BULK_BYTES / 1e6;
 
-	printf("\nload on one server (best of 2 rounds of %.1f s)\n", seconds);
-	printf("%-44s %12s %12s %8s\n", "", "onc", "libtirpc", "ratio");
-	printf("%-44s %12.0f %12.0f %7.2fx\n", "16 threads, own connections: calls/s", thr[0], thr[1],
-	       thr[0] / thr[1]);
-	printf("%-44s %12.0f %12.0f %7.2fx\n", "64 KiB argument, 1 connection: MB/s", mbs[0], mbs[1],
-	       mbs[0] / mbs[1]);
-	printf("%-44s %12.0f\n", "resident bytes per idle connection (server)", per_conn);
+	printf("\nload on one server (best of 2 rounds of %.1f s)\n", bench_seconds);
+	printf("%-46s %12s %10s %10s %10s\n", "", "calls/s", "p50 us", "p99 us", "vs libtirpc");
+	print_row("16 threads, own connections: onc", thr[0], thr[0].rate / thr[1].rate);
+	print_row("16 threads, own connections: libtirpc", thr[1], 1);
+	print_row("64 KiB argument, 1 connection: onc", bulk[0], bulk[0].rate / bulk[1].rate);
+	print_row("64 KiB argument, 1 connection: libtirpc", bulk[1], 1);
+	printf("  (MB/s: onc %.0f, libtirpc %.0f)\n", bulk[0].rate * mb, bulk[1].rate * mb);
+	printf("calls of %d us CPU each, 1 connection:\n", WORK_US);
+	print_row("  onc, 64 in flight, calls on the event loop", cpu[0], cpu[0].rate / cpu[1].rate);
+	print_row("  onc, 64 in flight, a worker per core", cpu[2], cpu[2].rate / cpu[1].rate);
+	print_row("  libtirpc, synchronous", cpu[1], 1);
+	printf("resident bytes per idle connection (onc server): %.0f\n", per_conn);
 	if (json) {
 		FILE *f = fopen(json, "w");
-		if (!f) {
-			perror(json);
-			return 1;
-		}
-		fprintf(f,
-			"{\n  \"benchmark\": \"load\",\n  \"seconds\": %.1f,\n"
-			"  \"threads16_calls_per_s\": {\"onc\": %.0f, \"libtirpc\": %.0f},\n"
-			"  \"bulk64k_mb_per_s\": {\"onc\": %.0f, \"libtirpc\": %.0f},\n"
-			"  \"onc_bytes_per_idle_connection\": %.0f\n}\n",
-			seconds, thr[0], thr[1], mbs[0], mbs[1], per_conn);
+		if (!f)
+			bench_die(json);
+		fprintf(f, "{\n  \"benchmark\": \"load\",\n  \"seconds\": %.1f,\n", bench_seconds);
+		fprintf(f, "  \"threads16\": {");
+		bench_json_result(f, "onc", thr[0]);
+		fprintf(f, ", ");
+		bench_json_result(f, "libtirpc", thr[1]);
+		fprintf(f, "},\n  \"bulk64k\": {\"onc_mb_per_s\": %.0f, \"libtirpc_mb_per_s\": %.0f, ",
+			bulk[0].rate * mb, bulk[1].rate * mb);
+		bench_json_result(f, "onc", bulk[0]);
+		fprintf(f, ", ");
+		bench_json_result(f, "libtirpc", bulk[1]);
+		fprintf(f, "},\n  \"cpu_bound\": {\"work_us\": %d, ", WORK_US);
+		bench_json_result(f, "onc_inline_64_in_flight", cpu[0]);
+		fprintf(f, ", ");
+		bench_json_result(f, "onc_workers_64_in_flight", cpu[2]);
+		fprintf(f, ", ");
+		bench_json_result(f, "libtirpc", cpu[1]);
+		fprintf(f, "},\n  \"onc_bytes_per_idle_connection\": %.0f\n}\n", per_conn);
 		fclose(f);
 	}
-	free(payload);
 	return 0;
 }

@@ -1,14 +1,24 @@
 #!/bin/sh
-# Runs the benchmarks against a CMake build directory: bench/run.sh BUILD_DIR
-# Figures are printed and written as JSON under bench/results/.
+# Runs every benchmark against a CMake build directory, then prints the one summary table:
+#   bench/run.sh BUILD_DIR
+# Each benchmark prints its own detail; all figures are written as JSON under bench/results/.
 set -eu
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
+out=$root/bench/results
 
 cmake --build "$build" --target bench_xdr bench_null bench_load >/dev/null
-mkdir -p "$root/bench/results"
-"$build/bench/bench_xdr" --json "$root/bench/results/xdr.json"
-"$build/bench/bench_null" --json "$root/bench/results/null_call.json"
-"$build/bench/bench_load" --json "$root/bench/results/load.json"
-echo "written: bench/results/xdr.json null_call.json load.json"
+mkdir -p "$out"
+"$build/bench/bench_xdr" --json "$out/xdr.json"
+"$build/bench/bench_null" --json "$out/null_call.json"
+"$build/bench/bench_load" --json "$out/load.json"
+# ntirpc is a column only where CMake found it (bench/CMakeLists.txt).
+rm -f "$out/ntirpc.json"
+if cmake --build "$build" --target bench_ntirpc >/dev/null 2>&1; then
+	"$build/bench/bench_ntirpc" --json "$out/ntirpc.json"
+else
+	echo "bench_ntirpc not built (libntirpc-dev missing): no ntirpc column"
+fi
+python3 "$root/python/bench_python.py" --build "$build" --json "$out/python.json"
+python3 "$root/bench/summary.py" "$out"

@@ -7,6 +7,8 @@ need=()
 have() { [ -e "$1" ]; }
 have /usr/include/cmocka.h || need+=(libcmocka-dev)
 have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
+# ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
+have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
 have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
