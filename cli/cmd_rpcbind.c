@@ -52,7 +52,7 @@ int cmd_rpcbind(int argc, char **argv)
 		return usage();
 
 	if (callit)
-		opts.threads = 2; /* a forwarded call blocks its loop */
+		opts.workers = 4; /* a forward blocks the thread that runs it: not the loop */
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
 		onc_rpcbind_allow_callit(rb);

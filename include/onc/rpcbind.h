@@ -64,7 +64,7 @@ onc_rpcbind *onc_rpcbind_create(onc_status *status);
 void onc_rpcbind_destroy(onc_rpcbind *rb);
 /* Serves CALLIT (v2, v3) and INDIRECT (v4): the call is forwarded over UDP to the service
  * registered on this host, and its results are returned with its address. A forward blocks
- * the loop that serves it (up to 2 s): give the server more than one thread. */
+ * the thread that runs it (up to 2 s): give the server workers (onc_server_options). */
 void onc_rpcbind_allow_callit(onc_rpcbind *rb);
 /* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
  * udp_port (0: none) in the table, as rpcbind itself does. */

@@ -325,9 +325,10 @@ static void test_callit(void **state)
 			 ONC_ERR_PROC_UNAVAIL);
 	onc_client_destroy(c);
 
-	/* allowed: a second rpcbind (two loops: a forward blocks one) forwarding to a program */
+	/* allowed: a second rpcbind forwarding to a program of its own server, which has one
+	 * loop and two workers: one blocks in the forward while the other answers it */
 	onc_rpcbind *rb2 = onc_rpcbind_create(&st);
-	onc_server *s = onc_server_create(&(onc_server_options){.threads = 2}, &st);
+	onc_server *s = onc_server_create(&(onc_server_options){.threads = 1, .workers = 2}, &st);
 	uint16_t tcp, udp;
 	pthread_t t;
 	char pmap[64];
