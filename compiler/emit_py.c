@@ -295,6 +295,21 @@ static void emit_field(py *g, const char *name, const char *hint, const char *df
 			      hint, dflt);
 }
 
+/* A name of Python's builtins or typing module as a hint: qualified when the .x file defines
+ * the same name (struct list {...}), which the module's own name would otherwise shadow. */
+static const char *std_name(py *g, const char *module, const char *name)
+{
+	for (const definition *d = g->spec->defs; d; d = d->next) {
+		bool same = d->kind != DEF_PASSTHROUGH && strcmp(d->name, name) == 0;
+		for (const enum_member *m = d->kind == DEF_ENUM ? d->members : NULL; m && !same;
+		     m = m->next)
+			same = strcmp(m->name, name) == 0;
+		if (same)
+			return pool_printf(g->pool, "%s.%s", module, name);
+	}
+	return name;
+}
+
 static const char *hint_decl(py *g, const decl *d)
 {
 	switch (d->kind) {
@@ -302,10 +317,10 @@ static const char *hint_decl(py *g, const decl *d)
 	case DECL_FIXED:
 	case DECL_VAR:
 		if (d->type.kind == TYPE_STRING)
-			return "str";
+			return std_name(g, "_builtins", "str");
 		if (d->type.kind == TYPE_OPAQUE)
-			return "bytes";
-		return "list";
+			return std_name(g, "_builtins", "bytes");
+		return std_name(g, "_builtins", "list");
 	default: break;
 	}
 	const char *h;
@@ -315,10 +330,18 @@ static const char *hint_decl(py *g, const decl *d)
 	case TYPE_BOOL: h = "bool"; break;
 	case TYPE_STRING: h = "str"; break;
 	case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
-	case TYPE_NAMED: h = d->type.name; break;
+	case TYPE_NAMED:
+		/* a typedef has no Python name of its own: the type it stands for */
+		h = d->type.def && d->type.def->kind == DEF_TYPEDEF ? hint_decl(g, &d->type.def->target)
+								   : pyname(g, d->type.name);
+		break;
 	default: h = "object"; break;
 	}
-	return d->kind == DECL_OPTIONAL ? pool_printf(g->pool, "Optional[%s]", h) : h;
+	if (d->type.kind != TYPE_NAMED)
+		h = std_name(g, "_builtins", h);
+	return d->kind == DECL_OPTIONAL
+		       ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h)
+		       : h;
 }
 
 /* ---- definitions ---- */
@@ -841,7 +864,7 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker.\"\"\"\n\n"
 			   "# flake8: noqa\n"
 			   "import dataclasses as _dc\nimport enum as _enum\nimport struct as _struct\n"
-			   "from typing import Optional\n\nimport onc\n\n",
+			   "import builtins as _builtins\nimport typing as _typing\nfrom typing import Optional\n\nimport onc\n\n",
 		      base, source);
 	for (const definition *d = s->defs; d; d = d->next)
 		if (d->kind == DEF_CONST)
