@@ -596,13 +596,19 @@ static void serve_datagrams(loop *l, int fd)
 	}
 }
 
+/* Closes the connections that sent no call for the idle timeout and wait for no reply. */
 static void close_idle(loop *l, int64_t now)
 {
 	conn *c = l->conns;
 	while (c) {
 		conn *next = c->next;
-		if (now - c->last_call >= l->srv->idle_timeout_ms)
-			conn_close(c);
+		if (now - c->last_call >= l->srv->idle_timeout_ms) {
+			pthread_mutex_lock(&c->lock);
+			bool busy = c->jobs > 0;
+			pthread_mutex_unlock(&c->lock);
+			if (!busy)
+				conn_close(c);
+		}
 		c = next;
 	}
 }

@@ -113,9 +113,9 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void start(server *s)
+static void start_idle(server *s, unsigned idle_timeout_ms)
 {
-	onc_server_options o = {.threads = 1, .workers = WORKERS};
+	onc_server_options o = {.threads = 1, .workers = WORKERS, .idle_timeout_ms = idle_timeout_ms};
 	onc_status st;
 	uint16_t tcp, udp;
 	pthread_mutex_lock(&lock);
@@ -130,6 +130,11 @@ static void start(server *s)
 	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", tcp);
 	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", udp);
 	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void start(server *s)
+{
+	start_idle(s, 0);
 }
 
 static void stop(server *s)
@@ -246,6 +251,26 @@ static void test_client_leaves_with_calls_in_flight(void **state)
 	stop(&s);
 }
 
+/* A call held past the idle timeout keeps its connection open: the reply still comes. */
+static void test_idle_timeout_spares_calls_in_flight(void **state)
+{
+	(void)state;
+	server s;
+	start_idle(&s, 100);
+	onc_client *c = client(s.tcp);
+	onc_pending *held = start_call(c, P_HOLD, NULL, NULL);
+	/* the idle scan runs once a second: two of them pass */
+	nanosleep(&(struct timespec){2, 200 * 1000000L}, NULL);
+	onc_client *other = client(s.tcp);
+	assert_int_equal(onc_client_call(other, P_RELEASE, NULL, NULL, NULL, NULL, NULL), ONC_OK);
+	bool ok = false;
+	assert_int_equal(onc_client_finish(c, held, dec_bool, &ok), ONC_OK);
+	assert_true(ok);
+	onc_client_destroy(other);
+	onc_client_destroy(c);
+	stop(&s);
+}
+
 static void *stop_when_slow_started(void *arg)
 {
 	server *s = arg;
@@ -332,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_replies_in_finishing_order_udp),
 		cmocka_unit_test(test_client_leaves_with_calls_in_flight),
 		cmocka_unit_test(test_stop_answers_calls_in_flight),
+		cmocka_unit_test(test_idle_timeout_spares_calls_in_flight),
 		cmocka_unit_test(test_more_calls_than_the_queue_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
