@@ -29,8 +29,13 @@ typedef struct waiter {
 	uint8_t *reply;
 	size_t reply_len;
 	pthread_cond_t cv;
-	struct waiter *next;
+	struct waiter *next, *prev; /* every waiter of the client */
+	struct waiter *same_bucket; /* the waiters whose xids hash alike */
 } waiter;
+
+/* Waiters are found by xid in a table: xids are consecutive, so the calls in flight spread
+ * evenly over the buckets and a reply finds its call in a step or two. */
+#define WAITER_BUCKETS 256u
 
 struct onc_client {
 	onc_net_addr addr;
@@ -53,6 +58,7 @@ struct onc_client {
 	int rcvtimeo_ms;         /* the socket's SO_RCVTIMEO; 0 = none */
 	int64_t last_reply_ms;   /* when a reply last arrived */
 	waiter *waiters;
+	waiter *buckets[WAITER_BUCKETS];
 	onc_rm_reader rm;        /* the reader's alone */
 	uint8_t rbuf[READ_BUFFER];
 };
@@ -160,7 +166,7 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 		return;
 	memcpy(&xid, msg, 4);
 	xid = onc_be32(xid);
-	for (waiter *w = c->waiters; w; w = w->next) {
+	for (waiter *w = c->buckets[xid % WAITER_BUCKETS]; w; w = w->same_bucket) {
 		if (w->xid != xid || w->done)
 			continue;
 		w->reply = malloc(len);
@@ -416,8 +422,14 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 	if (st == ONC_OK && c->fd < 0)
 		st = onc_net_connect(&c->addr, c->timeout_ms, &c->fd);
 	if (st == ONC_OK) {
+		waiter **bucket = &c->buckets[w->xid % WAITER_BUCKETS];
+		w->prev = NULL;
 		w->next = c->waiters;
+		if (w->next)
+			w->next->prev = w;
 		c->waiters = w;
+		w->same_bucket = *bucket;
+		*bucket = w;
 		c->outstanding++;
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -442,9 +454,15 @@ void onc_client_flush(onc_client *c)
 
 static void unlink_waiter(onc_client *c, waiter *w)
 {
-	for (waiter **p = &c->waiters; *p; p = &(*p)->next) {
+	for (waiter **p = &c->buckets[w->xid % WAITER_BUCKETS]; *p; p = &(*p)->same_bucket) {
 		if (*p == w) {
-			*p = w->next;
+			*p = w->same_bucket;
+			if (w->prev)
+				w->prev->next = w->next;
+			else
+				c->waiters = w->next;
+			if (w->next)
+				w->next->prev = w->prev;
 			if (!w->done)
 				c->outstanding--;
 			break;

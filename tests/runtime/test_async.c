@@ -29,23 +29,38 @@ static onc_pending *start_add(onc_client *c, int_pair *p)
 	return pending;
 }
 
-static void many_in_flight(const char *addr, bool reverse)
+/* n calls in flight (up to 1000: several share each bucket of the client's xid table),
+ * finished in the order they were started or in reverse. */
+static void many_in_flight_n(const char *addr, int n, bool reverse)
 {
-	enum { N = 64 };
+	enum { N = 1000 };
 	onc_client *c = client(addr, 0);
-	int_pair args[N];
-	onc_pending *p[N];
-	for (int i = 0; i < N; i++) {
+	static int_pair args[N];
+	static onc_pending *p[N];
+	assert_true(n <= N);
+	for (int i = 0; i < n; i++) {
 		args[i] = (int_pair){i, 1000 * i};
 		p[i] = start_add(c, &args[i]);
 	}
-	for (int k = 0; k < N; k++) {
-		int i = reverse ? N - 1 - k : k;
+	for (int k = 0; k < n; k++) {
+		int i = reverse ? n - 1 - k : k;
 		int32_t sum = -1;
 		assert_int_equal(onc_client_finish(c, p[i], dec_int, &sum), ONC_OK);
 		assert_int_equal(sum, 1001 * i);
 	}
 	onc_client_destroy(c);
+}
+
+static void many_in_flight(const char *addr, bool reverse)
+{
+	many_in_flight_n(addr, 64, reverse);
+}
+
+static void test_tcp_1000_in_flight(void **state)
+{
+	(void)state;
+	many_in_flight_n(the_server.tcp, 1000, true);
+	many_in_flight_n(the_server.tcp, 1000, false);
 }
 
 static void test_tcp_in_order(void **state)
@@ -151,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_in_order),
 		cmocka_unit_test(test_tcp_reverse),
+		cmocka_unit_test(test_tcp_1000_in_flight),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_cancel),
