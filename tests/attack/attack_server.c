@@ -16,7 +16,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: attack_server test|rpcbind [--threads N] [--max-conn N] "
-			"[--idle-ms N] [--max-record N]\n");
+			"[--idle-ms N] [--max-record N] [--workers N]\n");
 	return 2;
 }
 
@@ -34,6 +34,8 @@ static bool parse_options(int argc, char **argv, onc_server_options *o)
 			o->idle_timeout_ms = (unsigned)v;
 		else if (strcmp(argv[i], "--max-record") == 0)
 			o->max_record = v;
+		else if (strcmp(argv[i], "--workers") == 0)
+			o->workers = (unsigned)v;
 		else
 			return false;
 	}

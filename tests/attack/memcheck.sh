@@ -17,10 +17,12 @@ VALGRIND="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 tests="
 test_client_server tests/runtime/test_client_server
 test_async tests/runtime/test_async
+test_workers tests/runtime/test_workers
 test_rpcbind tests/runtime/test_rpcbind
 test_server_limits tests/runtime/test_server_limits
 test_attack_program tests/attack/test_attack_program
 test_attack_rpcbind tests/attack/test_attack_rpcbind
+test_attack_program_workers tests/attack/test_attack_program_workers
 "
 
 run_one() {

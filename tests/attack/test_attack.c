@@ -37,10 +37,11 @@ static const attack_target target = {
 #define X16 "xxxxxxxxxxxxxxxx"
 static const uint8_t echo_64[4 + 64] = "\0\0\0\x40" X16 X16 X16 X16;
 
+/* With ATTACK_WORKERS, its calls run on a worker pool (onc_server_options.workers). */
 static const attack_target target = {
-	.name = "test program",
+	.name = ATTACK_WORKERS ? "test program, workers" : "test program",
 	.opts = {.threads = 2, .max_connections = 1100, .idle_timeout_ms = 2000,
-		 .max_record = MAX_RECORD},
+		 .max_record = MAX_RECORD, .workers = ATTACK_WORKERS ? 2 : 0},
 	.prog = TESTPROG,
 	.vers = 1,
 	.string_proc = PROC_ECHO,
