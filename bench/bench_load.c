@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_window.h"
 #include "onc/client.h"
 #include "onc/server.h"
 
@@ -31,7 +32,6 @@
 #define PROC_WORK 2
 #define BULK_BYTES 65536u
 #define THREADS 16
-#define WINDOW 64
 #define IDLE_CONNECTIONS 1000
 #define WORK_US 20
 
@@ -280,15 +280,7 @@ static bench_result one_connection(const side *s, bench_call_fn onc_call, bench_
 	return r;
 }
 
-/* CPU-bound calls: onc keeps WINDOW in flight (each step finishes the oldest and starts one
- * more); libtirpc calls synchronously. */
-typedef struct window {
-	onc_client *c;
-	onc_pending *ring[WINDOW];
-	double started[WINDOW];
-	unsigned next;
-} window;
-
+/* CPU-bound calls: onc keeps BENCH_WINDOW in flight; libtirpc calls synchronously. */
 static onc_status put_u32(onc_xdr_enc *e, const void *v)
 {
 	return onc_xdr_put_u32(e, *(const uint32_t *)v);
@@ -297,22 +289,6 @@ static onc_status put_u32(onc_xdr_enc *e, const void *v)
 static onc_status get_u64(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_u64(d, v);
-}
-
-static int onc_work(void *arg, double *started)
-{
-	window *w = arg;
-	onc_status st;
-	unsigned slot = w->next % WINDOW;
-	uint32_t seed = w->next++;
-	uint64_t h;
-	double now = *started;
-	if (w->ring[slot] && onc_client_finish(w->c, w->ring[slot], get_u64, &h) != ONC_OK)
-		return 1;
-	*started = w->ring[slot] ? w->started[slot] : now;
-	w->ring[slot] = onc_client_start(w->c, PROC_WORK, put_u32, &seed, NULL, &st);
-	w->started[slot] = now;
-	return w->ring[slot] == NULL;
 }
 
 static int tirpc_work(void *c, double *started)
@@ -329,11 +305,12 @@ static bench_result work_run(const side *s)
 	uint16_t port = s->port;
 	if (!s->onc)
 		return one_connection(s, NULL, tirpc_work);
-	window w = {.c = onc_open(&port)};
-	bench_result r = bench_run(onc_work, &w);
-	for (unsigned i = 0; i < WINDOW; i++)
-		if (w.ring[i])
-			onc_client_finish(w.c, w.ring[i], NULL, NULL);
+	static const uint32_t seed = 1;
+	uint64_t h;
+	bench_window w = {.c = onc_open(&port), .proc = PROC_WORK, .encode = put_u32,
+			  .args = &seed, .decode = get_u64, .result = &h};
+	bench_result r = bench_run(bench_window_step, &w);
+	bench_window_drain(&w);
 	onc_close(w.c);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_window.h"
 #include "onc/client.h"
 #include "onc/server.h"
 
@@ -58,34 +59,10 @@ static void *setup_onc(void)
 	return c; /* server and client live until the process ends */
 }
 
-/* 64 calls in flight on the one connection: each step finishes the oldest and starts one
- * more, so a "call" here is one completion, and its latency is that call's, start to reply. */
-#define WINDOW 64
-
-typedef struct window {
-	onc_client *c;
-	onc_pending *ring[WINDOW];
-	double started[WINDOW];
-	unsigned next;
-} window;
-
-static int onc_windowed(void *arg, double *started)
-{
-	window *w = arg;
-	onc_status st;
-	unsigned slot = w->next++ % WINDOW;
-	double now = *started;
-	if (w->ring[slot] && onc_client_finish(w->c, w->ring[slot], NULL, NULL) != ONC_OK)
-		return 1;
-	*started = w->ring[slot] ? w->started[slot] : now;
-	w->ring[slot] = onc_client_start(w->c, 0, NULL, NULL, NULL, &st);
-	w->started[slot] = now;
-	return w->ring[slot] == NULL;
-}
-
+/* 64 calls in flight on the one connection (bench_window.h). */
 static void *setup_window(void *c)
 {
-	static window w;
+	static bench_window w;
 	w.c = c;
 	return &w;
 }
@@ -215,7 +192,8 @@ int main(int argc, char **argv)
 		{"onc", "onc", onc_null, setup_onc(), {0, 0, 0}},
 		{"libtirpc", "libtirpc", tirpc_null, setup_tirpc(), {0, 0, 0}},
 		{"raw TCP ping-pong", "raw", raw_call, setup_raw(), {0, 0, 0}},
-		{"onc, 64 in flight", "onc_64_in_flight", onc_windowed, setup_window(setup_onc()), {0, 0, 0}},
+		{"onc, 64 in flight", "onc_64_in_flight", bench_window_step,
+		 setup_window(setup_onc()), {0, 0, 0}},
 	};
 	enum { SIDES = sizeof sides / sizeof *sides };
 	for (int round = 0; round < 3; round++)

@@ -9,24 +9,10 @@
 #include <sys/socket.h>
 
 #include "all_types.h" /* rpcgen's */
+#include "bound_socket.h"
 
 void all_types_prog_1(struct svc_req *rqstp, SVCXPRT *transp);
 void all_types_prog_2(struct svc_req *rqstp, SVCXPRT *transp);
-
-static int bound_socket(int type, unsigned short *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, type, 0);
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-		perror("bind");
-		exit(1);
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
 
 int main(void)
 {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bound_socket.h"
 #include "peers.h"
 
 void testprog_1(struct svc_req *req, SVCXPRT *xprt);
@@ -34,21 +35,6 @@ str64 *test_echo_1_svc(str64 *s, struct svc_req *req)
 	(void)req;
 	copy = *s;
 	return &copy;
-}
-
-static int bound_socket(int type, unsigned short *port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, type, 0);
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-		perror("bind");
-		exit(1);
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 int main(void)
