@@ -697,12 +697,24 @@ static void *worker_run(void *arg)
 	}
 }
 
+/* Threads get names (top -H, perf, gdb): "onc-loop-N", "onc-worker-N". */
+static bool start_thread(pthread_t *t, void *(*fn)(void *), void *arg, const char *what,
+			 unsigned i)
+{
+	char name[16];
+	if (pthread_create(t, NULL, fn, arg))
+		return false;
+	snprintf(name, sizeof name, "onc-%.6s-%u", what, i % 10000u);
+	pthread_setname_np(*t, name);
+	return true;
+}
+
 static unsigned pool_start(onc_server *s)
 {
 	pool *p = &s->pool;
 	p->quit = false;
 	for (unsigned i = 0; i < p->n; i++)
-		if (pthread_create(&p->workers[i].thread, NULL, worker_run, &p->workers[i]))
+		if (!start_thread(&p->workers[i].thread, worker_run, &p->workers[i], "worker", i))
 			return i;
 	return p->n;
 }
@@ -912,7 +924,8 @@ onc_status onc_server_run(onc_server *s)
 		st = ONC_ERR_NOMEM;
 	}
 	for (; started < s->nloops && st == ONC_OK; started++) {
-		if (pthread_create(&s->loops[started].thread, NULL, loop_run, &s->loops[started])) {
+		if (!start_thread(&s->loops[started].thread, loop_run, &s->loops[started], "loop",
+				  started)) {
 			onc_server_stop(s);
 			st = ONC_ERR_NOMEM;
 			break;
