@@ -41,6 +41,7 @@ def roundtrip(pack, unpack, v, what=None):
 
 
 RANDOM_VALUES = 50  # of every type, in each test of random values
+CORPUS_C_VALUES = 20  # of every type of a corpus file, compared with C's bytes
 # Generated code no valid value reaches: the default arm of objdata (nis_object.x, which
 # nis.x includes), whose cases name every member of its discriminant's enum.
 UNREACHABLE = {"nis.x": ["return cls(d, None)"], "nis_object.x": ["return cls(d, None)"]}
@@ -114,6 +115,10 @@ def test_rpcsvc_corpus(tmp_path, x):
     # Random values of every type, reaching every line of the codecs.
     name = os.path.basename(x)
     assert random_roundtrips(mod, name) == UNREACHABLE.get(name, [])
+    # And the C codecs generated from the same file decode Python's bytes of them and encode
+    # exactly those bytes again.
+    helper = build_c_helper(x, tmp_path / "c_helper")
+    assert not random_c_mismatches(mod, helper, name, CORPUS_C_VALUES)
     if "nfs_prot" in x:  # a generated client class per program version
         assert issubclass(mod.NfsClient, onc.Client) and hasattr(mod.NfsClient, "getattr")
         assert mod.NfsServer.PROCEDURES[mod.NFSPROC_GETATTR].name == "getattr"
@@ -296,8 +301,9 @@ HELPER_C = r'''
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "all_types.h"
-/* TYPES, X(T) for every type of all_types.h, is defined on the command line. */
+#include HEADER
+/* HEADER, the generated header, and TYPES, X(T) for every type it declares, are defined on
+ * the command line. */
 #define X(T) static onc_status T##_again(onc_xdr_dec *d, onc_xdr_enc *e) \
 	{ T v; memset(&v, 0, sizeof v); onc_status s = T##_decode(d, &v); \
 	  if (s == ONC_OK) s = onc_xdr_dec_finish(d); \
@@ -359,26 +365,29 @@ int main(void)
 '''
 
 
-@pytest.fixture(scope="module")
-def c_helper(tmp_path_factory):
-    """A small C program built from `onc gen all_types.x` and libonc, for every type the header
-    declares (c_helper.types). c_helper([(type name, bytes), ...]) gives for each an
-    (onc_status, bytes): the generated C decoder's status on the bytes (the whole of them must
-    be one value), and when it is 0 (ONC_OK), what the C encoder makes of the value."""
+def build_c_helper(x, d):
+    """A small C program built from `onc gen x` and libonc, for every type the header declares
+    (.types). helper([(type name, bytes), ...]) gives for each an (onc_status, bytes): the
+    generated C decoder's status on the bytes (the whole of them must be one value), and when
+    it is 0 (ONC_OK), what the C encoder makes of the value."""
     cc = shutil.which("cc") or shutil.which("gcc")
     lib = build_dir() / "lib" / "libonc.a"
     if cc is None or not lib.exists():
         pytest.fail(f"need a C compiler and {lib}", pytrace=False)
-    d = tmp_path_factory.mktemp("c_helper")
-    r = gen(ALL_TYPES_X, d)
+    r = gen(x, d)
     assert r.returncode == 0, r.stderr
+    stem = os.path.basename(x)[:-2]
     types = re.findall(r"onc_status (\w+)_encode\(onc_xdr_enc \*e, const \w+ \*v\)",
-                       (d / "all_types.h").read_text())
+                       (d / (stem + ".h")).read_text())
     (d / "helper.c").write_text(HELPER_C)
     exe = d / "helper"
-    r = subprocess.run([cc, "-std=c11", "-O1", "-Wall", "-Werror", f"-I{ROOT / 'include'}",
-                        f"-I{d}", "-DTYPES=" + " ".join(f"X({t})" for t in types),
-                        str(d / "helper.c"), str(d / "all_types_xdr.c"), str(lib), "-lpthread",
+    # The corpus files' `%` lines include <rpc/types.h> and call xdr_ routines (libtirpc's),
+    # and carry #pragma ident.
+    r = subprocess.run([cc, "-std=c11", "-O1", "-Wall", "-Werror", "-Wno-unknown-pragmas",
+                        f"-I{ROOT / 'include'}", f"-I{d}", "-I/usr/include/tirpc",
+                        f'-DHEADER="{stem}.h"',
+                        "-DTYPES=" + " ".join(f"X({t})" for t in types),
+                        str(d / "helper.c"), str(d / (stem + "_xdr.c")), str(lib), "-ltirpc", "-lpthread",
                         "-o", str(exe)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
@@ -398,6 +407,24 @@ def c_helper(tmp_path_factory):
         return results
     run.types = types
     return run
+
+
+def random_c_mismatches(mod, helper, seed, count):
+    """Random values of every type of mod, encoded by Python, that the C codecs generated from
+    the same file do not decode and encode to the same bytes again:
+    [(case, type, C's status, bytes given, bytes C encoded)]."""
+    assert sorted(helper.types) == codec_types(mod)  # the same types on both sides
+    values = RandomValues(mod, seed)
+    cases = [(t, packed(getattr(mod, "pack_" + t), values.of(t)))
+             for t in helper.types for _ in range(count)]
+    return [(i, t, onc.Status(status).name, len(data), len(out))
+            for i, ((t, data), (status, out)) in enumerate(zip(cases, helper(cases)))
+            if (status, out) != (0, data)]
+
+
+@pytest.fixture(scope="module")
+def c_helper(tmp_path_factory):
+    return build_c_helper(ALL_TYPES_X, tmp_path_factory.mktemp("c_helper"))
 
 
 def test_python_bytes_equal_c_bytes(at, c_helper):
@@ -431,15 +458,7 @@ def test_python_bytes_equal_c_bytes(at, c_helper):
 def test_random_python_bytes_equal_c_bytes(at, c_helper):
     """Random values of every type of all_types.x, encoded by Python: the C codecs decode
     them and encode the same bytes again."""
-    assert sorted(c_helper.types) == codec_types(at)  # the same types on both sides
-    values = RandomValues(at, "c_helper")
-    cases = [(t, packed(getattr(at, "pack_" + t), values.of(t)))
-             for t in c_helper.types for _ in range(RANDOM_VALUES)]
-    results = c_helper(cases)
-    wrong = [(i, t, onc.Status(status).name, len(data), len(out))
-             for i, ((t, data), (status, out)) in enumerate(zip(cases, results))
-             if (status, out) != (0, data)]
-    assert not wrong  # (case, type, C's status, bytes given, bytes C encoded)
+    assert not random_c_mismatches(at, c_helper, "c_helper", RANDOM_VALUES)
 
 
 # --- a generated client and server against the C peers ---
