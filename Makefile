@@ -25,9 +25,18 @@ test-release: build
 test-asan: build-asan
 	@cd build-asan && ctest --output-on-failure -j $(JOBS)
 
-# The Python runtime against the C peers of the optimised build (Debian's pytest).
+# The Python runtime against the C peers of the optimised build (Debian's pytest), and again
+# on Python 3.13 (which has no xdrlib) where the machine has one, with Debian's pytest too.
+PY313 ?= $(firstword $(wildcard /usr/bin/python3.13 /usr/local/bin/python3.13 \
+			$(HOME)/.pyenv/versions/3.13*/bin/python3.13))
 test-python: build
 	@ONC_BUILD_DIR=build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+	@if [ -n "$(PY313)" ]; then \
+		echo "pytest again on $(PY313)"; \
+		PYTHONPATH=/usr/lib/python3/dist-packages ONC_BUILD_DIR=build $(PY313) -m pytest -q \
+			-p no:cacheprovider -W "ignore::DeprecationWarning:_pytest.assertion.rewrite" \
+			tests/python; \
+	else echo "no Python 3.13 here: the suite ran on $$(/usr/bin/python3 -V) only"; fi
 
 # Each libFuzzer target for a short bounded time (make fuzz runs them longer).
 test-fuzz: deps
