@@ -1,7 +1,8 @@
 /* Null-procedure calls on loopback TCP, one connection, synchronous: onc client + onc server
  * vs libtirpc client + libtirpc server (svc_run), with a raw TCP ping-pong of the same byte
- * counts as the limit, and onc with 64 calls in flight (asynchronous). All servers run in
- * threads of this process.
+ * counts as the limit, and onc with 64 calls in flight (asynchronous), its server
+ * dispatching on its event loop and on a pool of 2 workers (what handing calls over costs
+ * when they do nothing). All servers run in threads of this process.
  * bench_null [--seconds S] [--json FILE] */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -41,9 +42,10 @@ static int onc_null(void *c, double *started)
 	return onc_client_call(c, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
 }
 
-static void *setup_onc(void)
+/* An onc server of one loop (with workers, see onc_server_options) and a client of it. */
+static void *setup_onc(unsigned workers)
 {
-	onc_server_options so = {.threads = 1};
+	onc_server_options so = {.threads = 1, .workers = workers};
 	onc_status st;
 	uint16_t port;
 	char addr[64];
@@ -62,9 +64,11 @@ static void *setup_onc(void)
 /* 64 calls in flight on the one connection (bench_window.h). */
 static void *setup_window(void *c)
 {
-	static bench_window w;
-	w.c = c;
-	return &w;
+	bench_window *w = calloc(1, sizeof *w); /* lives until the process ends */
+	if (!w)
+		bench_die("memory");
+	w->c = c;
+	return w;
 }
 
 /* ---- libtirpc ---- */
@@ -189,11 +193,13 @@ int main(int argc, char **argv)
 		void *ctx;
 		bench_result best;
 	} sides[] = {
-		{"onc", "onc", onc_null, setup_onc(), {0, 0, 0}},
+		{"onc", "onc", onc_null, setup_onc(0), {0, 0, 0}},
 		{"libtirpc", "libtirpc", tirpc_null, setup_tirpc(), {0, 0, 0}},
 		{"raw TCP ping-pong", "raw", raw_call, setup_raw(), {0, 0, 0}},
 		{"onc, 64 in flight", "onc_64_in_flight", bench_window_step,
-		 setup_window(setup_onc()), {0, 0, 0}},
+		 setup_window(setup_onc(0)), {0, 0, 0}},
+		{"  ... on 2 workers", "onc_64_in_flight_workers", bench_window_step,
+		 setup_window(setup_onc(2)), {0, 0, 0}},
 	};
 	enum { SIDES = sizeof sides / sizeof *sides };
 	for (int round = 0; round < 3; round++)

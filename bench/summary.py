@@ -62,6 +62,10 @@ if null:
     a = null["onc_64_in_flight"]
     row("null call, 1 connection, 64 in flight", "calls/s", a["calls_per_s"], t["calls_per_s"],
         None, None, lat(a), ">= 5x libtirpc sync", a["calls_per_s"] / t["calls_per_s"] >= 5)
+    if "onc_64_in_flight_workers" in null:
+        w = null["onc_64_in_flight_workers"]
+        row("  the same, server on 2 workers", "calls/s", w["calls_per_s"], t["calls_per_s"],
+            None, None, lat(w))
 if load_:
     th = load_["threads16"]
     row("null call, 16 threads", "calls/s", th["onc"]["calls_per_s"],
