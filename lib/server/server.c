@@ -277,12 +277,25 @@ bool onc_call_is_local(const onc_call *call)
 
 /* ---- connections ---- */
 
-static void conn_free_if_unused(conn *c, bool unused)
+/* A reply buffer grown by a burst is given back once it is empty, so that an idle
+ * connection or worker holds little. */
+static void release_if_large(onc_xdr_enc *e)
 {
-	if (unused) {
-		pthread_mutex_destroy(&c->lock);
-		free(c);
-	}
+	if ((size_t)(e->end - e->base) > KEEP_REPLY_BUFFER)
+		onc_xdr_enc_free(e);
+}
+
+static void conn_free(conn *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* With c->lock held: closed, and neither a worker's call nor a ready list holds it; whoever
+ * makes this true frees it. */
+static bool conn_unused(const conn *c)
+{
+	return c->dead && c->jobs == 0 && !c->queued;
 }
 
 /* Memory goes before the socket: once the peer sees the connection closed, what it held
@@ -301,9 +314,10 @@ static void conn_close(conn *c)
 	pthread_mutex_lock(&c->lock);
 	c->dead = true;
 	onc_xdr_enc_free(&c->out);
-	bool unused = c->jobs == 0 && !c->queued;
+	bool unused = conn_unused(c);
 	pthread_mutex_unlock(&c->lock);
-	conn_free_if_unused(c, unused);
+	if (unused)
+		conn_free(c);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 	atomic_fetch_sub(&l->srv->nconns, 1);
@@ -357,10 +371,8 @@ static bool conn_flush_locked(conn *c)
 			return false;
 		c->out_sent += (size_t)n;
 	}
-	/* Everything is sent: a buffer grown by a burst is given back, so that an idle
-	 * connection holds little. */
-	if ((size_t)(c->out.end - c->out.base) > KEEP_REPLY_BUFFER)
-		onc_xdr_enc_free(&c->out);
+	/* Everything is sent. */
+	release_if_large(&c->out);
 	onc_xdr_enc_reset(&c->out);
 	c->out_sent = 0;
 	if (was_blocked)
@@ -473,9 +485,10 @@ static void conn_post_reply(conn *c, const onc_xdr_enc *reply, size_t call_len)
 		post = !c->queued;
 		c->queued = true;
 	}
-	bool unused = c->dead && c->jobs == 0 && !c->queued;
+	bool unused = conn_unused(c);
 	pthread_mutex_unlock(&c->lock);
-	conn_free_if_unused(c, unused);
+	if (unused)
+		conn_free(c);
 	if (!post)
 		return;
 	pthread_mutex_lock(&l->ready_lock);
@@ -500,10 +513,11 @@ static void loop_flush_ready(loop *l)
 		conn *next = c->ready_next;
 		pthread_mutex_lock(&c->lock);
 		c->queued = false;
-		bool dead = c->dead, unused = dead && c->jobs == 0;
-		bool ok = dead || conn_flush_locked(c);
+		bool unused = conn_unused(c);
+		bool ok = c->dead || conn_flush_locked(c);
 		pthread_mutex_unlock(&c->lock);
-		conn_free_if_unused(c, unused);
+		if (unused)
+			conn_free(c);
 		if (!ok)
 			conn_close(c);
 		c = next;
@@ -541,7 +555,7 @@ static void accept_all(loop *l, int lfd)
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->src};
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			onc_rm_reader_free(&c->rm);
-			conn_free_if_unused(c, true);
+			conn_free(c);
 			close(fd);
 			atomic_fetch_sub(&s->nconns, 1);
 			continue;
@@ -691,8 +705,7 @@ static void *worker_run(void *arg)
 			answer_datagram(w->srv, &w->arena, &w->out, j->fd, j->msg, j->len, &j->peer,
 					j->peer_len);
 		}
-		if ((size_t)(w->out.end - w->out.base) > KEEP_REPLY_BUFFER)
-			onc_xdr_enc_free(&w->out);
+		release_if_large(&w->out);
 		free(j);
 	}
 }

@@ -20,8 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "onc/client.h"
-#include "onc/server.h"
+#include "test_server.h" /* enc_int, dec_int */
 
 #define PROG 0x20000124u
 #define WORKERS 4
@@ -154,16 +153,6 @@ static onc_client *client(const char *addr)
 	return c;
 }
 
-static onc_status enc_i32(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_i32(e, *(const int32_t *)v);
-}
-
-static onc_status dec_i32(onc_xdr_dec *d, void *v)
-{
-	return onc_xdr_get_i32(d, v);
-}
-
 static onc_status dec_bool(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_bool(d, v);
@@ -189,7 +178,7 @@ static void test_one_connection_uses_every_worker(void **state)
 	int32_t n = WORKERS;
 	onc_pending *p[WORKERS];
 	for (int i = 0; i < WORKERS; i++)
-		p[i] = start_call(c, P_MEET, enc_i32, &n);
+		p[i] = start_call(c, P_MEET, enc_int, &n);
 	for (int i = 0; i < WORKERS; i++) {
 		bool met = false;
 		assert_int_equal(onc_client_finish(c, p[i], dec_bool, &met), ONC_OK);
@@ -293,7 +282,7 @@ static void test_stop_answers_calls_in_flight(void **state)
 	onc_pending *p = start_call(c, P_SLOW, NULL, NULL);
 	assert_int_equal(pthread_create(&t, NULL, stop_when_slow_started, &s), 0);
 	int32_t v = 0;
-	assert_int_equal(onc_client_finish(c, p, dec_i32, &v), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, dec_int, &v), ONC_OK);
 	assert_int_equal(v, 7);
 	pthread_join(t, NULL);
 	pthread_join(s.thread, NULL);
