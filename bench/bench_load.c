@@ -270,12 +270,12 @@ static int tirpc_bulk(void *c, double *started)
 	       got != BULK_BYTES;
 }
 
-/* One connection for the run, opened and closed around it. */
-static bench_result one_connection(const side *s, bench_call_fn onc_call, bench_call_fn tirpc_call)
+/* Calls of s's kind on one connection, opened and closed around the run. */
+static bench_result one_connection(const side *s, bench_call_fn call)
 {
 	uint16_t port = s->port;
 	void *c = s->onc ? onc_open(&port) : tirpc_open(&port);
-	bench_result r = bench_run(s->onc ? onc_call : tirpc_call, c);
+	bench_result r = bench_run(call, c);
 	(s->onc ? onc_close : tirpc_close)(c);
 	return r;
 }
@@ -304,7 +304,7 @@ static bench_result work_run(const side *s)
 {
 	uint16_t port = s->port;
 	if (!s->onc)
-		return one_connection(s, NULL, tirpc_work);
+		return one_connection(s, tirpc_work);
 	static const uint32_t seed = 1;
 	uint64_t h;
 	bench_window w = {.c = onc_open(&port), .proc = PROC_WORK, .encode = put_u32,
@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 		const side *sides[3] = {&onc, &tirpc, &pool};
 		for (int i = 0; i < 2; i++) {
 			bench_keep_best(&thr[i], threads_run(sides[i]));
-			bench_keep_best(&bulk[i], one_connection(sides[i], onc_bulk, tirpc_bulk));
+			bench_keep_best(&bulk[i], one_connection(sides[i], sides[i]->onc ? onc_bulk : tirpc_bulk));
 		}
 		for (int i = 0; i < 3; i++)
 			bench_keep_best(&cpu[i], work_run(sides[i]));
