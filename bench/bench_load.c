@@ -8,26 +8,17 @@
  *   4. 1,000 idle connections held open on an onc server in a child process: its resident
  *      memory per connection.
  * bench_load [--seconds S] [--json FILE] */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <rpc/rpc.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_peers.h"
 #include "bench_window.h"
-#include "onc/client.h"
-#include "onc/server.h"
 
-#define PROG 0x20000778u
 #define PROC_BULK 1
 #define PROC_WORK 2
 #define BULK_BYTES 65536u
@@ -87,34 +78,11 @@ static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 	}
 }
 
-static void *onc_serve(void *srv)
-{
-	onc_server_run(srv);
-	return NULL;
-}
-
 /* workers: see onc_server_options (0: calls run on the event loops). */
 static uint16_t start_onc_server(unsigned workers)
 {
-	onc_status st;
-	uint16_t port;
-	pthread_t t;
 	onc_server_options o = {.workers = workers};
-	onc_server *srv = onc_server_create(&o, &st);
-	if (!srv || onc_server_register(srv, PROG, 1, onc_dispatch, NULL) ||
-	    onc_server_listen(srv, "tcp://127.0.0.1:0", &port))
-		bench_die("onc server");
-	pthread_create(&t, NULL, onc_serve, srv);
-	pthread_detach(t);
-	return port;
-}
-
-/* libtirpc's xdr_void is declared without parameters; this is the usual xdrproc_t shape. */
-static bool_t xdr_nothing(XDR *x, void *v)
-{
-	(void)x;
-	(void)v;
-	return TRUE;
+	return bench_onc_server(&o, onc_dispatch);
 }
 
 typedef struct bulk {
@@ -135,7 +103,7 @@ static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 	uint64_t h;
 	switch (rq->rq_proc) {
 	case 0:
-		svc_sendreply(x, (xdrproc_t)xdr_nothing, NULL);
+		svc_sendreply(x, (xdrproc_t)bench_xdr_void, NULL);
 		break;
 	case PROC_BULK:
 		if (!svc_getargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b)) {
@@ -159,25 +127,6 @@ static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 	}
 }
 
-static void *tirpc_serve(void *arg)
-{
-	(void)arg;
-	svc_run();
-	return NULL;
-}
-
-static uint16_t start_tirpc_server(void)
-{
-	uint16_t port;
-	pthread_t t;
-	SVCXPRT *x = svctcp_create(bench_listen_loopback(&port), 0, 0);
-	if (!x || !svc_register(x, PROG, 1, tirpc_dispatch, 0))
-		bench_die("libtirpc server");
-	pthread_create(&t, NULL, tirpc_serve, NULL);
-	pthread_detach(t);
-	return port;
-}
-
 /* ---- clients ---- */
 
 typedef struct side {
@@ -185,58 +134,13 @@ typedef struct side {
 	uint16_t port;
 } side;
 
-static void *onc_open(void *port)
-{
-	char addr[64];
-	onc_status st;
-	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", *(uint16_t *)port);
-	onc_client *c = onc_client_create(addr, PROG, 1, NULL, &st);
-	if (!c)
-		bench_die(onc_strerror(st));
-	return c;
-}
-
-static void onc_close(void *c)
-{
-	onc_client_destroy(c);
-}
-
-static void *tirpc_open(void *port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(*(uint16_t *)port)};
-	int sock = RPC_ANYSOCK;
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	CLIENT *c = clnttcp_create(&sin, PROG, 1, &sock, 0, 0);
-	if (!c)
-		bench_die("libtirpc client");
-	return c;
-}
-
-static void tirpc_close(void *c)
-{
-	clnt_destroy((CLIENT *)c);
-}
-
-static struct timeval tirpc_timeout = {25, 0};
-
-static int onc_null(void *c, double *started)
-{
-	(void)started;
-	return onc_client_call(c, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
-}
-
-static int tirpc_null(void *c, double *started)
-{
-	(void)started;
-	return clnt_call((CLIENT *)c, 0, (xdrproc_t)xdr_nothing, NULL, (xdrproc_t)xdr_nothing, NULL,
-			 tirpc_timeout) != RPC_SUCCESS;
-}
-
 static bench_result threads_run(const side *s)
 {
 	uint16_t port = s->port;
-	return s->onc ? bench_run_threads(THREADS, onc_open, onc_null, onc_close, &port)
-		      : bench_run_threads(THREADS, tirpc_open, tirpc_null, tirpc_close, &port);
+	return s->onc ? bench_run_threads(THREADS, bench_onc_open, bench_onc_null, bench_onc_close,
+					  &port)
+		      : bench_run_threads(THREADS, bench_tirpc_open, bench_tirpc_null,
+					  bench_tirpc_close, &port);
 }
 
 /* 64 KiB arguments, synchronous calls on one connection. */
@@ -266,7 +170,7 @@ static int tirpc_bulk(void *c, double *started)
 	bulk b = {BULK_BYTES, payload};
 	u_int got = 0;
 	return clnt_call((CLIENT *)c, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b, (xdrproc_t)xdr_u_int,
-			 (caddr_t)&got, tirpc_timeout) != RPC_SUCCESS ||
+			 (caddr_t)&got, bench_tirpc_timeout) != RPC_SUCCESS ||
 	       got != BULK_BYTES;
 }
 
@@ -274,9 +178,9 @@ static int tirpc_bulk(void *c, double *started)
 static bench_result one_connection(const side *s, bench_call_fn call)
 {
 	uint16_t port = s->port;
-	void *c = s->onc ? onc_open(&port) : tirpc_open(&port);
+	void *c = s->onc ? bench_onc_open(&port) : bench_tirpc_open(&port);
 	bench_result r = bench_run(call, c);
-	(s->onc ? onc_close : tirpc_close)(c);
+	(s->onc ? bench_onc_close : bench_tirpc_close)(c);
 	return r;
 }
 
@@ -297,7 +201,7 @@ static int tirpc_work(void *c, double *started)
 	u_int seed = 1;
 	uint64_t h;
 	return clnt_call((CLIENT *)c, PROC_WORK, (xdrproc_t)xdr_u_int, (caddr_t)&seed,
-			 (xdrproc_t)xdr_uint64_t, (caddr_t)&h, tirpc_timeout) != RPC_SUCCESS;
+			 (xdrproc_t)xdr_uint64_t, (caddr_t)&h, bench_tirpc_timeout) != RPC_SUCCESS;
 }
 
 static bench_result work_run(const side *s)
@@ -307,11 +211,11 @@ static bench_result work_run(const side *s)
 		return one_connection(s, tirpc_work);
 	static const uint32_t seed = 1;
 	uint64_t h;
-	bench_window w = {.c = onc_open(&port), .proc = PROC_WORK, .encode = put_u32,
+	bench_window w = {.c = bench_onc_open(&port), .proc = PROC_WORK, .encode = put_u32,
 			  .args = &seed, .decode = get_u64, .result = &h};
 	bench_result r = bench_run(bench_window_step, &w);
 	bench_window_drain(&w);
-	onc_close(w.c);
+	bench_onc_close(w.c);
 	return r;
 }
 
@@ -345,7 +249,7 @@ static double bytes_per_connection(void)
 	if (child == 0) {
 		onc_status st;
 		onc_server *srv = onc_server_create(NULL, &st);
-		onc_server_register(srv, PROG, 1, onc_dispatch, NULL);
+		onc_server_register(srv, BENCH_PROG, 1, onc_dispatch, NULL);
 		onc_server_listen(srv, "tcp://127.0.0.1:0", &port);
 		if (write(pipefd[1], &port, sizeof port) != sizeof port)
 			_exit(1);
@@ -355,13 +259,13 @@ static double bytes_per_connection(void)
 	if (read(pipefd[0], &port, sizeof port) != sizeof port)
 		bench_die("server child");
 	/* One connection and call first, so that the baseline has every lazy setup done. */
-	onc_client *warm = onc_open(&port);
+	onc_client *warm = bench_onc_open(&port);
 	onc_client_call(warm, 0, NULL, NULL, NULL, NULL, NULL);
 	usleep(100000);
 	long before = rss_kib(child);
 	static onc_client *c[IDLE_CONNECTIONS];
 	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
-		c[i] = onc_open(&port);
+		c[i] = bench_onc_open(&port);
 		if (onc_client_call(c[i], 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK)
 			bench_die("idle connection call");
 	}
@@ -387,7 +291,7 @@ int main(int argc, char **argv)
 	/* First, while this process is small and has one thread: the server child is forked. */
 	double per_conn = bytes_per_connection();
 	calibrate_work();
-	side onc = {true, start_onc_server(0)}, tirpc = {false, start_tirpc_server()};
+	side onc = {true, start_onc_server(0)}, tirpc = {false, bench_tirpc_server(tirpc_dispatch)};
 	side pool = {true, start_onc_server(cores > 0 ? (unsigned)cores : 1)};
 	for (unsigned i = 0; i < BULK_BYTES; i++)
 		payload[i] = (char)i;

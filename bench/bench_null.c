@@ -16,11 +16,8 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_peers.h"
 #include "bench_window.h"
-#include "onc/client.h"
-#include "onc/server.h"
-
-#define PROG 0x20000777u
 
 /* ---- onc ---- */
 
@@ -30,35 +27,13 @@ static onc_accept_stat null_dispatch(onc_call *call, void *ctx)
 	return call->header->proc == 0 ? ONC_SUCCESS : ONC_PROC_UNAVAIL;
 }
 
-static void *onc_serve(void *srv)
-{
-	onc_server_run(srv);
-	return NULL;
-}
-
-static int onc_null(void *c, double *started)
-{
-	(void)started;
-	return onc_client_call(c, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
-}
-
-/* An onc server of one loop (with workers, see onc_server_options) and a client of it. */
+/* An onc server of one loop (with workers, see onc_server_options) and a client of it; both
+ * live until the process ends. */
 static void *setup_onc(unsigned workers)
 {
 	onc_server_options so = {.threads = 1, .workers = workers};
-	onc_status st;
-	uint16_t port;
-	char addr[64];
-	pthread_t t;
-	onc_server *srv = onc_server_create(&so, &st);
-	onc_server_register(srv, PROG, 1, null_dispatch, NULL);
-	onc_server_listen(srv, "tcp://127.0.0.1:0", &port);
-	pthread_create(&t, NULL, onc_serve, srv);
-	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", port);
-	onc_client *c = onc_client_create(addr, PROG, 1, NULL, &st);
-	if (!c)
-		bench_die(onc_strerror(st));
-	return c; /* server and client live until the process ends */
+	uint16_t port = bench_onc_server(&so, null_dispatch);
+	return bench_onc_open(&port);
 }
 
 /* 64 calls in flight on the one connection (bench_window.h). */
@@ -73,54 +48,18 @@ static void *setup_window(void *c)
 
 /* ---- libtirpc ---- */
 
-/* libtirpc's xdr_void is declared without parameters; this is the usual xdrproc_t shape. */
-static bool_t xdr_nothing(XDR *x, void *v)
-{
-	(void)x;
-	(void)v;
-	return TRUE;
-}
-
 static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 {
 	if (rq->rq_proc == 0)
-		svc_sendreply(x, (xdrproc_t)xdr_nothing, NULL);
+		svc_sendreply(x, (xdrproc_t)bench_xdr_void, NULL);
 	else
 		svcerr_noproc(x);
 }
 
-static void *tirpc_serve(void *arg)
-{
-	(void)arg;
-	svc_run(); /* runs until the process ends */
-	return NULL;
-}
-
-static int tirpc_null(void *arg, double *started)
-{
-	(void)started;
-	CLIENT *c = arg;
-	struct timeval tv = {25, 0};
-	return clnt_call(c, 0, (xdrproc_t)xdr_nothing, NULL, (xdrproc_t)xdr_nothing, NULL, tv) !=
-	       RPC_SUCCESS;
-}
-
 static void *setup_tirpc(void)
 {
-	uint16_t port;
-	int fd = bench_listen_loopback(&port), sock = RPC_ANYSOCK;
-	SVCXPRT *x = svctcp_create(fd, 0, 0);
-	pthread_t t;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	if (!x || !svc_register(x, PROG, 1, tirpc_dispatch, 0))
-		bench_die("libtirpc server");
-	pthread_create(&t, NULL, tirpc_serve, NULL);
-	pthread_detach(t);
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	CLIENT *c = clnttcp_create(&sin, PROG, 1, &sock, 0, 0);
-	if (!c)
-		bench_die("libtirpc client");
-	return c;
+	uint16_t port = bench_tirpc_server(tirpc_dispatch);
+	return bench_tirpc_open(&port);
 }
 
 /* ---- raw ping-pong: the same bytes, no RPC ---- */
@@ -193,8 +132,8 @@ int main(int argc, char **argv)
 		void *ctx;
 		bench_result best;
 	} sides[] = {
-		{"onc", "onc", onc_null, setup_onc(0), {0, 0, 0}},
-		{"libtirpc", "libtirpc", tirpc_null, setup_tirpc(), {0, 0, 0}},
+		{"onc", "onc", bench_onc_null, setup_onc(0), {0, 0, 0}},
+		{"libtirpc", "libtirpc", bench_tirpc_null, setup_tirpc(), {0, 0, 0}},
 		{"raw TCP ping-pong", "raw", raw_call, setup_raw(), {0, 0, 0}},
 		{"onc, 64 in flight", "onc_64_in_flight", bench_window_step,
 		 setup_window(setup_onc(0)), {0, 0, 0}},

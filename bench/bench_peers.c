@@ -1,0 +1,102 @@
+#include "bench_peers.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "bench_common.h"
+
+struct timeval bench_tirpc_timeout = {25, 0};
+
+static void *onc_serve(void *srv)
+{
+	onc_server_run(srv);
+	return NULL;
+}
+
+uint16_t bench_onc_server(const onc_server_options *opts, onc_dispatch_fn dispatch)
+{
+	onc_status st;
+	uint16_t port;
+	pthread_t t;
+	onc_server *srv = onc_server_create(opts, &st);
+	if (!srv || onc_server_register(srv, BENCH_PROG, 1, dispatch, NULL) ||
+	    onc_server_listen(srv, "tcp://127.0.0.1:0", &port) ||
+	    pthread_create(&t, NULL, onc_serve, srv))
+		bench_die("onc server");
+	pthread_detach(t);
+	return port;
+}
+
+void *bench_onc_open(void *port)
+{
+	char addr[64];
+	onc_status st;
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", *(uint16_t *)port);
+	onc_client *c = onc_client_create(addr, BENCH_PROG, 1, NULL, &st);
+	if (!c)
+		bench_die(onc_strerror(st));
+	return c;
+}
+
+void bench_onc_close(void *client)
+{
+	onc_client_destroy(client);
+}
+
+int bench_onc_null(void *client, double *started)
+{
+	(void)started;
+	return onc_client_call(client, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
+}
+
+static void *tirpc_serve(void *arg)
+{
+	(void)arg;
+	svc_run(); /* until the process ends */
+	return NULL;
+}
+
+uint16_t bench_tirpc_server(void (*dispatch)(struct svc_req *, SVCXPRT *))
+{
+	uint16_t port;
+	pthread_t t;
+	SVCXPRT *x = svctcp_create(bench_listen_loopback(&port), 0, 0);
+	if (!x || !svc_register(x, BENCH_PROG, 1, dispatch, 0) ||
+	    pthread_create(&t, NULL, tirpc_serve, NULL))
+		bench_die("libtirpc server");
+	pthread_detach(t);
+	return port;
+}
+
+void *bench_tirpc_open(void *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(*(uint16_t *)port)};
+	int sock = RPC_ANYSOCK;
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	CLIENT *c = clnttcp_create(&sin, BENCH_PROG, 1, &sock, 0, 0);
+	if (!c)
+		bench_die("libtirpc client");
+	return c;
+}
+
+void bench_tirpc_close(void *client)
+{
+	clnt_destroy((CLIENT *)client);
+}
+
+bool_t bench_xdr_void(XDR *x, void *v)
+{
+	(void)x;
+	(void)v;
+	return TRUE;
+}
+
+int bench_tirpc_null(void *client, double *started)
+{
+	(void)started;
+	return clnt_call((CLIENT *)client, 0, (xdrproc_t)bench_xdr_void, NULL,
+			 (xdrproc_t)bench_xdr_void, NULL, bench_tirpc_timeout) != RPC_SUCCESS;
+}
