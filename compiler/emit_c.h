@@ -52,5 +52,7 @@ const char *c_client_params(pool *p, const procedure *proc);
 const char *c_send_params(pool *p, const procedure *proc);
 const char *c_receive_params(pool *p, const procedure *proc);
 const char *c_svc_params(pool *p, const procedure *proc);
+/* A deferred call's reply function (`..._reply`). */
+const char *c_reply_params(pool *p, const procedure *proc);
 
 #endif

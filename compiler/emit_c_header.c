@@ -126,8 +126,10 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 			      " * with T_free()), each also in two halves for asynchronous calls (_send starts\n"
 			      " * the call, kept by the caller's onc_request; _receive waits for its answer);\n"
 			      " * the procedures a server implements (call->arena holds the\n"
-			      " * arguments and is where results' parts go); registration with a server, whose\n"
-			      " * ctx is passed to each procedure. */\n",
+			      " * arguments and is where results' parts go; a status other than ONC_OK picks an\n"
+			      " * error reply, see onc_call_fail); the replies of calls deferred with\n"
+			      " * onc_call_defer(); registration with a server, whose ctx is passed to each\n"
+			      " * procedure. */\n",
 			      v->name);
 		for (const procedure *proc = v->procs; proc; proc = proc->next) {
 			const char *name = c_proc_name(p, proc, v);
@@ -139,6 +141,9 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			strbuf_printf(out, "onc_status %s_svc(%s);\n", c_proc_name(p, proc, v),
 				      c_svc_params(p, proc));
+		for (const procedure *proc = v->procs; proc; proc = proc->next)
+			strbuf_printf(out, "onc_status %s_reply(%s);\n", c_proc_name(p, proc, v),
+				      c_reply_params(p, proc));
 		strbuf_printf(out, "onc_status %s_register(onc_server *srv, void *ctx);\n",
 			      c_version_name(p, def, v));
 	}
@@ -222,7 +227,8 @@ void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const 
 		strbuf_puts(out, "typedef struct onc_client onc_client; /* <onc/client.h> */\n"
 				 "typedef struct onc_server onc_server; /* <onc/server.h> */\n"
 				 "typedef struct onc_request onc_request;\n"
-				 "typedef struct onc_call onc_call;\n");
+				 "typedef struct onc_call onc_call;\n"
+				 "typedef struct onc_deferred onc_deferred;\n");
 	if (any || programs)
 		strbuf_puts(out, "\n");
 	for (const definition *def = s->defs; def; def = def->next) {

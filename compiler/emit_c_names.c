@@ -162,6 +162,13 @@ const char *c_svc_params(pool *p, const procedure *proc)
 	return pool_printf(p, "%sonc_call *call, void *ctx", r);
 }
 
+const char *c_reply_params(pool *p, const procedure *proc)
+{
+	if (proc->result.kind == TYPE_VOID)
+		return "onc_deferred *d";
+	return pool_printf(p, "onc_deferred *d, const %s", c_local_decl(p, &proc->result, "*result"));
+}
+
 const char *c_arg_pass(pool *p, const type_ref *t, const char *name)
 {
 	return c_arg_by_value(t) ? name : pool_printf(p, "&%s", name);

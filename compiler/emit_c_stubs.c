@@ -125,14 +125,41 @@ static void server_call(cg *g, const version *v, const procedure *proc)
 	const char *args = "";
 	for (int i = 0; i < proc->nargs; i++)
 		args = cg_str(g, "%s%s, ", args, c_arg_pass(p, &proc->args[i], c_arg_name(p, proc, i)));
-	cg_line(g, "if (%s_svc(%s%scall, ctx) != ONC_OK)", c_proc_name(p, proc, v), args,
+	/* The implementation's status picks the reply (PROC_UNAVAIL, AUTH_ERROR, ...); one that
+	 * deferred its reply returns ONC_OK, and what is encoded here is dropped. */
+	cg_line(g, "onc_status s = %s_svc(%s%scall, ctx);", c_proc_name(p, proc, v), args,
 		has_result ? "&result, " : "");
-	cg_line(g, "\treturn ONC_SYSTEM_ERR;");
+	cg_line(g, "if (s != ONC_OK)");
+	cg_line(g, "\treturn onc_call_fail(call, s);");
 	g->on_error = "return ONC_SYSTEM_ERR;";
 	if (has_result)
 		cg_value_op(g, ENCODE, &proc->result, "result");
 	g->on_error = NULL;
 	cg_line(g, "return ONC_SUCCESS;");
+	strbuf_puts(g->out, "}\n\n");
+}
+
+/* The reply of a deferred call: its results encoded as the dispatcher would have. */
+static void server_reply(cg *g, const version *v, const procedure *proc)
+{
+	pool *p = g->pool;
+	bool has_result = proc->result.kind != TYPE_VOID;
+	strbuf_printf(g->out, "onc_status %s_reply(%s)\n{\n", c_proc_name(p, proc, v),
+		      c_reply_params(p, proc));
+	g->indent = 1;
+	g->cleanup = true;
+	g->on_error = NULL;
+	if (!has_result) {
+		cg_line(g, "return onc_deferred_end(d, ONC_OK);");
+		strbuf_puts(g->out, "}\n\n");
+		return;
+	}
+	cg_line(g, "onc_xdr_enc *e;");
+	cg_line(g, "onc_status s;");
+	cg_check(g, "onc_deferred_begin(d, &e)");
+	cg_value_op(g, ENCODE, &proc->result, "(*result)");
+	strbuf_puts(g->out, "out:\n");
+	cg_line(g, "return onc_deferred_end(d, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
 
@@ -143,6 +170,7 @@ static void server_version(cg *g, const definition *prog, const version *v)
 	bool has_null = false;
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		server_call(g, v, proc);
+		server_reply(g, v, proc);
 		has_null |= proc->number.known && proc->number.number == 0;
 	}
 	strbuf_printf(g->out,

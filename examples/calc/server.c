@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <onc/rpcbind.h>
 #include <onc/server.h>
 
 #include "calc.h"

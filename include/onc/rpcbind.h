@@ -50,6 +50,11 @@ onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done);
 onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
 			  bool *done);
 
+/* Registers every program version on every TCP and UDP listener of s with the portmapper at
+ * pmap (e.g. "udp://127.0.0.1:111") when onc_server_run() starts, and removes them when it
+ * stops. Call after the listeners and programs are set up. */
+onc_status onc_server_use_portmapper(onc_server *s, const char *pmap);
+
 /* Universal addresses (RFC 5665): "h1.h2.h3.h4.p1.p2" and "x:x::x.p1.p2". */
 onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
 /* The universal address of an AF_INET or AF_INET6 socket address; cap >= 64. */

@@ -1,5 +1,7 @@
 #include "test_server.h"
 
+#include "onc/rpcbind.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -1,0 +1,328 @@
+/* A stream connection: reading calls, writing replies, closing, and when its memory goes.
+ *
+ * Lifetime: a connection is freed by whoever drops its last reference (onc__conn_unref),
+ * and by no one else. References are held
+ *   - by its loop, from onc__conn_new until the end of the event batch in which
+ *     onc__conn_close ran (the poller may still name it later in that batch; a closed
+ *     connection ignores such events);
+ *   - by each of its calls in flight: queued for or run by a worker, or deferred, until
+ *     that call's reply has been posted (onc__conn_post);
+ *   - by its loop's ready list while it is on it.
+ * Closing releases the socket and the buffers at once; what is left is the struct itself,
+ * on which late replies find `dead` set and are dropped.
+ *
+ * Threads: the loop alone reads, writes and closes. Workers and deferred replies only
+ * append to `out` and put the connection on the ready list, under its lock; the fields
+ * under the lock are marked in internal.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *peer,
+			 socklen_t peer_len)
+{
+	onc__conn *c = calloc(1, sizeof *c);
+	int one = 1;
+	if (!c)
+		return NULL;
+	c->src = (onc__source){.kind = SRC_CONN, .fd = fd};
+	c->loop = l;
+	c->origin = (onc__origin){
+		.kind = ORIGIN_CONN, .stream = true, .conn = c, .peer = *peer, .peer_len = peer_len};
+	c->refs = 1; /* the loop's */
+	c->reading = true;
+	c->last_call = onc__now_ms();
+	pthread_mutex_init(&c->lock, NULL);
+	onc_rm_reader_init(&c->rm, l->srv->max_record);
+	onc_xdr_enc_init(&c->out);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (onc__poller_add(&l->poller, fd, ONC__POLL_IN, &c->src) != ONC_OK) {
+		onc_rm_reader_free(&c->rm);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	return c;
+}
+
+void onc__conn_ref(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->refs++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void onc__conn_unref(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool last = --c->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (last) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
+}
+
+void onc__conn_hold(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->refs++;
+	c->inflight++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static size_t unsent(const onc__conn *c)
+{
+	return onc_xdr_enc_len(&c->out) - c->out_sent;
+}
+
+/* With c->lock held: the peer ended its side and every call it sent is answered and sent. */
+static bool finished(const onc__conn *c)
+{
+	return c->eof && c->inflight == 0 && unsent(c) == 0;
+}
+
+/* A reply buffer grown by a burst is given back once it is empty, so that an idle
+ * connection holds little. */
+static void release_if_large(onc_xdr_enc *e)
+{
+	if ((size_t)(e->end - e->base) > ONC__KEEP_BUFFER)
+		onc_xdr_enc_free(e);
+}
+
+/* Reads while what waits to be sent and what is in flight stay under the bounds, and until
+ * end of file. Called with c->lock held. */
+static void arm(onc__conn *c)
+{
+	size_t waiting = unsent(c);
+	bool reading = !c->eof && waiting + c->inflight_bytes < ONC__MAX_UNSENT &&
+		       c->inflight < ONC__MAX_CONN_JOBS;
+	bool writing = waiting > 0;
+	if (reading == c->reading && writing == c->writing)
+		return;
+	c->reading = reading;
+	c->writing = writing;
+	onc__poller_mod(&c->loop->poller, c->src.fd,
+			(reading ? ONC__POLL_IN : 0) | (writing ? ONC__POLL_OUT : 0), &c->src);
+}
+
+/* Moves the unsent replies to the front of the buffer once more of it has been sent than is
+ * left. Without this, a peer that reads slowly but never catches up keeps the buffer from
+ * ever emptying, and new replies are appended behind everything already sent: the buffer
+ * grows without end although the unsent part stays under ONC__MAX_UNSENT. Each byte is moved
+ * at most once on average. */
+static void compact(onc__conn *c)
+{
+	size_t left = unsent(c);
+	if (c->out_sent < left)
+		return;
+	memmove(c->out.base, c->out.base + c->out_sent, left);
+	c->out.p = c->out.base + left;
+	c->out_sent = 0;
+}
+
+/* Writes what it can of the pending replies; false when the connection must be closed
+ * (an error, a reply that could not be stored, or nothing more to do after end of file). */
+static bool flush_locked(onc__conn *c)
+{
+	size_t len = onc_xdr_enc_len(&c->out);
+	if (c->broken)
+		return false;
+	while (c->out_sent < len) {
+		ssize_t n = send(c->src.fd, c->out.base + c->out_sent, len - c->out_sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			compact(c);
+			arm(c);
+			return true;
+		}
+		if (n < 0)
+			return false;
+		c->out_sent += (size_t)n;
+	}
+	release_if_large(&c->out);
+	onc_xdr_enc_reset(&c->out);
+	c->out_sent = 0;
+	arm(c);
+	return !finished(c);
+}
+
+static bool flush(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool ok = flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+/* Appends src's bytes to dst; when dst is empty the buffers are swapped instead (src is then
+ * left empty, holding dst's old memory). */
+static onc_status take_replies(onc_xdr_enc *dst, onc_xdr_enc *src)
+{
+	size_t len = onc_xdr_enc_len(src);
+	if (len == 0)
+		return ONC_OK;
+	if (onc_xdr_enc_len(dst) == 0) {
+		onc_xdr_enc t = *dst;
+		*dst = *src;
+		*src = t;
+		return ONC_OK;
+	}
+	onc_status st = onc_xdr_put_opaque_fixed(dst, src->base, len);
+	onc_xdr_enc_reset(src);
+	return st;
+}
+
+onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, size_t call_len)
+{
+	bool post = false, dead;
+	pthread_mutex_lock(&c->lock);
+	c->inflight--;
+	c->inflight_bytes -= call_len;
+	dead = c->dead;
+	if (!dead) {
+		if (take_replies(&c->out, reply) != ONC_OK)
+			c->broken = true;
+		post = !c->queued;
+		if (post) {
+			c->queued = true;
+			c->refs++; /* the ready list's */
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (post)
+		onc__loop_post(c->loop, c);
+	return dead ? ONC_ERR_CLOSED : ONC_OK;
+}
+
+void onc__conn_flush_posted(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->queued = false;
+	bool ok = c->dead || flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	if (!ok)
+		onc__conn_close(c);
+	onc__conn_unref(c); /* the ready list's */
+}
+
+/* The calls in what was read: answered here (no workers: their replies gather in the loop's
+ * buffer and join the connection's in one step), or queued for the workers. */
+static bool read_calls(onc__conn *c)
+{
+	onc__loop *l = c->loop;
+	onc_server *s = l->srv;
+	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
+	onc__job *jobs = NULL, **tail = &jobs;
+	unsigned njobs = 0;
+	size_t job_bytes = 0;
+	bool ok = true;
+
+	if (n == 0) {
+		pthread_mutex_lock(&c->lock);
+		c->eof = true;
+		arm(c);
+		ok = !finished(c);
+		pthread_mutex_unlock(&c->lock);
+		return ok;
+	}
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	for (size_t at = 0; at < (size_t)n && ok;) {
+		size_t used, len;
+		if (onc_rm_reader_feed(&c->rm, l->rbuf + at, (size_t)n - at, &used) != ONC_OK) {
+			ok = false; /* over the record limit: drop the connection */
+			break;
+		}
+		at += used;
+		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
+		if (!rec)
+			continue;
+		if (s->pool.n == 0) {
+			onc__dispatch(s, &l->arena, rec, len, &l->out, &c->origin);
+		} else if ((*tail = onc__job_new(&c->origin, rec, len)) != NULL) {
+			tail = &(*tail)->next;
+			njobs++;
+			job_bytes += len;
+		} else {
+			ok = false;
+		}
+		onc_rm_reader_next(&c->rm);
+		c->last_call = onc__now_ms();
+	}
+	pthread_mutex_lock(&c->lock);
+	if (take_replies(&c->out, &l->out) != ONC_OK)
+		c->broken = true;
+	c->refs += njobs;
+	c->inflight += njobs;
+	c->inflight_bytes += job_bytes;
+	ok = ok && flush_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	if (njobs)
+		onc__pool_push(&s->pool, jobs, tail, njobs);
+	return ok;
+}
+
+void onc__conn_event(onc__conn *c, unsigned events)
+{
+	bool ok;
+	if (c->closed)
+		return; /* closed earlier in this batch */
+	ok = !(events & ONC__POLL_CLOSED) || (events & ONC__POLL_IN);
+	if (ok && (events & ONC__POLL_OUT))
+		ok = flush(c);
+	if (ok && (events & ONC__POLL_IN) && c->reading)
+		ok = read_calls(c);
+	if (!ok)
+		onc__conn_close(c);
+}
+
+/* Memory goes before the socket: once the peer sees the connection closed, what it held
+ * is already released (but for the struct, which its calls in flight still reference). */
+void onc__conn_close(onc__conn *c)
+{
+	onc__loop *l = c->loop;
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
+	c->next = l->closed;
+	l->closed = c;
+	onc_rm_reader_free(&c->rm);
+	pthread_mutex_lock(&c->lock);
+	c->dead = true;
+	onc_xdr_enc_free(&c->out);
+	c->out_sent = 0;
+	pthread_mutex_unlock(&c->lock);
+	onc__poller_del(&l->poller, c->src.fd);
+	close(c->src.fd);
+	atomic_fetch_sub(&l->srv->nconns, 1);
+}
+
+bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms)
+{
+	if (now - c->last_call < timeout_ms)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	bool busy = c->inflight > 0;
+	pthread_mutex_unlock(&c->lock);
+	return !busy;
+}

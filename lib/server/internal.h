@@ -1,0 +1,240 @@
+/* Internal: the server's objects, shared by its files, one job each:
+ *   dispatch.c  a call message in, its reply out: header, credentials, program lookup,
+ *               reply framing, the handler's answer (onc_call_*), onc_server_process;
+ *   deferred.c  replies that a handler sends later (onc_deferred_*);
+ *   conn.c      a stream connection: its buffers, reading, writing, closing, and its lifetime;
+ *   pool.c      the worker pool;
+ *   loop.c      an event loop: accepting, datagrams, idle connections, replies from workers;
+ *   server.c    the server object: create, register, listen, run, stop. */
+#ifndef ONC_SERVER_INTERNAL_H
+#define ONC_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../net/poller.h"
+#include "onc/server.h"
+
+#define ONC__ARENA_LIMIT (64u << 20)
+#define ONC__READ_BUFFER 65536
+#define ONC__MAX_UNSENT (4u << 20) /* stop reading a connection whose peer does not read */
+#define ONC__MAX_CONN_JOBS 1024u   /* calls of one connection with the workers or deferred */
+#define ONC__MAX_DATAGRAM_JOBS 1024u /* datagrams queued for the workers; more are dropped */
+#define ONC__KEEP_BUFFER (64u << 10) /* larger reply buffers are given back once empty */
+
+enum onc__source_kind { SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
+
+/* What the poller hands back: the first member of a listener or a connection. */
+typedef struct onc__source {
+	enum onc__source_kind kind;
+	int fd;
+} onc__source;
+
+typedef struct onc__listener {
+	onc__source src;
+	bool stream;
+	uint16_t port;
+	struct sockaddr_storage addr; /* where it is bound (AF_UNIX for Unix sockets) */
+} onc__listener;
+
+typedef struct onc__program {
+	uint32_t prog, vers;
+	onc_dispatch_fn fn;
+	void *ctx;
+} onc__program;
+
+typedef struct onc__loop onc__loop;
+typedef struct onc__conn onc__conn;
+
+/* Where a call came from, and so where its reply goes. */
+typedef enum onc__origin_kind {
+	ORIGIN_CONN,     /* a stream connection: the reply is appended to its buffer */
+	ORIGIN_DATAGRAM, /* sent back with sendto() on fd */
+	ORIGIN_CAPTURE,  /* onc_server_process(): handed to the waiting caller */
+} onc__origin_kind;
+
+typedef struct onc__capture onc__capture;
+
+typedef struct onc__origin {
+	onc__origin_kind kind;
+	bool stream;         /* replies are record-marked */
+	onc__conn *conn;     /* ORIGIN_CONN */
+	int fd;              /* ORIGIN_DATAGRAM */
+	onc__capture *capture; /* ORIGIN_CAPTURE */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+} onc__origin;
+
+/* A stream connection. Its lifetime rules are at the top of conn.c. */
+struct onc__conn {
+	onc__source src; /* first: the poller hands back a source pointer */
+	onc__loop *loop;
+	onc__origin origin; /* kind ORIGIN_CONN, conn = this */
+	onc_rm_reader rm;
+	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
+	onc__conn *prev, *next; /* the loop's open connections, or its closed ones */
+	bool closed;            /* the loop has closed the socket (loop-only) */
+	bool eof;               /* the peer sent end of file: answer what came, then close */
+	/* Under lock: */
+	pthread_mutex_t lock;
+	unsigned refs;
+	bool dead;       /* closed: replies are dropped */
+	bool broken;     /* a reply could not be stored: close */
+	bool reading;    /* ONC__POLL_IN is armed */
+	bool writing;    /* ONC__POLL_OUT is armed */
+	bool queued;     /* on its loop's ready list */
+	unsigned inflight; /* calls with the workers or deferred, not yet answered */
+	size_t inflight_bytes;
+	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
+	size_t out_sent;
+	onc__conn *ready_next;
+};
+
+struct onc__loop {
+	onc_server *srv;
+	onc__poller poller;
+	pthread_t thread;
+	onc__conn *conns;  /* open connections */
+	onc__conn *closed; /* closed in this event batch: released after it */
+	onc_arena arena;
+	onc_xdr_enc out; /* replies being built on the loop */
+	pthread_mutex_t ready_lock;
+	onc__conn *ready; /* connections with replies from workers or deferred calls */
+	uint8_t rbuf[ONC__READ_BUFFER];
+};
+
+/* A call queued for the workers. */
+typedef struct onc__job {
+	struct onc__job *next;
+	onc__origin origin; /* holds a reference on origin.conn */
+	size_t len;
+	uint8_t msg[];
+} onc__job;
+
+typedef struct onc__worker {
+	onc_server *srv;
+	pthread_t thread;
+	onc_arena arena;
+	onc_xdr_enc out;
+} onc__worker;
+
+typedef struct onc__pool {
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty;
+	onc__job *head, **tail;
+	unsigned datagrams; /* datagram jobs queued */
+	bool quit;          /* finish the queue, then stop */
+	onc__worker *workers;
+	unsigned n, started;
+} onc__pool;
+
+/* What onc_rpcbind's registration (lib/rpcbind) does when the server starts and stops. */
+typedef struct onc__server_hooks {
+	onc_status (*start)(onc_server *s, void *ctx);
+	void (*stop)(onc_server *s, void *ctx);
+	void (*free)(void *ctx);
+	void *ctx;
+} onc__server_hooks;
+
+struct onc_server {
+	size_t max_record;
+	unsigned max_connections;
+	unsigned idle_timeout_ms;
+	onc__program *progs;
+	size_t nprogs;
+	onc__listener listeners[16];
+	size_t nlisteners;
+	onc__loop *loops;
+	unsigned nloops;
+	atomic_uint nconns;
+	atomic_bool stopping;
+	onc__pool pool;
+	onc__server_hooks hooks;
+	/* Deferred calls not yet ended: run() waits for them. */
+	pthread_mutex_t deferred_lock;
+	pthread_cond_t deferred_done;
+	unsigned deferred;
+};
+
+/* The server's side of an onc_call (which is its first member). */
+typedef struct onc__call {
+	onc_call call;
+	onc_server *srv;
+	const onc__origin *from;
+	uint32_t xid;
+	bool denied; /* answer MSG_DENIED / AUTH_ERROR with auth */
+	onc_auth_stat auth;
+	onc_deferred *deferred;
+} onc__call;
+
+/* dispatch.c: answers msg, appending the reply (record-marked when from->stream) to out, or
+ * nothing when the message gets no answer or the handler deferred it (then true). The arena
+ * is reset. */
+bool onc__dispatch(onc_server *s, onc_arena *arena, const uint8_t *msg, size_t len,
+		   onc_xdr_enc *out, const onc__origin *from);
+const onc__program *onc__find_program(const onc_server *s, uint32_t prog, uint32_t vers,
+				      uint32_t *low, uint32_t *high);
+
+/* The reply header that a handler's status stands for (see onc_call_fail). */
+void onc__reply_for(onc_reply_header *r, uint32_t xid, onc_status why, onc_auth_stat auth);
+/* Encodes a reply header, record-marked when stream (*rec is then the mark's position). */
+onc_status onc__reply_begin(onc_xdr_enc *out, bool stream, const onc_reply_header *r,
+			    size_t *rec);
+onc_status onc__reply_end(onc_xdr_enc *out, bool stream, size_t rec);
+
+/* deferred.c: onc_server_process() waits here for a deferred reply. */
+struct onc__capture {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	onc_xdr_enc *out;
+	bool done;
+};
+
+/* conn.c */
+onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *peer,
+			 socklen_t peer_len);
+void onc__conn_ref(onc__conn *c);
+void onc__conn_unref(onc__conn *c);
+/* On the loop: handles a poller event. */
+void onc__conn_event(onc__conn *c, unsigned events);
+/* On the loop: closes the socket; the memory goes when the last reference does. */
+void onc__conn_close(onc__conn *c);
+/* On the loop: writes the replies posted to c (it was on the ready list). */
+void onc__conn_flush_posted(onc__conn *c);
+/* From any thread: appends the reply of one of c's calls that was in flight (reply may be
+ * empty: the call deferred or got no answer; its bytes are taken, reply is left empty) and
+ * has the loop write it. ONC_ERR_CLOSED
+ * when the connection has gone (the reply is dropped). */
+onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, size_t call_len);
+/* Counts one more call of c in flight (a deferral); onc__conn_post ends it. */
+void onc__conn_hold(onc__conn *c);
+bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms);
+
+/* pool.c */
+onc_status onc__pool_init(onc__pool *p, onc_server *s, unsigned n);
+void onc__pool_destroy(onc__pool *p);
+onc_status onc__pool_start(onc__pool *p);
+/* Lets the workers finish every queued call, then joins them. */
+void onc__pool_finish(onc__pool *p);
+/* Queues n jobs (first .. *tail); false when a datagram does not fit (dropped by caller). */
+bool onc__pool_push(onc__pool *p, onc__job *first, onc__job **tail, unsigned n);
+onc__job *onc__job_new(const onc__origin *from, const uint8_t *msg, size_t len);
+
+/* loop.c */
+onc_status onc__loop_init(onc__loop *l, onc_server *s);
+void onc__loop_destroy(onc__loop *l);
+void *onc__loop_run(void *arg);
+/* Puts c on its loop's ready list (the caller holds c->lock and has set nothing yet). */
+void onc__loop_post(onc__loop *l, onc__conn *c);
+/* Writes what the workers and deferred calls posted. */
+void onc__loop_flush_ready(onc__loop *l);
+/* Releases the connections closed during the batch. */
+void onc__loop_release_closed(onc__loop *l);
+
+int64_t onc__now_ms(void);
+bool onc__start_thread(pthread_t *t, void *(*fn)(void *), void *arg, const char *what, unsigned i);
+
+/* server.c: the registration hooks of lib/rpcbind, and what they need to know. */
+void onc__server_set_hooks(onc_server *s, const onc__server_hooks *h);
+
+#endif

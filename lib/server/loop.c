@@ -1,0 +1,164 @@
+/* An event loop, one per server thread. Every loop waits on every listener (an exclusive
+ * wake-up spreads new connections and datagrams over the loops) and does all the I/O of its
+ * own connections. Connections closed during an event batch are released after it (see
+ * conn.c), so a later event of the same batch never names freed memory. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_EVENTS 64
+#define DATAGRAMS_PER_EVENT 64 /* so that one busy socket cannot starve the connections */
+
+int64_t onc__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+onc_status onc__loop_init(onc__loop *l, onc_server *s)
+{
+	l->srv = s;
+	pthread_mutex_init(&l->ready_lock, NULL);
+	onc_arena_init(&l->arena, ONC__ARENA_LIMIT);
+	onc_xdr_enc_init(&l->out);
+	return onc__poller_init(&l->poller);
+}
+
+void onc__loop_destroy(onc__loop *l)
+{
+	while (l->conns)
+		onc__conn_close(l->conns);
+	onc__loop_release_closed(l);
+	onc__poller_close(&l->poller);
+	onc_arena_free(&l->arena);
+	onc_xdr_enc_free(&l->out);
+	pthread_mutex_destroy(&l->ready_lock);
+}
+
+void onc__loop_post(onc__loop *l, onc__conn *c)
+{
+	pthread_mutex_lock(&l->ready_lock);
+	bool wake = l->ready == NULL;
+	c->ready_next = l->ready;
+	l->ready = c;
+	pthread_mutex_unlock(&l->ready_lock);
+	if (wake)
+		onc__poller_wake(&l->poller);
+}
+
+void onc__loop_flush_ready(onc__loop *l)
+{
+	pthread_mutex_lock(&l->ready_lock);
+	onc__conn *c = l->ready;
+	l->ready = NULL;
+	pthread_mutex_unlock(&l->ready_lock);
+	while (c) {
+		onc__conn *next = c->ready_next;
+		onc__conn_flush_posted(c);
+		c = next;
+	}
+}
+
+void onc__loop_release_closed(onc__loop *l)
+{
+	while (l->closed) {
+		onc__conn *c = l->closed;
+		l->closed = c->next;
+		onc__conn_unref(c); /* the loop's */
+	}
+}
+
+static void accept_all(onc__loop *l, int lfd)
+{
+	onc_server *s = l->srv;
+	for (;;) {
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof peer;
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (atomic_fetch_add(&s->nconns, 1) >= s->max_connections ||
+		    !onc__conn_new(l, fd, &peer, peer_len)) {
+			atomic_fetch_sub(&s->nconns, 1);
+			close(fd); /* over the limit: refuse by closing at once */
+		}
+	}
+}
+
+static void serve_datagrams(onc__loop *l, int fd)
+{
+	onc_server *s = l->srv;
+	for (int i = 0; i < DATAGRAMS_PER_EVENT; i++) {
+		onc__origin from = {.kind = ORIGIN_DATAGRAM, .fd = fd, .peer_len = sizeof from.peer};
+		ssize_t n = recvfrom(fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT,
+				     (struct sockaddr *)&from.peer, &from.peer_len);
+		if (n < 0)
+			return;
+		if (s->pool.n) {
+			onc__job *j = onc__job_new(&from, l->rbuf, (size_t)n);
+			if (j && !onc__pool_push(&s->pool, j, &j->next, 1))
+				free(j); /* too many queued: dropped, as a full socket would */
+			continue;
+		}
+		onc__dispatch(s, &l->arena, l->rbuf, (size_t)n, &l->out, &from);
+		if (onc_xdr_enc_len(&l->out))
+			sendto(fd, l->out.base, onc_xdr_enc_len(&l->out), MSG_DONTWAIT,
+			       (const struct sockaddr *)&from.peer, from.peer_len);
+		onc_xdr_enc_reset(&l->out); /* empty between uses: connections append to it */
+	}
+}
+
+/* Closes the connections that sent no call for the idle timeout and wait for no reply. */
+static void close_idle(onc__loop *l, int64_t now)
+{
+	onc__conn *c = l->conns;
+	while (c) {
+		onc__conn *next = c->next;
+		if (onc__conn_idle(c, now, l->srv->idle_timeout_ms))
+			onc__conn_close(c);
+		c = next;
+	}
+}
+
+void *onc__loop_run(void *arg)
+{
+	onc__loop *l = arg;
+	onc__poll_event evs[MAX_EVENTS];
+	int64_t next_scan = onc__now_ms() + 1000;
+
+	while (!atomic_load(&l->srv->stopping)) {
+		int n = onc__poller_wait(&l->poller, evs, MAX_EVENTS, 1000);
+		for (int i = 0; i < n; i++) {
+			onc__source *src = evs[i].ptr;
+			if (!src) {
+				onc__loop_flush_ready(l);
+				continue;
+			}
+			switch (src->kind) {
+			case SRC_STREAM_LISTENER:
+				accept_all(l, src->fd);
+				break;
+			case SRC_DATAGRAM:
+				serve_datagrams(l, src->fd);
+				break;
+			case SRC_CONN:
+				onc__conn_event((onc__conn *)src, evs[i].events);
+				break;
+			}
+		}
+		onc__loop_release_closed(l);
+		int64_t now = onc__now_ms();
+		if (now >= next_scan) {
+			close_idle(l, now);
+			onc__loop_release_closed(l);
+			next_scan = now + 1000;
+		}
+	}
+	return NULL;
+}
