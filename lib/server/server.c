@@ -844,25 +844,25 @@ onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t vers, onc_
 
 onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 {
-	onc_net_addr a;
+	onc__net_addr a;
 	int fd;
 
 	if (s->nlisteners == MAX_LISTENERS)
 		return ONC_ERR_INVALID_ARG;
-	ONC_TRY(onc_net_parse(addr, &a));
+	ONC_TRY(onc__net_parse(addr, &a));
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
-	onc_net_addr bound;
-	ONC_TRY(onc_net_listen(&a, &fd, &bound));
+	onc__net_addr bound;
+	ONC_TRY(onc__net_listen(&a, &fd, &bound));
 	listener *l = &s->listeners[s->nlisteners];
 	memset(l, 0, sizeof *l);
-	l->src = (source){.kind = a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, .fd = fd};
-	l->port = onc_net_port(&bound);
-	if (a.kind != ONC_NET_UNIX &&
+	l->src = (source){.kind = a.kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, .fd = fd};
+	l->port = onc__net_port(&bound);
+	if (a.kind != ONC__NET_UNIX &&
 	    onc_uaddr_format((const struct sockaddr *)&bound.sa, l->uaddr, sizeof l->uaddr) == ONC_OK) {
 		bool v6 = bound.sa.ss_family == AF_INET6;
-		l->prot = a.kind == ONC_NET_TCP ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
-		snprintf(l->netid, sizeof l->netid, "%s%s", a.kind == ONC_NET_TCP ? "tcp" : "udp",
+		l->prot = a.kind == ONC__NET_TCP ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
+		snprintf(l->netid, sizeof l->netid, "%s%s", a.kind == ONC__NET_TCP ? "tcp" : "udp",
 			 v6 ? "6" : "");
 	}
 	if (port)
