@@ -46,19 +46,9 @@ onc_status onc__rpcb_decode(onc_xdr_dec *d, void *v)
 	return onc_xdr_get_string(d, &r->owner, RPCB_MAX_STRING);
 }
 
-onc_status onc__xdr_u32_encode(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_u32(e, *(const uint32_t *)v);
-}
-
 onc_status onc__xdr_u32_decode(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_u32(d, v);
-}
-
-onc_status onc__xdr_bool_encode(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_bool(e, *(const bool *)v);
 }
 
 onc_status onc__xdr_bool_decode(onc_xdr_dec *d, void *v)

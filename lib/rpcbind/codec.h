@@ -22,10 +22,8 @@ onc_status onc__pmap_mapping_encode(onc_xdr_enc *e, const void *v);
 onc_status onc__pmap_mapping_decode(onc_xdr_dec *d, void *v);
 onc_status onc__rpcb_encode(onc_xdr_enc *e, const void *v);
 onc_status onc__rpcb_decode(onc_xdr_dec *d, void *v);
-onc_status onc__xdr_u32_encode(onc_xdr_enc *e, const void *v);
 onc_status onc__xdr_u32_decode(onc_xdr_dec *d, void *v);
 onc_status onc__xdr_bool_decode(onc_xdr_dec *d, void *v);
-onc_status onc__xdr_bool_encode(onc_xdr_enc *e, const void *v);
 onc_status onc__xdr_string_decode(onc_xdr_dec *d, void *v);
 
 #endif
