@@ -6,6 +6,15 @@
 extern "C" {
 #endif
 
+/* Marks a function of the public API: libonc is compiled with -fvisibility=hidden, so that
+ * libonc.so exports these and nothing else (internal names shared between its files are onc__,
+ * and hidden). Every header of include/onc/ includes this one. */
+#if defined(__GNUC__)
+#define ONC_API __attribute__((visibility("default")))
+#else
+#define ONC_API
+#endif
+
 /* Every status once, as X(NAME, text) for ONC_NAME: the enum, onc_strerror() and
  * onc_status_name() are all made from this list. A status's value is its place in the list, and
  * the values are ABI: append, never reorder or remove. python/onc/errors.py keeps the same list
@@ -74,10 +83,10 @@ typedef enum onc_status {
 
 /* A short English text for a status ("out of memory"), a static string: never NULL, and
  * "unknown status" for a value not in the list. */
-const char *onc_strerror(onc_status status);
+ONC_API const char *onc_strerror(onc_status status);
 /* The status's name as the enum spells it ("ONC_ERR_NOMEM"), a static string: never NULL, and
  * "ONC_UNKNOWN_STATUS" for a value not in the list. For logs and tests. */
-const char *onc_status_name(onc_status status);
+ONC_API const char *onc_status_name(onc_status status);
 
 #ifdef __cplusplus
 }
