@@ -32,10 +32,10 @@ typedef struct onc_client_options {
  *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
  *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper).
  * opts may be NULL. Returns NULL with *status set on failure. */
-onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
-			      const onc_client_options *opts, onc_status *status);
+ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
+				      const onc_client_options *opts, onc_status *status);
 /* Closes the connection and frees the client; no call may be in progress on it. */
-void onc_client_destroy(onc_client *c);
+ONC_API void onc_client_destroy(onc_client *c);
 
 /* Details of a failed call, for the errors that carry them. */
 typedef struct onc_call_error {
@@ -53,8 +53,9 @@ typedef struct onc_call_opts {
 
 /* Calls procedure proc: encodes args with encode (NULL for void arguments), waits for the
  * reply and decodes the results into result with decode (NULL for void results). */
-onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
-			   onc_decode_fn decode, void *result, const onc_call_opts *opts);
+ONC_API onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode,
+				   const void *args, onc_decode_fn decode, void *result,
+				   const onc_call_opts *opts);
 
 /* Asynchronous calls: start queues the call and returns at once; finish waits for the reply
  * (until the call's deadline, counted from start) and decodes it. Many calls may be started
@@ -68,14 +69,16 @@ onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, c
 typedef struct onc_pending onc_pending;
 
 /* NULL with *status set when the call could not be sent. */
-onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode,
-			      const void *args, const onc_call_opts *opts, onc_status *status);
+ONC_API onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode,
+				      const void *args, const onc_call_opts *opts,
+				      onc_status *status);
 /* The reply of a started call, decoded as onc_client_call() would; frees p. */
-onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result);
+ONC_API onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode,
+				     void *result);
 /* Writes the calls started so far now. */
-void onc_client_flush(onc_client *c);
+ONC_API void onc_client_flush(onc_client *c);
 /* Abandons a started call: its reply is dropped if it comes; frees p. */
-void onc_client_cancel(onc_client *c, onc_pending *p);
+ONC_API void onc_client_cancel(onc_client *c, onc_pending *p);
 
 /* The form generated stubs use: the arguments are encoded in line, with no call through a
  * function pointer, and any program and version may be called over the client's connection.
@@ -93,15 +96,15 @@ typedef struct onc_request {
 	onc_xdr_dec results;
 } onc_request;
 
-onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
-			     uint32_t proc, onc_xdr_enc **args);
+ONC_API onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
+				     uint32_t proc, onc_xdr_enc **args);
 /* Sends and waits: onc_request_send() then onc_request_wait(). */
-onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results);
+ONC_API onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results);
 /* The asynchronous halves: send queues the call (as onc_client_start does) and returns; wait,
  * later and from any thread, waits for its reply. The request must stay alive in between. */
-onc_status onc_request_send(onc_request *r);
-onc_status onc_request_wait(onc_request *r, onc_xdr_dec **results);
-onc_status onc_request_end(onc_request *r, onc_status status);
+ONC_API onc_status onc_request_send(onc_request *r);
+ONC_API onc_status onc_request_wait(onc_request *r, onc_xdr_dec **results);
+ONC_API onc_status onc_request_end(onc_request *r, onc_status status);
 
 #ifdef __cplusplus
 }

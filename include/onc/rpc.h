@@ -85,26 +85,27 @@ typedef struct onc_reply_header {
 	onc_auth_stat auth;     /* AUTH_ERROR */
 } onc_reply_header;
 
-onc_status onc_rpc_encode_call(onc_xdr_enc *e, const onc_call_header *h);
-onc_status onc_rpc_encode_reply(onc_xdr_enc *e, const onc_reply_header *h);
+ONC_API onc_status onc_rpc_encode_call(onc_xdr_enc *e, const onc_call_header *h);
+ONC_API onc_status onc_rpc_encode_reply(onc_xdr_enc *e, const onc_reply_header *h);
 
 /* Decodes a call header; the cursor is left at the arguments. When the result is
  * ONC_ERR_RPC_MISMATCH or ONC_ERR_AUTH (with *why set), h->xid is valid and the caller
  * answers with the matching MSG_DENIED; ONC_ERR_NOT_CALL and codec errors mean the message
  * cannot be answered. Credentials with a body over 400 bytes give AUTH_BADCRED, a verifier
  * over 400 bytes AUTH_BADVERF. */
-onc_status onc_rpc_decode_call(onc_xdr_dec *d, onc_call_header *h, onc_auth_stat *why);
+ONC_API onc_status onc_rpc_decode_call(onc_xdr_dec *d, onc_call_header *h, onc_auth_stat *why);
 /* Decodes a reply header; for SUCCESS the cursor is left at the results. */
-onc_status onc_rpc_decode_reply(onc_xdr_dec *d, onc_reply_header *h);
+ONC_API onc_status onc_rpc_decode_reply(onc_xdr_dec *d, onc_reply_header *h);
 
 /* What a decoded reply header means for the caller: ONC_OK for SUCCESS, else the error. */
-onc_status onc_rpc_reply_status(const onc_reply_header *h);
+ONC_API onc_status onc_rpc_reply_status(const onc_reply_header *h);
 
 /* Reply headers a server sends. */
-void onc_rpc_reply_accepted(onc_reply_header *h, uint32_t xid, onc_accept_stat accept);
-void onc_rpc_reply_prog_mismatch(onc_reply_header *h, uint32_t xid, uint32_t low, uint32_t high);
-void onc_rpc_reply_rpc_mismatch(onc_reply_header *h, uint32_t xid);
-void onc_rpc_reply_auth_error(onc_reply_header *h, uint32_t xid, onc_auth_stat why);
+ONC_API void onc_rpc_reply_accepted(onc_reply_header *h, uint32_t xid, onc_accept_stat accept);
+ONC_API void onc_rpc_reply_prog_mismatch(onc_reply_header *h, uint32_t xid, uint32_t low,
+					 uint32_t high);
+ONC_API void onc_rpc_reply_rpc_mismatch(onc_reply_header *h, uint32_t xid);
+ONC_API void onc_rpc_reply_auth_error(onc_reply_header *h, uint32_t xid, onc_auth_stat why);
 
 /* AUTH_SYS credential body (RFC 5531 appendix A). */
 typedef struct onc_auth_sys {
@@ -117,15 +118,16 @@ typedef struct onc_auth_sys {
 } onc_auth_sys;
 
 /* Encodes into out (ONC_AUTH_MAX_BODY bytes); *len gets the body length. */
-onc_status onc_auth_sys_encode(const onc_auth_sys *a, uint8_t out[ONC_AUTH_MAX_BODY],
-			       uint32_t *len);
+ONC_API onc_status onc_auth_sys_encode(const onc_auth_sys *a, uint8_t out[ONC_AUTH_MAX_BODY],
+				       uint32_t *len);
 /* Decodes a credential body. Anything malformed — truncated, a name over 255 bytes, more than
  * 16 gids, bytes left over — gives ONC_ERR_AUTH with *why = ONC_AUTH_BADCRED. */
-onc_status onc_auth_sys_decode(const onc_opaque_auth *cred, onc_auth_sys *a, onc_auth_stat *why);
+ONC_API onc_status onc_auth_sys_decode(const onc_opaque_auth *cred, onc_auth_sys *a,
+				       onc_auth_stat *why);
 
 /* Readable names for the protocol's enums (for messages and logs). */
-const char *onc_accept_stat_name(onc_accept_stat s);
-const char *onc_auth_stat_name(onc_auth_stat s);
+ONC_API const char *onc_accept_stat_name(onc_accept_stat s);
+ONC_API const char *onc_auth_stat_name(onc_auth_stat s);
 
 #ifdef __cplusplus
 }

@@ -27,54 +27,54 @@ typedef struct onc_rpcb {
 } onc_rpcb;
 
 /* Client side. pmap is the portmapper's address, e.g. "udp://127.0.0.1:111". */
-onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
-			    uint16_t *port);
-onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done);
-onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done);
+ONC_API onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
+				    uint16_t *port);
+ONC_API onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done);
+ONC_API onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done);
 /* The registrations, malloc'd: free(*list). */
-onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n);
+ONC_API onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n);
 /* rpcbind v3/v4 GETADDR (rpcb_vers 3 or 4): *uaddr malloc'd, "" when not registered. */
-onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
-			    const char *netid, char **uaddr);
+ONC_API onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
+				    uint32_t vers, const char *netid, char **uaddr);
 
 /* Where prog/vers listens on host ("127.0.0.1", "[::1]", "server.example") for netid "tcp",
  * "udp", "tcp6" or "udp6": asks the rpcbind at host:pmap_port (0: port 111) with v4 GETADDR,
  * then v3, then portmapper v2 GETPORT, as rpcinfo does. ONC_ERR_PROG_UNAVAIL when it is not
  * registered. */
-onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
-			      uint32_t prog, uint32_t vers, uint16_t *port);
+ONC_API onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
+				      uint32_t prog, uint32_t vers, uint16_t *port);
 
 /* rpcbind v4 (then v3) SET and UNSET; UNSET with an empty netid removes every transport.
  * ONC_ERR_PROG_MISMATCH when the peer is a portmapper that only speaks version 2. */
-onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done);
-onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
-			  bool *done);
+ONC_API onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done);
+ONC_API onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
+				  bool *done);
 
 /* Registers every program version on every TCP and UDP listener of s with the portmapper at
  * pmap (e.g. "udp://127.0.0.1:111") when onc_server_run() starts, and removes them when it
  * stops. Call after the listeners and programs are set up. */
-onc_status onc_server_use_portmapper(onc_server *s, const char *pmap);
+ONC_API onc_status onc_server_use_portmapper(onc_server *s, const char *pmap);
 
 /* Universal addresses (RFC 5665): "h1.h2.h3.h4.p1.p2" and "x:x::x.p1.p2". */
-onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
+ONC_API onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
 /* The universal address of an AF_INET or AF_INET6 socket address; cap >= 64. */
-onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
+ONC_API onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
  * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and
  * UNSET. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
 typedef struct onc_rpcbind onc_rpcbind;
 
-onc_rpcbind *onc_rpcbind_create(onc_status *status);
-void onc_rpcbind_destroy(onc_rpcbind *rb);
+ONC_API onc_rpcbind *onc_rpcbind_create(onc_status *status);
+ONC_API void onc_rpcbind_destroy(onc_rpcbind *rb);
 /* Serves CALLIT (v2, v3) and INDIRECT (v4): the call is forwarded over UDP to the service
  * registered on this host, and its results are returned with its address. A forward blocks
  * the thread that runs it (up to 2 s): give the server workers (onc_server_options). */
-void onc_rpcbind_allow_callit(onc_rpcbind *rb);
+ONC_API void onc_rpcbind_allow_callit(onc_rpcbind *rb);
 /* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
  * udp_port (0: none) in the table, as rpcbind itself does. */
-onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
-			      uint16_t udp_port);
+ONC_API onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
+				      uint16_t udp_port);
 
 #ifdef __cplusplus
 }

@@ -33,14 +33,14 @@ typedef struct onc_arena {
 } onc_arena;
 
 /* limit: the most memory the arena may take (0 for no limit). */
-void onc_arena_init(onc_arena *a, size_t limit);
+ONC_API void onc_arena_init(onc_arena *a, size_t limit);
 /* Frees everything the arena holds; the arena can be used again afterwards. */
-void onc_arena_free(onc_arena *a);
+ONC_API void onc_arena_free(onc_arena *a);
 /* Forgets every allocation but keeps one chunk of memory for the next use: for an arena
  * that serves one call after another. */
-void onc_arena_reset(onc_arena *a);
+ONC_API void onc_arena_reset(onc_arena *a);
 /* Out-of-line path of onc_arena_alloc: adds a chunk. */
-void *onc_arena_alloc_slow(onc_arena *a, size_t n);
+ONC_API void *onc_arena_alloc_slow(onc_arena *a, size_t n);
 
 /* n bytes, 8-byte aligned, uninitialised; NULL when out of memory or over the limit. */
 static inline void *onc_arena_alloc(onc_arena *a, size_t n)
@@ -105,13 +105,13 @@ typedef struct onc_xdr_enc {
 } onc_xdr_enc;
 
 /* A growable buffer, initially empty (no allocation until the first write). */
-void onc_xdr_enc_init(onc_xdr_enc *e);
+ONC_API void onc_xdr_enc_init(onc_xdr_enc *e);
 /* Encode into buf[0..cap); writes past cap fail with ONC_ERR_BUFFER_FULL. */
-void onc_xdr_enc_init_fixed(onc_xdr_enc *e, void *buf, size_t cap);
+ONC_API void onc_xdr_enc_init_fixed(onc_xdr_enc *e, void *buf, size_t cap);
 /* Frees a growable buffer; harmless on a fixed one. */
-void onc_xdr_enc_free(onc_xdr_enc *e);
+ONC_API void onc_xdr_enc_free(onc_xdr_enc *e);
 /* Makes room for n more bytes: grows a growable buffer, fails on a full fixed one. */
-onc_status onc_xdr_enc_grow(onc_xdr_enc *e, size_t n);
+ONC_API onc_status onc_xdr_enc_grow(onc_xdr_enc *e, size_t n);
 
 static inline size_t onc_xdr_enc_len(const onc_xdr_enc *e)
 {
@@ -255,8 +255,8 @@ static inline onc_status onc_xdr_put_array_len(onc_xdr_enc *e, size_t n, uint32_
 
 /* Bulk: n 4-byte (or 8-byte) scalars in one pass (int, unsigned, enum, bool, float / hyper,
  * double); signed and float arrays are passed through a cast, the bits are the same. */
-onc_status onc_xdr_put_u32_array(onc_xdr_enc *e, const uint32_t *v, size_t n);
-onc_status onc_xdr_put_u64_array(onc_xdr_enc *e, const uint64_t *v, size_t n);
+ONC_API onc_status onc_xdr_put_u32_array(onc_xdr_enc *e, const uint32_t *v, size_t n);
+ONC_API onc_status onc_xdr_put_u64_array(onc_xdr_enc *e, const uint64_t *v, size_t n);
 
 /* ---------------------------------------------------------------------------------------------
  * Decoder: a cursor over a contiguous buffer; never reads past its end.
@@ -417,13 +417,13 @@ static inline onc_status onc_xdr_get_quad(onc_xdr_dec *d, onc_quad *v)
 }
 
 /* Variable-length opaque, pointing into the input buffer (no copy); valid while it is. */
-onc_status onc_xdr_get_opaque_ref(onc_xdr_dec *d, const uint8_t **data, uint32_t *len,
-				  uint32_t max);
+ONC_API onc_status onc_xdr_get_opaque_ref(onc_xdr_dec *d, const uint8_t **data, uint32_t *len,
+					  uint32_t max);
 /* Variable-length opaque copied into the arena (or a malloc'd block, see onc_xdr_dec). */
-onc_status onc_xdr_get_opaque(onc_xdr_dec *d, uint8_t **data, uint32_t *len, uint32_t max);
+ONC_API onc_status onc_xdr_get_opaque(onc_xdr_dec *d, uint8_t **data, uint32_t *len, uint32_t max);
 /* A string copied into the arena (or a malloc'd block) and NUL-terminated; one with a NUL
  * byte inside is ONC_ERR_BAD_VALUE (as a C string it would be cut short). */
-onc_status onc_xdr_get_string(onc_xdr_dec *d, char **str, uint32_t max);
+ONC_API onc_status onc_xdr_get_string(onc_xdr_dec *d, char **str, uint32_t max);
 
 /* The count of a variable-length array: fails with ONC_ERR_TOO_LONG above max, and with
  * ONC_ERR_TRUNCATED when n elements of at least min_elem_size bytes cannot fit in what is
@@ -445,11 +445,11 @@ static inline onc_status onc_xdr_get_array_len(onc_xdr_dec *d, uint32_t *n, uint
 
 /* Allocates n * size bytes (uninitialised) from the decoder's arena, or with malloc when it has
  * none; NULL on overflow or when out of memory. n == 0 gives a valid pointer. */
-void *onc_xdr_dec_alloc(onc_xdr_dec *d, size_t n, size_t size);
+ONC_API void *onc_xdr_dec_alloc(onc_xdr_dec *d, size_t n, size_t size);
 
 /* Bulk decode of n scalars into caller storage. */
-onc_status onc_xdr_get_u32_array(onc_xdr_dec *d, uint32_t *out, size_t n);
-onc_status onc_xdr_get_u64_array(onc_xdr_dec *d, uint64_t *out, size_t n);
+ONC_API onc_status onc_xdr_get_u32_array(onc_xdr_dec *d, uint32_t *out, size_t n);
+ONC_API onc_status onc_xdr_get_u64_array(onc_xdr_dec *d, uint64_t *out, size_t n);
 
 /* ---------------------------------------------------------------------------------------------
  * Record marking (RFC 5531 §11): a record is one or more fragments, each behind a 4-byte
@@ -463,8 +463,8 @@ onc_status onc_xdr_get_u64_array(onc_xdr_dec *d, uint64_t *out, size_t n);
 /* Encoder side: call onc_rm_begin() before encoding a message (it reserves a fragment
  * header and returns where the record starts), and onc_rm_end() after; onc_rm_end() fills in
  * the header and, when the message is longer than max_frag, splits it into fragments. */
-onc_status onc_rm_begin(onc_xdr_enc *e, size_t *record_start);
-onc_status onc_rm_end(onc_xdr_enc *e, size_t record_start, uint32_t max_frag);
+ONC_API onc_status onc_rm_begin(onc_xdr_enc *e, size_t *record_start);
+ONC_API onc_status onc_rm_end(onc_xdr_enc *e, size_t record_start, uint32_t max_frag);
 
 /* Reader side: bytes arrive in pieces of any size; complete records come out. */
 typedef struct onc_rm_reader {
@@ -480,16 +480,16 @@ typedef struct onc_rm_reader {
 	size_t max_record;  /* limit on a record's total size */
 } onc_rm_reader;
 
-void onc_rm_reader_init(onc_rm_reader *r, size_t max_record);
-void onc_rm_reader_free(onc_rm_reader *r);
+ONC_API void onc_rm_reader_init(onc_rm_reader *r, size_t max_record);
+ONC_API void onc_rm_reader_free(onc_rm_reader *r);
 
 /* Consumes bytes until a record is complete or the input is used up; *consumed says how many
  * were taken. When a record is complete, onc_rm_reader_record() returns it, and
  * onc_rm_reader_next() must be called before feeding more. A fragment header that would take
  * the record past max_record fails with ONC_ERR_RECORD_TOO_BIG before any of it is buffered;
  * memory grows only as data actually arrives. After an error the stream is unusable. */
-onc_status onc_rm_reader_feed(onc_rm_reader *r, const uint8_t *data, size_t len,
-			      size_t *consumed);
+ONC_API onc_status onc_rm_reader_feed(onc_rm_reader *r, const uint8_t *data, size_t len,
+				      size_t *consumed);
 
 /* The complete record, or NULL when none is ready. */
 static inline const uint8_t *onc_rm_reader_record(const onc_rm_reader *r, size_t *len)
@@ -501,7 +501,7 @@ static inline const uint8_t *onc_rm_reader_record(const onc_rm_reader *r, size_t
 }
 
 /* Drops the current record, keeping the buffer for the next one. */
-void onc_rm_reader_next(onc_rm_reader *r);
+ONC_API void onc_rm_reader_next(onc_rm_reader *r);
 
 #ifdef __cplusplus
 }

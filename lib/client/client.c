@@ -38,7 +38,7 @@ typedef struct waiter {
 #define WAITER_BUCKETS 256u
 
 struct onc_client {
-	onc_net_addr addr;
+	onc__net_addr addr;
 	uint32_t prog, vers;
 	int timeout_ms, retry_ms;
 	onc_opaque_auth cred;
@@ -72,18 +72,18 @@ static int64_t now_ms(void)
 
 static bool is_stream(const onc_client *c)
 {
-	return c->addr.kind != ONC_NET_UDP;
+	return c->addr.kind != ONC__NET_UDP;
 }
 
 /* "tcp://HOST" without a port: the port comes from HOST's rpcbind. */
-static onc_status find_port(const char *uri, onc_net_addr *a, uint32_t prog, uint32_t vers,
+static onc_status find_port(const char *uri, onc__net_addr *a, uint32_t prog, uint32_t vers,
 			    uint16_t pmap_port)
 {
 	bool v6 = a->sa.ss_family == AF_INET6;
-	const char *netid = a->kind == ONC_NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
+	const char *netid = a->kind == ONC__NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
 	uint16_t port;
 	ONC_TRY(onc_rpcb_find_port(strstr(uri, "://") + 3, pmap_port, netid, prog, vers, &port));
-	onc_net_set_port(a, port);
+	onc__net_set_port(a, port);
 	return ONC_OK;
 }
 
@@ -94,7 +94,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	onc_status st = c ? ONC_OK : ONC_ERR_NOMEM;
 
 	if (st == ONC_OK)
-		st = onc_net_parse(addr, &c->addr);
+		st = onc__net_parse(addr, &c->addr);
 	if (st == ONC_OK && !c->addr.has_port)
 		st = find_port(addr, &c->addr, prog, vers, opts ? opts->rpcbind_port : 0);
 	if (st == ONC_OK && opts && opts->auth_sys) {
@@ -119,7 +119,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 	pthread_cond_init(&c->room, NULL);
 	c->max_in_flight = opts && opts->max_in_flight ? opts->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
 	c->fd = -1;
-	st = onc_net_connect(&c->addr, c->timeout_ms, &c->fd);
+	st = onc__net_connect(&c->addr, c->timeout_ms, &c->fd);
 	if (st != ONC_OK) {
 		onc_client_destroy(c);
 		c = NULL;
@@ -384,7 +384,7 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
 		len = onc_xdr_enc_len(&c->outq);
 	}
 	if (st == ONC_OK && len)
-		st = onc_net_write_all(c->fd, req, len);
+		st = onc__net_write_all(c->fd, req, len);
 	onc_xdr_enc_reset(&c->outq);
 	atomic_store(&c->queued, false);
 	if (st != ONC_OK) {
@@ -420,7 +420,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		atomic_store(&c->queued, false);
 	}
 	if (st == ONC_OK && c->fd < 0)
-		st = onc_net_connect(&c->addr, c->timeout_ms, &c->fd);
+		st = onc__net_connect(&c->addr, c->timeout_ms, &c->fd);
 	if (st == ONC_OK) {
 		waiter **bucket = &c->buckets[w->xid % WAITER_BUCKETS];
 		w->prev = NULL;

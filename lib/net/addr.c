@@ -12,7 +12,7 @@
 
 #include "net.h"
 
-static onc_status parse_unix(const char *path, onc_net_addr *out)
+static onc_status parse_unix(const char *path, onc__net_addr *out)
 {
 	struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
 	size_t n = strlen(path);
@@ -25,7 +25,7 @@ static onc_status parse_unix(const char *path, onc_net_addr *out)
 	return ONC_OK;
 }
 
-onc_status onc_net_parse(const char *uri, onc_net_addr *out)
+onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 {
 	char host[256];
 	const char *rest, *port = NULL;
@@ -34,13 +34,13 @@ onc_status onc_net_parse(const char *uri, onc_net_addr *out)
 
 	memset(out, 0, sizeof *out);
 	if (strncmp(uri, "unix://", 7) == 0) {
-		out->kind = ONC_NET_UNIX;
+		out->kind = ONC__NET_UNIX;
 		return parse_unix(uri + 7, out);
 	}
 	if (strncmp(uri, "tcp://", 6) == 0)
-		out->kind = ONC_NET_TCP;
+		out->kind = ONC__NET_TCP;
 	else if (strncmp(uri, "udp://", 6) == 0)
-		out->kind = ONC_NET_UDP;
+		out->kind = ONC__NET_UDP;
 	else
 		return ONC_ERR_ADDRESS;
 	rest = uri + 6;
@@ -67,7 +67,7 @@ onc_status onc_net_parse(const char *uri, onc_net_addr *out)
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = out->kind == ONC_NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_socktype = out->kind == ONC__NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
 	if (getaddrinfo(host, NULL, &hints, &res) != 0)
 		return ONC_ERR_ADDRESS;
 	memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
@@ -79,13 +79,13 @@ onc_status onc_net_parse(const char *uri, onc_net_addr *out)
 		long p = strtol(port, &end, 10);
 		if (*port == 0 || *end != 0 || p < 0 || p > 65535)
 			return ONC_ERR_ADDRESS;
-		onc_net_set_port(out, (uint16_t)p);
+		onc__net_set_port(out, (uint16_t)p);
 		out->has_port = true;
 	}
 	return ONC_OK;
 }
 
-uint16_t onc_net_port(const onc_net_addr *a)
+uint16_t onc__net_port(const onc__net_addr *a)
 {
 	if (a->sa.ss_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
@@ -94,7 +94,7 @@ uint16_t onc_net_port(const onc_net_addr *a)
 	return 0;
 }
 
-void onc_net_set_port(onc_net_addr *a, uint16_t port)
+void onc__net_set_port(onc__net_addr *a, uint16_t port)
 {
 	if (a->sa.ss_family == AF_INET)
 		((struct sockaddr_in *)&a->sa)->sin_port = htons(port);
@@ -102,9 +102,9 @@ void onc_net_set_port(onc_net_addr *a, uint16_t port)
 		((struct sockaddr_in6 *)&a->sa)->sin6_port = htons(port);
 }
 
-static int new_socket(const onc_net_addr *a, int extra_flags)
+static int new_socket(const onc__net_addr *a, int extra_flags)
 {
-	int type = a->kind == ONC_NET_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	int type = a->kind == ONC__NET_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	return socket(a->sa.ss_family, type | SOCK_CLOEXEC | extra_flags, 0);
 }
 
@@ -124,7 +124,7 @@ static onc_status errno_status(int err)
 	}
 }
 
-onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd)
+onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd)
 {
 	int s = new_socket(a, SOCK_NONBLOCK), one = 1, err = 0;
 	socklen_t len = sizeof err;
@@ -146,27 +146,27 @@ onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd)
 		close(s);
 		return errno_status(err);
 	}
-	if (a->kind == ONC_NET_TCP)
+	if (a->kind == ONC__NET_TCP)
 		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	*fd = s;
 	return ONC_OK;
 }
 
-onc_status onc_net_listen(const onc_net_addr *a, int *fd, onc_net_addr *bound)
+onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound)
 {
 	int s = new_socket(a, SOCK_NONBLOCK), one = 1;
 	*bound = *a;
 	bound->len = sizeof bound->sa;
 	if (s < 0)
 		return errno_status(errno);
-	if (a->kind == ONC_NET_UNIX)
+	if (a->kind == ONC__NET_UNIX)
 		unlink(((const struct sockaddr_un *)&a->sa)->sun_path);
 	else
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(s, (const struct sockaddr *)&a->sa, a->len) != 0 ||
-	    (a->kind != ONC_NET_UDP && listen(s, SOMAXCONN) != 0) ||
+	    (a->kind != ONC__NET_UDP && listen(s, SOMAXCONN) != 0) ||
 	    getsockname(s, (struct sockaddr *)&bound->sa, &bound->len) != 0) {
 		int err = errno;
 		close(s);
@@ -176,7 +176,7 @@ onc_status onc_net_listen(const onc_net_addr *a, int *fd, onc_net_addr *bound)
 	return ONC_OK;
 }
 
-onc_status onc_net_write_all(int fd, const uint8_t *data, size_t len)
+onc_status onc__net_write_all(int fd, const uint8_t *data, size_t len)
 {
 	while (len) {
 		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);

@@ -8,27 +8,27 @@
 
 #include "onc/status.h"
 
-typedef enum onc_net_kind { ONC_NET_TCP, ONC_NET_UDP, ONC_NET_UNIX } onc_net_kind;
+typedef enum onc__net_kind { ONC__NET_TCP, ONC__NET_UDP, ONC__NET_UNIX } onc__net_kind;
 
-typedef struct onc_net_addr {
-	onc_net_kind kind;
+typedef struct onc__net_addr {
+	onc__net_kind kind;
 	bool has_port; /* false for "tcp://host" without a port */
 	socklen_t len;
 	struct sockaddr_storage sa;
-} onc_net_addr;
+} onc__net_addr;
 
 /* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "unix:///PATH"; HOST may be a name. */
-onc_status onc_net_parse(const char *uri, onc_net_addr *out);
-uint16_t onc_net_port(const onc_net_addr *a);
-void onc_net_set_port(onc_net_addr *a, uint16_t port);
+onc_status onc__net_parse(const char *uri, onc__net_addr *out);
+uint16_t onc__net_port(const onc__net_addr *a);
+void onc__net_set_port(onc__net_addr *a, uint16_t port);
 
 /* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP); gives up after
  * timeout_ms with ONC_ERR_TIMEDOUT. */
-onc_status onc_net_connect(const onc_net_addr *a, int timeout_ms, int *fd);
+onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd);
 /* A bound (and for streams listening) non-blocking socket; *bound gets its address (with
  * the port picked when a's is 0). */
-onc_status onc_net_listen(const onc_net_addr *a, int *fd, onc_net_addr *bound);
+onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound);
 /* Writes everything, retrying on EINTR and short writes (blocking socket). */
-onc_status onc_net_write_all(int fd, const uint8_t *data, size_t len);
+onc_status onc__net_write_all(int fd, const uint8_t *data, size_t len);
 
 #endif

@@ -22,7 +22,7 @@ onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint
 {
 	onc_pmap_mapping m = {prog, vers, prot, 0};
 	uint32_t p;
-	ONC_TRY(pmap_call(pmap, 2, PMAP_GETPORT, onc_pmap_mapping_encode, &m, onc_xdr_u32_decode, &p));
+	ONC_TRY(pmap_call(pmap, 2, PMAP_GETPORT, onc__pmap_mapping_encode, &m, onc__xdr_u32_decode, &p));
 	if (p == 0)
 		return ONC_ERR_PROG_UNAVAIL;
 	if (p > 65535)
@@ -33,13 +33,13 @@ onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint
 
 onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done)
 {
-	return pmap_call(pmap, 2, PMAP_SET, onc_pmap_mapping_encode, m, onc_xdr_bool_decode, done);
+	return pmap_call(pmap, 2, PMAP_SET, onc__pmap_mapping_encode, m, onc__xdr_bool_decode, done);
 }
 
 onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done)
 {
 	onc_pmap_mapping m = {prog, vers, 0, 0};
-	return pmap_call(pmap, 2, PMAP_UNSET, onc_pmap_mapping_encode, &m, onc_xdr_bool_decode, done);
+	return pmap_call(pmap, 2, PMAP_UNSET, onc__pmap_mapping_encode, &m, onc__xdr_bool_decode, done);
 }
 
 typedef struct mapping_list {
@@ -68,7 +68,7 @@ static onc_status decode_pmaplist(onc_xdr_dec *d, void *v)
 			l->items = grown;
 			cap = ncap;
 		}
-		ONC_TRY(onc_pmap_mapping_decode(d, &l->items[l->n]));
+		ONC_TRY(onc__pmap_mapping_decode(d, &l->items[l->n]));
 		l->n++;
 	}
 }
@@ -91,7 +91,7 @@ onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 {
 	onc_rpcb r = {prog, vers, (char *)netid, "", ""};
 	*uaddr = NULL;
-	return pmap_call(pmap, rpcb_vers, RPCB_GETADDR, onc_rpcb_encode, &r, onc_xdr_string_decode,
+	return pmap_call(pmap, rpcb_vers, RPCB_GETADDR, onc__rpcb_encode, &r, onc__xdr_string_decode,
 			 uaddr);
 }
 
@@ -122,7 +122,7 @@ static onc_status rpcb_call(const char *pmap, uint32_t proc, const onc_rpcb *r, 
 	onc_status st = ONC_ERR_PROG_MISMATCH;
 	for (uint32_t v = 4; v >= 3 && (st == ONC_ERR_PROG_MISMATCH || st == ONC_ERR_PROC_UNAVAIL);
 	     v--)
-		st = pmap_call(pmap, v, proc, onc_rpcb_encode, r, onc_xdr_bool_decode, done);
+		st = pmap_call(pmap, v, proc, onc__rpcb_encode, r, onc__xdr_bool_decode, done);
 	return st;
 }
 

@@ -4,7 +4,7 @@
 
 #include "codec.h"
 
-onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v)
+onc_status onc__pmap_mapping_encode(onc_xdr_enc *e, const void *v)
 {
 	const onc_pmap_mapping *m = v;
 	ONC_TRY(onc_xdr_enc_reserve(e, 16));
@@ -15,7 +15,7 @@ onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v)
 	return ONC_OK;
 }
 
-onc_status onc_pmap_mapping_decode(onc_xdr_dec *d, void *v)
+onc_status onc__pmap_mapping_decode(onc_xdr_dec *d, void *v)
 {
 	onc_pmap_mapping *m = v;
 	ONC_TRY(onc_xdr_dec_need(d, 16));
@@ -26,7 +26,7 @@ onc_status onc_pmap_mapping_decode(onc_xdr_dec *d, void *v)
 	return ONC_OK;
 }
 
-onc_status onc_rpcb_encode(onc_xdr_enc *e, const void *v)
+onc_status onc__rpcb_encode(onc_xdr_enc *e, const void *v)
 {
 	const onc_rpcb *r = v;
 	ONC_TRY(onc_xdr_put_u32(e, r->prog));
@@ -36,7 +36,7 @@ onc_status onc_rpcb_encode(onc_xdr_enc *e, const void *v)
 	return onc_xdr_put_string(e, r->owner, RPCB_MAX_STRING);
 }
 
-onc_status onc_rpcb_decode(onc_xdr_dec *d, void *v)
+onc_status onc__rpcb_decode(onc_xdr_dec *d, void *v)
 {
 	onc_rpcb *r = v;
 	ONC_TRY(onc_xdr_get_u32(d, &r->prog));
@@ -46,27 +46,17 @@ onc_status onc_rpcb_decode(onc_xdr_dec *d, void *v)
 	return onc_xdr_get_string(d, &r->owner, RPCB_MAX_STRING);
 }
 
-onc_status onc_xdr_u32_encode(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_u32(e, *(const uint32_t *)v);
-}
-
-onc_status onc_xdr_u32_decode(onc_xdr_dec *d, void *v)
+onc_status onc__xdr_u32_decode(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_u32(d, v);
 }
 
-onc_status onc_xdr_bool_encode(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_bool(e, *(const bool *)v);
-}
-
-onc_status onc_xdr_bool_decode(onc_xdr_dec *d, void *v)
+onc_status onc__xdr_bool_decode(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_bool(d, v);
 }
 
-onc_status onc_xdr_string_decode(onc_xdr_dec *d, void *v)
+onc_status onc__xdr_string_decode(onc_xdr_dec *d, void *v)
 {
 	return onc_xdr_get_string(d, v, RPCB_MAX_STRING);
 }

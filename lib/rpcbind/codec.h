@@ -18,14 +18,12 @@ enum {
 /* RPCBSTAT_HIGHPROC: statistics are kept for procedures 0..12 of versions 2, 3 and 4. */
 #define RPCB_STAT_PROCS 13u
 
-onc_status onc_pmap_mapping_encode(onc_xdr_enc *e, const void *v);
-onc_status onc_pmap_mapping_decode(onc_xdr_dec *d, void *v);
-onc_status onc_rpcb_encode(onc_xdr_enc *e, const void *v);
-onc_status onc_rpcb_decode(onc_xdr_dec *d, void *v);
-onc_status onc_xdr_u32_encode(onc_xdr_enc *e, const void *v);
-onc_status onc_xdr_u32_decode(onc_xdr_dec *d, void *v);
-onc_status onc_xdr_bool_decode(onc_xdr_dec *d, void *v);
-onc_status onc_xdr_bool_encode(onc_xdr_enc *e, const void *v);
-onc_status onc_xdr_string_decode(onc_xdr_dec *d, void *v);
+onc_status onc__pmap_mapping_encode(onc_xdr_enc *e, const void *v);
+onc_status onc__pmap_mapping_decode(onc_xdr_dec *d, void *v);
+onc_status onc__rpcb_encode(onc_xdr_enc *e, const void *v);
+onc_status onc__rpcb_decode(onc_xdr_dec *d, void *v);
+onc_status onc__xdr_u32_decode(onc_xdr_dec *d, void *v);
+onc_status onc__xdr_bool_decode(onc_xdr_dec *d, void *v);
+onc_status onc__xdr_string_decode(onc_xdr_dec *d, void *v);
 
 #endif

@@ -167,14 +167,14 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 				continue;
 			onc_pmap_mapping out = {e->prog, e->vers, prot, port};
 			if (onc_xdr_put_bool(call->results, true) ||
-			    onc_pmap_mapping_encode(call->results, &out))
+			    onc__pmap_mapping_encode(call->results, &out))
 				return ONC_SYSTEM_ERR;
 		}
 		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
 	if (proc > PMAP_GETPORT)
 		return ONC_PROC_UNAVAIL;
-	if (onc_pmap_mapping_decode(call->args, &m) != ONC_OK)
+	if (onc__pmap_mapping_decode(call->args, &m) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
 	if (proc == PMAP_GETPORT) {
 		const char *netid = prot_netid(m.prot);
@@ -299,7 +299,7 @@ static onc_accept_stat getstat(onc_rpcbind *rb, onc_call *call)
 static onc_status put_rpcb(onc_xdr_enc *e, const entry *x)
 {
 	onc_rpcb r = {x->prog, x->vers, (char *)x->netid, (char *)x->addr, (char *)x->owner};
-	return onc_rpcb_encode(e, &r);
+	return onc__rpcb_encode(e, &r);
 }
 
 static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
@@ -337,7 +337,7 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	}
 	if ((proc == RPCB_GETVERSADDR || proc == RPCB_GETADDRLIST) && call->header->vers != 4)
 		return ONC_PROC_UNAVAIL;
-	if (onc_rpcb_decode(call->args, &r) != ONC_OK)
+	if (onc__rpcb_decode(call->args, &r) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
 	if (proc == RPCB_GETADDRLIST)
 		return getaddrlist(rb, call, &r);

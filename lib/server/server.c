@@ -84,21 +84,21 @@ onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t vers, onc_
 
 onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 {
-	onc_net_addr a, bound;
+	onc__net_addr a, bound;
 	int fd;
 
 	if (s->nlisteners == MAX_LISTENERS)
 		return ONC_ERR_INVALID_ARG;
-	ONC_TRY(onc_net_parse(addr, &a));
+	ONC_TRY(onc__net_parse(addr, &a));
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
-	ONC_TRY(onc_net_listen(&a, &fd, &bound));
+	ONC_TRY(onc__net_listen(&a, &fd, &bound));
 	onc__listener *l = &s->listeners[s->nlisteners];
 	memset(l, 0, sizeof *l);
-	l->src = (onc__source){.kind = a.kind == ONC_NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
+	l->src = (onc__source){.kind = a.kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
 			       .fd = fd};
-	l->stream = a.kind != ONC_NET_UDP;
-	l->port = onc_net_port(&bound);
+	l->stream = a.kind != ONC__NET_UDP;
+	l->port = onc__net_port(&bound);
 	l->addr = bound.sa;
 	if (port)
 		*port = l->port;

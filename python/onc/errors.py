@@ -1,7 +1,9 @@
 """Status codes and exceptions.
 
 Every failure is an exception derived from RpcError carrying a Status, the same codes as the C
-side's onc_status (include/onc/status.h), with the same texts as onc_strerror().
+side's onc_status (ONC_STATUS_LIST in include/onc/status.h), with the same texts as
+onc_strerror(): Status.X is ONC_ERR_X (Status.OK is ONC_OK). tests/python/test_errors.py checks
+values, names and texts against the built libonc.
 """
 
 from enum import IntEnum

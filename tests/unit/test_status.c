@@ -1,4 +1,4 @@
-/* Texts for statuses and protocol enums: never NULL, distinct for distinct values. */
+/* Status texts and names, protocol enum names: never NULL, distinct for distinct values. */
 #include "unit.h"
 
 #include <string.h>
@@ -25,9 +25,14 @@ static void check_names(const char *(*name)(int), int count)
 	assert_string_not_equal(name(count), name(0));
 }
 
-static const char *status_name(int s)
+static const char *status_text(int s)
 {
 	return onc_strerror((onc_status)s);
+}
+
+static const char *status_name(int s)
+{
+	return onc_status_name((onc_status)s);
 }
 
 static const char *accept_name(int s)
@@ -43,7 +48,21 @@ static const char *auth_name(int s)
 static void test_strerror(void **state)
 {
 	(void)state;
+	check_names(status_text, ONC_STATUS_COUNT_);
+	assert_string_equal(onc_strerror(ONC_ERR_NOMEM), "out of memory");
+	assert_string_equal(onc_strerror(ONC_STATUS_COUNT_), "unknown status");
+}
+
+/* The names are the enum's own spelling: the X-macro list gives both. */
+static void test_status_name(void **state)
+{
+	(void)state;
 	check_names(status_name, ONC_STATUS_COUNT_);
+	assert_string_equal(onc_status_name(ONC_OK), "ONC_OK");
+	assert_string_equal(onc_status_name(ONC_ERR_NOMEM), "ONC_ERR_NOMEM");
+	assert_string_equal(onc_status_name(ONC_ERR_ADDRESS), "ONC_ERR_ADDRESS");
+	assert_string_equal(onc_status_name(ONC_STATUS_COUNT_), "ONC_UNKNOWN_STATUS");
+	assert_string_equal(onc_status_name((onc_status)-1), "ONC_UNKNOWN_STATUS");
 }
 
 static void test_protocol_names(void **state)
@@ -57,6 +76,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_status_name),
 		cmocka_unit_test(test_protocol_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
