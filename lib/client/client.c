@@ -11,9 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../net/net.h"
-#include "onc/client.h"
-#include "onc/rpcbind.h"
+#include "open.h"
 
 #define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
@@ -75,28 +73,14 @@ static bool is_stream(const onc_client *c)
 	return c->addr.kind != ONC__NET_UDP;
 }
 
-/* "tcp://HOST" without a port: the port comes from HOST's rpcbind. */
-static onc_status find_port(const char *uri, onc__net_addr *a, uint32_t prog, uint32_t vers,
-			    uint16_t pmap_port)
-{
-	bool v6 = a->sa.ss_family == AF_INET6;
-	const char *netid = a->kind == ONC__NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
-	uint16_t port;
-	ONC_TRY(onc_rpcb_find_port(strstr(uri, "://") + 3, pmap_port, netid, prog, vers, &port));
-	onc__net_set_port(a, port);
-	return ONC_OK;
-}
-
-onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
-			      const onc_client_options *opts, onc_status *status)
+onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t vers,
+			     const onc_client_options *opts, onc_status *status)
 {
 	onc_client *c = calloc(1, sizeof *c);
 	onc_status st = c ? ONC_OK : ONC_ERR_NOMEM;
 
 	if (st == ONC_OK)
-		st = onc__net_parse(addr, &c->addr);
-	if (st == ONC_OK && !c->addr.has_port)
-		st = find_port(addr, &c->addr, prog, vers, opts ? opts->rpcbind_port : 0);
+		c->addr = *addr;
 	if (st == ONC_OK && opts && opts->auth_sys) {
 		c->cred.flavor = ONC_AUTH_SYS;
 		c->cred.body = c->cred_body;

@@ -1,0 +1,28 @@
+/* onc_client_create(): an address without a port ("tcp://host") is asked of the host's
+ * rpcbind first. It lives here, above both the client and the rpcbind calls, so that the
+ * dependency runs one way: rpcbind on top of the client. */
+#include <string.h>
+
+#include "../client/open.h"
+#include "onc/rpcbind.h"
+
+onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
+			      const onc_client_options *opts, onc_status *status)
+{
+	onc__net_addr a;
+	onc_status st = onc__net_parse(addr, &a);
+	if (st == ONC_OK && !a.has_port) {
+		bool v6 = a.sa.ss_family == AF_INET6;
+		const char *netid = a.kind == ONC__NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
+		uint16_t port;
+		st = onc_rpcb_find_port(strstr(addr, "://") + 3, opts ? opts->rpcbind_port : 0, netid,
+					prog, vers, &port);
+		if (st == ONC_OK)
+			onc__net_set_port(&a, port);
+	}
+	if (st != ONC_OK) {
+		*status = st;
+		return NULL;
+	}
+	return onc__client_open(&a, prog, vers, opts, status);
+}
