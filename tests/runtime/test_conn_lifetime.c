@@ -108,7 +108,8 @@ static int connect_to(uint16_t port)
 /* Appends one record-marked call of proc (with a u32 argument when proc is NAP). */
 static void put_call(onc_xdr_enc *e, uint32_t xid, uint32_t proc, uint32_t arg)
 {
-	onc_call_header h = {.xid = xid, .prog = PROG, .vers = 1, .proc = proc};
+	onc_call_header h = {
+		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1, .proc = proc};
 	size_t rec;
 	assert_int_equal(onc_rm_begin(e, &rec), ONC_OK);
 	assert_int_equal(onc_rpc_encode_call(e, &h), ONC_OK);
@@ -145,16 +146,18 @@ static unsigned read_replies(int fd, uint32_t max)
 		have += (size_t)n;
 		/* null and NAP replies: marker, xid, REPLY, ACCEPTED, verf(2), SUCCESS [, u32] */
 		for (;;) {
-			uint32_t w[3];
-			if (have < 12)
+			uint32_t w[7];
+			if (have < 28)
 				break;
-			memcpy(w, buf, 12);
+			memcpy(w, buf, 28);
 			size_t len = ntohl(w[0]) & 0x7fffffffu;
 			if (have < 4 + len)
 				break;
 			uint32_t xid = ntohl(w[1]);
 			assert_true(xid >= 1 && xid <= max && !seen[xid]);
-			assert_int_equal(ntohl(w[2]), 1);
+			assert_int_equal(ntohl(w[2]), ONC_REPLY);
+			assert_int_equal(ntohl(w[3]), ONC_MSG_ACCEPTED);
+			assert_int_equal(ntohl(w[6]), ONC_SUCCESS);
 			seen[xid] = true;
 			replies++;
 			memmove(buf, buf + 4 + len, have - 4 - len);

@@ -1,0 +1,339 @@
+/* Deferred replies (onc_call_defer) over real sockets, with the calls on the loop and on
+ * workers: the connection serves other calls while one waits; the reply comes from another
+ * thread, over TCP and UDP; an AUTH_ERROR can be deferred too; a deferred call whose client
+ * left is ended without a leak (ASan, valgrind); onc_server_run waits for deferred calls. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "onc/client.h"
+#include "onc/server.h"
+
+#define PROG 0x20000126u
+enum { P_NULL, P_DEFER, P_NOW };
+
+/* The deferred calls, handed from the handlers to the test. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static onc_deferred *waiting;
+static int32_t waiting_arg;
+
+static onc_accept_stat dispatch(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	int32_t n;
+	switch (call->header->proc) {
+	case P_NULL:
+		return ONC_SUCCESS;
+	case P_DEFER: {
+		if (onc_xdr_get_i32(call->args, &n) != ONC_OK)
+			return ONC_GARBAGE_ARGS;
+		onc_deferred *d = onc_call_defer(call);
+		if (!d)
+			return ONC_SYSTEM_ERR;
+		pthread_mutex_lock(&lock);
+		waiting = d;
+		waiting_arg = n;
+		pthread_cond_broadcast(&changed);
+		pthread_mutex_unlock(&lock);
+		return ONC_SUCCESS;
+	}
+	case P_NOW:
+		return onc_xdr_put_i32(call->results, 7) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	default:
+		return ONC_PROC_UNAVAIL;
+	}
+}
+
+/* The deferred call the handler made (waits for it). */
+static onc_deferred *take_deferred(int32_t *arg)
+{
+	pthread_mutex_lock(&lock);
+	while (!waiting)
+		pthread_cond_wait(&changed, &lock);
+	onc_deferred *d = waiting;
+	*arg = waiting_arg;
+	waiting = NULL;
+	pthread_mutex_unlock(&lock);
+	return d;
+}
+
+static onc_status reply_plus_one(onc_deferred *d, int32_t n)
+{
+	onc_xdr_enc *e;
+	onc_status st = onc_deferred_begin(d, &e);
+	if (st == ONC_OK)
+		st = onc_xdr_put_i32(e, n + 1);
+	return onc_deferred_end(d, st);
+}
+
+typedef struct server {
+	onc_server *srv;
+	pthread_t thread;
+	char tcp[64], udp[64];
+	onc_status run_status;
+} server;
+
+static void *serve(void *arg)
+{
+	server *s = arg;
+	s->run_status = onc_server_run(s->srv);
+	return NULL;
+}
+
+static void start(server *s, unsigned workers)
+{
+	onc_server_options o = {.threads = 1, .workers = workers};
+	onc_status st;
+	uint16_t tcp, udp;
+	s->srv = onc_server_create(&o, &st);
+	assert_non_null(s->srv);
+	assert_int_equal(onc_server_register(s->srv, PROG, 1, dispatch, NULL), ONC_OK);
+	assert_int_equal(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &tcp), ONC_OK);
+	assert_int_equal(onc_server_listen(s->srv, "udp://127.0.0.1:0", &udp), ONC_OK);
+	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", tcp);
+	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", udp);
+	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void stop(server *s)
+{
+	onc_server_stop(s->srv);
+	pthread_join(s->thread, NULL);
+	assert_int_equal(s->run_status, ONC_OK);
+	onc_server_destroy(s->srv);
+}
+
+static onc_client *client(const char *addr)
+{
+	onc_status st;
+	onc_client_options o = {.timeout_ms = 10000};
+	onc_client *c = onc_client_create(addr, PROG, 1, &o, &st);
+	assert_int_equal(st, ONC_OK);
+	return c;
+}
+
+static onc_status enc_i32(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_i32(e, *(const int32_t *)v);
+}
+
+static onc_status dec_i32(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_i32(d, v);
+}
+
+/* DEFER(41) waits while NOW is answered on the same client; then 42 comes. */
+static void deferred_while_serving(unsigned workers, bool udp)
+{
+	server s;
+	int32_t arg = 41, v = 0, got;
+	onc_status st;
+	start(&s, workers);
+	onc_client *c = client(udp ? s.udp : s.tcp);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	onc_client_flush(c);
+	onc_deferred *d = take_deferred(&got);
+	assert_int_equal(got, 41);
+	assert_int_equal(onc_client_call(c, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(reply_plus_one(d, got), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, dec_i32, &v), ONC_OK);
+	assert_int_equal(v, 42);
+	onc_client_destroy(c);
+	stop(&s);
+}
+
+static void test_tcp_on_the_loop(void **state)
+{
+	(void)state;
+	deferred_while_serving(0, false);
+}
+
+static void test_tcp_on_workers(void **state)
+{
+	(void)state;
+	deferred_while_serving(2, false);
+}
+
+static void test_udp_on_the_loop(void **state)
+{
+	(void)state;
+	deferred_while_serving(0, true);
+}
+
+static void test_udp_on_workers(void **state)
+{
+	(void)state;
+	deferred_while_serving(2, true);
+}
+
+/* A deferred AUTH_ERROR reaches the client with its reason. */
+static void test_deferred_auth_error(void **state)
+{
+	(void)state;
+	server s;
+	int32_t arg = 1, got;
+	onc_call_error err = {0};
+	onc_call_opts opts = {.error = &err};
+	onc_status st;
+	start(&s, 0);
+	onc_client *c = client(s.tcp);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, &opts, &st);
+	assert_int_equal(st, ONC_OK);
+	onc_client_flush(c);
+	assert_int_equal(onc_deferred_auth_error(take_deferred(&got), ONC_AUTH_TOOWEAK), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, NULL, NULL), ONC_ERR_AUTH);
+	assert_int_equal(err.auth, ONC_AUTH_TOOWEAK);
+	onc_client_destroy(c);
+	stop(&s);
+}
+
+/* The client leaves before the reply: ending the call says so, and frees everything. */
+static void client_leaves(unsigned workers)
+{
+	server s;
+	int32_t arg = 1, got, v;
+	onc_status st;
+	start(&s, workers);
+	onc_client *c = client(s.tcp);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	onc_client_flush(c);
+	onc_deferred *d = take_deferred(&got);
+	onc_client_cancel(c, p);
+	onc_client_destroy(c);
+	/* the loop sees the end of file; with a call in flight it keeps the connection until
+	 * the reply is written (a half-close must get every reply) */
+	onc_client *other = client(s.tcp);
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(reply_plus_one(d, got), ONC_OK); /* written, though no one reads it */
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	onc_client_destroy(other);
+	stop(&s);
+}
+
+static void test_client_leaves_on_the_loop(void **state)
+{
+	(void)state;
+	client_leaves(0);
+}
+
+static void test_client_leaves_on_workers(void **state)
+{
+	(void)state;
+	client_leaves(2);
+}
+
+/* A connection that is reset (not half-closed) is closed at once: the late reply is told. */
+static void test_reply_after_reset(void **state)
+{
+	(void)state;
+	server s;
+	int32_t got, v;
+	onc_xdr_enc e;
+	size_t rec;
+	start(&s, 0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(strrchr(s.tcp, ':') + 1))};
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	onc_xdr_enc_init(&e);
+	onc_call_header h = {
+		.xid = 1, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1, .proc = P_DEFER};
+	assert_int_equal(onc_rm_begin(&e, &rec), ONC_OK);
+	assert_int_equal(onc_rpc_encode_call(&e, &h), ONC_OK);
+	assert_int_equal(onc_xdr_put_i32(&e, 5), ONC_OK);
+	assert_int_equal(onc_rm_end(&e, rec, 0), ONC_OK);
+	assert_int_equal(write(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e)),
+			 (ssize_t)onc_xdr_enc_len(&e));
+	onc_xdr_enc_free(&e);
+	onc_deferred *d = take_deferred(&got);
+	struct linger lg = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+	/* one loop: by the time it answers a later connection, it has seen the reset */
+	onc_client *other = client(s.tcp);
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(reply_plus_one(d, got), ONC_ERR_CLOSED);
+	onc_client_destroy(other);
+	stop(&s);
+}
+
+typedef struct stopper {
+	server *s;
+	bool returned;
+} stopper;
+
+static void *stop_and_join(void *arg)
+{
+	stopper *t = arg;
+	onc_server_stop(t->s->srv);
+	pthread_join(t->s->thread, NULL);
+	pthread_mutex_lock(&lock);
+	t->returned = true;
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* onc_server_run returns only once the deferred call is ended, and its reply is delivered. */
+static void test_run_waits_for_deferred_calls(void **state)
+{
+	(void)state;
+	server s;
+	stopper t = {.s = &s};
+	pthread_t th;
+	int32_t arg = 9, got, v = 0;
+	onc_status st;
+	start(&s, 2);
+	onc_client *c = client(s.tcp);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	onc_client_flush(c);
+	onc_deferred *d = take_deferred(&got);
+	assert_int_equal(pthread_create(&th, NULL, stop_and_join, &t), 0);
+	nanosleep(&(struct timespec){0, 200 * 1000000L}, NULL);
+	pthread_mutex_lock(&lock);
+	assert_false(t.returned);
+	pthread_mutex_unlock(&lock);
+	assert_int_equal(reply_plus_one(d, got), ONC_OK);
+	pthread_join(th, NULL);
+	assert_true(t.returned);
+	assert_int_equal(onc_client_finish(c, p, dec_i32, &v), ONC_OK);
+	assert_int_equal(v, 10);
+	assert_int_equal(s.run_status, ONC_OK);
+	onc_server_destroy(s.srv);
+	onc_client_destroy(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_on_the_loop),
+		cmocka_unit_test(test_tcp_on_workers),
+		cmocka_unit_test(test_udp_on_the_loop),
+		cmocka_unit_test(test_udp_on_workers),
+		cmocka_unit_test(test_deferred_auth_error),
+		cmocka_unit_test(test_client_leaves_on_the_loop),
+		cmocka_unit_test(test_client_leaves_on_workers),
+		cmocka_unit_test(test_reply_after_reset),
+		cmocka_unit_test(test_run_waits_for_deferred_calls),
+	};
+	if (getenv("TEST_FILTER")) /* e.g. TEST_FILTER='test_udp*' */
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
