@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan test test-release test-asan test-python test-fuzz bench demo fuzz memcheck clean
+.PHONY: all deps build build-asan test test-release test-asan test-python test-fuzz test-tsan tsan bench demo fuzz memcheck clean
 
 all: build
 
@@ -38,11 +38,22 @@ test-python: build
 			tests/python; \
 	else echo "no Python 3.13 here: the suite ran on $$(/usr/bin/python3 -V) only"; fi
 
+# The tests where threads meet (worker pool, connection lifetimes, deferred replies, async
+# clients) under ThreadSanitizer, built with clang in build-tsan/.
+TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_async test_client_server
+test-tsan: deps
+	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_TSAN=ON \
+		-DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		ctest --output-on-failure -R '^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))(_workers)?$$'
+tsan: test-tsan
+
 # Each libFuzzer target for a short bounded time (make fuzz runs them longer).
 test-fuzz: deps
 	@fuzz/run.sh short
 
-test: test-release test-asan test-python memcheck test-fuzz
+test: test-release test-asan test-tsan test-python memcheck test-fuzz
 
 bench: build
 	@bench/run.sh build

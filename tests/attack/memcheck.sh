@@ -18,6 +18,8 @@ tests="
 test_client_server tests/runtime/test_client_server
 test_async tests/runtime/test_async
 test_workers tests/runtime/test_workers
+test_conn_lifetime tests/runtime/test_conn_lifetime
+test_deferred tests/runtime/test_deferred
 test_rpcbind tests/runtime/test_rpcbind
 test_server_limits tests/runtime/test_server_limits
 test_attack_program tests/attack/test_attack_program
