@@ -6,7 +6,7 @@
  *     onc__conn_close ran (the poller may still name it later in that batch; a closed
  *     connection ignores such events);
  *   - by each of its calls in flight: queued for or run by a worker, or deferred, until
- *     that call's reply has been posted (onc__conn_post);
+ *     onc__conn_post has taken that call's reply (and the reference with it);
  *   - by its loop's ready list while it is on it.
  * Closing releases the socket and the buffers at once; what is left is the struct itself,
  * on which late replies find `dead` set and are dropped.
@@ -185,12 +185,13 @@ static onc_status take_replies(onc_xdr_enc *dst, onc_xdr_enc *src)
 	return st;
 }
 
-onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, size_t call_len)
+onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, unsigned calls, size_t call_bytes)
 {
-	bool post = false, dead;
+	bool post = false, dead, last;
 	pthread_mutex_lock(&c->lock);
-	c->inflight--;
-	c->inflight_bytes -= call_len;
+	c->inflight -= calls;
+	c->inflight_bytes -= call_bytes;
+	c->refs -= calls;
 	dead = c->dead;
 	if (!dead) {
 		if (take_replies(&c->out, reply) != ONC_OK)
@@ -201,9 +202,15 @@ onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, size_t call_len)
 			c->refs++; /* the ready list's */
 		}
 	}
+	last = c->refs == 0;
 	pthread_mutex_unlock(&c->lock);
 	if (post)
 		onc__loop_post(c->loop, c);
+	if (last) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
+	onc_xdr_enc_reset(reply);
 	return dead ? ONC_ERR_CLOSED : ONC_OK;
 }
 

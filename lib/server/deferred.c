@@ -59,8 +59,7 @@ static void deliver(onc__origin *from, onc_xdr_enc *reply, onc_status *st)
 	onc__capture *cap = from->capture;
 	switch (from->kind) {
 	case ORIGIN_CONN:
-		*st = onc__conn_post(from->conn, reply, 0);
-		onc__conn_unref(from->conn); /* the deferral's */
+		*st = onc__conn_post(from->conn, reply, 1, 0); /* and the deferral's reference */
 		break;
 	case ORIGIN_DATAGRAM:
 		sendto(from->fd, reply->base, onc_xdr_enc_len(reply), MSG_DONTWAIT,

@@ -201,12 +201,13 @@ void onc__conn_event(onc__conn *c, unsigned events);
 void onc__conn_close(onc__conn *c);
 /* On the loop: writes the replies posted to c (it was on the ready list). */
 void onc__conn_flush_posted(onc__conn *c);
-/* From any thread: appends the reply of one of c's calls that was in flight (reply may be
- * empty: the call deferred or got no answer; its bytes are taken, reply is left empty) and
- * has the loop write it. ONC_ERR_CLOSED
- * when the connection has gone (the reply is dropped). */
-onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, size_t call_len);
-/* Counts one more call of c in flight (a deferral); onc__conn_post ends it. */
+/* From any thread: appends the replies of calls of c that were in flight (reply may be
+ * empty: a call deferred or got no answer), drops their references, and has the loop write
+ * the replies; reply is left empty. ONC_ERR_CLOSED when the connection has gone (the replies
+ * are dropped). */
+onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, unsigned calls, size_t call_bytes);
+/* Counts one more call of c in flight, with its reference (a deferral); onc__conn_post
+ * ends it. */
 void onc__conn_hold(onc__conn *c);
 bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms);
 

@@ -37,18 +37,20 @@ bool onc__pool_push(onc__pool *p, onc__job *first, onc__job **tail, unsigned n)
 	return room;
 }
 
+/* Runs a job and frees it, before its reply leaves: once the peer has its answer, the call's
+ * memory is already given back. */
 static void run_job(onc__worker *w, onc__job *j)
 {
-	onc__origin *from = &j->origin;
+	onc__origin from = j->origin;
+	size_t len = j->len;
 	onc_xdr_enc_reset(&w->out);
-	onc__dispatch(w->srv, &w->arena, j->msg, j->len, &w->out, from);
-	if (from->kind == ORIGIN_CONN) {
-		onc__conn_post(from->conn, &w->out, j->len);
-		onc__conn_unref(from->conn); /* the job's */
-	} else if (onc_xdr_enc_len(&w->out)) {
-		sendto(from->fd, w->out.base, onc_xdr_enc_len(&w->out), MSG_DONTWAIT,
-		       (const struct sockaddr *)&from->peer, from->peer_len);
-	}
+	onc__dispatch(w->srv, &w->arena, j->msg, len, &w->out, &from);
+	free(j);
+	if (from.kind == ORIGIN_CONN)
+		onc__conn_post(from.conn, &w->out, 1, len); /* and the job's reference */
+	else if (onc_xdr_enc_len(&w->out))
+		sendto(from.fd, w->out.base, onc_xdr_enc_len(&w->out), MSG_DONTWAIT,
+		       (const struct sockaddr *)&from.peer, from.peer_len);
 	if ((size_t)(w->out.end - w->out.base) > ONC__KEEP_BUFFER)
 		onc_xdr_enc_free(&w->out);
 }
@@ -73,7 +75,6 @@ static void *worker_run(void *arg)
 		if (!j)
 			return NULL; /* quit, and the queue is empty */
 		run_job(w, j);
-		free(j);
 	}
 }
 
