@@ -15,8 +15,11 @@
 
 Answers follow RFC 5531 as the C server does: a call to an unknown program gets PROG_UNAVAIL,
 to a known program but unknown version PROG_MISMATCH(lowest, highest registered), to an
-unknown procedure PROC_UNAVAIL, with undecodable arguments GARBAGE_ARGS, and a handler that
-fails SYSTEM_ERR; RPC versions other than 2 get RPC_MISMATCH(2, 2), credentials other than
+unknown procedure PROC_UNAVAIL, with undecodable arguments (or bytes after them)
+GARBAGE_ARGS; a handler answers PROC_UNAVAIL, GARBAGE_ARGS, PROG_UNAVAIL, SYSTEM_ERR or
+AUTH_ERROR by raising ProcUnavail, GarbageArgs, ProgUnavail, SystemErr or AuthError(stat),
+and any other exception, or a result that does not encode, is SYSTEM_ERR (logged on the
+"onc.server" logger); RPC versions other than 2 get RPC_MISMATCH(2, 2), credentials other than
 AUTH_NONE / well-formed AUTH_SYS (or a verifier other than AUTH_NONE) AUTH_ERROR. Messages
 that are not calls, or too short to hold a call header, get no answer.
 
@@ -38,8 +41,8 @@ from . import net
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
                      ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
-from .rpc import (AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply, decode_call,
-                  encode_reply, reply_for_error)
+from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
+                  auth_error_reply, decode_call, encode_reply, reply_for_error)
 from .xdr import Packer, Unpacker
 
 log = logging.getLogger("onc.server")
@@ -49,6 +52,7 @@ DEFAULT_IDLE_TIMEOUT = 120.0
 UDP_WORKERS = 4
 UDP_QUEUE = 256  # datagrams waiting for a worker; more are dropped, as a full socket would
 READ_SIZE = 65536
+LOG_TEXT_MAX = 300  # characters of an error's text in a log line
 
 
 class Procedure(NamedTuple):
@@ -92,8 +96,9 @@ class Program:
     VERSION and PROCEDURES; the programmer subclasses that and writes the methods.
     Procedure 0 (NULL) is answered even when PROCEDURES does not list it.
 
-    A handler signals an error reply by raising ProcUnavail, GarbageArgs, SystemErr or
-    AuthError(stat); any other exception is answered with SYSTEM_ERR (and logged)."""
+    A handler signals an error reply by raising ProcUnavail, GarbageArgs, ProgUnavail,
+    SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
+    logged)."""
 
     PROGRAM = None
     VERSION = None
@@ -101,22 +106,51 @@ class Program:
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
-        into Packer results. Override for a program that does not fit the table."""
+        into Packer results. Override for a program that does not fit the table.
+
+        Arguments that do not decode, or bytes after them, are GARBAGE_ARGS (as the C
+        dispatchers' onc_xdr_dec_finish); a result that does not encode is SYSTEM_ERR."""
         proc = self.PROCEDURES.get(call.header.proc)
-        if proc is None:
-            if call.header.proc == 0:
-                return
+        if proc is None and call.header.proc != 0:
             raise ProcUnavail()
         try:
-            a = proc.decode_args(args) if proc.decode_args else ()
+            a = proc.decode_args(args) if proc and proc.decode_args else ()
+            args.done()
         except XdrError as e:
             raise GarbageArgs(str(e)) from None
+        if proc is None:
+            return  # NULL, answered without a table entry
         value = getattr(self, proc.name)(*a)
         if proc.encode_result:
             try:
                 proc.encode_result(results, value)
-            except XdrError as e:
-                raise SystemErr(f"cannot encode the result of {proc.name}: {e}") from None
+            except Exception as e:  # XdrError, or a TypeError for a value of the wrong type
+                log.error("%s: cannot encode the result of %s: %s", _describe(call.header),
+                          proc.name, _bounded(f"{type(e).__name__}: {e}"))
+                raise SystemErr() from None
+
+
+def _describe(h):
+    return f"procedure {h.proc} of program {h.prog} version {h.vers}"
+
+
+def _bounded(text, limit=LOG_TEXT_MAX):
+    """text cut to limit characters: an error's text may quote a value of any size."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def _error_reply(h, e):
+    """The reply to exception e of a handler, as the C server's onc_call_fail: ProcUnavail,
+    GarbageArgs, ProgUnavail and SystemErr are those answers, AuthError is AUTH_ERROR with
+    its reason (AUTH_FAILED when it has none); anything else, other onc errors included (a
+    ProgMismatch or Timeout from a call the handler made), is SYSTEM_ERR and logged."""
+    if isinstance(e, AuthError):
+        why = AuthStat.AUTH_FAILED if e.stat == AuthStat.AUTH_OK else e.stat
+        return _header_only(auth_error_reply(h.xid, why))
+    if isinstance(e, (ProcUnavail, GarbageArgs, ProgUnavail, SystemErr)):
+        return _header_only(reply_for_error(h.xid, e))
+    log.error("%s failed", _describe(h), exc_info=e)
+    return _header_only(accepted_reply(h.xid, AcceptStat.SYSTEM_ERR))
 
 
 def _check_credentials(h):
@@ -421,19 +455,18 @@ class Server:
         try:
             call = Call(h, _check_credentials(h), peer, transport)
             program = self._find(h.prog, h.vers)
-            results = Packer()
-            encode_reply(results, accepted_reply(h.xid))
-            _local.call = call
-            try:
-                program.dispatch(call, u, results)
-            finally:
-                _local.call = None
-            return results.get_buffer()
         except ReplyError as e:
             return _header_only(reply_for_error(h.xid, e))
-        except Exception:
-            log.exception("procedure %d of program %d version %d failed", h.proc, h.prog, h.vers)
-            return _header_only(reply_for_error(h.xid, SystemErr()))
+        results = Packer()
+        encode_reply(results, accepted_reply(h.xid))
+        _local.call = call
+        try:
+            program.dispatch(call, u, results)
+        except Exception as e:
+            return _error_reply(h, e)
+        finally:
+            _local.call = None
+        return results.get_buffer()
 
     def _find(self, prog, vers):
         p = self._programs.get((prog, vers))
