@@ -70,6 +70,17 @@ def spawn(target):
     return threading.Thread(target=target, daemon=True)
 
 
+def answer_next(p, answer):
+    """A thread that gives the next deferred call of Deferring p to answer(n, d)."""
+    def run():
+        n, d = p.pending.get(timeout=5)
+        answer(n, d)
+
+    t = spawn(run)
+    t.start()
+    return t
+
+
 def answer_later(d, value, delay=0.001):
     t = spawn(lambda: (time.sleep(delay), d.reply(value)))
     t.start()
@@ -98,8 +109,7 @@ def read_records(sock, n, timeout=5):
 
 def test_process_waits_for_the_deferred_reply():
     s, p = serve()
-    answering = spawn(lambda: [d.reply(n + 1) for n, d in [p.pending.get(timeout=5)]])
-    answering.start()
+    answering = answer_next(p, lambda n, d: d.reply(n + 1))
     assert s.process(call_msg(1, PROC_DEFER, words(41))) == ok_reply(1, words(42))
     answering.join()
 
@@ -115,22 +125,18 @@ def test_process_waits_for_the_deferred_reply():
 def test_fail_answers_as_a_handler_raising(exc, want):
     s, p = serve()
 
-    def fail():
-        _, d = p.pending.get(timeout=5)
-        assert d.fail(exc) is True
-
-    t = spawn(fail)
-    t.start()
+    sent = []
+    t = answer_next(p, lambda n, d: sent.append(d.fail(exc)))
     assert s.process(call_msg(2, PROC_DEFER, words(0))) == want
     t.join()
+    assert sent == [True]
 
 
 def test_exactly_one_reply():
     s, p = serve()
     results = queue.Queue()
 
-    def twice():
-        _, d = p.pending.get(timeout=5)
+    def twice(n, d):
         results.put(d.reply(1))
         for again in (lambda: d.reply(2), lambda: d.fail(onc.SystemErr())):
             try:
@@ -139,8 +145,7 @@ def test_exactly_one_reply():
             except RuntimeError as e:
                 results.put(str(e))
 
-    t = spawn(twice)
-    t.start()
+    t = answer_next(p, twice)
     assert s.process(call_msg(3, PROC_DEFER, words(0))) == ok_reply(3, words(1))
     t.join()
     assert results.get(timeout=5) is True
@@ -170,8 +175,7 @@ def test_defer_outside_a_handler_raises():
 
 def test_a_result_that_does_not_encode_is_system_err_and_logged(caplog):
     s, p = serve()
-    t = spawn(lambda: [d.reply("not an int") for _, d in [p.pending.get(timeout=5)]])
-    t.start()
+    t = answer_next(p, lambda n, d: d.reply("not an int"))
     with caplog.at_level(logging.ERROR, logger="onc.server"):
         assert s.process(call_msg(5, PROC_DEFER, words(0))) == error_reply(5, 5)
     t.join()
@@ -245,7 +249,7 @@ def test_udp_deferred_reply():
     s, p = serve()
     port = s.listen("udp://127.0.0.1:0")
     with s:
-        spawn(lambda: [d.reply(n * 2) for n, d in [p.pending.get(timeout=5)]]).start()
+        answer_next(p, lambda n, d: d.reply(n * 2))
         with onc.Client(f"udp://127.0.0.1:{port}", PROG, VERS, timeout=5, retry=5) as c:
             assert c.call(PROC_DEFER, lambda pk: pk.pack_int(21), onc.Unpacker.unpack_int) == 42
 
