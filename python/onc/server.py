@@ -407,8 +407,8 @@ class Server:
         self.idle_timeout = idle_timeout
         self._programs = {}  # (prog, vers) -> Program
         self._listeners = []  # (socket, Address, port)
-        self._portmapper = None
-        self._registered = False
+        self._hooks = (None, None)  # set_hooks()
+        self._hooked = False  # the start hook ran: the stop hook is due
         self._lock = threading.Lock()
         self._conns = set()  # of _Connection
         self._threads = []
@@ -457,12 +457,24 @@ class Server:
             self._selector.register(s, selectors.EVENT_READ, (s, a))
         return port
 
-    def use_portmapper(self, pmap="udp://127.0.0.1:111"):
-        """Registers every program version on every TCP and UDP listener with the rpcbind at
-        pmap when the server starts (rpcbind v4/v3 SET, or portmapper v2 SET when that is all
-        it speaks), and removes them (UNSET) when it stops. Call after the listeners and
-        programs are set up; start() raises when the registration fails."""
-        self._portmapper = pmap
+    def program_versions(self):
+        """The (program, version) pairs registered, in order."""
+        return sorted(self._programs)
+
+    def listening(self):
+        """The addresses listened on, as net.Address with the port bound (port 0 resolved)
+        and sockaddr the socket's own address (the host bound to)."""
+        out = []
+        for s, a, port in self._listeners:
+            sockaddr = a.sockaddr if a.kind == net.UNIX else s.getsockname()
+            out.append(net.Address(a.kind, a.family, sockaddr, a.host, port))
+        return out
+
+    def set_hooks(self, start=None, stop=None):
+        """start(server) runs first in start() (an exception it raises aborts start()), and
+        stop(server), if start() ran it, last in stop(). For what is layered on the server,
+        such as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
+        self._hooks = (start, stop)
 
     # --- running ---
 
@@ -470,14 +482,10 @@ class Server:
         """Serves in background threads until stop()."""
         if self._running:
             return
-        if self._portmapper:
-            self._portmapper_update(False)  # a stale registration of an earlier run
-            try:
-                self._portmapper_update(True)
-            except RpcError:
-                self._portmapper_update(False)
-                raise
-            self._registered = True
+        start_hook = self._hooks[0]
+        if start_hook:
+            start_hook(self)
+        self._hooked = True
         self._running = True
         self._stopped.clear()
         self._wake_r, self._wake_w = socket.socketpair()  # stop() wakes the event loop
@@ -497,9 +505,9 @@ class Server:
         """Stops serving, as onc_server_run() returns: no more connections or calls are
         taken; the handlers running finish and their replies are sent; deferred calls are
         waited for, for at most `timeout` seconds (their replies after that are dropped);
-        then the connections and listeners are closed, the threads joined, and the
-        portmapper registrations removed. Safe from any thread (from a handler, it does not
-        wait for that handler's connection)."""
+        then the connections and listeners are closed, the threads joined, and the stop
+        hook run (onc.rpcbind.use_portmapper's removes the registrations). Safe from any
+        thread (from a handler, it does not wait for that handler's connection)."""
         if not self._running:
             self._close_listeners()  # never started, or start() failed
             return
@@ -531,9 +539,9 @@ class Server:
         self._wake_r.close()
         self._wake_w.close()
         self._close_listeners()
-        if self._registered:
-            self._portmapper_update(False)
-            self._registered = False
+        hooked, self._hooked = self._hooked, False
+        if hooked and self._hooks[1]:
+            self._hooks[1](self)
         self._stopped.set()
 
     def pending_deferred(self):
@@ -567,36 +575,6 @@ class Server:
             self._threads.append(t)
         t.start()
         return t
-
-    def _portmapper_update(self, set_):
-        """As the C server: rpcbind v4 (then v3) SET/UNSET with netid and universal address,
-        portmapper v2 SET/UNSET when the peer speaks only version 2 (IPv4 listeners only)."""
-        from .rpcbind import pmap_set, pmap_unset, rpcb_set, rpcb_unset
-
-        for prog, vers in self._programs:
-            if not set_:
-                try:
-                    try:
-                        rpcb_unset(self._portmapper, prog, vers)
-                    except ProgMismatch:
-                        pmap_unset(self._portmapper, prog, vers)
-                except RpcError:
-                    pass
-                continue
-            for s, a, port in self._listeners:
-                if a.kind == net.UNIX:
-                    continue
-                uaddr = net.make_uaddr(s.getsockname()[0], port)
-                try:
-                    done = rpcb_set(self._portmapper, prog, vers, a.netid, uaddr)
-                except ProgMismatch:
-                    if a.family == socket.AF_INET6:
-                        raise
-                    prot = net.IPPROTO_UDP if a.kind == net.UDP else net.IPPROTO_TCP
-                    done = pmap_set(self._portmapper, prog, vers, prot, port)
-                if not done:
-                    raise AddressError(f"the portmapper refused program {prog} version {vers}"
-                                       f" on {a.netid} port {port}")
 
     # --- the threads ---
 

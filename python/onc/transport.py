@@ -1,11 +1,12 @@
-"""The client: one connection (TCP, UDP or Unix stream) to one program version.
+"""The call engine: a Channel to one program version at an address with a port (TCP, UDP or
+Unix stream), its connection, xids, retransmissions and reply matching.
 
-    c = Client("tcp://127.0.0.1:2049", prog, vers)      # or udp://, unix:///path, [::1]
-    c = Client("udp://server", prog, vers)              # no port: asks server's rpcbind
-    total = c.call(1, lambda p: (p.pack_int(40), p.pack_int(2)), Unpacker.unpack_int)
+    with Channel("tcp://127.0.0.1:2049", prog, vers) as ch:
+        total = ch.call(1, lambda p: (p.pack_int(40), p.pack_int(2)), Unpacker.unpack_int)
 
-Generated clients subclass Client, set PROGRAM and VERSION, and give each procedure a method
-that calls self.call(). A client may be shared between threads; its calls take turns.
+onc.Client (client.py) is a Channel that also takes addresses without a port, asking the
+host's rpcbind (rpcbind.py, which makes its own calls on Channels). This module knows
+nothing of rpcbind. A channel may be shared between threads; its calls take turns.
 """
 
 import random
@@ -16,7 +17,7 @@ import threading
 import time
 
 from . import net
-from .errors import ConnectionClosed, Status, Timeout, XdrError
+from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
 from .xdr import Packer, Unpacker
@@ -148,33 +149,25 @@ class _Datagram:
             raise net.os_error(e) from None
 
 
-class Client:
-    """A client of one program version. Generated subclasses set PROGRAM and VERSION.
+class Channel:
+    """Calls to program prog version vers at addr, which must have a port.
 
-    addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
-             is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT)
+    addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH", or a net.Address
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (1 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
     """
 
-    PROGRAM = None
-    VERSION = None
-
-    def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
-                 retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=111):
-        self.prog = self.PROGRAM if prog is None else prog
-        self.vers = self.VERSION if vers is None else vers
-        if self.prog is None or self.vers is None:
+    def __init__(self, addr, prog, vers, *, timeout=DEFAULT_TIMEOUT, retry=DEFAULT_RETRY,
+                 max_record=DEFAULT_MAX_RECORD, auth=None):
+        if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
-        self.timeout = timeout
-        a = net.parse(addr)
+        a = addr if isinstance(addr, net.Address) else net.parse(addr)
         if a.port is None:
-            from .rpcbind import find_port
-
-            a = a.with_port(find_port(a.host, a.netid, self.prog, self.vers, port=rpcbind_port))
+            raise AddressError(f"{a.uri()}: no port (onc.Client asks rpcbind for it)")
+        self.prog, self.vers = prog, vers
+        self.timeout = timeout
         self.address = a
         self._prefix_auth = self._auth_bytes(credential_of(auth))
         self._lock = threading.Lock()

@@ -1,0 +1,48 @@
+"""The client: one connection (TCP, UDP or Unix stream) to one program version.
+
+    c = Client("tcp://127.0.0.1:2049", prog, vers)      # or udp://, unix:///path, [::1]
+    c = Client("udp://server", prog, vers)              # no port: asks server's rpcbind
+    total = c.call(1, lambda p: (p.pack_int(40), p.pack_int(2)), Unpacker.unpack_int)
+
+Generated clients subclass Client, set PROGRAM and VERSION, and give each procedure a method
+that calls self.call(). A client may be shared between threads; its calls take turns.
+
+Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of a missing
+port (rpcbind.py); rpcbind.py calls on Channels, never on Clients.
+"""
+
+from . import net
+from .record import DEFAULT_MAX_RECORD
+from .rpcbind import PMAP_PORT, find_port
+from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
+
+__all__ = ["Client", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
+
+
+class Client(Channel):
+    """A client of one program version. Generated subclasses set PROGRAM and VERSION.
+
+    addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
+             is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT) at
+             rpcbind_port
+    timeout  seconds per call (default 25), overridable per call
+    retry    UDP: seconds before the first retransmission (doubled each time)
+    max_record  the largest reply accepted (1 MiB)
+    auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    """
+
+    PROGRAM = None
+    VERSION = None
+
+    def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
+                 retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
+                 rpcbind_port=PMAP_PORT):
+        prog = self.PROGRAM if prog is None else prog
+        vers = self.VERSION if vers is None else vers
+        if prog is None or vers is None:
+            raise TypeError("a program number and version are needed")
+        a = net.parse(addr)
+        if a.port is None:
+            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port))
+        super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
+                         auth=auth)
