@@ -292,18 +292,21 @@ class _Connection:
     """A stream connection. Owner: its thread (Server._serve_connection), which closes it
     after an error, or after the peer's end of file once no deferred reply to it is pending.
     Its socket stays blocking (no timeout: a deferred reply's sendall must not stop half
-    way); writes, the thread's and the deferred replies', are serialized by `cond`."""
+    way); writes, the thread's and the deferred replies', are serialized by write_lock, and
+    `cond` guards the count of deferred calls (apart, so that a handler deferring does not
+    wait for a write to a slow reader)."""
 
     def __init__(self, server, sock, peer, kind):
         self.server = server
         self.sock, self.peer, self.transport = sock, peer, kind
+        self.write_lock = threading.Lock()
         self.cond = threading.Condition()
         self.pending = 0  # deferred calls not yet answered
         self.closed = False
 
     def send(self, data):
         """Writes data whole; False when the connection is closed or broken."""
-        with self.cond:
+        with self.write_lock:
             if self.closed:
                 return False
             try:
@@ -318,8 +321,8 @@ class _Connection:
         self.server._deferred_add(1)
 
     def deliver(self, reply):
+        sent = self.send(frame(reply))
         with self.cond:
-            sent = self.send(frame(reply))
             self.pending -= 1
             self.cond.notify_all()
         self.server._deferred_add(-1)
@@ -339,7 +342,8 @@ class _Connection:
             pass
 
     def abort(self):
-        """Breaks off a write to a peer that does not read, and ends wait_replies()."""
+        """Breaks off a write to a peer that does not read, ends wait_replies(), and drops
+        the replies still to come."""
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -349,9 +353,8 @@ class _Connection:
             self.cond.notify_all()
 
     def close(self):
-        with self.cond:
-            self.closed = True
-            self.cond.notify_all()
+        self.abort()
+        with self.write_lock:  # no write is under way on the descriptor closed
             self.sock.close()
 
 

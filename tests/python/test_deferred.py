@@ -391,3 +391,24 @@ def test_stop_is_bounded_with_a_peer_that_does_not_read():
         assert 0.25 < time.monotonic() - t0 < 3
         assert sent.get(timeout=5) is False
     assert s.pending_deferred() == 0
+
+
+def test_deferring_does_not_wait_for_a_write_to_a_slow_reader():
+    """A deferred reply is stuck writing to a peer that does not read; the connection's
+    thread still takes the next call, and its handler can defer too."""
+    s, p = serve()
+    port = s.listen("tcp://127.0.0.1:0")
+    s.start()
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as c:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.sendall(frame(call_msg(1, PROC_BIG, words(0))))
+            _, d = p.pending.get(timeout=5)
+            spawn(lambda: d.reply(b"x" * 50_000_000)).start()
+            time.sleep(0.2)
+            c.sendall(frame(call_msg(2, PROC_DEFER, words(5))))
+            n, d2 = p.pending.get(timeout=2)
+            assert n == 5
+    finally:
+        s.stop(timeout=0.3)
+    assert d2.reply(n) is False
