@@ -6,153 +6,25 @@
 
 Generated clients subclass Client, set PROGRAM and VERSION, and give each procedure a method
 that calls self.call(). A client may be shared between threads; its calls take turns.
+
+Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of a missing
+port (rpcbind.py); rpcbind.py calls on Channels, never on Clients.
 """
 
-import random
-import select
-import socket
-import struct
-import threading
-import time
-
 from . import net
-from .errors import ConnectionClosed, Status, Timeout, XdrError
-from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
-from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
-from .xdr import Packer, Unpacker
+from .record import DEFAULT_MAX_RECORD
+from .rpcbind import PMAP_PORT, find_port
+from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
-DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
-DEFAULT_RETRY = 0.5  # UDP: first retransmission after this, doubled each time
-QUIET = 0.1  # a stream idle this long is checked for a peer close before it is used
-READ_SIZE = 65536
-
-_CALL_HEAD = struct.Struct(">IIIIII")
-_U32 = struct.Struct(">I")
-# REPLY, MSG_ACCEPTED, verifier AUTH_NONE with an empty body, SUCCESS: bytes 4..24 of a reply
-_ACCEPTED_SUCCESS = struct.pack(">IIIII", 1, 0, 0, 0, 0)
+__all__ = ["Client", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
 
 
-class _Stream:
-    """TCP or Unix stream: record-marked messages, replies matched by xid."""
-
-    def __init__(self, addr, max_record):
-        self.addr = addr
-        self.max_record = max_record
-        self.sock = None
-        self.reader = None
-        self.last_used = 0.0
-
-    def connect(self, timeout):
-        self.sock = net.connect(self.addr, timeout)
-        self.reader = RecordReader(self.max_record)
-        self.last_used = time.monotonic()
-
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-    def _peer_closed(self):
-        """After a quiet spell: has the server closed the connection? Stale replies waiting
-        there are read and dropped."""
-        try:
-            while select.select([self.sock], [], [], 0)[0]:
-                data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
-                if not data:
-                    return True
-                self.reader.feed(data)  # late replies of timed-out calls: dropped
-        except (OSError, XdrError):
-            return True
-        return False
-
-    def exchange(self, xid, request, deadline):
-        if self.sock is not None and time.monotonic() - self.last_used > QUIET and self._peer_closed():
-            self.close()
-        if self.sock is None:
-            self.connect(max(deadline - time.monotonic(), 0.001))
-        try:
-            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            try:
-                self.sock.sendall(_U32.pack(len(request) | LAST_FRAG) + request)
-            except socket.timeout:
-                self.close()  # part of a record may be out: the stream is out of step
-                raise
-            while True:
-                data = self.sock.recv(READ_SIZE)
-                if not data:
-                    raise ConnectionClosed("by the server")
-                for rec in self.reader.feed(data):  # RECORD_TOO_BIG raises here
-                    if rec[:4] == xid:
-                        self.last_used = time.monotonic()
-                        return rec
-                left = deadline - time.monotonic()  # only late replies so far: wait on
-                if left <= 0:
-                    raise Timeout()
-                self.sock.settimeout(left)
-        except socket.timeout:
-            raise Timeout() from None  # the connection stays: a late reply will be dropped
-        except Timeout:
-            raise
-        except OSError as e:
-            self.close()
-            raise net.os_error(e) from None
-        except Exception:
-            self.close()  # closed, record too big: the stream is unusable
-            raise
-
-
-class _Datagram:
-    """UDP: one datagram per message, retransmitted with doubling delays until the deadline;
-    replies with other xids (late or duplicate ones) are dropped."""
-
-    def __init__(self, addr, max_record, retry):
-        self.addr = addr
-        self.max_record = max_record
-        self.retry = retry
-        self.sock = None
-
-    def connect(self, timeout):
-        self.sock = net.connect(self.addr, timeout)
-
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-    def exchange(self, xid, request, deadline):
-        if self.sock is None:
-            self.connect(1.0)
-        retry = self.retry
-        resend_at = time.monotonic() + retry
-        try:
-            self.sock.send(request)
-            while True:
-                now = time.monotonic()
-                if now >= deadline:
-                    raise Timeout()
-                if now >= resend_at:
-                    self.sock.send(request)
-                    retry *= 2
-                    resend_at = now + retry
-                self.sock.settimeout(min(deadline, resend_at) - now)
-                try:
-                    data = self.sock.recv(READ_SIZE)
-                except socket.timeout:
-                    continue
-                if data[:4] == xid:
-                    if len(data) > self.max_record:
-                        raise XdrError(f"{len(data)} bytes, limit {self.max_record}",
-                                       status=Status.RECORD_TOO_BIG)
-                    return data
-        except OSError as e:
-            raise net.os_error(e) from None
-
-
-class Client:
+class Client(Channel):
     """A client of one program version. Generated subclasses set PROGRAM and VERSION.
 
     addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
-             is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT)
+             is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT) at
+             rpcbind_port
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (1 MiB)
@@ -164,79 +36,13 @@ class Client:
 
     def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
                  retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=111):
-        self.prog = self.PROGRAM if prog is None else prog
-        self.vers = self.VERSION if vers is None else vers
-        if self.prog is None or self.vers is None:
+                 rpcbind_port=PMAP_PORT):
+        prog = self.PROGRAM if prog is None else prog
+        vers = self.VERSION if vers is None else vers
+        if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
-        self.timeout = timeout
         a = net.parse(addr)
         if a.port is None:
-            from .rpcbind import find_port
-
-            a = a.with_port(find_port(a.host, a.netid, self.prog, self.vers, port=rpcbind_port))
-        self.address = a
-        self._prefix_auth = self._auth_bytes(credential_of(auth))
-        self._lock = threading.Lock()
-        self._xid = random.getrandbits(32)
-        if a.kind == net.UDP:
-            self._transport = _Datagram(a, max_record, retry)
-        else:
-            self._transport = _Stream(a, max_record)
-        self._transport.connect(timeout)
-
-    @staticmethod
-    def _auth_bytes(cred):
-        p = Packer()
-        cred.pack(p)
-        AUTH_NONE.pack(p)  # the verifier
-        return p.get_buffer()
-
-    def close(self):
-        with self._lock:
-            self._transport.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __repr__(self):
-        return f"<{type(self).__name__} {self.address.uri()} prog {self.prog} vers {self.vers}>"
-
-    def call(self, proc, encode=None, decode=None, *, timeout=None):
-        """Calls procedure proc and returns its result.
-
-        encode(packer) writes the arguments (None: void); decode(unpacker) reads and returns
-        the result (None: void, the call returns None). Errors: the server's answer as
-        ProgUnavail, ProgMismatch(low, high), ProcUnavail, GarbageArgs, SystemErr,
-        RpcMismatch(low, high), AuthError(stat); Timeout; TransportError and its subclasses;
-        XdrError for a malformed or oversized reply."""
-        timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
-        if not self._lock.acquire(timeout=max(timeout, 0)):
-            raise Timeout("waiting for another call on this client")
-        try:
-            xid = self._xid = (self._xid + 1) & 0xFFFFFFFF
-            p = Packer()
-            p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, self.prog, self.vers, proc))
-            p.pack_raw(self._prefix_auth)
-            if encode is not None:
-                encode(p)
-            reply = self._transport.exchange(_U32.pack(xid), p.get_buffer(), deadline)
-        finally:
-            self._lock.release()
-        u = Unpacker(reply)
-        if reply[4:24] == _ACCEPTED_SUCCESS:  # the common reply, without building a header
-            u.set_position(24)
-        else:
-            err = decode_reply(u).error()
-            if err is not None:
-                raise err
-        return decode(u) if decode is not None else None
-
-    def null(self, *, timeout=None):
-        """Procedure 0, which every program answers: a ping."""
-        return self.call(0, timeout=timeout)
-
+            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port))
+        super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
+                         auth=auth)

@@ -152,14 +152,34 @@ class RpcMismatch(ReplyError):
         super().__init__(f"server speaks RPC versions {low} to {high}", **kw)
 
 
+class AuthStat(IntEnum):
+    """RFC 5531 auth_stat, the reason of an AUTH_ERROR (also onc.rpc.AuthStat). Here rather
+    than in rpc.py with the other protocol enums because AuthError carries one, and rpc.py
+    builds on this module, not the other way round."""
+
+    AUTH_OK = 0
+    AUTH_BADCRED = 1
+    AUTH_REJECTEDCRED = 2
+    AUTH_BADVERF = 3
+    AUTH_REJECTEDVERF = 4
+    AUTH_TOOWEAK = 5
+    AUTH_INVALIDRESP = 6
+    AUTH_FAILED = 7
+    AUTH_KERB_GENERIC = 8
+    AUTH_TIMEEXPIRE = 9
+    AUTH_TKT_FILE = 10
+    AUTH_DECODE = 11
+    AUTH_NET_ADDR = 12
+    RPCSEC_GSS_CREDPROBLEM = 13
+    RPCSEC_GSS_CTXPROBLEM = 14
+
+
 class AuthError(ReplyError):
-    """MSG_DENIED / AUTH_ERROR; `stat` is an rpc.AuthStat (or the raw number)."""
+    """MSG_DENIED / AUTH_ERROR; `stat` is an AuthStat (or the raw number)."""
 
     status = Status.AUTH
 
     def __init__(self, stat=1, **kw):
-        from .rpc import AuthStat  # rpc imports this module
-
         try:
             self.stat = AuthStat(stat)
             name = self.stat.name

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from .errors import (AuthError, GarbageArgs, ProcUnavail, ProgMismatch, ProgUnavail,
-                     ProtocolError, RpcMismatch, Status, SystemErr, XdrError)
+from .errors import (AuthError, AuthStat, GarbageArgs, ProcUnavail, ProgMismatch,
+                     ProgUnavail, ProtocolError, RpcMismatch, Status, SystemErr, XdrError)
 from .xdr import Packer, Unpacker
 
 RPC_VERSION = 2
@@ -39,24 +39,6 @@ class AcceptStat(IntEnum):
 class RejectStat(IntEnum):
     RPC_MISMATCH = 0
     AUTH_ERROR = 1
-
-
-class AuthStat(IntEnum):
-    AUTH_OK = 0
-    AUTH_BADCRED = 1
-    AUTH_REJECTEDCRED = 2
-    AUTH_BADVERF = 3
-    AUTH_REJECTEDVERF = 4
-    AUTH_TOOWEAK = 5
-    AUTH_INVALIDRESP = 6
-    AUTH_FAILED = 7
-    AUTH_KERB_GENERIC = 8
-    AUTH_TIMEEXPIRE = 9
-    AUTH_TKT_FILE = 10
-    AUTH_DECODE = 11
-    AUTH_NET_ADDR = 12
-    RPCSEC_GSS_CREDPROBLEM = 13
-    RPCSEC_GSS_CTXPROBLEM = 14
 
 
 class AuthFlavor(IntEnum):

@@ -1,13 +1,20 @@
-"""Portmapper v2 and rpcbind v3/v4 (RFC 1833): client calls, as lib/rpcbind/client.c makes them.
+"""Portmapper v2 and rpcbind v3/v4 (RFC 1833): client calls, as lib/rpcbind/client.c makes them,
+and a server's registration, as lib/rpcbind/register.c makes it (use_portmapper).
 
 pmap is the portmapper's address, e.g. "udp://127.0.0.1:111".
+
+Layers: this module sits on the call engine (transport.Channel) and on the server's hooks;
+client.py sits on it (addresses without a port), and neither transport.py nor server.py
+knows it.
 """
 
 from dataclasses import dataclass
 
-from .client import Client
-from .errors import ProcUnavail, ProgMismatch, ProgUnavail, Status, XdrError
+from . import net
+from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
+                     XdrError)
 from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
+from .transport import Channel
 from .xdr import Unpacker
 
 PMAP_PROG = 100000
@@ -35,8 +42,8 @@ class Mapping:
 
 
 def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
-    """One call to the portmapper at pmap on a short-lived client."""
-    with Client(pmap, PMAP_PROG, vers, timeout=timeout) as c:
+    """One call to the portmapper at pmap on a short-lived channel."""
+    with Channel(pmap, PMAP_PROG, vers, timeout=timeout) as c:
         return c.call(proc, encode, decode)
 
 
@@ -128,3 +135,53 @@ def find_port(host, netid, prog, vers, *, port=PMAP_PORT):
             raise ProgUnavail(f"program {prog} version {vers} is not registered for {netid}")
         return uaddr_port(uaddr)
     return pmap_getport(pmap, prog, vers, IPPROTO_UDP if udp else IPPROTO_TCP)
+
+
+# --- a server's registration ---
+
+
+def _update(server, pmap, set_):
+    """Registers (or removes) every program version of server on every TCP/UDP listener:
+    rpcbind v4 (then v3) SET with netid and universal address, or portmapper v2 SET for IPv4
+    when that is all pmap speaks. UNSET errors are ignored."""
+    for prog, vers in server.program_versions():
+        if not set_:
+            try:
+                try:
+                    rpcb_unset(pmap, prog, vers)
+                except ProgMismatch:
+                    pmap_unset(pmap, prog, vers)
+            except RpcError:
+                pass
+            continue
+        for a in server.listening():
+            if a.kind == net.UNIX:
+                continue
+            try:
+                done = rpcb_set(pmap, prog, vers, a.netid, make_uaddr(a.sockaddr[0], a.port))
+            except ProgMismatch:
+                if a.netid.endswith("6"):
+                    raise
+                prot = IPPROTO_UDP if a.kind == net.UDP else IPPROTO_TCP
+                done = pmap_set(pmap, prog, vers, prot, a.port)
+            if not done:
+                raise AddressError(f"the portmapper refused program {prog} version {vers}"
+                                   f" on {a.netid} port {a.port}")
+
+
+def use_portmapper(server, pmap="udp://127.0.0.1:111"):
+    """Has server (an onc.Server) register every program version on every TCP and UDP
+    listener with the rpcbind at pmap when it starts (after removing a stale registration of
+    an earlier run), and remove them (UNSET) when it stops: the server's start/stop hooks,
+    as onc_server_use_portmapper() sets them. Call before start(); start() raises when the
+    registration fails (what was registered is removed)."""
+
+    def on_start(s):
+        _update(s, pmap, False)
+        try:
+            _update(s, pmap, True)
+        except RpcError:
+            _update(s, pmap, False)
+            raise
+
+    server.set_hooks(start=on_start, stop=lambda s: _update(s, pmap, False))

@@ -15,40 +15,62 @@
 
 Answers follow RFC 5531 as the C server does: a call to an unknown program gets PROG_UNAVAIL,
 to a known program but unknown version PROG_MISMATCH(lowest, highest registered), to an
-unknown procedure PROC_UNAVAIL, with undecodable arguments GARBAGE_ARGS, and a handler that
-fails SYSTEM_ERR; RPC versions other than 2 get RPC_MISMATCH(2, 2), credentials other than
-AUTH_NONE / well-formed AUTH_SYS (or a verifier other than AUTH_NONE) AUTH_ERROR. Messages
-that are not calls, or too short to hold a call header, get no answer.
+unknown procedure PROC_UNAVAIL, with undecodable arguments (or bytes after them)
+GARBAGE_ARGS; a handler answers PROC_UNAVAIL, GARBAGE_ARGS, PROG_UNAVAIL, SYSTEM_ERR or
+AUTH_ERROR by raising ProcUnavail, GarbageArgs, ProgUnavail, SystemErr or AuthError(stat),
+and any other exception, or a result that does not encode, is SYSTEM_ERR (logged on the
+"onc.server" logger); RPC versions other than 2 get RPC_MISMATCH(2, 2), credentials other
+than AUTH_NONE / well-formed AUTH_SYS (or a verifier other than AUTH_NONE) AUTH_ERROR.
+Messages that are not calls, or too short to hold a call header, get no answer.
 
-Each stream connection has its own thread (calls on it are answered in order); datagrams are
-answered by a few worker threads.
+Deferred replies, as C's onc_call_defer(): a handler that cannot answer at once calls
+`d = onc.defer()` (or `onc.current_call().defer()`; a second call gives the same d) and
+returns; its return value is ignored. Later, from any thread, exactly one of
+`d.reply(value)` (encoded with the procedure's result encoder; a value that does not encode
+is SYSTEM_ERR, logged) or `d.fail(exc)` (answered as if the handler had raised exc) sends the
+reply; a second one raises RuntimeError. Both return True when the reply was sent (written
+to the connection or datagram socket, or handed to Server.process()) and False when it was
+dropped because its connection or the server had gone meanwhile; a handler that raises
+after deferring answers with its exception, unless d was answered already. Meanwhile the
+connection is read on: replies to one connection may leave in another order than the calls
+(each is written whole, under the connection's lock). A connection whose peer ends its side
+(shutdown(SHUT_WR)) is closed only after every deferred reply to it is sent, and the idle
+timeout does not close a connection waiting for one. Server.process() waits for the
+deferred reply and returns it. Server.stop() waits for the deferred calls too, for at most
+its `timeout` (10 s by default); replies made after that are dropped.
+
+Each stream connection has its own thread, which reads its calls and runs their handlers in
+order; datagrams are answered by a few worker threads.
 """
 
 import logging
 import os
 import queue
+import select
 import selectors
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
 
 from . import net
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
                      ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
-from .rpc import (AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply, decode_call,
-                  encode_reply, reply_for_error)
+from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
+                  auth_error_reply, decode_call, encode_reply, reply_for_error)
 from .xdr import Packer, Unpacker
 
 log = logging.getLogger("onc.server")
 
 DEFAULT_MAX_CONNECTIONS = 4096
 DEFAULT_IDLE_TIMEOUT = 120.0
+DEFAULT_STOP_TIMEOUT = 10.0  # how long stop() waits for deferred replies
 UDP_WORKERS = 4
 UDP_QUEUE = 256  # datagrams waiting for a worker; more are dropped, as a full socket would
 READ_SIZE = 65536
+LOG_TEXT_MAX = 300  # characters of an error's text in a log line
 
 
 class Procedure(NamedTuple):
@@ -63,12 +85,17 @@ class Procedure(NamedTuple):
 
 @dataclass
 class Call:
-    """One call as a handler sees it (through current_call())."""
+    """One call as a handler sees it (through current_call()). `procedure` is the Procedure
+    being run (set by Program.dispatch; a dispatch of one's own that defers sets it, so that
+    Deferred.reply knows how to encode the result)."""
 
     header: CallHeader
     auth_sys: Optional[AuthSys]  # the caller's AUTH_SYS credentials, or None
     peer: object  # the caller's socket address ("" or a path on Unix sockets)
     transport: str  # net.TCP, net.UDP, net.UNIX, or "" for Server.process()
+    procedure: Optional[Procedure] = None
+    _reply_to: object = field(default=None, repr=False, compare=False)  # where replies go
+    _deferred: object = field(default=None, repr=False, compare=False)
 
     def is_local(self):
         """True when the caller is on this host: a Unix socket or a loopback address."""
@@ -77,6 +104,21 @@ class Call:
         host = self.peer[0]
         return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1") or \
             host.startswith("::ffff:127.")
+
+    @property
+    def deferred(self):
+        """The Deferred made by defer(), or None."""
+        return self._deferred
+
+    def defer(self):
+        """Defers this call's reply (see the module's documentation) and returns the
+        Deferred that sends it; the same one when called again. Only in the handler, on its
+        thread: RuntimeError elsewhere."""
+        if self._deferred is None:
+            if current_call() is not self or self._reply_to is None:
+                raise RuntimeError("a call is deferred by its handler, while it runs")
+            self._deferred = Deferred(self)
+        return self._deferred
 
 
 _local = threading.local()
@@ -87,13 +129,75 @@ def current_call():
     return getattr(_local, "call", None)
 
 
+def defer():
+    """Defers the reply to the call this thread's handler is answering: current_call().defer().
+    RuntimeError outside a handler."""
+    call = current_call()
+    if call is None:
+        raise RuntimeError("onc.defer() outside a handler")
+    return call.defer()
+
+
+class Deferred:
+    """A reply to come later, from any thread: exactly one reply() or fail(). Made by
+    Call.defer() (onc.defer()). It holds its connection (not the server's listeners or the
+    call's arguments); the connection is closed by its own thread, and a reply to a closed
+    one is dropped."""
+
+    def __init__(self, call):
+        self.call = call
+        self._lock = threading.Lock()
+        self._answered = False
+        call._reply_to.hold()
+
+    def reply(self, value=None):
+        """Sends SUCCESS with value, encoded as the procedure's result (ignored for a void
+        result); a value that does not encode sends SYSTEM_ERR (logged). True when the reply
+        went out, False when its connection or server had gone."""
+        self._claim()
+        p = Packer()
+        encode_reply(p, accepted_reply(self.call.header.xid))
+        try:
+            _encode_result(self.call, p, value)
+        except SystemErr:
+            return self._send(_header_only(accepted_reply(self.call.header.xid,
+                                                          AcceptStat.SYSTEM_ERR)))
+        return self._send(p.get_buffer())
+
+    def fail(self, exc):
+        """Sends the reply a handler raising exc would get: ProcUnavail, GarbageArgs,
+        ProgUnavail, SystemErr, AuthError(stat) are those; anything else SYSTEM_ERR (logged).
+        Returns as reply()."""
+        self._claim()
+        return self._send(_error_reply(self.call, exc))
+
+    def _claim(self):
+        with self._lock:
+            if self._answered:
+                raise RuntimeError(f"{_describe(self.call)}: already answered")
+            self._answered = True
+
+    def _send(self, reply):
+        return self.call._reply_to.deliver(reply)
+
+    def _handler_raised(self, exc):
+        """The handler raised exc after deferring: that is the answer, unless one went."""
+        with self._lock:
+            first, self._answered = not self._answered, True
+        if first:
+            self._send(_error_reply(self.call, exc))
+        else:
+            log.error("%s raised after answering", _describe(self.call), exc_info=exc)
+
+
 class Program:
     """A program version served by a Server. Generated code subclasses it with PROGRAM,
     VERSION and PROCEDURES; the programmer subclasses that and writes the methods.
     Procedure 0 (NULL) is answered even when PROCEDURES does not list it.
 
-    A handler signals an error reply by raising ProcUnavail, GarbageArgs, SystemErr or
-    AuthError(stat); any other exception is answered with SYSTEM_ERR (and logged)."""
+    A handler signals an error reply by raising ProcUnavail, GarbageArgs, ProgUnavail,
+    SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
+    logged). A handler may defer its reply (onc.defer())."""
 
     PROGRAM = None
     VERSION = None
@@ -101,22 +205,65 @@ class Program:
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
-        into Packer results. Override for a program that does not fit the table."""
+        into Packer results (unless the method deferred it). Override for a program that
+        does not fit the table.
+
+        Arguments that do not decode, or bytes after them, are GARBAGE_ARGS (as the C
+        dispatchers' onc_xdr_dec_finish); a result that does not encode is SYSTEM_ERR."""
         proc = self.PROCEDURES.get(call.header.proc)
-        if proc is None:
-            if call.header.proc == 0:
-                return
+        if proc is None and call.header.proc != 0:
             raise ProcUnavail()
         try:
-            a = proc.decode_args(args) if proc.decode_args else ()
+            a = proc.decode_args(args) if proc and proc.decode_args else ()
+            args.done()
         except XdrError as e:
             raise GarbageArgs(str(e)) from None
+        if proc is None:
+            return  # NULL, answered without a table entry
+        call.procedure = proc
         value = getattr(self, proc.name)(*a)
-        if proc.encode_result:
-            try:
-                proc.encode_result(results, value)
-            except XdrError as e:
-                raise SystemErr(f"cannot encode the result of {proc.name}: {e}") from None
+        if call.deferred is None:
+            _encode_result(call, results, value)
+
+
+def _describe(call):
+    h = call.header
+    name = f" ({call.procedure.name})" if call.procedure else ""
+    return f"procedure {h.proc}{name} of program {h.prog} version {h.vers}"
+
+
+def _bounded(text, limit=LOG_TEXT_MAX):
+    """text cut to limit characters: an error's text may quote a value of any size."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def _encode_result(call, p, value):
+    """Writes value with the procedure's result encoder (nothing for a void result); a value
+    that does not encode raises SystemErr, logged in one line."""
+    encode = call.procedure.encode_result if call.procedure else None
+    if encode is None:
+        return
+    try:
+        encode(p, value)
+    except Exception as e:  # XdrError, or a TypeError for a value of the wrong type
+        log.error("%s: cannot encode its result: %s", _describe(call),
+                  _bounded(f"{type(e).__name__}: {e}"))
+        raise SystemErr() from None
+
+
+def _error_reply(call, e):
+    """The reply to exception e of a handler, as the C server's onc_call_fail: ProcUnavail,
+    GarbageArgs, ProgUnavail and SystemErr are those answers, AuthError is AUTH_ERROR with
+    its reason (AUTH_FAILED when it has none); anything else, other onc errors included (a
+    ProgMismatch or Timeout from a call the handler made), is SYSTEM_ERR and logged."""
+    xid = call.header.xid
+    if isinstance(e, AuthError):
+        why = AuthStat.AUTH_FAILED if e.stat == AuthStat.AUTH_OK else e.stat
+        return _header_only(auth_error_reply(xid, why))
+    if isinstance(e, (ProcUnavail, GarbageArgs, ProgUnavail, SystemErr)):
+        return _header_only(reply_for_error(xid, e))
+    log.error("%s failed", _describe(call), exc_info=e)
+    return _header_only(accepted_reply(xid, AcceptStat.SYSTEM_ERR))
 
 
 def _check_credentials(h):
@@ -137,10 +284,124 @@ def _header_only(h):
     return p.get_buffer()
 
 
+# --- where replies go: a connection, a datagram's sender, Server.process() ---
+# Each takes hold() when one of its calls is deferred and deliver(reply) for that reply.
+
+
+class _Connection:
+    """A stream connection. Owner: its thread (Server._serve_connection), which closes it
+    after an error, or after the peer's end of file once no deferred reply to it is pending.
+    Its socket stays blocking (no timeout: a deferred reply's sendall must not stop half
+    way); writes, the thread's and the deferred replies', are serialized by write_lock, and
+    `cond` guards the count of deferred calls (apart, so that a handler deferring does not
+    wait for a write to a slow reader)."""
+
+    def __init__(self, server, sock, peer, kind):
+        self.server = server
+        self.sock, self.peer, self.transport = sock, peer, kind
+        self.write_lock = threading.Lock()
+        self.cond = threading.Condition()
+        self.pending = 0  # deferred calls not yet answered
+        self.closed = False
+
+    def send(self, data):
+        """Writes data whole; False when the connection is closed or broken."""
+        with self.write_lock:
+            if self.closed:
+                return False
+            try:
+                self.sock.sendall(data)
+                return True
+            except OSError:
+                return False
+
+    def hold(self):
+        with self.cond:
+            self.pending += 1
+        self.server._deferred_add(1)
+
+    def deliver(self, reply):
+        sent = self.send(frame(reply))
+        with self.cond:
+            self.pending -= 1
+            self.cond.notify_all()
+        self.server._deferred_add(-1)
+        return sent
+
+    def wait_replies(self):
+        """After the peer's end of file: until every deferred reply is sent (or abort())."""
+        with self.cond:
+            while self.pending and not self.closed:
+                self.cond.wait()
+
+    def stop_reading(self):
+        """The thread sees end of file: it sends what it owes, then closes (Server.stop)."""
+        try:
+            self.sock.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+
+    def abort(self):
+        """Breaks off a write to a peer that does not read, ends wait_replies(), and drops
+        the replies still to come."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def close(self):
+        self.abort()
+        with self.write_lock:  # no write is under way on the descriptor closed
+            self.sock.close()
+
+
+class _Datagram:
+    """The sender of one datagram; a deferred reply goes back with sendto."""
+
+    transport = net.UDP
+
+    def __init__(self, server, sock, peer):
+        self.server, self.sock, self.peer = server, sock, peer
+
+    def hold(self):
+        self.server._deferred_add(1)
+
+    def deliver(self, reply):
+        try:
+            self.sock.sendto(reply, self.peer)
+            return True
+        except OSError:  # closed by stop(), or the network's answer: a lost datagram
+            return False
+        finally:
+            self.server._deferred_add(-1)
+
+
+class _Capture:
+    """Server.process(): the caller waits for a deferred reply."""
+
+    peer, transport = "", ""
+
+    def __init__(self):
+        self.deferred = False
+        self.done = threading.Event()
+        self.reply = None
+
+    def hold(self):
+        self.deferred = True
+
+    def deliver(self, reply):
+        self.reply = reply
+        self.done.set()
+        return True
+
+
 class Server:
     """max_record: the largest call accepted on a stream (a bigger one closes the
     connection); max_connections: more are closed at once; idle_timeout: seconds after which
-    a connection that sent no complete call is closed."""
+    a connection that sent no complete call (and waits for no deferred reply) is closed."""
 
     def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
                  idle_timeout=DEFAULT_IDLE_TIMEOUT):
@@ -149,14 +410,17 @@ class Server:
         self.idle_timeout = idle_timeout
         self._programs = {}  # (prog, vers) -> Program
         self._listeners = []  # (socket, Address, port)
-        self._portmapper = None
-        self._registered = False
+        self._hooks = (None, None)  # set_hooks()
+        self._hooked = False  # the start hook ran: the stop hook is due
         self._lock = threading.Lock()
-        self._conns = set()
+        self._conns = set()  # of _Connection
         self._threads = []
+        self._loop_thread = None
         self._running = False
         self._stopped = threading.Event()
         self._udp_queue = queue.Queue(UDP_QUEUE)
+        self._deferred = 0  # deferred calls on sockets not yet answered: stop() waits
+        self._deferred_cond = threading.Condition()
 
     # --- setting up ---
 
@@ -196,12 +460,24 @@ class Server:
             self._selector.register(s, selectors.EVENT_READ, (s, a))
         return port
 
-    def use_portmapper(self, pmap="udp://127.0.0.1:111"):
-        """Registers every program version on every TCP and UDP listener with the rpcbind at
-        pmap when the server starts (rpcbind v4/v3 SET, or portmapper v2 SET when that is all
-        it speaks), and removes them (UNSET) when it stops. Call after the listeners and
-        programs are set up; start() raises when the registration fails."""
-        self._portmapper = pmap
+    def program_versions(self):
+        """The (program, version) pairs registered, in order."""
+        return sorted(self._programs)
+
+    def listening(self):
+        """The addresses listened on, as net.Address with the port bound (port 0 resolved)
+        and sockaddr the socket's own address (the host bound to)."""
+        out = []
+        for s, a, port in self._listeners:
+            sockaddr = a.sockaddr if a.kind == net.UNIX else s.getsockname()
+            out.append(net.Address(a.kind, a.family, sockaddr, a.host, port))
+        return out
+
+    def set_hooks(self, start=None, stop=None):
+        """start(server) runs first in start() (an exception it raises aborts start()), and
+        stop(server), if start() ran it, last in stop(). For what is layered on the server,
+        such as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
+        self._hooks = (start, stop)
 
     # --- running ---
 
@@ -209,14 +485,10 @@ class Server:
         """Serves in background threads until stop()."""
         if self._running:
             return
-        if self._portmapper:
-            self._portmapper_update(False)  # a stale registration of an earlier run
-            try:
-                self._portmapper_update(True)
-            except RpcError:
-                self._portmapper_update(False)
-                raise
-            self._registered = True
+        start_hook = self._hooks[0]
+        if start_hook:
+            start_hook(self)
+        self._hooked = True
         self._running = True
         self._stopped.clear()
         self._wake_r, self._wake_w = socket.socketpair()  # stop() wakes the event loop
@@ -224,7 +496,7 @@ class Server:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         for s, a, _ in self._listeners:
             self._selector.register(s, selectors.EVENT_READ, (s, a))
-        self._spawn(self._event_loop, "onc-listen")
+        self._loop_thread = self._spawn(self._event_loop, "onc-listen")
         for i in range(UDP_WORKERS if any(a.kind == net.UDP for _, a, _ in self._listeners) else 0):
             self._spawn(self._udp_worker, f"onc-udp-{i}")
 
@@ -232,34 +504,59 @@ class Server:
         self.start()
         self._stopped.wait()
 
-    def stop(self):
-        """Stops serving: closes listeners and connections, joins the threads, and removes
-        the portmapper registrations. Safe from any thread."""
+    def stop(self, timeout=DEFAULT_STOP_TIMEOUT):
+        """Stops serving, as onc_server_run() returns: no more connections or calls are
+        taken; the handlers running finish and their replies are sent; deferred calls are
+        waited for, for at most `timeout` seconds (their replies after that are dropped);
+        then the connections and listeners are closed, the threads joined, and the stop
+        hook run (onc.rpcbind.use_portmapper's removes the registrations). Safe from any
+        thread (from a handler, it does not wait for that handler's connection)."""
         if not self._running:
             self._close_listeners()  # never started, or start() failed
             return
+        deadline = time.monotonic() + timeout
         self._running = False
         self._wake_w.send(b"x")
+        self._loop_thread.join()  # no connection is accepted after this
         for _ in range(UDP_WORKERS):
-            self._udp_queue.put(None)
+            self._udp_queue.put(None)  # after the datagrams already queued
         with self._lock:
-            for c in list(self._conns):
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            threads, self._threads = self._threads, []
+            conns = list(self._conns)
+        for c in conns:
+            c.stop_reading()
+        with self._deferred_cond:
+            while self._deferred and deadline > time.monotonic():
+                self._deferred_cond.wait(deadline - time.monotonic())
+        with self._lock:
+            threads = [t for t in self._threads if t is not threading.current_thread()]
+        for t in threads:  # connections close once their replies are written
+            t.join(max(deadline - time.monotonic(), 0))
+        with self._lock:
+            conns, threads, self._threads = list(self._conns), self._threads, []
+        for c in conns:  # a peer that does not read, or a deferred call still unanswered
+            c.abort()
         for t in threads:
-            if t is not threading.current_thread():
+            if t is not threading.current_thread():  # stop() called by a handler
                 t.join()
         self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
         self._close_listeners()
-        if self._registered:
-            self._portmapper_update(False)
-            self._registered = False
+        hooked, self._hooked = self._hooked, False
+        if hooked and self._hooks[1]:
+            self._hooks[1](self)
         self._stopped.set()
+
+    def pending_deferred(self):
+        """How many deferred calls from the sockets await their reply."""
+        with self._deferred_cond:
+            return self._deferred
+
+    def _deferred_add(self, n):
+        with self._deferred_cond:
+            self._deferred += n
+            if not self._deferred:
+                self._deferred_cond.notify_all()
 
     def _close_listeners(self):
         for s, a, _ in self._listeners:
@@ -281,36 +578,6 @@ class Server:
             self._threads.append(t)
         t.start()
         return t
-
-    def _portmapper_update(self, set_):
-        """As the C server: rpcbind v4 (then v3) SET/UNSET with netid and universal address,
-        portmapper v2 SET/UNSET when the peer speaks only version 2 (IPv4 listeners only)."""
-        from .rpcbind import pmap_set, pmap_unset, rpcb_set, rpcb_unset
-
-        for prog, vers in self._programs:
-            if not set_:
-                try:
-                    try:
-                        rpcb_unset(self._portmapper, prog, vers)
-                    except ProgMismatch:
-                        pmap_unset(self._portmapper, prog, vers)
-                except RpcError:
-                    pass
-                continue
-            for s, a, port in self._listeners:
-                if a.kind == net.UNIX:
-                    continue
-                uaddr = net.make_uaddr(s.getsockname()[0], port)
-                try:
-                    done = rpcb_set(self._portmapper, prog, vers, a.netid, uaddr)
-                except ProgMismatch:
-                    if a.family == socket.AF_INET6:
-                        raise
-                    prot = net.IPPROTO_UDP if a.kind == net.UDP else net.IPPROTO_TCP
-                    done = pmap_set(self._portmapper, prog, vers, prot, port)
-                if not done:
-                    raise AddressError(f"the portmapper refused program {prog} version {vers}"
-                                       f" on {a.netid} port {port}")
 
     # --- the threads ---
 
@@ -344,73 +611,84 @@ class Server:
             if item is None:
                 return
             s, msg, peer = item
-            reply = self._handle(msg, peer, net.UDP)
+            reply = self._handle(msg, _Datagram(self, s, peer))
             if reply is not None:
                 try:
                     s.sendto(reply, peer)
                 except OSError:
                     pass
 
-    def _start_connection(self, conn, peer, a):
+    def _start_connection(self, sock, peer, a):
         with self._lock:
             full = len(self._conns) >= self.max_connections
-            if not full:
-                self._conns.add(conn)
         if full or not self._running:
-            conn.close()
-            with self._lock:
-                self._conns.discard(conn)
+            sock.close()
             return
-        conn.setblocking(True)
+        sock.setblocking(True)
         if a.kind == net.TCP:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._spawn(self._serve_connection, "onc-conn", conn, peer, a.kind)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = _Connection(self, sock, peer, a.kind)
+        with self._lock:
+            self._conns.add(conn)
+        self._spawn(self._serve_connection, "onc-conn", conn)
 
-    def _serve_connection(self, conn, peer, kind):
+    def _serve_connection(self, conn):
         reader = RecordReader(self.max_record)
+        readable = select.poll()  # the read timeout (the socket itself has none)
+        readable.register(conn.sock, select.POLLIN)
         last_call = time.monotonic()
         try:
-            while self._running:
+            while True:
                 left = last_call + self.idle_timeout - time.monotonic()
                 if left <= 0:
-                    return  # idle too long
-                conn.settimeout(left)
-                try:
-                    data = conn.recv(READ_SIZE)
-                except socket.timeout:
+                    if not conn.pending:
+                        return  # idle too long
+                    last_call = time.monotonic()  # waiting for a deferred reply: not idle
                     continue
+                if not readable.poll(int(left * 1000) + 1):
+                    continue
+                data = conn.sock.recv(READ_SIZE)
                 if not data:
+                    conn.wait_replies()  # end of file: the deferred replies still go
                     return
                 records = reader.feed(data)  # XdrError(RECORD_TOO_BIG): closed below
                 if records:
                     last_call = time.monotonic()
                 out = []
                 for msg in records:
-                    reply = self._handle(msg, peer, kind)
+                    reply = self._handle(msg, conn)
                     if reply is not None:
                         out.append(frame(reply))
-                if out:
-                    conn.sendall(b"".join(out))  # pipelined calls answered in one write
+                if out and not conn.send(b"".join(out)):  # pipelined calls: one write
+                    return
         except (OSError, XdrError):
             pass
         finally:
+            conn.close()
             with self._lock:
                 self._conns.discard(conn)
                 try:
                     self._threads.remove(threading.current_thread())
                 except ValueError:
                     pass
-            conn.close()
 
     # --- one message ---
 
     def process(self, msg):
         """The reply to one call message (bytes, not record-marked), or None when it gets no
-        answer; without any I/O, the caller counting as local. For tests and other
-        transports, as onc_server_process()."""
-        return self._handle(msg, "", "")
+        answer; without any I/O, the caller counting as local. A deferred call is waited
+        for, however long it takes: its reply, sent from whatever thread, is returned. For
+        tests and other transports, as onc_server_process()."""
+        capture = _Capture()
+        reply = self._handle(msg, capture)
+        if capture.deferred:
+            capture.done.wait()
+            return capture.reply
+        return reply
 
-    def _handle(self, msg, peer, transport):
+    def _handle(self, msg, reply_to):
+        """The reply to msg, or None when it gets none or was deferred (then it goes to
+        reply_to, a _Connection, _Datagram or _Capture)."""
         u = Unpacker(msg)
         try:
             h = decode_call(u)
@@ -419,21 +697,26 @@ class Server:
         except RpcError:
             return None  # not a call, or too broken to hold an xid: no answer
         try:
-            call = Call(h, _check_credentials(h), peer, transport)
+            call = Call(h, _check_credentials(h), reply_to.peer, reply_to.transport,
+                        _reply_to=reply_to)
             program = self._find(h.prog, h.vers)
-            results = Packer()
-            encode_reply(results, accepted_reply(h.xid))
-            _local.call = call
-            try:
-                program.dispatch(call, u, results)
-            finally:
-                _local.call = None
-            return results.get_buffer()
         except ReplyError as e:
             return _header_only(reply_for_error(h.xid, e))
-        except Exception:
-            log.exception("procedure %d of program %d version %d failed", h.proc, h.prog, h.vers)
-            return _header_only(reply_for_error(h.xid, SystemErr()))
+        results = Packer()
+        encode_reply(results, accepted_reply(h.xid))
+        outer, _local.call = current_call(), call
+        try:
+            program.dispatch(call, u, results)
+            failed = None
+        except Exception as e:
+            failed = e
+        finally:
+            _local.call = outer
+        if call.deferred is not None:
+            if failed is not None:
+                call.deferred._handler_raised(failed)
+            return None
+        return _error_reply(call, failed) if failed is not None else results.get_buffer()
 
     def _find(self, prog, vers):
         p = self._programs.get((prog, vers))

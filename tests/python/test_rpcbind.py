@@ -12,6 +12,7 @@ from conftest import peer_path
 from fake_rpcbind import FakeRpcbind
 from onc import rpcbind
 from onc.net import make_uaddr, uaddr_port
+from onc.transport import Channel
 from testprog import TESTPROG, Testprog, TestprogClient
 
 
@@ -93,7 +94,7 @@ def test_python_server_registers_and_unregisters(versions):
         s.register(Testprog(1))
         tcp = s.listen("tcp://127.0.0.1:0")
         udp = s.listen("udp://127.0.0.1:0")
-        s.use_portmapper(r.udp)
+        rpcbind.use_portmapper(s, r.udp)
         with s:
             got = sorted((e[0], e[1], e[2], uaddr_port(e[3])) for e in r.table.entries)
             assert got == [(TESTPROG, 1, "tcp", tcp), (TESTPROG, 1, "udp", udp)]
@@ -117,7 +118,7 @@ def test_registration_refused_raises(versions):
     s = onc.Server()
     s.register(Testprog(1))
     port = s.listen("tcp://127.0.0.1:0")
-    s.use_portmapper(rpcb.udp)
+    rpcbind.use_portmapper(s, rpcb.udp)
     try:
         with pytest.raises(onc.AddressError) as e:
             s.start()
@@ -161,3 +162,10 @@ def test_lookup_without_rpcbind_fails_fast():
         port = s.getsockname()[1]
     with pytest.raises(onc.ConnectionRefused):
         TestprogClient("tcp://127.0.0.1", rpcbind_port=port, timeout=2)
+
+
+def test_the_call_engine_wants_a_port():
+    """transport.Channel, under rpcbind, does not look ports up: only Client does."""
+    with pytest.raises(onc.AddressError) as e:
+        Channel("udp://127.0.0.1", TESTPROG, 1)
+    assert "no port" in str(e.value)

@@ -1,6 +1,7 @@
 """The Python server: Python clients over TCP, UDP and Unix sockets, RFC 5531 answers, handler
 errors, credentials, limits (record size, connections, idle time), pipelining, stopping."""
 
+import logging
 import socket
 import struct
 import threading
@@ -266,3 +267,71 @@ def test_setup_errors():
 ])
 def test_process_answers_rfc5531(py_server, msg, want):
     assert py_server.server.process(msg) == want
+
+
+class Results(onc.Program):
+    """Handlers whose results do not encode, and handlers raising errors that a handler
+    cannot answer with (as C's onc_call_fail: only PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR,
+    PROG_UNAVAIL and AUTH_ERROR)."""
+
+    PROGRAM, VERSION = 0x30000001, 1
+    PROCEDURES = {
+        1: onc.Procedure("too_long", None, lambda p, v: p.pack_string(v, 4)),
+        2: onc.Procedure("huge", None, onc.Packer.pack_int),
+        3: onc.Procedure("typed", None, lambda p, v: p.pack_string(v, 4)),
+        4: onc.Procedure("prog_mismatch"), 5: onc.Procedure("rpc_mismatch"),
+        6: onc.Procedure("auth_ok"), 7: onc.Procedure("timeout"),
+    }
+
+    def too_long(self):
+        return "longer than four"
+
+    def huge(self):
+        return list(range(10**6))
+
+    def typed(self):
+        return 42
+
+    def prog_mismatch(self):
+        raise onc.ProgMismatch(1, 3)  # e.g. from a call this handler made to another server
+
+    def rpc_mismatch(self):
+        raise onc.RpcMismatch()
+
+    def auth_ok(self):
+        raise onc.AuthError(onc.AuthStat.AUTH_OK)
+
+    def timeout(self):
+        raise onc.Timeout()
+
+
+def results_call(proc, xid=1):
+    return words(xid, 0, 2, Results.PROGRAM, 1, proc, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("proc,reason", [(1, "at most 4"), (2, "int"), (3, "int")],
+                         ids=["too_long", "huge", "typed"])
+def test_unencodable_result_is_system_err_logged_in_one_bounded_line(caplog, proc, reason):
+    s = onc.Server()
+    s.register(Results())
+    with caplog.at_level(logging.ERROR, logger="onc.server"):
+        assert s.process(results_call(proc)) == words(1, 1, 0, 0, 0, 5)
+    assert [r.name for r in caplog.records] == ["onc.server"]
+    text = logging.Formatter().format(caplog.records[0])
+    name = Results.PROCEDURES[proc].name
+    assert name in text and reason in text, text
+    assert len(text) < 1000, f"{len(text)} characters logged"
+
+
+@pytest.mark.parametrize("proc,want", [
+    (4, words(1, 1, 0, 0, 0, 5)),  # PROG_MISMATCH: SYSTEM_ERR, as C
+    (5, words(1, 1, 0, 0, 0, 5)),  # RPC_MISMATCH: SYSTEM_ERR
+    (6, words(1, 1, 1, 1, 7)),  # AUTH_ERROR without a reason: AUTH_FAILED
+    (7, words(1, 1, 0, 0, 0, 5)),  # any other onc error: SYSTEM_ERR
+], ids=["prog_mismatch", "rpc_mismatch", "auth_ok", "timeout"])
+def test_handler_errors_answered_as_the_c_server(caplog, proc, want):
+    s = onc.Server()
+    s.register(Results())
+    with caplog.at_level(logging.ERROR, logger="onc.server"):
+        assert s.process(results_call(proc)) == want
+    assert len(caplog.records) == (0 if proc == 6 else 1)  # errors of no RPC meaning: logged
