@@ -4,7 +4,6 @@
  * the embedded rpcbind service over TCP and UDP as `onc rpcbind` does (one thread). Prints
  * "tcp PORT udp PORT", serves until SIGTERM, then shuts down and frees everything (so that
  * valgrind, when the child runs under it, sees every leak) and exits 0. */
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,12 +105,6 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || !parse_options(argc, argv, &o))
 		return usage();
-	/* glibc raises its mmap threshold to the size of the largest block freed (an 8 MB
-	 * record), after which the arenas' 256 KB chunks come from a thread's heap and stay
-	 * there once freed: resident memory that says nothing about the server, and made the
-	 * attacks' residual-memory checks fail now and then. A fixed threshold keeps large
-	 * blocks mapped, and given back when freed. */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* Enough descriptors for the floods. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
