@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "table.h"
 
 typedef enum sym_kind {
 	SYM_TYPE,
@@ -33,8 +34,8 @@ typedef struct checker {
 	diag *diag;
 	pool *pool;
 	spec *spec;
-	symbol **syms; /* pool memory: pointers to them stay valid as the table grows */
-	size_t n, cap;
+	table syms;     /* name -> symbol (pool memory) */
+	table programs; /* program number -> name */
 } checker;
 
 /* Names from the .x file become C identifiers. */
@@ -61,10 +62,7 @@ static void check_c_name(checker *c, const char *name, loc where)
 
 static symbol *lookup(checker *c, const char *name)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->syms[i]->name, name) == 0)
-			return c->syms[i];
-	return NULL;
+	return table_get(&c->syms, name);
 }
 
 static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
@@ -80,11 +78,8 @@ static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
 		return NULL;
 	}
 	if (!old) {
-		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 64;
-			c->syms = xrealloc(c->syms, c->cap * sizeof *c->syms);
-		}
-		old = c->syms[c->n++] = pool_alloc(c->pool, sizeof *old);
+		old = pool_alloc(c->pool, sizeof *old);
+		table_add(&c->syms, name, old);
 	}
 	*old = (symbol){ .name = name, .kind = kind, .where = where };
 	return old;
@@ -402,12 +397,11 @@ static void check_struct(checker *c, definition *def)
 		else
 			check_decl(c, f);
 	}
-	for (decl *a = def->fields; a; a = a->next)
-		for (decl *b = def->fields; b != a; b = b->next)
-			if (a->name && b->name && strcmp(a->name, b->name) == 0) {
-				diag_error(c->diag, a->where, "duplicate member '%s'", a->name);
-				break;
-			}
+	table names = { 0 };
+	for (decl *f = def->fields; f; f = f->next)
+		if (f->name && table_add(&names, f->name, f))
+			diag_error(c->diag, f->where, "duplicate member '%s'", f->name);
+	table_free(&names);
 }
 
 static bool is_discriminant_type(const type_ref *t)
@@ -427,6 +421,7 @@ static void check_union(checker *c, definition *def)
 			   "the discriminant of union '%s' must be int, unsigned int, bool or an enum",
 			   def->name);
 	bool has_case = false, has_default = false;
+	table cases = { 0 };
 	for (union_arm *arm = def->arms; arm; arm = arm->next) {
 		check_decl(c, &arm->arm);
 		if (!arm->labels && has_default)
@@ -436,26 +431,20 @@ static void check_union(checker *c, definition *def)
 		for (case_label *l = arm->labels; l; l = l->next) {
 			has_case = true;
 			eval_value(c, &l->val, "as a case value");
-			for (union_arm *a = def->arms; a; a = a->next)
-				for (case_label *o = a->labels; o && o != l; o = o->next)
-					if (o->val.known && l->val.known && o->val.number == l->val.number) {
-						diag_error(c->diag, l->val.where, "duplicate case value %s",
-							   l->val.text);
-						goto next_label;
-					}
-		next_label:;
+			if (l->val.known && table_add_number(&cases, l->val.number, l))
+				diag_error(c->diag, l->val.where, "duplicate case value %s", l->val.text);
 		}
 		if (arm->arm.name && strcmp(arm->arm.name, disc->name ? disc->name : "") == 0)
 			diag_error(c->diag, arm->arm.where, "duplicate member '%s'", arm->arm.name);
 	}
+	table_free(&cases);
 	if (!has_case)
 		diag_error(c->diag, def->where, "union '%s' has no cases", def->name);
+	table names = { 0 };
 	for (union_arm *a = def->arms; a; a = a->next)
-		for (union_arm *b = def->arms; b != a; b = b->next)
-			if (a->arm.name && b->arm.name && strcmp(a->arm.name, b->arm.name) == 0) {
-				diag_error(c->diag, a->arm.where, "duplicate member '%s'", a->arm.name);
-				break;
-			}
+		if (a->arm.name && table_add(&names, a->arm.name, a))
+			diag_error(c->diag, a->arm.where, "duplicate member '%s'", a->arm.name);
+	table_free(&names);
 }
 
 static void check_proc_type(checker *c, type_ref *t, const char *what)
@@ -466,25 +455,31 @@ static void check_proc_type(checker *c, type_ref *t, const char *what)
 }
 
 /* Numbers must be unique among siblings: procedures of a version, versions of a program,
- * programs of a file. */
-static void check_number(checker *c, value *v, const char *what, const char *name,
-			 const value *prev, const char *prev_name)
+ * programs of a file. `seen` maps the numbers so far to the names that have them. */
+static void check_number(checker *c, table *seen, const value *v, const char *what,
+			 const char *name)
 {
-	if (v->known && prev->known && v->number == prev->number)
+	const char *prev = v->known ? table_add_number(seen, v->number, (char *)name) : NULL;
+	if (prev)
 		diag_error(c->diag, v->where, "%s number %s of '%s' is already used by '%s'", what,
-			   v->text, name, prev_name);
+			   v->text, name, prev);
 }
 
-static void check_program(checker *c, definition *def, definition *all)
+/* A procedure as first defined in a program, for the versions after it. */
+typedef struct first_proc {
+	const procedure *proc;
+	const version *in;
+} first_proc;
+
+static void check_program(checker *c, definition *def)
 {
 	eval_value(c, &def->number, "as a program number");
-	for (definition *o = all; o != def; o = o->next)
-		if (o->kind == DEF_PROGRAM)
-			check_number(c, &def->number, "program", def->name, &o->number, o->name);
+	check_number(c, &c->programs, &def->number, "program", def->name);
+	table versions = { 0 }, firsts = { 0 };
 	for (version *v = def->versions; v; v = v->next) {
 		eval_value(c, &v->number, "as a version number");
-		for (version *o = def->versions; o != v; o = o->next)
-			check_number(c, &v->number, "version", v->name, &o->number, o->name);
+		check_number(c, &versions, &v->number, "version", v->name);
+		table names = { 0 }, numbers = { 0 };
 		for (procedure *p = v->procs; p; p = p->next) {
 			eval_value(c, &p->number, "as a procedure number");
 			check_proc_type(c, &p->result, "a procedure result");
@@ -495,22 +490,28 @@ static void check_program(checker *c, definition *def, definition *all)
 				check_proc_type(c, &p->args[i], "a procedure argument");
 			}
 			/* Versions share a procedure's #define: its number must be the same. */
-			for (version *ov = def->versions; ov != v; ov = ov->next)
-				for (procedure *o = ov->procs; o; o = o->next)
-					if (strcmp(o->name, p->name) == 0 && o->number.known && p->number.known &&
-					    o->number.number != p->number.number)
-						diag_error(c->diag, p->number.where,
-							   "procedure '%s' is number %s in version '%s' but %s here",
-							   p->name, o->number.text, ov->name, p->number.text);
-			for (procedure *o = v->procs; o != p; o = o->next) {
-				if (strcmp(o->name, p->name) == 0)
-					diag_error(c->diag, p->where,
-						   "procedure '%s' is already defined in version '%s'",
-						   p->name, v->name);
-				check_number(c, &p->number, "procedure", p->name, &o->number, o->name);
+			const first_proc *f = table_get(&firsts, p->name);
+			if (f && f->in != v && p->number.known &&
+			    f->proc->number.number != p->number.number)
+				diag_error(c->diag, p->number.where,
+					   "procedure '%s' is number %s in version '%s' but %s here",
+					   p->name, f->proc->number.text, f->in->name, p->number.text);
+			if (!f && p->number.known) {
+				first_proc *n = pool_alloc(c->pool, sizeof *n);
+				*n = (first_proc){ p, v };
+				table_add(&firsts, p->name, n);
 			}
+			if (table_add(&names, p->name, p))
+				diag_error(c->diag, p->where,
+					   "procedure '%s' is already defined in version '%s'", p->name,
+					   v->name);
+			check_number(c, &numbers, &p->number, "procedure", p->name);
 		}
+		table_free(&names);
+		table_free(&numbers);
 	}
+	table_free(&versions);
+	table_free(&firsts);
 }
 
 /* ---- the type graph --------------------------------------------------------------------- */
@@ -757,7 +758,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 			check_decl(&c, &def->target);
 			break;
 		case DEF_PROGRAM:
-			check_program(&c, def, s->defs);
+			check_program(&c, def);
 			break;
 		default:
 			break;
@@ -765,6 +766,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 	}
 	if (d->errors == errors_before)
 		analyse_types(&c, s);
-	free(c.syms);
+	table_free(&c.syms);
+	table_free(&c.programs);
 	return d->errors == errors_before;
 }

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "emit_c_code.h"
+#include "table.h"
 
 /* ---- runs of fixed-size scalars: one space check, then the _unchecked primitives ------- */
 
@@ -120,11 +121,11 @@ static void emit_enum_valid(cg *g, const definition *def)
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t count = 0;
 	bool all_known = true;
+	/* Members that repeat an earlier member's value are left out (a switch cannot have the
+	 * same case twice). */
+	table values = { 0 };
 	for (const enum_member *m = def->members; m; m = m->next) {
-		bool dup = false;
-		for (const enum_member *o = def->members; o != m; o = o->next)
-			dup |= o->val.known && m->val.known && o->val.number == m->val.number;
-		if (dup)
+		if (m->val.known && table_add_number(&values, m->val.number, (void *)m))
 			continue;
 		all_known &= m->val.known;
 		count++;
@@ -142,15 +143,12 @@ static void emit_enum_valid(cg *g, const definition *def)
 				      (long long)hi);
 	} else {
 		strbuf_puts(g->out, "\tswitch (v) {\n");
-		for (const enum_member *m = def->members; m; m = m->next) {
-			bool dup = false;
-			for (const enum_member *o = def->members; o != m; o = o->next)
-				dup |= o->val.known && m->val.known && o->val.number == m->val.number;
-			if (!dup)
+		for (const enum_member *m = def->members; m; m = m->next)
+			if (!m->val.known || table_get_number(&values, m->val.number) == m)
 				strbuf_printf(g->out, "\tcase %s:\n", m->name);
-		}
 		strbuf_puts(g->out, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
 	}
+	table_free(&values);
 	strbuf_printf(g->out, "}\n_Static_assert(sizeof(%s) == 4, \"enum arrays are coded in bulk\");\n\n",
 		      def->name);
 }

@@ -4,11 +4,24 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "table.h"
+
+/* The tables make every name question one lookup, so that the output takes time linear in
+ * the size of the file. */
 typedef struct py {
 	strbuf *out;
 	pool *pool;
 	const spec *spec;
-	int runs; /* _RUN<n> struct formats emitted so far */
+	int runs;         /* _RUN<n> struct formats emitted so far */
+	table names;      /* every name the file defines, enum members too */
+	table consts;     /* the module's constants: const definitions and enum members */
+	table earlier;    /* constants emitted so far */
+	table defines;    /* %#define names seen so far */
+	table types_seen; /* type definitions emitted so far */
+	/* The prefix every procedure of `prefixed` shares (see method_name). */
+	const version *prefixed;
+	const char *prefix;
+	size_t prefix_len;
 } py;
 
 static const char *const reserved[] = {
@@ -32,15 +45,22 @@ static const char *pyname(py *g, const char *name)
 /* True when `name` is a module-level constant of the generated module. */
 static bool is_py_const(py *g, const char *name)
 {
+	return table_get(&g->consts, name) != NULL;
+}
+
+static void add_names(py *g)
+{
 	for (const definition *d = g->spec->defs; d; d = d->next) {
-		if (d->kind == DEF_CONST && strcmp(d->name, name) == 0)
-			return true;
-		if (d->kind == DEF_ENUM)
-			for (const enum_member *m = d->members; m; m = m->next)
-				if (strcmp(m->name, name) == 0)
-					return true;
+		if (d->kind == DEF_PASSTHROUGH)
+			continue;
+		table_add(&g->names, d->name, (void *)d);
+		if (d->kind == DEF_CONST)
+			table_add(&g->consts, d->name, (void *)d);
+		for (const enum_member *m = d->kind == DEF_ENUM ? d->members : NULL; m; m = m->next) {
+			table_add(&g->names, m->name, (void *)m);
+			table_add(&g->consts, m->name, (void *)m);
+		}
 	}
-	return false;
 }
 
 static const char *pyvalue(py *g, const value *v)
@@ -299,15 +319,7 @@ static void emit_field(py *g, const char *name, const char *hint, const char *df
  * the same name (struct list {...}), which the module's own name would otherwise shadow. */
 static const char *std_name(py *g, const char *module, const char *name)
 {
-	for (const definition *d = g->spec->defs; d; d = d->next) {
-		bool same = d->kind != DEF_PASSTHROUGH && strcmp(d->name, name) == 0;
-		for (const enum_member *m = d->kind == DEF_ENUM ? d->members : NULL; m && !same;
-		     m = m->next)
-			same = strcmp(m->name, name) == 0;
-		if (same)
-			return pool_printf(g->pool, "%s.%s", module, name);
-	}
-	return name;
+	return table_get(&g->names, name) ? pool_printf(g->pool, "%s.%s", module, name) : name;
 }
 
 static const char *hint_decl(py *g, const decl *d)
@@ -350,10 +362,7 @@ static const char *hint_decl(py *g, const decl *d)
 static void emit_const(py *g, const definition *def)
 {
 	const value *v = &def->const_value;
-	bool named_const = false;
-	if (v->name)
-		for (const definition *d = g->spec->defs; d && d != def; d = d->next)
-			named_const |= d->kind == DEF_CONST && strcmp(d->name, v->name) == 0;
+	bool named_const = v->name && table_get(&g->earlier, v->name);
 	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
 		      named_const ? pyname(g, v->name) : pyvalue(g, v));
 }
@@ -557,27 +566,32 @@ static void emit_union(py *g, const definition *def)
 	emit_type_functions(g, def);
 }
 
+/* Constants and %#define names become known in the order of the file. */
+static void add_earlier(py *g, const definition *d)
+{
+	if (d->kind == DEF_CONST) {
+		table_add(&g->earlier, d->name, (void *)d);
+		return;
+	}
+	const char *t = d->name;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strncmp(t, "#define", 7) != 0)
+		return;
+	t += 7;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	size_t n = strcspn(t, " \t");
+	if (n && t[n])
+		table_add(&g->defines, pool_strndup(g->pool, t, n), (void *)d);
+}
+
 /* `%#define NAME VALUE` lines (sizes rpcgen's users name that way): a Python constant when
  * VALUE is numbers, earlier names and + - * / ( ). */
-static bool define_known(py *g, const definition *upto, const char *name, size_t n)
+static bool define_known(py *g, const char *name, size_t n)
 {
-	for (const definition *d = g->spec->defs; d && d != upto; d = d->next) {
-		const char *t = d->name;
-		if (d->kind == DEF_CONST && strlen(t) == n && strncmp(t, name, n) == 0)
-			return true;
-		if (d->kind != DEF_PASSTHROUGH)
-			continue;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (strncmp(t, "#define", 7) != 0)
-			continue;
-		t += 7;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (strncmp(t, name, n) == 0 && (t[n] == ' ' || t[n] == '\t'))
-			return true;
-	}
-	return false;
+	const char *key = pool_strndup(g->pool, name, n);
+	return table_get(&g->earlier, key) || table_get(&g->defines, key);
 }
 
 static void emit_define(py *g, const definition *def)
@@ -621,7 +635,7 @@ static void emit_define(py *g, const definition *def)
 			const char *b = t;
 			while (isalnum((unsigned char)*t) || *t == '_')
 				t++;
-			ok = define_known(g, def, b, (size_t)(t - b));
+			ok = define_known(g, b, (size_t)(t - b));
 			strbuf_putn(&expr, b, (size_t)(t - b));
 			any = true;
 		} else {
@@ -633,12 +647,9 @@ static void emit_define(py *g, const definition *def)
 	strbuf_free(&expr);
 }
 
-static bool defined_before(py *g, const definition *target, const definition *here)
+static bool defined_before(py *g, const definition *target)
 {
-	for (const definition *d = g->spec->defs; d && d != here; d = d->next)
-		if (d == target)
-			return true;
-	return false;
+	return table_get(&g->types_seen, target->name) == target;
 }
 
 static void emit_typedef(py *g, const definition *def)
@@ -647,7 +658,7 @@ static void emit_typedef(py *g, const definition *def)
 	if (t->kind == DECL_PLAIN && t->type.kind == TYPE_NAMED && t->type.def &&
 	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
 	     t->type.def->kind == DEF_ENUM) &&
-	    defined_before(g, t->type.def, def))
+	    defined_before(g, t->type.def))
 		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
 	const char *e = pack_decl(g, t, "v");
 	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
@@ -693,7 +704,7 @@ static const char *const method_reserved[] = { "call", "close", "dispatch", "pro
 
 /* The method of a procedure: its name in lower case, without the prefix every procedure of
  * the version shares (TEST_ADD -> add, NFSPROC_GETATTR -> getattr). */
-static const char *method_name(py *g, const version *v, const procedure *proc)
+static void find_prefix(py *g, const version *v)
 {
 	const char *prefix = NULL;
 	size_t plen = 0;
@@ -714,9 +725,18 @@ static const char *method_name(py *g, const version *v, const procedure *proc)
 		}
 		with++;
 	}
+	g->prefixed = v;
+	g->prefix = same && with >= 2 ? prefix : NULL;
+	g->prefix_len = plen;
+}
+
+static const char *method_name(py *g, const version *v, const procedure *proc)
+{
+	if (g->prefixed != v)
+		find_prefix(g, v);
 	const char *n = proc->name;
-	if (same && with >= 2 && strncmp(n, prefix, plen) == 0)
-		n += plen;
+	if (g->prefix && strncmp(n, g->prefix, g->prefix_len) == 0)
+		n += g->prefix_len;
 	char *low = pool_strdup(g->pool, n);
 	for (char *c = low; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -858,7 +878,8 @@ static void emit_program(py *g, const definition *def)
 
 void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
 {
-	py g = { out, p, s, 0 };
+	py g = { .out = out, .pool = p, .spec = s };
+	add_names(&g);
 	strbuf_printf(out, "\"\"\"%s: generated by `onc gen --lang python` from %s; do not edit.\n\n"
 			   "Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and "
 			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker.\"\"\"\n\n"
@@ -866,11 +887,14 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 			   "import dataclasses as _dc\nimport enum as _enum\nimport struct as _struct\n"
 			   "import builtins as _builtins\nimport typing as _typing\nfrom typing import Optional\n\nimport onc\n\n",
 		      base, source);
-	for (const definition *d = s->defs; d; d = d->next)
+	for (const definition *d = s->defs; d; d = d->next) {
 		if (d->kind == DEF_CONST)
 			emit_const(&g, d);
 		else if (d->kind == DEF_PASSTHROUGH)
 			emit_define(&g, d);
+		if (d->kind == DEF_CONST || d->kind == DEF_PASSTHROUGH)
+			add_earlier(&g, d);
+	}
 	for (const definition *d = s->defs; d; d = d->next) {
 		switch (d->kind) {
 		case DEF_ENUM: emit_enum(&g, d); break;
@@ -879,8 +903,15 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 		case DEF_TYPEDEF: emit_typedef(&g, d); break;
 		default: break;
 		}
+		if (def_is_type(d))
+			table_add(&g.types_seen, d->name, (void *)d);
 	}
 	for (const definition *d = s->defs; d; d = d->next)
 		if (d->kind == DEF_PROGRAM)
 			emit_program(&g, d);
+	table_free(&g.names);
+	table_free(&g.consts);
+	table_free(&g.earlier);
+	table_free(&g.defines);
+	table_free(&g.types_seen);
 }

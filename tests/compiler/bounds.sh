@@ -1,0 +1,97 @@
+#!/bin/sh
+# Hostile input: `onc gen` stays bounded on .x files made to blow it up. Each case writes its
+# .x file, runs onc gen on it (C, then Python) under a memory limit and a 60 s timeout, and
+# checks what came out. The timeout only detects hangs: every case takes about a second when
+# the compiler is linear, and minutes (or a crash) when it is not.
+# usage: bounds.sh CASE ONC WORK_DIR SANITIZED
+#   wide      an enum of 100,000 members, a struct of 100,000 members, a union of 40,000 arms,
+#             a program of 20,000 procedures (each was quadratic in the checks or emitters)
+# SANITIZED is 1 for an AddressSanitizer build, whose shadow memory a ulimit -v would not
+# leave room for: then only the timeout applies.
+set -u
+case_=$1
+onc=$2
+work=$3/$1
+sanitized=$4
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+mkdir -p "$work"
+
+# gen NAME X [onc gen options]: runs onc gen -o WORK/NAME X; the status is in $status and
+# stderr in WORK/NAME.stderr.
+gen() {
+	name=$1
+	x=$2
+	shift 2
+	rm -rf "${work:?}/$name"
+	mkdir -p "$work/$name"
+	(
+		[ "$sanitized" = 1 ] || ulimit -v 1048576
+		exec timeout 60 "$onc" gen "$@" -o "$work/$name" "$x"
+	) >"$work/$name.stdout" 2>"$work/$name.stderr"
+	status=$?
+	case $status in
+	124) echo "$name: onc gen did not finish in 60 s" ;;
+	13[0-9]) echo "$name: onc gen died of signal $((status - 128))" ;;
+	esac
+}
+
+# expect_ok NAME X [options]: onc gen succeeds.
+expect_ok() {
+	gen "$@"
+	[ "$status" -eq 0 ] || {
+		fail "$1: exit status $status, expected 0"
+		head -5 "$work/$1.stderr"
+	}
+}
+
+# repeat N FORMAT: FORMAT (with %d) for 0..N-1, one a line.
+repeat() {
+	awk -v n="$1" -v f="$2" 'BEGIN { for (i = 0; i < n; i++) printf f "\n", i, i }'
+}
+
+case $case_ in
+wide)
+	x=$work/wide_enum.x
+	{
+		echo "enum big {"
+		repeat 100000 "	E%d = %d,"
+		echo "	E_LAST };"
+	} >"$x"
+	expect_ok enum_c "$x"
+	expect_ok enum_py "$x" --lang python
+	x=$work/wide_struct.x
+	{
+		echo "struct wide {"
+		repeat 100000 "	int f%d;"
+		echo "};"
+	} >"$x"
+	expect_ok struct_c "$x"
+	expect_ok struct_py "$x" --lang python
+	x=$work/wide_union.x
+	{
+		echo "union wide switch (int d) {"
+		repeat 40000 "case %d: int f%d;"
+		echo "};"
+	} >"$x"
+	expect_ok union_c "$x"
+	expect_ok union_py "$x" --lang python
+	x=$work/wide_program.x
+	{
+		echo "program WIDE_PROG { version WIDE_V1 {"
+		repeat 20000 "	int WIDE_P%d(int) = %d;"
+		echo "} = 1; } = 0x20000123;"
+	} >"$x"
+	expect_ok program_c "$x"
+	expect_ok program_py "$x" --lang python
+	;;
+*)
+	fail "unknown case $case_"
+	;;
+esac
+exit $failed
