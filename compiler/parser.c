@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How deep inline definitions may nest (struct { struct { ... } a; } b): the parser, checks
+ * and emitters recurse once per level, and a hostile file must not exhaust their stack.
+ * Real files nest two or three deep. */
+#define MAX_NESTING 64
+
 typedef struct parser {
 	pool *pool;
 	diag *diag;
 	const token *tok;  /* current token */
 	definition **tail; /* where the next definition goes */
 	const char *outer; /* the definition being parsed, to name inline types after */
+	int depth;         /* inline definitions being parsed, one inside the other */
 	jmp_buf on_error;  /* a syntax error abandons the definition being parsed */
 } parser;
 
@@ -184,6 +190,12 @@ static void parse_union_body(parser *p, definition *def);
  * known (see parse_decl). */
 static definition *parse_inline(parser *p, def_kind kind, loc where)
 {
+	if (p->depth == MAX_NESTING) {
+		diag_error(p->diag, where, "inline definitions nested more than %d deep",
+			   MAX_NESTING);
+		longjmp(p->on_error, 1);
+	}
+	p->depth++;
 	definition *def = pool_alloc(p->pool, sizeof *def);
 	def->kind = kind;
 	def->where = where;
@@ -194,10 +206,12 @@ static definition *parse_inline(parser *p, def_kind kind, loc where)
 	else
 		parse_enum_body(p, def);
 	append(p, def);
+	p->depth--;
 	return def;
 }
 
-static type_ref parse_type(parser *p)
+/* type: a scalar, a name, or (when inline_ok) an inline struct, union or enum body */
+static type_ref parse_type(parser *p, bool inline_ok)
 {
 	static const struct {
 		const char *word;
@@ -236,6 +250,11 @@ static type_ref parse_type(parser *p)
 		t.keyword = true;
 		const token *next = peek(p);
 		if (strcmp(next->text, compound[i].body) == 0) {
+			if (!inline_ok) {
+				diag_error(p->diag, t.where,
+					   "a procedure's argument or result cannot be an inline definition: define the type and use its name");
+				longjmp(p->on_error, 1);
+			}
 			t.kind = TYPE_NAMED;
 			t.def = parse_inline(p, compound[i].kind, t.where);
 			return t;
@@ -253,7 +272,7 @@ static type_ref parse_type(parser *p)
 static void parse_decl(parser *p, decl *out)
 {
 	out->where = peek(p)->where;
-	out->type = parse_type(p);
+	out->type = parse_type(p, true);
 	if (out->type.kind == TYPE_VOID && !is_punct(p, '*')) {
 		out->kind = DECL_VOID;
 		return;
@@ -355,12 +374,12 @@ static void parse_union_body(parser *p, definition *def)
 static procedure *parse_procedure(parser *p)
 {
 	procedure *proc = pool_alloc(p->pool, sizeof *proc);
-	proc->result = parse_type(p);
+	proc->result = parse_type(p, false);
 	const token *name = expect_ident(p, "a procedure name");
 	proc->name = name->text;
 	proc->where = name->where;
 	expect_punct(p, '(');
-	type_ref first = parse_type(p);
+	type_ref first = parse_type(p, false);
 	if (first.kind != TYPE_VOID) {
 		int cap = 4;
 		proc->args = pool_alloc(p->pool, (size_t)cap * sizeof *proc->args);
@@ -371,7 +390,7 @@ static procedure *parse_procedure(parser *p)
 				memcpy(args, proc->args, (size_t)proc->nargs * sizeof *args);
 				proc->args = args;
 			}
-			proc->args[proc->nargs++] = parse_type(p);
+			proc->args[proc->nargs++] = parse_type(p, false);
 		}
 	}
 	expect_punct(p, ')');
@@ -506,6 +525,7 @@ spec parse(pool *pl, diag *d, const token_list *tokens)
 	p->tail = &s->defs;
 	while (peek(p)->kind != TOK_EOF && !diag_full(d)) {
 		const token *start = p->tok;
+		p->depth = 0;
 		if (setjmp(p->on_error) != 0) {
 			recover(p, start);
 			continue;

@@ -3,9 +3,11 @@
 # .x file, runs onc gen on it (C, then Python) under a memory limit and a 60 s timeout, and
 # checks what came out. The timeout only detects hangs: every case takes about a second when
 # the compiler is linear, and minutes (or a crash) when it is not.
-# usage: bounds.sh CASE ONC WORK_DIR SANITIZED
+# usage: bounds.sh CASE ONC WORK_DIR SANITIZED CC ONC_INCLUDE_DIR
 #   wide      an enum of 100,000 members, a struct of 100,000 members, a union of 40,000 arms,
 #             a program of 20,000 procedures (each was quadratic in the checks or emitters)
+#   nesting   inline structs nested 64 deep (the limit: accepted, and the C compiles), 65 and
+#             40,000 deep (one error at the 65th, in the usual format; no crash, no output)
 # SANITIZED is 1 for an AddressSanitizer build, whose shadow memory a ulimit -v would not
 # leave room for: then only the timeout applies.
 set -u
@@ -13,6 +15,8 @@ case_=$1
 onc=$2
 work=$3/$1
 sanitized=$4
+cc=$5
+include=$6
 failed=0
 
 fail() {
@@ -48,6 +52,38 @@ expect_ok() {
 		fail "$1: exit status $status, expected 0"
 		head -5 "$work/$1.stderr"
 	}
+}
+
+# expect_error NAME X MESSAGE [options]: onc gen fails with exactly one error, MESSAGE (which
+# starts with X:LINE:COL), followed by the source line and a caret under the column, and
+# writes nothing.
+expect_error() {
+	name=$1
+	x=$2
+	want=$3
+	shift 3
+	gen "$name" "$x" "$@"
+	[ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
+	[ -z "$(ls -A "$work/$name")" ] || fail "$name: output written"
+	loc=${want%%: error:*}
+	col=${loc##*:}
+	line=${loc%:*}
+	line=${line##*:}
+	err=$work/$name.stderr
+	[ "$(sed -n 1p "$err")" = "$want" ] || fail "$name: first line is not: $want"
+	sed -n 2p "$err" | grep -q "^ *$line | " || fail "$name: no source line $line"
+	[ "$(sed -n 3p "$err" | awk '{ print index($0, "^") }')" = $((col + 9)) ] ||
+		fail "$name: caret not at column $col"
+	[ "$(grep -c ': error: ' "$err")" -eq 1 ] || fail "$name: not exactly one error"
+	[ "$failed" -eq 0 ] || head -5 "$err"
+}
+
+# compiles NAME BASE: the C that onc gen wrote for NAME compiles with -Werror.
+compiles() {
+	for part in xdr client server; do
+		"$cc" -std=c11 -Wall -Wextra -Werror -I"$include" -c "$work/$1/$2_$part.c" \
+			-o "$work/$1/$2_$part.o" || fail "$1: $2_$part.c does not compile"
+	done
 }
 
 # repeat N FORMAT: FORMAT (with %d) for 0..N-1, one a line.
@@ -89,6 +125,29 @@ wide)
 	} >"$x"
 	expect_ok program_c "$x"
 	expect_ok program_py "$x" --lang python
+	;;
+nesting)
+	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };
+	nest() {
+		echo "struct top {"
+		repeat "$1" "struct {"
+		echo "int x;"
+		repeat "$1" "} m%d;"
+		echo "};"
+	}
+	nest 64 >"$work/deep64.x"
+	expect_ok deep64_c "$work/deep64.x"
+	compiles deep64_c deep64
+	expect_ok deep64_py "$work/deep64.x" --lang python
+	nest 65 >"$work/deep65.x"
+	expect_error deep65 "$work/deep65.x" \
+		"$work/deep65.x:66:1: error: inline definitions nested more than 64 deep"
+	nest 40000 >"$work/deep40000.x"
+	expect_error deep40000_c "$work/deep40000.x" \
+		"$work/deep40000.x:66:1: error: inline definitions nested more than 64 deep"
+	expect_error deep40000_py "$work/deep40000.x" \
+		"$work/deep40000.x:66:1: error: inline definitions nested more than 64 deep" \
+		--lang python
 	;;
 *)
 	fail "unknown case $case_"
