@@ -5,9 +5,8 @@
 
 /* ---- runs of fixed-size scalars: one space check, then the _unchecked primitives ------- */
 
-/* A member whose every part is an int, unsigned, hyper or enum, directly or through
- * nested structs. */
-static bool is_flat(const decl *d)
+/* An int, unsigned, hyper, unsigned hyper or enum member. */
+static bool is_scalar_leaf(const decl *d)
 {
 	if (d->kind != DECL_PLAIN)
 		return false;
@@ -19,19 +18,48 @@ static bool is_flat(const decl *d)
 	case TYPE_UHYPER:
 		return true;
 	case TYPE_NAMED:
-		if (!b->def)
-			return false;
-		if (b->def->kind == DEF_ENUM)
-			return true;
-		if (b->def->kind != DEF_STRUCT || b->def->list_link)
-			return false;
-		for (const decl *f = b->def->fields; f; f = f->next)
-			if (!is_flat(f))
-				return false;
-		return true;
+		return b->def && b->def->kind == DEF_ENUM;
 	default:
 		return false;
 	}
+}
+
+/* A struct member joins its neighbours' run, its own members written out in place (no call),
+ * when its struct is small and made of scalar leaves only:
+ *   - at most INLINE_MAX_MEMBERS members, each an is_scalar_leaf() (no struct inside: what is
+ *     inlined is never itself inlining);
+ *   - their names, and the names of their enum types, at most INLINE_MAX_NAMES characters.
+ * So each use costs at most a constant amount of code (16 lines of at most 256 characters of
+ * the struct's names, plus the use's own member name, which the input spells at the use), and
+ * the output stays linear in the input: a struct using another twice, itself using another
+ * twice, and so on, doubled the output per level when every flat struct was inlined (a 30-level
+ * chain made gigabytes). Any other struct member is coded by a call to its type's function. */
+enum { INLINE_MAX_MEMBERS = 16, INLINE_MAX_NAMES = 256 };
+
+static bool inline_struct(const type_ref *b)
+{
+	const definition *def = b->kind == TYPE_NAMED ? b->def : NULL;
+	if (!def || def->kind != DEF_STRUCT || def->list_link)
+		return false;
+	int members = 0;
+	size_t names = 0;
+	for (const decl *f = def->fields; f; f = f->next) {
+		if (!is_scalar_leaf(f) || ++members > INLINE_MAX_MEMBERS)
+			return false;
+		names += strnlen(f->name, INLINE_MAX_NAMES + 1);
+		const definition *en = cg_enum_def(&f->type);
+		if (en)
+			names += strnlen(en->name, INLINE_MAX_NAMES + 1);
+		if (names > INLINE_MAX_NAMES)
+			return false;
+	}
+	return members > 0;
+}
+
+/* A member coded in a run. */
+static bool is_flat(const decl *d)
+{
+	return is_scalar_leaf(d) || (d->kind == DECL_PLAIN && inline_struct(type_base(&d->type)));
 }
 
 typedef struct leaf {
@@ -45,14 +73,9 @@ typedef struct leaves {
 	int64_t bytes;
 } leaves;
 
-static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
+static void add_leaf(cg *g, leaves *ls, const decl *d, const char *x)
 {
 	const type_ref *b = type_base(&d->type);
-	if (b->kind == TYPE_NAMED && b->def->kind == DEF_STRUCT) {
-		for (const decl *f = b->def->fields; f; f = f->next)
-			collect_leaves(g, ls, f, cg_member(g, x, f->name));
-		return;
-	}
 	if (ls->n == ls->cap) {
 		ls->cap = ls->cap ? ls->cap * 2 : 16;
 		leaf *v = pool_alloc(g->pool, ls->cap * sizeof *v);
@@ -62,6 +85,18 @@ static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
 	}
 	ls->v[ls->n++] = (leaf){ x, b };
 	ls->bytes += b->kind == TYPE_HYPER || b->kind == TYPE_UHYPER ? 8 : 4;
+}
+
+/* The leaves of an is_flat() member: itself, or an inline_struct()'s members. */
+static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
+{
+	const type_ref *b = type_base(&d->type);
+	if (!is_scalar_leaf(d)) {
+		for (const decl *f = b->def->fields; f; f = f->next)
+			add_leaf(g, ls, f, cg_member(g, x, f->name));
+		return;
+	}
+	add_leaf(g, ls, d, x);
 }
 
 static void emit_run(cg *g, op o, const leaves *ls)

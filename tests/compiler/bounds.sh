@@ -6,6 +6,9 @@
 # usage: bounds.sh CASE ONC WORK_DIR SANITIZED CC ONC_INCLUDE_DIR
 #   wide      an enum of 100,000 members, a struct of 100,000 members, a union of 40,000 arms,
 #             a program of 20,000 procedures (each was quadratic in the checks or emitters)
+#   doubling  30 levels of structs each holding two of the one before (also through typedefs,
+#             with enums): every output under 1 MB, and the C compiles (inlining every nested
+#             struct of scalars doubled the C per level: 2^30 copies)
 #   nesting   inline structs nested 64 deep (the limit: accepted, and the C compiles), 65 and
 #             40,000 deep (one error at the 65th, in the usual format; no crash, no output)
 # SANITIZED is 1 for an AddressSanitizer build, whose shadow memory a ulimit -v would not
@@ -45,13 +48,13 @@ gen() {
 	esac
 }
 
-# expect_ok NAME X [options]: onc gen succeeds.
+# expect_ok NAME X [options]: onc gen succeeds (else a failure, and a false status).
 expect_ok() {
 	gen "$@"
-	[ "$status" -eq 0 ] || {
-		fail "$1: exit status $status, expected 0"
-		head -5 "$work/$1.stderr"
-	}
+	[ "$status" -eq 0 ] && return 0
+	fail "$1: exit status $status, expected 0"
+	head -5 "$work/$1.stderr"
+	return 1
 }
 
 # expect_error NAME X MESSAGE [options]: onc gen fails with exactly one error, MESSAGE (which
@@ -83,6 +86,14 @@ compiles() {
 	for part in xdr client server; do
 		"$cc" -std=c11 -Wall -Wextra -Werror -I"$include" -c "$work/$1/$2_$part.c" \
 			-o "$work/$1/$2_$part.o" || fail "$1: $2_$part.c does not compile"
+	done
+}
+
+# small NAME: every file onc gen wrote for NAME is under 1 MB.
+small() {
+	for f in "$work/$1"/*; do
+		size=$(wc -c <"$f")
+		[ "$size" -lt 1048576 ] || fail "$1: $(basename "$f") is $size bytes"
 	done
 }
 
@@ -126,6 +137,25 @@ wide)
 	expect_ok program_c "$x"
 	expect_ok program_py "$x" --lang python
 	;;
+doubling)
+	x=$work/doubling.x
+	{
+		echo "struct s0 { int x; };"
+		echo "enum color { RED = 1, GREEN = 2 };"
+		echo "struct r0 { color c; hyper h; };"
+		echo "typedef r0 t0;"
+		i=1
+		while [ $i -le 30 ]; do
+			p=$((i - 1))
+			echo "struct s$i { s$p a; s$p b; };"
+			echo "struct r$i { t$p a; unsigned n; t$p b; };"
+			echo "typedef r$i t$i;"
+			i=$((i + 1))
+		done
+	} >"$x"
+	expect_ok doubling_c "$x" && small doubling_c && compiles doubling_c doubling
+	expect_ok doubling_py "$x" --lang python && small doubling_py
+	;;
 nesting)
 	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };
 	nest() {
@@ -136,8 +166,7 @@ nesting)
 		echo "};"
 	}
 	nest 64 >"$work/deep64.x"
-	expect_ok deep64_c "$work/deep64.x"
-	compiles deep64_c deep64
+	expect_ok deep64_c "$work/deep64.x" && compiles deep64_c deep64
 	expect_ok deep64_py "$work/deep64.x" --lang python
 	nest 65 >"$work/deep65.x"
 	expect_error deep65 "$work/deep65.x" \
