@@ -26,7 +26,8 @@ typedef struct symbol {
 	const procedure *proc; /* SYM_PROCEDURE */
 	value *val;            /* SYM_PROGRAM, SYM_VERSION, SYM_PROCEDURE: they are constants too */
 	int64_t number;        /* SYM_BUILTIN */
-	int evaluating;        /* SYM_CONST: cycle guard */
+	bool evaluating;       /* being evaluated: a cycle guard */
+	bool evaluated;        /* its value has its number, or never will */
 	loc where;
 } symbol;
 
@@ -180,67 +181,95 @@ static void add_definitions(checker *c, spec *s)
 	}
 }
 
-static void eval_value(checker *c, value *v, const char *use);
 static symbol *add_builtin_const(checker *c, const char *name);
 
-static void eval_const(checker *c, symbol *sym)
+/* The value a symbol stands for when it is a constant, a program, a version or a procedure
+ * (whose numbers are constants too); NULL for the others. */
+static value *sym_value(symbol *sym)
 {
-	definition *def = sym->def;
-	if (def->const_value.known || !def->const_value.name || sym->evaluating)
-		return;
-	sym->evaluating = 1;
-	eval_value(c, &def->const_value, "in a constant");
-	sym->evaluating = 0;
-}
-
-/* Gives a value its number, when its name stands for one that is known. */
-static void eval_value(checker *c, value *v, const char *use)
-{
-	if (!v->name)
-		return;
-	symbol *sym = lookup(c, v->name);
-	if (!sym)
-		sym = add_builtin_const(c, v->name);
-	if (!sym) {
-		diag_error(c->diag, v->where, "undefined constant '%s' used %s", v->name, use);
-		return;
-	}
 	switch (sym->kind) {
 	case SYM_CONST:
-		if (sym->evaluating) {
-			diag_error(c->diag, v->where, "constant '%s' is defined in terms of itself",
-				   v->name);
-			return;
-		}
-		eval_const(c, sym);
-		v->known = sym->def->const_value.known;
-		v->number = sym->def->const_value.number;
-		break;
-	case SYM_ENUM_MEMBER:
-		v->known = sym->member->val.known;
-		v->number = sym->member->val.number;
-		break;
-	case SYM_BUILTIN:
-		v->known = true;
-		v->number = sym->number;
-		break;
+		return &sym->def->const_value;
 	case SYM_PROGRAM:
 	case SYM_VERSION:
 	case SYM_PROCEDURE:
-		if (sym->evaluating)
-			return;
-		sym->evaluating = 1;
-		eval_value(c, sym->val, use);
-		sym->evaluating = 0;
-		v->known = sym->val->known;
-		v->number = sym->val->number;
-		break;
-	case SYM_MACRO:
-		break;
-	case SYM_TYPE:
-		diag_error(c->diag, v->where, "'%s' is a type, not a constant", v->name);
-		break;
+		return sym->val;
+	default:
+		return NULL;
 	}
+}
+
+/* Gives a value its number, when its name stands for one that is known. A chain of names
+ * (const C = B; const B = A; ...) is followed in a loop, and every symbol on it gets the
+ * number too, once: a long chain costs neither stack nor a walk per use, and an undefined
+ * name at its end is reported once. */
+static void eval_value(checker *c, value *v, const char *use)
+{
+	symbol **path = NULL;
+	size_t n = 0, cap = 0;
+	bool known = false;
+	int64_t number = 0;
+	for (value *cur = v; cur->name;) {
+		symbol *sym = lookup(c, cur->name);
+		if (!sym)
+			sym = add_builtin_const(c, cur->name);
+		if (!sym) {
+			diag_error(c->diag, cur->where, "undefined constant '%s' used %s", cur->name,
+				   use);
+			break;
+		}
+		value *next = sym_value(sym);
+		if (sym->kind == SYM_ENUM_MEMBER) {
+			known = sym->member->val.known;
+			number = sym->member->val.number;
+		} else if (sym->kind == SYM_BUILTIN) {
+			known = true;
+			number = sym->number;
+		} else if (sym->kind == SYM_TYPE) {
+			diag_error(c->diag, cur->where, "'%s' is a type, not a constant", cur->name);
+		} else if (next && sym->evaluating) {
+			if (sym->kind == SYM_CONST)
+				diag_error(c->diag, cur->where,
+					   "constant '%s' is defined in terms of itself", cur->name);
+		} else if (next && (sym->evaluated || !next->name)) {
+			known = next->known;
+			number = next->number;
+		} else if (next) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				path = xrealloc(path, cap * sizeof *path);
+			}
+			path[n++] = sym;
+			sym->evaluating = true;
+			if (sym->kind == SYM_CONST)
+				use = "in a constant";
+			cur = next;
+			continue;
+		}
+		break; /* a macro, or the end of the chain */
+	}
+	while (n > 0) {
+		symbol *sym = path[--n];
+		sym_value(sym)->known = known;
+		sym_value(sym)->number = number;
+		sym->evaluating = false;
+		sym->evaluated = true;
+	}
+	free(path);
+	if (v->name) {
+		v->known = known;
+		v->number = number;
+	}
+}
+
+static void eval_const(checker *c, symbol *sym)
+{
+	if (sym->evaluated || sym->evaluating)
+		return;
+	sym->evaluating = true;
+	eval_value(c, &sym->def->const_value, "in a constant");
+	sym->evaluating = false;
+	sym->evaluated = true;
 }
 
 static void eval_enum(checker *c, definition *def)
