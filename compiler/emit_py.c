@@ -245,6 +245,7 @@ static const char *default_decl(py *g, const decl *d);
 
 static const char *default_type(py *g, const type_ref *t)
 {
+	t = type_base(t); /* a chain of typedefs in one step */
 	switch (t->kind) {
 	case TYPE_INT:
 	case TYPE_UINT:
@@ -322,38 +323,41 @@ static const char *std_name(py *g, const char *module, const char *name)
 	return table_get(&g->names, name) ? pool_printf(g->pool, "%s.%s", module, name) : name;
 }
 
+/* A typedef has no Python name of its own: a declaration of one is hinted as the type it
+ * stands for, found in a loop (a chain of typedefs costs no stack), and Optional once however
+ * many pointers it goes through (Optional[Optional[T]] is Optional[T]). */
 static const char *hint_decl(py *g, const decl *d)
 {
-	switch (d->kind) {
-	case DECL_VOID: return "None";
-	case DECL_FIXED:
-	case DECL_VAR:
-		if (d->type.kind == TYPE_STRING)
-			return std_name(g, "_builtins", "str");
-		if (d->type.kind == TYPE_OPAQUE)
-			return std_name(g, "_builtins", "bytes");
-		return std_name(g, "_builtins", "list");
-	default: break;
+	bool optional = false;
+	const char *h = NULL;
+	while (!h) {
+		if (d->kind == DECL_VOID) {
+			h = "None";
+		} else if (d->kind == DECL_FIXED || d->kind == DECL_VAR) {
+			h = std_name(g, "_builtins", d->type.kind == TYPE_STRING   ? "str"
+						     : d->type.kind == TYPE_OPAQUE ? "bytes"
+										   : "list");
+		} else {
+			optional |= d->kind == DECL_OPTIONAL;
+			const type_ref *t = d->kind == DECL_PLAIN ? type_base(&d->type) : &d->type;
+			switch (t->kind) {
+			case TYPE_INT: case TYPE_UINT: case TYPE_HYPER: case TYPE_UHYPER: h = "int"; break;
+			case TYPE_FLOAT: case TYPE_DOUBLE: h = "float"; break;
+			case TYPE_BOOL: h = "bool"; break;
+			case TYPE_STRING: h = "str"; break;
+			case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
+			case TYPE_NAMED:
+				if (t->def && t->def->kind == DEF_TYPEDEF)
+					d = &t->def->target;
+				else
+					h = pyname(g, t->name);
+				continue;
+			default: h = "object"; break;
+			}
+			h = std_name(g, "_builtins", h);
+		}
 	}
-	const char *h;
-	switch (d->type.kind) {
-	case TYPE_INT: case TYPE_UINT: case TYPE_HYPER: case TYPE_UHYPER: h = "int"; break;
-	case TYPE_FLOAT: case TYPE_DOUBLE: h = "float"; break;
-	case TYPE_BOOL: h = "bool"; break;
-	case TYPE_STRING: h = "str"; break;
-	case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
-	case TYPE_NAMED:
-		/* a typedef has no Python name of its own: the type it stands for */
-		h = d->type.def && d->type.def->kind == DEF_TYPEDEF ? hint_decl(g, &d->type.def->target)
-								   : pyname(g, d->type.name);
-		break;
-	default: h = "object"; break;
-	}
-	if (d->type.kind != TYPE_NAMED)
-		h = std_name(g, "_builtins", h);
-	return d->kind == DECL_OPTIONAL
-		       ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h)
-		       : h;
+	return optional ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h) : h;
 }
 
 /* ---- definitions ---- */

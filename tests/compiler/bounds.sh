@@ -9,6 +9,11 @@
 #   doubling  30 levels of structs each holding two of the one before (also through typedefs,
 #             with enums): every output under 1 MB, and the C compiles (inlining every nested
 #             struct of scalars doubled the C per level: 2^30 copies)
+#   chains    50,000 structs each holding the one before, 50,000 typedefs of the one before
+#             (a struct and a union's discriminant at the end), 50,000 structs pointing to
+#             the next in a cycle, 50,000 constants over an undefined one (one error), a
+#             typedef cycle as a union's discriminant (looped forever): the checks walk each
+#             chain once, with no recursion
 #   nesting   inline structs nested 64 deep (the limit: accepted, and the C compiles), 65 and
 #             40,000 deep (one error at the 65th, in the usual format; no crash, no output)
 # SANITIZED is 1 for an AddressSanitizer build, whose shadow memory a ulimit -v would not
@@ -30,7 +35,7 @@ fail() {
 mkdir -p "$work"
 
 # gen NAME X [onc gen options]: runs onc gen -o WORK/NAME X; the status is in $status and
-# stderr in WORK/NAME.stderr.
+# stderr in WORK/NAME.stderr. (Shell functions share their variables: name and x are gen's.)
 gen() {
 	name=$1
 	x=$2
@@ -155,6 +160,31 @@ doubling)
 	} >"$x"
 	expect_ok doubling_c "$x" && small doubling_c && compiles doubling_c doubling
 	expect_ok doubling_py "$x" --lang python && small doubling_py
+	;;
+chains)
+	awk 'BEGIN { print "struct t0 { int x; };"
+		for (i = 1; i <= 50000; i++) printf "struct t%d { t%d a; };\n", i, i - 1 }' \
+		>"$work/structs.x"
+	awk 'BEGIN { print "typedef int d0;"
+		for (i = 1; i <= 50000; i++) printf "typedef d%d d%d;\n", i - 1, i
+		print "struct uses { d50000 x; d50000 y<>; d50000 *z; };"
+		print "union picks switch (d50000 k) { case 1: d50000 v; default: void; };" }' \
+		>"$work/typedefs.x"
+	awk 'BEGIN { for (i = 0; i < 50000; i++) printf "struct n%d { int v; n%d *next; };\n", i, (i + 1) % 50000 }' \
+		>"$work/cycle.x"
+	for chain in structs typedefs cycle; do
+		expect_ok ${chain}_c "$work/$chain.x" # (the compiler takes minutes on that C)
+		expect_ok ${chain}_py "$work/$chain.x" --lang python
+	done
+	awk 'BEGIN { print "const c0 = MISSING;"
+		for (i = 1; i <= 50000; i++) printf "const c%d = c%d;\n", i, i - 1 }' \
+		>"$work/constants.x"
+	expect_error constants "$work/constants.x" \
+		"$work/constants.x:1:12: error: undefined constant 'MISSING' used in a constant"
+	printf 'typedef b a;\ntypedef a b;\nunion u switch (a d) { case 1: void; };\n' \
+		>"$work/typedef_cycle.x"
+	expect_error typedef_cycle "$work/typedef_cycle.x" \
+		"$work/typedef_cycle.x:2:11: error: 'a' contains itself by value (infinite size): make 'b' optional ('*') or a variable-length array"
 	;;
 nesting)
 	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };
