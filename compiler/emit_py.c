@@ -2,6 +2,7 @@
 #include "emit_py.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "table.h"
@@ -18,6 +19,9 @@ typedef struct py {
 	table earlier;    /* constants emitted so far */
 	table defines;    /* %#define names seen so far */
 	table types_seen; /* type definitions emitted so far */
+	table array_defaults;    /* typedefs given a _default_T function (element_default) */
+	const definition **defaults; /* the same, in order, to write at the end */
+	size_t ndefaults, defaults_cap;
 	/* The prefix every procedure of `prefixed` shares (see method_name). */
 	const version *prefixed;
 	const char *prefix;
@@ -278,6 +282,27 @@ static const char *default_type(py *g, const type_ref *t)
 	}
 }
 
+/* The default of an array's element. When the element is itself a typedef of a fixed array,
+ * its default is a function of the module (_default_T, written at the end) rather than a
+ * comprehension inside the comprehension: a typedef of an array of arrays of ... costs one
+ * line of output, not one level of nesting per use (nor a stack frame here). */
+static const char *element_default(py *g, const type_ref *t)
+{
+	const type_ref *b = type_base(t);
+	const definition *def = b->kind == TYPE_NAMED ? b->def : NULL;
+	if (!def || def->kind != DEF_TYPEDEF || def->target.kind != DECL_FIXED ||
+	    def->target.type.kind == TYPE_OPAQUE)
+		return default_type(g, t);
+	if (!table_add(&g->array_defaults, def->name, (void *)def)) {
+		if (g->ndefaults == g->defaults_cap) {
+			g->defaults_cap = g->defaults_cap ? 2 * g->defaults_cap : 16;
+			g->defaults = xrealloc(g->defaults, g->defaults_cap * sizeof *g->defaults);
+		}
+		g->defaults[g->ndefaults++] = def;
+	}
+	return pool_printf(g->pool, "_default_%s()", def->name);
+}
+
 static const char *default_decl(py *g, const decl *d)
 {
 	switch (d->kind) {
@@ -289,7 +314,7 @@ static const char *default_decl(py *g, const decl *d)
 	case DECL_FIXED:
 		if (d->type.kind == TYPE_OPAQUE)
 			return pool_printf(g->pool, "bytes(%s)", pymax(g, d));
-		return pool_printf(g->pool, "[%s for _ in range(%s)]", default_type(g, &d->type),
+		return pool_printf(g->pool, "[%s for _ in range(%s)]", element_default(g, &d->type),
 				   pymax(g, d));
 	case DECL_VAR:
 		if (d->type.kind == TYPE_STRING)
@@ -910,9 +935,15 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 		if (def_is_type(d))
 			table_add(&g.types_seen, d->name, (void *)d);
 	}
+	/* writing one may ask for another */
+	for (size_t i = 0; i < g.ndefaults; i++)
+		strbuf_printf(out, "\n\ndef _default_%s():\n    return %s\n", g.defaults[i]->name,
+			      default_decl(&g, &g.defaults[i]->target));
 	for (const definition *d = s->defs; d; d = d->next)
 		if (d->kind == DEF_PROGRAM)
 			emit_program(&g, d);
+	free(g.defaults);
+	table_free(&g.array_defaults);
 	table_free(&g.names);
 	table_free(&g.consts);
 	table_free(&g.earlier);

@@ -11,7 +11,8 @@
 #             struct of scalars doubled the C per level: 2^30 copies)
 #   chains    50,000 structs each holding the one before, 50,000 typedefs of the one before
 #             (a struct and a union's discriminant at the end), 50,000 structs pointing to
-#             the next in a cycle, 50,000 constants over an undefined one (one error), a
+#             the next in a cycle, 50,000 typedefs each an array of the one before (Python
+#             defaults were comprehensions nested 50,000 deep), 50,000 constants over an undefined one (one error), a
 #             typedef cycle as a union's discriminant (looped forever): the checks walk each
 #             chain once, with no recursion
 #   nesting   inline structs nested 64 deep (the limit: accepted, and the C compiles), 65 and
@@ -172,10 +173,17 @@ chains)
 		>"$work/typedefs.x"
 	awk 'BEGIN { for (i = 0; i < 50000; i++) printf "struct n%d { int v; n%d *next; };\n", i, (i + 1) % 50000 }' \
 		>"$work/cycle.x"
-	for chain in structs typedefs cycle; do
+	awk 'BEGIN { print "typedef int a0[1];"
+		for (i = 1; i <= 50000; i++) printf "typedef a%d a%d[1];\n", i - 1, i
+		print "struct uses { a50000 x; a50000 y[1]; };" }' >"$work/arrays.x"
+	for chain in structs typedefs cycle arrays; do
 		expect_ok ${chain}_c "$work/$chain.x" # (the compiler takes minutes on that C)
 		expect_ok ${chain}_py "$work/$chain.x" --lang python
 	done
+	size=$(wc -c <"$work/arrays_py/arrays.py")
+	[ "$size" -lt 20000000 ] || fail "arrays_py: arrays.py is $size bytes"
+	grep -q '_default_a49999() for _ in range(1)' "$work/arrays_py/arrays.py" ||
+		fail "arrays_py: the defaults of array typedefs are not functions"
 	awk 'BEGIN { print "const c0 = MISSING;"
 		for (i = 1; i <= 50000; i++) printf "const c%d = c%d;\n", i, i - 1 }' \
 		>"$work/constants.x"
