@@ -15,6 +15,9 @@
 #             defaults were comprehensions nested 50,000 deep), 50,000 constants over an undefined one (one error), a
 #             typedef cycle as a union's discriminant (looped forever): the checks walk each
 #             chain once, with no recursion
+#   names     a struct with a 10,000-character name and 2,000 inline members (named after it:
+#             300 MB of C from 60 KB): names are at most 255 characters, and at 255 the output
+#             stays under 16 MB
 #   nesting   inline structs nested 64 deep (the limit: accepted, and the C compiles), 65 and
 #             40,000 deep (one error at the 65th, in the usual format; no crash, no output)
 # SANITIZED is 1 for an AddressSanitizer build, whose shadow memory a ulimit -v would not
@@ -193,6 +196,21 @@ chains)
 		>"$work/typedef_cycle.x"
 	expect_error typedef_cycle "$work/typedef_cycle.x" \
 		"$work/typedef_cycle.x:2:11: error: 'a' contains itself by value (infinite size): make 'b' optional ('*') or a variable-length array"
+	;;
+names)
+	members() {
+		awk -v len="$1" 'BEGIN { for (i = 0; i < len; i++) name = name "n"
+			printf "struct %s {\n", name
+			for (i = 0; i < 2000; i++) printf "\tstruct { int a; } m%d;\n", i
+			print "};" }'
+	}
+	members 10000 >"$work/long.x"
+	expect_error long "$work/long.x" "$work/long.x:1:8: error: name longer than 255 characters"
+	members 255 >"$work/longest.x"
+	expect_ok longest_c "$work/longest.x" && compiles longest_c longest
+	expect_ok longest_py "$work/longest.x" --lang python
+	size=$(cat "$work"/longest_c/*.[ch] "$work"/longest_py/*.py | wc -c)
+	[ "$size" -lt 16000000 ] || fail "longest: $size bytes of output"
 	;;
 nesting)
 	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };
