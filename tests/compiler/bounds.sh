@@ -12,9 +12,9 @@
 #   chains    50,000 structs each holding the one before, 50,000 typedefs of the one before
 #             (a struct and a union's discriminant at the end), 50,000 structs pointing to
 #             the next in a cycle, 50,000 typedefs each an array of the one before (Python
-#             defaults were comprehensions nested 50,000 deep), 50,000 constants over an undefined one (one error), a
-#             typedef cycle as a union's discriminant (looped forever): the checks walk each
-#             chain once, with no recursion
+#             defaults were comprehensions nested 50,000 deep), 50,000 constants over an
+#             undefined one (one error), a typedef cycle as a union's discriminant (looped
+#             forever): the checks walk each chain once, with no recursion
 #   names     a struct with a 10,000-character name and 2,000 inline members (named after it:
 #             300 MB of C from 60 KB): names are at most 255 characters, and at 255 the output
 #             stays under 16 MB
