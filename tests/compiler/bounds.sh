@@ -183,10 +183,12 @@ chains)
 		expect_ok ${chain}_c "$work/$chain.x" # (the compiler takes minutes on that C)
 		expect_ok ${chain}_py "$work/$chain.x" --lang python
 	done
-	size=$(wc -c <"$work/arrays_py/arrays.py")
-	[ "$size" -lt 20000000 ] || fail "arrays_py: arrays.py is $size bytes"
-	grep -q '_default_a49999() for _ in range(1)' "$work/arrays_py/arrays.py" ||
-		fail "arrays_py: the defaults of array typedefs are not functions"
+	if [ -f "$work/arrays_py/arrays.py" ]; then
+		size=$(wc -c <"$work/arrays_py/arrays.py")
+		[ "$size" -lt 20000000 ] || fail "arrays_py: arrays.py is $size bytes"
+		grep -q '_default_a49999() for _ in range(1)' "$work/arrays_py/arrays.py" ||
+			fail "arrays_py: the defaults of array typedefs are not functions"
+	fi
 	awk 'BEGIN { print "const c0 = MISSING;"
 		for (i = 1; i <= 50000; i++) printf "const c%d = c%d;\n", i, i - 1 }' \
 		>"$work/constants.x"
