@@ -11,7 +11,10 @@ bool def_is_type(const definition *d)
 const type_ref *type_base(const type_ref *t)
 {
 	while (t->kind == TYPE_NAMED && t->def && t->def->kind == DEF_TYPEDEF &&
-	       t->def->target.kind == DECL_PLAIN)
+	       t->def->target.kind == DECL_PLAIN) {
+		if (t->def->base)
+			return t->def->base;
 		t = &t->def->target.type;
+	}
 	return t;
 }

@@ -130,6 +130,7 @@ typedef struct definition {
 	bool needs_free;    /* decoding allocates */
 	bool recursive;     /* can contain itself (through a pointer or variable array) */
 	decl *list_link;    /* DEF_STRUCT: last field that points to the next node of a list */
+	const type_ref *base; /* DEF_TYPEDEF of a plain declaration: what type_base() gives */
 	int visit;          /* scratch for graph walks */
 } definition;
 
@@ -139,7 +140,8 @@ typedef struct spec {
 
 /* True for definitions that are types (and get codecs). */
 bool def_is_type(const definition *d);
-/* Follows typedefs of plain declarations (`typedef T name;`) to the type they stand for. */
+/* Follows typedefs of plain declarations (`typedef T name;`) to the type they stand for; in
+ * one step once the checks have set the typedefs' bases. */
 const type_ref *type_base(const type_ref *t);
 
 #endif

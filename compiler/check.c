@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "table.h"
 
 typedef enum sym_kind {
 	SYM_TYPE,
@@ -25,7 +26,8 @@ typedef struct symbol {
 	const procedure *proc; /* SYM_PROCEDURE */
 	value *val;            /* SYM_PROGRAM, SYM_VERSION, SYM_PROCEDURE: they are constants too */
 	int64_t number;        /* SYM_BUILTIN */
-	int evaluating;        /* SYM_CONST: cycle guard */
+	bool evaluating;       /* being evaluated: a cycle guard */
+	bool evaluated;        /* its value has its number, or never will */
 	loc where;
 } symbol;
 
@@ -33,8 +35,8 @@ typedef struct checker {
 	diag *diag;
 	pool *pool;
 	spec *spec;
-	symbol **syms; /* pool memory: pointers to them stay valid as the table grows */
-	size_t n, cap;
+	table syms;     /* name -> symbol (pool memory) */
+	table programs; /* program number -> name */
 } checker;
 
 /* Names from the .x file become C identifiers. */
@@ -61,10 +63,7 @@ static void check_c_name(checker *c, const char *name, loc where)
 
 static symbol *lookup(checker *c, const char *name)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->syms[i]->name, name) == 0)
-			return c->syms[i];
-	return NULL;
+	return table_get(&c->syms, name);
 }
 
 static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
@@ -80,11 +79,8 @@ static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
 		return NULL;
 	}
 	if (!old) {
-		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 64;
-			c->syms = xrealloc(c->syms, c->cap * sizeof *c->syms);
-		}
-		old = c->syms[c->n++] = pool_alloc(c->pool, sizeof *old);
+		old = pool_alloc(c->pool, sizeof *old);
+		table_add(&c->syms, name, old);
 	}
 	*old = (symbol){ .name = name, .kind = kind, .where = where };
 	return old;
@@ -185,67 +181,95 @@ static void add_definitions(checker *c, spec *s)
 	}
 }
 
-static void eval_value(checker *c, value *v, const char *use);
 static symbol *add_builtin_const(checker *c, const char *name);
 
-static void eval_const(checker *c, symbol *sym)
+/* The value a symbol stands for when it is a constant, a program, a version or a procedure
+ * (whose numbers are constants too); NULL for the others. */
+static value *sym_value(symbol *sym)
 {
-	definition *def = sym->def;
-	if (def->const_value.known || !def->const_value.name || sym->evaluating)
-		return;
-	sym->evaluating = 1;
-	eval_value(c, &def->const_value, "in a constant");
-	sym->evaluating = 0;
-}
-
-/* Gives a value its number, when its name stands for one that is known. */
-static void eval_value(checker *c, value *v, const char *use)
-{
-	if (!v->name)
-		return;
-	symbol *sym = lookup(c, v->name);
-	if (!sym)
-		sym = add_builtin_const(c, v->name);
-	if (!sym) {
-		diag_error(c->diag, v->where, "undefined constant '%s' used %s", v->name, use);
-		return;
-	}
 	switch (sym->kind) {
 	case SYM_CONST:
-		if (sym->evaluating) {
-			diag_error(c->diag, v->where, "constant '%s' is defined in terms of itself",
-				   v->name);
-			return;
-		}
-		eval_const(c, sym);
-		v->known = sym->def->const_value.known;
-		v->number = sym->def->const_value.number;
-		break;
-	case SYM_ENUM_MEMBER:
-		v->known = sym->member->val.known;
-		v->number = sym->member->val.number;
-		break;
-	case SYM_BUILTIN:
-		v->known = true;
-		v->number = sym->number;
-		break;
+		return &sym->def->const_value;
 	case SYM_PROGRAM:
 	case SYM_VERSION:
 	case SYM_PROCEDURE:
-		if (sym->evaluating)
-			return;
-		sym->evaluating = 1;
-		eval_value(c, sym->val, use);
-		sym->evaluating = 0;
-		v->known = sym->val->known;
-		v->number = sym->val->number;
-		break;
-	case SYM_MACRO:
-		break;
-	case SYM_TYPE:
-		diag_error(c->diag, v->where, "'%s' is a type, not a constant", v->name);
-		break;
+		return sym->val;
+	default:
+		return NULL;
 	}
+}
+
+/* Gives a value its number, when its name stands for one that is known. A chain of names
+ * (const C = B; const B = A; ...) is followed in a loop, and every symbol on it gets the
+ * number too, once: a long chain costs neither stack nor a walk per use, and an undefined
+ * name at its end is reported once. */
+static void eval_value(checker *c, value *v, const char *use)
+{
+	symbol **path = NULL;
+	size_t n = 0, cap = 0;
+	bool known = false;
+	int64_t number = 0;
+	for (value *cur = v; cur->name;) {
+		symbol *sym = lookup(c, cur->name);
+		if (!sym)
+			sym = add_builtin_const(c, cur->name);
+		if (!sym) {
+			diag_error(c->diag, cur->where, "undefined constant '%s' used %s", cur->name,
+				   use);
+			break;
+		}
+		value *next = sym_value(sym);
+		if (sym->kind == SYM_ENUM_MEMBER) {
+			known = sym->member->val.known;
+			number = sym->member->val.number;
+		} else if (sym->kind == SYM_BUILTIN) {
+			known = true;
+			number = sym->number;
+		} else if (sym->kind == SYM_TYPE) {
+			diag_error(c->diag, cur->where, "'%s' is a type, not a constant", cur->name);
+		} else if (next && sym->evaluating) {
+			if (sym->kind == SYM_CONST)
+				diag_error(c->diag, cur->where,
+					   "constant '%s' is defined in terms of itself", cur->name);
+		} else if (next && (sym->evaluated || !next->name)) {
+			known = next->known;
+			number = next->number;
+		} else if (next) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				path = xrealloc(path, cap * sizeof *path);
+			}
+			path[n++] = sym;
+			sym->evaluating = true;
+			if (sym->kind == SYM_CONST)
+				use = "in a constant";
+			cur = next;
+			continue;
+		}
+		break; /* a macro, or the end of the chain */
+	}
+	while (n > 0) {
+		symbol *sym = path[--n];
+		sym_value(sym)->known = known;
+		sym_value(sym)->number = number;
+		sym->evaluating = false;
+		sym->evaluated = true;
+	}
+	free(path);
+	if (v->name) {
+		v->known = known;
+		v->number = number;
+	}
+}
+
+static void eval_const(checker *c, symbol *sym)
+{
+	if (sym->evaluated || sym->evaluating)
+		return;
+	sym->evaluating = true;
+	eval_value(c, &sym->def->const_value, "in a constant");
+	sym->evaluating = false;
+	sym->evaluated = true;
 }
 
 static void eval_enum(checker *c, definition *def)
@@ -335,6 +359,55 @@ static symbol *add_builtin_const(checker *c, const char *name)
 	return NULL;
 }
 
+static bool is_plain_typedef(const definition *def)
+{
+	return def && def->kind == DEF_TYPEDEF && def->target.kind == DECL_PLAIN;
+}
+
+/* Sets the base of every typedef of a plain declaration (see type_base), before any check
+ * asks: each chain of typedefs is walked once, however many use it, and a cycle (typedef a b;
+ * typedef b a;) ends the walk instead of looping; the by-value check reports it. The names
+ * the chains go through are resolved here, quietly: check_decl reports what is wrong. */
+static void find_typedef_bases(checker *c, spec *s)
+{
+	enum { WALKING = 1 };
+	definition **chain = NULL;
+	size_t cap = 0;
+	for (definition *def = s->defs; def; def = def->next) {
+		size_t n = 0;
+		const type_ref *end = NULL;
+		definition *d = def;
+		while (is_plain_typedef(d) && !d->base && d->visit != WALKING) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				chain = xrealloc(chain, cap * sizeof *chain);
+			}
+			chain[n++] = d;
+			d->visit = WALKING;
+			type_ref *t = &d->target.type;
+			if (t->kind == TYPE_NAMED && !t->def) {
+				symbol *sym = lookup(c, t->name);
+				if (sym && sym->kind == SYM_TYPE)
+					t->def = sym->def;
+			}
+			if (t->kind != TYPE_NAMED || !is_plain_typedef(t->def)) {
+				end = t;
+				break;
+			}
+			d = t->def;
+		}
+		if (!end && is_plain_typedef(d) && d->base)
+			end = d->base;
+		/* without an end, a cycle: each typedef on it is its own base */
+		while (n > 0) {
+			d = chain[--n];
+			d->base = end ? end : &d->target.type;
+			d->visit = 0;
+		}
+	}
+	free(chain);
+}
+
 /* Resolves a named type; `external` allows an undefined `struct X` (a procedure argument whose
  * codec the programmer writes, as rpcb_prot.x does with struct netbuf). */
 static void resolve_type(checker *c, type_ref *t, bool external)
@@ -402,12 +475,11 @@ static void check_struct(checker *c, definition *def)
 		else
 			check_decl(c, f);
 	}
-	for (decl *a = def->fields; a; a = a->next)
-		for (decl *b = def->fields; b != a; b = b->next)
-			if (a->name && b->name && strcmp(a->name, b->name) == 0) {
-				diag_error(c->diag, a->where, "duplicate member '%s'", a->name);
-				break;
-			}
+	table names = { 0 };
+	for (decl *f = def->fields; f; f = f->next)
+		if (f->name && table_add(&names, f->name, f))
+			diag_error(c->diag, f->where, "duplicate member '%s'", f->name);
+	table_free(&names);
 }
 
 static bool is_discriminant_type(const type_ref *t)
@@ -421,12 +493,16 @@ static void check_union(checker *c, definition *def)
 {
 	decl *disc = &def->discriminant;
 	check_decl(c, disc);
-	bool undefined = disc->type.kind == TYPE_NAMED && !disc->type.def; /* reported */
+	/* reported: undefined, or a typedef cycle (for the by-value check) */
+	const type_ref *base = type_base(&disc->type);
+	bool undefined = (disc->type.kind == TYPE_NAMED && !disc->type.def) ||
+			 (base->kind == TYPE_NAMED && is_plain_typedef(base->def));
 	if (!undefined && (disc->kind != DECL_PLAIN || !is_discriminant_type(&disc->type)))
 		diag_error(c->diag, disc->where,
 			   "the discriminant of union '%s' must be int, unsigned int, bool or an enum",
 			   def->name);
 	bool has_case = false, has_default = false;
+	table cases = { 0 };
 	for (union_arm *arm = def->arms; arm; arm = arm->next) {
 		check_decl(c, &arm->arm);
 		if (!arm->labels && has_default)
@@ -436,26 +512,20 @@ static void check_union(checker *c, definition *def)
 		for (case_label *l = arm->labels; l; l = l->next) {
 			has_case = true;
 			eval_value(c, &l->val, "as a case value");
-			for (union_arm *a = def->arms; a; a = a->next)
-				for (case_label *o = a->labels; o && o != l; o = o->next)
-					if (o->val.known && l->val.known && o->val.number == l->val.number) {
-						diag_error(c->diag, l->val.where, "duplicate case value %s",
-							   l->val.text);
-						goto next_label;
-					}
-		next_label:;
+			if (l->val.known && table_add_number(&cases, l->val.number, l))
+				diag_error(c->diag, l->val.where, "duplicate case value %s", l->val.text);
 		}
 		if (arm->arm.name && strcmp(arm->arm.name, disc->name ? disc->name : "") == 0)
 			diag_error(c->diag, arm->arm.where, "duplicate member '%s'", arm->arm.name);
 	}
+	table_free(&cases);
 	if (!has_case)
 		diag_error(c->diag, def->where, "union '%s' has no cases", def->name);
+	table names = { 0 };
 	for (union_arm *a = def->arms; a; a = a->next)
-		for (union_arm *b = def->arms; b != a; b = b->next)
-			if (a->arm.name && b->arm.name && strcmp(a->arm.name, b->arm.name) == 0) {
-				diag_error(c->diag, a->arm.where, "duplicate member '%s'", a->arm.name);
-				break;
-			}
+		if (a->arm.name && table_add(&names, a->arm.name, a))
+			diag_error(c->diag, a->arm.where, "duplicate member '%s'", a->arm.name);
+	table_free(&names);
 }
 
 static void check_proc_type(checker *c, type_ref *t, const char *what)
@@ -466,25 +536,31 @@ static void check_proc_type(checker *c, type_ref *t, const char *what)
 }
 
 /* Numbers must be unique among siblings: procedures of a version, versions of a program,
- * programs of a file. */
-static void check_number(checker *c, value *v, const char *what, const char *name,
-			 const value *prev, const char *prev_name)
+ * programs of a file. `seen` maps the numbers so far to the names that have them. */
+static void check_number(checker *c, table *seen, const value *v, const char *what,
+			 const char *name)
 {
-	if (v->known && prev->known && v->number == prev->number)
+	const char *prev = v->known ? table_add_number(seen, v->number, (char *)name) : NULL;
+	if (prev)
 		diag_error(c->diag, v->where, "%s number %s of '%s' is already used by '%s'", what,
-			   v->text, name, prev_name);
+			   v->text, name, prev);
 }
 
-static void check_program(checker *c, definition *def, definition *all)
+/* A procedure as first defined in a program, for the versions after it. */
+typedef struct first_proc {
+	const procedure *proc;
+	const version *in;
+} first_proc;
+
+static void check_program(checker *c, definition *def)
 {
 	eval_value(c, &def->number, "as a program number");
-	for (definition *o = all; o != def; o = o->next)
-		if (o->kind == DEF_PROGRAM)
-			check_number(c, &def->number, "program", def->name, &o->number, o->name);
+	check_number(c, &c->programs, &def->number, "program", def->name);
+	table versions = { 0 }, firsts = { 0 };
 	for (version *v = def->versions; v; v = v->next) {
 		eval_value(c, &v->number, "as a version number");
-		for (version *o = def->versions; o != v; o = o->next)
-			check_number(c, &v->number, "version", v->name, &o->number, o->name);
+		check_number(c, &versions, &v->number, "version", v->name);
+		table names = { 0 }, numbers = { 0 };
 		for (procedure *p = v->procs; p; p = p->next) {
 			eval_value(c, &p->number, "as a procedure number");
 			check_proc_type(c, &p->result, "a procedure result");
@@ -495,25 +571,35 @@ static void check_program(checker *c, definition *def, definition *all)
 				check_proc_type(c, &p->args[i], "a procedure argument");
 			}
 			/* Versions share a procedure's #define: its number must be the same. */
-			for (version *ov = def->versions; ov != v; ov = ov->next)
-				for (procedure *o = ov->procs; o; o = o->next)
-					if (strcmp(o->name, p->name) == 0 && o->number.known && p->number.known &&
-					    o->number.number != p->number.number)
-						diag_error(c->diag, p->number.where,
-							   "procedure '%s' is number %s in version '%s' but %s here",
-							   p->name, o->number.text, ov->name, p->number.text);
-			for (procedure *o = v->procs; o != p; o = o->next) {
-				if (strcmp(o->name, p->name) == 0)
-					diag_error(c->diag, p->where,
-						   "procedure '%s' is already defined in version '%s'",
-						   p->name, v->name);
-				check_number(c, &p->number, "procedure", p->name, &o->number, o->name);
+			const first_proc *f = table_get(&firsts, p->name);
+			if (f && f->in != v && p->number.known &&
+			    f->proc->number.number != p->number.number)
+				diag_error(c->diag, p->number.where,
+					   "procedure '%s' is number %s in version '%s' but %s here",
+					   p->name, f->proc->number.text, f->in->name, p->number.text);
+			if (!f && p->number.known) {
+				first_proc *n = pool_alloc(c->pool, sizeof *n);
+				*n = (first_proc){ p, v };
+				table_add(&firsts, p->name, n);
 			}
+			if (table_add(&names, p->name, p))
+				diag_error(c->diag, p->where,
+					   "procedure '%s' is already defined in version '%s'", p->name,
+					   v->name);
+			check_number(c, &numbers, &p->number, "procedure", p->name);
 		}
+		table_free(&names);
+		table_free(&numbers);
 	}
+	table_free(&versions);
+	table_free(&firsts);
 }
 
 /* ---- the type graph --------------------------------------------------------------------- */
+
+/* The walks below keep their own stacks: the C stack must not grow with the input (a chain of
+ * 100,000 structs, each holding the one before, is a path 100,000 long), and each visits
+ * every definition and every use of a type once. */
 
 /* The definition a declaration refers to by name, if any. */
 static definition *decl_def(const decl *d)
@@ -521,69 +607,90 @@ static definition *decl_def(const decl *d)
 	return d->kind != DECL_VOID && d->type.kind == TYPE_NAMED ? d->type.def : NULL;
 }
 
-typedef void (*decl_fn)(checker *c, definition *owner, decl *d, void *ctx);
-
-/* Calls fn for every declaration a type is made of. */
-static void each_decl(checker *c, definition *def, decl_fn fn, void *ctx)
+static bool by_value(const decl *d)
 {
-	switch (def->kind) {
-	case DEF_STRUCT:
-		for (decl *f = def->fields; f; f = f->next)
-			fn(c, def, f, ctx);
-		break;
-	case DEF_UNION:
-		fn(c, def, &def->discriminant, ctx);
-		for (union_arm *a = def->arms; a; a = a->next)
-			fn(c, def, &a->arm, ctx);
-		break;
-	case DEF_TYPEDEF:
-		fn(c, def, &def->target, ctx);
-		break;
-	default:
-		break;
-	}
+	return d->kind == DECL_PLAIN || d->kind == DECL_FIXED;
 }
 
-enum { UNSEEN, ACTIVE, DONE };
+/* The types of the file, numbered in file order (def->visit holds the number), and for each
+ * the declarations it is made of that name another type. */
+typedef struct edge {
+	decl *d;
+	definition *from;
+	size_t to;
+} edge;
 
-static void find_by_value_cycle(checker *c, definition *def);
+typedef struct graph {
+	definition **types;
+	size_t n;
+	edge *edges;
+	size_t *first; /* the edges of types[i] are edges[first[i]] .. edges[first[i + 1] - 1] */
+} graph;
 
-static void by_value_edge(checker *c, definition *owner, decl *d, void *ctx)
+static void add_edge(graph *g, size_t *n, definition *from, decl *d)
 {
-	(void)ctx;
 	definition *to = decl_def(d);
-	if (!to || (d->kind != DECL_PLAIN && d->kind != DECL_FIXED))
+	if (!to)
 		return;
-	if (to->visit == ACTIVE)
-		diag_error(c->diag, d->where,
-			   "'%s' contains itself by value (infinite size): make '%s' optional ('*') or a variable-length array",
-			   to == owner ? owner->name : to->name, d->name ? d->name : "");
-	else
-		find_by_value_cycle(c, to);
+	if (g->edges)
+		g->edges[*n] = (edge){ d, from, (size_t)to->visit };
+	(*n)++;
 }
 
-static void find_by_value_cycle(checker *c, definition *def)
+/* Counts the edges (g->edges NULL) or fills them in. */
+static size_t add_edges(graph *g)
 {
-	if (def->visit != UNSEEN)
-		return;
-	def->visit = ACTIVE;
-	each_decl(c, def, by_value_edge, NULL);
-	def->visit = DONE;
-}
-
-static void reach_edge(checker *c, definition *owner, decl *d, void *ctx)
-{
-	(void)owner;
-	definition *to = decl_def(d);
-	definition *target = ctx;
-	if (!to || target->recursive)
-		return;
-	if (to == target) {
-		target->recursive = true;
-	} else if (to->visit == UNSEEN) {
-		to->visit = DONE;
-		each_decl(c, to, reach_edge, ctx);
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		definition *def = g->types[i];
+		if (g->edges)
+			g->first[i] = n;
+		switch (def->kind) {
+		case DEF_STRUCT:
+			for (decl *f = def->fields; f; f = f->next)
+				add_edge(g, &n, def, f);
+			break;
+		case DEF_UNION:
+			add_edge(g, &n, def, &def->discriminant);
+			for (union_arm *a = def->arms; a; a = a->next)
+				add_edge(g, &n, def, &a->arm);
+			break;
+		case DEF_TYPEDEF:
+			add_edge(g, &n, def, &def->target);
+			break;
+		default:
+			break;
+		}
 	}
+	if (g->edges)
+		g->first[g->n] = n;
+	return n;
+}
+
+static void build_graph(graph *g, spec *s)
+{
+	*g = (graph){ 0 };
+	for (definition *def = s->defs; def; def = def->next)
+		if (def_is_type(def))
+			g->n++;
+	g->types = xmalloc(g->n * sizeof *g->types);
+	size_t i = 0;
+	for (definition *def = s->defs; def; def = def->next)
+		if (def_is_type(def)) {
+			def->visit = (int)i;
+			g->types[i++] = def;
+		}
+	size_t n = add_edges(g);
+	g->edges = xmalloc(n * sizeof *g->edges);
+	g->first = xmalloc((g->n + 1) * sizeof *g->first);
+	add_edges(g);
+}
+
+static void free_graph(graph *g)
+{
+	free(g->types);
+	free(g->edges);
+	free(g->first);
 }
 
 static int64_t saturate(int64_t v)
@@ -591,10 +698,9 @@ static int64_t saturate(int64_t v)
 	return v > (INT64_C(1) << 40) ? -1 : v;
 }
 
-static void compute_sizes(checker *c, definition *def);
-
-/* The fixed size (or -1) and the smallest size of one declaration, and whether it allocates. */
-static void decl_size(checker *c, const decl *d, int64_t *fixed, int64_t *min, bool *alloc)
+/* The fixed size (or -1) and the smallest size of one declaration, and whether it allocates;
+ * the type it holds by value has its sizes already. */
+static void decl_size(const decl *d, int64_t *fixed, int64_t *min, bool *alloc)
 {
 	static const int64_t scalar_size[] = {
 		[TYPE_INT] = 4,	   [TYPE_UINT] = 4,   [TYPE_HYPER] = 8, [TYPE_UHYPER] = 8,
@@ -614,7 +720,6 @@ static void decl_size(checker *c, const decl *d, int64_t *fixed, int64_t *min, b
 	if (d->type.kind == TYPE_OPAQUE) {
 		elem_fixed = elem_min = 1;
 	} else if (d->type.kind == TYPE_NAMED) {
-		compute_sizes(c, d->type.def);
 		elem_fixed = d->type.def->fixed_size;
 		elem_min = d->type.def->min_size;
 		*alloc = d->type.def->needs_free;
@@ -642,11 +747,9 @@ static void decl_size(checker *c, const decl *d, int64_t *fixed, int64_t *min, b
 		*min = 0;
 }
 
-static void compute_sizes(checker *c, definition *def)
+/* Once every type it holds by value has its sizes. */
+static void compute_sizes(definition *def)
 {
-	if (def->visit == DONE)
-		return;
-	def->visit = DONE;
 	int64_t fixed, min;
 	bool alloc;
 	switch (def->kind) {
@@ -654,12 +757,12 @@ static void compute_sizes(checker *c, definition *def)
 		def->fixed_size = def->min_size = 4;
 		break;
 	case DEF_TYPEDEF:
-		decl_size(c, &def->target, &def->fixed_size, &def->min_size, &def->needs_free);
+		decl_size(&def->target, &def->fixed_size, &def->min_size, &def->needs_free);
 		break;
 	case DEF_STRUCT:
 		def->fixed_size = def->min_size = 0;
 		for (decl *f = def->fields; f; f = f->next) {
-			decl_size(c, f, &fixed, &min, &alloc);
+			decl_size(f, &fixed, &min, &alloc);
 			def->fixed_size = def->fixed_size < 0 || fixed < 0 ? -1 : saturate(def->fixed_size + fixed);
 			def->min_size = saturate(def->min_size + min);
 			def->needs_free |= alloc;
@@ -670,7 +773,7 @@ static void compute_sizes(checker *c, definition *def)
 	case DEF_UNION: {
 		int64_t arm_fixed = -2, arm_min = -1; /* -2: no arm seen yet */
 		for (union_arm *a = def->arms; a; a = a->next) {
-			decl_size(c, &a->arm, &fixed, &min, &alloc);
+			decl_size(&a->arm, &fixed, &min, &alloc);
 			arm_fixed = arm_fixed == -2 || arm_fixed == fixed ? fixed : -1;
 			arm_min = arm_min < 0 || min < arm_min ? min : arm_min;
 			def->needs_free |= alloc;
@@ -682,6 +785,117 @@ static void compute_sizes(checker *c, definition *def)
 	default:
 		break;
 	}
+}
+
+enum { UNSEEN, ACTIVE, DONE };
+
+typedef struct frame {
+	size_t type;
+	size_t edge; /* the next edge to follow */
+} frame;
+
+/* Depth first along what each type holds by value, from each type in file order: an edge back
+ * to a type still being walked is a type containing itself (reported there), and a type whose
+ * walk ends has every type it holds by value sized already, so it is sized then. */
+static void walk_by_value(checker *c, const graph *g)
+{
+	unsigned char *state = xmalloc(g->n + 1);
+	memset(state, UNSEEN, g->n + 1);
+	frame *stack = xmalloc((g->n + 1) * sizeof *stack);
+	for (size_t root = 0; root < g->n; root++) {
+		if (state[root] != UNSEEN)
+			continue;
+		size_t sp = 0;
+		stack[sp++] = (frame){ root, g->first[root] };
+		state[root] = ACTIVE;
+		while (sp > 0) {
+			frame *f = &stack[sp - 1];
+			if (f->edge == g->first[f->type + 1]) {
+				state[f->type] = DONE;
+				compute_sizes(g->types[f->type]);
+				sp--;
+				continue;
+			}
+			const edge *e = &g->edges[f->edge++];
+			if (!by_value(e->d))
+				continue;
+			if (state[e->to] == ACTIVE) {
+				definition *to = g->types[e->to];
+				diag_error(c->diag, e->d->where,
+					   "'%s' contains itself by value (infinite size): make '%s' optional ('*') or a variable-length array",
+					   to == e->from ? e->from->name : to->name,
+					   e->d->name ? e->d->name : "");
+			} else if (state[e->to] == UNSEEN) {
+				state[e->to] = ACTIVE;
+				stack[sp++] = (frame){ e->to, g->first[e->to] };
+			}
+		}
+	}
+	free(stack);
+	free(state);
+}
+
+/* A type is recursive when it can contain itself: when it is on a cycle of the graph (by any
+ * kind of declaration), which Tarjan's algorithm finds as its strongly connected components. */
+static void find_recursive(const graph *g)
+{
+	size_t *index = xmalloc((g->n + 1) * sizeof *index);
+	size_t *low = xmalloc((g->n + 1) * sizeof *low);
+	size_t *component = xmalloc((g->n + 1) * sizeof *component); /* Tarjan's stack */
+	bool *on = xmalloc(g->n + 1);
+	frame *stack = xmalloc((g->n + 1) * sizeof *stack);
+	const size_t none = (size_t)-1;
+	for (size_t i = 0; i < g->n; i++) {
+		index[i] = none;
+		on[i] = false;
+	}
+	size_t next = 0, top = 0;
+	for (size_t root = 0; root < g->n; root++) {
+		if (index[root] != none)
+			continue;
+		size_t sp = 0;
+		stack[sp++] = (frame){ root, g->first[root] };
+		index[root] = low[root] = next++;
+		component[top++] = root;
+		on[root] = true;
+		while (sp > 0) {
+			frame *f = &stack[sp - 1];
+			size_t v = f->type;
+			if (f->edge < g->first[v + 1]) {
+				size_t w = g->edges[f->edge++].to;
+				if (w == v) {
+					g->types[v]->recursive = true;
+				} else if (index[w] == none) {
+					index[w] = low[w] = next++;
+					component[top++] = w;
+					on[w] = true;
+					stack[sp++] = (frame){ w, g->first[w] };
+				} else if (on[w] && index[w] < low[v]) {
+					low[v] = index[w];
+				}
+				continue;
+			}
+			sp--;
+			if (sp > 0 && low[v] < low[stack[sp - 1].type])
+				low[stack[sp - 1].type] = low[v];
+			if (low[v] != index[v])
+				continue;
+			/* v is the root of a component: the types above it on the stack */
+			bool cycle = component[top - 1] != v;
+			size_t w;
+			do {
+				w = component[--top];
+				on[w] = false;
+				if (cycle)
+					g->types[w]->recursive = true;
+			} while (w != v);
+		}
+	}
+	free(index);
+	free(low);
+	free(component);
+	free(on);
+	free(stack);
 }
 
 /* The last member of a struct, when it points to the next node of a list. */
@@ -703,27 +917,18 @@ static decl *find_list_link(definition *def)
 
 static void analyse_types(checker *c, spec *s)
 {
-	for (definition *def = s->defs; def; def = def->next)
-		def->visit = UNSEEN;
-	for (definition *def = s->defs; def; def = def->next)
-		if (def_is_type(def))
-			find_by_value_cycle(c, def);
-	if (c->diag->errors)
-		return;
-	for (definition *def = s->defs; def; def = def->next) {
-		if (!def_is_type(def))
-			continue;
-		for (definition *o = s->defs; o; o = o->next)
-			o->visit = UNSEEN;
-		each_decl(c, def, reach_edge, def);
+	graph g;
+	build_graph(&g, s);
+	walk_by_value(c, &g);
+	if (!c->diag->errors) {
+		find_recursive(&g);
+		for (size_t i = 0; i < g.n; i++)
+			if (g.types[i]->kind == DEF_STRUCT)
+				g.types[i]->list_link = find_list_link(g.types[i]);
 	}
-	for (definition *def = s->defs; def; def = def->next)
-		def->visit = UNSEEN;
-	for (definition *def = s->defs; def; def = def->next) {
-		compute_sizes(c, def);
-		if (def->kind == DEF_STRUCT)
-			def->list_link = find_list_link(def);
-	}
+	for (size_t i = 0; i < g.n; i++)
+		g.types[i]->visit = 0;
+	free_graph(&g);
 }
 
 bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
@@ -736,6 +941,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 	add_macros(&c, s);
 	if (macros)
 		add_macros(&c, macros);
+	find_typedef_bases(&c, s);
 	for (definition *def = s->defs; def; def = def->next)
 		if (def->kind == DEF_ENUM)
 			eval_enum(&c, def);
@@ -757,7 +963,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 			check_decl(&c, &def->target);
 			break;
 		case DEF_PROGRAM:
-			check_program(&c, def, s->defs);
+			check_program(&c, def);
 			break;
 		default:
 			break;
@@ -765,6 +971,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 	}
 	if (d->errors == errors_before)
 		analyse_types(&c, s);
-	free(c.syms);
+	table_free(&c.syms);
+	table_free(&c.programs);
 	return d->errors == errors_before;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "emit_c.h"
+#include "table.h"
 
 static void emit_enum(strbuf *out, const definition *def)
 {
@@ -54,19 +55,6 @@ static void emit_prototypes(strbuf *out, const definition *def)
 			      (long long)def->fixed_size);
 }
 
-/* Procedure numbers are defined once even when several versions share a procedure. */
-static bool proc_seen(const definition *prog, const procedure *proc)
-{
-	for (const version *v = prog->versions; v; v = v->next)
-		for (const procedure *p = v->procs; p; p = p->next) {
-			if (p == proc)
-				return false;
-			if (strcmp(p->name, proc->name) == 0)
-				return true;
-		}
-	return false;
-}
-
 /* The type of a procedure's result (i < 0) or i-th argument. */
 static const type_ref *proc_type(const procedure *proc, int i)
 {
@@ -78,27 +66,16 @@ static bool is_external(const type_ref *t)
 	return t->kind == TYPE_NAMED && !t->def;
 }
 
-/* The first mention of an external type among a program's procedures. */
-static const type_ref *first_mention(const definition *prog, const char *name)
-{
-	for (const version *v = prog->versions; v; v = v->next)
-		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			for (int i = -1; i < proc->nargs; i++)
-				if (is_external(proc_type(proc, i)) &&
-				    strcmp(proc_type(proc, i)->name, name) == 0)
-					return proc_type(proc, i);
-	return NULL;
-}
-
 /* Codec prototypes for types procedures name with `struct X` but the file does not define
- * (rpcb_prot.x's struct netbuf): the programmer supplies them. */
+ * (rpcb_prot.x's struct netbuf): the programmer supplies them. Each is declared once. */
 static void emit_external_codecs(strbuf *out, pool *p, const definition *prog)
 {
+	table seen = { 0 };
 	for (const version *v = prog->versions; v; v = v->next)
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			for (int i = -1; i < proc->nargs; i++) {
 				const type_ref *t = proc_type(proc, i);
-				if (!is_external(t) || first_mention(prog, t->name) != t)
+				if (!is_external(t) || table_add(&seen, t->name, (void *)t))
 					continue;
 				const char *ct = c_type(p, t);
 				strbuf_printf(out,
@@ -108,17 +85,21 @@ static void emit_external_codecs(strbuf *out, pool *p, const definition *prog)
 					      "void %s_free(%s *v);\n",
 					      ct, t->name, ct, t->name, ct, t->name, ct);
 			}
+	table_free(&seen);
 }
 
 static void emit_program(strbuf *out, pool *p, const definition *def)
 {
 	strbuf_printf(out, "#define %s %s\n", def->name, def->number.text);
+	/* Procedure numbers are defined once even when several versions share a procedure. */
+	table seen = { 0 };
 	for (const version *v = def->versions; v; v = v->next) {
 		strbuf_printf(out, "#define %s %s\n", v->name, v->number.text);
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			if (!proc_seen(def, proc))
+			if (!table_add(&seen, proc->name, (void *)proc))
 				strbuf_printf(out, "#define %s %s\n", proc->name, proc->number.text);
 	}
+	table_free(&seen);
 	emit_external_codecs(out, p, def);
 	for (const version *v = def->versions; v; v = v->next) {
 		strbuf_printf(out,

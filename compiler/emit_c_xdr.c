@@ -1,12 +1,12 @@
 #include <string.h>
 
 #include "emit_c_code.h"
+#include "table.h"
 
 /* ---- runs of fixed-size scalars: one space check, then the _unchecked primitives ------- */
 
-/* A member whose every part is an int, unsigned, hyper or enum, directly or through
- * nested structs. */
-static bool is_flat(const decl *d)
+/* An int, unsigned, hyper, unsigned hyper or enum member. */
+static bool is_scalar_leaf(const decl *d)
 {
 	if (d->kind != DECL_PLAIN)
 		return false;
@@ -18,19 +18,48 @@ static bool is_flat(const decl *d)
 	case TYPE_UHYPER:
 		return true;
 	case TYPE_NAMED:
-		if (!b->def)
-			return false;
-		if (b->def->kind == DEF_ENUM)
-			return true;
-		if (b->def->kind != DEF_STRUCT || b->def->list_link)
-			return false;
-		for (const decl *f = b->def->fields; f; f = f->next)
-			if (!is_flat(f))
-				return false;
-		return true;
+		return b->def && b->def->kind == DEF_ENUM;
 	default:
 		return false;
 	}
+}
+
+/* A struct member joins its neighbours' run, its own members written out in place (no call),
+ * when its struct is small and made of scalar leaves only:
+ *   - at most INLINE_MAX_MEMBERS members, each an is_scalar_leaf() (no struct inside: what is
+ *     inlined is never itself inlining);
+ *   - their names, and the names of their enum types, at most INLINE_MAX_NAMES characters.
+ * So each use costs at most a constant amount of code (16 lines of at most 256 characters of
+ * the struct's names, plus the use's own member name, which the input spells at the use), and
+ * the output stays linear in the input: a struct using another twice, itself using another
+ * twice, and so on, doubled the output per level when every flat struct was inlined (a 30-level
+ * chain made gigabytes). Any other struct member is coded by a call to its type's function. */
+enum { INLINE_MAX_MEMBERS = 16, INLINE_MAX_NAMES = 256 };
+
+static bool inline_struct(const type_ref *b)
+{
+	const definition *def = b->kind == TYPE_NAMED ? b->def : NULL;
+	if (!def || def->kind != DEF_STRUCT || def->list_link)
+		return false;
+	int members = 0;
+	size_t names = 0;
+	for (const decl *f = def->fields; f; f = f->next) {
+		if (!is_scalar_leaf(f) || ++members > INLINE_MAX_MEMBERS)
+			return false;
+		names += strnlen(f->name, INLINE_MAX_NAMES + 1);
+		const definition *en = cg_enum_def(&f->type);
+		if (en)
+			names += strnlen(en->name, INLINE_MAX_NAMES + 1);
+		if (names > INLINE_MAX_NAMES)
+			return false;
+	}
+	return members > 0;
+}
+
+/* A member coded in a run. */
+static bool is_flat(const decl *d)
+{
+	return is_scalar_leaf(d) || (d->kind == DECL_PLAIN && inline_struct(type_base(&d->type)));
 }
 
 typedef struct leaf {
@@ -44,14 +73,9 @@ typedef struct leaves {
 	int64_t bytes;
 } leaves;
 
-static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
+static void add_leaf(cg *g, leaves *ls, const decl *d, const char *x)
 {
 	const type_ref *b = type_base(&d->type);
-	if (b->kind == TYPE_NAMED && b->def->kind == DEF_STRUCT) {
-		for (const decl *f = b->def->fields; f; f = f->next)
-			collect_leaves(g, ls, f, cg_member(g, x, f->name));
-		return;
-	}
 	if (ls->n == ls->cap) {
 		ls->cap = ls->cap ? ls->cap * 2 : 16;
 		leaf *v = pool_alloc(g->pool, ls->cap * sizeof *v);
@@ -61,6 +85,18 @@ static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
 	}
 	ls->v[ls->n++] = (leaf){ x, b };
 	ls->bytes += b->kind == TYPE_HYPER || b->kind == TYPE_UHYPER ? 8 : 4;
+}
+
+/* The leaves of an is_flat() member: itself, or an inline_struct()'s members. */
+static void collect_leaves(cg *g, leaves *ls, const decl *d, const char *x)
+{
+	const type_ref *b = type_base(&d->type);
+	if (!is_scalar_leaf(d)) {
+		for (const decl *f = b->def->fields; f; f = f->next)
+			add_leaf(g, ls, f, cg_member(g, x, f->name));
+		return;
+	}
+	add_leaf(g, ls, d, x);
 }
 
 static void emit_run(cg *g, op o, const leaves *ls)
@@ -120,11 +156,11 @@ static void emit_enum_valid(cg *g, const definition *def)
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	size_t count = 0;
 	bool all_known = true;
+	/* Members that repeat an earlier member's value are left out (a switch cannot have the
+	 * same case twice). */
+	table values = { 0 };
 	for (const enum_member *m = def->members; m; m = m->next) {
-		bool dup = false;
-		for (const enum_member *o = def->members; o != m; o = o->next)
-			dup |= o->val.known && m->val.known && o->val.number == m->val.number;
-		if (dup)
+		if (m->val.known && table_add_number(&values, m->val.number, (void *)m))
 			continue;
 		all_known &= m->val.known;
 		count++;
@@ -142,15 +178,12 @@ static void emit_enum_valid(cg *g, const definition *def)
 				      (long long)hi);
 	} else {
 		strbuf_puts(g->out, "\tswitch (v) {\n");
-		for (const enum_member *m = def->members; m; m = m->next) {
-			bool dup = false;
-			for (const enum_member *o = def->members; o != m; o = o->next)
-				dup |= o->val.known && m->val.known && o->val.number == m->val.number;
-			if (!dup)
+		for (const enum_member *m = def->members; m; m = m->next)
+			if (!m->val.known || table_get_number(&values, m->val.number) == m)
 				strbuf_printf(g->out, "\tcase %s:\n", m->name);
-		}
 		strbuf_puts(g->out, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n");
 	}
+	table_free(&values);
 	strbuf_printf(g->out, "}\n_Static_assert(sizeof(%s) == 4, \"enum arrays are coded in bulk\");\n\n",
 		      def->name);
 }

@@ -2,13 +2,30 @@
 #include "emit_py.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
+/* The tables make every name question one lookup, so that the output takes time linear in
+ * the size of the file. */
 typedef struct py {
 	strbuf *out;
 	pool *pool;
 	const spec *spec;
-	int runs; /* _RUN<n> struct formats emitted so far */
+	int runs;         /* _RUN<n> struct formats emitted so far */
+	table names;      /* every name the file defines, enum members too */
+	table consts;     /* the module's constants: const definitions and enum members */
+	table earlier;    /* constants emitted so far */
+	table defines;    /* %#define names seen so far */
+	table types_seen; /* type definitions emitted so far */
+	table array_defaults;    /* typedefs given a _default_T function (element_default) */
+	const definition **defaults; /* the same, in order, to write at the end */
+	size_t ndefaults, defaults_cap;
+	/* The prefix every procedure of `prefixed` shares (see method_name). */
+	const version *prefixed;
+	const char *prefix;
+	size_t prefix_len;
 } py;
 
 static const char *const reserved[] = {
@@ -32,15 +49,22 @@ static const char *pyname(py *g, const char *name)
 /* True when `name` is a module-level constant of the generated module. */
 static bool is_py_const(py *g, const char *name)
 {
+	return table_get(&g->consts, name) != NULL;
+}
+
+static void add_names(py *g)
+{
 	for (const definition *d = g->spec->defs; d; d = d->next) {
-		if (d->kind == DEF_CONST && strcmp(d->name, name) == 0)
-			return true;
-		if (d->kind == DEF_ENUM)
-			for (const enum_member *m = d->members; m; m = m->next)
-				if (strcmp(m->name, name) == 0)
-					return true;
+		if (d->kind == DEF_PASSTHROUGH)
+			continue;
+		table_add(&g->names, d->name, (void *)d);
+		if (d->kind == DEF_CONST)
+			table_add(&g->consts, d->name, (void *)d);
+		for (const enum_member *m = d->kind == DEF_ENUM ? d->members : NULL; m; m = m->next) {
+			table_add(&g->names, m->name, (void *)m);
+			table_add(&g->consts, m->name, (void *)m);
+		}
 	}
-	return false;
 }
 
 static const char *pyvalue(py *g, const value *v)
@@ -225,6 +249,7 @@ static const char *default_decl(py *g, const decl *d);
 
 static const char *default_type(py *g, const type_ref *t)
 {
+	t = type_base(t); /* a chain of typedefs in one step */
 	switch (t->kind) {
 	case TYPE_INT:
 	case TYPE_UINT:
@@ -257,6 +282,27 @@ static const char *default_type(py *g, const type_ref *t)
 	}
 }
 
+/* The default of an array's element. When the element is itself a typedef of a fixed array,
+ * its default is a function of the module (_default_T, written at the end) rather than a
+ * comprehension inside the comprehension: a typedef of an array of arrays of ... costs one
+ * line of output, not one level of nesting per use (nor a stack frame here). */
+static const char *element_default(py *g, const type_ref *t)
+{
+	const type_ref *b = type_base(t);
+	const definition *def = b->kind == TYPE_NAMED ? b->def : NULL;
+	if (!def || def->kind != DEF_TYPEDEF || def->target.kind != DECL_FIXED ||
+	    def->target.type.kind == TYPE_OPAQUE)
+		return default_type(g, t);
+	if (!table_add(&g->array_defaults, def->name, (void *)def)) {
+		if (g->ndefaults == g->defaults_cap) {
+			g->defaults_cap = g->defaults_cap ? 2 * g->defaults_cap : 16;
+			g->defaults = xrealloc(g->defaults, g->defaults_cap * sizeof *g->defaults);
+		}
+		g->defaults[g->ndefaults++] = def;
+	}
+	return pool_printf(g->pool, "_default_%s()", def->name);
+}
+
 static const char *default_decl(py *g, const decl *d)
 {
 	switch (d->kind) {
@@ -268,7 +314,7 @@ static const char *default_decl(py *g, const decl *d)
 	case DECL_FIXED:
 		if (d->type.kind == TYPE_OPAQUE)
 			return pool_printf(g->pool, "bytes(%s)", pymax(g, d));
-		return pool_printf(g->pool, "[%s for _ in range(%s)]", default_type(g, &d->type),
+		return pool_printf(g->pool, "[%s for _ in range(%s)]", element_default(g, &d->type),
 				   pymax(g, d));
 	case DECL_VAR:
 		if (d->type.kind == TYPE_STRING)
@@ -299,49 +345,44 @@ static void emit_field(py *g, const char *name, const char *hint, const char *df
  * the same name (struct list {...}), which the module's own name would otherwise shadow. */
 static const char *std_name(py *g, const char *module, const char *name)
 {
-	for (const definition *d = g->spec->defs; d; d = d->next) {
-		bool same = d->kind != DEF_PASSTHROUGH && strcmp(d->name, name) == 0;
-		for (const enum_member *m = d->kind == DEF_ENUM ? d->members : NULL; m && !same;
-		     m = m->next)
-			same = strcmp(m->name, name) == 0;
-		if (same)
-			return pool_printf(g->pool, "%s.%s", module, name);
-	}
-	return name;
+	return table_get(&g->names, name) ? pool_printf(g->pool, "%s.%s", module, name) : name;
 }
 
+/* A typedef has no Python name of its own: a declaration of one is hinted as the type it
+ * stands for, found in a loop (a chain of typedefs costs no stack), and Optional once however
+ * many pointers it goes through (Optional[Optional[T]] is Optional[T]). */
 static const char *hint_decl(py *g, const decl *d)
 {
-	switch (d->kind) {
-	case DECL_VOID: return "None";
-	case DECL_FIXED:
-	case DECL_VAR:
-		if (d->type.kind == TYPE_STRING)
-			return std_name(g, "_builtins", "str");
-		if (d->type.kind == TYPE_OPAQUE)
-			return std_name(g, "_builtins", "bytes");
-		return std_name(g, "_builtins", "list");
-	default: break;
+	bool optional = false;
+	const char *h = NULL;
+	while (!h) {
+		if (d->kind == DECL_VOID) {
+			h = "None";
+		} else if (d->kind == DECL_FIXED || d->kind == DECL_VAR) {
+			h = std_name(g, "_builtins", d->type.kind == TYPE_STRING   ? "str"
+						     : d->type.kind == TYPE_OPAQUE ? "bytes"
+										   : "list");
+		} else {
+			optional |= d->kind == DECL_OPTIONAL;
+			const type_ref *t = d->kind == DECL_PLAIN ? type_base(&d->type) : &d->type;
+			switch (t->kind) {
+			case TYPE_INT: case TYPE_UINT: case TYPE_HYPER: case TYPE_UHYPER: h = "int"; break;
+			case TYPE_FLOAT: case TYPE_DOUBLE: h = "float"; break;
+			case TYPE_BOOL: h = "bool"; break;
+			case TYPE_STRING: h = "str"; break;
+			case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
+			case TYPE_NAMED:
+				if (t->def && t->def->kind == DEF_TYPEDEF)
+					d = &t->def->target;
+				else
+					h = pyname(g, t->name);
+				continue;
+			default: h = "object"; break;
+			}
+			h = std_name(g, "_builtins", h);
+		}
 	}
-	const char *h;
-	switch (d->type.kind) {
-	case TYPE_INT: case TYPE_UINT: case TYPE_HYPER: case TYPE_UHYPER: h = "int"; break;
-	case TYPE_FLOAT: case TYPE_DOUBLE: h = "float"; break;
-	case TYPE_BOOL: h = "bool"; break;
-	case TYPE_STRING: h = "str"; break;
-	case TYPE_QUAD: case TYPE_OPAQUE: h = "bytes"; break;
-	case TYPE_NAMED:
-		/* a typedef has no Python name of its own: the type it stands for */
-		h = d->type.def && d->type.def->kind == DEF_TYPEDEF ? hint_decl(g, &d->type.def->target)
-								   : pyname(g, d->type.name);
-		break;
-	default: h = "object"; break;
-	}
-	if (d->type.kind != TYPE_NAMED)
-		h = std_name(g, "_builtins", h);
-	return d->kind == DECL_OPTIONAL
-		       ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h)
-		       : h;
+	return optional ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h) : h;
 }
 
 /* ---- definitions ---- */
@@ -350,10 +391,7 @@ static const char *hint_decl(py *g, const decl *d)
 static void emit_const(py *g, const definition *def)
 {
 	const value *v = &def->const_value;
-	bool named_const = false;
-	if (v->name)
-		for (const definition *d = g->spec->defs; d && d != def; d = d->next)
-			named_const |= d->kind == DEF_CONST && strcmp(d->name, v->name) == 0;
+	bool named_const = v->name && table_get(&g->earlier, v->name);
 	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
 		      named_const ? pyname(g, v->name) : pyvalue(g, v));
 }
@@ -557,27 +595,32 @@ static void emit_union(py *g, const definition *def)
 	emit_type_functions(g, def);
 }
 
+/* Constants and %#define names become known in the order of the file. */
+static void add_earlier(py *g, const definition *d)
+{
+	if (d->kind == DEF_CONST) {
+		table_add(&g->earlier, d->name, (void *)d);
+		return;
+	}
+	const char *t = d->name;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strncmp(t, "#define", 7) != 0)
+		return;
+	t += 7;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	size_t n = strcspn(t, " \t");
+	if (n && t[n])
+		table_add(&g->defines, pool_strndup(g->pool, t, n), (void *)d);
+}
+
 /* `%#define NAME VALUE` lines (sizes rpcgen's users name that way): a Python constant when
  * VALUE is numbers, earlier names and + - * / ( ). */
-static bool define_known(py *g, const definition *upto, const char *name, size_t n)
+static bool define_known(py *g, const char *name, size_t n)
 {
-	for (const definition *d = g->spec->defs; d && d != upto; d = d->next) {
-		const char *t = d->name;
-		if (d->kind == DEF_CONST && strlen(t) == n && strncmp(t, name, n) == 0)
-			return true;
-		if (d->kind != DEF_PASSTHROUGH)
-			continue;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (strncmp(t, "#define", 7) != 0)
-			continue;
-		t += 7;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (strncmp(t, name, n) == 0 && (t[n] == ' ' || t[n] == '\t'))
-			return true;
-	}
-	return false;
+	const char *key = pool_strndup(g->pool, name, n);
+	return table_get(&g->earlier, key) || table_get(&g->defines, key);
 }
 
 static void emit_define(py *g, const definition *def)
@@ -621,7 +664,7 @@ static void emit_define(py *g, const definition *def)
 			const char *b = t;
 			while (isalnum((unsigned char)*t) || *t == '_')
 				t++;
-			ok = define_known(g, def, b, (size_t)(t - b));
+			ok = define_known(g, b, (size_t)(t - b));
 			strbuf_putn(&expr, b, (size_t)(t - b));
 			any = true;
 		} else {
@@ -633,12 +676,9 @@ static void emit_define(py *g, const definition *def)
 	strbuf_free(&expr);
 }
 
-static bool defined_before(py *g, const definition *target, const definition *here)
+static bool defined_before(py *g, const definition *target)
 {
-	for (const definition *d = g->spec->defs; d && d != here; d = d->next)
-		if (d == target)
-			return true;
-	return false;
+	return table_get(&g->types_seen, target->name) == target;
 }
 
 static void emit_typedef(py *g, const definition *def)
@@ -647,7 +687,7 @@ static void emit_typedef(py *g, const definition *def)
 	if (t->kind == DECL_PLAIN && t->type.kind == TYPE_NAMED && t->type.def &&
 	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
 	     t->type.def->kind == DEF_ENUM) &&
-	    defined_before(g, t->type.def, def))
+	    defined_before(g, t->type.def))
 		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
 	const char *e = pack_decl(g, t, "v");
 	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
@@ -693,7 +733,7 @@ static const char *const method_reserved[] = { "call", "close", "dispatch", "pro
 
 /* The method of a procedure: its name in lower case, without the prefix every procedure of
  * the version shares (TEST_ADD -> add, NFSPROC_GETATTR -> getattr). */
-static const char *method_name(py *g, const version *v, const procedure *proc)
+static void find_prefix(py *g, const version *v)
 {
 	const char *prefix = NULL;
 	size_t plen = 0;
@@ -714,9 +754,18 @@ static const char *method_name(py *g, const version *v, const procedure *proc)
 		}
 		with++;
 	}
+	g->prefixed = v;
+	g->prefix = same && with >= 2 ? prefix : NULL;
+	g->prefix_len = plen;
+}
+
+static const char *method_name(py *g, const version *v, const procedure *proc)
+{
+	if (g->prefixed != v)
+		find_prefix(g, v);
 	const char *n = proc->name;
-	if (same && with >= 2 && strncmp(n, prefix, plen) == 0)
-		n += plen;
+	if (g->prefix && strncmp(n, g->prefix, g->prefix_len) == 0)
+		n += g->prefix_len;
 	char *low = pool_strdup(g->pool, n);
 	for (char *c = low; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -858,7 +907,8 @@ static void emit_program(py *g, const definition *def)
 
 void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
 {
-	py g = { out, p, s, 0 };
+	py g = { .out = out, .pool = p, .spec = s };
+	add_names(&g);
 	strbuf_printf(out, "\"\"\"%s: generated by `onc gen --lang python` from %s; do not edit.\n\n"
 			   "Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and "
 			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker.\"\"\"\n\n"
@@ -866,11 +916,14 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 			   "import dataclasses as _dc\nimport enum as _enum\nimport struct as _struct\n"
 			   "import builtins as _builtins\nimport typing as _typing\nfrom typing import Optional\n\nimport onc\n\n",
 		      base, source);
-	for (const definition *d = s->defs; d; d = d->next)
+	for (const definition *d = s->defs; d; d = d->next) {
 		if (d->kind == DEF_CONST)
 			emit_const(&g, d);
 		else if (d->kind == DEF_PASSTHROUGH)
 			emit_define(&g, d);
+		if (d->kind == DEF_CONST || d->kind == DEF_PASSTHROUGH)
+			add_earlier(&g, d);
+	}
 	for (const definition *d = s->defs; d; d = d->next) {
 		switch (d->kind) {
 		case DEF_ENUM: emit_enum(&g, d); break;
@@ -879,8 +932,21 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 		case DEF_TYPEDEF: emit_typedef(&g, d); break;
 		default: break;
 		}
+		if (def_is_type(d))
+			table_add(&g.types_seen, d->name, (void *)d);
 	}
+	/* writing one may ask for another */
+	for (size_t i = 0; i < g.ndefaults; i++)
+		strbuf_printf(out, "\n\ndef _default_%s():\n    return %s\n", g.defaults[i]->name,
+			      default_decl(&g, &g.defaults[i]->target));
 	for (const definition *d = s->defs; d; d = d->next)
 		if (d->kind == DEF_PROGRAM)
 			emit_program(&g, d);
+	free(g.defaults);
+	table_free(&g.array_defaults);
+	table_free(&g.names);
+	table_free(&g.consts);
+	table_free(&g.earlier);
+	table_free(&g.defines);
+	table_free(&g.types_seen);
 }

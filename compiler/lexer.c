@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Names are copied into the generated code, and the names of inline definitions repeat those
+ * of the definitions around them (outer_m_n): capping them keeps the output within a constant
+ * factor of the input. Real names are a few dozen characters. */
+#define MAX_NAME 255
+
 typedef struct lexer {
 	pool *pool;
 	diag *diag;
@@ -117,6 +122,8 @@ token_list lex(pool *p, diag *d, const char *text, const char *file)
 		} else if (isalpha((unsigned char)c) || c == '_') {
 			while (isalnum((unsigned char)*lx.p) || *lx.p == '_')
 				lx.p++;
+			if (lx.p - s > MAX_NAME)
+				diag_error(d, at(&lx, s), "name longer than %d characters", MAX_NAME);
 			push(&lx, TOK_IDENT, s, (size_t)(lx.p - s), at(&lx, s));
 		} else if (isdigit((unsigned char)c)) {
 			while (isalnum((unsigned char)*lx.p))

@@ -5,12 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How deep inline definitions may nest (struct { struct { ... } a; } b): the parser, checks
+ * and emitters recurse once per level, and a hostile file must not exhaust their stack.
+ * Real files nest two or three deep. */
+#define MAX_NESTING 64
+
+/* An inline definition inside another, named once the outer one has its name. */
+typedef struct nested {
+	definition *def;
+	definition *in; /* the inline definition whose member it is */
+	decl *use;      /* that member */
+} nested;
+
 typedef struct parser {
 	pool *pool;
 	diag *diag;
 	const token *tok;  /* current token */
 	definition **tail; /* where the next definition goes */
 	const char *outer; /* the definition being parsed, to name inline types after */
+	int depth;         /* inline definitions being parsed, one inside the other */
+	definition *inlines[MAX_NESTING]; /* those definitions, outermost first */
+	nested *nested;    /* of the definition being parsed, innermost first */
+	size_t nnested, nested_cap;
 	jmp_buf on_error;  /* a syntax error abandons the definition being parsed */
 } parser;
 
@@ -184,9 +200,15 @@ static void parse_union_body(parser *p, definition *def);
  * known (see parse_decl). */
 static definition *parse_inline(parser *p, def_kind kind, loc where)
 {
+	if (p->depth == MAX_NESTING) {
+		diag_error(p->diag, where, "inline definitions nested more than %d deep",
+			   MAX_NESTING);
+		longjmp(p->on_error, 1);
+	}
 	definition *def = pool_alloc(p->pool, sizeof *def);
 	def->kind = kind;
 	def->where = where;
+	p->inlines[p->depth++] = def;
 	if (kind == DEF_STRUCT)
 		parse_struct_body(p, def);
 	else if (kind == DEF_UNION)
@@ -194,10 +216,12 @@ static definition *parse_inline(parser *p, def_kind kind, loc where)
 	else
 		parse_enum_body(p, def);
 	append(p, def);
+	p->depth--;
 	return def;
 }
 
-static type_ref parse_type(parser *p)
+/* type: a scalar, a name, or (when inline_ok) an inline struct, union or enum body */
+static type_ref parse_type(parser *p, bool inline_ok)
 {
 	static const struct {
 		const char *word;
@@ -236,6 +260,11 @@ static type_ref parse_type(parser *p)
 		t.keyword = true;
 		const token *next = peek(p);
 		if (strcmp(next->text, compound[i].body) == 0) {
+			if (!inline_ok) {
+				diag_error(p->diag, t.where,
+					   "a procedure's argument or result cannot be an inline definition: define the type and use its name");
+				longjmp(p->on_error, 1);
+			}
 			t.kind = TYPE_NAMED;
 			t.def = parse_inline(p, compound[i].kind, t.where);
 			return t;
@@ -253,7 +282,7 @@ static type_ref parse_type(parser *p)
 static void parse_decl(parser *p, decl *out)
 {
 	out->where = peek(p)->where;
-	out->type = parse_type(p);
+	out->type = parse_type(p, true);
 	if (out->type.kind == TYPE_VOID && !is_punct(p, '*')) {
 		out->kind = DECL_VOID;
 		return;
@@ -263,12 +292,25 @@ static void parse_decl(parser *p, decl *out)
 	out->name = name->text;
 	out->where = name->where;
 	/* An inline definition is named outer_member; in a typedef, after the typedef (which
-	 * then says nothing more: see parse_definition), or name_element. */
-	if (out->type.def && !out->type.name)
-		out->type.name = out->type.def->name =
-			p->outer ? pool_printf(p->pool, "%s_%s", p->outer, name->text)
-			: is_punct(p, '[') || is_punct(p, '<') ? pool_printf(p->pool, "%s_element", name->text)
-								: name->text;
+	 * then says nothing more: see parse_definition), or name_element for an array or
+	 * pointer. Inside another inline definition, it is named after that one's name, which
+	 * is not known yet (see name_nested). */
+	if (out->type.def && !out->type.name) {
+		if (p->depth > 0) {
+			if (p->nnested == p->nested_cap) {
+				p->nested_cap = p->nested_cap ? 2 * p->nested_cap : 16;
+				p->nested = xrealloc(p->nested, p->nested_cap * sizeof *p->nested);
+			}
+			p->nested[p->nnested++] =
+				(nested){ out->type.def, p->inlines[p->depth - 1], out };
+		} else {
+			out->type.name = out->type.def->name =
+				p->outer ? pool_printf(p->pool, "%s_%s", p->outer, name->text)
+				: is_punct(p, '[') || is_punct(p, '<') || out->kind == DECL_OPTIONAL
+					? pool_printf(p->pool, "%s_element", name->text)
+					: name->text;
+		}
+	}
 	if (out->kind == DECL_OPTIONAL)
 		return;
 	if (accept_punct(p, '[')) {
@@ -355,12 +397,12 @@ static void parse_union_body(parser *p, definition *def)
 static procedure *parse_procedure(parser *p)
 {
 	procedure *proc = pool_alloc(p->pool, sizeof *proc);
-	proc->result = parse_type(p);
+	proc->result = parse_type(p, false);
 	const token *name = expect_ident(p, "a procedure name");
 	proc->name = name->text;
 	proc->where = name->where;
 	expect_punct(p, '(');
-	type_ref first = parse_type(p);
+	type_ref first = parse_type(p, false);
 	if (first.kind != TYPE_VOID) {
 		int cap = 4;
 		proc->args = pool_alloc(p->pool, (size_t)cap * sizeof *proc->args);
@@ -371,7 +413,7 @@ static procedure *parse_procedure(parser *p)
 				memcpy(args, proc->args, (size_t)proc->nargs * sizeof *args);
 				proc->args = args;
 			}
-			proc->args[proc->nargs++] = parse_type(p);
+			proc->args[proc->nargs++] = parse_type(p, false);
 		}
 	}
 	expect_punct(p, ')');
@@ -414,6 +456,19 @@ static void parse_program_body(parser *p, definition *def)
 	def->number = parse_value(p);
 }
 
+/* Names the inline definitions nested in others after their whole path (outer_a_b for
+ * member b of the inline definition of member a of outer), so that two of them named after
+ * the same member do not clash. Outer ones come last in the list: named first. */
+static void name_nested(parser *p)
+{
+	for (size_t i = p->nnested; i-- > 0;) {
+		nested *n = &p->nested[i];
+		n->use->type.name = n->def->name =
+			pool_printf(p->pool, "%s_%s", n->in->name, n->use->name);
+	}
+	p->nnested = 0;
+}
+
 static definition *parse_definition(parser *p)
 {
 	static const struct {
@@ -441,6 +496,7 @@ static definition *parse_definition(parser *p)
 		/* typedef struct { ... } name; defines the struct itself */
 		if (def->target.type.def && def->target.kind == DECL_PLAIN) {
 			expect_punct(p, ';');
+			name_nested(p);
 			return NULL;
 		}
 	} else {
@@ -473,6 +529,7 @@ static definition *parse_definition(parser *p)
 		break;
 	}
 	expect_punct(p, ';');
+	name_nested(p);
 	return def;
 }
 
@@ -506,6 +563,8 @@ spec parse(pool *pl, diag *d, const token_list *tokens)
 	p->tail = &s->defs;
 	while (peek(p)->kind != TOK_EOF && !diag_full(d)) {
 		const token *start = p->tok;
+		p->depth = 0;
+		p->nnested = 0;
 		if (setjmp(p->on_error) != 0) {
 			recover(p, start);
 			continue;
@@ -514,5 +573,6 @@ spec parse(pool *pl, diag *d, const token_list *tokens)
 		if (def) /* NULL for a typedef of an inline definition, already appended */
 			append(p, def);
 	}
+	free(p->nested);
 	return *s;
 }
