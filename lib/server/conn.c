@@ -55,13 +55,6 @@ onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *pe
 	return c;
 }
 
-void onc__conn_ref(onc__conn *c)
-{
-	pthread_mutex_lock(&c->lock);
-	c->refs++;
-	pthread_mutex_unlock(&c->lock);
-}
-
 void onc__conn_unref(onc__conn *c)
 {
 	pthread_mutex_lock(&c->lock);

@@ -107,11 +107,9 @@ bool onc_call_is_local(const onc_call *call)
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 	}
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
+	/* Not ::ffff:127.x.x.x: IPv6 sockets are IPv6-only, so only a spoofed datagram has it. */
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 	return false;
 }
 

@@ -193,7 +193,6 @@ struct onc__capture {
 /* conn.c */
 onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *peer,
 			 socklen_t peer_len);
-void onc__conn_ref(onc__conn *c);
 void onc__conn_unref(onc__conn *c);
 /* On the loop: handles a poller event. */
 void onc__conn_event(onc__conn *c, unsigned events);
@@ -225,7 +224,8 @@ onc__job *onc__job_new(const onc__origin *from, const uint8_t *msg, size_t len);
 onc_status onc__loop_init(onc__loop *l, onc_server *s);
 void onc__loop_destroy(onc__loop *l);
 void *onc__loop_run(void *arg);
-/* Puts c on its loop's ready list (the caller holds c->lock and has set nothing yet). */
+/* Puts c on its loop's ready list and wakes the loop if the list was empty; the caller has
+ * set c->queued and taken the list's reference. */
 void onc__loop_post(onc__loop *l, onc__conn *c);
 /* Writes what the workers and deferred calls posted. */
 void onc__loop_flush_ready(onc__loop *l);

@@ -101,9 +101,9 @@ class Call:
         """True when the caller is on this host: a Unix socket or a loopback address."""
         if self.transport in (net.UNIX, ""):
             return True
+        # Not ::ffff:127.x.x.x: IPv6 sockets are IPv6-only, so only a spoofed datagram has it.
         host = self.peer[0]
-        return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1") or \
-            host.startswith("::ffff:127.")
+        return host.startswith("127.") or host == "::1"
 
     @property
     def deferred(self):

@@ -335,3 +335,14 @@ def test_handler_errors_answered_as_the_c_server(caplog, proc, want):
     with caplog.at_level(logging.ERROR, logger="onc.server"):
         assert s.process(results_call(proc)) == want
     assert len(caplog.records) == (0 if proc == 6 else 1)  # errors of no RPC meaning: logged
+
+
+@pytest.mark.parametrize("peer, local", [
+    (("127.0.0.1", 5), True), (("127.1.2.3", 5), True), (("::1", 5, 0, 0), True),
+    (("10.0.0.1", 5), False), (("128.0.0.1", 5), False),
+    # IPv6 sockets are IPv6-only: an IPv4-mapped source can only be a spoofed datagram
+    (("::ffff:127.0.0.1", 5, 0, 0), False), (("::ffff:127.9.9.9", 5, 0, 0), False),
+    (("fe80::1", 5, 0, 0), False)])
+def test_call_is_local(peer, local):
+    h = onc.rpc.CallHeader(1, TESTPROG, 1, 0)
+    assert onc.server.Call(h, None, peer, onc.net.UDP).is_local() is local
