@@ -74,6 +74,8 @@ void onc__conn_hold(onc__conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+static bool take_unread(onc__conn *c);
+
 static size_t unsent(const onc__conn *c)
 {
 	return onc_xdr_enc_len(&c->out) - c->out_sent;
@@ -98,7 +100,7 @@ static void release_if_large(onc_xdr_enc *e)
 static void arm(onc__conn *c)
 {
 	size_t waiting = unsent(c);
-	bool reading = !c->eof && waiting + c->inflight_bytes < ONC__MAX_UNSENT &&
+	bool reading = !c->eof && !c->unread && waiting + c->inflight_bytes < ONC__MAX_UNSENT &&
 		       c->inflight < ONC__MAX_CONN_JOBS;
 	bool writing = waiting > 0;
 	if (reading == c->reading && writing == c->writing)
@@ -213,36 +215,44 @@ void onc__conn_flush_posted(onc__conn *c)
 	c->queued = false;
 	bool ok = c->dead || flush_locked(c);
 	pthread_mutex_unlock(&c->lock);
+	if (ok && !c->closed)
+		ok = take_unread(c);
 	if (!ok)
 		onc__conn_close(c);
 	onc__conn_unref(c); /* the ready list's */
 }
 
-/* The calls in what was read: answered here (no workers: their replies gather in the loop's
- * buffer and join the connection's in one step), or queued for the workers. */
-static bool read_calls(onc__conn *c)
+/* With c->lock held: what waits to be sent or is in flight is over the connection's bounds,
+ * so no more of its calls are taken until the peer has read some replies. */
+static bool over_bounds(const onc__conn *c)
+{
+	return unsent(c) + c->inflight_bytes >= ONC__MAX_UNSENT || c->inflight >= ONC__MAX_CONN_JOBS;
+}
+
+/* Takes the calls in data: answered here (no workers: their replies gather in the loop's
+ * buffer and join the connection's in one step), or queued for the workers. It stops once
+ * the replies waiting to be sent (or the calls in flight) pass the bounds, and keeps the rest
+ * in c->unread for when the peer has read: replies are never built faster than they are
+ * read. False when the connection must be closed. */
+static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 {
 	onc__loop *l = c->loop;
 	onc_server *s = l->srv;
-	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
 	onc__job *jobs = NULL, **tail = &jobs;
 	unsigned njobs = 0;
-	size_t job_bytes = 0;
-	bool ok = true;
+	size_t job_bytes = 0, at = 0;
+	bool ok = true, full;
 
-	if (n == 0) {
-		pthread_mutex_lock(&c->lock);
-		c->eof = true;
-		arm(c);
-		ok = !finished(c);
-		pthread_mutex_unlock(&c->lock);
-		return ok;
-	}
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	for (size_t at = 0; at < (size_t)n && ok;) {
+	pthread_mutex_lock(&c->lock);
+	full = over_bounds(c);
+	size_t base_bytes = unsent(c) + c->inflight_bytes;
+	unsigned base_calls = c->inflight;
+	pthread_mutex_unlock(&c->lock);
+	/* The bounds are checked against this snapshot: what workers add meanwhile is bounded
+	 * by the calls they hold (and a worker puts a call aside past the bound). */
+	while (at < n && ok && !full) {
 		size_t used, len;
-		if (onc_rm_reader_feed(&c->rm, l->rbuf + at, (size_t)n - at, &used) != ONC_OK) {
+		if (onc_rm_reader_feed(&c->rm, data + at, n - at, &used) != ONC_OK) {
 			ok = false; /* over the record limit: drop the connection */
 			break;
 		}
@@ -261,6 +271,21 @@ static bool read_calls(onc__conn *c)
 		}
 		onc_rm_reader_next(&c->rm);
 		c->last_call = onc__now_ms();
+		full = base_bytes + onc_xdr_enc_len(&l->out) + job_bytes >= ONC__MAX_UNSENT ||
+		       base_calls + njobs >= ONC__MAX_CONN_JOBS;
+	}
+	if (ok && at < n && !(c->unread == data && at == 0)) {
+		uint8_t *rest = malloc(n - at);
+		if (rest)
+			memcpy(rest, data + at, n - at);
+		free(c->unread);
+		c->unread = rest;
+		c->unread_len = n - at;
+		ok = rest != NULL;
+	} else if (ok && at == n && c->unread) {
+		free(c->unread);
+		c->unread = NULL;
+		c->unread_len = 0;
 	}
 	pthread_mutex_lock(&c->lock);
 	if (take_replies(&c->out, &l->out) != ONC_OK)
@@ -275,6 +300,75 @@ static bool read_calls(onc__conn *c)
 	return ok;
 }
 
+static bool read_calls(onc__conn *c)
+{
+	onc__loop *l = c->loop;
+	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
+	bool ok;
+	if (n == 0) {
+		pthread_mutex_lock(&c->lock);
+		c->eof = true;
+		arm(c);
+		ok = !finished(c);
+		pthread_mutex_unlock(&c->lock);
+		return ok;
+	}
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	return take_calls(c, l->rbuf, (size_t)n) && take_unread(c);
+}
+
+bool onc__conn_may_run(onc__conn *c, onc__job *j)
+{
+	pthread_mutex_lock(&c->lock);
+	bool park = !c->dead && unsent(c) >= ONC__MAX_UNSENT;
+	if (park) {
+		j->next = c->parked;
+		c->parked = j;
+		c->nparked++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return !park;
+}
+
+/* On the loop: the calls that workers put aside go back to them once the replies in waiting
+ * are under the bound again. */
+static void requeue_parked(onc__conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	onc__job *jobs = NULL, **tail = &jobs;
+	unsigned n = 0;
+	if (c->parked && unsent(c) < ONC__MAX_UNSENT) {
+		jobs = c->parked;
+		n = c->nparked;
+		c->parked = NULL;
+		c->nparked = 0;
+		while (*tail)
+			tail = &(*tail)->next;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (n)
+		onc__pool_push(&c->loop->srv->pool, jobs, tail, n);
+}
+
+/* On the loop, after replies were written: the calls held back, while there is room. */
+static bool take_unread(onc__conn *c)
+{
+	bool ok = true;
+	if (atomic_load(&c->loop->srv->stopping))
+		return true; /* stopping: no new calls; closing drops what was held back */
+	requeue_parked(c);
+	while (ok && c->unread) {
+		pthread_mutex_lock(&c->lock);
+		bool full = c->dead || over_bounds(c);
+		pthread_mutex_unlock(&c->lock);
+		if (full)
+			break; /* until the peer reads (POLLOUT) or the workers post */
+		ok = take_calls(c, c->unread, c->unread_len);
+	}
+	return ok;
+}
+
 void onc__conn_event(onc__conn *c, unsigned events)
 {
 	bool ok;
@@ -282,7 +376,7 @@ void onc__conn_event(onc__conn *c, unsigned events)
 		return; /* closed earlier in this batch */
 	ok = !(events & ONC__POLL_CLOSED) || (events & ONC__POLL_IN);
 	if (ok && (events & ONC__POLL_OUT))
-		ok = flush(c);
+		ok = flush(c) && take_unread(c);
 	if (ok && (events & ONC__POLL_IN) && c->reading)
 		ok = read_calls(c);
 	if (!ok)
@@ -307,11 +401,24 @@ void onc__conn_close(onc__conn *c)
 	c->next = l->closed;
 	l->closed = c;
 	onc_rm_reader_free(&c->rm);
+	free(c->unread);
+	c->unread = NULL;
 	pthread_mutex_lock(&c->lock);
 	c->dead = true;
 	onc_xdr_enc_free(&c->out);
 	c->out_sent = 0;
+	onc__job *parked = c->parked;
+	c->parked = NULL;
+	c->nparked = 0;
 	pthread_mutex_unlock(&c->lock);
+	while (parked) { /* never to run: each gives back its call and reference */
+		onc__job *j = parked;
+		onc_xdr_enc none;
+		parked = j->next;
+		onc_xdr_enc_init(&none);
+		onc__conn_post(c, &none, 1, j->len); /* the loop's reference keeps c */
+		free(j);
+	}
 	onc__poller_del(&l->poller, c->src.fd);
 	close(c->src.fd);
 	atomic_fetch_sub(&l->srv->nconns, 1);

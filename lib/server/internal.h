@@ -18,7 +18,7 @@
 #define ONC__ARENA_LIMIT (64u << 20)
 #define ONC__READ_BUFFER 65536
 #define ONC__MAX_UNSENT (4u << 20) /* stop reading a connection whose peer does not read */
-#define ONC__MAX_CONN_JOBS 1024u   /* calls of one connection with the workers or deferred */
+#define ONC__MAX_CONN_JOBS 256u    /* calls of one connection with the workers or deferred */
 #define ONC__MAX_DATAGRAM_JOBS 1024u /* datagrams queued for the workers; more are dropped */
 #define ONC__KEEP_BUFFER (64u << 10) /* larger reply buffers are given back once empty */
 
@@ -73,6 +73,9 @@ struct onc__conn {
 	onc_rm_reader rm;
 	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
 	onc__conn *prev, *next; /* the loop's open connections, or its closed ones */
+	uint8_t *unread;        /* bytes read but not yet taken as calls: held back while the
+				 * replies in waiting are over the bounds (loop-only) */
+	size_t unread_len;
 	bool closed;            /* the loop has closed the socket (loop-only) */
 	bool eof;               /* the peer sent end of file: answer what came, then close */
 	/* Under lock: */
@@ -87,6 +90,8 @@ struct onc__conn {
 	size_t inflight_bytes;
 	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
 	size_t out_sent;
+	struct onc__job *parked; /* calls a worker put aside while too many replies wait */
+	unsigned nparked;
 	onc__conn *ready_next;
 };
 
@@ -209,6 +214,10 @@ onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, unsigned calls, size
  * ends it. */
 void onc__conn_hold(onc__conn *c);
 bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms);
+/* From a worker, before it runs job j of c: true when it may; false when too many of c's
+ * replies wait to be sent, and c keeps j until they have been (then the loop queues it again,
+ * or drops it with the connection). */
+bool onc__conn_may_run(onc__conn *c, struct onc__job *j);
 
 /* pool.c */
 onc_status onc__pool_init(onc__pool *p, onc_server *s, unsigned n);

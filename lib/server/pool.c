@@ -43,6 +43,8 @@ static void run_job(onc__worker *w, onc__job *j)
 {
 	onc__origin from = j->origin;
 	size_t len = j->len;
+	if (from.kind == ORIGIN_CONN && !onc__conn_may_run(from.conn, j))
+		return; /* put aside until its connection's replies are read */
 	onc_xdr_enc_reset(&w->out);
 	onc__dispatch(w->srv, &w->arena, j->msg, len, &w->out, &from);
 	free(j);
