@@ -40,7 +40,7 @@ test-python: build
 
 # The tests where threads meet (worker pool, connection lifetimes, deferred replies, async
 # clients) under ThreadSanitizer, built with clang in build-tsan/.
-TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_async test_client_server
+TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_backpressure test_async test_client_server
 test-tsan: deps
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_TSAN=ON \
 		-DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
