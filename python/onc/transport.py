@@ -26,6 +26,9 @@ DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
 DEFAULT_RETRY = 0.5  # UDP: first retransmission after this, doubled each time
 QUIET = 0.1  # a stream idle this long is checked for a peer close before it is used
 READ_SIZE = 65536
+# Before a call on an idle stream, at most this much unasked data (late replies) is drained;
+# a peer that has sent more is given up on and the call goes on a new connection.
+DRAIN_LIMIT = 4 * READ_SIZE
 
 _CALL_HEAD = struct.Struct(">IIIIII")
 _U32 = struct.Struct(">I")
@@ -55,10 +58,16 @@ class _Stream:
 
     def _peer_closed(self):
         """After a quiet spell: has the server closed the connection? Stale replies waiting
-        there are read and dropped."""
+        there are read and dropped, up to DRAIN_LIMIT bytes: a server that keeps streaming
+        counts as closed, or the drain would never end (the C client reconnects on any
+        byte)."""
+        drained = 0
         try:
             while select.select([self.sock], [], [], 0)[0]:
+                if drained >= DRAIN_LIMIT:
+                    return True
                 data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                drained += len(data)
                 if not data:
                     return True
                 self.reader.feed(data)  # late replies of timed-out calls: dropped
