@@ -573,10 +573,17 @@ class Server:
         self.stop()
 
     def _spawn(self, fn, name, *args):
+        """Starts a thread that stop() joins. RuntimeError when none can be started (a pids
+        cgroup, the address space): then nothing is left for stop() to join."""
         t = threading.Thread(target=fn, args=args, name=name, daemon=True)
         with self._lock:
             self._threads.append(t)
-        t.start()
+        try:
+            t.start()
+        except BaseException:
+            with self._lock:
+                self._threads.remove(t)
+            raise
         return t
 
     # --- the threads ---
@@ -630,7 +637,12 @@ class Server:
         conn = _Connection(self, sock, peer, a.kind)
         with self._lock:
             self._conns.add(conn)
-        self._spawn(self._serve_connection, "onc-conn", conn)
+        try:
+            self._spawn(self._serve_connection, "onc-conn", conn)
+        except RuntimeError:  # no thread for it: refused, and the event loop goes on
+            with self._lock:
+                self._conns.discard(conn)
+            conn.close()
 
     def _serve_connection(self, conn):
         reader = RecordReader(self.max_record)
