@@ -60,7 +60,7 @@ from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMism
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
 from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
                   auth_error_reply, decode_call, encode_reply, reply_for_error)
-from .xdr import Packer, Unpacker
+from .xdr import Packer, Unpacker, too_deep
 
 log = logging.getLogger("onc.server")
 
@@ -218,6 +218,8 @@ class Program:
             args.done()
         except XdrError as e:
             raise GarbageArgs(str(e)) from None
+        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+            raise GarbageArgs(str(too_deep())) from None
         if proc is None:
             return  # NULL, answered without a table entry
         call.procedure = proc

@@ -20,7 +20,7 @@ from . import net
 from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
-from .xdr import Packer, Unpacker
+from .xdr import Packer, Unpacker, too_deep
 
 DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
 DEFAULT_RETRY = 0.5  # UDP: first retransmission after this, doubled each time
@@ -236,7 +236,12 @@ class Channel:
             err = decode_reply(u).error()
             if err is not None:
                 raise err
-        return decode(u) if decode is not None else None
+        if decode is None:
+            return None
+        try:
+            return decode(u)
+        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+            raise too_deep() from None
 
     def null(self, *, timeout=None):
         """Procedure 0, which every program answers: a ping."""
