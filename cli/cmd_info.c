@@ -1,6 +1,6 @@
 /* onc info: rpcinfo's job.
  *   onc info [--port N] -p HOST               lists the registrations
- *   onc info [--port N] -t|-u HOST PROG [VERS] calls NULL of each version and reports */
+ *   onc info [--port N] -t|-u HOST PROG [VERS] calls NULL of each version listed */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,41 +69,81 @@ static onc_status ping(const char *addr, uint32_t prog, uint32_t vers, onc_call_
 	return st;
 }
 
+/* At most this many versions of a program are tried: a portmapper lists what it likes. */
+#define MAX_VERSIONS 64
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct versions of prog over prot that the portmapper at pmap lists, sorted, at most
+ * MAX_VERSIONS of them (the lowest); -1 when it cannot be asked. Only the versions listed are
+ * tried, never the range between them: a hostile portmapper listing 1 and 2^32-1 would
+ * otherwise make billions of calls. */
+static int listed_versions(const char *pmap, uint32_t prog, uint32_t prot,
+			   uint32_t out[MAX_VERSIONS], bool *more)
+{
+	onc_pmap_mapping *m;
+	size_t n, count = 0;
+	onc_status st = onc_pmap_dump(pmap, &m, &n);
+	if (st != ONC_OK) {
+		fprintf(stderr, "onc info: cannot reach the portmapper at %s: %s\n", pmap,
+			onc_strerror(st));
+		return -1;
+	}
+	*more = false;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].prog != prog || m[i].prot != prot)
+			continue;
+		size_t j = 0;
+		while (j < count && out[j] != m[i].vers)
+			j++;
+		if (j < count)
+			continue; /* listed twice */
+		if (count < MAX_VERSIONS) {
+			out[count++] = m[i].vers;
+			continue;
+		}
+		/* full: keep the lowest, so that the answer does not depend on the order listed */
+		size_t hi = 0;
+		for (j = 1; j < count; j++)
+			hi = out[j] > out[hi] ? j : hi;
+		if (m[i].vers < out[hi])
+			out[hi] = m[i].vers;
+		*more = true;
+	}
+	free(m);
+	qsort(out, count, sizeof out[0], cmp_u32);
+	return (int)count;
+}
+
 static int ping_versions(const char *proto, const char *host, const char *pmap, uint32_t prog,
 			 const char *vers_arg)
 {
 	uint32_t prot = proto[0] == 't' ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
-	uint32_t low, high;
+	uint32_t versions[MAX_VERSIONS];
+	bool more = false;
+	int count = 1;
 	uint16_t port;
 	char addr[160];
 	onc_call_error err = {0};
 	int failed = 0;
 
-	low = high = vers_arg ? (uint32_t)strtoul(vers_arg, NULL, 10) : 0;
-	if (!vers_arg) {
-		onc_pmap_mapping *m;
-		size_t n;
-		bool found = false;
-		onc_status st = onc_pmap_dump(pmap, &m, &n);
-		if (st != ONC_OK) {
-			fprintf(stderr, "onc info: cannot reach the portmapper at %s: %s\n", pmap,
-				onc_strerror(st));
+	if (vers_arg) {
+		versions[0] = (uint32_t)strtoul(vers_arg, NULL, 10);
+	} else {
+		count = listed_versions(pmap, prog, prot, versions, &more);
+		if (count < 0)
 			return 1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (m[i].prog != prog || m[i].prot != prot)
-				continue;
-			low = found && low < m[i].vers ? low : m[i].vers;
-			high = found && high > m[i].vers ? high : m[i].vers;
-			found = true;
-		}
-		free(m);
-		if (!found) {
+		if (count == 0) {
 			fprintf(stderr, "onc info: program %u is not registered for %s\n", prog, proto);
 			return 1;
 		}
 	}
-	for (uint32_t v = low; v <= high; v++) {
+	for (int i = 0; i < count; i++) {
+		uint32_t v = versions[i];
 		onc_status st = onc_pmap_getport(pmap, prog, v, prot, &port);
 		if (st == ONC_OK) {
 			uri(addr, sizeof addr, proto, host, port);
@@ -116,8 +156,12 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 			       onc_strerror(st));
 			failed = 1;
 		}
-		if (v == UINT32_MAX)
-			break;
+	}
+	if (more) {
+		fprintf(stderr, "onc info: the portmapper lists more versions of %u; only the lowest "
+				"%d were tried\n",
+			prog, MAX_VERSIONS);
+		failed = 1;
 	}
 	return failed;
 }

@@ -60,7 +60,7 @@ from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMism
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
 from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
                   auth_error_reply, decode_call, encode_reply, reply_for_error)
-from .xdr import Packer, Unpacker
+from .xdr import Packer, Unpacker, too_deep
 
 log = logging.getLogger("onc.server")
 
@@ -218,6 +218,8 @@ class Program:
             args.done()
         except XdrError as e:
             raise GarbageArgs(str(e)) from None
+        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+            raise GarbageArgs(str(too_deep())) from None
         if proc is None:
             return  # NULL, answered without a table entry
         call.procedure = proc
@@ -573,10 +575,17 @@ class Server:
         self.stop()
 
     def _spawn(self, fn, name, *args):
+        """Starts a thread that stop() joins. RuntimeError when none can be started (a pids
+        cgroup, the address space): then nothing is left for stop() to join."""
         t = threading.Thread(target=fn, args=args, name=name, daemon=True)
         with self._lock:
             self._threads.append(t)
-        t.start()
+        try:
+            t.start()
+        except BaseException:
+            with self._lock:
+                self._threads.remove(t)
+            raise
         return t
 
     # --- the threads ---
@@ -630,7 +639,12 @@ class Server:
         conn = _Connection(self, sock, peer, a.kind)
         with self._lock:
             self._conns.add(conn)
-        self._spawn(self._serve_connection, "onc-conn", conn)
+        try:
+            self._spawn(self._serve_connection, "onc-conn", conn)
+        except RuntimeError:  # no thread for it: refused, and the event loop goes on
+            with self._lock:
+                self._conns.discard(conn)
+            conn.close()
 
     def _serve_connection(self, conn):
         reader = RecordReader(self.max_record)

@@ -20,12 +20,15 @@ from . import net
 from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
-from .xdr import Packer, Unpacker
+from .xdr import Packer, Unpacker, too_deep
 
 DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
 DEFAULT_RETRY = 0.5  # UDP: first retransmission after this, doubled each time
 QUIET = 0.1  # a stream idle this long is checked for a peer close before it is used
 READ_SIZE = 65536
+# Before a call on an idle stream, at most this much unasked data (late replies) is drained;
+# a peer that has sent more is given up on and the call goes on a new connection.
+DRAIN_LIMIT = 4 * READ_SIZE
 
 _CALL_HEAD = struct.Struct(">IIIIII")
 _U32 = struct.Struct(">I")
@@ -55,10 +58,16 @@ class _Stream:
 
     def _peer_closed(self):
         """After a quiet spell: has the server closed the connection? Stale replies waiting
-        there are read and dropped."""
+        there are read and dropped, up to DRAIN_LIMIT bytes: a server that keeps streaming
+        counts as closed, or the drain would never end (the C client reconnects on any
+        byte)."""
+        drained = 0
         try:
             while select.select([self.sock], [], [], 0)[0]:
+                if drained >= DRAIN_LIMIT:
+                    return True
                 data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                drained += len(data)
                 if not data:
                     return True
                 self.reader.feed(data)  # late replies of timed-out calls: dropped
@@ -227,7 +236,12 @@ class Channel:
             err = decode_reply(u).error()
             if err is not None:
                 raise err
-        return decode(u) if decode is not None else None
+        if decode is None:
+            return None
+        try:
+            return decode(u)
+        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+            raise too_deep() from None
 
     def null(self, *, timeout=None):
         """Procedure 0, which every program answers: a ping."""

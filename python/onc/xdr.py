@@ -7,6 +7,10 @@
 - Padding is skipped, or must be zero when the Unpacker is made with strict_padding=True.
 - Arrays of 4- and 8-byte scalars are encoded and decoded with one struct call per array.
 - Errors are XdrError exceptions carrying a Status.
+- Data nested deeper than max_depth optionals, or deeper than the interpreter's recursion
+  limit lets the decoders go, is TOO_DEEP: generated decoders recurse a few frames per level
+  of a recursive type, so at the default limit (1000 frames) about 250 levels decode where C
+  takes 1024 (a RecursionError is never what a decoder raises).
 
 Generated code calls these methods directly; for runs of fixed-size fields it may use
 pack_struct()/unpack_struct() with a precompiled struct.Struct (one call for the run).
@@ -28,6 +32,13 @@ _I64 = struct.Struct(">q")
 _F32 = struct.Struct(">f")
 _F64 = struct.Struct(">d")
 _PAD = (b"", b"\0\0\0", b"\0\0", b"\0")  # indexed by n % 4
+
+
+def too_deep():
+    """The error for data nested too deeply, also made of a RecursionError at the edges of
+    a decode (an except clause at the recursion limit that cannot make it raises a new
+    RecursionError, which the level above turns into this)."""
+    return XdrError(status=Status.TOO_DEEP)
 _ZERO4 = b"\0\0\0\0"
 
 # Integer kinds also go through array.array (one call, range-checked), whose type codes of
@@ -267,7 +278,8 @@ class Unpacker:
     """Decodes from bytes (or a bytearray/memoryview); never reads past the end.
 
     strict_padding: padding bytes must be zero (BAD_PADDING otherwise).
-    max_depth: how deep unpack_optional() may nest (TOO_DEEP beyond).
+    max_depth: how deep unpack_optional() may nest (TOO_DEEP beyond, and where the
+    interpreter's recursion limit comes first).
     """
 
     __slots__ = ("_data", "_pos", "_end", "strict_padding", "depth")
@@ -429,13 +441,19 @@ class Unpacker:
         """Fixed-length T[n]: a list of unpack_item() results."""
         if min_elem_size and n * min_elem_size > self._end - self._pos:
             self._need(n * min_elem_size)
-        return [unpack_item() for _ in range(n)]
+        try:
+            return [unpack_item() for _ in range(n)]
+        except RecursionError:  # a type recursive through an array
+            raise too_deep() from None
 
     def unpack_array(self, unpack_item, max=UNLIMITED, min_elem_size=4):
         """Variable-length T<max>; min_elem_size is the smallest encoding of one T (4 for
         every XDR type except void), used to refuse counts the input cannot back."""
         n = self.unpack_array_len(max, min_elem_size)
-        return [unpack_item() for _ in range(n)]
+        try:
+            return [unpack_item() for _ in range(n)]
+        except RecursionError:
+            raise too_deep() from None
 
     def unpack_optional(self, unpack_item):
         """Optional data (T *): None or unpack_item(); counts nesting against max_depth."""
@@ -446,6 +464,8 @@ class Unpacker:
         self.depth -= 1
         try:
             return unpack_item()
+        except RecursionError:  # deeper than the interpreter lets us go
+            raise too_deep() from None
         finally:
             self.depth += 1
 

@@ -2,6 +2,9 @@
 right error, within its timeout, and never hangs; the next call on the client still works."""
 
 import struct
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
@@ -192,3 +195,55 @@ def test_reply_with_a_verifier_body(fake_server, kind):
                                                words(0, 99)))
     with client(s) as c:
         assert c.add(1, 2) == 99
+
+
+# A server in its own process (so that it outruns the client's reads): each connection gets
+# an answer to its first call, then an endless stream of replies with xid 0.
+STREAMER = r"""
+import socket, struct, threading
+def serve(c):
+    head = c.recv(4, socket.MSG_WAITALL)
+    n = struct.unpack(">I", head)[0] & 0x7FFFFFFF
+    req = c.recv(n, socket.MSG_WAITALL)
+    c.sendall(struct.pack(">IIIIIII", 0x80000018, struct.unpack(">I", req[:4])[0], 1, 0, 0, 0, 0))
+    junk = (struct.pack(">IIIIIII", 0x80000018, 0, 1, 0, 0, 0, 0)) * 40000
+    try:
+        while True:
+            c.sendall(junk)
+    except OSError:
+        pass
+s = socket.create_server(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+"""
+
+
+def test_server_streaming_unasked_replies_does_not_block_the_next_call():
+    proc = subprocess.Popen([sys.executable, "-c", STREAMER], stdout=subprocess.PIPE, text=True)
+    c = None
+    try:
+        port = int(proc.stdout.readline())
+        c = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
+        c.null()
+        time.sleep(0.3)  # quiet for longer than transport.QUIET: checked before the call
+        outcome = []
+
+        def second():
+            try:
+                c.null()
+                outcome.append("ok")
+            except onc.RpcError as e:
+                outcome.append(e)
+
+        t = threading.Thread(target=second, daemon=True)
+        t.start()
+        t.join(5)
+        assert not t.is_alive(), "the check before the call drains the stream forever"
+        assert outcome == ["ok"]  # on a new connection
+    finally:
+        proc.kill()  # first: a hung drain holds the client's lock until the stream ends
+        proc.wait()
+        proc.stdout.close()
+        if c is not None:
+            c.close()

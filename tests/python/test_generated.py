@@ -18,6 +18,8 @@ import pytest
 import onc
 from conftest import (ALL_TYPES_X, ROOT, build_dir, gen, generate, load, packed, peer_path,
                       unpacked)
+from onc.record import frame
+from onc.transport import Channel
 from xdr_random import RandomValues, codec_types, unrun_lines
 
 PEERS_X = ROOT / "tests" / "peers" / "peers.x"
@@ -525,3 +527,89 @@ def test_generated_server_base_is_unavailable(peers):
         assert c.null() is None
         with pytest.raises(onc.ProcUnavail):
             c.add(1, 2)
+
+
+# --- data nested too deeply: an onc error, never the interpreter's RecursionError ---
+
+DEEP_X = """
+union expr switch (int op) {
+case 0:
+	int value;
+case 1:
+	expr *sub;
+};
+struct node {
+	int v;
+	node kids<>;
+};
+program DEEP_PROG {
+	version DEEP_V1 {
+		int DEEP_EVAL(expr) = 1;
+		int DEEP_COUNT(node) = 2;
+	} = 1;
+} = 0x20000777;
+"""
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory):
+    d = tmp_path_factory.mktemp("deep")
+    (d / "deep.x").write_text(DEEP_X)
+    return generate(d / "deep.x", d)
+
+
+def w(*ws):
+    return b"".join(struct.pack(">I", x) for x in ws)
+
+
+# Encodings of values n levels deep, written by hand (packing them would recurse as deep).
+def deep_chain(n):  # chain: next*, after
+    return w(1) * n + w(0) + w(0) * (n + 1)
+
+
+def deep_tree(n):  # tree: key, left*, right* (the left side recursive)
+    return w(7, 1) * n + w(7, 0, 0) + w(0) * n
+
+
+def deep_expr(n):  # a union whose arm points to itself
+    return w(1, 1) * n + w(0, 42)
+
+
+def deep_node(n):  # recursive through an array, with no optional at all
+    return w(5, 1) * n + w(5, 0)
+
+
+def test_too_deep_data_is_an_xdr_error(at, deep):
+    # Past ONC_XDR_DEFAULT_DEPTH (1024), and past what the interpreter's recursion limit
+    # allows (the Python decoders recurse a few frames per level, the C ones do not).
+    for n in (400, 2000, 50000):
+        for unpack, data in ((at.unpack_chain, deep_chain(n)), (at.unpack_tree, deep_tree(n)),
+                             (deep.unpack_expr, deep_expr(n)), (deep.unpack_node, deep_node(n))):
+            xdr_error(onc.Status.TOO_DEEP, unpacked, unpack, data)
+    v = unpacked(deep.unpack_expr, deep_expr(50))
+    for _ in range(50):
+        v = v.value  # the arm of a union is its value
+    assert v == deep.expr(0, 42)
+
+
+def test_too_deep_reply_is_an_xdr_error_on_the_client(fake_server, deep):
+    s = fake_server("tcp", lambda req: frame(w(struct.unpack(">I", req[:4])[0], 1, 0, 0, 0, 0) +
+                                             deep_expr(3000)))
+    with Channel(s.addr, deep.DEEP_PROG, 1, timeout=5) as c:
+        xdr_error(onc.Status.TOO_DEEP, c.call, 0, None, deep.unpack_expr)
+
+
+def test_too_deep_arguments_are_garbage_args_and_not_logged(deep, caplog):
+    class Deep(deep.DeepServer):
+        def eval(self, e):
+            return 0
+
+        def count(self, v, kids):
+            return 0
+
+    s = onc.Server()
+    s.register(Deep())
+    for proc, args in ((1, deep_expr(3000)), (2, deep_node(3000))):
+        call = w(9, 0, 2, deep.DEEP_PROG, 1, proc, 0, 0, 0, 0) + args
+        assert s.process(call) == w(9, 1, 0, 0, 0, 4)  # GARBAGE_ARGS
+    assert caplog.records == []

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import onc
-from conftest import peer_path
+from conftest import onc_bin, peer_path
 from fake_rpcbind import FakeRpcbind
 from onc import rpcbind
 from onc.net import make_uaddr, uaddr_port
@@ -153,6 +153,24 @@ def test_c_server_registers_with_python_rpcbind(rpcb):
         p.wait(10)
         p.stdout.close()
     assert rpcb.table.entries == []  # unregistered on the way out
+
+
+def test_onc_info_tries_only_the_versions_listed(rpcb, py_server):
+    """A hostile portmapper lists versions 1 and 2**32-1: `onc info -t` calls those two, not
+    every version between them (billions of GETPORTs and calls)."""
+    uaddr = f"127.0.0.1.{py_server.tcp >> 8}.{py_server.tcp & 255}"
+    rpcb.table.entries += [[TESTPROG, 1, "tcp", uaddr, ""], [TESTPROG, 0xFFFFFFFF, "tcp", uaddr, ""]]
+    try:
+        r = subprocess.run([onc_bin(), "info", "--port", str(rpcb.port), "-t", "127.0.0.1",
+                            str(TESTPROG)], capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"onc info still running after 20 s, {len(rpcb.table.calls)} calls to the "
+                    f"portmapper", pytrace=False)
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"program {TESTPROG} version 1 ready and waiting"
+    assert lines[1].startswith(f"program {TESTPROG} version 4294967295 is not available")
+    assert len(lines) == 2 and r.returncode == 1
+    assert len(rpcb.table.calls) == 3  # DUMP, then one GETPORT per version listed
 
 
 def test_lookup_without_rpcbind_fails_fast():

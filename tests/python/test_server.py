@@ -182,6 +182,38 @@ def test_connection_limit(tmp_path):
         b.close()
 
 
+def test_connection_refused_when_no_thread_starts(tmp_path, monkeypatch):
+    """A pids cgroup or address-space limit: "can't start new thread" for some connections.
+    Those are closed; the server goes on serving TCP and UDP."""
+    s = onc.Server()
+    s.register(Testprog(1))
+    tcp = s.listen("tcp://127.0.0.1:0")
+    udp = s.listen("udp://127.0.0.1:0")
+    real_start, refused = threading.Thread.start, []
+
+    def start(t):
+        if t.name == "onc-conn" and len(refused) < 3:
+            refused.append(t)
+            raise RuntimeError("can't start new thread")
+        return real_start(t)
+
+    with s:
+        monkeypatch.setattr(threading.Thread, "start", start)
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", tcp), timeout=2) as c:
+                c.sendall(frame(call_msg(1)))
+                try:
+                    data = c.recv(100)
+                except ConnectionResetError:
+                    data = b""
+                assert data == b""  # closed, not served
+        assert len(refused) == 3
+        for kind, port in (("tcp", tcp), ("udp", udp)):
+            with TestprogClient(f"{kind}://127.0.0.1:{port}", timeout=2) as c:
+                assert c.add(1, 1) == 2
+        monkeypatch.undo()
+
+
 def test_concurrent_clients(py_server):
     errors = []
 
