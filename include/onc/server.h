@@ -74,6 +74,7 @@ ONC_API onc_status onc_deferred_begin(onc_deferred *d, onc_xdr_enc **results);
 ONC_API onc_status onc_deferred_end(onc_deferred *d, onc_status why);
 /* Sends MSG_DENIED / AUTH_ERROR with reason why and frees d; returns as onc_deferred_end. */
 ONC_API onc_status onc_deferred_auth_error(onc_deferred *d, onc_auth_stat why);
+
 typedef struct onc_server_options {
 	unsigned threads;         /* event loop threads; 0 = one per core */
 	size_t max_record;        /* largest call accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
