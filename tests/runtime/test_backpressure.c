@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "onc/server.h"
+#include "test_server.h"
 
 #define PROG 0x20000127u
 #define CALLS 200
@@ -55,46 +55,17 @@ static long rss_kib(void)
 	return kib;
 }
 
-typedef struct server {
-	onc_server *srv;
-	pthread_t thread;
-	uint16_t port;
-	onc_status run_status;
-} server;
-
-static void *serve(void *arg)
-{
-	server *s = arg;
-	s->run_status = onc_server_run(s->srv);
-	return NULL;
-}
-
 static void unread_replies(unsigned workers)
 {
-	server s;
-	onc_status st;
-	onc_server_options o = {.threads = 1, .workers = workers};
-	s.srv = onc_server_create(&o, &st);
-	assert_non_null(s.srv);
-	assert_int_equal(onc_server_register(s.srv, PROG, 1, dispatch, NULL), ONC_OK);
-	assert_int_equal(onc_server_listen(s.srv, "tcp://127.0.0.1:0", &s.port), ONC_OK);
-	assert_int_equal(pthread_create(&s.thread, NULL, serve, &s), 0);
-
-	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 64 << 10;
+	bg_server s;
+	bg_server_start(&s, &(onc_server_options){.threads = 1, .workers = workers}, PROG, dispatch);
+	int small = 64 << 10, fd = connect_loopback(s.tcp_port);
+	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s.port)};
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	onc_xdr_enc e;
 	onc_xdr_enc_init(&e);
-	for (uint32_t xid = 1; xid <= CALLS; xid++) {
-		onc_call_header h = {.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1};
-		h.proc = 1;
-		size_t rec;
-		assert_int_equal(onc_rm_begin(&e, &rec), ONC_OK);
-		assert_int_equal(onc_rpc_encode_call(&e, &h), ONC_OK);
-		assert_int_equal(onc_rm_end(&e, rec, 0), ONC_OK);
-	}
+	for (uint32_t xid = 1; xid <= CALLS; xid++)
+		end_raw_call(&e, begin_raw_call(&e, xid, PROG, 1));
 	long before = rss_kib();
 	assert_int_equal(write(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e)),
 			 (ssize_t)onc_xdr_enc_len(&e));
@@ -130,10 +101,7 @@ static void unread_replies(unsigned workers)
 	}
 	free(buf);
 	close(fd);
-	onc_server_stop(s.srv);
-	pthread_join(s.thread, NULL);
-	assert_int_equal(s.run_status, ONC_OK);
-	onc_server_destroy(s.srv);
+	bg_server_stop(&s);
 }
 
 static void test_on_the_loop(void **state)

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "onc/server.h"
+#include "test_server.h"
 
 #define PROG 0x20000125u
 enum { P_NULL, P_NAP };
@@ -60,62 +60,19 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	}
 }
 
-typedef struct server {
-	onc_server *srv;
-	pthread_t thread;
-	uint16_t port;
-	onc_status run_status;
-} server;
-
-static void *serve(void *arg)
+static void start(bg_server *s, unsigned threads, unsigned workers)
 {
-	server *s = arg;
-	s->run_status = onc_server_run(s->srv);
-	return NULL;
-}
-
-static void start(server *s, unsigned threads, unsigned workers)
-{
-	onc_server_options o = {.threads = threads, .workers = workers};
-	onc_status st;
-	s->srv = onc_server_create(&o, &st);
-	assert_non_null(s->srv);
-	assert_int_equal(onc_server_register(s->srv, PROG, 1, dispatch, NULL), ONC_OK);
-	assert_int_equal(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &s->port), ONC_OK);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void stop(server *s)
-{
-	onc_server_stop(s->srv);
-	pthread_join(s->thread, NULL);
-	assert_int_equal(s->run_status, ONC_OK);
-	onc_server_destroy(s->srv);
-}
-
-static int connect_to(uint16_t port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	bg_server_start(s, &(onc_server_options){.threads = threads, .workers = workers}, PROG,
+			dispatch);
 }
 
 /* Appends one record-marked call of proc (with a u32 argument when proc is NAP). */
 static void put_call(onc_xdr_enc *e, uint32_t xid, uint32_t proc, uint32_t arg)
 {
-	onc_call_header h = {
-		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1, .proc = proc};
-	size_t rec;
-	assert_int_equal(onc_rm_begin(e, &rec), ONC_OK);
-	assert_int_equal(onc_rpc_encode_call(e, &h), ONC_OK);
+	size_t rec = begin_raw_call(e, xid, PROG, proc);
 	if (proc == P_NAP)
 		assert_int_equal(onc_xdr_put_u32(e, arg), ONC_OK);
-	assert_int_equal(onc_rm_end(e, rec, 0), ONC_OK);
+	end_raw_call(e, rec);
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t len)
@@ -183,7 +140,7 @@ static void *resetter(void *arg)
 	onc_xdr_enc e;
 	onc_xdr_enc_init(&e);
 	while (now_ms() < a->until) {
-		int fd = connect_to(a->port);
+		int fd = connect_loopback(a->port);
 		if (fd < 0)
 			continue;
 		onc_xdr_enc_reset(&e);
@@ -203,7 +160,7 @@ static void *resetter(void *arg)
 static void *busy(void *arg)
 {
 	attack *a = arg;
-	int fd = connect_to(a->port);
+	int fd = connect_loopback(a->port);
 	onc_xdr_enc e;
 	assert_true(fd >= 0);
 	onc_xdr_enc_init(&e);
@@ -233,7 +190,7 @@ static void *busy(void *arg)
 static void assert_serving(uint16_t port)
 {
 	onc_xdr_enc e;
-	int fd = connect_to(port);
+	int fd = connect_loopback(port);
 	assert_true(fd >= 0);
 	onc_xdr_enc_init(&e);
 	put_call(&e, 1, P_NAP, 1);
@@ -246,11 +203,11 @@ static void assert_serving(uint16_t port)
 
 static void reset_with_calls_in_flight(unsigned threads, unsigned workers)
 {
-	server s;
+	bg_server s;
 	attack a = {.until = now_ms() + ATTACK_MS, .seed = threads * 100 + workers};
 	pthread_t r[RESETTERS], b[BUSY];
 	start(&s, threads, workers);
-	a.port = s.port;
+	a.port = s.tcp_port;
 	for (int i = 0; i < BUSY; i++)
 		assert_int_equal(pthread_create(&b[i], NULL, busy, &a), 0);
 	for (int i = 0; i < RESETTERS; i++)
@@ -264,8 +221,8 @@ static void reset_with_calls_in_flight(unsigned threads, unsigned workers)
 		      atomic_load(&a.busy_replies));
 	assert_true(atomic_load(&a.resets) > RESETTERS);
 	assert_true(atomic_load(&a.busy_replies) > 0);
-	assert_serving(s.port);
-	stop(&s);
+	assert_serving(s.tcp_port);
+	bg_server_stop(&s);
 }
 
 static void test_reset_one_loop_four_workers(void **state)
@@ -297,10 +254,10 @@ static void test_reset_one_loop_no_workers(void **state)
 static void half_close(unsigned workers)
 {
 	enum { N = 200 };
-	server s;
+	bg_server s;
 	onc_xdr_enc e;
 	start(&s, 1, workers);
-	int fd = connect_to(s.port);
+	int fd = connect_loopback(s.tcp_port);
 	assert_true(fd >= 0);
 	onc_xdr_enc_init(&e);
 	for (uint32_t xid = 1; xid <= N; xid++)
@@ -310,7 +267,7 @@ static void half_close(unsigned workers)
 	assert_int_equal(read_replies(fd, N), N);
 	onc_xdr_enc_free(&e);
 	close(fd);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 static void test_half_close_no_workers(void **state)

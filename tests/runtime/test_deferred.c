@@ -18,8 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "onc/client.h"
-#include "onc/server.h"
+#include "test_server.h"
 
 #define PROG 0x20000126u
 enum { P_NULL, P_DEFER, P_NOW };
@@ -79,41 +78,9 @@ static onc_status reply_plus_one(onc_deferred *d, int32_t n)
 	return onc_deferred_end(d, st);
 }
 
-typedef struct server {
-	onc_server *srv;
-	pthread_t thread;
-	char tcp[64], udp[64];
-	onc_status run_status;
-} server;
-
-static void *serve(void *arg)
+static void start(bg_server *s, unsigned workers)
 {
-	server *s = arg;
-	s->run_status = onc_server_run(s->srv);
-	return NULL;
-}
-
-static void start(server *s, unsigned workers)
-{
-	onc_server_options o = {.threads = 1, .workers = workers};
-	onc_status st;
-	uint16_t tcp, udp;
-	s->srv = onc_server_create(&o, &st);
-	assert_non_null(s->srv);
-	assert_int_equal(onc_server_register(s->srv, PROG, 1, dispatch, NULL), ONC_OK);
-	assert_int_equal(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &tcp), ONC_OK);
-	assert_int_equal(onc_server_listen(s->srv, "udp://127.0.0.1:0", &udp), ONC_OK);
-	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", tcp);
-	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", udp);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void stop(server *s)
-{
-	onc_server_stop(s->srv);
-	pthread_join(s->thread, NULL);
-	assert_int_equal(s->run_status, ONC_OK);
-	onc_server_destroy(s->srv);
+	bg_server_start(s, &(onc_server_options){.threads = 1, .workers = workers}, PROG, dispatch);
 }
 
 static onc_client *client(const char *addr)
@@ -125,36 +92,26 @@ static onc_client *client(const char *addr)
 	return c;
 }
 
-static onc_status enc_i32(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_i32(e, *(const int32_t *)v);
-}
-
-static onc_status dec_i32(onc_xdr_dec *d, void *v)
-{
-	return onc_xdr_get_i32(d, v);
-}
-
 /* DEFER(41) waits while NOW is answered on the same client; then 42 comes. */
 static void deferred_while_serving(unsigned workers, bool udp)
 {
-	server s;
+	bg_server s;
 	int32_t arg = 41, v = 0, got;
 	onc_status st;
 	start(&s, workers);
 	onc_client *c = client(udp ? s.udp : s.tcp);
-	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_int, &arg, NULL, &st);
 	assert_int_equal(st, ONC_OK);
 	onc_client_flush(c);
 	onc_deferred *d = take_deferred(&got);
 	assert_int_equal(got, 41);
-	assert_int_equal(onc_client_call(c, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(onc_client_call(c, P_NOW, NULL, NULL, dec_int, &v, NULL), ONC_OK);
 	assert_int_equal(v, 7);
 	assert_int_equal(reply_plus_one(d, got), ONC_OK);
-	assert_int_equal(onc_client_finish(c, p, dec_i32, &v), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, dec_int, &v), ONC_OK);
 	assert_int_equal(v, 42);
 	onc_client_destroy(c);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 static void test_tcp_on_the_loop(void **state)
@@ -185,32 +142,32 @@ static void test_udp_on_workers(void **state)
 static void test_deferred_auth_error(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	int32_t arg = 1, got;
 	onc_call_error err = {0};
 	onc_call_opts opts = {.error = &err};
 	onc_status st;
 	start(&s, 0);
 	onc_client *c = client(s.tcp);
-	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, &opts, &st);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_int, &arg, &opts, &st);
 	assert_int_equal(st, ONC_OK);
 	onc_client_flush(c);
 	assert_int_equal(onc_deferred_auth_error(take_deferred(&got), ONC_AUTH_TOOWEAK), ONC_OK);
 	assert_int_equal(onc_client_finish(c, p, NULL, NULL), ONC_ERR_AUTH);
 	assert_int_equal(err.auth, ONC_AUTH_TOOWEAK);
 	onc_client_destroy(c);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 /* The client leaves before the reply: ending the call says so, and frees everything. */
 static void client_leaves(unsigned workers)
 {
-	server s;
+	bg_server s;
 	int32_t arg = 1, got, v;
 	onc_status st;
 	start(&s, workers);
 	onc_client *c = client(s.tcp);
-	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_int, &arg, NULL, &st);
 	assert_int_equal(st, ONC_OK);
 	onc_client_flush(c);
 	onc_deferred *d = take_deferred(&got);
@@ -219,11 +176,11 @@ static void client_leaves(unsigned workers)
 	/* the loop sees the end of file; with a call in flight it keeps the connection until
 	 * the reply is written (a half-close must get every reply) */
 	onc_client *other = client(s.tcp);
-	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_int, &v, NULL), ONC_OK);
 	assert_int_equal(reply_plus_one(d, got), ONC_OK); /* written, though no one reads it */
-	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_int, &v, NULL), ONC_OK);
 	onc_client_destroy(other);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 static void test_client_leaves_on_the_loop(void **state)
@@ -242,23 +199,16 @@ static void test_client_leaves_on_workers(void **state)
 static void test_reply_after_reset(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	int32_t got, v;
 	onc_xdr_enc e;
-	size_t rec;
 	start(&s, 0);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)atoi(strrchr(s.tcp, ':') + 1))};
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	int fd = connect_loopback(s.tcp_port);
+	assert_true(fd >= 0);
 	onc_xdr_enc_init(&e);
-	onc_call_header h = {
-		.xid = 1, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1, .proc = P_DEFER};
-	assert_int_equal(onc_rm_begin(&e, &rec), ONC_OK);
-	assert_int_equal(onc_rpc_encode_call(&e, &h), ONC_OK);
+	size_t rec = begin_raw_call(&e, 1, PROG, P_DEFER);
 	assert_int_equal(onc_xdr_put_i32(&e, 5), ONC_OK);
-	assert_int_equal(onc_rm_end(&e, rec, 0), ONC_OK);
+	end_raw_call(&e, rec);
 	assert_int_equal(write(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e)),
 			 (ssize_t)onc_xdr_enc_len(&e));
 	onc_xdr_enc_free(&e);
@@ -268,14 +218,14 @@ static void test_reply_after_reset(void **state)
 	close(fd);
 	/* one loop: by the time it answers a later connection, it has seen the reset */
 	onc_client *other = client(s.tcp);
-	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_i32, &v, NULL), ONC_OK);
+	assert_int_equal(onc_client_call(other, P_NOW, NULL, NULL, dec_int, &v, NULL), ONC_OK);
 	assert_int_equal(reply_plus_one(d, got), ONC_ERR_CLOSED);
 	onc_client_destroy(other);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 typedef struct stopper {
-	server *s;
+	bg_server *s;
 	bool returned;
 } stopper;
 
@@ -294,14 +244,14 @@ static void *stop_and_join(void *arg)
 static void test_run_waits_for_deferred_calls(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	stopper t = {.s = &s};
 	pthread_t th;
 	int32_t arg = 9, got, v = 0;
 	onc_status st;
 	start(&s, 2);
 	onc_client *c = client(s.tcp);
-	onc_pending *p = onc_client_start(c, P_DEFER, enc_i32, &arg, NULL, &st);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_int, &arg, NULL, &st);
 	assert_int_equal(st, ONC_OK);
 	onc_client_flush(c);
 	onc_deferred *d = take_deferred(&got);
@@ -313,7 +263,7 @@ static void test_run_waits_for_deferred_calls(void **state)
 	assert_int_equal(reply_plus_one(d, got), ONC_OK);
 	pthread_join(th, NULL);
 	assert_true(t.returned);
-	assert_int_equal(onc_client_finish(c, p, dec_i32, &v), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, dec_int, &v), ONC_OK);
 	assert_int_equal(v, 10);
 	assert_int_equal(s.run_status, ONC_OK);
 	onc_server_destroy(s.srv);

@@ -2,8 +2,11 @@
 
 #include "onc/rpcbind.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,4 +158,61 @@ int the_server_teardown(void **state)
 	(void)state;
 	test_server_stop(&the_server);
 	return 0;
+}
+
+static void *bg_serve(void *arg)
+{
+	bg_server *s = arg;
+	s->run_status = onc_server_run(s->srv);
+	return NULL;
+}
+
+void bg_server_start(bg_server *s, const onc_server_options *opts, uint32_t prog,
+		     onc_dispatch_fn fn)
+{
+	onc_status st;
+	s->srv = onc_server_create(opts, &st);
+	must(st, "onc_server_create");
+	must(onc_server_register(s->srv, prog, 1, fn, NULL), "register");
+	must(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &s->tcp_port), "listen tcp");
+	must(onc_server_listen(s->srv, "udp://127.0.0.1:0", &s->udp_port), "listen udp");
+	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", s->tcp_port);
+	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", s->udp_port);
+	if (pthread_create(&s->thread, NULL, bg_serve, s) != 0)
+		must(ONC_ERR_NOMEM, "pthread_create");
+}
+
+void bg_server_stop(bg_server *s)
+{
+	onc_server_stop(s->srv);
+	pthread_join(s->thread, NULL);
+	must(s->run_status, "onc_server_run");
+	onc_server_destroy(s->srv);
+}
+
+int connect_loopback(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+size_t begin_raw_call(onc_xdr_enc *e, uint32_t xid, uint32_t prog, uint32_t proc)
+{
+	onc_call_header h = {
+		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = prog, .vers = 1, .proc = proc};
+	size_t rec;
+	must(onc_rm_begin(e, &rec), "onc_rm_begin");
+	must(onc_rpc_encode_call(e, &h), "onc_rpc_encode_call");
+	return rec;
+}
+
+void end_raw_call(onc_xdr_enc *e, size_t rec)
+{
+	must(onc_rm_end(e, rec, 0), "onc_rm_end");
 }

@@ -36,6 +36,27 @@ extern test_server the_server;
 int the_server_setup(void **state);
 int the_server_teardown(void **state);
 
+/* A server of one program version (prog, version 1, dispatcher fn) in a background thread,
+ * listening on TCP and UDP ports of 127.0.0.1 that it picks. Stopping checks that run
+ * returned ONC_OK, and frees it. For the tests of one server behaviour each. */
+typedef struct bg_server {
+	onc_server *srv;
+	pthread_t thread;
+	uint16_t tcp_port, udp_port;
+	char tcp[64], udp[64]; /* "tcp://127.0.0.1:PORT" ... */
+	onc_status run_status;
+} bg_server;
+
+void bg_server_start(bg_server *s, const onc_server_options *opts, uint32_t prog,
+		     onc_dispatch_fn fn);
+void bg_server_stop(bg_server *s);
+/* A blocking TCP socket connected to 127.0.0.1:port, or -1. */
+int connect_loopback(uint16_t port);
+/* Appends a record-marked call header of prog version 1; its arguments follow, then
+ * end_raw_call(e, rec). */
+size_t begin_raw_call(onc_xdr_enc *e, uint32_t xid, uint32_t prog, uint32_t proc);
+void end_raw_call(onc_xdr_enc *e, size_t rec);
+
 typedef struct int_pair {
 	int32_t a, b;
 } int_pair;

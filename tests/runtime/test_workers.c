@@ -98,50 +98,21 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	}
 }
 
-typedef struct server {
-	onc_server *srv;
-	pthread_t thread;
-	char tcp[64], udp[64];
-	onc_status run_status;
-} server;
-
-static void *serve(void *arg)
+static void start_idle(bg_server *s, unsigned idle_timeout_ms)
 {
-	server *s = arg;
-	s->run_status = onc_server_run(s->srv);
-	return NULL;
-}
-
-static void start_idle(server *s, unsigned idle_timeout_ms)
-{
-	onc_server_options o = {.threads = 1, .workers = WORKERS, .idle_timeout_ms = idle_timeout_ms};
-	onc_status st;
-	uint16_t tcp, udp;
 	pthread_mutex_lock(&lock);
 	meeting = holding = 0;
 	released = slow_started = false;
 	pthread_mutex_unlock(&lock);
-	s->srv = onc_server_create(&o, &st);
-	assert_non_null(s->srv);
-	assert_int_equal(onc_server_register(s->srv, PROG, 1, dispatch, NULL), ONC_OK);
-	assert_int_equal(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &tcp), ONC_OK);
-	assert_int_equal(onc_server_listen(s->srv, "udp://127.0.0.1:0", &udp), ONC_OK);
-	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", tcp);
-	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", udp);
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+	bg_server_start(s,
+			&(onc_server_options){
+				.threads = 1, .workers = WORKERS, .idle_timeout_ms = idle_timeout_ms},
+			PROG, dispatch);
 }
 
-static void start(server *s)
+static void start(bg_server *s)
 {
 	start_idle(s, 0);
-}
-
-static void stop(server *s)
-{
-	onc_server_stop(s->srv);
-	pthread_join(s->thread, NULL);
-	assert_int_equal(s->run_status, ONC_OK);
-	onc_server_destroy(s->srv);
 }
 
 static onc_client *client(const char *addr)
@@ -172,7 +143,7 @@ static onc_pending *start_call(onc_client *c, uint32_t proc, onc_encode_fn enc, 
 static void test_one_connection_uses_every_worker(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	start(&s);
 	onc_client *c = client(s.tcp);
 	int32_t n = WORKERS;
@@ -185,14 +156,14 @@ static void test_one_connection_uses_every_worker(void **state)
 		assert_true(met);
 	}
 	onc_client_destroy(c);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 /* A held call does not stop the next call on its connection: RELEASE is answered first,
  * then HOLD. Over TCP and over UDP. */
 static void out_of_order(const char *which)
 {
-	server s;
+	bg_server s;
 	start(&s);
 	onc_client *c = client(strcmp(which, "tcp") == 0 ? s.tcp : s.udp);
 	onc_pending *held = start_call(c, P_HOLD, NULL, NULL);
@@ -201,7 +172,7 @@ static void out_of_order(const char *which)
 	assert_int_equal(onc_client_finish(c, held, dec_bool, &ok), ONC_OK);
 	assert_true(ok);
 	onc_client_destroy(c);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 static void test_replies_in_finishing_order_tcp(void **state)
@@ -221,7 +192,7 @@ static void test_replies_in_finishing_order_udp(void **state)
 static void test_client_leaves_with_calls_in_flight(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	start(&s);
 	onc_client *c = client(s.tcp);
 	onc_pending *held[2] = {start_call(c, P_HOLD, NULL, NULL), start_call(c, P_HOLD, NULL, NULL)};
@@ -237,14 +208,14 @@ static void test_client_leaves_with_calls_in_flight(void **state)
 	assert_int_equal(onc_client_call(other, P_RELEASE, NULL, NULL, NULL, NULL, NULL), ONC_OK);
 	assert_int_equal(onc_client_call(other, P_NULL, NULL, NULL, NULL, NULL, NULL), ONC_OK);
 	onc_client_destroy(other);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 /* A call held past the idle timeout keeps its connection open: the reply still comes. */
 static void test_idle_timeout_spares_calls_in_flight(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	start_idle(&s, 100);
 	onc_client *c = client(s.tcp);
 	onc_pending *held = start_call(c, P_HOLD, NULL, NULL);
@@ -257,12 +228,12 @@ static void test_idle_timeout_spares_calls_in_flight(void **state)
 	assert_true(ok);
 	onc_client_destroy(other);
 	onc_client_destroy(c);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 static void *stop_when_slow_started(void *arg)
 {
-	server *s = arg;
+	bg_server *s = arg;
 	pthread_mutex_lock(&lock);
 	while (!slow_started)
 		pthread_cond_wait(&changed, &lock);
@@ -275,7 +246,7 @@ static void *stop_when_slow_started(void *arg)
 static void test_stop_answers_calls_in_flight(void **state)
 {
 	(void)state;
-	server s;
+	bg_server s;
 	pthread_t t;
 	start(&s);
 	onc_client *c = client(s.tcp);
@@ -297,23 +268,15 @@ static void test_more_calls_than_the_queue_bound(void **state)
 {
 	(void)state;
 	enum { N = 5000, CALL = 44, REPLY = 28 };
-	server s;
+	bg_server s;
 	start(&s);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)atoi(strrchr(s.tcp, ':') + 1))};
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	int fd = connect_loopback(s.tcp_port);
+	assert_true(fd >= 0);
 
 	onc_xdr_enc e;
 	onc_xdr_enc_init(&e);
-	for (uint32_t xid = 1; xid <= N; xid++) {
-		onc_call_header h = {.xid = xid, .prog = PROG, .vers = 1, .proc = P_NULL};
-		size_t rec;
-		assert_int_equal(onc_rm_begin(&e, &rec), ONC_OK);
-		assert_int_equal(onc_rpc_encode_call(&e, &h), ONC_OK);
-		assert_int_equal(onc_rm_end(&e, rec, 0), ONC_OK);
-	}
+	for (uint32_t xid = 1; xid <= N; xid++)
+		end_raw_call(&e, begin_raw_call(&e, xid, PROG, P_NULL));
 	assert_int_equal(onc_xdr_enc_len(&e), (size_t)N * CALL);
 	/* The replies are small: the socket buffers hold them all, so one write can be whole. */
 	assert_int_equal(write(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e)), (ssize_t)(N * CALL));
@@ -335,7 +298,7 @@ static void test_more_calls_than_the_queue_bound(void **state)
 		seen[xid] = true;
 	}
 	close(fd);
-	stop(&s);
+	bg_server_stop(&s);
 }
 
 int main(void)
