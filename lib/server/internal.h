@@ -105,6 +105,7 @@ struct onc__loop {
 	onc_xdr_enc out; /* replies being built on the loop */
 	pthread_mutex_t ready_lock;
 	onc__conn *ready; /* connections with replies from workers or deferred calls */
+	int64_t accept_resume; /* out of descriptors: not accepting until then (0: accepting) */
 	uint8_t rbuf[ONC__READ_BUFFER];
 };
 

@@ -74,6 +74,24 @@ void onc__loop_release_closed(onc__loop *l)
 	}
 }
 
+#define ACCEPT_PAUSE_MS 100
+
+/* Takes this loop's stream listeners off (pause) or back on its poller. */
+static void watch_listeners(onc__loop *l, bool on)
+{
+	onc_server *s = l->srv;
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		onc__listener *ls = &s->listeners[i];
+		if (ls->src.kind != SRC_STREAM_LISTENER)
+			continue;
+		if (on)
+			onc__poller_add(&l->poller, ls->src.fd, ONC__POLL_IN | ONC__POLL_EXCLUSIVE,
+					&ls->src);
+		else
+			onc__poller_del(&l->poller, ls->src.fd);
+	}
+}
+
 static void accept_all(onc__loop *l, int lfd)
 {
 	onc_server *s = l->srv;
@@ -81,6 +99,14 @@ static void accept_all(onc__loop *l, int lfd)
 		struct sockaddr_storage peer;
 		socklen_t peer_len = sizeof peer;
 		int fd = accept4(lfd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			       errno == ENOMEM)) {
+			/* The connection stays in the backlog and the listener readable: polling it
+			 * again would spin. Serve the open connections, try again a little later. */
+			watch_listeners(l, false);
+			l->accept_resume = onc__now_ms() + ACCEPT_PAUSE_MS;
+			return;
+		}
 		if (fd < 0)
 			return;
 		if (atomic_fetch_add(&s->nconns, 1) >= s->max_connections ||
@@ -133,7 +159,13 @@ void *onc__loop_run(void *arg)
 	int64_t next_scan = onc__now_ms() + 1000;
 
 	while (!atomic_load(&l->srv->stopping)) {
-		int n = onc__poller_wait(&l->poller, evs, MAX_EVENTS, 1000);
+		int64_t now = onc__now_ms();
+		if (l->accept_resume && now >= l->accept_resume) {
+			l->accept_resume = 0;
+			watch_listeners(l, true);
+		}
+		int timeout = l->accept_resume ? (int)(l->accept_resume - now) : 1000;
+		int n = onc__poller_wait(&l->poller, evs, MAX_EVENTS, timeout);
 		for (int i = 0; i < n; i++) {
 			onc__source *src = evs[i].ptr;
 			if (!src) {
@@ -153,7 +185,7 @@ void *onc__loop_run(void *arg)
 			}
 		}
 		onc__loop_release_closed(l);
-		int64_t now = onc__now_ms();
+		now = onc__now_ms();
 		if (now >= next_scan) {
 			close_idle(l, now);
 			onc__loop_release_closed(l);
