@@ -24,6 +24,13 @@
 
 #include "internal.h"
 
+/* What is left of a connection once its last reference is gone. */
+static void conn_free(onc__conn *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *peer,
 			 socklen_t peer_len)
 {
@@ -44,8 +51,7 @@ onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *pe
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (onc__poller_add(&l->poller, fd, ONC__POLL_IN, &c->src) != ONC_OK) {
 		onc_rm_reader_free(&c->rm);
-		pthread_mutex_destroy(&c->lock);
-		free(c);
+		conn_free(c);
 		return NULL;
 	}
 	c->next = l->conns;
@@ -60,10 +66,8 @@ void onc__conn_unref(onc__conn *c)
 	pthread_mutex_lock(&c->lock);
 	bool last = --c->refs == 0;
 	pthread_mutex_unlock(&c->lock);
-	if (last) {
-		pthread_mutex_destroy(&c->lock);
-		free(c);
-	}
+	if (last)
+		conn_free(c);
 }
 
 void onc__conn_hold(onc__conn *c)
@@ -87,22 +91,19 @@ static bool finished(const onc__conn *c)
 	return c->eof && c->inflight == 0 && unsent(c) == 0;
 }
 
-/* A reply buffer grown by a burst is given back once it is empty, so that an idle
- * connection holds little. */
-static void release_if_large(onc_xdr_enc *e)
+/* With c->lock held: what waits to be sent or is in flight is over the connection's bounds,
+ * so no more of its calls are taken until the peer has read some replies. */
+static bool over_bounds(const onc__conn *c)
 {
-	if ((size_t)(e->end - e->base) > ONC__KEEP_BUFFER)
-		onc_xdr_enc_free(e);
+	return unsent(c) + c->inflight_bytes >= ONC__MAX_UNSENT || c->inflight >= ONC__MAX_CONN_JOBS;
 }
 
 /* Reads while what waits to be sent and what is in flight stay under the bounds, and until
  * end of file. Called with c->lock held. */
 static void arm(onc__conn *c)
 {
-	size_t waiting = unsent(c);
-	bool reading = !c->eof && !c->unread && waiting + c->inflight_bytes < ONC__MAX_UNSENT &&
-		       c->inflight < ONC__MAX_CONN_JOBS;
-	bool writing = waiting > 0;
+	bool reading = !c->eof && !c->unread && !over_bounds(c);
+	bool writing = unsent(c) > 0;
 	if (reading == c->reading && writing == c->writing)
 		return;
 	c->reading = reading;
@@ -147,7 +148,7 @@ static bool flush_locked(onc__conn *c)
 			return false;
 		c->out_sent += (size_t)n;
 	}
-	release_if_large(&c->out);
+	onc__release_if_large(&c->out);
 	onc_xdr_enc_reset(&c->out);
 	c->out_sent = 0;
 	arm(c);
@@ -201,10 +202,8 @@ onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, unsigned calls, size
 	pthread_mutex_unlock(&c->lock);
 	if (post)
 		onc__loop_post(c->loop, c);
-	if (last) {
-		pthread_mutex_destroy(&c->lock);
-		free(c);
-	}
+	if (last)
+		conn_free(c);
 	onc_xdr_enc_reset(reply);
 	return dead ? ONC_ERR_CLOSED : ONC_OK;
 }
@@ -220,13 +219,6 @@ void onc__conn_flush_posted(onc__conn *c)
 	if (!ok)
 		onc__conn_close(c);
 	onc__conn_unref(c); /* the ready list's */
-}
-
-/* With c->lock held: what waits to be sent or is in flight is over the connection's bounds,
- * so no more of its calls are taken until the peer has read some replies. */
-static bool over_bounds(const onc__conn *c)
-{
-	return unsent(c) + c->inflight_bytes >= ONC__MAX_UNSENT || c->inflight >= ONC__MAX_CONN_JOBS;
 }
 
 /* Takes the calls in data: answered here (no workers: their replies gather in the loop's

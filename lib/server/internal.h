@@ -243,6 +243,14 @@ void onc__loop_flush_ready(onc__loop *l);
 void onc__loop_release_closed(onc__loop *l);
 
 int64_t onc__now_ms(void);
+
+/* A reply buffer grown by a burst is given back once it is empty, so that an idle
+ * connection or worker holds little. */
+static inline void onc__release_if_large(onc_xdr_enc *e)
+{
+	if ((size_t)(e->end - e->base) > ONC__KEEP_BUFFER)
+		onc_xdr_enc_free(e);
+}
 bool onc__start_thread(pthread_t *t, void *(*fn)(void *), void *arg, const char *what, unsigned i);
 
 /* server.c: the registration hooks of lib/rpcbind, and what they need to know. */

@@ -53,8 +53,7 @@ static void run_job(onc__worker *w, onc__job *j)
 	else if (onc_xdr_enc_len(&w->out))
 		sendto(from.fd, w->out.base, onc_xdr_enc_len(&w->out), MSG_DONTWAIT,
 		       (const struct sockaddr *)&from.peer, from.peer_len);
-	if ((size_t)(w->out.end - w->out.base) > ONC__KEEP_BUFFER)
-		onc_xdr_enc_free(&w->out);
+	onc__release_if_large(&w->out);
 }
 
 static void *worker_run(void *arg)
