@@ -24,6 +24,42 @@
 
 #include "internal.h"
 
+/* The loop's open connections are kept most recently active first (l->conns) to the least
+ * (l->oldest), so that the idle timeout and the eviction at the connection limit look at the
+ * oldest only. */
+static void unlink_conn(onc__loop *l, onc__conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->oldest = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void push_newest(onc__loop *l, onc__conn *c)
+{
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	else
+		l->oldest = c;
+	l->conns = c;
+}
+
+/* A complete call arrived: c is the most recently active. */
+static void touch(onc__conn *c)
+{
+	c->last_call = onc__now_ms();
+	if (c->loop->conns != c) {
+		unlink_conn(c->loop, c);
+		push_newest(c->loop, c);
+	}
+}
+
 /* What is left of a connection once its last reference is gone. */
 static void conn_free(onc__conn *c)
 {
@@ -54,10 +90,7 @@ onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *pe
 		conn_free(c);
 		return NULL;
 	}
-	c->next = l->conns;
-	if (l->conns)
-		l->conns->prev = c;
-	l->conns = c;
+	push_newest(l, c);
 	return c;
 }
 
@@ -262,7 +295,7 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 			ok = false;
 		}
 		onc_rm_reader_next(&c->rm);
-		c->last_call = onc__now_ms();
+		touch(c);
 		full = base_bytes + onc_xdr_enc_len(&l->out) + job_bytes >= ONC__MAX_UNSENT ||
 		       base_calls + njobs >= ONC__MAX_CONN_JOBS;
 	}
@@ -383,13 +416,7 @@ void onc__conn_close(onc__conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = NULL;
+	unlink_conn(l, c);
 	c->next = l->closed;
 	l->closed = c;
 	onc_rm_reader_free(&c->rm);
@@ -416,12 +443,10 @@ void onc__conn_close(onc__conn *c)
 	atomic_fetch_sub(&l->srv->nconns, 1);
 }
 
-bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms)
+bool onc__conn_busy(onc__conn *c)
 {
-	if (now - c->last_call < timeout_ms)
-		return false;
 	pthread_mutex_lock(&c->lock);
 	bool busy = c->inflight > 0;
 	pthread_mutex_unlock(&c->lock);
-	return !busy;
+	return busy;
 }

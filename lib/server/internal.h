@@ -72,7 +72,8 @@ struct onc__conn {
 	onc__origin origin; /* kind ORIGIN_CONN, conn = this */
 	onc_rm_reader rm;
 	int64_t last_call; /* when the last complete call arrived (or the connection opened) */
-	onc__conn *prev, *next; /* the loop's open connections, or its closed ones */
+	onc__conn *prev, *next; /* the loop's open connections (prev: more recently active),
+				 * or its closed ones */
 	uint8_t *unread;        /* bytes read but not yet taken as calls: held back while the
 				 * replies in waiting are over the bounds (loop-only) */
 	size_t unread_len;
@@ -99,7 +100,8 @@ struct onc__loop {
 	onc_server *srv;
 	onc__poller poller;
 	pthread_t thread;
-	onc__conn *conns;  /* open connections */
+	onc__conn *conns;  /* open connections, the most recently active first */
+	onc__conn *oldest; /* the last of them */
 	onc__conn *closed; /* closed in this event batch: released after it */
 	onc_arena arena;
 	onc_xdr_enc out; /* replies being built on the loop */
@@ -214,7 +216,8 @@ onc_status onc__conn_post(onc__conn *c, onc_xdr_enc *reply, unsigned calls, size
 /* Counts one more call of c in flight, with its reference (a deferral); onc__conn_post
  * ends it. */
 void onc__conn_hold(onc__conn *c);
-bool onc__conn_idle(onc__conn *c, int64_t now, unsigned timeout_ms);
+/* True while a call of c is with the workers or deferred. */
+bool onc__conn_busy(onc__conn *c);
 /* From a worker, before it runs job j of c: true when it may; false when too many of c's
  * replies wait to be sent, and c keeps j until they have been (then the loop queues it again,
  * or drops it with the connection). */

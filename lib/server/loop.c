@@ -75,6 +75,31 @@ void onc__loop_release_closed(onc__loop *l)
 }
 
 #define ACCEPT_PAUSE_MS 100
+/* At the connection limit, a newcomer takes the place of the connection idle the longest, if
+ * that one has sent no call for this long: a connection just opened, or that just made a
+ * call, is not taken for an idle one. */
+#define EVICT_AFTER_MS 1000
+
+/* From c towards the more recently active, the first connection with no complete call for
+ * ms and no call in flight; NULL when there is none (they are in order of activity). */
+static onc__conn *idle_from(onc__conn *c, int64_t now, unsigned ms)
+{
+	for (; c && now - c->last_call >= ms; c = c->prev)
+		if (!onc__conn_busy(c))
+			return c;
+	return NULL;
+}
+
+/* At the connection limit: closes the connection of this loop idle the longest, if one has
+ * been idle long enough. Without this, a client that makes one call per connection before
+ * each idle timeout would keep every slot, and no one else would be served. */
+static bool evict_idle(onc__loop *l)
+{
+	onc__conn *c = idle_from(l->oldest, onc__now_ms(), EVICT_AFTER_MS);
+	if (c)
+		onc__conn_close(c);
+	return c != NULL;
+}
 
 /* Takes this loop's stream listeners off (pause) or back on its poller. */
 static void watch_listeners(onc__loop *l, bool on)
@@ -109,10 +134,12 @@ static void accept_all(onc__loop *l, int lfd)
 		}
 		if (fd < 0)
 			return;
-		if (atomic_fetch_add(&s->nconns, 1) >= s->max_connections ||
-		    !onc__conn_new(l, fd, &peer, peer_len)) {
+		/* Each admission over the limit is paired with an eviction (which counts the
+		 * evicted connection out), or refused by closing at once. */
+		bool full = atomic_fetch_add(&s->nconns, 1) >= s->max_connections;
+		if ((full && !evict_idle(l)) || !onc__conn_new(l, fd, &peer, peer_len)) {
 			atomic_fetch_sub(&s->nconns, 1);
-			close(fd); /* over the limit: refuse by closing at once */
+			close(fd);
 		}
 	}
 }
@@ -143,12 +170,12 @@ static void serve_datagrams(onc__loop *l, int fd)
 /* Closes the connections that sent no call for the idle timeout and wait for no reply. */
 static void close_idle(onc__loop *l, int64_t now)
 {
-	onc__conn *c = l->conns;
+	unsigned timeout = l->srv->idle_timeout_ms;
+	onc__conn *c = idle_from(l->oldest, now, timeout);
 	while (c) {
-		onc__conn *next = c->next;
-		if (onc__conn_idle(c, now, l->srv->idle_timeout_ms))
-			onc__conn_close(c);
-		c = next;
+		onc__conn *newer = c->prev;
+		onc__conn_close(c);
+		c = idle_from(newer, now, timeout);
 	}
 }
 

@@ -65,6 +65,9 @@ from .xdr import Packer, Unpacker, too_deep
 log = logging.getLogger("onc.server")
 
 DEFAULT_MAX_CONNECTIONS = 4096
+# At the connection limit, a newcomer takes the place of the connection idle the longest, if
+# that one has made no call for this long (seconds), as the C server does.
+EVICT_AFTER = 1.0
 DEFAULT_IDLE_TIMEOUT = 120.0
 DEFAULT_STOP_TIMEOUT = 10.0  # how long stop() waits for deferred replies
 UDP_WORKERS = 4
@@ -304,7 +307,13 @@ class _Connection:
         self.write_lock = threading.Lock()
         self.cond = threading.Condition()
         self.pending = 0  # deferred calls not yet answered
+        self.handling = False  # its thread is running handlers
+        self.last_call = time.monotonic()  # when its last complete call arrived
         self.closed = False
+
+    def idle(self, now, seconds):
+        """No complete call for `seconds`, no handler running, no deferred reply owed."""
+        return now - self.last_call >= seconds and not self.handling and not self.pending
 
     def send(self, data):
         """Writes data whole; False when the connection is closed or broken."""
@@ -402,8 +411,10 @@ class _Capture:
 
 class Server:
     """max_record: the largest call accepted on a stream (a bigger one closes the
-    connection); max_connections: more are closed at once; idle_timeout: seconds after which
-    a connection that sent no complete call (and waits for no deferred reply) is closed."""
+    connection); max_connections: at the limit, a new connection takes the place of the one
+    idle the longest (for at least EVICT_AFTER seconds), or is closed at once; idle_timeout:
+    seconds after which a connection that sent no complete call (and waits for no deferred
+    reply) is closed."""
 
     def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
                  idle_timeout=DEFAULT_IDLE_TIMEOUT):
@@ -629,7 +640,7 @@ class Server:
 
     def _start_connection(self, sock, peer, a):
         with self._lock:
-            full = len(self._conns) >= self.max_connections
+            full = len(self._conns) >= self.max_connections and not self._evict_idle()
         if full or not self._running:
             sock.close()
             return
@@ -646,18 +657,30 @@ class Server:
                 self._conns.discard(conn)
             conn.close()
 
+    def _evict_idle(self):
+        """Under _lock, at the connection limit: closes the connection idle the longest, if
+        one has been for EVICT_AFTER. Without this, a client making one call per connection
+        before each idle timeout would keep every slot."""
+        now = time.monotonic()
+        idle = [c for c in self._conns if c.idle(now, EVICT_AFTER)]
+        if not idle:
+            return False
+        victim = min(idle, key=lambda c: c.last_call)
+        self._conns.discard(victim)  # its thread ends on the shutdown
+        victim.abort()
+        return True
+
     def _serve_connection(self, conn):
         reader = RecordReader(self.max_record)
         readable = select.poll()  # the read timeout (the socket itself has none)
         readable.register(conn.sock, select.POLLIN)
-        last_call = time.monotonic()
         try:
             while True:
-                left = last_call + self.idle_timeout - time.monotonic()
+                left = conn.last_call + self.idle_timeout - time.monotonic()
                 if left <= 0:
                     if not conn.pending:
                         return  # idle too long
-                    last_call = time.monotonic()  # waiting for a deferred reply: not idle
+                    conn.last_call = time.monotonic()  # waiting for a deferred reply: not idle
                     continue
                 if not readable.poll(int(left * 1000) + 1):
                     continue
@@ -666,8 +689,10 @@ class Server:
                     conn.wait_replies()  # end of file: the deferred replies still go
                     return
                 records = reader.feed(data)  # XdrError(RECORD_TOO_BIG): closed below
-                if records:
-                    last_call = time.monotonic()
+                if not records:
+                    continue
+                conn.handling = True
+                conn.last_call = time.monotonic()
                 out = []
                 for msg in records:
                     reply = self._handle(msg, conn)
@@ -675,6 +700,7 @@ class Server:
                         out.append(frame(reply))
                 if out and not conn.send(b"".join(out)):  # pipelined calls: one write
                     return
+                conn.handling = False
         except (OSError, XdrError):
             pass
         finally:

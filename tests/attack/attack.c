@@ -407,6 +407,26 @@ void attack_null_call(const attack_target *t, onc_xdr_enc *e, uint32_t xid)
 	assert_int_equal(onc_rm_end(e, rec, 0), ONC_OK);
 }
 
+bool attack_null_served(const attack_target *t, int fd, uint32_t xid)
+{
+	static const uint32_t words[] = {0, ONC_REPLY, ONC_MSG_ACCEPTED, 0, 0, ONC_SUCCESS};
+	uint8_t reply[sizeof words];
+	onc_xdr_enc e;
+	onc_xdr_enc_init(&e);
+	attack_null_call(t, &e, xid);
+	bool sent = attack_try_send(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e));
+	onc_xdr_enc_free(&e);
+	if (!sent || attack_recv_record(fd, reply, sizeof reply, attack_ms(2000)) != sizeof reply)
+		return false;
+	for (size_t i = 0; i < 6; i++) {
+		uint32_t w;
+		memcpy(&w, reply + 4 * i, 4);
+		if (ntohl(w) != (i ? words[i] : xid))
+			return false;
+	}
+	return true;
+}
+
 void attack_assert_null(const attack_target *t, int fd, uint32_t xid)
 {
 	onc_xdr_enc e;

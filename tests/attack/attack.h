@@ -98,6 +98,8 @@ void attack_call_header(onc_xdr_enc *e, uint32_t xid, uint32_t rpcvers, uint32_t
 void attack_null_call(const attack_target *t, onc_xdr_enc *e, uint32_t xid);
 /* Sends a NULL call on fd and asserts its SUCCESS reply: the connection is still served. */
 void attack_assert_null(const attack_target *t, int fd, uint32_t xid);
+/* The same, without asserting: true when the NULL call got its SUCCESS reply in time. */
+bool attack_null_served(const attack_target *t, int fd, uint32_t xid);
 
 /* ---- time ---- */
 

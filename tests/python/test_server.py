@@ -11,7 +11,7 @@ import pytest
 
 import onc
 from onc.record import frame, RecordReader
-from testprog import PROC_ADD, TESTPROG, Testprog, TestprogClient
+from testprog import PROC_ADD, PROC_SLEEP, TESTPROG, Testprog, TestprogClient
 
 
 def words(*ws):
@@ -160,26 +160,47 @@ def test_idle_connection_closed(tmp_path):
         assert 0.25 < time.monotonic() - t0 < 2
 
 
+def _null_served(sock, xid):
+    """A NULL call on a raw connection: True when answered, False when closed."""
+    try:
+        sock.sendall(frame(call_msg(xid)))
+        return len(sock.recv(100)) > 0
+    except (ConnectionResetError, BrokenPipeError):
+        return False
+
+
 def test_connection_limit(tmp_path):
+    """At the limit a newcomer is refused while every connection is active, and takes the
+    place of the one idle the longest once it has been idle for EVICT_AFTER (as in C: the
+    attack test's flood)."""
     s = onc.Server(max_connections=2)
     s.register(Testprog(1))
     port = s.listen("tcp://127.0.0.1:0")
-    with s:
-        a = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
-        b = TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2)
-        assert a.null() is None and b.null() is None
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as third:
-            third.sendall(frame(call_msg(1)))
-            try:
-                data = third.recv(100)
-            except ConnectionResetError:
-                data = b""
-            assert data == b""  # closed, not served
-        a.close()
-        time.sleep(0.2)
-        with TestprogClient(f"tcp://127.0.0.1:{port}", timeout=2) as c:
-            assert c.add(1, 1) == 2
-        b.close()
+    addr = ("127.0.0.1", port)
+    with s, socket.create_connection(addr, timeout=2) as a, \
+            socket.create_connection(addr, timeout=2) as b:
+        assert _null_served(a, 1) and _null_served(b, 2)
+        with socket.create_connection(addr, timeout=2) as third:
+            assert not _null_served(third, 3)  # closed, not served
+        time.sleep(onc.server.EVICT_AFTER + 0.2)
+        assert _null_served(b, 4)  # b is active again: a is the one idle the longest
+        with socket.create_connection(addr, timeout=2) as c:
+            assert _null_served(c, 5)
+            assert not _null_served(a, 6)  # a made room
+            assert _null_served(b, 7)
+
+
+def test_connection_limit_spares_calls_in_progress(tmp_path):
+    s = onc.Server(max_connections=1)
+    s.register(Testprog(1))
+    port = s.listen("tcp://127.0.0.1:0")
+    addr = ("127.0.0.1", port)
+    with s, socket.create_connection(addr, timeout=5) as a:
+        a.sendall(frame(call_msg(1, proc=PROC_SLEEP, args=struct.pack(">i", 2000))))
+        time.sleep(onc.server.EVICT_AFTER + 0.2)
+        with socket.create_connection(addr, timeout=2) as late:
+            assert not _null_served(late, 2)  # a's call is still running: not idle
+        assert len(a.recv(100)) > 0
 
 
 def test_connection_refused_when_no_thread_starts(tmp_path, monkeypatch):

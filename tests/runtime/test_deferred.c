@@ -1,7 +1,8 @@
 /* Deferred replies (onc_call_defer) over real sockets, with the calls on the loop and on
  * workers: the connection serves other calls while one waits; the reply comes from another
  * thread, over TCP and UDP; an AUTH_ERROR can be deferred too; a deferred call whose client
- * left is ended without a leak (ASan, valgrind); onc_server_run waits for deferred calls. */
+ * left is ended without a leak (ASan, valgrind); onc_server_run waits for deferred calls; at the
+ * connection limit, a connection waiting for one is not evicted as idle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,6 +226,35 @@ static void test_reply_after_reset(void **state)
 	bg_server_stop(&s);
 }
 
+/* At the connection limit, a connection waiting for a deferred reply is not taken for an
+ * idle one however long it waits: the newcomer is refused, and the reply still arrives. */
+static void test_limit_spares_deferred_calls(void **state)
+{
+	(void)state;
+	bg_server s;
+	int32_t arg = 3, got, v = 0;
+	onc_status st;
+	bg_server_start(&s, &(onc_server_options){.threads = 1, .max_connections = 1}, PROG,
+			dispatch);
+	onc_client *c = client(s.tcp);
+	onc_pending *p = onc_client_start(c, P_DEFER, enc_int, &arg, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	onc_client_flush(c);
+	onc_deferred *d = take_deferred(&got);
+	nanosleep(&(struct timespec){1, 200 * 1000000L}, NULL); /* past the eviction delay */
+	int late = connect_loopback(s.tcp_port);
+	char byte;
+	assert_true(late >= 0);
+	setsockopt(late, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){2, 0}, sizeof(struct timeval));
+	assert_int_equal(recv(late, &byte, 1, 0), 0); /* refused: closed at once */
+	close(late);
+	assert_int_equal(reply_plus_one(d, got), ONC_OK);
+	assert_int_equal(onc_client_finish(c, p, dec_int, &v), ONC_OK);
+	assert_int_equal(v, 4);
+	onc_client_destroy(c);
+	bg_server_stop(&s);
+}
+
 typedef struct stopper {
 	bg_server *s;
 	bool returned;
@@ -282,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_client_leaves_on_workers),
 		cmocka_unit_test(test_reply_after_reset),
 		cmocka_unit_test(test_run_waits_for_deferred_calls),
+		cmocka_unit_test(test_limit_spares_deferred_calls),
 	};
 	if (getenv("TEST_FILTER")) /* e.g. TEST_FILTER='test_udp*' */
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
