@@ -86,6 +86,11 @@ typedef struct onc_server_options {
 	 * pipelined calls from one connection use every core and a slow handler delays no
 	 * other call. Replies then go out in the order the calls finish. */
 	unsigned workers;
+	/* Bytes that all connections together may hold: replies waiting to be sent, calls
+	 * received and not yet answered, records being received. Past it no connection takes
+	 * more calls until it is back under three quarters; if it stays over for 2 s, the
+	 * connections holding the most are closed. 0 = 256 MiB. */
+	size_t max_buffered;
 } onc_server_options;
 
 /* opts may be NULL. Returns NULL with *status set on failure. */

@@ -131,11 +131,25 @@ static bool over_bounds(const onc__conn *c)
 	return unsent(c) + c->inflight_bytes >= ONC__MAX_UNSENT || c->inflight >= ONC__MAX_CONN_JOBS;
 }
 
-/* Reads while what waits to be sent and what is in flight stay under the bounds, and until
- * end of file. Called with c->lock held. */
+/* With c->lock held, on the loop: counts in the server's budget what c holds now (nothing
+ * once closed); true while the server is over its budget. */
+static bool recount(onc__conn *c)
+{
+	onc_server *s = c->loop->srv;
+	size_t held = c->closed ? 0 : unsent(c) + c->inflight_bytes + c->unread_len + c->rm.len;
+	size_t delta = held - c->charged; /* modulo 2^N, as the atomic's arithmetic */
+	c->charged = held;
+	return onc__budget_update(s, atomic_fetch_add(&s->buffered, delta) + delta);
+}
+
+/* Reads while what waits to be sent and what is in flight stay under the connection's bounds
+ * and the server's budget, and until end of file. Called with c->lock held, on the loop. */
 static void arm(onc__conn *c)
 {
-	bool reading = !c->eof && !c->unread && !over_bounds(c);
+	bool over = recount(c);
+	if (over && !c->eof)
+		c->loop->paused = true; /* to be read again when the server is back under */
+	bool reading = !c->eof && !c->unread && !over_bounds(c) && !over;
 	bool writing = unsent(c) > 0;
 	if (reading == c->reading && writing == c->writing)
 		return;
@@ -269,7 +283,7 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 	bool ok = true, full;
 
 	pthread_mutex_lock(&c->lock);
-	full = over_bounds(c);
+	full = over_bounds(c) || atomic_load(&s->over_budget);
 	size_t base_bytes = unsent(c) + c->inflight_bytes;
 	unsigned base_calls = c->inflight;
 	pthread_mutex_unlock(&c->lock);
@@ -297,7 +311,7 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 		onc_rm_reader_next(&c->rm);
 		touch(c);
 		full = base_bytes + onc_xdr_enc_len(&l->out) + job_bytes >= ONC__MAX_UNSENT ||
-		       base_calls + njobs >= ONC__MAX_CONN_JOBS;
+		       base_calls + njobs >= ONC__MAX_CONN_JOBS || atomic_load(&s->over_budget);
 	}
 	if (ok && at < n && !(c->unread == data && at == 0)) {
 		uint8_t *rest = malloc(n - at);
@@ -385,13 +399,25 @@ static bool take_unread(onc__conn *c)
 	requeue_parked(c);
 	while (ok && c->unread) {
 		pthread_mutex_lock(&c->lock);
-		bool full = c->dead || over_bounds(c);
+		bool full = c->dead || over_bounds(c) || atomic_load(&c->loop->srv->over_budget);
 		pthread_mutex_unlock(&c->lock);
 		if (full)
-			break; /* until the peer reads (POLLOUT) or the workers post */
+			break; /* until the peer reads (POLLOUT), the workers post, or the server is
+				* back under its budget (onc__conn_resume) */
 		ok = take_calls(c, c->unread, c->unread_len);
 	}
 	return ok;
+}
+
+void onc__conn_resume(onc__conn *c)
+{
+	if (c->closed)
+		return; /* by an earlier resume of the same pass */
+	pthread_mutex_lock(&c->lock);
+	arm(c);
+	pthread_mutex_unlock(&c->lock);
+	if (!take_unread(c))
+		onc__conn_close(c);
 }
 
 void onc__conn_event(onc__conn *c, unsigned events)
@@ -426,6 +452,7 @@ void onc__conn_close(onc__conn *c)
 	c->dead = true;
 	onc_xdr_enc_free(&c->out);
 	c->out_sent = 0;
+	recount(c);
 	onc__job *parked = c->parked;
 	c->parked = NULL;
 	c->nparked = 0;

@@ -89,6 +89,7 @@ struct onc__conn {
 	bool queued;     /* on its loop's ready list */
 	unsigned inflight; /* calls with the workers or deferred, not yet answered */
 	size_t inflight_bytes;
+	size_t charged;  /* what it counts in srv->buffered, as of its last arm() (loop-only) */
 	onc_xdr_enc out; /* encoded replies; out_sent bytes of it are already written */
 	size_t out_sent;
 	struct onc__job *parked; /* calls a worker put aside while too many replies wait */
@@ -108,6 +109,7 @@ struct onc__loop {
 	pthread_mutex_t ready_lock;
 	onc__conn *ready; /* connections with replies from workers or deferred calls */
 	int64_t accept_resume; /* out of descriptors: not accepting until then (0: accepting) */
+	bool paused;           /* some of its connections stopped reading for the budget */
 	uint8_t rbuf[ONC__READ_BUFFER];
 };
 
@@ -156,6 +158,12 @@ struct onc_server {
 	unsigned nloops;
 	atomic_uint nconns;
 	atomic_bool stopping;
+	/* The budget for what connections hold (loop.c): bytes counted by the loops, whether
+	 * they are over max_buffered, since when, and when they last went back under. */
+	size_t max_buffered;
+	atomic_size_t buffered;
+	atomic_bool over_budget;
+	atomic_int_fast64_t over_since, under_since;
 	onc__pool pool;
 	onc__server_hooks hooks;
 	/* Deferred calls not yet ended: run() waits for them. */
@@ -246,6 +254,12 @@ void onc__loop_flush_ready(onc__loop *l);
 void onc__loop_release_closed(onc__loop *l);
 
 int64_t onc__now_ms(void);
+/* After a loop changed s->buffered to total: true while the server is over its budget. Going
+ * back under it wakes every loop, so that each has its connections read again. */
+bool onc__budget_update(onc_server *s, size_t total);
+/* On the loop, once the server is back under its budget: c reads again and takes the calls it
+ * held back. */
+void onc__conn_resume(onc__conn *c);
 
 /* A reply buffer grown by a burst is given back once it is empty, so that an idle
  * connection or worker holds little. */

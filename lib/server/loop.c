@@ -167,6 +167,95 @@ static void serve_datagrams(onc__loop *l, int fd)
 	}
 }
 
+/* The budget for what connections hold (options.max_buffered). Each loop counts its
+ * connections' bytes in s->buffered (conn.c: recount). Past the budget no connection takes
+ * more calls; they read again under three quarters of it (those holding the least first), so
+ * that the server does not flap at the line. A server that stays over it for BUDGET_GRACE_MS
+ * closes the connections holding the most: without that, peers that send calls and never
+ * read their replies would keep the server from reading anyone else. Going over again within
+ * BUDGET_GRACE_MS of getting under continues the same episode: peers that fill the budget
+ * again as soon as the server reads cannot restart the clock. */
+#define BUDGET_GRACE_MS 2000
+
+static size_t low_mark(const onc_server *s)
+{
+	return s->max_buffered / 4 * 3;
+}
+
+bool onc__budget_update(onc_server *s, size_t total)
+{
+	bool over = atomic_load(&s->over_budget);
+	if (!over && total >= s->max_buffered) {
+		int64_t now = onc__now_ms();
+		if (now - atomic_load(&s->under_since) >= BUDGET_GRACE_MS)
+			atomic_store(&s->over_since, now);
+		atomic_store(&s->over_budget, true);
+		return true;
+	}
+	if (over && total < low_mark(s)) {
+		if (!atomic_compare_exchange_strong(&s->over_budget, &over, false))
+			return over;
+		atomic_store(&s->under_since, onc__now_ms());
+		if (!atomic_load(&s->stopping)) /* stopped: the pollers may be closed already */
+			for (unsigned i = 0; i < s->nloops; i++)
+				onc__poller_wake(&s->loops[i].poller);
+		return false;
+	}
+	return over;
+}
+
+static int by_charge(const void *a, const void *b)
+{
+	size_t x = (*(onc__conn *const *)a)->charged, y = (*(onc__conn *const *)b)->charged;
+	return x < y ? -1 : x > y;
+}
+
+/* This loop's open connections, holding the least first; *n of them (NULL when none, or out
+ * of memory). The caller frees the array. */
+static onc__conn **by_holding(onc__loop *l, size_t *n)
+{
+	size_t i = 0;
+	*n = 0;
+	for (onc__conn *c = l->conns; c; c = c->next)
+		++*n;
+	onc__conn **v = *n ? malloc(*n * sizeof *v) : NULL;
+	if (!v)
+		return NULL;
+	for (onc__conn *c = l->conns; c; c = c->next)
+		v[i++] = c;
+	qsort(v, *n, sizeof *v, by_charge);
+	return v;
+}
+
+/* Back under the budget: the connections that stopped reading for it read again, those
+ * holding the least first, so that a client with one call goes before those that fill the
+ * budget again at once. */
+static void resume_paused(onc__loop *l)
+{
+	size_t n;
+	if (!l->paused || atomic_load(&l->srv->over_budget))
+		return;
+	l->paused = false;
+	onc__conn **v = by_holding(l, &n);
+	for (size_t i = 0; v && i < n; i++)
+		onc__conn_resume(v[i]);
+	free(v);
+}
+
+/* Over the budget for BUDGET_GRACE_MS: closes this loop's connections that hold the most
+ * until the server is back under three quarters of it. */
+static void close_offenders(onc__loop *l, int64_t now)
+{
+	onc_server *s = l->srv;
+	size_t n;
+	if (!atomic_load(&s->over_budget) || now - atomic_load(&s->over_since) < BUDGET_GRACE_MS)
+		return;
+	onc__conn **v = by_holding(l, &n);
+	for (size_t i = n; v && i-- > 0 && atomic_load(&s->buffered) >= low_mark(s);)
+		onc__conn_close(v[i]);
+	free(v);
+}
+
 /* Closes the connections that sent no call for the idle timeout and wait for no reply. */
 static void close_idle(onc__loop *l, int64_t now)
 {
@@ -211,10 +300,12 @@ void *onc__loop_run(void *arg)
 				break;
 			}
 		}
+		resume_paused(l);
 		onc__loop_release_closed(l);
 		now = onc__now_ms();
 		if (now >= next_scan) {
 			close_idle(l, now);
+			close_offenders(l, now);
 			onc__loop_release_closed(l);
 			next_scan = now + 1000;
 		}

@@ -16,6 +16,7 @@
 
 #define DEFAULT_MAX_CONNECTIONS 4096u
 #define DEFAULT_IDLE_TIMEOUT_MS 120000u
+#define DEFAULT_MAX_BUFFERED ((size_t)256 << 20)
 #define MAX_LISTENERS (sizeof ((onc_server *)0)->listeners / sizeof(onc__listener))
 
 onc_server *onc_server_create(const onc_server_options *opts, onc_status *status)
@@ -32,6 +33,7 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 							   : DEFAULT_MAX_CONNECTIONS;
 	s->idle_timeout_ms = opts && opts->idle_timeout_ms ? opts->idle_timeout_ms
 							   : DEFAULT_IDLE_TIMEOUT_MS;
+	s->max_buffered = opts && opts->max_buffered ? opts->max_buffered : DEFAULT_MAX_BUFFERED;
 	pthread_mutex_init(&s->deferred_lock, NULL);
 	pthread_cond_init(&s->deferred_done, NULL);
 	s->loops = calloc(nloops, sizeof *s->loops);

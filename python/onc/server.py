@@ -73,6 +73,7 @@ DEFAULT_STOP_TIMEOUT = 10.0  # how long stop() waits for deferred replies
 UDP_WORKERS = 4
 UDP_QUEUE = 256  # datagrams waiting for a worker; more are dropped, as a full socket would
 READ_SIZE = 65536
+REPLY_BATCH = 65536  # replies built before they are written
 LOG_TEXT_MAX = 300  # characters of an error's text in a log line
 
 
@@ -693,12 +694,7 @@ class Server:
                     continue
                 conn.handling = True
                 conn.last_call = time.monotonic()
-                out = []
-                for msg in records:
-                    reply = self._handle(msg, conn)
-                    if reply is not None:
-                        out.append(frame(reply))
-                if out and not conn.send(b"".join(out)):  # pipelined calls: one write
+                if not self._answer(conn, records):
                     return
                 conn.handling = False
         except (OSError, XdrError):
@@ -711,6 +707,23 @@ class Server:
                     self._threads.remove(threading.current_thread())
                 except ValueError:
                     pass
+
+    def _answer(self, conn, records):
+        """Answers the calls of one read; replies to pipelined calls leave in one write, but
+        no more than REPLY_BATCH bytes are built before they are sent: a peer that sends
+        many calls with big results in one read and does not read the replies holds the
+        thread in send(), not the server's memory. False when the connection is broken."""
+        out, size = [], 0
+        for i, msg in enumerate(records, 1):
+            reply = self._handle(msg, conn)
+            if reply is not None:
+                out.append(frame(reply))
+                size += len(out[-1])
+            if out and (size >= REPLY_BATCH or i == len(records)):
+                if not conn.send(b"".join(out)):
+                    return False
+                out, size = [], 0
+        return True
 
     # --- one message ---
 

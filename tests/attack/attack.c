@@ -67,7 +67,7 @@ static void raise_nofile(void)
 
 void attack_start(attack_target *t)
 {
-	char threads[16], conns[16], idle[16], record[32], workers[16];
+	char threads[16], conns[16], idle[16], record[32], workers[16], buffered[32];
 	int out[2];
 
 	raise_nofile();
@@ -76,6 +76,7 @@ void attack_start(attack_target *t)
 	snprintf(idle, sizeof idle, "%u", t->opts.idle_timeout_ms);
 	snprintf(record, sizeof record, "%zu", t->opts.max_record);
 	snprintf(workers, sizeof workers, "%u", t->opts.workers);
+	snprintf(buffered, sizeof buffered, "%zu", t->opts.max_buffered);
 	assert_int_equal(pipe(out), 0);
 	t->pid = fork();
 	assert_true(t->pid >= 0);
@@ -90,7 +91,7 @@ void attack_start(attack_target *t)
 		close(out[1]);
 		execl(ATTACK_SERVER, ATTACK_SERVER, t->rpcbind ? "rpcbind" : "test", "--threads",
 		      threads, "--max-conn", conns, "--idle-ms", idle, "--max-record", record,
-		      "--workers", workers, (char *)NULL);
+		      "--workers", workers, "--max-buffered", buffered, (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);

@@ -1,5 +1,6 @@
 /* The server under attack, as a child process whose memory the tests can measure:
  *   attack_server test|rpcbind [--threads N] [--max-conn N] [--idle-ms N] [--max-record N]
+ *                 [--workers N] [--max-buffered N]
  * "test" serves the test program of tests/runtime (TCP, UDP, a Unix socket); "rpcbind" serves
  * the embedded rpcbind service over TCP and UDP as `onc rpcbind` does (one thread). Prints
  * "tcp PORT udp PORT", serves until SIGTERM, then shuts down and frees everything (so that
@@ -16,7 +17,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: attack_server test|rpcbind [--threads N] [--max-conn N] "
-			"[--idle-ms N] [--max-record N] [--workers N]\n");
+			"[--idle-ms N] [--max-record N] [--workers N] [--max-buffered N]\n");
 	return 2;
 }
 
@@ -36,6 +37,8 @@ static bool parse_options(int argc, char **argv, onc_server_options *o)
 			o->max_record = v;
 		else if (strcmp(argv[i], "--workers") == 0)
 			o->workers = (unsigned)v;
+		else if (strcmp(argv[i], "--max-buffered") == 0)
+			o->max_buffered = v;
 		else
 			return false;
 	}

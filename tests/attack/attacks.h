@@ -32,6 +32,12 @@ void attack_killed_mid_record(const attack_target *t);
 /* A client sends calls as fast as it can and never reads a reply: the server stops reading
  * it (the client's writes stall) with a bounded amount buffered, and serves others. */
 void attack_never_reads(const attack_target *t);
+/* The server-wide budget test_attack sets for attack_many_never_read. */
+#define ATTACK_BUDGET (16 * MIB)
+/* 32 clients send calls as fast as they can and never read a reply: what the server holds
+ * stays near its budget (ATTACK_BUDGET; each connection alone could hold 4 MiB), it closes
+ * those holding the most once it has been over for 2 s, and serves a newcomer meanwhile. */
+void attack_many_never_read(const attack_target *t);
 /* A client sends calls as fast as it can and reads replies slowly, never catching up, for
  * 3 s: what the server holds for it stays bounded although it drains tens of MB. */
 void attack_slow_reader(const attack_target *t);

@@ -72,6 +72,17 @@ static int start_long_idle(void **state)
 	return 0;
 }
 
+/* With a server-wide budget of ATTACK_BUDGET for what connections hold. */
+static int start_budget(void **state)
+{
+	running = target;
+	running.opts.idle_timeout_ms = LONG_IDLE_MS;
+	running.opts.max_buffered = ATTACK_BUDGET;
+	attack_start(&running);
+	*state = &running;
+	return 0;
+}
+
 static int stop(void **state)
 {
 	attack_stop(*state);
@@ -116,6 +127,11 @@ static void test_killed_mid_record(void **state)
 static void test_never_reads(void **state)
 {
 	attack_never_reads(*state);
+}
+
+static void test_many_never_read(void **state)
+{
+	attack_many_never_read(*state);
 }
 
 static void test_slow_reader(void **state)
@@ -184,6 +200,7 @@ static void test_deep_list(void **state)
 
 #define ATTACK(f) cmocka_unit_test_setup_teardown(f, start, stop)
 #define ATTACK_LONG_IDLE(f) cmocka_unit_test_setup_teardown(f, start_long_idle, stop)
+#define ATTACK_WITH_BUDGET(f) cmocka_unit_test_setup_teardown(f, start_budget, stop)
 
 int main(void)
 {
@@ -198,6 +215,7 @@ int main(void)
 		ATTACK(test_killed_mid_record),
 		ATTACK_LONG_IDLE(test_never_reads),
 		ATTACK_LONG_IDLE(test_slow_reader),
+		ATTACK_WITH_BUDGET(test_many_never_read),
 	};
 	return cmocka_run_group_tests_name(target.name, tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@ import socket
 import struct
 import threading
 import time
+import tracemalloc
 
 import pytest
 
@@ -120,6 +121,34 @@ def test_pipelined_calls_answered_in_order(py_server):
     got = tcp_exchange(py_server.tcp, msgs, records=20)
     assert [struct.unpack(">I", r[:4])[0] for r in got] == list(range(100, 120))
     assert [struct.unpack(">i", r[24:28])[0] for r in got] == list(range(1, 21))
+
+
+class _Big(onc.Program):
+    PROGRAM, VERSION = 0x20000199, 1
+    PROCEDURES = {1: onc.Procedure("big", None, lambda p, v: p.pack_fopaque(len(v), v))}
+
+    def big(self):
+        return bytes(1 << 20)
+
+
+def test_replies_not_built_faster_than_read(tmp_path):
+    """64 calls with 1 MiB results in one write, replies unread: the server holds about one
+    batch of replies, not all 64 MiB (issue 18, item 1, as the C server)."""
+    s = onc.Server()
+    s.register(_Big())
+    port = s.listen("tcp://127.0.0.1:0")
+    with s, socket.create_connection(("127.0.0.1", port)) as c:
+        tracemalloc.start()
+        try:
+            c.sendall(b"".join(frame(call_msg(i, 1, prog=_Big.PROGRAM)) for i in range(64)))
+            time.sleep(1.0)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 << 20, f"{peak >> 20} MiB built for a peer that does not read"
+        got = 0
+        while got < 64 * (1 << 20):  # every reply still arrives once the peer reads
+            got += len(c.recv(1 << 20))
 
 
 def test_call_sent_one_byte_at_a_time(py_server):
