@@ -29,6 +29,7 @@ typedef struct waiter {
 	pthread_cond_t cv;
 	struct waiter *next, *prev; /* every waiter of the client */
 	struct waiter *same_bucket; /* the waiters whose xids hash alike */
+	struct waiter *next_asleep, *prev_asleep; /* in the client's asleep list */
 } waiter;
 
 /* Waiters are found by xid in a table: xids are consecutive, so the calls in flight spread
@@ -56,6 +57,9 @@ struct onc_client {
 	int rcvtimeo_ms;         /* the socket's SO_RCVTIMEO; 0 = none */
 	int64_t last_reply_ms;   /* when a reply last arrived */
 	waiter *waiters;
+	waiter *asleep;          /* the waiters whose threads wait on their cv: one of them takes
+				  * over reading when the reader leaves (a waiter may have no
+				  * thread on it yet: a started call not being finished) */
 	waiter *buckets[WAITER_BUCKETS];
 	onc_rm_reader rm;        /* the reader's alone */
 	uint8_t rbuf[READ_BUFFER];
@@ -261,9 +265,28 @@ struct onc_pending {
 /* With mu held: the reader gives up its role, and whoever waits may take it over. */
 static void wake_others(onc_client *c)
 {
-	if (c->waiters)
-		pthread_cond_signal(&c->waiters->cv);
+	if (c->asleep)
+		pthread_cond_signal(&c->asleep->cv);
 	pthread_cond_broadcast(&c->room);
+}
+
+/* With mu held: waits on w's cv until at_ms, for its reply or for the reader's turn. */
+static void sleep_until(onc_client *c, waiter *w, int64_t at_ms)
+{
+	struct timespec ts;
+	abs_time(&ts, at_ms);
+	w->prev_asleep = NULL;
+	w->next_asleep = c->asleep;
+	if (c->asleep)
+		c->asleep->prev_asleep = w;
+	c->asleep = w;
+	pthread_cond_timedwait(&w->cv, &c->mu, &ts);
+	if (w->prev_asleep)
+		w->prev_asleep->next_asleep = w->next_asleep;
+	else
+		c->asleep = w->next_asleep;
+	if (w->next_asleep)
+		w->next_asleep->prev_asleep = w->prev_asleep;
 }
 
 /* One turn as the reader, for up to wait_ms, with mu held. */
@@ -308,13 +331,10 @@ static onc_status wait_reply(onc_client *c, onc_pending *p)
 			pthread_mutex_lock(&c->mu);
 			continue;
 		}
-		if (!c->reader_active) {
+		if (!c->reader_active)
 			read_turn(c, (int)(until - now));
-		} else {
-			struct timespec ts;
-			abs_time(&ts, until);
-			pthread_cond_timedwait(&w->cv, &c->mu, &ts);
-		}
+		else
+			sleep_until(c, w, until);
 	}
 	return w->err;
 }
