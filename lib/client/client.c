@@ -299,6 +299,8 @@ static void read_turn(onc_client *c, int wait_ms)
 		fail_connection(c, st);
 }
 
+static void flush_by(onc_client *c, int64_t deadline);
+
 /* Waits for p's reply until its deadline, reading for everyone when nobody else is; on UDP,
  * resends the request with doubling delays. Entered and left with mu held. */
 static onc_status wait_reply(onc_client *c, onc_pending *p)
@@ -327,7 +329,7 @@ static onc_status wait_reply(onc_client *c, onc_pending *p)
 			if (w->done)
 				break;
 			pthread_mutex_unlock(&c->mu);
-			onc_client_flush(c);
+			flush_by(c, p->deadline);
 			pthread_mutex_lock(&c->mu);
 			continue;
 		}
@@ -377,8 +379,63 @@ static bool peer_closed(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-/* With send_mu held: writes the queued requests and then req (len may be 0). */
-static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
+/* How long a writer waiting for room in the socket sleeps while another thread is the reader:
+ * that reader may leave without telling it, and then the writer must read itself. */
+#define WRITE_WAIT_MS 10
+
+/* With send_mu held and the socket full: waits until it takes more or the deadline passes.
+ * The peer may not read our calls until we read its replies (both ways full: an onc server
+ * stops reading a connection once 4 MiB of its replies wait), so replies are read and
+ * delivered meanwhile, by this thread when no other is the reader. */
+static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
+{
+	int64_t left = deadline - now_ms();
+	if (left <= 0)
+		return ONC_ERR_TIMEDOUT;
+	pthread_mutex_lock(&c->mu);
+	bool can_read = !c->reader_active;
+	pthread_mutex_unlock(&c->mu);
+	int wait_ms = can_read || left < WRITE_WAIT_MS ? (int)left : WRITE_WAIT_MS;
+	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT | (can_read ? POLLIN : 0)};
+	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+		return ONC_ERR_IO;
+	if (!(pfd.revents & POLLIN))
+		return ONC_OK; /* room, or an error that the next send reports */
+	pthread_mutex_lock(&c->mu);
+	if (!c->reader_active) { /* another thread may have become the reader since */
+		read_turn(c, 0);
+		*did_read = true;
+	}
+	onc_status st = c->dead ? ONC_ERR_CLOSED : ONC_OK;
+	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
+/* With send_mu held: writes data by the deadline, reading replies while the socket is full. */
+static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64_t deadline)
+{
+	onc_status st = ONC_OK;
+	bool did_read = false;
+	while (len && st == ONC_OK) {
+		size_t sent;
+		st = onc__net_send(c->fd, data, len, &sent);
+		data += sent;
+		len -= sent;
+		if (st == ONC_OK && len)
+			st = await_room(c, deadline, &did_read);
+	}
+	if (did_read) {
+		pthread_mutex_lock(&c->mu);
+		wake_others(c); /* the calls still waiting need a new reader */
+		pthread_mutex_unlock(&c->mu);
+	}
+	return st;
+}
+
+/* With send_mu held: writes the queued requests and then req (len may be 0) by the deadline.
+ * A failure, a timeout included, may leave part of a record written: the connection is
+ * failed, and the next call makes a new one. */
+static onc_status write_out(onc_client *c, const uint8_t *req, size_t len, int64_t deadline)
 {
 	onc_status st = ONC_OK;
 	if (onc_xdr_enc_len(&c->outq)) {
@@ -388,7 +445,7 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
 		len = onc_xdr_enc_len(&c->outq);
 	}
 	if (st == ONC_OK && len)
-		st = onc__net_write_all(c->fd, req, len);
+		st = send_all(c, req, len, deadline);
 	onc_xdr_enc_reset(&c->outq);
 	atomic_store(&c->queued, false);
 	if (st != ONC_OK) {
@@ -399,15 +456,22 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
 	return st;
 }
 
-/* Registers w and sends the request, connecting first when the previous connection is gone
- * (every call on it has been failed by then). With defer, a stream request may wait in the
- * queue for the next write instead (see onc_client_start). */
-static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
-			       bool defer)
+/* Takes send_mu, waiting for the writer before us until the deadline at most. */
+static onc_status lock_send(onc_client *c, int64_t deadline)
 {
-	onc_status st = ONC_OK;
+	struct timespec ts;
+	abs_time(&ts, deadline);
+	return pthread_mutex_timedlock(&c->send_mu, &ts) == 0 ? ONC_OK : ONC_ERR_TIMEDOUT;
+}
 
-	pthread_mutex_lock(&c->send_mu);
+/* Registers w and sends the request by the deadline, connecting first when the previous
+ * connection is gone (every call on it has been failed by then). With defer, a stream
+ * request may wait in the queue for the next write instead (see onc_client_start). */
+static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
+			       bool defer, int64_t deadline)
+{
+	ONC_TRY(lock_send(c, deadline));
+	onc_status st = ONC_OK;
 	pthread_mutex_lock(&c->mu);
 	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters &&
 	    now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
@@ -442,18 +506,25 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		    onc_xdr_put_opaque_fixed(&c->outq, req, len) == ONC_OK)
 			atomic_store(&c->queued, true);
 		else
-			st = write_out(c, req, len);
+			st = write_out(c, req, len, deadline);
 	}
 	pthread_mutex_unlock(&c->send_mu);
 	return st;
 }
 
+/* Writes the queued calls by the deadline; a failure has failed the connection. */
+static void flush_by(onc_client *c, int64_t deadline)
+{
+	if (lock_send(c, deadline) != ONC_OK)
+		return;
+	if (c->fd >= 0)
+		write_out(c, NULL, 0, deadline);
+	pthread_mutex_unlock(&c->send_mu);
+}
+
 void onc_client_flush(onc_client *c)
 {
-	pthread_mutex_lock(&c->send_mu);
-	if (c->fd >= 0)
-		write_out(c, NULL, 0);
-	pthread_mutex_unlock(&c->send_mu);
+	flush_by(c, now_ms() + c->timeout_ms);
 }
 
 static void unlink_waiter(onc_client *c, waiter *w)
@@ -523,8 +594,8 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		pthread_mutex_lock(&c->mu);
 		bool full = c->outstanding >= c->max_in_flight;
 		pthread_mutex_unlock(&c->mu);
-		if (full)
-			onc_client_flush(c); /* the replies that make room need their calls sent */
+		if (full) /* the replies that make room need their calls sent */
+			flush_by(c, p->deadline);
 		pthread_mutex_lock(&c->mu);
 		st = make_room(c, p->deadline);
 		pthread_mutex_unlock(&c->mu);
@@ -534,7 +605,7 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		return st;
 	}
 	pthread_cond_init(&p->w.cv, NULL);
-	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer);
+	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer, p->deadline);
 	if (st != ONC_OK) {
 		pthread_mutex_lock(&c->mu);
 		unlink_waiter(c, &p->w);
