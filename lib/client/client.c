@@ -65,13 +65,6 @@ struct onc_client {
 	uint8_t rbuf[READ_BUFFER];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_stream(const onc_client *c)
 {
 	return c->addr.kind != ONC__NET_UDP;
@@ -99,7 +92,7 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	c->vers = vers;
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
-	atomic_init(&c->xid, (uint32_t)now_ms() ^ (uint32_t)getpid() << 16);
+	atomic_init(&c->xid, (uint32_t)onc__now_ms() ^ (uint32_t)getpid() << 16);
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
 	onc_xdr_enc_init(&c->outq);
 	pthread_mutex_init(&c->send_mu, NULL);
@@ -166,7 +159,7 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 			memcpy(w->reply, msg, len);
 			w->reply_len = len;
 		}
-		c->last_reply_ms = now_ms();
+		c->last_reply_ms = onc__now_ms();
 		pthread_cond_signal(&w->cv);
 		return;
 	}
@@ -241,7 +234,7 @@ static onc_status read_replies(onc_client *c, int wait_ms)
 static void abs_time(struct timespec *ts, int64_t at_ms)
 {
 	struct timespec now;
-	int64_t delta = at_ms - now_ms();
+	int64_t delta = at_ms - onc__now_ms();
 	clock_gettime(CLOCK_REALTIME, &now);
 	ts->tv_sec = now.tv_sec + delta / 1000;
 	ts->tv_nsec = now.tv_nsec + (delta % 1000) * 1000000;
@@ -307,7 +300,7 @@ static onc_status wait_reply(onc_client *c, onc_pending *p)
 {
 	waiter *w = &p->w;
 	while (!w->done) {
-		int64_t now = now_ms(), until = p->deadline;
+		int64_t now = onc__now_ms(), until = p->deadline;
 		if (now >= p->deadline)
 			return ONC_ERR_TIMEDOUT;
 		if (!is_stream(c)) {
@@ -348,7 +341,7 @@ static onc_status make_room(onc_client *c, int64_t deadline)
 	onc_status st = ONC_OK;
 	bool did_read = false;
 	while (c->outstanding >= c->max_in_flight && st == ONC_OK) {
-		int64_t now = now_ms();
+		int64_t now = onc__now_ms();
 		if (now >= deadline) {
 			st = ONC_ERR_TIMEDOUT;
 		} else if (c->dead) {
@@ -389,7 +382,7 @@ static bool peer_closed(int fd)
  * delivered meanwhile, by this thread when no other is the reader. */
 static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - onc__now_ms();
 	if (left <= 0)
 		return ONC_ERR_TIMEDOUT;
 	pthread_mutex_lock(&c->mu);
@@ -474,7 +467,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 	onc_status st = ONC_OK;
 	pthread_mutex_lock(&c->mu);
 	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters &&
-	    now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
+	    onc__now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
 		c->dead = true;
 	if (c->dead && c->reader_active) {
 		st = ONC_ERR_CLOSED; /* the reader is still leaving the old connection */
@@ -524,7 +517,7 @@ static void flush_by(onc_client *c, int64_t deadline)
 
 void onc_client_flush(onc_client *c)
 {
-	flush_by(c, now_ms() + c->timeout_ms);
+	flush_by(c, onc__now_ms() + c->timeout_ms);
 }
 
 static void unlink_waiter(onc_client *c, waiter *w)
@@ -571,9 +564,9 @@ static onc_status begin_call(onc_client *c, onc_pending *p, uint32_t prog, uint3
 {
 	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
 	p->w.xid = atomic_fetch_add(&c->xid, 1);
-	p->deadline = now_ms() + timeout;
+	p->deadline = onc__now_ms() + timeout;
 	p->retry_ms = c->retry_ms;
-	p->resend_at = now_ms() + c->retry_ms;
+	p->resend_at = onc__now_ms() + c->retry_ms;
 	p->arena = opts ? opts->arena : NULL;
 	p->error = opts ? opts->error : NULL;
 	onc_call_header h = {

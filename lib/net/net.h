@@ -17,6 +17,9 @@ typedef struct onc__net_addr {
 	struct sockaddr_storage sa;
 } onc__net_addr;
 
+/* The monotonic clock, in milliseconds, that deadlines are counted on. */
+int64_t onc__now_ms(void);
+
 /* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "unix:///PATH"; HOST may be a name. */
 onc_status onc__net_parse(const char *uri, onc__net_addr *out);
 uint16_t onc__net_port(const onc__net_addr *a);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "../net/net.h"
 #include "../net/poller.h"
 #include "onc/server.h"
 
@@ -241,8 +242,6 @@ void onc__loop_post(onc__loop *l, onc__conn *c);
 void onc__loop_flush_ready(onc__loop *l);
 /* Releases the connections closed during the batch. */
 void onc__loop_release_closed(onc__loop *l);
-
-int64_t onc__now_ms(void);
 
 /* A reply buffer grown by a burst is given back once it is empty, so that an idle
  * connection or worker holds little. */
