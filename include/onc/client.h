@@ -31,7 +31,8 @@ typedef struct onc_client_options {
 
 /* Connects to program prog, version vers at addr:
  *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
- *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper).
+ *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper, within the
+ *   client's timeout).
  * opts may be NULL. Returns NULL with *status set on failure. */
 ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 				      const onc_client_options *opts, onc_status *status);

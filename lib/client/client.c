@@ -13,7 +13,6 @@
 
 #include "open.h"
 
-#define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
 #define DEFAULT_MAX_IN_FLIGHT 1024u
 #define MAX_QUEUED 16384 /* started calls written together, at most this many bytes */
@@ -90,7 +89,7 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	}
 	c->prog = prog;
 	c->vers = vers;
-	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : ONC__DEFAULT_TIMEOUT_MS;
 	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
 	atomic_init(&c->xid, (uint32_t)onc__now_ms() ^ (uint32_t)getpid() << 16);
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
