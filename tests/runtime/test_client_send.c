@@ -31,13 +31,6 @@
 #define SLACK_MS 3000  /* how late past its timeout a call may end on a busy machine */
 #define HANG_MS 30000  /* a call still running after this much longer is blocked for good */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for thread t until limit_ms have passed since start_ms: false if it still runs. */
 static bool joined_by(pthread_t t, int64_t start_ms, int limit_ms)
 {
@@ -52,22 +45,6 @@ static bool joined_by(pthread_t t, int64_t start_ms, int limit_ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	return pthread_timedjoin_np(t, NULL, &ts) == 0;
-}
-
-/* A listening socket whose connections are never accepted, so never read: the kernel takes
- * what fits in a small receive buffer, then nothing more. */
-static int silent_listener(uint16_t *port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 8), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 static onc_status enc_huge(onc_xdr_enc *e, const void *v)
@@ -159,7 +136,8 @@ static void test_huge_call_to_a_server_that_never_reads(void **state)
 {
 	(void)state;
 	uint16_t port;
-	int listener = silent_listener(&port);
+	int listener = silent_socket(SOCK_STREAM, &port);
+	assert_true(listener >= 0);
 	onc_client *c = client_of(port);
 	timed_call huge = {.c = c, .proc = 1, .encode = enc_huge, .timeout_ms = 2000};
 	start_call(&huge);
@@ -184,7 +162,8 @@ static void test_call_behind_a_blocked_writer(void **state)
 {
 	(void)state;
 	uint16_t port;
-	int listener = silent_listener(&port);
+	int listener = silent_socket(SOCK_STREAM, &port);
+	assert_true(listener >= 0);
 	onc_client *c = client_of(port);
 	timed_call huge = {.c = c, .proc = 1, .encode = enc_huge, .timeout_ms = 6000};
 	timed_call small = {.c = c, .proc = 0, .timeout_ms = 300};

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "onc/rpcbind.h"
+#include "test_server.h"
 
 static onc_server *srv;
 static onc_rpcbind *rb;
@@ -117,11 +118,13 @@ static void test_client_finds_port_through_rpcbind(void **state)
 	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
 	assert_true(done);
 	uint16_t port = 0;
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, 0, &port), ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, 0, &port),
+			 ONC_OK);
 	assert_int_equal(port, rb_port);
 	/* GETADDR answers for any version of a registered program, as rpcbind does (the call
 	 * then gets PROG_MISMATCH with the versions there are); an unknown program has none */
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, 0, &port), ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, 0, &port),
+			 ONC_OK);
 	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog + 1, 1, 0, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 	/* a client given no port asks that rpcbind */
@@ -132,28 +135,6 @@ static void test_client_finds_port_through_rpcbind(void **state)
 	assert_null(onc_client_create("tcp://127.0.0.1", m.prog + 1, 1, &o, &st));
 	assert_int_equal(st, ONC_ERR_PROG_UNAVAIL);
 	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 1, &done), ONC_OK);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A socket of type on a free loopback port that never answers: a stream one listens and
- * never accepts (connecting works, calls are never read), a datagram one never reads. */
-static int silent_socket(int type, uint16_t *port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, type, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_true(type != SOCK_STREAM || listen(fd, 8) == 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 /* A client given no port asks rpcbind within its own timeout (issue 18, item 11), not 5 s
@@ -170,11 +151,12 @@ static void test_lookup_keeps_the_callers_timeout(void **state)
 		onc_client_options o = {.timeout_ms = 300};
 		onc_status st;
 		int fd = silent_socket(silent[i].type, &o.rpcbind_port);
+		assert_true(fd >= 0);
 		int64_t start = now_ms();
 		assert_null(onc_client_create(silent[i].addr, 0x20000996, 1, &o, &st));
 		int64_t took = now_ms() - start;
-		print_message("%s, rpcbind silent, timeout 300 ms: %s after %lld ms\n", silent[i].addr,
-			      onc_status_name(st), (long long)took);
+		print_message("%s, rpcbind silent, timeout 300 ms: %s after %lld ms\n",
+			      silent[i].addr, onc_status_name(st), (long long)took);
 		assert_int_equal(st, ONC_ERR_TIMEDOUT);
 		assert_true(took >= 250 && took <= 300 + 3000);
 		close(fd);
