@@ -19,7 +19,8 @@ typedef onc_status (*onc_decode_fn)(onc_xdr_dec *d, void *value);
 typedef struct onc_client onc_client;
 
 typedef struct onc_client_options {
-	int timeout_ms;      /* per call; 0 means the default, 25 s as in rpcgen's clients */
+	int timeout_ms;      /* per call, sending included; 0 means the default, 25 s as in
+			      * rpcgen's clients */
 	int retry_ms;        /* UDP: first retransmission delay, doubled each time; 0 = 500 ms */
 	size_t max_record;   /* largest reply accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
 	unsigned max_in_flight; /* most calls awaiting replies at once; 0 = 1024 */
@@ -30,7 +31,8 @@ typedef struct onc_client_options {
 
 /* Connects to program prog, version vers at addr:
  *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
- *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper).
+ *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper, within the
+ *   client's timeout).
  * opts may be NULL. Returns NULL with *status set on failure. */
 ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 				      const onc_client_options *opts, onc_status *status);
@@ -52,7 +54,11 @@ typedef struct onc_call_opts {
 } onc_call_opts;
 
 /* Calls procedure proc: encodes args with encode (NULL for void arguments), waits for the
- * reply and decodes the results into result with decode (NULL for void results). */
+ * reply and decodes the results into result with decode (NULL for void results).
+ * Every call ends by its deadline, ONC_ERR_TIMEDOUT, also when the server does not take its
+ * request: replies are read while the socket is full (a server may wait for us to read
+ * before it reads more), and a request not written in time leaves the connection with part
+ * of a record in it, so every call on the connection fails and the next opens a new one. */
 ONC_API onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode,
 				   const void *args, onc_decode_fn decode, void *result,
 				   const onc_call_opts *opts);
@@ -75,7 +81,7 @@ ONC_API onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_f
 /* The reply of a started call, decoded as onc_client_call() would; frees p. */
 ONC_API onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode,
 				     void *result);
-/* Writes the calls started so far now. */
+/* Writes the calls started so far now, waiting at most the client's timeout. */
 ONC_API void onc_client_flush(onc_client *c);
 /* Abandons a started call: its reply is dropped if it comes; frees p. */
 ONC_API void onc_client_cancel(onc_client *c, onc_pending *p);

@@ -26,7 +26,8 @@ typedef struct onc_rpcb {
 	char *netid, *addr, *owner;
 } onc_rpcb;
 
-/* Client side. pmap is the portmapper's address, e.g. "udp://127.0.0.1:111". */
+/* Client side. pmap is the portmapper's address, e.g. "udp://127.0.0.1:111"; each call
+ * gives up after 5 s. */
 ONC_API onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
 				    uint16_t *port);
 ONC_API onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done);
@@ -39,10 +40,12 @@ ONC_API onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32
 
 /* Where prog/vers listens on host ("127.0.0.1", "[::1]", "server.example") for netid "tcp",
  * "udp", "tcp6" or "udp6": asks the rpcbind at host:pmap_port (0: port 111) with v4 GETADDR,
- * then v3, then portmapper v2 GETPORT, as rpcinfo does. ONC_ERR_PROG_UNAVAIL when it is not
- * registered. */
+ * then v3, then portmapper v2 GETPORT, as rpcinfo does, all within timeout_ms (0: 25 s, a
+ * client's default; onc_client_create() passes the client's timeout). ONC_ERR_PROG_UNAVAIL
+ * when it is not registered. */
 ONC_API onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
-				      uint32_t prog, uint32_t vers, uint16_t *port);
+				      uint32_t prog, uint32_t vers, int timeout_ms,
+				      uint16_t *port);
 
 /* rpcbind v4 (then v3) SET and UNSET; UNSET with an empty netid removes every transport.
  * ONC_ERR_PROG_MISMATCH when the peer is a portmapper that only speaks version 2. */

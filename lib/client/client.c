@@ -13,7 +13,6 @@
 
 #include "open.h"
 
-#define DEFAULT_TIMEOUT_MS 25000
 #define DEFAULT_RETRY_MS 500
 #define DEFAULT_MAX_IN_FLIGHT 1024u
 #define MAX_QUEUED 16384 /* started calls written together, at most this many bytes */
@@ -29,6 +28,7 @@ typedef struct waiter {
 	pthread_cond_t cv;
 	struct waiter *next, *prev; /* every waiter of the client */
 	struct waiter *same_bucket; /* the waiters whose xids hash alike */
+	struct waiter *next_asleep, *prev_asleep; /* in the client's asleep list */
 } waiter;
 
 /* Waiters are found by xid in a table: xids are consecutive, so the calls in flight spread
@@ -56,17 +56,13 @@ struct onc_client {
 	int rcvtimeo_ms;         /* the socket's SO_RCVTIMEO; 0 = none */
 	int64_t last_reply_ms;   /* when a reply last arrived */
 	waiter *waiters;
+	waiter *asleep;          /* the waiters whose threads wait on their cv: one of them takes
+				  * over reading when the reader leaves (a waiter may have no
+				  * thread on it yet: a started call not being finished) */
 	waiter *buckets[WAITER_BUCKETS];
 	onc_rm_reader rm;        /* the reader's alone */
 	uint8_t rbuf[READ_BUFFER];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool is_stream(const onc_client *c)
 {
@@ -93,9 +89,9 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	}
 	c->prog = prog;
 	c->vers = vers;
-	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : ONC__DEFAULT_TIMEOUT_MS;
 	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
-	atomic_init(&c->xid, (uint32_t)now_ms() ^ (uint32_t)getpid() << 16);
+	atomic_init(&c->xid, (uint32_t)onc__now_ms() ^ (uint32_t)getpid() << 16);
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
 	onc_xdr_enc_init(&c->outq);
 	pthread_mutex_init(&c->send_mu, NULL);
@@ -162,7 +158,7 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 			memcpy(w->reply, msg, len);
 			w->reply_len = len;
 		}
-		c->last_reply_ms = now_ms();
+		c->last_reply_ms = onc__now_ms();
 		pthread_cond_signal(&w->cv);
 		return;
 	}
@@ -237,7 +233,7 @@ static onc_status read_replies(onc_client *c, int wait_ms)
 static void abs_time(struct timespec *ts, int64_t at_ms)
 {
 	struct timespec now;
-	int64_t delta = at_ms - now_ms();
+	int64_t delta = at_ms - onc__now_ms();
 	clock_gettime(CLOCK_REALTIME, &now);
 	ts->tv_sec = now.tv_sec + delta / 1000;
 	ts->tv_nsec = now.tv_nsec + (delta % 1000) * 1000000;
@@ -261,9 +257,28 @@ struct onc_pending {
 /* With mu held: the reader gives up its role, and whoever waits may take it over. */
 static void wake_others(onc_client *c)
 {
-	if (c->waiters)
-		pthread_cond_signal(&c->waiters->cv);
+	if (c->asleep)
+		pthread_cond_signal(&c->asleep->cv);
 	pthread_cond_broadcast(&c->room);
+}
+
+/* With mu held: waits on w's cv until at_ms, for its reply or for the reader's turn. */
+static void sleep_until(onc_client *c, waiter *w, int64_t at_ms)
+{
+	struct timespec ts;
+	abs_time(&ts, at_ms);
+	w->prev_asleep = NULL;
+	w->next_asleep = c->asleep;
+	if (c->asleep)
+		c->asleep->prev_asleep = w;
+	c->asleep = w;
+	pthread_cond_timedwait(&w->cv, &c->mu, &ts);
+	if (w->prev_asleep)
+		w->prev_asleep->next_asleep = w->next_asleep;
+	else
+		c->asleep = w->next_asleep;
+	if (w->next_asleep)
+		w->next_asleep->prev_asleep = w->prev_asleep;
 }
 
 /* One turn as the reader, for up to wait_ms, with mu held. */
@@ -276,13 +291,15 @@ static void read_turn(onc_client *c, int wait_ms)
 		fail_connection(c, st);
 }
 
+static void flush_by(onc_client *c, int64_t deadline);
+
 /* Waits for p's reply until its deadline, reading for everyone when nobody else is; on UDP,
  * resends the request with doubling delays. Entered and left with mu held. */
 static onc_status wait_reply(onc_client *c, onc_pending *p)
 {
 	waiter *w = &p->w;
 	while (!w->done) {
-		int64_t now = now_ms(), until = p->deadline;
+		int64_t now = onc__now_ms(), until = p->deadline;
 		if (now >= p->deadline)
 			return ONC_ERR_TIMEDOUT;
 		if (!is_stream(c)) {
@@ -304,17 +321,14 @@ static onc_status wait_reply(onc_client *c, onc_pending *p)
 			if (w->done)
 				break;
 			pthread_mutex_unlock(&c->mu);
-			onc_client_flush(c);
+			flush_by(c, p->deadline);
 			pthread_mutex_lock(&c->mu);
 			continue;
 		}
-		if (!c->reader_active) {
+		if (!c->reader_active)
 			read_turn(c, (int)(until - now));
-		} else {
-			struct timespec ts;
-			abs_time(&ts, until);
-			pthread_cond_timedwait(&w->cv, &c->mu, &ts);
-		}
+		else
+			sleep_until(c, w, until);
 	}
 	return w->err;
 }
@@ -326,7 +340,7 @@ static onc_status make_room(onc_client *c, int64_t deadline)
 	onc_status st = ONC_OK;
 	bool did_read = false;
 	while (c->outstanding >= c->max_in_flight && st == ONC_OK) {
-		int64_t now = now_ms();
+		int64_t now = onc__now_ms();
 		if (now >= deadline) {
 			st = ONC_ERR_TIMEDOUT;
 		} else if (c->dead) {
@@ -357,8 +371,63 @@ static bool peer_closed(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-/* With send_mu held: writes the queued requests and then req (len may be 0). */
-static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
+/* How long a writer waiting for room in the socket sleeps while another thread is the reader:
+ * that reader may leave without telling it, and then the writer must read itself. */
+#define WRITE_WAIT_MS 10
+
+/* With send_mu held and the socket full: waits until it takes more or the deadline passes.
+ * The peer may not read our calls until we read its replies (both ways full: an onc server
+ * stops reading a connection once 4 MiB of its replies wait), so replies are read and
+ * delivered meanwhile, by this thread when no other is the reader. */
+static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
+{
+	int64_t left = deadline - onc__now_ms();
+	if (left <= 0)
+		return ONC_ERR_TIMEDOUT;
+	pthread_mutex_lock(&c->mu);
+	bool can_read = !c->reader_active;
+	pthread_mutex_unlock(&c->mu);
+	int wait_ms = can_read || left < WRITE_WAIT_MS ? (int)left : WRITE_WAIT_MS;
+	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT | (can_read ? POLLIN : 0)};
+	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+		return ONC_ERR_IO;
+	if (!(pfd.revents & POLLIN))
+		return ONC_OK; /* room, or an error that the next send reports */
+	pthread_mutex_lock(&c->mu);
+	if (!c->reader_active) { /* another thread may have become the reader since */
+		read_turn(c, 0);
+		*did_read = true;
+	}
+	onc_status st = c->dead ? ONC_ERR_CLOSED : ONC_OK;
+	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
+/* With send_mu held: writes data by the deadline, reading replies while the socket is full. */
+static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64_t deadline)
+{
+	onc_status st = ONC_OK;
+	bool did_read = false;
+	while (len && st == ONC_OK) {
+		size_t sent;
+		st = onc__net_send(c->fd, data, len, &sent);
+		data += sent;
+		len -= sent;
+		if (st == ONC_OK && len)
+			st = await_room(c, deadline, &did_read);
+	}
+	if (did_read) {
+		pthread_mutex_lock(&c->mu);
+		wake_others(c); /* the calls still waiting need a new reader */
+		pthread_mutex_unlock(&c->mu);
+	}
+	return st;
+}
+
+/* With send_mu held: writes the queued requests and then req (len may be 0) by the deadline.
+ * A failure, a timeout included, may leave part of a record written: the connection is
+ * failed, and the next call makes a new one. */
+static onc_status write_out(onc_client *c, const uint8_t *req, size_t len, int64_t deadline)
 {
 	onc_status st = ONC_OK;
 	if (onc_xdr_enc_len(&c->outq)) {
@@ -368,7 +437,7 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
 		len = onc_xdr_enc_len(&c->outq);
 	}
 	if (st == ONC_OK && len)
-		st = onc__net_write_all(c->fd, req, len);
+		st = send_all(c, req, len, deadline);
 	onc_xdr_enc_reset(&c->outq);
 	atomic_store(&c->queued, false);
 	if (st != ONC_OK) {
@@ -379,18 +448,25 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len)
 	return st;
 }
 
-/* Registers w and sends the request, connecting first when the previous connection is gone
- * (every call on it has been failed by then). With defer, a stream request may wait in the
- * queue for the next write instead (see onc_client_start). */
-static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
-			       bool defer)
+/* Takes send_mu, waiting for the writer before us until the deadline at most. */
+static onc_status lock_send(onc_client *c, int64_t deadline)
 {
-	onc_status st = ONC_OK;
+	struct timespec ts;
+	abs_time(&ts, deadline);
+	return pthread_mutex_timedlock(&c->send_mu, &ts) == 0 ? ONC_OK : ONC_ERR_TIMEDOUT;
+}
 
-	pthread_mutex_lock(&c->send_mu);
+/* Registers w and sends the request by the deadline, connecting first when the previous
+ * connection is gone (every call on it has been failed by then). With defer, a stream
+ * request may wait in the queue for the next write instead (see onc_client_start). */
+static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
+			       bool defer, int64_t deadline)
+{
+	ONC_TRY(lock_send(c, deadline));
+	onc_status st = ONC_OK;
 	pthread_mutex_lock(&c->mu);
 	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters &&
-	    now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
+	    onc__now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
 		c->dead = true;
 	if (c->dead && c->reader_active) {
 		st = ONC_ERR_CLOSED; /* the reader is still leaving the old connection */
@@ -422,18 +498,25 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		    onc_xdr_put_opaque_fixed(&c->outq, req, len) == ONC_OK)
 			atomic_store(&c->queued, true);
 		else
-			st = write_out(c, req, len);
+			st = write_out(c, req, len, deadline);
 	}
 	pthread_mutex_unlock(&c->send_mu);
 	return st;
 }
 
+/* Writes the queued calls by the deadline; a failure has failed the connection. */
+static void flush_by(onc_client *c, int64_t deadline)
+{
+	if (lock_send(c, deadline) != ONC_OK)
+		return;
+	if (c->fd >= 0)
+		write_out(c, NULL, 0, deadline);
+	pthread_mutex_unlock(&c->send_mu);
+}
+
 void onc_client_flush(onc_client *c)
 {
-	pthread_mutex_lock(&c->send_mu);
-	if (c->fd >= 0)
-		write_out(c, NULL, 0);
-	pthread_mutex_unlock(&c->send_mu);
+	flush_by(c, onc__now_ms() + c->timeout_ms);
 }
 
 static void unlink_waiter(onc_client *c, waiter *w)
@@ -480,9 +563,9 @@ static onc_status begin_call(onc_client *c, onc_pending *p, uint32_t prog, uint3
 {
 	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
 	p->w.xid = atomic_fetch_add(&c->xid, 1);
-	p->deadline = now_ms() + timeout;
+	p->deadline = onc__now_ms() + timeout;
 	p->retry_ms = c->retry_ms;
-	p->resend_at = now_ms() + c->retry_ms;
+	p->resend_at = onc__now_ms() + c->retry_ms;
 	p->arena = opts ? opts->arena : NULL;
 	p->error = opts ? opts->error : NULL;
 	onc_call_header h = {
@@ -503,8 +586,8 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		pthread_mutex_lock(&c->mu);
 		bool full = c->outstanding >= c->max_in_flight;
 		pthread_mutex_unlock(&c->mu);
-		if (full)
-			onc_client_flush(c); /* the replies that make room need their calls sent */
+		if (full) /* the replies that make room need their calls sent */
+			flush_by(c, p->deadline);
 		pthread_mutex_lock(&c->mu);
 		st = make_room(c, p->deadline);
 		pthread_mutex_unlock(&c->mu);
@@ -514,7 +597,7 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		return st;
 	}
 	pthread_cond_init(&p->w.cv, NULL);
-	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer);
+	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer, p->deadline);
 	if (st != ONC_OK) {
 		pthread_mutex_lock(&c->mu);
 		unlink_waiter(c, &p->w);

@@ -7,6 +7,8 @@
 #include "../net/net.h"
 #include "onc/client.h"
 
+#define ONC__DEFAULT_TIMEOUT_MS 25000 /* per call, as rpcgen's clients */
+
 onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t vers,
 			     const onc_client_options *opts, onc_status *status);
 

@@ -8,9 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net.h"
+
+int64_t onc__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static onc_status parse_unix(const char *path, onc__net_addr *out)
 {
@@ -176,17 +184,19 @@ onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound
 	return ONC_OK;
 }
 
-onc_status onc__net_write_all(int fd, const uint8_t *data, size_t len)
+onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent)
 {
-	while (len) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EPIPE || errno == ECONNRESET ? ONC_ERR_CLOSED : errno_status(errno);
-		}
-		data += n;
-		len -= (size_t)n;
+	*sent = 0;
+	while (*sent < len) {
+		ssize_t n = send(fd, data + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			*sent += (size_t)n;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		else if (errno == EPIPE || errno == ECONNRESET)
+			return ONC_ERR_CLOSED;
+		else if (errno != EINTR)
+			return errno_status(errno);
 	}
 	return ONC_OK;
 }

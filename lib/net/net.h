@@ -17,6 +17,9 @@ typedef struct onc__net_addr {
 	struct sockaddr_storage sa;
 } onc__net_addr;
 
+/* The monotonic clock, in milliseconds, that deadlines are counted on. */
+int64_t onc__now_ms(void);
+
 /* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "unix:///PATH"; HOST may be a name. */
 onc_status onc__net_parse(const char *uri, onc__net_addr *out);
 uint16_t onc__net_port(const onc__net_addr *a);
@@ -28,7 +31,8 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd);
 /* A bound (and for streams listening) non-blocking socket; *bound gets its address (with
  * the port picked when a's is 0). */
 onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound);
-/* Writes everything, retrying on EINTR and short writes (blocking socket). */
-onc_status onc__net_write_all(int fd, const uint8_t *data, size_t len);
+/* Writes what the socket takes without waiting, retrying on EINTR: *sent bytes, fewer than
+ * len (ONC_OK) when it is full. */
+onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent);
 
 #endif

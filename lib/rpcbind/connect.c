@@ -16,7 +16,7 @@ onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 		const char *netid = a.kind == ONC__NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
 		uint16_t port;
 		st = onc_rpcb_find_port(strstr(addr, "://") + 3, opts ? opts->rpcbind_port : 0, netid,
-					prog, vers, &port);
+					prog, vers, opts ? opts->timeout_ms : 0, &port);
 		if (st == ONC_OK)
 			onc__net_set_port(&a, port);
 	}

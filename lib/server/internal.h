@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "../net/net.h"
 #include "../net/poller.h"
 #include "onc/server.h"
 
@@ -253,7 +254,6 @@ void onc__loop_flush_ready(onc__loop *l);
 /* Releases the connections closed during the batch. */
 void onc__loop_release_closed(onc__loop *l);
 
-int64_t onc__now_ms(void);
 /* After a loop changed s->buffered to total: true while the server is over its budget. Going
  * back under it wakes every loop, so that each has its connections read again. */
 bool onc__budget_update(onc_server *s, size_t total);

@@ -6,20 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define MAX_EVENTS 64
 #define DATAGRAMS_PER_EVENT 64 /* so that one busy socket cannot starve the connections */
-
-int64_t onc__now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 onc_status onc__loop_init(onc__loop *l, onc_server *s)
 {

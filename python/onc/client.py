@@ -24,7 +24,7 @@ class Client(Channel):
 
     addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
              is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT) at
-             rpcbind_port
+             rpcbind_port, within timeout
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (1 MiB)
@@ -43,6 +43,7 @@ class Client(Channel):
             raise TypeError("a program number and version are needed")
         a = net.parse(addr)
         if a.port is None:
-            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port))
+            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port,
+                                      timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
                          auth=auth)

@@ -8,13 +8,14 @@ client.py sits on it (addresses without a port), and neither transport.py nor se
 knows it.
 """
 
+import time
 from dataclasses import dataclass
 
 from . import net
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
                      XdrError)
 from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
-from .transport import Channel
+from .transport import DEFAULT_TIMEOUT, Channel
 from .xdr import Unpacker
 
 PMAP_PROG = 100000
@@ -22,7 +23,7 @@ PMAP_PORT = 111
 PMAP_NULL, PMAP_SET, PMAP_UNSET, PMAP_GETPORT, PMAP_DUMP = 0, 1, 2, 3, 4
 RPCB_SET, RPCB_UNSET, RPCB_GETADDR = 1, 2, 3
 RPCB_MAX_STRING = 255
-PMAP_TIMEOUT = 5.0
+PMAP_TIMEOUT = 5.0  # seconds, for a call to a portmapper given by its address
 
 
 @dataclass
@@ -41,16 +42,25 @@ class Mapping:
         return cls(u.unpack_uint(), u.unpack_uint(), u.unpack_uint(), u.unpack_uint())
 
 
+def _left(deadline):
+    """The seconds left until deadline, at least 1 ms: a step that finds none left times out
+    at once."""
+    return max(deadline - time.monotonic(), 0.001)
+
+
 def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
-    """One call to the portmapper at pmap on a short-lived channel."""
+    """One call to the portmapper at pmap on a short-lived channel: connecting and calling
+    end within timeout seconds."""
+    deadline = time.monotonic() + timeout
     with Channel(pmap, PMAP_PROG, vers, timeout=timeout) as c:
-        return c.call(proc, encode, decode)
+        return c.call(proc, encode, decode, timeout=_left(deadline))
 
 
-def pmap_getport(pmap, prog, vers, prot):
+def pmap_getport(pmap, prog, vers, prot, *, timeout=PMAP_TIMEOUT):
     """The port of prog/vers over prot (IPPROTO_TCP or IPPROTO_UDP); ProgUnavail when it is
     not registered, XdrError(BAD_VALUE) for a port over 65535."""
-    port = _call(pmap, 2, PMAP_GETPORT, Mapping(prog, vers, prot, 0).pack, Unpacker.unpack_uint)
+    port = _call(pmap, 2, PMAP_GETPORT, Mapping(prog, vers, prot, 0).pack, Unpacker.unpack_uint,
+                 timeout)
     if port == 0:
         raise ProgUnavail(f"program {prog} version {vers} is not registered")
     if port > 65535:
@@ -94,10 +104,10 @@ def _rpcb(prog, vers, netid, addr="", owner=""):
     return encode
 
 
-def rpcb_getaddr(pmap, rpcb_vers, prog, vers, netid):
+def rpcb_getaddr(pmap, rpcb_vers, prog, vers, netid, *, timeout=PMAP_TIMEOUT):
     """rpcbind v3/v4 GETADDR: the universal address, "" when not registered."""
     return _call(pmap, rpcb_vers, RPCB_GETADDR, _rpcb(prog, vers, netid),
-                 lambda u: u.unpack_string(RPCB_MAX_STRING))
+                 lambda u: u.unpack_string(RPCB_MAX_STRING), timeout)
 
 
 def _rpcb_v4_then_v3(pmap, proc, encode):
@@ -120,21 +130,24 @@ def rpcb_unset(pmap, prog, vers, netid=""):
     return _rpcb_v4_then_v3(pmap, RPCB_UNSET, _rpcb(prog, vers, netid))
 
 
-def find_port(host, netid, prog, vers, *, port=PMAP_PORT):
+def find_port(host, netid, prog, vers, *, port=PMAP_PORT, timeout=DEFAULT_TIMEOUT):
     """Where prog/vers listens on host ("127.0.0.1", "[::1]", a name) for netid "tcp", "udp",
     "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2 GETPORT,
-    as the C side and rpcinfo do. ProgUnavail when it is not registered."""
+    as the C side and rpcinfo do, all within timeout seconds (a client's default; Client
+    passes its own). ProgUnavail when it is not registered."""
     udp = netid.startswith("udp")
     pmap = f"{'udp' if udp else 'tcp'}://{host}:{port}"
+    deadline = time.monotonic() + timeout
     for v in (4, 3):
         try:
-            uaddr = rpcb_getaddr(pmap, v, prog, vers, netid)
+            uaddr = rpcb_getaddr(pmap, v, prog, vers, netid, timeout=_left(deadline))
         except (ProgMismatch, ProcUnavail):
             continue  # this rpcbind does not speak v: try the older protocol
         if not uaddr:
             raise ProgUnavail(f"program {prog} version {vers} is not registered for {netid}")
         return uaddr_port(uaddr)
-    return pmap_getport(pmap, prog, vers, IPPROTO_UDP if udp else IPPROTO_TCP)
+    return pmap_getport(pmap, prog, vers, IPPROTO_UDP if udp else IPPROTO_TCP,
+                        timeout=_left(deadline))
 
 
 # --- a server's registration ---

@@ -2,6 +2,7 @@
 side does), and servers registering: the Python server, and the C server with Python's."""
 
 import signal
+import socket
 import subprocess
 import time
 
@@ -174,12 +175,28 @@ def test_onc_info_tries_only_the_versions_listed(rpcb, py_server):
 
 
 def test_lookup_without_rpcbind_fails_fast():
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(onc.ConnectionRefused):
         TestprogClient("tcp://127.0.0.1", rpcbind_port=port, timeout=2)
+
+
+@pytest.mark.parametrize("scheme,kind", [("tcp", socket.SOCK_STREAM), ("udp", socket.SOCK_DGRAM)])
+def test_lookup_keeps_the_clients_timeout(scheme, kind):
+    """A client given no port asks rpcbind within its own timeout (issue 18, item 11), not 5 s
+    whatever the timeout: 0.3 s here, against an rpcbind that never answers (a stream socket
+    that listens and never accepts, a datagram socket that never reads). The bound leaves
+    room for a busy machine."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        if kind == socket.SOCK_STREAM:
+            s.listen(8)
+        start = time.monotonic()
+        with pytest.raises(onc.Timeout):
+            TestprogClient(f"{scheme}://127.0.0.1", rpcbind_port=s.getsockname()[1], timeout=0.3)
+        took = time.monotonic() - start
+    assert 0.25 <= took <= 0.3 + 3, f"{took:.2f} s"
 
 
 def test_the_call_engine_wants_a_port():

@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "test_server.h"
 
+static onc_client *the_client; /* for finish_on_thread */
 
 static onc_client *client(const char *addr, unsigned max_in_flight)
 {
@@ -85,6 +87,42 @@ static void test_unix(void **state)
 {
 	(void)state;
 	many_in_flight(the_server.unix_addr, true);
+}
+
+static void *finish_on_thread(void *p)
+{
+	return (void *)(intptr_t)onc_client_finish(the_client, p, NULL, NULL);
+}
+
+/* The reader hands its turn to a thread that waits, not to a started call that nobody
+ * finishes yet. A thread finishes r (300 ms), reading; this one then sends s1 (100 ms, run
+ * after r) and s2, and finishes s1, asleep meanwhile. When r is answered the turn must come
+ * here, to s1, not to s2 (the call started last), or s1's reply waits unread until its
+ * deadline. */
+static void test_reader_hands_over_to_a_waiting_thread(void **state)
+{
+	(void)state;
+	onc_status st;
+	int32_t ms[2] = {300, 100};
+	onc_client *c = onc_client_create(the_server.tcp, TESTPROG, 1,
+					  &(onc_client_options){.timeout_ms = 5000}, &st);
+	assert_non_null(c);
+	the_client = c;
+	onc_pending *r = onc_client_start(c, PROC_SLEEP, enc_int, &ms[0], NULL, &st);
+	assert_non_null(r);
+	onc_client_flush(c); /* the server reads it alone: its reply is sent alone */
+	pthread_t t;
+	void *r_status;
+	assert_int_equal(pthread_create(&t, NULL, finish_on_thread, r), 0);
+	nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL); /* it is the reader by now */
+	onc_pending *s1 = onc_client_start(c, PROC_SLEEP, enc_int, &ms[1], NULL, &st);
+	onc_pending *s2 = onc_client_start(c, PROC_NULL, NULL, NULL, NULL, &st);
+	assert_true(s1 && s2);
+	assert_int_equal(onc_client_finish(c, s1, NULL, NULL), ONC_OK);
+	pthread_join(t, &r_status);
+	assert_int_equal((intptr_t)r_status, ONC_OK);
+	assert_int_equal(onc_client_finish(c, s2, NULL, NULL), ONC_OK);
+	onc_client_destroy(c);
 }
 
 static void test_cancel(void **state)
@@ -169,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_1000_in_flight),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_unix),
+		cmocka_unit_test(test_reader_hands_over_to_a_waiting_thread),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_backpressure_many),
 		cmocka_unit_test(test_backpressure_bound),

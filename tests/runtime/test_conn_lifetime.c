@@ -35,13 +35,6 @@ static void sleep_us(long us)
 	nanosleep(&(struct timespec){us / 1000000, (us % 1000000) * 1000}, NULL);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* NAP(us) -> int: sleeps up to us microseconds and answers how long it slept. */
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {

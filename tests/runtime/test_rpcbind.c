@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "onc/rpcbind.h"
+#include "test_server.h"
 
 static onc_server *srv;
 static onc_rpcbind *rb;
@@ -117,12 +118,14 @@ static void test_client_finds_port_through_rpcbind(void **state)
 	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
 	assert_true(done);
 	uint16_t port = 0;
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, &port), ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, 0, &port),
+			 ONC_OK);
 	assert_int_equal(port, rb_port);
 	/* GETADDR answers for any version of a registered program, as rpcbind does (the call
 	 * then gets PROG_MISMATCH with the versions there are); an unknown program has none */
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, &port), ONC_OK);
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog + 1, 1, &port),
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, 0, &port),
+			 ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog + 1, 1, 0, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 	/* a client given no port asks that rpcbind */
 	onc_client_options o = {.rpcbind_port = rb_port};
@@ -132,6 +135,32 @@ static void test_client_finds_port_through_rpcbind(void **state)
 	assert_null(onc_client_create("tcp://127.0.0.1", m.prog + 1, 1, &o, &st));
 	assert_int_equal(st, ONC_ERR_PROG_UNAVAIL);
 	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 1, &done), ONC_OK);
+}
+
+/* A client given no port asks rpcbind within its own timeout (issue 18, item 11), not 5 s
+ * whatever the timeout: 300 ms here, against an rpcbind that never answers. The bound
+ * leaves room for a busy machine. */
+static void test_lookup_keeps_the_callers_timeout(void **state)
+{
+	(void)state;
+	const struct {
+		int type;
+		const char *addr;
+	} silent[] = {{SOCK_STREAM, "tcp://127.0.0.1"}, {SOCK_DGRAM, "udp://127.0.0.1"}};
+	for (size_t i = 0; i < sizeof silent / sizeof *silent; i++) {
+		onc_client_options o = {.timeout_ms = 300};
+		onc_status st;
+		int fd = silent_socket(silent[i].type, &o.rpcbind_port);
+		assert_true(fd >= 0);
+		int64_t start = now_ms();
+		assert_null(onc_client_create(silent[i].addr, 0x20000996, 1, &o, &st));
+		int64_t took = now_ms() - start;
+		print_message("%s, rpcbind silent, timeout 300 ms: %s after %lld ms\n",
+			      silent[i].addr, onc_status_name(st), (long long)took);
+		assert_int_equal(st, ONC_ERR_TIMEDOUT);
+		assert_true(took >= 250 && took <= 300 + 3000);
+		close(fd);
+	}
 }
 
 static void test_uaddr_port(void **state)
@@ -373,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_rpcb_getaddr),
 		cmocka_unit_test(test_uaddr_port),
 		cmocka_unit_test(test_client_finds_port_through_rpcbind),
+		cmocka_unit_test(test_lookup_keeps_the_callers_timeout),
 		cmocka_unit_test(test_uaddr_taddr_and_time),
 		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
 		cmocka_unit_test(test_callit),

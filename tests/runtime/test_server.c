@@ -202,6 +202,32 @@ int connect_loopback(uint16_t port)
 	return fd;
 }
 
+int silent_socket(int type, uint16_t *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sin;
+	int small = 4096, fd = socket(AF_INET, type, 0);
+	if (fd < 0)
+		return -1;
+	/* its connections inherit the small buffer */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 8) != 0) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 size_t begin_raw_call(onc_xdr_enc *e, uint32_t xid, uint32_t prog, uint32_t proc)
 {
 	onc_call_header h = {

@@ -52,6 +52,12 @@ void bg_server_start(bg_server *s, const onc_server_options *opts, uint32_t prog
 void bg_server_stop(bg_server *s);
 /* A blocking TCP socket connected to 127.0.0.1:port, or -1. */
 int connect_loopback(uint16_t port);
+/* A socket of type SOCK_STREAM or SOCK_DGRAM on a free port of 127.0.0.1 that never answers,
+ * or -1: a stream one listens and never accepts, so its connections complete and what they
+ * send stays unread once a small receive buffer is full; a datagram one never reads. */
+int silent_socket(int type, uint16_t *port);
+/* The monotonic clock in milliseconds, to time calls. */
+int64_t now_ms(void);
 /* Appends a record-marked call header of prog version 1; its arguments follow, then
  * end_raw_call(e, rec). */
 size_t begin_raw_call(onc_xdr_enc *e, uint32_t xid, uint32_t prog, uint32_t proc);
