@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,8 +32,8 @@ typedef struct waiter {
 	struct waiter *next_asleep, *prev_asleep; /* in the client's asleep list */
 } waiter;
 
-/* Waiters are found by xid in a table: xids are consecutive, so the calls in flight spread
- * evenly over the buckets and a reply finds its call in a step or two. */
+/* Waiters are found by xid in a table: xids increase (from the process's sequence), so the
+ * calls in flight spread evenly over the buckets and a reply finds its call in a step or two. */
 #define WAITER_BUCKETS 256u
 
 struct onc_client {
@@ -41,7 +42,6 @@ struct onc_client {
 	int timeout_ms, retry_ms;
 	onc_opaque_auth cred;
 	uint8_t cred_body[ONC_AUTH_MAX_BODY];
-	atomic_uint xid;
 
 	pthread_mutex_t send_mu; /* one writer at a time; taken before mu; guards outq */
 	onc_xdr_enc outq;        /* started calls not yet written */
@@ -69,12 +69,35 @@ static bool is_stream(const onc_client *c)
 	return c->addr.kind != ONC__NET_UDP;
 }
 
+/* xids come from one sequence for the whole process, so that no two clients use the same one
+ * (a server's duplicate-request cache, and Wireshark, pair calls and replies by xid; seeds
+ * taken from the clock made clients created in the same millisecond repeat each other's).
+ * The sequence starts at a random point, and again in a forked child, so that processes do
+ * not follow each other either. */
+static atomic_uint next_xid;
+static pthread_once_t xids_once = PTHREAD_ONCE_INIT;
+
+static void seed_xids(void)
+{
+	uint32_t r;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (uint32_t)onc__now_ms() ^ (uint32_t)getpid() << 16; /* no entropy yet at boot */
+	atomic_store(&next_xid, r);
+}
+
+static void init_xids(void)
+{
+	seed_xids();
+	pthread_atfork(NULL, NULL, seed_xids);
+}
+
 onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t vers,
 			     const onc_client_options *opts, onc_status *status)
 {
 	onc_client *c = calloc(1, sizeof *c);
 	onc_status st = c ? ONC_OK : ONC_ERR_NOMEM;
 
+	pthread_once(&xids_once, init_xids);
 	if (st == ONC_OK)
 		c->addr = *addr;
 	if (st == ONC_OK && opts && opts->auth_sys) {
@@ -91,7 +114,6 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	c->vers = vers;
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : ONC__DEFAULT_TIMEOUT_MS;
 	c->retry_ms = opts && opts->retry_ms > 0 ? opts->retry_ms : DEFAULT_RETRY_MS;
-	atomic_init(&c->xid, (uint32_t)onc__now_ms() ^ (uint32_t)getpid() << 16);
 	onc_rm_reader_init(&c->rm, opts ? opts->max_record : 0);
 	onc_xdr_enc_init(&c->outq);
 	pthread_mutex_init(&c->send_mu, NULL);
@@ -562,7 +584,7 @@ static onc_status begin_call(onc_client *c, onc_pending *p, uint32_t prog, uint3
 			     uint32_t proc, const onc_call_opts *opts)
 {
 	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : c->timeout_ms;
-	p->w.xid = atomic_fetch_add(&c->xid, 1);
+	p->w.xid = atomic_fetch_add(&next_xid, 1);
 	p->deadline = onc__now_ms() + timeout;
 	p->retry_ms = c->retry_ms;
 	p->resend_at = onc__now_ms() + c->retry_ms;

@@ -9,7 +9,8 @@ host's rpcbind (rpcbind.py, which makes its own calls on Channels). This module 
 nothing of rpcbind. A channel may be shared between threads; its calls take turns.
 """
 
-import random
+import itertools
+import os
 import select
 import socket
 import struct
@@ -158,6 +159,24 @@ class _Datagram:
             raise net.os_error(e) from None
 
 
+def _random_xids():
+    return itertools.count(int.from_bytes(os.urandom(4), "big"))
+
+
+# xids come from one sequence for the whole process, so that no two channels use the same one
+# (as the C client): it starts at a random point (from the system's entropy, not the random
+# module, which programs seed), and again in a forked child.
+_xids = _random_xids()
+
+
+def _reseed_xids():
+    global _xids
+    _xids = _random_xids()
+
+
+os.register_at_fork(after_in_child=_reseed_xids)
+
+
 class Channel:
     """Calls to program prog version vers at addr, which must have a port.
 
@@ -180,7 +199,6 @@ class Channel:
         self.address = a
         self._prefix_auth = self._auth_bytes(credential_of(auth))
         self._lock = threading.Lock()
-        self._xid = random.getrandbits(32)
         if a.kind == net.UDP:
             self._transport = _Datagram(a, max_record, retry)
         else:
@@ -220,7 +238,7 @@ class Channel:
         if not self._lock.acquire(timeout=max(timeout, 0)):
             raise Timeout("waiting for another call on this client")
         try:
-            xid = self._xid = (self._xid + 1) & 0xFFFFFFFF
+            xid = next(_xids) & 0xFFFFFFFF
             p = Packer()
             p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, self.prog, self.vers, proc))
             p.pack_raw(self._prefix_auth)
