@@ -458,7 +458,11 @@ ONC_API onc_status onc_xdr_get_u64_array(onc_xdr_dec *d, uint64_t *out, size_t n
 
 #define ONC_RM_LAST_FRAG 0x80000000u
 #define ONC_RM_MAX_FRAG 0x7fffffffu
-#define ONC_RM_DEFAULT_MAX_RECORD (1u << 20)
+/* The default limit on a record: 4 MiB, room for an NFS READ or WRITE of 1 MiB with its
+ * headers (1 MiB was one header too small) and for large listings (a YPPROC_ALL of tens of
+ * thousands of entries, an rpcbind DUMP of a full table). A record's memory is taken as its
+ * bytes arrive, not when its header claims them, so the limit costs nothing until used. */
+#define ONC_RM_DEFAULT_MAX_RECORD (4u << 20)
 
 /* Encoder side: call onc_rm_begin() before encoding a message (it reserves a fragment
  * header and returns where the record starts), and onc_rm_end() after; onc_rm_end() fills in

@@ -27,7 +27,7 @@ class Client(Channel):
              rpcbind_port, within timeout
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
-    max_record  the largest reply accepted (1 MiB)
+    max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
     """
 

@@ -10,7 +10,7 @@ from .errors import Status, XdrError
 
 LAST_FRAG = 0x80000000
 MAX_FRAG = 0x7FFFFFFF
-DEFAULT_MAX_RECORD = 1 << 20  # ONC_RM_DEFAULT_MAX_RECORD
+DEFAULT_MAX_RECORD = 4 << 20  # ONC_RM_DEFAULT_MAX_RECORD: an NFS transfer of 1 MiB fits
 
 _HDR = struct.Struct(">I")
 

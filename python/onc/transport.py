@@ -183,7 +183,7 @@ class Channel:
     addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH", or a net.Address
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
-    max_record  the largest reply accepted (1 MiB)
+    max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
     """
 

@@ -11,7 +11,7 @@ import pytest
 
 import onc
 from onc import Status
-from onc.record import frame
+from onc.record import DEFAULT_MAX_RECORD, frame
 from testprog import PROC_ADD, TESTPROG, TestprogClient
 
 
@@ -128,7 +128,7 @@ def test_udp_garbage_datagrams_are_dropped(fake_server):
         raises_status(c.null, Status.TIMEDOUT, onc.Timeout, within=1)
 
 
-@pytest.mark.parametrize("header", [0xFFFFFFFF, 0x80000000 | (1 << 20) + 1, 0x7FFFFFFF])
+@pytest.mark.parametrize("header", [0xFFFFFFFF, 0x80000000 | DEFAULT_MAX_RECORD + 1, 0x7FFFFFFF])
 def test_oversized_record_is_refused_on_its_header(fake_server, header):
     # Only the 4-byte header is sent: the client must refuse it at once, not wait for data.
     s = fake_server("tcp", lambda req: words(header))

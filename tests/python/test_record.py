@@ -90,7 +90,7 @@ def test_limit_with_one_byte_feeding():
 
 
 def test_huge_fragment_header_is_refused():
-    r = RecordReader()  # 1 MiB default
+    r = RecordReader()  # 4 MiB default
     with pytest.raises(XdrError) as e:
         r.feed(b"\xff\xff\xff\xff")
     assert e.value.status == Status.RECORD_TOO_BIG

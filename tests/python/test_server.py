@@ -12,6 +12,7 @@ import pytest
 
 import onc
 from onc.record import frame, RecordReader
+from onc.transport import Channel
 from testprog import PROC_ADD, PROC_SLEEP, TESTPROG, Testprog, TestprogClient
 
 
@@ -149,6 +150,25 @@ def test_replies_not_built_faster_than_read(tmp_path):
         got = 0
         while got < 64 * (1 << 20):  # every reply still arrives once the peer reads
             got += len(c.recv(1 << 20))
+
+
+class _Echo(onc.Program):
+    PROGRAM, VERSION = 0x20000128, 1
+    PROCEDURES = {1: onc.Procedure("echo", lambda u: (u.unpack_opaque(),), onc.Packer.pack_opaque)}
+
+    def echo(self, data):
+        return data
+
+
+def test_default_limit_fits_nfs_transfers():
+    """1 MiB of data plus 4 KiB (an NFS READ or WRITE and its headers) goes both ways with the
+    default limits of client and server, as in C (test_server_limits)."""
+    s = onc.Server()
+    s.register(_Echo())
+    port = s.listen("tcp://127.0.0.1:0")
+    data = bytes(i * 7 & 255 for i in range((1 << 20) + 4096))
+    with s, Channel(f"tcp://127.0.0.1:{port}", _Echo.PROGRAM, 1, timeout=10) as c:
+        assert c.call(1, lambda p: p.pack_opaque(data), onc.Unpacker.unpack_opaque) == data
 
 
 def test_call_sent_one_byte_at_a_time(py_server):

@@ -1,5 +1,6 @@
 /* The server's limits and stream handling, seen from raw sockets: pipelining, the record
- * size limit, the connection limit, the idle timeout, and IPv6. */
+ * size limit, the connection limit, the idle timeout, IPv6, and a default record limit that
+ * fits an NFS transfer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -183,6 +185,66 @@ static void test_ipv6(void **state)
 	}
 }
 
+/* ---- the default record limit fits an NFS transfer of 1 MiB with its headers ---- */
+
+#define BIG_PROG 0x20000128u
+
+static onc_accept_stat echo_opaque(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	const uint8_t *p;
+	uint32_t n;
+	if (onc_xdr_get_opaque_ref(call->args, &p, &n, UINT32_MAX) != ONC_OK)
+		return ONC_GARBAGE_ARGS;
+	return onc_xdr_put_opaque(call->results, p, n, UINT32_MAX) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+typedef struct bytes {
+	uint8_t *p;
+	uint32_t n;
+} bytes;
+
+static onc_status put_bytes(onc_xdr_enc *e, const void *v)
+{
+	const bytes *b = v;
+	return onc_xdr_put_opaque(e, b->p, b->n, UINT32_MAX);
+}
+
+static onc_status get_bytes(onc_xdr_dec *d, void *v)
+{
+	bytes *b = v;
+	const uint8_t *p;
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &p, &b->n, UINT32_MAX));
+	b->p = malloc(b->n);
+	if (!b->p)
+		return ONC_ERR_NOMEM;
+	memcpy(b->p, p, b->n);
+	return ONC_OK;
+}
+
+/* 1 MiB of data plus 4 KiB (an NFS READ or WRITE of 1 MiB and its headers, with room) goes
+ * both ways with the default limits of client and server. */
+static void test_default_limit_fits_nfs_transfers(void **state)
+{
+	(void)state;
+	bg_server s;
+	onc_status st;
+	bytes arg = {malloc((1u << 20) + 4096), (1u << 20) + 4096}, res = {0};
+	assert_non_null(arg.p);
+	for (uint32_t i = 0; i < arg.n; i++)
+		arg.p[i] = (uint8_t)(i * 7);
+	bg_server_start(&s, NULL, BIG_PROG, echo_opaque);
+	onc_client *c = onc_client_create(s.tcp, BIG_PROG, 1, NULL, &st);
+	assert_int_equal(st, ONC_OK);
+	assert_int_equal(onc_client_call(c, 1, put_bytes, &arg, get_bytes, &res, NULL), ONC_OK);
+	assert_int_equal(res.n, arg.n);
+	assert_memory_equal(res.p, arg.p, arg.n);
+	onc_client_destroy(c);
+	bg_server_stop(&s);
+	free(arg.p);
+	free(res.p);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -207,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_default_limit_fits_nfs_transfers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

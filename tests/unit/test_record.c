@@ -356,8 +356,8 @@ static void test_header_over_limit(void **state)
 	assert_true(r.cap <= SMALL_CAP);
 	onc_rm_reader_free(&r);
 
-	/* A non-last fragment over the limit is refused just the same. */
-	static const uint8_t frag[] = {0x00, 0x20, 0, 0, 0, 0, 0, 0};
+	/* A non-last fragment one byte over the limit (4 MiB) is refused just the same. */
+	static const uint8_t frag[] = {0x00, 0x40, 0, 0x01, 0, 0, 0, 0};
 	onc_rm_reader_init(&r, ONC_RM_DEFAULT_MAX_RECORD);
 	assert_status(onc_rm_reader_feed(&r, frag, sizeof frag, &consumed),
 		      ONC_ERR_RECORD_TOO_BIG);
@@ -371,8 +371,8 @@ static void test_big_claim_allocates_only_what_arrives(void **state)
 	onc_rm_reader r;
 	size_t consumed = 0, len = 0;
 
-	/* Exactly the limit (1 MiB) is allowed, but 16 bytes of it do not buy 1 MiB of memory. */
-	static const uint8_t claim[] = {0x80, 0x10, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+	/* Exactly the limit (4 MiB) is allowed, but 16 bytes of it do not buy 4 MiB of memory. */
+	static const uint8_t claim[] = {0x80, 0x40, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
 					9,    10,   11, 12, 13, 14, 15, 16};
 	onc_rm_reader_init(&r, ONC_RM_DEFAULT_MAX_RECORD);
 	assert_status(onc_rm_reader_feed(&r, claim, sizeof claim, &consumed), ONC_OK);
