@@ -1,6 +1,7 @@
 /* onc info: rpcinfo's job.
  *   onc info [--port N] -p HOST               lists the registrations
  *   onc info [--port N] -t|-u HOST PROG [VERS] calls NULL of each version listed */
+#include <rpc/netdb.h> /* getrpcbynumber: glibc's reader of /etc/rpc */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +21,18 @@ static int usage(void)
 	return 2;
 }
 
+/* The program's name from /etc/rpc, as rpcinfo shows it; empty when it is not listed. */
 static const char *service_name(uint32_t prog)
 {
-	switch (prog) {
-	case 100000: return "portmapper";
-	case 100003: return "nfs";
-	case 100005: return "mountd";
-	case 100021: return "nlockmgr";
-	case 100024: return "status";
-	default: return "";
-	}
+	const struct rpcent *e = getrpcbynumber((int)prog);
+	return e ? e->r_name : "";
 }
 
+/* HOST may be given as in a URL, with brackets around an IPv6 address, or without them. */
 static void uri(char *out, size_t cap, const char *proto, const char *host, long port)
 {
-	snprintf(out, cap, strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld", proto, host, port);
+	bool bare_v6 = strchr(host, ':') && host[0] != '[';
+	snprintf(out, cap, bare_v6 ? "%s://[%s]:%ld" : "%s://%s:%ld", proto, host, port);
 }
 
 static int list(const char *pmap)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import onc
-from conftest import onc_bin, peer_path
+from conftest import _have_ipv6, onc_bin, peer_path
 from fake_rpcbind import FakeRpcbind
 from onc import rpcbind
 from onc.net import make_uaddr, uaddr_port
@@ -204,3 +204,32 @@ def test_the_call_engine_wants_a_port():
     with pytest.raises(onc.AddressError) as e:
         Channel("udp://127.0.0.1", TESTPROG, 1)
     assert "no port" in str(e.value)
+
+
+def test_onc_info_names_programs_from_etc_rpc(rpcb):
+    """As rpcinfo -p: the service column comes from /etc/rpc (getrpcbynumber)."""
+    rpcb.table.entries += [[100001, 5, "udp", "127.0.0.1.3.233", ""]]  # rstatd, port 1001
+    r = subprocess.run([onc_bin(), "info", "--port", str(rpcb.port), "-p", "127.0.0.1"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert "    100001    5   udp   1001  rstatd" in r.stdout.splitlines()
+
+
+@pytest.mark.skipif(not _have_ipv6(), reason="no IPv6 loopback here")
+def test_onc_info_takes_a_bracketed_ipv6_host():
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([onc_bin(), "rpcbind", "--host", "::1", "--port", str(port)],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        p.stdout.readline()  # serving
+        for host in ("[::1]", "::1"):
+            r = subprocess.run([onc_bin(), "info", "--port", str(port), "-p", host],
+                               capture_output=True, text=True, timeout=20)
+            assert r.returncode == 0, r.stderr
+            assert f"    100000    4   tcp  {port:5d}  portmapper" in r.stdout.splitlines()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+        p.stdout.close()
