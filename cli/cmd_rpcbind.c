@@ -51,12 +51,10 @@ int cmd_rpcbind(int argc, char **argv)
 	if (port < 0 || port > 65535)
 		return usage();
 
-	if (callit)
-		opts.workers = 4; /* a forward blocks the thread that runs it: not the loop */
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
-		onc_rpcbind_allow_callit(rb);
-	onc_server *srv = rb ? onc_server_create(&opts, &st) : NULL;
+		st = onc_rpcbind_allow_callit(rb);
+	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
 	const char *fmt = strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld";
 	if (srv) {
 		snprintf(addr, sizeof addr, fmt, "tcp", host, port);

@@ -1,15 +1,29 @@
-/* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table. */
+/* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table.
+ * Forwarded calls (CALLIT, INDIRECT) are deferred: rpcbind's forwarding thread ends each one,
+ * with the service's answer or in silence when its time is up, so that no thread waits on
+ * a service. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../server/internal.h" /* onc__now_ms */
 #include "codec.h"
 
 /* The table's size limit: local callers cannot make it take more than this. */
 #define MAX_ENTRIES 4096u
+
+/* Forwarded calls in flight, and how long each may take: beyond, CALLITs are dropped, so
+ * that a flood of them at a service that never answers holds a fixed table and no thread. */
+#define MAX_FORWARDS 64u
+#define FORWARD_TIMEOUT_MS 2000
+/* The forwarding thread's longest sleep: less than the timeout, so that it sees each new
+ * forward before its time is up. */
+#define FORWARD_TICK_MS 1000
 
 typedef struct entry {
 	uint32_t prog, vers;
@@ -24,23 +38,41 @@ typedef struct stats {
 	uint32_t sets, unsets;
 } stats;
 
+/* A forwarded call in flight, in slot xid % MAX_FORWARDS. */
+typedef struct forward {
+	onc_deferred *d;  /* the caller's call; NULL when the slot is free */
+	uint32_t xid;     /* of the forwarded call */
+	uint32_t vers;    /* of the caller's call: v2 is answered the port, v3 and v4 uaddr */
+	uint16_t port;    /* where it went, on 127.0.0.1 */
+	char uaddr[80];   /* the service's address, as the caller is told */
+	int64_t deadline;
+} forward;
+
 struct onc_rpcbind {
 	pthread_mutex_t mu;
 	entry *entries;
 	size_t n, cap;
 	stats by_version[3]; /* versions 2, 3, 4 */
-	bool callit;         /* CALLIT/INDIRECT served */
+	/* CALLIT/INDIRECT, when allowed: forwarded calls leave from fwd_fd (bound to 127.0.0.1)
+	 * and their answers come back to it, read by fwd_thread. Under mu but fwd_in. */
+	int fwd_fd; /* -1: not allowed */
+	pthread_t fwd_thread;
+	bool fwd_quit;
+	uint32_t fwd_serial; /* makes the forwarded calls' xids */
+	forward forwards[MAX_FORWARDS];
+	onc_xdr_enc fwd_out;   /* the call being forwarded */
+	uint8_t fwd_in[65536]; /* the thread's: an answer */
 };
-
-/* How long a forwarded CALLIT may take. */
-#define CALLIT_TIMEOUT_MS 2000
 
 onc_rpcbind *onc_rpcbind_create(onc_status *status)
 {
 	onc_rpcbind *rb = calloc(1, sizeof *rb);
 	*status = rb ? ONC_OK : ONC_ERR_NOMEM;
-	if (rb)
+	if (rb) {
 		pthread_mutex_init(&rb->mu, NULL);
+		rb->fwd_fd = -1;
+		onc_xdr_enc_init(&rb->fwd_out);
+	}
 	return rb;
 }
 
@@ -48,6 +80,19 @@ void onc_rpcbind_destroy(onc_rpcbind *rb)
 {
 	if (!rb)
 		return;
+	if (rb->fwd_fd >= 0) {
+		struct sockaddr_in self;
+		socklen_t len = sizeof self;
+		pthread_mutex_lock(&rb->mu);
+		rb->fwd_quit = true;
+		pthread_mutex_unlock(&rb->mu);
+		/* An empty datagram to itself wakes the thread now rather than at its next tick. */
+		if (getsockname(rb->fwd_fd, (struct sockaddr *)&self, &len) == 0)
+			sendto(rb->fwd_fd, "", 0, 0, (struct sockaddr *)&self, len);
+		pthread_join(rb->fwd_thread, NULL);
+		close(rb->fwd_fd);
+	}
+	onc_xdr_enc_free(&rb->fwd_out);
 	pthread_mutex_destroy(&rb->mu);
 	free(rb->entries);
 	free(rb);
@@ -357,75 +402,171 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
-/* ---- CALLIT (v2, v3) and INDIRECT (v4): off unless allowed ---- */
-
-typedef struct raw_bytes {
-	const uint8_t *p;
-	uint32_t n;
-	onc_arena *arena; /* where decoded results are copied */
-} raw_bytes;
-
-/* The forwarded arguments are XDR already: written as they are. */
-static onc_status put_raw(onc_xdr_enc *e, const void *v)
+/* Ends the call with no reply at all. */
+static onc_accept_stat no_reply(onc_call *call)
 {
-	const raw_bytes *b = v;
-	if (b->n % 4)
-		return ONC_ERR_BAD_VALUE;
-	return onc_xdr_put_opaque_fixed(e, b->p, b->n);
+	onc_deferred *d = onc_call_defer(call);
+	if (!d)
+		return ONC_SYSTEM_ERR; /* out of memory: an error, still smaller than any call */
+	onc_deferred_drop(d);
+	return ONC_SUCCESS; /* not sent: the call was deferred */
 }
 
-/* The results, whatever they are: the rest of the reply, copied out. */
-static onc_status take_rest(onc_xdr_dec *d, void *v)
+/* ---- CALLIT (v2, v3) and INDIRECT (v4): off unless allowed ----
+ * A forward that fails is answered with an error for INDIRECT, as RFC 1833 has it (PROG_UNAVAIL
+ * when the program is not registered, SYSTEM_ERR when its service answers with an error),
+ * and not at all for CALLIT. A forward that times out, or finds every slot taken, is not
+ * answered either way: it may be one of a flood. */
+
+/* A failed forward's end. */
+static void refuse(onc_deferred *d, bool indirect, onc_status why)
 {
-	raw_bytes *b = v;
-	b->n = (uint32_t)onc_xdr_dec_left(d);
-	uint8_t *copy = onc_arena_alloc(b->arena, b->n ? b->n : 1);
-	if (!copy)
-		return ONC_ERR_NOMEM;
-	memcpy(copy, d->p, b->n);
-	d->p = d->end;
-	b->p = copy;
+	if (indirect)
+		onc_deferred_end(d, why);
+	else
+		onc_deferred_drop(d);
+}
+
+/* Sends the call to prog/vers/proc with args, as registered for UDP, from the forwarding
+ * socket, and takes a slot for d until it is answered. Under mu. */
+static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call *call,
+			       uint32_t prog, uint32_t vers, uint32_t proc, const uint8_t *args,
+			       uint32_t nargs)
+{
+	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
+	uint16_t port = 0;
+	if (!e || onc_uaddr_port(e->addr, &port) != ONC_OK || !port)
+		return ONC_ERR_PROG_UNAVAIL;
+	uint32_t slot = 0;
+	while (slot < MAX_FORWARDS && rb->forwards[slot].d)
+		slot++;
+	if (slot == MAX_FORWARDS)
+		return ONC_ERR_NOMEM; /* every slot taken */
+
+	forward *f = &rb->forwards[slot];
+	onc_call_header h = {.xid = ++rb->fwd_serial * MAX_FORWARDS + slot,
+			     .rpcvers = ONC_RPC_VERSION, .prog = prog, .vers = vers, .proc = proc};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	onc_xdr_enc_reset(&rb->fwd_out);
+	if (onc_rpc_encode_call(&rb->fwd_out, &h) != ONC_OK ||
+	    onc_xdr_put_opaque_fixed(&rb->fwd_out, args, nargs) != ONC_OK ||
+	    sendto(rb->fwd_fd, rb->fwd_out.base, onc_xdr_enc_len(&rb->fwd_out), MSG_DONTWAIT,
+		   (const struct sockaddr *)&to, sizeof to) < 0)
+		return ONC_ERR_SYSTEM_ERR;
+	*f = (forward){.d = d, .xid = h.xid, .vers = call->header->vers, .port = port,
+		       .deadline = onc__now_ms() + FORWARD_TIMEOUT_MS};
+	answer_addr(e, call, f->uaddr, sizeof f->uaddr);
 	return ONC_OK;
 }
 
-/* Calls prog/vers/proc with the caller's arguments on the service registered for UDP on this
- * host, and answers with where it is and its results. The table is only read under mu; the
- * call itself is made without it. */
+/* Forwards the call and defers it: the forwarding thread answers it. */
 static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
 {
-	uint32_t prog, vers, proc;
-	raw_bytes args = {0}, res = {.arena = call->arena};
-	char uaddr[80] = "", target[96];
-	uint16_t port = 0;
+	uint32_t prog, vers, proc, nargs;
+	const uint8_t *args;
+	bool indirect = call->header->vers == 4;
 
 	if (onc_xdr_get_u32(call->args, &prog) || onc_xdr_get_u32(call->args, &vers) ||
 	    onc_xdr_get_u32(call->args, &proc) ||
-	    onc_xdr_get_opaque_ref(call->args, &args.p, &args.n, UINT32_MAX))
-		return ONC_GARBAGE_ARGS;
-	pthread_mutex_lock(&rb->mu);
-	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
-	if (e) {
-		answer_addr(e, call, uaddr, sizeof uaddr);
-		onc_uaddr_port(e->addr, &port);
-	}
-	pthread_mutex_unlock(&rb->mu);
-	if (!port)
-		return ONC_SYSTEM_ERR; /* not registered (rpcbind stays silent; so should we) */
-	snprintf(target, sizeof target, "udp://127.0.0.1:%u", port);
-	onc_client_options o = {.timeout_ms = CALLIT_TIMEOUT_MS};
-	onc_status st;
-	onc_client *c = onc_client_create(target, prog, vers, &o, &st);
-	if (c)
-		st = onc_client_call(c, proc, put_raw, &args, take_rest, &res, NULL);
-	onc_client_destroy(c);
-	if (st != ONC_OK)
+	    onc_xdr_get_opaque_ref(call->args, &args, &nargs, UINT32_MAX))
+		return indirect ? ONC_GARBAGE_ARGS : no_reply(call);
+	onc_deferred *d = onc_call_defer(call);
+	if (!d)
 		return ONC_SYSTEM_ERR;
-	onc_xdr_enc *out = call->results;
-	st = call->header->vers == 2 ? onc_xdr_put_u32(out, port)
-				      : onc_xdr_put_string(out, uaddr, RPCB_MAX_STRING);
+	pthread_mutex_lock(&rb->mu);
+	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs);
+	pthread_mutex_unlock(&rb->mu);
+	if (st == ONC_ERR_NOMEM)
+		onc_deferred_drop(d);
+	else if (st != ONC_OK)
+		refuse(d, indirect, st);
+	return ONC_SUCCESS; /* not sent: the call was deferred */
+}
+
+/* Answers f's caller with the service's results, the rest of d after the reply header:
+ * where the service is (its port for v2, its universal address for v3 and v4), then the
+ * results as opaque data. */
+static void forward_reply(const forward *f, onc_xdr_dec *d)
+{
+	size_t n = onc_xdr_dec_left(d);
+	onc_xdr_enc *out;
+	onc_status st = onc_deferred_begin(f->d, &out);
 	if (st == ONC_OK)
-		st = onc_xdr_put_opaque(out, res.p, res.n, UINT32_MAX);
-	return st == ONC_OK ? ONC_SUCCESS : ONC_SYSTEM_ERR;
+		st = f->vers == 2 ? onc_xdr_put_u32(out, f->port)
+				  : onc_xdr_put_string(out, f->uaddr, RPCB_MAX_STRING);
+	if (st == ONC_OK)
+		st = onc_xdr_put_opaque(out, d->p, n, UINT32_MAX);
+	onc_deferred_end(f->d, st);
+}
+
+/* A datagram on the forwarding socket: the answer to the forward in its xid's slot, when it
+ * comes from where that forward went; anything else is dropped. */
+static void answered(onc_rpcbind *rb, size_t len, const struct sockaddr_in *from)
+{
+	onc_xdr_dec d;
+	onc_reply_header h;
+	onc_xdr_dec_init(&d, rb->fwd_in, len, NULL);
+	if (onc_rpc_decode_reply(&d, &h) != ONC_OK)
+		return;
+	pthread_mutex_lock(&rb->mu);
+	forward f = rb->forwards[h.xid % MAX_FORWARDS];
+	bool ours = f.d && f.xid == h.xid && from->sin_port == htons(f.port);
+	if (ours)
+		rb->forwards[h.xid % MAX_FORWARDS].d = NULL;
+	pthread_mutex_unlock(&rb->mu);
+	if (!ours)
+		return;
+	if (h.stat == ONC_MSG_ACCEPTED && h.accept == ONC_SUCCESS)
+		forward_reply(&f, &d);
+	else
+		refuse(f.d, f.vers == 4, ONC_ERR_SYSTEM_ERR);
+}
+
+/* Ends the forwards whose time is up, in silence (a slow service looks like a dead one).
+ * Returns how long the thread may sleep, or -1 once it is to quit. */
+static int expire(onc_rpcbind *rb)
+{
+	onc_deferred *late[MAX_FORWARDS];
+	size_t n = 0;
+	int64_t now = onc__now_ms(), next = now + FORWARD_TICK_MS;
+	pthread_mutex_lock(&rb->mu);
+	for (forward *f = rb->forwards; f < rb->forwards + MAX_FORWARDS; f++) {
+		if (f->d && f->deadline <= now) {
+			late[n++] = f->d;
+			f->d = NULL;
+		} else if (f->d && f->deadline < next) {
+			next = f->deadline;
+		}
+	}
+	bool quit = rb->fwd_quit;
+	pthread_mutex_unlock(&rb->mu);
+	for (size_t i = 0; i < n; i++)
+		onc_deferred_drop(late[i]);
+	return quit ? -1 : (int)(next - now);
+}
+
+/* The forwarding thread: takes answers and ends what is late, until onc_rpcbind_destroy().
+ * At most MAX_FORWARDS datagrams at a time, so that a stream of them never holds off the
+ * timeouts. */
+static void *forwarding(void *arg)
+{
+	onc_rpcbind *rb = arg;
+	for (int wait; (wait = expire(rb)) >= 0;) {
+		struct pollfd p = {.fd = rb->fwd_fd, .events = POLLIN};
+		if (poll(&p, 1, wait) <= 0)
+			continue;
+		for (unsigned i = 0; i < MAX_FORWARDS; i++) {
+			struct sockaddr_in from;
+			socklen_t from_len = sizeof from;
+			ssize_t len = recvfrom(rb->fwd_fd, rb->fwd_in, sizeof rb->fwd_in,
+					       MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+			if (len < 0)
+				break;
+			answered(rb, (size_t)len, &from);
+		}
+	}
+	return NULL;
 }
 
 static bool is_callit(const onc_call *call)
@@ -434,26 +575,37 @@ static bool is_callit(const onc_call *call)
 	return proc == PMAP_CALLIT || (call->header->vers == 4 && proc == RPCB_INDIRECT);
 }
 
-void onc_rpcbind_allow_callit(onc_rpcbind *rb)
+onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb)
 {
-	rb->callit = true;
+	struct sockaddr_in self = {.sin_family = AF_INET};
+	self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rb->fwd_fd >= 0)
+		return ONC_OK;
+	rb->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rb->fwd_fd >= 0 && bind(rb->fwd_fd, (struct sockaddr *)&self, sizeof self) == 0 &&
+	    pthread_create(&rb->fwd_thread, NULL, forwarding, rb) == 0)
+		return ONC_OK;
+	if (rb->fwd_fd >= 0)
+		close(rb->fwd_fd);
+	rb->fwd_fd = -1;
+	return ONC_ERR_IO;
 }
 
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	onc_rpcbind *rb = ctx;
 	uint32_t proc = call->header->proc;
+	bool forward = is_callit(call);
 	pthread_mutex_lock(&rb->mu);
 	if (proc < RPCB_STAT_PROCS)
 		rb->by_version[call->header->vers - 2].calls[proc]++;
-	bool forward = is_callit(call);
 	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
 			     : call->header->vers == 2 ? pmap_v2(rb, call)
 						       : rpcb_v34(rb, call);
-	bool allowed = rb->callit;
+	bool allowed = rb->fwd_fd >= 0;
 	pthread_mutex_unlock(&rb->mu);
 	if (forward && allowed)
-		st = callit(rb, call);
+		return callit(rb, call);
 	return st;
 }
 
