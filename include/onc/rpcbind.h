@@ -61,8 +61,15 @@ ONC_API onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
 ONC_API onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
- * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and
- * UNSET. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
+ * and 4, by any onc_server. As the system's rpcbind:
+ *   - only callers on this host (loopback or Unix socket) may SET and UNSET;
+ *   - a registration's owner is its caller: on a Unix socket "superuser" for root and the
+ *     uid in decimal for others (SO_PEERCRED), over TCP and UDP "unknown" (the owner named in
+ *     the call is not believed); only the owner or root removes it, and rpcbind's own are
+ *     root's;
+ * and beyond it, one owner other than root holds at most 256 of the table's 4,096
+ * registrations. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify
+ * traffic. */
 typedef struct onc_rpcbind onc_rpcbind;
 
 ONC_API onc_rpcbind *onc_rpcbind_create(onc_status *status);

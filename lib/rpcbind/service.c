@@ -16,6 +16,9 @@
 
 /* The table's size limit: local callers cannot make it take more than this. */
 #define MAX_ENTRIES 4096u
+/* What one owner other than root may hold, so that no user fills the table. */
+#define OWNER_QUOTA 256u
+#define SUPERUSER "superuser"
 
 /* Forwarded calls in flight, and how long each may take: beyond, CALLITs are dropped, so
  * that a flood of them at a service that never answers holds a fixed table and no thread. */
@@ -116,13 +119,22 @@ static entry *find(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *ne
 	return fallback;
 }
 
+static size_t owned_by(const onc_rpcbind *rb, const char *owner)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rb->n; i++)
+		n += strcmp(rb->entries[i].owner, owner) == 0;
+	return n;
+}
+
 static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
 		const char *addr, const char *owner)
 {
 	if (find(rb, prog, vers, netid, false) || strlen(netid) >= sizeof rb->entries->netid ||
 	    strlen(addr) >= sizeof rb->entries->addr)
 		return false;
-	if (rb->n == MAX_ENTRIES)
+	if (rb->n == MAX_ENTRIES ||
+	    (strcmp(owner, SUPERUSER) != 0 && owned_by(rb, owner) >= OWNER_QUOTA))
 		return false;
 	if (rb->n == rb->cap) {
 		size_t ncap = rb->cap ? rb->cap * 2 : 16;
@@ -141,19 +153,44 @@ static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid
 	return true;
 }
 
-/* Removes prog/vers on netid, or on every netid when netid is empty. */
-static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid)
+/* prog/vers on netid, or on every netid when netid is empty. */
+static bool matches(const entry *e, uint32_t prog, uint32_t vers, const char *netid)
+{
+	return e->prog == prog && e->vers == vers && (!*netid || strcmp(e->netid, netid) == 0);
+}
+
+/* Removes prog/vers on netid (every netid when empty) for owner: the superuser removes any
+ * registration, others only their own, and nothing when one of them is someone else's. */
+static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
+			   const char *owner)
 {
 	size_t kept = 0;
-	for (size_t i = 0; i < rb->n; i++) {
-		entry *e = &rb->entries[i];
-		if (e->prog == prog && e->vers == vers && (!*netid || strcmp(e->netid, netid) == 0))
-			continue;
-		rb->entries[kept++] = *e;
-	}
+	bool root = strcmp(owner, SUPERUSER) == 0;
+	for (size_t i = 0; i < rb->n; i++)
+		if (!root && matches(&rb->entries[i], prog, vers, netid) &&
+		    strcmp(rb->entries[i].owner, owner) != 0)
+			return false;
+	for (size_t i = 0; i < rb->n; i++)
+		if (!matches(&rb->entries[i], prog, vers, netid))
+			rb->entries[kept++] = rb->entries[i];
 	bool removed = kept < rb->n;
 	rb->n = kept;
 	return removed;
+}
+
+/* Who owns what the caller registers, as rpcbind names owners: on a Unix socket "superuser"
+ * for root, else the uid in decimal (SO_PEERCRED); over TCP and UDP, where nobody can tell,
+ * "unknown", so that any local user is the owner of what any other set that way. The owner
+ * a call names is not believed. */
+static void caller_owner(const onc_call *call, char owner[16])
+{
+	uid_t uid;
+	if (!onc_call_peer_uid(call, &uid))
+		snprintf(owner, 16, "unknown");
+	else if (uid == 0)
+		snprintf(owner, 16, SUPERUSER);
+	else
+		snprintf(owner, 16, "%u", (unsigned)uid);
 }
 
 static const char *prot_netid(uint32_t prot)
@@ -230,14 +267,16 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 		return onc_xdr_put_u32(call->results, port) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
 	if (onc_call_is_local(call)) {
+		char owner[16];
+		caller_owner(call, owner);
 		if (proc == PMAP_SET) {
 			char addr[32];
 			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m.port >> 8 & 255, m.port & 255);
 			ok = prot_netid(m.prot) && m.port <= 65535 &&
-			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, "unknown");
+			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, owner);
 		} else {
-			ok = remove_entries(rb, m.prog, m.vers, "tcp");
-			ok = remove_entries(rb, m.prog, m.vers, "udp") || ok;
+			ok = remove_entries(rb, m.prog, m.vers, "tcp", owner);
+			ok = remove_entries(rb, m.prog, m.vers, "udp", owner) || ok;
 		}
 	}
 	count_change(rb, call, proc == PMAP_SET, ok);
@@ -395,9 +434,11 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 										 : ONC_SUCCESS;
 	}
 	bool ok = false;
+	char owner[16];
+	caller_owner(call, owner);
 	if (onc_call_is_local(call))
-		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, r.owner)
-				      : remove_entries(rb, r.prog, r.vers, r.netid);
+		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, owner)
+				      : remove_entries(rb, r.prog, r.vers, r.netid, owner);
 	count_change(rb, call, proc == RPCB_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
