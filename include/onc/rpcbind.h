@@ -67,9 +67,12 @@ ONC_API onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t
  *     uid in decimal for others (SO_PEERCRED), over TCP and UDP "unknown" (the owner named in
  *     the call is not believed); only the owner or root removes it, and rpcbind's own are
  *     root's;
- * and beyond it, one owner other than root holds at most 256 of the table's 4,096
- * registrations. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify
- * traffic. */
+ * and beyond it:
+ *   - one owner other than root holds at most 256 of the table's 4,096 registrations;
+ *   - over UDP, a caller on another host gets no reply larger than its call (none at all
+ *     instead), so that rpcbind cannot amplify a reflection attack: DUMP and GETSTAT, for
+ *     one, only answer such callers over TCP.
+ * CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
 typedef struct onc_rpcbind onc_rpcbind;
 
 ONC_API onc_rpcbind *onc_rpcbind_create(onc_status *status);

@@ -20,6 +20,9 @@
 #define OWNER_QUOTA 256u
 #define SUPERUSER "superuser"
 
+/* A SUCCESS reply's header: xid, REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, SUCCESS. */
+#define REPLY_HEADER 24u
+
 /* Forwarded calls in flight, and how long each may take: beyond, CALLITs are dropped, so
  * that a flood of them at a service that never answers holds a fixed table and no thread. */
 #define MAX_FORWARDS 64u
@@ -48,6 +51,7 @@ typedef struct forward {
 	uint32_t vers;    /* of the caller's call: v2 is answered the port, v3 and v4 uaddr */
 	uint16_t port;    /* where it went, on 127.0.0.1 */
 	char uaddr[80];   /* the service's address, as the caller is told */
+	size_t max_reply; /* the largest reply the caller may get (reply_limit) */
 	int64_t deadline;
 } forward;
 
@@ -443,6 +447,22 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
+/* ---- what is answered, and to whom ---- */
+
+/* The largest reply a caller may get. Over UDP, a caller on another host is whoever the
+ * datagram's source address names, unchecked: it gets no reply larger than its call, so that
+ * rpcbind cannot amplify a reflection attack. Local callers and TCP get any. Call before the
+ * arguments are decoded. */
+static size_t reply_limit(const onc_call *call)
+{
+	const onc_call_header *h = call->header;
+	if (!onc_call_is_datagram(call) || onc_call_is_local(call))
+		return SIZE_MAX;
+	/* xid, CALL, rpcvers, prog, vers, proc, two opaque_auths: 40 bytes and the bodies */
+	return 40 + onc_xdr_round(h->cred.len) + onc_xdr_round(h->verf.len) +
+	       onc_xdr_dec_left(call->args);
+}
+
 /* Ends the call with no reply at all. */
 static onc_accept_stat no_reply(onc_call *call)
 {
@@ -472,7 +492,7 @@ static void refuse(onc_deferred *d, bool indirect, onc_status why)
  * socket, and takes a slot for d until it is answered. Under mu. */
 static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call *call,
 			       uint32_t prog, uint32_t vers, uint32_t proc, const uint8_t *args,
-			       uint32_t nargs)
+			       uint32_t nargs, size_t max_reply)
 {
 	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
 	uint16_t port = 0;
@@ -496,13 +516,13 @@ static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call 
 		   (const struct sockaddr *)&to, sizeof to) < 0)
 		return ONC_ERR_SYSTEM_ERR;
 	*f = (forward){.d = d, .xid = h.xid, .vers = call->header->vers, .port = port,
-		       .deadline = onc__now_ms() + FORWARD_TIMEOUT_MS};
+		       .max_reply = max_reply, .deadline = onc__now_ms() + FORWARD_TIMEOUT_MS};
 	answer_addr(e, call, f->uaddr, sizeof f->uaddr);
 	return ONC_OK;
 }
 
 /* Forwards the call and defers it: the forwarding thread answers it. */
-static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
+static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call, size_t max_reply)
 {
 	uint32_t prog, vers, proc, nargs;
 	const uint8_t *args;
@@ -516,7 +536,7 @@ static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
 	if (!d)
 		return ONC_SYSTEM_ERR;
 	pthread_mutex_lock(&rb->mu);
-	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs);
+	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs, max_reply);
 	pthread_mutex_unlock(&rb->mu);
 	if (st == ONC_ERR_NOMEM)
 		onc_deferred_drop(d);
@@ -527,11 +547,16 @@ static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
 
 /* Answers f's caller with the service's results, the rest of d after the reply header:
  * where the service is (its port for v2, its universal address for v3 and v4), then the
- * results as opaque data. */
+ * results as opaque data; or not at all, when that is larger than the caller may get. */
 static void forward_reply(const forward *f, onc_xdr_dec *d)
 {
 	size_t n = onc_xdr_dec_left(d);
+	size_t where = f->vers == 2 ? 4 : 4 + onc_xdr_round(strlen(f->uaddr));
 	onc_xdr_enc *out;
+	if (REPLY_HEADER + where + 4 + onc_xdr_round(n) > f->max_reply) {
+		onc_deferred_drop(f->d);
+		return;
+	}
 	onc_status st = onc_deferred_begin(f->d, &out);
 	if (st == ONC_OK)
 		st = f->vers == 2 ? onc_xdr_put_u32(out, f->port)
@@ -636,6 +661,7 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	onc_rpcbind *rb = ctx;
 	uint32_t proc = call->header->proc;
+	size_t max_reply = reply_limit(call), start = onc_xdr_enc_len(call->results);
 	bool forward = is_callit(call);
 	pthread_mutex_lock(&rb->mu);
 	if (proc < RPCB_STAT_PROCS)
@@ -646,7 +672,9 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	bool allowed = rb->fwd_fd >= 0;
 	pthread_mutex_unlock(&rb->mu);
 	if (forward && allowed)
-		return callit(rb, call);
+		return callit(rb, call, max_reply);
+	if (st == ONC_SUCCESS && REPLY_HEADER + onc_xdr_enc_len(call->results) - start > max_reply)
+		return no_reply(call);
 	return st;
 }
 

@@ -1,16 +1,23 @@
-/* Who may change the embedded rpcbind's table (issue 18, item 7). Runs as root (to call as
- * another user too), in a network namespace of its own.
+/* Who may change the embedded rpcbind's table, and what it answers to whom (issue 18, items 7
+ * and 8). Runs as root, in a network namespace of its own (nothing here is reachable from
+ * outside) where lo also carries 192.0.2.1: a call to that address comes from it too, which is
+ * not a loopback address, so rpcbind takes the caller for one on another host
+ * (onc_call_is_local).
  *   - A registration's owner is whoever made it, as rpcbind has it: "superuser" or the uid of
  *     a caller on the Unix socket (SO_PEERCRED), "unknown" over TCP and UDP; the owner named
  *     in the call is not believed.
  *   - Only the owner, or root, removes a registration; rpcbind's own are root's.
- *   - One owner other than root holds at most 256 registrations. */
+ *   - One owner other than root holds at most 256 registrations.
+ *   - Over UDP, a caller on another host gets no reply larger than its call. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,7 @@
 #include "onc/rpcbind.h"
 #include "test_server.h"
 
+#define REMOTE "192.0.2.1" /* TEST-NET-1, on lo */
 #define NOBODY 65534
 #define OWNER_QUOTA 256
 #define MAX_ENTRIES 4096
@@ -31,12 +39,13 @@ static rpcbind_server rbs;
 static char dir[] = "/tmp/onc-rpcbind-XXXXXX";
 static char sock_path[64], pmap_unix[80];
 
-/* rpcbind on TCP and UDP and on a Unix socket that every user may connect to, as the
- * system's /run/rpcbind.sock. */
+/* rpcbind on TCP and UDP (every address of the namespace) and on a Unix socket that every
+ * user may connect to, as the system's /run/rpcbind.sock. */
 static int setup(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET) != 0 || system("ip link set lo up") != 0) {
+	if (unshare(CLONE_NEWNET) != 0 ||
+	    system("ip link set lo up && ip addr add " REMOTE "/32 dev lo") != 0) {
 		fprintf(stderr, "needs root: a network namespace of its own\n");
 		return -1;
 	}
@@ -44,7 +53,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(sock_path, sizeof sock_path, "%s/rpcbind.sock", dir);
 	snprintf(pmap_unix, sizeof pmap_unix, "unix://%s", sock_path);
-	rpcbind_server_start(&rbs, "127.0.0.1", pmap_unix, false);
+	rpcbind_server_start(&rbs, "0.0.0.0", pmap_unix, true);
 	return 0;
 }
 
@@ -300,6 +309,165 @@ static void test_servers_register_as_their_user(void **state)
 	assert_true(as_user(NOBODY, nobody_serves));
 }
 
+/* ---- replies to callers on other hosts ---- */
+
+typedef struct probe {
+	const char *what;
+	uint32_t vers, proc;
+	size_t nargs;
+	uint32_t args[6];
+} probe;
+
+#define PROBE_PROG 0x20005001 /* a service whose proc 1 answers 1,000 bytes, proc 2 four */
+#define UDP_WORD 0x75647000   /* "udp" */
+
+static const probe rpcbind_probes[] = {
+	{"portmapper v2 DUMP", 2, 4, 0, {0}},
+	{"rpcbind v3 DUMP", 3, 4, 0, {0}},
+	{"rpcbind v4 DUMP", 4, 4, 0, {0}},
+	{"rpcbind v4 GETSTAT", 4, 12, 0, {0}},
+	{"rpcbind v4 GETADDRLIST", 4, 11, 6, {ONC_PMAP_PROG, 4, 3, UDP_WORD, 0, 0}},
+	{"rpcbind v3 GETADDR", 3, 3, 6, {ONC_PMAP_PROG, 3, 3, UDP_WORD, 0, 0}},
+	{"rpcbind v4 GETTIME", 4, 6, 0, {0}},
+	{"portmapper v2 NULL", 2, 0, 0, {0}},
+	{"portmapper v2 GETPORT", 2, 3, 4, {ONC_PMAP_PROG, 2, ONC_IPPROTO_UDP, 0}},
+};
+
+/* The forwarded calls: answered in order by the one service, so the last comes back last. */
+static const probe callit_probes[] = {
+	{"portmapper v2 CALLIT of 1,000 bytes", 2, 5, 5, {PROBE_PROG, 1, 1, 4, 0}},
+	{"rpcbind v4 INDIRECT of 1,000 bytes", 4, 10, 5, {PROBE_PROG, 1, 1, 4, 0}},
+	{"portmapper v2 CALLIT of 4 bytes", 2, 5, 5, {PROBE_PROG, 1, 2, 4, 0}},
+};
+
+static size_t call_size(const probe *p)
+{
+	return 40 + 4 * p->nargs;
+}
+
+/* Sends the n probes from a UDP socket connected to host, xids 1..n, and reads the replies
+ * until the last probe's (2 s at most): replies[i] is the size of probe i's reply, 0 when it
+ * got none. The last probe must be answered, after all the others. */
+static void exchange(const char *host, const probe *p, size_t n, size_t *replies)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(rbs.udp_port)};
+	uint8_t buf[65536];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, host, &to.sin_addr), 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
+	for (size_t i = 0; i < n; i++) {
+		onc_call_header h = {.xid = (uint32_t)i + 1, .rpcvers = ONC_RPC_VERSION,
+				     .prog = ONC_PMAP_PROG, .vers = p[i].vers, .proc = p[i].proc};
+		onc_xdr_enc e;
+		onc_xdr_enc_init_fixed(&e, buf, sizeof buf);
+		assert_int_equal(onc_rpc_encode_call(&e, &h), ONC_OK);
+		assert_int_equal(onc_xdr_put_u32_array(&e, p[i].args, p[i].nargs), ONC_OK);
+		assert_int_equal(onc_xdr_enc_len(&e), call_size(&p[i]));
+		assert_int_equal(send(fd, buf, onc_xdr_enc_len(&e), 0), (ssize_t)call_size(&p[i]));
+		replies[i] = 0;
+	}
+	while (!replies[n - 1]) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&pfd, 1, 2000), 1);
+		ssize_t len = recv(fd, buf, sizeof buf, 0);
+		uint32_t xid;
+		assert_true(len >= 4);
+		memcpy(&xid, buf, 4);
+		xid = ntohl(xid);
+		assert_true(xid >= 1 && xid <= n);
+		replies[xid - 1] = (size_t)len;
+	}
+	close(fd);
+}
+
+/* Prints what each probe got, and asserts that no reply was larger than its call. */
+static void assert_no_larger(const char *host, const probe *p, size_t n)
+{
+	size_t replies[16];
+	exchange(host, p, n, replies);
+	for (size_t i = 0; i < n; i++)
+		printf("[ RATIO    ] %s from %s: call %zu bytes, reply %zu bytes (x%.2f)\n",
+		       p[i].what, host, call_size(&p[i]), replies[i],
+		       (double)replies[i] / (double)call_size(&p[i]));
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++)
+		assert_true(replies[i] <= call_size(&p[i]));
+}
+
+/* proc 1: 1,000 bytes of opaque data; proc 2: an int. */
+static onc_accept_stat chatty(onc_call *call, void *ctx)
+{
+	(void)ctx;
+	static const uint8_t bytes[1000];
+	switch (call->header->proc) {
+	case 1:
+		return onc_xdr_put_opaque(call->results, bytes, sizeof bytes, sizeof bytes)
+			       ? ONC_SYSTEM_ERR
+			       : ONC_SUCCESS;
+	case 2:
+		return onc_xdr_put_u32(call->results, 7) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	default:
+		return ONC_PROC_UNAVAIL;
+	}
+}
+
+/* A table as an NFS server's host has it: nfs, mountd, nlockmgr, status and nfs_acl, their
+ * versions, on four transports. */
+static const uint32_t nfs_like[][2] = {{100003, 3}, {100003, 4}, {100005, 1}, {100005, 2},
+				       {100005, 3}, {100021, 1}, {100021, 3}, {100021, 4},
+				       {100024, 1}, {100227, 3}};
+static const char *const transports[] = {"tcp", "udp", "tcp6", "udp6"};
+
+static void nfs_table(bool registered)
+{
+	for (size_t i = 0; i < sizeof nfs_like / sizeof *nfs_like; i++)
+		for (size_t t = 0; t < 4; t++) {
+			uint32_t prog = nfs_like[i][0], vers = nfs_like[i][1];
+			char *netid = (char *)transports[t];
+			onc_rpcb r = {prog, vers, netid, strchr(netid, '6') ? "::.8.1" : "0.0.0.0.8.1", ""};
+			assert_true(registered ? set_rpcb(pmap_unix, &r)
+					       : unset(pmap_unix, prog, vers, netid));
+		}
+}
+
+static void test_no_udp_reply_to_another_host_is_larger_than_its_call(void **state)
+{
+	(void)state;
+	size_t n = sizeof rpcbind_probes / sizeof *rpcbind_probes;
+	size_t replies[16];
+	bg_server service;
+	bg_server_start(&service, &(onc_server_options){.threads = 1}, PROBE_PROG, chatty);
+	onc_pmap_mapping m = {PROBE_PROG, 1, ONC_IPPROTO_UDP, service.udp_port};
+	bool done;
+	assert_int_equal(onc_pmap_set(pmap_unix, &m, &done), ONC_OK);
+	assert_true(done);
+	nfs_table(true);
+
+	assert_no_larger(REMOTE, rpcbind_probes, n);
+	assert_no_larger(REMOTE, callit_probes, sizeof callit_probes / sizeof *callit_probes);
+	/* the small ones are still answered */
+	exchange(REMOTE, rpcbind_probes, n, replies);
+	for (size_t i = 5; i < n; i++)
+		assert_true(replies[i] > 0);
+
+	/* a local caller gets every answer */
+	exchange("127.0.0.1", rpcbind_probes, n, replies);
+	for (size_t i = 0; i < n; i++)
+		assert_true(replies[i] > 0);
+	assert_true(replies[1] > 20 * call_size(&rpcbind_probes[1]));
+	exchange("127.0.0.1", callit_probes, 3, replies);
+	assert_true(replies[0] > 1000 && replies[1] > 1000 && replies[2] > 0);
+	/* and TCP is answered in full */
+	char remote_tcp[64];
+	snprintf(remote_tcp, sizeof remote_tcp, "tcp://" REMOTE ":%u", rbs.tcp_port);
+	assert_int_equal(dump(remote_tcp, 0, "").entries, 6 + 40 + 1);
+
+	nfs_table(false);
+	assert_true(pmap_unset(pmap_unix, PROBE_PROG, 1));
+	bg_server_stop(&service);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_only_the_owner_or_root_unsets),
 		cmocka_unit_test(test_one_user_cannot_fill_the_table),
 		cmocka_unit_test(test_servers_register_as_their_user),
+		cmocka_unit_test(test_no_udp_reply_to_another_host_is_larger_than_its_call),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
