@@ -39,10 +39,10 @@ test-python: build
 	else echo "no Python 3.13 here: the suite ran on $$(/usr/bin/python3 -V) only"; fi
 
 # The tests where threads meet (worker pool, connection lifetimes, deferred replies, async
-# clients, a client that reads while it writes) under ThreadSanitizer, built with clang in
-# build-tsan/.
+# clients, a client that reads while it writes, rpcbind's forwarding thread) under
+# ThreadSanitizer, built with clang in build-tsan/.
 TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_backpressure test_async \
-	test_client_server test_client_send
+	test_client_server test_client_send test_rpcbind
 test-tsan: deps
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_TSAN=ON \
 		-DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null

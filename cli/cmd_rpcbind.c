@@ -1,9 +1,11 @@
-/* onc rpcbind [--host ADDR] [--port N]: an rpcbind server (portmapper v2, rpcbind v3/v4)
- * over TCP and UDP, until SIGINT or SIGTERM. */
+/* onc rpcbind [--host ADDR] [--port N] [--unix PATH] [--callit]: an rpcbind server
+ * (portmapper v2, rpcbind v3/v4) over TCP and UDP, and a Unix socket, until SIGINT or
+ * SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "onc/rpcbind.h"
@@ -17,10 +19,12 @@ static void on_signal(int sig)
 }
 
 const char rpcbind_usage[] =
-	"  rpcbind [--host ADDR] [--port N] [--callit]\n"
+	"  rpcbind [--host ADDR] [--port N] [--unix PATH] [--callit]\n"
 	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on ADDR (default\n"
-	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM; --callit also\n"
-	"        forwards CALLIT/INDIRECT calls (off by default: they amplify traffic)\n";
+	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM; --unix also on the\n"
+	"        Unix socket PATH (such as /run/rpcbind.sock), where registrations are owned by\n"
+	"        their caller's uid; --callit also forwards CALLIT/INDIRECT calls (off by\n"
+	"        default: they amplify traffic)\n";
 
 static int usage(void)
 {
@@ -30,7 +34,7 @@ static int usage(void)
 
 int cmd_rpcbind(int argc, char **argv)
 {
-	const char *host = "127.0.0.1";
+	const char *host = "127.0.0.1", *unix_path = NULL;
 	long port = ONC_PMAP_PORT;
 	char addr[128];
 	uint16_t tcp_port, udp_port;
@@ -43,6 +47,8 @@ int cmd_rpcbind(int argc, char **argv)
 			host = argv[++i];
 		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc)
+			unix_path = argv[++i];
 		else if (strcmp(argv[i], "--callit") == 0)
 			callit = true;
 		else
@@ -51,12 +57,10 @@ int cmd_rpcbind(int argc, char **argv)
 	if (port < 0 || port > 65535)
 		return usage();
 
-	if (callit)
-		opts.workers = 4; /* a forward blocks the thread that runs it: not the loop */
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
-		onc_rpcbind_allow_callit(rb);
-	onc_server *srv = rb ? onc_server_create(&opts, &st) : NULL;
+		st = onc_rpcbind_allow_callit(rb);
+	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
 	const char *fmt = strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld";
 	if (srv) {
 		snprintf(addr, sizeof addr, fmt, "tcp", host, port);
@@ -65,6 +69,13 @@ int cmd_rpcbind(int argc, char **argv)
 	if (st == ONC_OK) {
 		snprintf(addr, sizeof addr, fmt, "udp", host, (long)tcp_port);
 		st = onc_server_listen(srv, addr, &udp_port);
+	}
+	if (st == ONC_OK && unix_path) {
+		snprintf(addr, sizeof addr, "unix://%s", unix_path);
+		st = onc_server_listen(srv, addr, NULL);
+		/* Every user may register, as itself. */
+		if (st == ONC_OK && chmod(unix_path, 0666) != 0)
+			st = ONC_ERR_IO;
 	}
 	if (st == ONC_OK)
 		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
@@ -78,7 +89,8 @@ int cmd_rpcbind(int argc, char **argv)
 	running = srv;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("onc rpcbind: serving on %s port %u (tcp and udp)\n", host, tcp_port);
+	printf("onc rpcbind: serving on %s port %u (tcp and udp)%s%s\n", host, tcp_port,
+	       unix_path ? " and on " : "", unix_path ? unix_path : "");
 	fflush(stdout);
 	onc_server_run(srv);
 	onc_server_destroy(srv);

@@ -64,16 +64,31 @@ ONC_API onc_status onc_uaddr_port(const char *uaddr, uint16_t *port);
 ONC_API onc_status onc_uaddr_format(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The embedded rpcbind service: a registration table served as program 100000, versions 2, 3
- * and 4, by any onc_server. Only callers on this host (loopback or Unix socket) may SET and
- * UNSET. CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
+ * and 4, by any onc_server. As the system's rpcbind:
+ *   - only callers on this host (loopback or Unix socket) may SET and UNSET;
+ *   - a registration's owner is its caller: on a Unix socket "superuser" for root and the
+ *     uid in decimal for others (SO_PEERCRED), over TCP and UDP "unknown" (the owner named in
+ *     the call is not believed); only the owner or root removes it, and rpcbind's own are
+ *     root's;
+ * and beyond it:
+ *   - one owner other than root holds at most 256 of the table's 4,096 registrations;
+ *   - over UDP, a caller on another host gets no reply larger than its call (none at all
+ *     instead), so that rpcbind cannot amplify a reflection attack: DUMP and GETSTAT, for
+ *     one, only answer such callers over TCP.
+ * CALLIT/INDIRECT are refused (PROC_UNAVAIL) unless allowed: they amplify traffic. */
 typedef struct onc_rpcbind onc_rpcbind;
 
 ONC_API onc_rpcbind *onc_rpcbind_create(onc_status *status);
+/* After the server that serves rb has stopped (its forwarded calls are all ended by then). */
 ONC_API void onc_rpcbind_destroy(onc_rpcbind *rb);
 /* Serves CALLIT (v2, v3) and INDIRECT (v4): the call is forwarded over UDP to the service
- * registered on this host, and its results are returned with its address. A forward blocks
- * the thread that runs it (up to 2 s): give the server workers (onc_server_options). */
-ONC_API void onc_rpcbind_allow_callit(onc_rpcbind *rb);
+ * registered on this host, and its results are returned with its address. Call before the
+ * server runs. Forwards are deferred calls (no thread waits for them) answered by a thread
+ * of rb's own; at most 64 are in flight, each for at most 2 s, and a CALLIT beyond that, or
+ * one that fails or times out, gets no reply (RFC 1833: CALLIT is silent on errors; INDIRECT
+ * is answered PROG_UNAVAIL or SYSTEM_ERR when the program is not registered or its service
+ * answers with an error). ONC_ERR_IO when the thread or its socket cannot be made. */
+ONC_API onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb);
 /* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
  * udp_port (0: none) in the table, as rpcbind itself does. */
 ONC_API onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,

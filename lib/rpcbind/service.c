@@ -1,15 +1,35 @@
-/* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table. */
+/* The embedded rpcbind: portmapper v2 and rpcbind v3/v4 over one registration table.
+ * Forwarded calls (CALLIT, INDIRECT) are deferred: rpcbind's forwarding thread ends each one,
+ * with the service's answer or in silence when its time is up, so that no thread waits on
+ * a service. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../net/net.h" /* onc__now_ms */
 #include "codec.h"
 
 /* The table's size limit: local callers cannot make it take more than this. */
 #define MAX_ENTRIES 4096u
+/* What one owner other than root may hold, so that no user fills the table. */
+#define OWNER_QUOTA 256u
+#define SUPERUSER "superuser"
+
+/* A SUCCESS reply's header: xid, REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, SUCCESS. */
+#define REPLY_HEADER 24u
+
+/* Forwarded calls in flight, and how long each may take: beyond, CALLITs are dropped, so
+ * that a flood of them at a service that never answers holds a fixed table and no thread. */
+#define MAX_FORWARDS 64u
+#define FORWARD_TIMEOUT_MS 2000
+/* The forwarding thread's longest sleep: less than the timeout, so that it sees each new
+ * forward before its time is up. */
+#define FORWARD_TICK_MS 1000
 
 typedef struct entry {
 	uint32_t prog, vers;
@@ -24,23 +44,42 @@ typedef struct stats {
 	uint32_t sets, unsets;
 } stats;
 
+/* A forwarded call in flight, in slot xid % MAX_FORWARDS. */
+typedef struct forward {
+	onc_deferred *d;  /* the caller's call; NULL when the slot is free */
+	uint32_t xid;     /* of the forwarded call */
+	uint32_t vers;    /* of the caller's call: v2 is answered the port, v3 and v4 uaddr */
+	uint16_t port;    /* where it went, on 127.0.0.1 */
+	char uaddr[80];   /* the service's address, as the caller is told */
+	size_t max_reply; /* the largest reply the caller may get (reply_limit) */
+	int64_t deadline;
+} forward;
+
 struct onc_rpcbind {
 	pthread_mutex_t mu;
 	entry *entries;
 	size_t n, cap;
 	stats by_version[3]; /* versions 2, 3, 4 */
-	bool callit;         /* CALLIT/INDIRECT served */
+	/* CALLIT/INDIRECT, when allowed: forwarded calls leave from fwd_fd (bound to 127.0.0.1)
+	 * and their answers come back to it, read by fwd_thread. Under mu but fwd_in. */
+	int fwd_fd; /* -1: not allowed */
+	pthread_t fwd_thread;
+	bool fwd_quit;
+	uint32_t fwd_serial; /* makes the forwarded calls' xids */
+	forward forwards[MAX_FORWARDS];
+	onc_xdr_enc fwd_out;   /* the call being forwarded */
+	uint8_t fwd_in[65536]; /* the thread's: an answer */
 };
-
-/* How long a forwarded CALLIT may take. */
-#define CALLIT_TIMEOUT_MS 2000
 
 onc_rpcbind *onc_rpcbind_create(onc_status *status)
 {
 	onc_rpcbind *rb = calloc(1, sizeof *rb);
 	*status = rb ? ONC_OK : ONC_ERR_NOMEM;
-	if (rb)
+	if (rb) {
 		pthread_mutex_init(&rb->mu, NULL);
+		rb->fwd_fd = -1;
+		onc_xdr_enc_init(&rb->fwd_out);
+	}
 	return rb;
 }
 
@@ -48,6 +87,19 @@ void onc_rpcbind_destroy(onc_rpcbind *rb)
 {
 	if (!rb)
 		return;
+	if (rb->fwd_fd >= 0) {
+		struct sockaddr_in self;
+		socklen_t len = sizeof self;
+		pthread_mutex_lock(&rb->mu);
+		rb->fwd_quit = true;
+		pthread_mutex_unlock(&rb->mu);
+		/* An empty datagram to itself wakes the thread now rather than at its next tick. */
+		if (getsockname(rb->fwd_fd, (struct sockaddr *)&self, &len) == 0)
+			sendto(rb->fwd_fd, "", 0, 0, (struct sockaddr *)&self, len);
+		pthread_join(rb->fwd_thread, NULL);
+		close(rb->fwd_fd);
+	}
+	onc_xdr_enc_free(&rb->fwd_out);
 	pthread_mutex_destroy(&rb->mu);
 	free(rb->entries);
 	free(rb);
@@ -71,13 +123,22 @@ static entry *find(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *ne
 	return fallback;
 }
 
+static size_t owned_by(const onc_rpcbind *rb, const char *owner)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rb->n; i++)
+		n += strcmp(rb->entries[i].owner, owner) == 0;
+	return n;
+}
+
 static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
 		const char *addr, const char *owner)
 {
 	if (find(rb, prog, vers, netid, false) || strlen(netid) >= sizeof rb->entries->netid ||
 	    strlen(addr) >= sizeof rb->entries->addr)
 		return false;
-	if (rb->n == MAX_ENTRIES)
+	if (rb->n == MAX_ENTRIES ||
+	    (strcmp(owner, SUPERUSER) != 0 && owned_by(rb, owner) >= OWNER_QUOTA))
 		return false;
 	if (rb->n == rb->cap) {
 		size_t ncap = rb->cap ? rb->cap * 2 : 16;
@@ -96,19 +157,44 @@ static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid
 	return true;
 }
 
-/* Removes prog/vers on netid, or on every netid when netid is empty. */
-static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid)
+/* prog/vers on netid, or on every netid when netid is empty. */
+static bool matches(const entry *e, uint32_t prog, uint32_t vers, const char *netid)
+{
+	return e->prog == prog && e->vers == vers && (!*netid || strcmp(e->netid, netid) == 0);
+}
+
+/* Removes prog/vers on netid (every netid when empty) for owner: the superuser removes any
+ * registration, others only their own, and nothing when one of them is someone else's. */
+static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
+			   const char *owner)
 {
 	size_t kept = 0;
-	for (size_t i = 0; i < rb->n; i++) {
-		entry *e = &rb->entries[i];
-		if (e->prog == prog && e->vers == vers && (!*netid || strcmp(e->netid, netid) == 0))
-			continue;
-		rb->entries[kept++] = *e;
-	}
+	bool root = strcmp(owner, SUPERUSER) == 0;
+	for (size_t i = 0; i < rb->n; i++)
+		if (!root && matches(&rb->entries[i], prog, vers, netid) &&
+		    strcmp(rb->entries[i].owner, owner) != 0)
+			return false;
+	for (size_t i = 0; i < rb->n; i++)
+		if (!matches(&rb->entries[i], prog, vers, netid))
+			rb->entries[kept++] = rb->entries[i];
 	bool removed = kept < rb->n;
 	rb->n = kept;
 	return removed;
+}
+
+/* Who owns what the caller registers, as rpcbind names owners: on a Unix socket "superuser"
+ * for root, else the uid in decimal (SO_PEERCRED); over TCP and UDP, where nobody can tell,
+ * "unknown", so that any local user is the owner of what any other set that way. The owner
+ * a call names is not believed. */
+static void caller_owner(const onc_call *call, char owner[16])
+{
+	uid_t uid;
+	if (!onc_call_peer_uid(call, &uid))
+		snprintf(owner, 16, "unknown");
+	else if (uid == 0)
+		snprintf(owner, 16, SUPERUSER);
+	else
+		snprintf(owner, 16, "%u", (unsigned)uid);
 }
 
 static const char *prot_netid(uint32_t prot)
@@ -185,14 +271,16 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 		return onc_xdr_put_u32(call->results, port) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
 	if (onc_call_is_local(call)) {
+		char owner[16];
+		caller_owner(call, owner);
 		if (proc == PMAP_SET) {
 			char addr[32];
 			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m.port >> 8 & 255, m.port & 255);
 			ok = prot_netid(m.prot) && m.port <= 65535 &&
-			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, "unknown");
+			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, owner);
 		} else {
-			ok = remove_entries(rb, m.prog, m.vers, "tcp");
-			ok = remove_entries(rb, m.prog, m.vers, "udp") || ok;
+			ok = remove_entries(rb, m.prog, m.vers, "tcp", owner);
+			ok = remove_entries(rb, m.prog, m.vers, "udp", owner) || ok;
 		}
 	}
 	count_change(rb, call, proc == PMAP_SET, ok);
@@ -350,82 +438,201 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 										 : ONC_SUCCESS;
 	}
 	bool ok = false;
+	char owner[16];
+	caller_owner(call, owner);
 	if (onc_call_is_local(call))
-		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, r.owner)
-				      : remove_entries(rb, r.prog, r.vers, r.netid);
+		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, owner)
+				      : remove_entries(rb, r.prog, r.vers, r.netid, owner);
 	count_change(rb, call, proc == RPCB_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
-/* ---- CALLIT (v2, v3) and INDIRECT (v4): off unless allowed ---- */
+/* ---- what is answered, and to whom ---- */
 
-typedef struct raw_bytes {
-	const uint8_t *p;
-	uint32_t n;
-	onc_arena *arena; /* where decoded results are copied */
-} raw_bytes;
-
-/* The forwarded arguments are XDR already: written as they are. */
-static onc_status put_raw(onc_xdr_enc *e, const void *v)
+/* The largest reply a caller may get. Over UDP, a caller on another host is whoever the
+ * datagram's source address names, unchecked: it gets no reply larger than its call, so that
+ * rpcbind cannot amplify a reflection attack. Local callers and TCP get any. Call before the
+ * arguments are decoded. */
+static size_t reply_limit(const onc_call *call)
 {
-	const raw_bytes *b = v;
-	if (b->n % 4)
-		return ONC_ERR_BAD_VALUE;
-	return onc_xdr_put_opaque_fixed(e, b->p, b->n);
+	const onc_call_header *h = call->header;
+	if (!onc_call_is_datagram(call) || onc_call_is_local(call))
+		return SIZE_MAX;
+	/* xid, CALL, rpcvers, prog, vers, proc, two opaque_auths: 40 bytes and the bodies */
+	return 40 + onc_xdr_round(h->cred.len) + onc_xdr_round(h->verf.len) +
+	       onc_xdr_dec_left(call->args);
 }
 
-/* The results, whatever they are: the rest of the reply, copied out. */
-static onc_status take_rest(onc_xdr_dec *d, void *v)
+/* Ends the call with no reply at all. */
+static onc_accept_stat no_reply(onc_call *call)
 {
-	raw_bytes *b = v;
-	b->n = (uint32_t)onc_xdr_dec_left(d);
-	uint8_t *copy = onc_arena_alloc(b->arena, b->n ? b->n : 1);
-	if (!copy)
-		return ONC_ERR_NOMEM;
-	memcpy(copy, d->p, b->n);
-	d->p = d->end;
-	b->p = copy;
+	onc_deferred *d = onc_call_defer(call);
+	if (!d)
+		return ONC_SYSTEM_ERR; /* out of memory: an error, still smaller than any call */
+	onc_deferred_drop(d);
+	return ONC_SUCCESS; /* not sent: the call was deferred */
+}
+
+/* ---- CALLIT (v2, v3) and INDIRECT (v4): off unless allowed ----
+ * A forward that fails is answered with an error for INDIRECT, as RFC 1833 has it (PROG_UNAVAIL
+ * when the program is not registered, SYSTEM_ERR when its service answers with an error),
+ * and not at all for CALLIT. A forward that times out, or finds every slot taken, is not
+ * answered either way: it may be one of a flood. */
+
+/* A failed forward's end. */
+static void refuse(onc_deferred *d, bool indirect, onc_status why)
+{
+	if (indirect)
+		onc_deferred_end(d, why);
+	else
+		onc_deferred_drop(d);
+}
+
+/* Sends the call to prog/vers/proc with args, as registered for UDP, from the forwarding
+ * socket, and takes a slot for d until it is answered. Under mu. */
+static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call *call,
+			       uint32_t prog, uint32_t vers, uint32_t proc, const uint8_t *args,
+			       uint32_t nargs, size_t max_reply)
+{
+	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
+	uint16_t port = 0;
+	if (!e || onc_uaddr_port(e->addr, &port) != ONC_OK || !port)
+		return ONC_ERR_PROG_UNAVAIL;
+	uint32_t slot = 0;
+	while (slot < MAX_FORWARDS && rb->forwards[slot].d)
+		slot++;
+	if (slot == MAX_FORWARDS)
+		return ONC_ERR_NOMEM; /* every slot taken */
+
+	forward *f = &rb->forwards[slot];
+	onc_call_header h = {.xid = ++rb->fwd_serial * MAX_FORWARDS + slot,
+			     .rpcvers = ONC_RPC_VERSION, .prog = prog, .vers = vers, .proc = proc};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	onc_xdr_enc_reset(&rb->fwd_out);
+	if (onc_rpc_encode_call(&rb->fwd_out, &h) != ONC_OK ||
+	    onc_xdr_put_opaque_fixed(&rb->fwd_out, args, nargs) != ONC_OK ||
+	    sendto(rb->fwd_fd, rb->fwd_out.base, onc_xdr_enc_len(&rb->fwd_out), MSG_DONTWAIT,
+		   (const struct sockaddr *)&to, sizeof to) < 0)
+		return ONC_ERR_SYSTEM_ERR;
+	*f = (forward){.d = d, .xid = h.xid, .vers = call->header->vers, .port = port,
+		       .max_reply = max_reply, .deadline = onc__now_ms() + FORWARD_TIMEOUT_MS};
+	answer_addr(e, call, f->uaddr, sizeof f->uaddr);
 	return ONC_OK;
 }
 
-/* Calls prog/vers/proc with the caller's arguments on the service registered for UDP on this
- * host, and answers with where it is and its results. The table is only read under mu; the
- * call itself is made without it. */
-static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call)
+/* Forwards the call and defers it: the forwarding thread answers it. */
+static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call, size_t max_reply)
 {
-	uint32_t prog, vers, proc;
-	raw_bytes args = {0}, res = {.arena = call->arena};
-	char uaddr[80] = "", target[96];
-	uint16_t port = 0;
+	uint32_t prog, vers, proc, nargs;
+	const uint8_t *args;
+	bool indirect = call->header->vers == 4;
 
 	if (onc_xdr_get_u32(call->args, &prog) || onc_xdr_get_u32(call->args, &vers) ||
 	    onc_xdr_get_u32(call->args, &proc) ||
-	    onc_xdr_get_opaque_ref(call->args, &args.p, &args.n, UINT32_MAX))
-		return ONC_GARBAGE_ARGS;
-	pthread_mutex_lock(&rb->mu);
-	const entry *e = prog == ONC_PMAP_PROG ? NULL : find(rb, prog, vers, "udp", false);
-	if (e) {
-		answer_addr(e, call, uaddr, sizeof uaddr);
-		onc_uaddr_port(e->addr, &port);
-	}
-	pthread_mutex_unlock(&rb->mu);
-	if (!port)
-		return ONC_SYSTEM_ERR; /* not registered (rpcbind stays silent; so should we) */
-	snprintf(target, sizeof target, "udp://127.0.0.1:%u", port);
-	onc_client_options o = {.timeout_ms = CALLIT_TIMEOUT_MS};
-	onc_status st;
-	onc_client *c = onc_client_create(target, prog, vers, &o, &st);
-	if (c)
-		st = onc_client_call(c, proc, put_raw, &args, take_rest, &res, NULL);
-	onc_client_destroy(c);
-	if (st != ONC_OK)
+	    onc_xdr_get_opaque_ref(call->args, &args, &nargs, UINT32_MAX))
+		return indirect ? ONC_GARBAGE_ARGS : no_reply(call);
+	onc_deferred *d = onc_call_defer(call);
+	if (!d)
 		return ONC_SYSTEM_ERR;
-	onc_xdr_enc *out = call->results;
-	st = call->header->vers == 2 ? onc_xdr_put_u32(out, port)
-				      : onc_xdr_put_string(out, uaddr, RPCB_MAX_STRING);
+	pthread_mutex_lock(&rb->mu);
+	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs, max_reply);
+	pthread_mutex_unlock(&rb->mu);
+	if (st == ONC_ERR_NOMEM)
+		onc_deferred_drop(d);
+	else if (st != ONC_OK)
+		refuse(d, indirect, st);
+	return ONC_SUCCESS; /* not sent: the call was deferred */
+}
+
+/* Answers f's caller with the service's results, the rest of d after the reply header:
+ * where the service is (its port for v2, its universal address for v3 and v4), then the
+ * results as opaque data; or not at all, when that is larger than the caller may get. */
+static void forward_reply(const forward *f, onc_xdr_dec *d)
+{
+	size_t n = onc_xdr_dec_left(d);
+	size_t where = f->vers == 2 ? 4 : 4 + onc_xdr_round(strlen(f->uaddr));
+	onc_xdr_enc *out;
+	if (REPLY_HEADER + where + 4 + onc_xdr_round(n) > f->max_reply) {
+		onc_deferred_drop(f->d);
+		return;
+	}
+	onc_status st = onc_deferred_begin(f->d, &out);
 	if (st == ONC_OK)
-		st = onc_xdr_put_opaque(out, res.p, res.n, UINT32_MAX);
-	return st == ONC_OK ? ONC_SUCCESS : ONC_SYSTEM_ERR;
+		st = f->vers == 2 ? onc_xdr_put_u32(out, f->port)
+				  : onc_xdr_put_string(out, f->uaddr, RPCB_MAX_STRING);
+	if (st == ONC_OK)
+		st = onc_xdr_put_opaque(out, d->p, n, UINT32_MAX);
+	onc_deferred_end(f->d, st);
+}
+
+/* A datagram on the forwarding socket: the answer to the forward in its xid's slot, when it
+ * comes from where that forward went; anything else is dropped. */
+static void answered(onc_rpcbind *rb, size_t len, const struct sockaddr_in *from)
+{
+	onc_xdr_dec d;
+	onc_reply_header h;
+	onc_xdr_dec_init(&d, rb->fwd_in, len, NULL);
+	if (onc_rpc_decode_reply(&d, &h) != ONC_OK)
+		return;
+	pthread_mutex_lock(&rb->mu);
+	forward f = rb->forwards[h.xid % MAX_FORWARDS];
+	bool ours = f.d && f.xid == h.xid && from->sin_port == htons(f.port);
+	if (ours)
+		rb->forwards[h.xid % MAX_FORWARDS].d = NULL;
+	pthread_mutex_unlock(&rb->mu);
+	if (!ours)
+		return;
+	if (h.stat == ONC_MSG_ACCEPTED && h.accept == ONC_SUCCESS)
+		forward_reply(&f, &d);
+	else
+		refuse(f.d, f.vers == 4, ONC_ERR_SYSTEM_ERR);
+}
+
+/* Ends the forwards whose time is up, in silence (a slow service looks like a dead one).
+ * Returns how long the thread may sleep, or -1 once it is to quit. */
+static int expire(onc_rpcbind *rb)
+{
+	onc_deferred *late[MAX_FORWARDS];
+	size_t n = 0;
+	int64_t now = onc__now_ms(), next = now + FORWARD_TICK_MS;
+	pthread_mutex_lock(&rb->mu);
+	for (forward *f = rb->forwards; f < rb->forwards + MAX_FORWARDS; f++) {
+		if (f->d && f->deadline <= now) {
+			late[n++] = f->d;
+			f->d = NULL;
+		} else if (f->d && f->deadline < next) {
+			next = f->deadline;
+		}
+	}
+	bool quit = rb->fwd_quit;
+	pthread_mutex_unlock(&rb->mu);
+	for (size_t i = 0; i < n; i++)
+		onc_deferred_drop(late[i]);
+	return quit ? -1 : (int)(next - now);
+}
+
+/* The forwarding thread: takes answers and ends what is late, until onc_rpcbind_destroy().
+ * At most MAX_FORWARDS datagrams at a time, so that a stream of them never holds off the
+ * timeouts. */
+static void *forwarding(void *arg)
+{
+	onc_rpcbind *rb = arg;
+	for (int wait; (wait = expire(rb)) >= 0;) {
+		struct pollfd p = {.fd = rb->fwd_fd, .events = POLLIN};
+		if (poll(&p, 1, wait) <= 0)
+			continue;
+		for (unsigned i = 0; i < MAX_FORWARDS; i++) {
+			struct sockaddr_in from;
+			socklen_t from_len = sizeof from;
+			ssize_t len = recvfrom(rb->fwd_fd, rb->fwd_in, sizeof rb->fwd_in,
+					       MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+			if (len < 0)
+				break;
+			answered(rb, (size_t)len, &from);
+		}
+	}
+	return NULL;
 }
 
 static bool is_callit(const onc_call *call)
@@ -434,26 +641,40 @@ static bool is_callit(const onc_call *call)
 	return proc == PMAP_CALLIT || (call->header->vers == 4 && proc == RPCB_INDIRECT);
 }
 
-void onc_rpcbind_allow_callit(onc_rpcbind *rb)
+onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb)
 {
-	rb->callit = true;
+	struct sockaddr_in self = {.sin_family = AF_INET};
+	self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rb->fwd_fd >= 0)
+		return ONC_OK;
+	rb->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rb->fwd_fd >= 0 && bind(rb->fwd_fd, (struct sockaddr *)&self, sizeof self) == 0 &&
+	    pthread_create(&rb->fwd_thread, NULL, forwarding, rb) == 0)
+		return ONC_OK;
+	if (rb->fwd_fd >= 0)
+		close(rb->fwd_fd);
+	rb->fwd_fd = -1;
+	return ONC_ERR_IO;
 }
 
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
 	onc_rpcbind *rb = ctx;
 	uint32_t proc = call->header->proc;
+	size_t max_reply = reply_limit(call), start = onc_xdr_enc_len(call->results);
+	bool forward = is_callit(call);
 	pthread_mutex_lock(&rb->mu);
 	if (proc < RPCB_STAT_PROCS)
 		rb->by_version[call->header->vers - 2].calls[proc]++;
-	bool forward = is_callit(call);
 	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
 			     : call->header->vers == 2 ? pmap_v2(rb, call)
 						       : rpcb_v34(rb, call);
-	bool allowed = rb->callit;
+	bool allowed = rb->fwd_fd >= 0;
 	pthread_mutex_unlock(&rb->mu);
 	if (forward && allowed)
-		st = callit(rb, call);
+		return callit(rb, call, max_reply);
+	if (st == ONC_SUCCESS && REPLY_HEADER + onc_xdr_enc_len(call->results) - start > max_reply)
+		return no_reply(call);
 	return st;
 }
 

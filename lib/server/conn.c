@@ -78,6 +78,15 @@ onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *pe
 	c->loop = l;
 	c->origin = (onc__origin){
 		.kind = ORIGIN_CONN, .stream = true, .conn = c, .peer = *peer, .peer_len = peer_len};
+	/* Taken now, for handlers that decide by who calls (rpcbind's owners): the descriptor
+	 * is surely this peer's only while the loop holds it open. */
+	struct ucred cred;
+	socklen_t cred_len = sizeof cred;
+	if (peer->ss_family == AF_UNIX &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+		c->origin.has_uid = true;
+		c->origin.uid = cred.uid;
+	}
 	c->refs = 1; /* the loop's */
 	c->reading = true;
 	c->last_call = onc__now_ms();

@@ -113,6 +113,19 @@ bool onc_call_is_local(const onc_call *call)
 	return false;
 }
 
+bool onc_call_is_datagram(const onc_call *call)
+{
+	return ((const onc__call *)call)->from->kind == ORIGIN_DATAGRAM;
+}
+
+bool onc_call_peer_uid(const onc_call *call, uid_t *uid)
+{
+	const onc__origin *from = ((const onc__call *)call)->from;
+	if (from->has_uid)
+		*uid = from->uid;
+	return from->has_uid;
+}
+
 /* The reply to a call the server answers without a handler, or NULL for one to dispatch
  * (*p set, r an accepted SUCCESS header). false when the message gets no answer. */
 static bool answer_header(onc_server *s, onc_xdr_dec *d, onc_call_header *h, onc_auth_sys *sys,

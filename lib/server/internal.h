@@ -64,6 +64,8 @@ typedef struct onc__origin {
 	onc__capture *capture; /* ORIGIN_CAPTURE */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	bool has_uid; /* a Unix socket's peer user, uid (SO_PEERCRED) */
+	uid_t uid;
 } onc__origin;
 
 /* A stream connection. Its lifetime rules are at the top of conn.c. */

@@ -91,7 +91,8 @@ void attack_start(attack_target *t)
 		close(out[1]);
 		execl(ATTACK_SERVER, ATTACK_SERVER, t->rpcbind ? "rpcbind" : "test", "--threads",
 		      threads, "--max-conn", conns, "--idle-ms", idle, "--max-record", record,
-		      "--workers", workers, "--max-buffered", buffered, (char *)NULL);
+		      "--workers", workers, "--max-buffered", buffered,
+		      t->callit ? "--callit" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);

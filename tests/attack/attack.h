@@ -20,6 +20,7 @@
 typedef struct attack_target {
 	const char *name;    /* for the printed figures */
 	bool rpcbind;        /* the embedded rpcbind service, else the test program */
+	bool callit;         /* rpcbind forwards CALLIT and INDIRECT (onc rpcbind --callit) */
 	onc_server_options opts;
 	pid_t pid;
 	uint16_t tcp_port, udp_port;

@@ -1,8 +1,9 @@
 /* The server under attack, as a child process whose memory the tests can measure:
  *   attack_server test|rpcbind [--threads N] [--max-conn N] [--idle-ms N] [--max-record N]
- *                 [--workers N] [--max-buffered N]
+ *                 [--workers N] [--max-buffered N] [--callit]
  * "test" serves the test program of tests/runtime (TCP, UDP, a Unix socket); "rpcbind" serves
- * the embedded rpcbind service over TCP and UDP as `onc rpcbind` does (one thread). Prints
+ * the embedded rpcbind service over TCP and UDP as `onc rpcbind` does (one thread), forwarding
+ * CALLIT with --callit. Prints
  * "tcp PORT udp PORT", serves until SIGTERM, then shuts down and frees everything (so that
  * valgrind, when the child runs under it, sees every leak) and exits 0. */
 #include <signal.h>
@@ -17,27 +18,32 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: attack_server test|rpcbind [--threads N] [--max-conn N] "
-			"[--idle-ms N] [--max-record N] [--workers N] [--max-buffered N]\n");
+			"[--idle-ms N] [--max-record N] [--workers N] [--max-buffered N] [--callit]\n");
 	return 2;
 }
 
-static bool parse_options(int argc, char **argv, onc_server_options *o)
+static bool parse_options(int argc, char **argv, onc_server_options *o, bool *callit)
 {
-	for (int i = 2; i < argc; i += 2) {
-		if (i + 1 >= argc)
+	for (int i = 2; i < argc; i++) {
+		const char *name = argv[i];
+		if (strcmp(name, "--callit") == 0) {
+			*callit = true;
+			continue;
+		}
+		if (++i >= argc)
 			return false;
-		unsigned long v = strtoul(argv[i + 1], NULL, 10);
-		if (strcmp(argv[i], "--threads") == 0)
+		unsigned long v = strtoul(argv[i], NULL, 10);
+		if (strcmp(name, "--threads") == 0)
 			o->threads = (unsigned)v;
-		else if (strcmp(argv[i], "--max-conn") == 0)
+		else if (strcmp(name, "--max-conn") == 0)
 			o->max_connections = (unsigned)v;
-		else if (strcmp(argv[i], "--idle-ms") == 0)
+		else if (strcmp(name, "--idle-ms") == 0)
 			o->idle_timeout_ms = (unsigned)v;
-		else if (strcmp(argv[i], "--max-record") == 0)
+		else if (strcmp(name, "--max-record") == 0)
 			o->max_record = v;
-		else if (strcmp(argv[i], "--workers") == 0)
+		else if (strcmp(name, "--workers") == 0)
 			o->workers = (unsigned)v;
-		else if (strcmp(argv[i], "--max-buffered") == 0)
+		else if (strcmp(name, "--max-buffered") == 0)
 			o->max_buffered = v;
 		else
 			return false;
@@ -72,7 +78,7 @@ static int run_test_program(const onc_server_options *o)
 	return 0;
 }
 
-static int run_rpcbind(const onc_server_options *o)
+static int run_rpcbind(const onc_server_options *o, bool callit)
 {
 	onc_status st;
 	uint16_t tcp_port = 0, udp_port = 0;
@@ -85,6 +91,8 @@ static int run_rpcbind(const onc_server_options *o)
 		st = onc_server_listen(srv, "udp://127.0.0.1:0", &udp_port);
 	if (st == ONC_OK)
 		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
+	if (st == ONC_OK && callit)
+		st = onc_rpcbind_allow_callit(rb);
 	if (st != ONC_OK) {
 		fprintf(stderr, "attack_server: %s\n", onc_strerror(st));
 		return 1;
@@ -103,10 +111,11 @@ static int run_rpcbind(const onc_server_options *o)
 int main(int argc, char **argv)
 {
 	onc_server_options o = {0};
+	bool callit = false;
 	struct rlimit rl;
 	sigset_t set;
 
-	if (argc < 2 || !parse_options(argc, argv, &o))
+	if (argc < 2 || !parse_options(argc, argv, &o, &callit))
 		return usage();
 	/* Enough descriptors for the floods. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -120,6 +129,6 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "test") == 0)
 		return run_test_program(&o);
 	if (strcmp(argv[1], "rpcbind") == 0)
-		return run_rpcbind(&o);
+		return run_rpcbind(&o, callit);
 	return usage();
 }

@@ -21,6 +21,7 @@ test_workers tests/runtime/test_workers
 test_conn_lifetime tests/runtime/test_conn_lifetime
 test_deferred tests/runtime/test_deferred
 test_rpcbind tests/runtime/test_rpcbind
+test_rpcbind_access tests/runtime/test_rpcbind_access
 test_server_limits tests/runtime/test_server_limits
 test_attack_program tests/attack/test_attack_program
 test_attack_rpcbind tests/attack/test_attack_rpcbind

@@ -1,8 +1,9 @@
 /* Deferred replies (onc_call_defer) over real sockets, with the calls on the loop and on
  * workers: the connection serves other calls while one waits; the reply comes from another
  * thread, over TCP and UDP; an AUTH_ERROR can be deferred too; a deferred call whose client
- * left is ended without a leak (ASan, valgrind); onc_server_run waits for deferred calls; at the
- * connection limit, a connection waiting for one is not evicted as idle. */
+ * left is ended without a leak (ASan, valgrind); onc_server_run waits for deferred calls; a
+ * dropped call gets no reply at all; at the connection limit, a connection waiting for one is
+ * not evicted as idle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +24,7 @@
 #include "test_server.h"
 
 #define PROG 0x20000126u
-enum { P_NULL, P_DEFER, P_NOW };
+enum { P_NULL, P_DEFER, P_NOW, P_DROP };
 
 /* The deferred calls, handed from the handlers to the test. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -53,6 +54,13 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	}
 	case P_NOW:
 		return onc_xdr_put_i32(call->results, 7) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case P_DROP: {
+		onc_deferred *d = onc_call_defer(call);
+		if (!d)
+			return ONC_SYSTEM_ERR;
+		onc_deferred_drop(d);
+		return ONC_SUCCESS;
+	}
 	default:
 		return ONC_PROC_UNAVAIL;
 	}
@@ -255,6 +263,67 @@ static void test_limit_spares_deferred_calls(void **state)
 	bg_server_stop(&s);
 }
 
+/* The xid of the first reply on fd, a TCP connection (record-marked) or a UDP socket. */
+static uint32_t first_reply_xid(int fd, bool udp)
+{
+	uint8_t buf[64];
+	size_t want = udp ? 4 : 8, got = 0;
+	while (got < want) {
+		ssize_t n = recv(fd, buf + got, sizeof buf - got, 0);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	uint32_t xid;
+	memcpy(&xid, buf + want - 4, 4);
+	return ntohl(xid);
+}
+
+/* A call of PROG version 1 without arguments, record-marked for a stream. */
+static void put_call(onc_xdr_enc *e, uint32_t xid, uint32_t proc, bool stream)
+{
+	onc_call_header h = {
+		.xid = xid, .rpcvers = ONC_RPC_VERSION, .prog = PROG, .vers = 1, .proc = proc};
+	if (stream)
+		end_raw_call(e, begin_raw_call(e, xid, PROG, proc));
+	else
+		assert_int_equal(onc_rpc_encode_call(e, &h), ONC_OK);
+}
+
+/* DROP (deferred, then dropped) gets no reply at all, over TCP, UDP and onc_server_process:
+ * the first reply on the socket is that of the NOW after it. */
+static void test_dropped(void **state)
+{
+	(void)state;
+	bg_server s;
+	onc_xdr_enc e, out;
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	start(&s, 0);
+	to.sin_port = htons(s.udp_port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int udp = 0; udp < 2; udp++) {
+		int fd = udp ? socket(AF_INET, SOCK_DGRAM, 0) : connect_loopback(s.tcp_port);
+		assert_true(fd >= 0);
+		assert_true(!udp || connect(fd, (struct sockaddr *)&to, sizeof to) == 0);
+		for (uint32_t xid = 1; xid <= 2; xid++) {
+			onc_xdr_enc_init(&e);
+			put_call(&e, xid, xid == 1 ? P_DROP : P_NOW, !udp);
+			assert_int_equal(send(fd, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e), 0),
+					 (ssize_t)onc_xdr_enc_len(&e));
+			onc_xdr_enc_free(&e);
+		}
+		assert_int_equal(first_reply_xid(fd, udp), 2);
+		close(fd);
+	}
+	onc_xdr_enc_init(&e);
+	onc_xdr_enc_init(&out);
+	put_call(&e, 1, P_DROP, false);
+	onc_server_process(s.srv, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e), &out, false);
+	assert_int_equal(onc_xdr_enc_len(&out), 0);
+	onc_xdr_enc_free(&e);
+	onc_xdr_enc_free(&out);
+	bg_server_stop(&s);
+}
+
 typedef struct stopper {
 	bg_server *s;
 	bool returned;
@@ -314,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_reply_after_reset),
 		cmocka_unit_test(test_run_waits_for_deferred_calls),
 		cmocka_unit_test(test_limit_spares_deferred_calls),
+		cmocka_unit_test(test_dropped),
 	};
 	if (getenv("TEST_FILTER")) /* e.g. TEST_FILTER='test_udp*' */
 		cmocka_set_test_filter(getenv("TEST_FILTER"));

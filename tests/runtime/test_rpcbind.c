@@ -16,11 +16,7 @@
 #include "onc/rpcbind.h"
 #include "test_server.h"
 
-static onc_server *srv;
-static onc_rpcbind *rb;
-static pthread_t thread;
-static char pmap_udp[64], pmap_tcp[64];
-static uint16_t rb_port;
+static rpcbind_server rbs;
 
 static void *serve(void *arg)
 {
@@ -31,26 +27,14 @@ static void *serve(void *arg)
 static int setup(void **state)
 {
 	(void)state;
-	onc_status st;
-	uint16_t udp_port;
-	rb = onc_rpcbind_create(&st);
-	srv = onc_server_create(&(onc_server_options){.threads = 1}, &st);
-	if (!rb || !srv || onc_server_listen(srv, "tcp://127.0.0.1:0", &rb_port) ||
-	    onc_server_listen(srv, "udp://127.0.0.1:0", &udp_port) ||
-	    onc_rpcbind_attach(rb, srv, rb_port, udp_port))
-		return -1;
-	snprintf(pmap_tcp, sizeof pmap_tcp, "tcp://127.0.0.1:%u", rb_port);
-	snprintf(pmap_udp, sizeof pmap_udp, "udp://127.0.0.1:%u", udp_port);
-	return pthread_create(&thread, NULL, serve, srv);
+	rpcbind_server_start(&rbs, "127.0.0.1", NULL, false);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	onc_server_stop(srv);
-	pthread_join(thread, NULL);
-	onc_server_destroy(srv);
-	onc_rpcbind_destroy(rb);
+	rpcbind_server_stop(&rbs);
 	return 0;
 }
 
@@ -61,21 +45,21 @@ static void test_pmap_set_getport_unset(void **state)
 	bool done = false;
 	uint16_t port = 0;
 
-	assert_int_equal(onc_pmap_getport(pmap_udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
+	assert_int_equal(onc_pmap_getport(rbs.udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
 			 ONC_ERR_PROG_UNAVAIL);
-	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
+	assert_int_equal(onc_pmap_set(rbs.udp, &m, &done), ONC_OK);
 	assert_true(done);
 	/* A second SET of the same program, version and protocol is refused. */
-	assert_int_equal(onc_pmap_set(pmap_tcp, &m, &done), ONC_OK);
+	assert_int_equal(onc_pmap_set(rbs.tcp, &m, &done), ONC_OK);
 	assert_false(done);
-	assert_int_equal(onc_pmap_getport(pmap_tcp, m.prog, 2, ONC_IPPROTO_TCP, &port), ONC_OK);
+	assert_int_equal(onc_pmap_getport(rbs.tcp, m.prog, 2, ONC_IPPROTO_TCP, &port), ONC_OK);
 	assert_int_equal(port, 4242);
-	assert_int_equal(onc_pmap_getport(pmap_tcp, m.prog, 2, ONC_IPPROTO_UDP, &port),
+	assert_int_equal(onc_pmap_getport(rbs.tcp, m.prog, 2, ONC_IPPROTO_UDP, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 
 	onc_pmap_mapping *list;
 	size_t n, found = 0;
-	assert_int_equal(onc_pmap_dump(pmap_tcp, &list, &n), ONC_OK);
+	assert_int_equal(onc_pmap_dump(rbs.tcp, &list, &n), ONC_OK);
 	for (size_t i = 0; i < n; i++)
 		found += list[i].prog == m.prog && list[i].port == 4242 && list[i].vers == 2;
 	/* the service itself: versions 2, 3, 4 on TCP and UDP */
@@ -83,11 +67,11 @@ static void test_pmap_set_getport_unset(void **state)
 	assert_int_equal(found, 1);
 	free(list);
 
-	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 2, &done), ONC_OK);
+	assert_int_equal(onc_pmap_unset(rbs.udp, m.prog, 2, &done), ONC_OK);
 	assert_true(done);
-	assert_int_equal(onc_pmap_getport(pmap_udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
+	assert_int_equal(onc_pmap_getport(rbs.udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
 			 ONC_ERR_PROG_UNAVAIL);
-	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 2, &done), ONC_OK);
+	assert_int_equal(onc_pmap_unset(rbs.udp, m.prog, 2, &done), ONC_OK);
 	assert_false(done);
 }
 
@@ -96,12 +80,12 @@ static void test_rpcb_getaddr(void **state)
 	(void)state;
 	char *uaddr = NULL, want[32];
 	/* Registered as 0.0.0.0: answered with the loopback address to a local caller. */
-	snprintf(want, sizeof want, "127.0.0.1.%u.%u", rb_port >> 8, rb_port & 255);
+	snprintf(want, sizeof want, "127.0.0.1.%u.%u", rbs.tcp_port >> 8, rbs.tcp_port & 255);
 	for (uint32_t v = 3; v <= 4; v++) {
-		assert_int_equal(onc_rpcb_getaddr(pmap_tcp, v, ONC_PMAP_PROG, 4, "tcp", &uaddr), ONC_OK);
+		assert_int_equal(onc_rpcb_getaddr(rbs.tcp, v, ONC_PMAP_PROG, 4, "tcp", &uaddr), ONC_OK);
 		assert_string_equal(uaddr, want);
 		free(uaddr);
-		assert_int_equal(onc_rpcb_getaddr(pmap_udp, v, 0x20000998, 1, "tcp", &uaddr), ONC_OK);
+		assert_int_equal(onc_rpcb_getaddr(rbs.udp, v, 0x20000998, 1, "tcp", &uaddr), ONC_OK);
 		assert_string_equal(uaddr, "");
 		free(uaddr);
 	}
@@ -114,27 +98,25 @@ static void test_client_finds_port_through_rpcbind(void **state)
 	onc_status st;
 	bool done;
 	/* the rpcbind service's own TCP port stands in for a registered program */
-	m.port = rb_port;
-	assert_int_equal(onc_pmap_set(pmap_udp, &m, &done), ONC_OK);
+	m.port = rbs.tcp_port;
+	assert_int_equal(onc_pmap_set(rbs.udp, &m, &done), ONC_OK);
 	assert_true(done);
 	uint16_t port = 0;
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 1, 0, &port),
-			 ONC_OK);
-	assert_int_equal(port, rb_port);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rbs.tcp_port, "tcp", m.prog, 1, 0, &port), ONC_OK);
+	assert_int_equal(port, rbs.tcp_port);
 	/* GETADDR answers for any version of a registered program, as rpcbind does (the call
 	 * then gets PROG_MISMATCH with the versions there are); an unknown program has none */
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog, 2, 0, &port),
-			 ONC_OK);
-	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rb_port, "tcp", m.prog + 1, 1, 0, &port),
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rbs.tcp_port, "tcp", m.prog, 2, 0, &port), ONC_OK);
+	assert_int_equal(onc_rpcb_find_port("127.0.0.1", rbs.tcp_port, "tcp", m.prog + 1, 1, 0, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 	/* a client given no port asks that rpcbind */
-	onc_client_options o = {.rpcbind_port = rb_port};
+	onc_client_options o = {.rpcbind_port = rbs.tcp_port};
 	onc_client *c = onc_client_create("tcp://127.0.0.1", m.prog, 1, &o, &st);
 	assert_non_null(c);
 	onc_client_destroy(c);
 	assert_null(onc_client_create("tcp://127.0.0.1", m.prog + 1, 1, &o, &st));
 	assert_int_equal(st, ONC_ERR_PROG_UNAVAIL);
-	assert_int_equal(onc_pmap_unset(pmap_udp, m.prog, 1, &done), ONC_OK);
+	assert_int_equal(onc_pmap_unset(rbs.udp, m.prog, 1, &done), ONC_OK);
 }
 
 /* A client given no port asks rpcbind within its own timeout (issue 18, item 11), not 5 s
@@ -219,7 +201,7 @@ static void test_uaddr_taddr_and_time(void **state)
 {
 	(void)state;
 	onc_status st;
-	onc_client *c = onc_client_create(pmap_tcp, ONC_PMAP_PROG, 4, NULL, &st);
+	onc_client *c = onc_client_create(rbs.tcp, ONC_PMAP_PROG, 4, NULL, &st);
 	netbuf_bytes nb = {0};
 	char *back = NULL;
 	uint32_t t = 0;
@@ -263,12 +245,12 @@ static void test_server_registers_ipv4_and_ipv6(void **state)
 	assert_int_equal(onc_server_register(s, 0x20000997, 1, null_only, NULL), ONC_OK);
 	assert_int_equal(onc_server_listen(s, "tcp://127.0.0.1:0", &p4), ONC_OK);
 	assert_int_equal(onc_server_listen(s, "udp://[::1]:0", &p6), ONC_OK);
-	assert_int_equal(onc_server_use_portmapper(s, pmap_udp), ONC_OK);
+	assert_int_equal(onc_server_use_portmapper(s, rbs.udp), ONC_OK);
 	assert_int_equal(pthread_create(&t, NULL, serve, s), 0);
 
 	/* run registers before serving: wait until the registration shows up */
 	for (int i = 0; i < 100; i++) {
-		assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+		assert_int_equal(onc_rpcb_getaddr(rbs.tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
 		bool found = *uaddr != 0;
 		free(uaddr);
 		if (found)
@@ -276,25 +258,25 @@ static void test_server_registers_ipv4_and_ipv6(void **state)
 		usleep(10000);
 	}
 	snprintf(want, sizeof want, "::1.%u.%u", p6 >> 8, p6 & 255);
-	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+	assert_int_equal(onc_rpcb_getaddr(rbs.tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
 	assert_string_equal(uaddr, want);
 	free(uaddr);
 	snprintf(want, sizeof want, "127.0.0.1.%u.%u", p4 >> 8, p4 & 255);
-	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "tcp", &uaddr), ONC_OK);
+	assert_int_equal(onc_rpcb_getaddr(rbs.tcp, 4, 0x20000997, 1, "tcp", &uaddr), ONC_OK);
 	assert_string_equal(uaddr, want);
 	free(uaddr);
 	uint16_t port;
-	assert_int_equal(onc_pmap_getport(pmap_udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port), ONC_OK);
+	assert_int_equal(onc_pmap_getport(rbs.udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port), ONC_OK);
 	assert_int_equal(port, p4);
 
 	/* stopping removes every transport's registration */
 	onc_server_stop(s);
 	pthread_join(t, NULL);
 	onc_server_destroy(s);
-	assert_int_equal(onc_rpcb_getaddr(pmap_tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
+	assert_int_equal(onc_rpcb_getaddr(rbs.tcp, 4, 0x20000997, 1, "udp6", &uaddr), ONC_OK);
 	assert_string_equal(uaddr, "");
 	free(uaddr);
-	assert_int_equal(onc_pmap_getport(pmap_udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port),
+	assert_int_equal(onc_pmap_getport(rbs.udp, 0x20000997, 1, ONC_IPPROTO_TCP, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 }
 
@@ -348,32 +330,24 @@ static void test_callit(void **state)
 	(void)state;
 	/* refused by default */
 	onc_status st;
-	onc_client *c = onc_client_create(pmap_udp, ONC_PMAP_PROG, 2, NULL, &st);
+	onc_client *c = onc_client_create(rbs.udp, ONC_PMAP_PROG, 2, NULL, &st);
 	forwarded f = {0};
 	assert_int_equal(onc_client_call(c, 5, put_callit_args, NULL, get_v2_result, &f, NULL),
 			 ONC_ERR_PROC_UNAVAIL);
 	onc_client_destroy(c);
 
-	/* allowed: a second rpcbind forwarding to a program of its own server, which has one
-	 * loop and two workers: one blocks in the forward while the other answers it */
-	onc_rpcbind *rb2 = onc_rpcbind_create(&st);
-	onc_server *s = onc_server_create(&(onc_server_options){.threads = 1, .workers = 2}, &st);
-	uint16_t tcp, udp;
-	pthread_t t;
-	char pmap[64];
-	assert_int_equal(onc_server_listen(s, "tcp://127.0.0.1:0", &tcp), ONC_OK);
-	assert_int_equal(onc_server_listen(s, "udp://127.0.0.1:0", &udp), ONC_OK);
-	assert_int_equal(onc_rpcbind_attach(rb2, s, tcp, udp), ONC_OK);
-	assert_int_equal(onc_server_register(s, 0x20000995, 1, doubler, NULL), ONC_OK);
-	onc_rpcbind_allow_callit(rb2);
-	assert_int_equal(pthread_create(&t, NULL, serve, s), 0);
-	snprintf(pmap, sizeof pmap, "udp://127.0.0.1:%u", udp);
+	/* allowed: a second rpcbind, forwarding to a service on this host */
+	rpcbind_server rb2;
+	bg_server service;
+	rpcbind_server_start(&rb2, "127.0.0.1", NULL, true);
+	bg_server_start(&service, &(onc_server_options){.threads = 1}, 0x20000995, doubler);
+	uint16_t udp = service.udp_port;
 	bool done;
 	onc_pmap_mapping m = {0x20000995, 1, ONC_IPPROTO_UDP, udp};
-	assert_int_equal(onc_pmap_set(pmap, &m, &done), ONC_OK);
+	assert_int_equal(onc_pmap_set(rb2.udp, &m, &done), ONC_OK);
 	assert_true(done);
 
-	c = onc_client_create(pmap, ONC_PMAP_PROG, 2, NULL, &st);
+	c = onc_client_create(rb2.udp, ONC_PMAP_PROG, 2, NULL, &st);
 	assert_int_equal(onc_client_call(c, 5, put_callit_args, NULL, get_v2_result, &f, NULL), ONC_OK);
 	assert_int_equal(f.port, udp);
 	assert_int_equal(f.value, 14);
@@ -381,7 +355,7 @@ static void test_callit(void **state)
 
 	char want[64];
 	snprintf(want, sizeof want, "127.0.0.1.%u.%u", udp >> 8, udp & 255);
-	c = onc_client_create(pmap, ONC_PMAP_PROG, 4, NULL, &st);
+	c = onc_client_create(rb2.udp, ONC_PMAP_PROG, 4, NULL, &st);
 	f = (forwarded){0};
 	assert_int_equal(onc_client_call(c, 10, put_callit_args, NULL, get_v4_result, &f, NULL), ONC_OK);
 	assert_string_equal(f.addr, want);
@@ -389,10 +363,20 @@ static void test_callit(void **state)
 	free(f.addr);
 	onc_client_destroy(c);
 
-	onc_server_stop(s);
-	pthread_join(t, NULL);
-	onc_server_destroy(s);
-	onc_rpcbind_destroy(rb2);
+	/* a program that is not registered: INDIRECT says so, CALLIT stays silent (RFC 1833) */
+	assert_int_equal(onc_pmap_unset(rb2.udp, 0x20000995, 1, &done), ONC_OK);
+	c = onc_client_create(rb2.udp, ONC_PMAP_PROG, 4, NULL, &st);
+	assert_int_equal(onc_client_call(c, 10, put_callit_args, NULL, get_v4_result, &f, NULL),
+			 ONC_ERR_PROG_UNAVAIL);
+	onc_client_destroy(c);
+	c = onc_client_create(rb2.udp, ONC_PMAP_PROG, 2, &(onc_client_options){.timeout_ms = 500},
+			      &st);
+	assert_int_equal(onc_client_call(c, 5, put_callit_args, NULL, get_v2_result, &f, NULL),
+			 ONC_ERR_TIMEDOUT);
+	onc_client_destroy(c);
+
+	bg_server_stop(&service);
+	rpcbind_server_stop(&rb2);
 }
 
 int main(void)

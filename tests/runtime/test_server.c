@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +190,40 @@ void bg_server_stop(bg_server *s)
 	pthread_join(s->thread, NULL);
 	must(s->run_status, "onc_server_run");
 	onc_server_destroy(s->srv);
+}
+
+void rpcbind_server_start(rpcbind_server *s, const char *host, const char *unix_addr,
+			  bool callit)
+{
+	char addr[64];
+	onc_status st;
+	s->rb = onc_rpcbind_create(&st);
+	must(st, "onc_rpcbind_create");
+	s->srv = onc_server_create(&(onc_server_options){.threads = 1}, &st);
+	must(st, "onc_server_create");
+	snprintf(addr, sizeof addr, "tcp://%s:0", host);
+	must(onc_server_listen(s->srv, addr, &s->tcp_port), "listen tcp");
+	snprintf(addr, sizeof addr, "udp://%s:0", host);
+	must(onc_server_listen(s->srv, addr, &s->udp_port), "listen udp");
+	if (unix_addr) {
+		must(onc_server_listen(s->srv, unix_addr, NULL), "listen unix");
+		must(chmod(unix_addr + strlen("unix://"), 0666) ? ONC_ERR_IO : ONC_OK, "chmod");
+	}
+	must(onc_rpcbind_attach(s->rb, s->srv, s->tcp_port, s->udp_port), "attach");
+	if (callit)
+		must(onc_rpcbind_allow_callit(s->rb), "allow callit");
+	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", s->tcp_port);
+	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", s->udp_port);
+	if (pthread_create(&s->thread, NULL, serve, s->srv) != 0)
+		must(ONC_ERR_NOMEM, "pthread_create");
+}
+
+void rpcbind_server_stop(rpcbind_server *s)
+{
+	onc_server_stop(s->srv);
+	pthread_join(s->thread, NULL);
+	onc_server_destroy(s->srv);
+	onc_rpcbind_destroy(s->rb);
 }
 
 int connect_loopback(uint16_t port)

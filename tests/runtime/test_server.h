@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "onc/client.h"
+#include "onc/rpcbind.h"
 #include "onc/server.h"
 
 #define TESTPROG 0x20000123u
@@ -50,6 +51,22 @@ typedef struct bg_server {
 void bg_server_start(bg_server *s, const onc_server_options *opts, uint32_t prog,
 		     onc_dispatch_fn fn);
 void bg_server_stop(bg_server *s);
+/* The embedded rpcbind in a background thread, served as `onc rpcbind` serves it (one loop):
+ * on TCP and UDP ports of host ("127.0.0.1", "0.0.0.0") that it picks, on the Unix socket
+ * unix_addr ("unix:///path", open to every user) unless NULL, forwarding CALLIT when callit is
+ * set. tcp and udp are its addresses on 127.0.0.1. */
+typedef struct rpcbind_server {
+	onc_rpcbind *rb;
+	onc_server *srv;
+	pthread_t thread;
+	uint16_t tcp_port, udp_port;
+	char tcp[64], udp[64];
+} rpcbind_server;
+
+void rpcbind_server_start(rpcbind_server *s, const char *host, const char *unix_addr,
+			  bool callit);
+void rpcbind_server_stop(rpcbind_server *s);
+
 /* A blocking TCP socket connected to 127.0.0.1:port, or -1. */
 int connect_loopback(uint16_t port);
 /* A socket of type SOCK_STREAM or SOCK_DGRAM on a free port of 127.0.0.1 that never answers,
