@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan test test-release test-asan test-python test-fuzz test-tsan tsan bench demo fuzz memcheck clean
+.PHONY: all deps build build-asan golden test test-release test-asan test-python test-fuzz test-tsan tsan bench demo fuzz memcheck clean
 
 all: build
 
@@ -18,6 +18,11 @@ build: deps
 build-asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DONC_SANITIZE=ON -DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
+
+# Refreshes tests/compiler/golden (what onc gen writes for a few files) after a change to the
+# generator: commit the diff with the change.
+golden: build
+	@tests/compiler/golden.sh $(CURDIR)/build/cli/onc $(CURDIR)/build/golden --update
 
 test-release: build
 	@cd build && ctest --output-on-failure -j $(JOBS)

@@ -87,6 +87,9 @@ typedef struct procedure {
 	int nargs;
 	value number;
 	loc where;
+	/* How the arguments and the result are coded (plan.h), once the plan is built. */
+	const struct plan_value **arg_plans;
+	const struct plan_value *result_plan;
 } procedure;
 
 typedef struct version {
@@ -123,15 +126,15 @@ typedef struct definition {
 	value number;        /* DEF_PROGRAM */
 
 	bool builtin; /* supplied by the compiler (netobj): its codec goes in the header */
+	const char *macro; /* DEF_PASSTHROUGH of `#define NAME ...`: NAME */
+	value macro_value; /* and what follows NAME; known when the checks worked its number out */
 
 	/* Set by the checks, for types. */
-	int64_t fixed_size; /* encoded size when fixed, else -1 */
-	int64_t min_size;   /* smallest encoded size */
-	bool needs_free;    /* decoding allocates */
 	bool recursive;     /* can contain itself (through a pointer or variable array) */
 	decl *list_link;    /* DEF_STRUCT: last field that points to the next node of a list */
 	const type_ref *base; /* DEF_TYPEDEF of a plain declaration: what type_base() gives */
 	int visit;          /* scratch for graph walks */
+	struct plan_type *plan; /* how it is coded (plan.h), once the plan is built */
 } definition;
 
 typedef struct spec {

@@ -4,6 +4,7 @@
 #define ONC_COMPILER_EMIT_C_CODE_H
 
 #include "emit_c.h"
+#include "plan.h"
 
 /* Code generation state for one function. Generated code names: e (encoder), d (decoder),
  * v (the value), s (status), node (list walking), i<N>/n<N> (loop counters and counts). */
@@ -35,11 +36,7 @@ const char *cg_addr(cg *g, const char *x);
 const char *cg_val(cg *g, const char *x);
 const char *cg_deref(cg *g, const char *x);
 
-const definition *cg_enum_def(const type_ref *t);
-bool cg_type_needs_free(const type_ref *t);
-/* One value of type t: a plain member, an array element, a pointer's target, an argument. */
-void cg_value_op(cg *g, op o, const type_ref *t, const char *x);
-/* A declaration (member, union arm, typedef target) at x. */
-void cg_decl_op(cg *g, op o, const decl *d, const char *x);
+/* Encodes, decodes or frees the value x as its plan says. */
+void cg_value_op(cg *g, op o, const plan_value *v, const char *x);
 
 #endif

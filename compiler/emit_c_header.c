@@ -46,13 +46,13 @@ static void emit_prototypes(strbuf *out, const definition *def)
 	const char *n = def->name;
 	strbuf_printf(out, "onc_status %s_encode(onc_xdr_enc *e, const %s *v);\n", n, n);
 	strbuf_printf(out, "onc_status %s_decode(onc_xdr_dec *d, %s *v);\n", n, n);
-	if (def->needs_free)
+	if (def->plan->allocates)
 		strbuf_printf(out, "void %s_free(%s *v);\n", n, n);
 	else
 		strbuf_printf(out, "static inline void %s_free(%s *v)\n{\n\t(void)v;\n}\n", n, n);
-	if (def->fixed_size >= 0)
+	if (def->plan->size.fixed >= 0)
 		strbuf_printf(out, "#define %s_SIZE %lldu /* encoded size in bytes */\n", n,
-			      (long long)def->fixed_size);
+			      (long long)def->plan->size.fixed);
 }
 
 /* The type of a procedure's result (i < 0) or i-th argument. */
@@ -181,8 +181,9 @@ static void emit_builtin(strbuf *out, pool *p, const definition *def)
 	strbuf_printf(out, "#endif\n\n");
 }
 
-void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	char *guard = pool_printf(p, "%s_H_ONC", base);
 	for (char *c = guard; *c; c++)
 		*c = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
@@ -212,7 +213,8 @@ void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const 
 				 "typedef struct onc_deferred onc_deferred;\n");
 	if (any || programs)
 		strbuf_puts(out, "\n");
-	for (const definition *def = s->defs; def; def = def->next) {
+	for (size_t i = 0; i < pl->ndefs; i++) {
+		const definition *def = pl->c_order[i];
 		if (def->builtin) {
 			emit_builtin(out, p, def);
 			continue;

@@ -10,6 +10,7 @@
 #include "emit_c.h"
 #include "emit_py.h"
 #include "parser.h"
+#include "plan.h"
 #include "preprocess.h"
 
 /* Like rpcgen, the input is preprocessed once per output, with a macro saying which. */
@@ -18,7 +19,7 @@ typedef enum pass { PASS_HDR, PASS_XDR, PASS_CLNT, PASS_SVC, PASS_COUNT } pass;
 static const char *const pass_define[PASS_COUNT] = { "-DRPC_HDR", "-DRPC_XDR", "-DRPC_CLNT",
 						     "-DRPC_SVC" };
 
-typedef void (*emit_fn)(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+typedef void (*emit_fn)(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 
 static const struct {
 	pass from;
@@ -36,9 +37,9 @@ static const struct {
 
 enum { NOUTPUTS = sizeof outputs / sizeof outputs[0] };
 
-/* Preprocesses, parses and checks the input for one output file. */
+/* Preprocesses, parses, checks and plans the input for one output file. */
 static int load(const gen_options *opt, pass which, const spec *macros, pool *p, diag *d,
-		spec *out)
+		spec *out, plan *pl)
 {
 	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args);
 	if (!text)
@@ -46,16 +47,24 @@ static int load(const gen_options *opt, pass which, const spec *macros, pool *p,
 	token_list tokens = lex(p, d, text, opt->input);
 	free(text);
 	*out = parse(p, d, &tokens);
-	if (d->errors)
+	if (d->errors || !check_spec(out, macros, d, p))
 		return 1;
-	return check_spec(out, macros, d, p) ? 0 : 1;
+	plan_build(pl, out, p);
+	return 0;
+}
+
+/* "dir/calc.x" -> "calc.x": generated files name their source so, the same wherever they
+ * are generated. */
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
 }
 
 /* "dir/calc.x" -> "calc" */
 static char *base_name(pool *p, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
+	const char *name = file_name(path);
 	size_t len = strlen(name);
 	if (len > 2 && strcmp(name + len - 2, ".x") == 0)
 		len -= 2;
@@ -68,17 +77,19 @@ int gen_c(const gen_options *opt)
 	diag d;
 	diag_init(&d, stderr);
 	spec specs[PASS_COUNT];
+	plan plans[PASS_COUNT];
 	strbuf text[NOUTPUTS] = { { 0 } };
 	int rc = 0;
 	/* The header's pass is checked first and alone: its errors are the ones to report. */
 	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++)
-		rc = load(opt, i, i == PASS_HDR ? NULL : &specs[PASS_HDR], &p, &d, &specs[i]);
+		rc = load(opt, i, i == PASS_HDR ? NULL : &specs[PASS_HDR], &p, &d, &specs[i], &plans[i]);
 	if (rc == 0) {
 		const char *base = base_name(&p, opt->input);
 		const char *dir = opt->outdir ? opt->outdir : ".";
 		for (size_t i = 0; i < NOUTPUTS; i++)
 			if (opt->sample || !outputs[i].sample)
-				outputs[i].emit(&text[i], &p, &specs[outputs[i].from], base, opt->input);
+				outputs[i].emit(&text[i], &p, &plans[outputs[i].from], base,
+						file_name(opt->input));
 		/* Everything is generated before anything is written. */
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
@@ -104,12 +115,13 @@ int gen_python(const gen_options *opt)
 	diag d;
 	diag_init(&d, stderr);
 	spec s;
+	plan pl;
 	strbuf text = { 0 };
-	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s);
+	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s, &pl);
 	if (rc == 0) {
 		const char *base = base_name(&p, opt->input);
 		const char *dir = opt->outdir ? opt->outdir : ".";
-		emit_python(&text, &p, &s, base, opt->input);
+		emit_python(&text, &p, &pl, base, file_name(opt->input));
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
 			rc = 2;
