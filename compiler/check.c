@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "graph.h"
+#include "parser.h"
 #include "pool.h"
+#include "suggest.h"
 #include "table.h"
 
 typedef enum sym_kind {
@@ -200,6 +202,23 @@ static void add_definitions(checker *c, spec *s)
 
 static symbol *add_builtin_const(checker *c, const char *name);
 
+/* "; did you mean 'X'?" with the closest name of a type (the language's own type names
+ * among them) or of a constant, or "". Costs a look at every name: only when reporting. */
+static const char *suggest_symbol(checker *c, const char *name, bool type, char *buf,
+				  size_t size)
+{
+	suggestion s = suggest_start(name);
+	if (diag_full(c->diag))
+		return "";
+	if (type)
+		parser_suggest_types(&s);
+	size_t i = 0;
+	for (symbol *sym; (sym = table_next(&c->syms, &i));)
+		if ((sym->kind == SYM_TYPE) == type && sym->kind != SYM_PROCEDURE)
+			suggest_consider(&s, sym->name);
+	return suggest_text(&s, buf, size);
+}
+
 /* The value a symbol stands for when it is a constant, a program, a version or a procedure
  * (whose numbers are constants too); NULL for the others. */
 static value *sym_value(symbol *sym)
@@ -231,8 +250,9 @@ static void eval_value(checker *c, value *v, const char *use)
 		if (!sym)
 			sym = add_builtin_const(c, cur->name);
 		if (!sym) {
-			diag_error(c->diag, cur->where, "undefined constant '%s' used %s", cur->name,
-				   use);
+			char hint[300];
+			diag_error(c->diag, cur->where, "undefined constant '%s' used %s%s", cur->name,
+				   use, suggest_symbol(c, cur->name, false, hint, sizeof hint));
 			break;
 		}
 		value *next = sym_value(sym);
@@ -577,8 +597,10 @@ static void resolve_type(checker *c, type_ref *t, bool external)
 	if (!sym && (t->def = add_builtin_type(c, t->name)))
 		return;
 	if (!sym) {
+		char hint[300];
 		if (!(external && t->keyword))
-			diag_error(c->diag, t->where, "undefined type '%s'", t->name);
+			diag_error(c->diag, t->where, "undefined type '%s'%s", t->name,
+				   suggest_symbol(c, t->name, true, hint, sizeof hint));
 		return;
 	}
 	if (sym->kind != SYM_TYPE) {
@@ -671,8 +693,10 @@ static void check_union(checker *c, definition *def)
 		for (case_label *l = arm->labels; l; l = l->next) {
 			has_case = true;
 			eval_value(c, &l->val, "as a case value");
-			if (l->val.known && table_add_number(&cases, l->val.number, l))
-				diag_error(c->diag, l->val.where, "duplicate case value %s", l->val.text);
+			const case_label *first = l->val.known ? table_add_number(&cases, l->val.number, l) : NULL;
+			if (first)
+				diag_error(c->diag, l->val.where, "duplicate case value %s (first on line %d)",
+					   l->val.text, first->val.where.line);
 		}
 		if (arm->arm.name && strcmp(arm->arm.name, disc->name ? disc->name : "") == 0)
 			diag_error(c->diag, arm->arm.where, "duplicate member '%s'", arm->arm.name);
@@ -699,6 +723,11 @@ static void check_proc_type(checker *c, type_ref *t, const char *what)
 static void check_number(checker *c, table *seen, const value *v, const char *what,
 			 const char *name)
 {
+	if (v->known && (v->number < 0 || v->number > UINT32_MAX)) {
+		diag_error(c->diag, v->where, "%s number %s of '%s' is out of range (0 to 4294967295)",
+			   what, v->text, name);
+		return;
+	}
 	const char *prev = v->known ? table_add_number(seen, v->number, (char *)name) : NULL;
 	if (prev)
 		diag_error(c->diag, v->where, "%s number %s of '%s' is already used by '%s'", what,

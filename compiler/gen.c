@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "emit_c.h"
@@ -41,9 +42,9 @@ enum { NOUTPUTS = sizeof outputs / sizeof outputs[0] };
 static int load(const gen_options *opt, pass which, const spec *macros, pool *p, diag *d,
 		spec *out, plan *pl)
 {
-	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args);
+	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args, p, d);
 	if (!text)
-		return 2;
+		return d->errors ? 1 : 2;
 	token_list tokens = lex(p, d, text, opt->input);
 	free(text);
 	*out = parse(p, d, &tokens);
@@ -51,6 +52,13 @@ static int load(const gen_options *opt, pass which, const spec *macros, pool *p,
 		return 1;
 	plan_build(pl, out, p);
 	return 0;
+}
+
+static void report(diag *d)
+{
+	diag_flush(d);
+	if (d->errors)
+		fprintf(stderr, "%d error%s\n", d->errors, d->errors == 1 ? "" : "s");
 }
 
 /* "dir/calc.x" -> "calc.x": generated files name their source so, the same wherever they
@@ -95,13 +103,21 @@ int gen_c(const gen_options *opt)
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
 			rc = 2;
 		}
+		/* Samples are where the programmer's code goes: kept, as rpcgen keeps them. */
+		for (size_t i = 0; i < NOUTPUTS && rc == 0 && opt->sample && !opt->force; i++) {
+			const char *path = pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix);
+			if (outputs[i].sample && access(path, F_OK) == 0) {
+				fprintf(stderr, "onc: %s exists and may hold your code: not overwritten "
+						"(--force overwrites it)\n", path);
+				rc = 2;
+			}
+		}
 		for (size_t i = 0; i < NOUTPUTS && rc == 0; i++)
 			if (opt->sample || !outputs[i].sample)
 				if (!strbuf_save(&text[i], pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix)))
 					rc = 2;
 	}
-	if (rc == 1)
-		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	report(&d);
 	for (size_t i = 0; i < NOUTPUTS; i++)
 		strbuf_free(&text[i]);
 	diag_free(&d);
@@ -129,8 +145,7 @@ int gen_python(const gen_options *opt)
 			rc = 2;
 		}
 	}
-	if (rc == 1)
-		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	report(&d);
 	strbuf_free(&text);
 	diag_free(&d);
 	pool_free(&p);

@@ -95,14 +95,19 @@ int main(int argc, char **argv)
 	pool p = { 0 };
 	diag dg;
 	diag_init(&dg, stderr);
-	char *text = preprocess(argv[1], "-DRPC_HDR", (const char *const *)argv + 2, (size_t)argc - 2);
-	if (!text)
+	char *text = preprocess(argv[1], "-DRPC_HDR", (const char *const *)argv + 2, (size_t)argc - 2,
+				&p, &dg);
+	if (!text) {
+		diag_flush(&dg);
 		return 2;
+	}
 	token_list tokens = lex(&p, &dg, text, argv[1]);
 	free(text);
 	spec s = parse(&p, &dg, &tokens);
-	if (dg.errors || !check_spec(&s, NULL, &dg, &p))
+	if (dg.errors || !check_spec(&s, NULL, &dg, &p)) {
+		diag_flush(&dg);
 		return 2;
+	}
 
 	rng r;
 	rng_seed(&r, 42);
