@@ -53,6 +53,9 @@ static void emit_prototypes(strbuf *out, const definition *def)
 	if (def->plan->size.fixed >= 0)
 		strbuf_printf(out, "#define %s_SIZE %lldu /* encoded size in bytes */\n", n,
 			      (long long)def->plan->size.fixed);
+	if (def->plan->size.max >= 0)
+		strbuf_printf(out, "#define %s_MAXSIZE %lldu /* largest encoded size in bytes */\n", n,
+			      (long long)def->plan->size.max);
 }
 
 /* The type of a procedure's result (i < 0) or i-th argument. */
@@ -148,7 +151,8 @@ static const struct {
 	  "\tuint8_t *bytes = NULL;\n"
 	  "\tonc_status s = onc_xdr_get_opaque(d, &bytes, &v->n_len, 1024);\n"
 	  "\tv->n_bytes = (char *)bytes;\n"
-	  "\treturn s;\n}\n" },
+	  "\treturn s;\n}\n"
+	  "#define netobj_MAXSIZE 1028u\n" },
 	{ "des_block",
 	  "#ifndef _TIRPC_AUTH_H /* <rpc/auth.h> defines the same union */\n"
 	  "union des_block {\n\tstruct {\n\t\tuint32_t high;\n\t\tuint32_t low;\n\t} key;\n\tchar c[8];\n};\n"
@@ -159,7 +163,8 @@ static const struct {
 	  "\treturn onc_xdr_put_opaque_fixed(e, v->c, 8);\n}\n"
 	  "static inline onc_status des_block_decode(onc_xdr_dec *d, des_block *v)\n{\n"
 	  "\treturn onc_xdr_get_opaque_fixed(d, v->c, 8);\n}\n"
-	  "#define des_block_SIZE 8u\n" },
+	  "#define des_block_SIZE 8u\n"
+	  "#define des_block_MAXSIZE 8u\n" },
 };
 
 /* What rpcgen's output gets from libtirpc's headers, defined once whichever generated
@@ -195,7 +200,8 @@ void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const
 		    " * allocating strings, arrays and optional data from the decoder's arena (or with\n"
 		    " * malloc when the decoder has none: then T_free() releases them, and a failed\n"
 		    " * T_decode() has already released them); T_SIZE is the encoded size when it is\n"
-		    " * fixed. */\n\n");
+		    " * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds\n"
+		    " * a T). */\n\n");
 	bool any = false;
 	for (const definition *def = s->defs; def; def = def->next)
 		if (def->kind == DEF_STRUCT || def->kind == DEF_UNION) {

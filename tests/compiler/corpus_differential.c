@@ -71,6 +71,9 @@ static void one_value(const codec *c, const uint8_t *bytes, size_t len, int roun
 	c->free(v);
 	free(v);
 	EXPECT(s == ONC_OK, "%s round %d: onc encode: %s", c->name, round, onc_strerror(s));
+	EXPECT(c->max_size < 0 || len <= (size_t)c->max_size,
+	       "%s round %d: %zu bytes, more than %s_MAXSIZE (%lld)", c->name, round, len, c->name,
+	       (long long)c->max_size);
 	bool same = onc_xdr_enc_len(&e) == len && memcmp(onc_xdr_enc_data(&e), bytes, len) == 0;
 	onc_xdr_enc_free(&e);
 	EXPECT(same, "%s round %d: onc changed the bytes", c->name, round);

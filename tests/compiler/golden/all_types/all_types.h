@@ -12,7 +12,8 @@ extern "C" {
  * allocating strings, arrays and optional data from the decoder's arena (or with
  * malloc when the decoder has none: then T_free() releases them, and a failed
  * T_decode() has already released them); T_SIZE is the encoded size when it is
- * fixed. */
+ * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds
+ * a T). */
 
 typedef struct scalars scalars;
 typedef struct small small;
@@ -74,6 +75,7 @@ static inline onc_status netobj_decode(onc_xdr_dec *d, netobj *v)
 	v->n_bytes = (char *)bytes;
 	return s;
 }
+#define netobj_MAXSIZE 1028u
 #endif
 
 #define MAXNAME 32
@@ -94,6 +96,7 @@ static inline void color_free(color *v)
 	(void)v;
 }
 #define color_SIZE 4u /* encoded size in bytes */
+#define color_MAXSIZE 4u /* largest encoded size in bytes */
 
 enum sparse {
 	S_LOW = -5,
@@ -109,6 +112,7 @@ static inline void sparse_free(sparse *v)
 	(void)v;
 }
 #define sparse_SIZE 4u /* encoded size in bytes */
+#define sparse_MAXSIZE 4u /* largest encoded size in bytes */
 
 enum counted {
 	C_ZERO,
@@ -123,6 +127,7 @@ static inline void counted_free(counted *v)
 	(void)v;
 }
 #define counted_SIZE 4u /* encoded size in bytes */
+#define counted_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct scalars {
 	int32_t i;
@@ -146,6 +151,7 @@ static inline void scalars_free(scalars *v)
 	(void)v;
 }
 #define scalars_SIZE 64u /* encoded size in bytes */
+#define scalars_MAXSIZE 64u /* largest encoded size in bytes */
 
 struct small {
 	int32_t a;
@@ -159,6 +165,7 @@ static inline void small_free(small *v)
 	(void)v;
 }
 #define small_SIZE 16u /* encoded size in bytes */
+#define small_MAXSIZE 16u /* largest encoded size in bytes */
 
 struct nested {
 	small inner;
@@ -172,6 +179,7 @@ static inline void nested_free(nested *v)
 	(void)v;
 }
 #define nested_SIZE 56u /* encoded size in bytes */
+#define nested_MAXSIZE 56u /* largest encoded size in bytes */
 
 struct arrays {
 	int32_t fi[FIXED_N];
@@ -291,6 +299,7 @@ struct shape {
 onc_status shape_encode(onc_xdr_enc *e, const shape *v);
 onc_status shape_decode(onc_xdr_dec *d, shape *v);
 void shape_free(shape *v);
+#define shape_MAXSIZE 24u /* largest encoded size in bytes */
 
 struct maybe {
 	bool present;
@@ -304,6 +313,7 @@ static inline void maybe_free(maybe *v)
 {
 	(void)v;
 }
+#define maybe_MAXSIZE 20u /* largest encoded size in bytes */
 
 struct with_default {
 	int32_t kind;
@@ -332,6 +342,7 @@ static inline void big_case_free(big_case *v)
 {
 	(void)v;
 }
+#define big_case_MAXSIZE 8u /* largest encoded size in bytes */
 
 struct only_void {
 	sparse k;
@@ -343,6 +354,7 @@ static inline void only_void_free(only_void *v)
 	(void)v;
 }
 #define only_void_SIZE 4u /* encoded size in bytes */
+#define only_void_MAXSIZE 4u /* largest encoded size in bytes */
 
 typedef int32_t myint;
 onc_status myint_encode(onc_xdr_enc *e, const myint *v);
@@ -352,6 +364,7 @@ static inline void myint_free(myint *v)
 	(void)v;
 }
 #define myint_SIZE 4u /* encoded size in bytes */
+#define myint_MAXSIZE 4u /* largest encoded size in bytes */
 
 typedef struct {
 	uint32_t myints_len;
@@ -365,6 +378,7 @@ typedef char *name;
 onc_status name_encode(onc_xdr_enc *e, const name *v);
 onc_status name_decode(onc_xdr_dec *d, name *v);
 void name_free(name *v);
+#define name_MAXSIZE 36u /* largest encoded size in bytes */
 
 typedef uint8_t hash[16];
 onc_status hash_encode(onc_xdr_enc *e, const hash *v);
@@ -374,6 +388,7 @@ static inline void hash_free(hash *v)
 	(void)v;
 }
 #define hash_SIZE 16u /* encoded size in bytes */
+#define hash_MAXSIZE 16u /* largest encoded size in bytes */
 
 typedef struct {
 	uint32_t blob_len;
@@ -391,6 +406,7 @@ static inline void colors_free(colors *v)
 	(void)v;
 }
 #define colors_SIZE 16u /* encoded size in bytes */
+#define colors_MAXSIZE 16u /* largest encoded size in bytes */
 
 typedef struct {
 	uint32_t smalls_len;
@@ -399,6 +415,7 @@ typedef struct {
 onc_status smalls_encode(onc_xdr_enc *e, const smalls *v);
 onc_status smalls_decode(onc_xdr_dec *d, smalls *v);
 void smalls_free(smalls *v);
+#define smalls_MAXSIZE 164u /* largest encoded size in bytes */
 
 typedef struct {
 	uint32_t names_len;
@@ -412,6 +429,7 @@ typedef shape *shapeptr;
 onc_status shapeptr_encode(onc_xdr_enc *e, const shapeptr *v);
 onc_status shapeptr_decode(onc_xdr_dec *d, shapeptr *v);
 void shapeptr_free(shapeptr *v);
+#define shapeptr_MAXSIZE 28u /* largest encoded size in bytes */
 
 typedef int64_t hypers[2];
 onc_status hypers_encode(onc_xdr_enc *e, const hypers *v);
@@ -421,6 +439,7 @@ static inline void hypers_free(hypers *v)
 	(void)v;
 }
 #define hypers_SIZE 16u /* encoded size in bytes */
+#define hypers_MAXSIZE 16u /* largest encoded size in bytes */
 
 typedef small small_alias;
 onc_status small_alias_encode(onc_xdr_enc *e, const small_alias *v);
@@ -430,6 +449,7 @@ static inline void small_alias_free(small_alias *v)
 	(void)v;
 }
 #define small_alias_SIZE 16u /* encoded size in bytes */
+#define small_alias_MAXSIZE 16u /* largest encoded size in bytes */
 
 struct everything {
 	scalars sc;
@@ -487,6 +507,7 @@ static inline void inline_types_pos_free(inline_types_pos *v)
 	(void)v;
 }
 #define inline_types_pos_SIZE 8u /* encoded size in bytes */
+#define inline_types_pos_MAXSIZE 8u /* largest encoded size in bytes */
 
 enum inline_types_tint {
 	IN_RED = 1,
@@ -500,6 +521,7 @@ static inline void inline_types_tint_free(inline_types_tint *v)
 	(void)v;
 }
 #define inline_types_tint_SIZE 4u /* encoded size in bytes */
+#define inline_types_tint_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct inline_types_extra {
 	int32_t kind;
@@ -513,6 +535,7 @@ static inline void inline_types_extra_free(inline_types_extra *v)
 {
 	(void)v;
 }
+#define inline_types_extra_MAXSIZE 12u /* largest encoded size in bytes */
 
 struct inline_types_maybe {
 	char *label;
@@ -531,6 +554,7 @@ static inline void inline_types_many_free(inline_types_many *v)
 	(void)v;
 }
 #define inline_types_many_SIZE 4u /* encoded size in bytes */
+#define inline_types_many_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct inline_types {
 	inline_types_pos pos;
@@ -567,6 +591,7 @@ static inline void inline_tags_element_free(inline_tags_element *v)
 	(void)v;
 }
 #define inline_tags_element_SIZE 4u /* encoded size in bytes */
+#define inline_tags_element_MAXSIZE 4u /* largest encoded size in bytes */
 
 typedef inline_tags_element inline_tags[2];
 onc_status inline_tags_encode(onc_xdr_enc *e, const inline_tags *v);
@@ -576,6 +601,7 @@ static inline void inline_tags_free(inline_tags *v)
 	(void)v;
 }
 #define inline_tags_SIZE 8u /* encoded size in bytes */
+#define inline_tags_MAXSIZE 8u /* largest encoded size in bytes */
 
 struct inline_nested_m_m {
 	int32_t v;
@@ -595,6 +621,7 @@ static inline void inline_nested_m_u_m_free(inline_nested_m_u_m *v)
 	(void)v;
 }
 #define inline_nested_m_u_m_SIZE 8u /* encoded size in bytes */
+#define inline_nested_m_u_m_MAXSIZE 8u /* largest encoded size in bytes */
 
 struct inline_nested_m_u {
 	int32_t kind;
@@ -608,6 +635,7 @@ static inline void inline_nested_m_u_free(inline_nested_m_u *v)
 {
 	(void)v;
 }
+#define inline_nested_m_u_MAXSIZE 12u /* largest encoded size in bytes */
 
 struct inline_nested_m {
 	inline_nested_m_m m;

@@ -12,7 +12,8 @@ extern "C" {
  * allocating strings, arrays and optional data from the decoder's arena (or with
  * malloc when the decoder has none: then T_free() releases them, and a failed
  * T_decode() has already released them); T_SIZE is the encoded size when it is
- * fixed. */
+ * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds
+ * a T). */
 
 typedef struct operands operands;
 typedef struct quotient quotient;
@@ -36,6 +37,7 @@ static inline void operands_free(operands *v)
 	(void)v;
 }
 #define operands_SIZE 8u /* encoded size in bytes */
+#define operands_MAXSIZE 8u /* largest encoded size in bytes */
 
 enum calc_error {
 	CALC_OK = 0,
@@ -50,6 +52,7 @@ static inline void calc_error_free(calc_error *v)
 	(void)v;
 }
 #define calc_error_SIZE 4u /* encoded size in bytes */
+#define calc_error_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct quotient {
 	int32_t quot;
@@ -62,6 +65,7 @@ static inline void quotient_free(quotient *v)
 	(void)v;
 }
 #define quotient_SIZE 8u /* encoded size in bytes */
+#define quotient_MAXSIZE 8u /* largest encoded size in bytes */
 
 struct division {
 	calc_error status;
@@ -75,6 +79,7 @@ static inline void division_free(division *v)
 {
 	(void)v;
 }
+#define division_MAXSIZE 12u /* largest encoded size in bytes */
 
 typedef struct {
 	uint32_t values_len;
@@ -83,11 +88,13 @@ typedef struct {
 onc_status values_encode(onc_xdr_enc *e, const values *v);
 onc_status values_decode(onc_xdr_dec *d, values *v);
 void values_free(values *v);
+#define values_MAXSIZE 4100u /* largest encoded size in bytes */
 
 typedef char *text;
 onc_status text_encode(onc_xdr_enc *e, const text *v);
 onc_status text_decode(onc_xdr_dec *d, text *v);
 void text_free(text *v);
+#define text_MAXSIZE 260u /* largest encoded size in bytes */
 
 #define CALC_PROG 0x20000c01
 #define CALC_V1 1

@@ -12,7 +12,8 @@ extern "C" {
  * allocating strings, arrays and optional data from the decoder's arena (or with
  * malloc when the decoder has none: then T_free() releases them, and a failed
  * T_decode() has already released them); T_SIZE is the encoded size when it is
- * fixed. */
+ * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds
+ * a T). */
 
 typedef struct fhstatus fhstatus;
 typedef struct mountbody mountbody;
@@ -35,6 +36,7 @@ static inline void fhandle_free(fhandle *v)
 	(void)v;
 }
 #define fhandle_SIZE 32u /* encoded size in bytes */
+#define fhandle_MAXSIZE 32u /* largest encoded size in bytes */
 
 struct fhstatus {
 	uint32_t fhs_status;
@@ -48,16 +50,19 @@ static inline void fhstatus_free(fhstatus *v)
 {
 	(void)v;
 }
+#define fhstatus_MAXSIZE 36u /* largest encoded size in bytes */
 
 typedef char *dirpath;
 onc_status dirpath_encode(onc_xdr_enc *e, const dirpath *v);
 onc_status dirpath_decode(onc_xdr_dec *d, dirpath *v);
 void dirpath_free(dirpath *v);
+#define dirpath_MAXSIZE 1028u /* largest encoded size in bytes */
 
 typedef char *name;
 onc_status name_encode(onc_xdr_enc *e, const name *v);
 onc_status name_decode(onc_xdr_dec *d, name *v);
 void name_free(name *v);
+#define name_MAXSIZE 260u /* largest encoded size in bytes */
 
 typedef mountbody *mountlist;
 onc_status mountlist_encode(onc_xdr_enc *e, const mountlist *v);

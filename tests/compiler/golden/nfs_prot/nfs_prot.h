@@ -12,7 +12,8 @@ extern "C" {
  * allocating strings, arrays and optional data from the decoder's arena (or with
  * malloc when the decoder has none: then T_free() releases them, and a failed
  * T_decode() has already released them); T_SIZE is the encoded size when it is
- * fixed. */
+ * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds
+ * a T). */
 
 typedef struct nfs_fh nfs_fh;
 typedef struct nfstime nfstime;
@@ -87,6 +88,7 @@ static inline void nfsstat_free(nfsstat *v)
 	(void)v;
 }
 #define nfsstat_SIZE 4u /* encoded size in bytes */
+#define nfsstat_MAXSIZE 4u /* largest encoded size in bytes */
 
 enum ftype {
 	NFNON = 0,
@@ -107,6 +109,7 @@ static inline void ftype_free(ftype *v)
 	(void)v;
 }
 #define ftype_SIZE 4u /* encoded size in bytes */
+#define ftype_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct nfs_fh {
 	uint8_t data[NFS_FHSIZE];
@@ -118,6 +121,7 @@ static inline void nfs_fh_free(nfs_fh *v)
 	(void)v;
 }
 #define nfs_fh_SIZE 32u /* encoded size in bytes */
+#define nfs_fh_MAXSIZE 32u /* largest encoded size in bytes */
 
 struct nfstime {
 	uint32_t seconds;
@@ -130,6 +134,7 @@ static inline void nfstime_free(nfstime *v)
 	(void)v;
 }
 #define nfstime_SIZE 8u /* encoded size in bytes */
+#define nfstime_MAXSIZE 8u /* largest encoded size in bytes */
 
 struct fattr {
 	ftype type;
@@ -154,6 +159,7 @@ static inline void fattr_free(fattr *v)
 	(void)v;
 }
 #define fattr_SIZE 68u /* encoded size in bytes */
+#define fattr_MAXSIZE 68u /* largest encoded size in bytes */
 
 struct sattr {
 	uint32_t mode;
@@ -170,16 +176,19 @@ static inline void sattr_free(sattr *v)
 	(void)v;
 }
 #define sattr_SIZE 32u /* encoded size in bytes */
+#define sattr_MAXSIZE 32u /* largest encoded size in bytes */
 
 typedef char *filename;
 onc_status filename_encode(onc_xdr_enc *e, const filename *v);
 onc_status filename_decode(onc_xdr_dec *d, filename *v);
 void filename_free(filename *v);
+#define filename_MAXSIZE 260u /* largest encoded size in bytes */
 
 typedef char *nfspath;
 onc_status nfspath_encode(onc_xdr_enc *e, const nfspath *v);
 onc_status nfspath_decode(onc_xdr_dec *d, nfspath *v);
 void nfspath_free(nfspath *v);
+#define nfspath_MAXSIZE 1028u /* largest encoded size in bytes */
 
 struct attrstat {
 	nfsstat status;
@@ -193,6 +202,7 @@ static inline void attrstat_free(attrstat *v)
 {
 	(void)v;
 }
+#define attrstat_MAXSIZE 72u /* largest encoded size in bytes */
 
 struct sattrargs {
 	nfs_fh file;
@@ -205,6 +215,7 @@ static inline void sattrargs_free(sattrargs *v)
 	(void)v;
 }
 #define sattrargs_SIZE 64u /* encoded size in bytes */
+#define sattrargs_MAXSIZE 64u /* largest encoded size in bytes */
 
 struct diropargs {
 	nfs_fh dir;
@@ -213,6 +224,7 @@ struct diropargs {
 onc_status diropargs_encode(onc_xdr_enc *e, const diropargs *v);
 onc_status diropargs_decode(onc_xdr_dec *d, diropargs *v);
 void diropargs_free(diropargs *v);
+#define diropargs_MAXSIZE 292u /* largest encoded size in bytes */
 
 struct diropokres {
 	nfs_fh file;
@@ -225,6 +237,7 @@ static inline void diropokres_free(diropokres *v)
 	(void)v;
 }
 #define diropokres_SIZE 100u /* encoded size in bytes */
+#define diropokres_MAXSIZE 100u /* largest encoded size in bytes */
 
 struct diropres {
 	nfsstat status;
@@ -238,6 +251,7 @@ static inline void diropres_free(diropres *v)
 {
 	(void)v;
 }
+#define diropres_MAXSIZE 104u /* largest encoded size in bytes */
 
 struct readlinkres {
 	nfsstat status;
@@ -248,6 +262,7 @@ struct readlinkres {
 onc_status readlinkres_encode(onc_xdr_enc *e, const readlinkres *v);
 onc_status readlinkres_decode(onc_xdr_dec *d, readlinkres *v);
 void readlinkres_free(readlinkres *v);
+#define readlinkres_MAXSIZE 1032u /* largest encoded size in bytes */
 
 struct readargs {
 	nfs_fh file;
@@ -262,6 +277,7 @@ static inline void readargs_free(readargs *v)
 	(void)v;
 }
 #define readargs_SIZE 44u /* encoded size in bytes */
+#define readargs_MAXSIZE 44u /* largest encoded size in bytes */
 
 struct readokres {
 	fattr attributes;
@@ -273,6 +289,7 @@ struct readokres {
 onc_status readokres_encode(onc_xdr_enc *e, const readokres *v);
 onc_status readokres_decode(onc_xdr_dec *d, readokres *v);
 void readokres_free(readokres *v);
+#define readokres_MAXSIZE 8264u /* largest encoded size in bytes */
 
 struct readres {
 	nfsstat status;
@@ -283,6 +300,7 @@ struct readres {
 onc_status readres_encode(onc_xdr_enc *e, const readres *v);
 onc_status readres_decode(onc_xdr_dec *d, readres *v);
 void readres_free(readres *v);
+#define readres_MAXSIZE 8268u /* largest encoded size in bytes */
 
 struct writeargs {
 	nfs_fh file;
@@ -297,6 +315,7 @@ struct writeargs {
 onc_status writeargs_encode(onc_xdr_enc *e, const writeargs *v);
 onc_status writeargs_decode(onc_xdr_dec *d, writeargs *v);
 void writeargs_free(writeargs *v);
+#define writeargs_MAXSIZE 8240u /* largest encoded size in bytes */
 
 struct createargs {
 	diropargs where;
@@ -305,6 +324,7 @@ struct createargs {
 onc_status createargs_encode(onc_xdr_enc *e, const createargs *v);
 onc_status createargs_decode(onc_xdr_dec *d, createargs *v);
 void createargs_free(createargs *v);
+#define createargs_MAXSIZE 324u /* largest encoded size in bytes */
 
 struct renameargs {
 	diropargs from;
@@ -313,6 +333,7 @@ struct renameargs {
 onc_status renameargs_encode(onc_xdr_enc *e, const renameargs *v);
 onc_status renameargs_decode(onc_xdr_dec *d, renameargs *v);
 void renameargs_free(renameargs *v);
+#define renameargs_MAXSIZE 584u /* largest encoded size in bytes */
 
 struct linkargs {
 	nfs_fh from;
@@ -321,6 +342,7 @@ struct linkargs {
 onc_status linkargs_encode(onc_xdr_enc *e, const linkargs *v);
 onc_status linkargs_decode(onc_xdr_dec *d, linkargs *v);
 void linkargs_free(linkargs *v);
+#define linkargs_MAXSIZE 324u /* largest encoded size in bytes */
 
 struct symlinkargs {
 	diropargs from;
@@ -330,6 +352,7 @@ struct symlinkargs {
 onc_status symlinkargs_encode(onc_xdr_enc *e, const symlinkargs *v);
 onc_status symlinkargs_decode(onc_xdr_dec *d, symlinkargs *v);
 void symlinkargs_free(symlinkargs *v);
+#define symlinkargs_MAXSIZE 1352u /* largest encoded size in bytes */
 
 typedef uint8_t nfscookie[NFS_COOKIESIZE];
 onc_status nfscookie_encode(onc_xdr_enc *e, const nfscookie *v);
@@ -339,6 +362,7 @@ static inline void nfscookie_free(nfscookie *v)
 	(void)v;
 }
 #define nfscookie_SIZE 4u /* encoded size in bytes */
+#define nfscookie_MAXSIZE 4u /* largest encoded size in bytes */
 
 struct readdirargs {
 	nfs_fh dir;
@@ -352,6 +376,7 @@ static inline void readdirargs_free(readdirargs *v)
 	(void)v;
 }
 #define readdirargs_SIZE 40u /* encoded size in bytes */
+#define readdirargs_MAXSIZE 40u /* largest encoded size in bytes */
 
 struct entry {
 	uint32_t fileid;
@@ -395,6 +420,7 @@ static inline void statfsokres_free(statfsokres *v)
 	(void)v;
 }
 #define statfsokres_SIZE 20u /* encoded size in bytes */
+#define statfsokres_MAXSIZE 20u /* largest encoded size in bytes */
 
 struct statfsres {
 	nfsstat status;
@@ -408,6 +434,7 @@ static inline void statfsres_free(statfsres *v)
 {
 	(void)v;
 }
+#define statfsres_MAXSIZE 24u /* largest encoded size in bytes */
 
 #define NFS_PROGRAM 100003
 #define NFS_VERSION 2
