@@ -24,14 +24,33 @@ const char *cg_str(cg *g, const char *f, ...)
 	return r;
 }
 
+static void put_line(cg *g, int indent, const char *text)
+{
+	for (int i = 0; i < indent; i++)
+		strbuf_puts(g->out, "\t");
+	strbuf_puts(g->out, text);
+	strbuf_puts(g->out, "\n");
+}
+
+/* Writes the check held back, as a test. */
+static void flush(cg *g)
+{
+	if (!g->pending)
+		return;
+	const char *call = g->pending;
+	g->pending = NULL;
+	put_line(g, g->pending_indent, cg_str(g, "if ((s = %s) != ONC_OK)", call));
+	put_line(g, g->pending_indent + 1, g->cleanup ? "goto out;" : "return s;");
+	g->uses_s = true;
+	g->gotos += g->cleanup;
+}
+
 void cg_line(cg *g, const char *f, ...)
 {
+	flush(g);
 	va_list ap;
 	va_start(ap, f);
-	for (int i = 0; i < g->indent; i++)
-		strbuf_puts(g->out, "\t");
-	strbuf_puts(g->out, fmt(g, f, ap));
-	strbuf_puts(g->out, "\n");
+	put_line(g, g->indent, fmt(g, f, ap));
 	va_end(ap);
 }
 
@@ -41,17 +60,21 @@ void cg_close_block(cg *g)
 	cg_line(g, "}");
 }
 
-/* if ((s = <call>) != ONC_OK) return s; (or goto out) */
+/* if ((s = <call>) != ONC_OK) return s; (or goto out), held back until the next line */
 void cg_check(cg *g, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
-	/* With a fixed error action the status itself is not needed. */
-	cg_line(g, g->on_error ? "if (%s != ONC_OK)" : "if ((s = %s) != ONC_OK)", fmt(g, f, ap));
+	const char *call = fmt(g, f, ap);
 	va_end(ap);
-	g->indent++;
-	cg_line(g, "%s", g->on_error ? g->on_error : g->cleanup ? "goto out;" : "return s;");
-	g->indent--;
+	flush(g);
+	if (g->on_error) { /* with a fixed error action the status itself is not needed */
+		cg_line(g, "if (%s != ONC_OK)", call);
+		put_line(g, g->indent + 1, g->on_error);
+		return;
+	}
+	g->pending = call;
+	g->pending_indent = g->indent;
 }
 
 /* Fails with the status: returns it, or sets s and goes to `out`. */
@@ -62,9 +85,43 @@ void cg_fail(cg *g, const char *status)
 	} else if (g->cleanup) {
 		cg_line(g, "s = %s;", status);
 		cg_line(g, "goto out;");
+		g->uses_s = true;
+		g->gotos++;
 	} else {
 		cg_line(g, "return %s;", status);
 	}
+}
+
+void cg_begin(cg *g)
+{
+	g->pending = NULL;
+	g->gotos = 0;
+	g->uses_s = false;
+}
+
+void cg_return(cg *g, const char *value)
+{
+	if (g->pending && g->pending_indent == g->indent && !g->cleanup &&
+	    strcmp(value, "ONC_OK") == 0) {
+		const char *call = g->pending;
+		g->pending = NULL;
+		cg_line(g, "return %s;", call);
+	} else {
+		cg_line(g, "return %s;", value);
+	}
+}
+
+void cg_out(cg *g)
+{
+	if (g->pending && g->pending_indent == g->indent && g->cleanup) {
+		const char *call = g->pending;
+		g->pending = NULL;
+		cg_line(g, "s = %s;", call);
+		g->uses_s = true;
+	}
+	flush(g);
+	if (g->gotos)
+		strbuf_puts(g->out, "out:\n");
 }
 
 void cg_fail_if(cg *g, const char *cond, const char *status)

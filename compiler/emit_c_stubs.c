@@ -34,6 +34,7 @@ static void client_stub(cg *g, const definition *prog, const version *v, const p
 	strbuf_printf(g->out, "onc_status %s(%s)\n{\n", c_proc_name(p, proc, v), c_client_params(p, proc));
 	g->indent = 1;
 	g->cleanup = true;
+	cg_begin(g);
 	cg_line(g, "onc_request r;");
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_xdr_dec *d;");
@@ -44,7 +45,7 @@ static void client_stub(cg *g, const definition *prog, const version *v, const p
 	encode_args(g, proc);
 	cg_check(g, "onc_request_invoke(&r, &d)");
 	cg_value_op(g, DECODE, proc->result_plan, "(*result)");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(&r, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
@@ -59,6 +60,7 @@ static void client_async_stubs(cg *g, const definition *prog, const version *v,
 	strbuf_printf(g->out, "onc_status %s_send(%s)\n{\n", name, c_send_params(p, proc));
 	g->indent = 1;
 	g->cleanup = true;
+	cg_begin(g);
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_status s = onc_request_begin(c, r, %s, %s, %s, &e);", prog->name, v->name,
 		proc->name);
@@ -67,11 +69,12 @@ static void client_async_stubs(cg *g, const definition *prog, const version *v,
 	encode_args(g, proc);
 	cg_check(g, "onc_request_send(r)");
 	cg_line(g, "return ONC_OK;");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(r, s);");
 	strbuf_puts(g->out, "}\n\n");
 
 	strbuf_printf(g->out, "onc_status %s_receive(%s)\n{\n", name, c_receive_params(p, proc));
+	cg_begin(g);
 	cg_line(g, "onc_xdr_dec *d;");
 	cg_line(g, "onc_status s;");
 	cg_check(g, "onc_request_wait(r, &d)");
@@ -79,7 +82,7 @@ static void client_async_stubs(cg *g, const definition *prog, const version *v,
 		cg_value_op(g, DECODE, proc->result_plan, "(*result)");
 	else
 		cg_line(g, "(void)d;");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(r, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
@@ -109,6 +112,7 @@ static void server_call(cg *g, const version *v, const procedure *proc)
 		      c_proc_name(p, proc, v));
 	g->indent = 1;
 	g->cleanup = false;
+	cg_begin(g);
 	cg_line(g, "onc_xdr_dec *d = call->args;");
 	if (has_result)
 		cg_line(g, "onc_xdr_enc *e = call->results;");
@@ -149,6 +153,7 @@ static void server_reply(cg *g, const version *v, const procedure *proc)
 	g->indent = 1;
 	g->cleanup = true;
 	g->on_error = NULL;
+	cg_begin(g);
 	if (!has_result) {
 		cg_line(g, "return onc_deferred_end(d, ONC_OK);");
 		strbuf_puts(g->out, "}\n\n");
@@ -158,7 +163,7 @@ static void server_reply(cg *g, const version *v, const procedure *proc)
 	cg_line(g, "onc_status s;");
 	cg_check(g, "onc_deferred_begin(d, &e)");
 	cg_value_op(g, ENCODE, proc->result_plan, "(*result)");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_deferred_end(d, s);");
 	strbuf_puts(g->out, "}\n\n");
 }

@@ -232,42 +232,54 @@ static void body_op(cg *g, op o, const plan_type *t)
 	}
 }
 
+/* The body goes to a buffer first: the status variable is declared only if used. */
+static void function(cg *g, const char *signature, const plan_type *t, op o)
+{
+	strbuf body = { 0 };
+	strbuf *out = g->out;
+	g->out = &body;
+	cg_begin(g);
+	if (g->cleanup) {
+		cg_line(g, "memset(v, 0, sizeof *v);");
+		g->uses_s = true;
+	}
+	if (t->recursive && o == DECODE) {
+		cg_line(g, "if (d->depth == 0)");
+		cg_line(g, "\treturn ONC_ERR_TOO_DEEP;");
+		cg_line(g, "d->depth--;");
+	}
+	body_op(g, o, t);
+	if (g->cleanup) {
+		cg_out(g);
+		if (t->recursive)
+			cg_line(g, "d->depth++;");
+		cg_line(g, "if (s != ONC_OK && !d->arena)");
+		cg_line(g, "\t%s_free(v);", t->def->name);
+		cg_line(g, "return s;");
+	} else {
+		cg_return(g, "ONC_OK");
+	}
+	g->out = out;
+	strbuf_printf(out, "%s\n{\n", signature);
+	if (g->uses_s)
+		strbuf_puts(out, g->cleanup ? "\tonc_status s = ONC_OK;\n" : "\tonc_status s;\n");
+	strbuf_putn(out, body.data, body.len);
+	strbuf_puts(out, "}\n\n");
+	strbuf_free(&body);
+}
+
 static void emit_encode(cg *g, const plan_type *t)
 {
 	const char *n = t->def->name;
-	strbuf_printf(g->out, "onc_status %s_encode(onc_xdr_enc *e, const %s *v)\n{\n", n, n);
 	g->cleanup = false;
-	cg_line(g, "onc_status s;");
-	body_op(g, ENCODE, t);
-	cg_line(g, "return ONC_OK;");
-	strbuf_puts(g->out, "}\n\n");
+	function(g, cg_str(g, "onc_status %s_encode(onc_xdr_enc *e, const %s *v)", n, n), t, ENCODE);
 }
 
 static void emit_decode(cg *g, const plan_type *t)
 {
 	const char *n = t->def->name;
-	strbuf_printf(g->out, "onc_status %s_decode(onc_xdr_dec *d, %s *v)\n{\n", n, n);
 	g->cleanup = t->allocates || t->recursive;
-	cg_line(g, g->cleanup ? "onc_status s = ONC_OK;" : "onc_status s;");
-	if (g->cleanup)
-		cg_line(g, "memset(v, 0, sizeof *v);");
-	if (t->recursive) {
-		cg_line(g, "if (d->depth == 0)");
-		cg_line(g, "\treturn ONC_ERR_TOO_DEEP;");
-		cg_line(g, "d->depth--;");
-	}
-	body_op(g, DECODE, t);
-	if (g->cleanup) {
-		strbuf_puts(g->out, "out:\n");
-		if (t->recursive)
-			cg_line(g, "d->depth++;");
-		cg_line(g, "if (s != ONC_OK && !d->arena)");
-		cg_line(g, "\t%s_free(v);", n);
-		cg_line(g, "return s;");
-	} else {
-		cg_line(g, "return ONC_OK;");
-	}
-	strbuf_puts(g->out, "}\n\n");
+	function(g, cg_str(g, "onc_status %s_decode(onc_xdr_dec *d, %s *v)", n, n), t, DECODE);
 }
 
 static void emit_free(cg *g, const plan_type *t)
@@ -275,6 +287,7 @@ static void emit_free(cg *g, const plan_type *t)
 	const char *n = t->def->name;
 	strbuf_printf(g->out, "void %s_free(%s *v)\n{\n", n, n);
 	g->cleanup = false;
+	cg_begin(g);
 	body_op(g, FREE, t);
 	cg_line(g, "memset(v, 0, sizeof *v);");
 	strbuf_puts(g->out, "}\n\n");

@@ -30,6 +30,13 @@ for x in "$root/examples/calc/calc.x" "$here/all_types.x" "$golden/mount.x" "$go
 		cat "$work/$name.dirs.diff"
 		failed=1
 	fi
+	# No test whose failure does what success does: a check jumping to the label right after
+	# it, or returning s right before returning ONC_OK.
+	for c in "$work/$name"/*.c; do
+		awk '/^\tout:$|^out:$/ && prev ~ /goto out;$/ { print FILENAME ":" NR ": goto before its label"; bad = 1 }
+		     /^\treturn ONC_OK;$/ && prev ~ /^\t\treturn s;$/ { print FILENAME ":" NR ": return s, then return ONC_OK"; bad = 1 }
+		     { prev = $0 } END { exit bad }' "$c" || failed=1
+	done
 	if [ "$update" = --update ]; then
 		rm -rf "${golden:?}/$name"
 		cp -r "$work/$name" "$golden/$name"

@@ -12,9 +12,7 @@ onc_status all_null_1(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_NULL, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -54,8 +52,7 @@ onc_status all_echo_1(onc_client *c, const everything *arg, everything *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = everything_decode(d, result)) != ONC_OK)
-		goto out;
+	s = everything_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -81,8 +78,7 @@ onc_status all_echo_1_receive(onc_request *r, everything *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = everything_decode(d, result)) != ONC_OK)
-		goto out;
+	s = everything_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -101,8 +97,7 @@ onc_status all_add_1(onc_client *c, int32_t arg1, int32_t arg2, int32_t *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -130,8 +125,7 @@ onc_status all_add_1_receive(onc_request *r, int32_t *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -148,8 +142,7 @@ onc_status all_name_1(onc_client *c, const name *arg, char **result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_string(d, result, UINT32_MAX)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_string(d, result, UINT32_MAX);
 out:
 	return onc_request_end(&r, s);
 }
@@ -175,8 +168,7 @@ onc_status all_name_1_receive(onc_request *r, char **result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_string(d, result, UINT32_MAX)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_string(d, result, UINT32_MAX);
 out:
 	return onc_request_end(r, s);
 }
@@ -189,9 +181,7 @@ onc_status all_null_2(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V2, ALL_NULL, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -235,8 +225,7 @@ onc_status all_list_2(onc_client *c, const smalls *arg1, color arg2, int64_t arg
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = list_decode(d, result)) != ONC_OK)
-		goto out;
+	s = list_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -266,8 +255,7 @@ onc_status all_list_2_receive(onc_request *r, list *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = list_decode(d, result)) != ONC_OK)
-		goto out;
+	s = list_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }

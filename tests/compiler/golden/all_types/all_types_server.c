@@ -47,8 +47,7 @@ onc_status all_echo_1_reply(onc_deferred *d, const everything *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = everything_encode(e, result)) != ONC_OK)
-		goto out;
+	s = everything_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -81,8 +80,7 @@ onc_status all_add_1_reply(onc_deferred *d, const int32_t *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_i32(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_i32(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -112,8 +110,7 @@ onc_status all_name_1_reply(onc_deferred *d, const char **result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_string(e, *result, UINT32_MAX)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_string(e, *result, UINT32_MAX);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -186,8 +183,7 @@ onc_status all_list_2_reply(onc_deferred *d, const list *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = list_encode(e, result)) != ONC_OK)
-		goto out;
+	s = list_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }

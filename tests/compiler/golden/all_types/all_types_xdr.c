@@ -307,9 +307,7 @@ onc_status arrays_encode(onc_xdr_enc *e, const arrays *v)
 		return s;
 	if ((s = onc_xdr_put_string(e, v->s, UINT32_MAX)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_string(e, v->sb, MAXNAME)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, v->sb, MAXNAME);
 }
 
 onc_status arrays_decode(onc_xdr_dec *d, arrays *v)
@@ -494,8 +492,7 @@ onc_status arrays_decode(onc_xdr_dec *d, arrays *v)
 		goto out;
 	if ((s = onc_xdr_get_string(d, &v->s, UINT32_MAX)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_string(d, &v->sb, MAXNAME)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_string(d, &v->sb, MAXNAME);
 out:
 	if (s != ONC_OK && !d->arena)
 		arrays_free(v);
@@ -799,9 +796,7 @@ onc_status chain_encode(onc_xdr_enc *e, const chain *v)
 		if ((s = chain_encode(e, v->next)) != ONC_OK)
 			return s;
 	}
-	if ((s = onc_xdr_put_i32(e, v->after)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_i32(e, v->after);
 }
 
 onc_status chain_decode(onc_xdr_dec *d, chain *v)
@@ -825,8 +820,7 @@ onc_status chain_decode(onc_xdr_dec *d, chain *v)
 				goto out;
 		}
 	}
-	if ((s = onc_xdr_get_i32(d, &v->after)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, &v->after);
 out:
 	d->depth++;
 	if (s != ONC_OK && !d->arena)
@@ -1058,18 +1052,12 @@ onc_status only_void_decode(onc_xdr_dec *d, only_void *v)
 
 onc_status myint_encode(onc_xdr_enc *e, const myint *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_i32(e, *v)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_i32(e, *v);
 }
 
 onc_status myint_decode(onc_xdr_dec *d, myint *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_i32(d, v)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_i32(d, v);
 }
 
 void myints_free(myints *v)
@@ -1083,9 +1071,7 @@ onc_status myints_encode(onc_xdr_enc *e, const myints *v)
 	onc_status s;
 	if ((s = onc_xdr_put_array_len(e, v->myints_len, UINT32_MAX)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_u32_array(e, (const uint32_t *)v->myints_val, v->myints_len)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32_array(e, (const uint32_t *)v->myints_val, v->myints_len);
 }
 
 onc_status myints_decode(onc_xdr_dec *d, myints *v)
@@ -1119,19 +1105,14 @@ void name_free(name *v)
 
 onc_status name_encode(onc_xdr_enc *e, const name *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, MAXNAME)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, MAXNAME);
 }
 
 onc_status name_decode(onc_xdr_dec *d, name *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, MAXNAME)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, MAXNAME);
 	if (s != ONC_OK && !d->arena)
 		name_free(v);
 	return s;
@@ -1139,18 +1120,12 @@ out:
 
 onc_status hash_encode(onc_xdr_enc *e, const hash *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_opaque_fixed(e, *v, 16)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque_fixed(e, *v, 16);
 }
 
 onc_status hash_decode(onc_xdr_dec *d, hash *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_opaque_fixed(d, *v, 16)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_opaque_fixed(d, *v, 16);
 }
 
 void blob_free(blob *v)
@@ -1161,19 +1136,14 @@ void blob_free(blob *v)
 
 onc_status blob_encode(onc_xdr_enc *e, const blob *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_opaque(e, v->blob_val, v->blob_len, UINT32_MAX)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque(e, v->blob_val, v->blob_len, UINT32_MAX);
 }
 
 onc_status blob_decode(onc_xdr_dec *d, blob *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_opaque(d, &v->blob_val, &v->blob_len, UINT32_MAX)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_opaque(d, &v->blob_val, &v->blob_len, UINT32_MAX);
 	if (s != ONC_OK && !d->arena)
 		blob_free(v);
 	return s;
@@ -1181,10 +1151,7 @@ out:
 
 onc_status colors_encode(onc_xdr_enc *e, const colors *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_u32_array(e, (const uint32_t *)*v, 4)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32_array(e, (const uint32_t *)*v, 4);
 }
 
 onc_status colors_decode(onc_xdr_dec *d, colors *v)
@@ -1335,34 +1302,22 @@ out:
 
 onc_status hypers_encode(onc_xdr_enc *e, const hypers *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_u64_array(e, (const uint64_t *)*v, 2)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u64_array(e, (const uint64_t *)*v, 2);
 }
 
 onc_status hypers_decode(onc_xdr_dec *d, hypers *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_u64_array(d, (uint64_t *)*v, 2)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_u64_array(d, (uint64_t *)*v, 2);
 }
 
 onc_status small_alias_encode(onc_xdr_enc *e, const small_alias *v)
 {
-	onc_status s;
-	if ((s = small_encode(e, v)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return small_encode(e, v);
 }
 
 onc_status small_alias_decode(onc_xdr_dec *d, small_alias *v)
 {
-	onc_status s;
-	if ((s = small_decode(d, v)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return small_decode(d, v);
 }
 
 void everything_free(everything *v)
@@ -1700,19 +1655,14 @@ void inline_types_maybe_free(inline_types_maybe *v)
 
 onc_status inline_types_maybe_encode(onc_xdr_enc *e, const inline_types_maybe *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, v->label, UINT32_MAX)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, v->label, UINT32_MAX);
 }
 
 onc_status inline_types_maybe_decode(onc_xdr_dec *d, inline_types_maybe *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, &v->label, UINT32_MAX)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, &v->label, UINT32_MAX);
 	if (s != ONC_OK && !d->arena)
 		inline_types_maybe_free(v);
 	return s;
@@ -1720,18 +1670,12 @@ out:
 
 onc_status inline_types_many_encode(onc_xdr_enc *e, const inline_types_many *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_u32(e, v->n)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32(e, v->n);
 }
 
 onc_status inline_types_many_decode(onc_xdr_dec *d, inline_types_many *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_u32(d, &v->n)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_u32(d, &v->n);
 }
 
 void inline_types_free(inline_types *v)
@@ -1830,9 +1774,7 @@ onc_status inline_pair_encode(onc_xdr_enc *e, const inline_pair *v)
 	onc_status s;
 	if ((s = onc_xdr_put_i32(e, v->a)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_string(e, v->s, UINT32_MAX)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, v->s, UINT32_MAX);
 }
 
 onc_status inline_pair_decode(onc_xdr_dec *d, inline_pair *v)
@@ -1841,8 +1783,7 @@ onc_status inline_pair_decode(onc_xdr_dec *d, inline_pair *v)
 	memset(v, 0, sizeof *v);
 	if ((s = onc_xdr_get_i32(d, &v->a)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_string(d, &v->s, UINT32_MAX)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_string(d, &v->s, UINT32_MAX);
 out:
 	if (s != ONC_OK && !d->arena)
 		inline_pair_free(v);
@@ -1868,10 +1809,7 @@ onc_status inline_tags_element_decode(onc_xdr_dec *d, inline_tags_element *v)
 
 onc_status inline_tags_encode(onc_xdr_enc *e, const inline_tags *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_u32_array(e, (const uint32_t *)*v, 2)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32_array(e, (const uint32_t *)*v, 2);
 }
 
 onc_status inline_tags_decode(onc_xdr_dec *d, inline_tags *v)
@@ -1897,9 +1835,7 @@ onc_status inline_nested_m_m_encode(onc_xdr_enc *e, const inline_nested_m_m *v)
 	onc_status s;
 	if ((s = onc_xdr_put_i32(e, v->v)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_string(e, v->s, UINT32_MAX)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, v->s, UINT32_MAX);
 }
 
 onc_status inline_nested_m_m_decode(onc_xdr_dec *d, inline_nested_m_m *v)
@@ -1908,8 +1844,7 @@ onc_status inline_nested_m_m_decode(onc_xdr_dec *d, inline_nested_m_m *v)
 	memset(v, 0, sizeof *v);
 	if ((s = onc_xdr_get_i32(d, &v->v)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_string(d, &v->s, UINT32_MAX)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_string(d, &v->s, UINT32_MAX);
 out:
 	if (s != ONC_OK && !d->arena)
 		inline_nested_m_m_free(v);
@@ -1918,18 +1853,12 @@ out:
 
 onc_status inline_nested_m_u_m_encode(onc_xdr_enc *e, const inline_nested_m_u_m *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_i64(e, v->h)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_i64(e, v->h);
 }
 
 onc_status inline_nested_m_u_m_decode(onc_xdr_dec *d, inline_nested_m_u_m *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_i64(d, &v->h)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_i64(d, &v->h);
 }
 
 onc_status inline_nested_m_u_encode(onc_xdr_enc *e, const inline_nested_m_u *v)
@@ -1975,9 +1904,7 @@ onc_status inline_nested_m_encode(onc_xdr_enc *e, const inline_nested_m *v)
 	onc_status s;
 	if ((s = inline_nested_m_m_encode(e, &v->m)) != ONC_OK)
 		return s;
-	if ((s = inline_nested_m_u_encode(e, &v->u)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return inline_nested_m_u_encode(e, &v->u);
 }
 
 onc_status inline_nested_m_decode(onc_xdr_dec *d, inline_nested_m *v)
@@ -1986,8 +1913,7 @@ onc_status inline_nested_m_decode(onc_xdr_dec *d, inline_nested_m *v)
 	memset(v, 0, sizeof *v);
 	if ((s = inline_nested_m_m_decode(d, &v->m)) != ONC_OK)
 		goto out;
-	if ((s = inline_nested_m_u_decode(d, &v->u)) != ONC_OK)
-		goto out;
+	s = inline_nested_m_u_decode(d, &v->u);
 out:
 	if (s != ONC_OK && !d->arena)
 		inline_nested_m_free(v);
@@ -2002,19 +1928,14 @@ void inline_nested_free(inline_nested *v)
 
 onc_status inline_nested_encode(onc_xdr_enc *e, const inline_nested *v)
 {
-	onc_status s;
-	if ((s = inline_nested_m_encode(e, &v->m)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return inline_nested_m_encode(e, &v->m);
 }
 
 onc_status inline_nested_decode(onc_xdr_dec *d, inline_nested *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = inline_nested_m_decode(d, &v->m)) != ONC_OK)
-		goto out;
-out:
+	s = inline_nested_m_decode(d, &v->m);
 	if (s != ONC_OK && !d->arena)
 		inline_nested_free(v);
 	return s;

@@ -15,8 +15,7 @@ onc_status calc_add_1(onc_client *c, const operands *arg, int32_t *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -42,8 +41,7 @@ onc_status calc_add_1_receive(onc_request *r, int32_t *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -60,8 +58,7 @@ onc_status calc_subtract_1(onc_client *c, const operands *arg, int32_t *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -87,8 +84,7 @@ onc_status calc_subtract_1_receive(onc_request *r, int32_t *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i32(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i32(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -107,8 +103,7 @@ onc_status calc_multiply_1(onc_client *c, int32_t arg1, int32_t arg2, int64_t *r
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i64(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i64(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -136,8 +131,7 @@ onc_status calc_multiply_1_receive(onc_request *r, int64_t *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i64(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i64(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -154,8 +148,7 @@ onc_status calc_divide_1(onc_client *c, const operands *arg, division *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = division_decode(d, result)) != ONC_OK)
-		goto out;
+	s = division_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -181,8 +174,7 @@ onc_status calc_divide_1_receive(onc_request *r, division *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = division_decode(d, result)) != ONC_OK)
-		goto out;
+	s = division_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -199,8 +191,7 @@ onc_status calc_echo_1(onc_client *c, const text *arg, text *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = text_decode(d, result)) != ONC_OK)
-		goto out;
+	s = text_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -226,8 +217,7 @@ onc_status calc_echo_1_receive(onc_request *r, text *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = text_decode(d, result)) != ONC_OK)
-		goto out;
+	s = text_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -244,8 +234,7 @@ onc_status calc_sum_1(onc_client *c, const values *arg, int64_t *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i64(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i64(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -271,8 +260,7 @@ onc_status calc_sum_1_receive(onc_request *r, int64_t *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_i64(d, result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_i64(d, result);
 out:
 	return onc_request_end(r, s);
 }

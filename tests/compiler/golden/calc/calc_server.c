@@ -30,8 +30,7 @@ onc_status calc_add_1_reply(onc_deferred *d, const int32_t *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_i32(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_i32(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -61,8 +60,7 @@ onc_status calc_subtract_1_reply(onc_deferred *d, const int32_t *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_i32(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_i32(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -95,8 +93,7 @@ onc_status calc_multiply_1_reply(onc_deferred *d, const int64_t *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_i64(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_i64(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -126,8 +123,7 @@ onc_status calc_divide_1_reply(onc_deferred *d, const division *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = division_encode(e, result)) != ONC_OK)
-		goto out;
+	s = division_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -157,8 +153,7 @@ onc_status calc_echo_1_reply(onc_deferred *d, const text *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = text_encode(e, result)) != ONC_OK)
-		goto out;
+	s = text_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -188,8 +183,7 @@ onc_status calc_sum_1_reply(onc_deferred *d, const int64_t *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_i64(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_i64(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }

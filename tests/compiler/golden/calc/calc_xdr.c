@@ -110,9 +110,7 @@ onc_status values_encode(onc_xdr_enc *e, const values *v)
 	onc_status s;
 	if ((s = onc_xdr_put_array_len(e, v->values_len, CALC_MAX_VALUES)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_u32_array(e, (const uint32_t *)v->values_val, v->values_len)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32_array(e, (const uint32_t *)v->values_val, v->values_len);
 }
 
 onc_status values_decode(onc_xdr_dec *d, values *v)
@@ -146,19 +144,14 @@ void text_free(text *v)
 
 onc_status text_encode(onc_xdr_enc *e, const text *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, CALC_MAX_TEXT)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, CALC_MAX_TEXT);
 }
 
 onc_status text_decode(onc_xdr_dec *d, text *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, CALC_MAX_TEXT)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, CALC_MAX_TEXT);
 	if (s != ONC_OK && !d->arena)
 		text_free(v);
 	return s;

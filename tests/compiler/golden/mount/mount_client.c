@@ -11,9 +11,7 @@ onc_status mountproc_null_1(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_NULL, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -53,8 +51,7 @@ onc_status mountproc_mnt_1(onc_client *c, const dirpath *arg, fhstatus *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = fhstatus_decode(d, result)) != ONC_OK)
-		goto out;
+	s = fhstatus_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -80,8 +77,7 @@ onc_status mountproc_mnt_1_receive(onc_request *r, fhstatus *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = fhstatus_decode(d, result)) != ONC_OK)
-		goto out;
+	s = fhstatus_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -96,8 +92,7 @@ onc_status mountproc_dump_1(onc_client *c, mountlist *result)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = mountlist_decode(d, result)) != ONC_OK)
-		goto out;
+	s = mountlist_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -121,8 +116,7 @@ onc_status mountproc_dump_1_receive(onc_request *r, mountlist *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = mountlist_decode(d, result)) != ONC_OK)
-		goto out;
+	s = mountlist_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -137,8 +131,7 @@ onc_status mountproc_umnt_1(onc_client *c, const dirpath *arg)
 		return s;
 	if ((s = dirpath_encode(e, arg)) != ONC_OK)
 		goto out;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
+	s = onc_request_invoke(&r, &d);
 out:
 	return onc_request_end(&r, s);
 }
@@ -177,9 +170,7 @@ onc_status mountproc_umntall_1(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_UMNTALL, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -217,8 +208,7 @@ onc_status mountproc_export_1(onc_client *c, exports *result)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = exports_decode(d, result)) != ONC_OK)
-		goto out;
+	s = exports_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -242,8 +232,7 @@ onc_status mountproc_export_1_receive(onc_request *r, exports *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = exports_decode(d, result)) != ONC_OK)
-		goto out;
+	s = exports_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -258,8 +247,7 @@ onc_status mountproc_exportall_1(onc_client *c, exports *result)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = exports_decode(d, result)) != ONC_OK)
-		goto out;
+	s = exports_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -283,8 +271,7 @@ onc_status mountproc_exportall_1_receive(onc_request *r, exports *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = exports_decode(d, result)) != ONC_OK)
-		goto out;
+	s = exports_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }

@@ -46,8 +46,7 @@ onc_status mountproc_mnt_1_reply(onc_deferred *d, const fhstatus *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = fhstatus_encode(e, result)) != ONC_OK)
-		goto out;
+	s = fhstatus_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -74,8 +73,7 @@ onc_status mountproc_dump_1_reply(onc_deferred *d, const mountlist *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = mountlist_encode(e, result)) != ONC_OK)
-		goto out;
+	s = mountlist_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -137,8 +135,7 @@ onc_status mountproc_export_1_reply(onc_deferred *d, const exports *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = exports_encode(e, result)) != ONC_OK)
-		goto out;
+	s = exports_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -165,8 +162,7 @@ onc_status mountproc_exportall_1_reply(onc_deferred *d, const exports *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = exports_encode(e, result)) != ONC_OK)
-		goto out;
+	s = exports_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }

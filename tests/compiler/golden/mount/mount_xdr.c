@@ -6,18 +6,12 @@
 
 onc_status fhandle_encode(onc_xdr_enc *e, const fhandle *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_opaque_fixed(e, *v, FHSIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque_fixed(e, *v, FHSIZE);
 }
 
 onc_status fhandle_decode(onc_xdr_dec *d, fhandle *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_opaque_fixed(d, *v, FHSIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_opaque_fixed(d, *v, FHSIZE);
 }
 
 onc_status fhstatus_encode(onc_xdr_enc *e, const fhstatus *v)
@@ -60,19 +54,14 @@ void dirpath_free(dirpath *v)
 
 onc_status dirpath_encode(onc_xdr_enc *e, const dirpath *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, MNTPATHLEN)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, MNTPATHLEN);
 }
 
 onc_status dirpath_decode(onc_xdr_dec *d, dirpath *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, MNTPATHLEN)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, MNTPATHLEN);
 	if (s != ONC_OK && !d->arena)
 		dirpath_free(v);
 	return s;
@@ -86,19 +75,14 @@ void name_free(name *v)
 
 onc_status name_encode(onc_xdr_enc *e, const name *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, MNTNAMLEN)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, MNTNAMLEN);
 }
 
 onc_status name_decode(onc_xdr_dec *d, name *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, MNTNAMLEN)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, MNTNAMLEN);
 	if (s != ONC_OK && !d->arena)
 		name_free(v);
 	return s;

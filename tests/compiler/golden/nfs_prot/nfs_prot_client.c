@@ -11,9 +11,7 @@ onc_status nfsproc_null_2(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_NULL, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -53,8 +51,7 @@ onc_status nfsproc_getattr_2(onc_client *c, const nfs_fh *arg, attrstat *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -80,8 +77,7 @@ onc_status nfsproc_getattr_2_receive(onc_request *r, attrstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -98,8 +94,7 @@ onc_status nfsproc_setattr_2(onc_client *c, const sattrargs *arg, attrstat *resu
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -125,8 +120,7 @@ onc_status nfsproc_setattr_2_receive(onc_request *r, attrstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -139,9 +133,7 @@ onc_status nfsproc_root_2(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_ROOT, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -181,8 +173,7 @@ onc_status nfsproc_lookup_2(onc_client *c, const diropargs *arg, diropres *resul
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -208,8 +199,7 @@ onc_status nfsproc_lookup_2_receive(onc_request *r, diropres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -226,8 +216,7 @@ onc_status nfsproc_readlink_2(onc_client *c, const nfs_fh *arg, readlinkres *res
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readlinkres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readlinkres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -253,8 +242,7 @@ onc_status nfsproc_readlink_2_receive(onc_request *r, readlinkres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readlinkres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readlinkres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -271,8 +259,7 @@ onc_status nfsproc_read_2(onc_client *c, const readargs *arg, readres *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -298,8 +285,7 @@ onc_status nfsproc_read_2_receive(onc_request *r, readres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -312,9 +298,7 @@ onc_status nfsproc_writecache_2(onc_client *c)
 	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_WRITECACHE, &e);
 	if (s != ONC_OK)
 		return s;
-	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
-		goto out;
-out:
+	s = onc_request_invoke(&r, &d);
 	return onc_request_end(&r, s);
 }
 
@@ -354,8 +338,7 @@ onc_status nfsproc_write_2(onc_client *c, const writeargs *arg, attrstat *result
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -381,8 +364,7 @@ onc_status nfsproc_write_2_receive(onc_request *r, attrstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = attrstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -399,8 +381,7 @@ onc_status nfsproc_create_2(onc_client *c, const createargs *arg, diropres *resu
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -426,8 +407,7 @@ onc_status nfsproc_create_2_receive(onc_request *r, diropres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -444,8 +424,7 @@ onc_status nfsproc_remove_2(onc_client *c, const diropargs *arg, nfsstat *result
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -471,8 +450,7 @@ onc_status nfsproc_remove_2_receive(onc_request *r, nfsstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -489,8 +467,7 @@ onc_status nfsproc_rename_2(onc_client *c, const renameargs *arg, nfsstat *resul
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -516,8 +493,7 @@ onc_status nfsproc_rename_2_receive(onc_request *r, nfsstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -534,8 +510,7 @@ onc_status nfsproc_link_2(onc_client *c, const linkargs *arg, nfsstat *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -561,8 +536,7 @@ onc_status nfsproc_link_2_receive(onc_request *r, nfsstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -579,8 +553,7 @@ onc_status nfsproc_symlink_2(onc_client *c, const symlinkargs *arg, nfsstat *res
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -606,8 +579,7 @@ onc_status nfsproc_symlink_2_receive(onc_request *r, nfsstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -624,8 +596,7 @@ onc_status nfsproc_mkdir_2(onc_client *c, const createargs *arg, diropres *resul
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -651,8 +622,7 @@ onc_status nfsproc_mkdir_2_receive(onc_request *r, diropres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = diropres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = diropres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -669,8 +639,7 @@ onc_status nfsproc_rmdir_2(onc_client *c, const diropargs *arg, nfsstat *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -696,8 +665,7 @@ onc_status nfsproc_rmdir_2_receive(onc_request *r, nfsstat *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = nfsstat_decode(d, result)) != ONC_OK)
-		goto out;
+	s = nfsstat_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -714,8 +682,7 @@ onc_status nfsproc_readdir_2(onc_client *c, const readdirargs *arg, readdirres *
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readdirres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readdirres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -741,8 +708,7 @@ onc_status nfsproc_readdir_2_receive(onc_request *r, readdirres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = readdirres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = readdirres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }
@@ -759,8 +725,7 @@ onc_status nfsproc_statfs_2(onc_client *c, const nfs_fh *arg, statfsres *result)
 		goto out;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
 		goto out;
-	if ((s = statfsres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = statfsres_decode(d, result);
 out:
 	return onc_request_end(&r, s);
 }
@@ -786,8 +751,7 @@ onc_status nfsproc_statfs_2_receive(onc_request *r, statfsres *result)
 	onc_status s;
 	if ((s = onc_request_wait(r, &d)) != ONC_OK)
 		goto out;
-	if ((s = statfsres_decode(d, result)) != ONC_OK)
-		goto out;
+	s = statfsres_decode(d, result);
 out:
 	return onc_request_end(r, s);
 }

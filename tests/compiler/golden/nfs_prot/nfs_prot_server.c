@@ -46,8 +46,7 @@ onc_status nfsproc_getattr_2_reply(onc_deferred *d, const attrstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_encode(e, result)) != ONC_OK)
-		goto out;
+	s = attrstat_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -77,8 +76,7 @@ onc_status nfsproc_setattr_2_reply(onc_deferred *d, const attrstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_encode(e, result)) != ONC_OK)
-		goto out;
+	s = attrstat_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -124,8 +122,7 @@ onc_status nfsproc_lookup_2_reply(onc_deferred *d, const diropres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = diropres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = diropres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -155,8 +152,7 @@ onc_status nfsproc_readlink_2_reply(onc_deferred *d, const readlinkres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = readlinkres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = readlinkres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -186,8 +182,7 @@ onc_status nfsproc_read_2_reply(onc_deferred *d, const readres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = readres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = readres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -233,8 +228,7 @@ onc_status nfsproc_write_2_reply(onc_deferred *d, const attrstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = attrstat_encode(e, result)) != ONC_OK)
-		goto out;
+	s = attrstat_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -264,8 +258,7 @@ onc_status nfsproc_create_2_reply(onc_deferred *d, const diropres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = diropres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = diropres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -295,8 +288,7 @@ onc_status nfsproc_remove_2_reply(onc_deferred *d, const nfsstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_enum(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_enum(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -326,8 +318,7 @@ onc_status nfsproc_rename_2_reply(onc_deferred *d, const nfsstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_enum(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_enum(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -357,8 +348,7 @@ onc_status nfsproc_link_2_reply(onc_deferred *d, const nfsstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_enum(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_enum(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -388,8 +378,7 @@ onc_status nfsproc_symlink_2_reply(onc_deferred *d, const nfsstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_enum(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_enum(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -419,8 +408,7 @@ onc_status nfsproc_mkdir_2_reply(onc_deferred *d, const diropres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = diropres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = diropres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -450,8 +438,7 @@ onc_status nfsproc_rmdir_2_reply(onc_deferred *d, const nfsstat *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_put_enum(e, *result)) != ONC_OK)
-		goto out;
+	s = onc_xdr_put_enum(e, *result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -481,8 +468,7 @@ onc_status nfsproc_readdir_2_reply(onc_deferred *d, const readdirres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = readdirres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = readdirres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }
@@ -512,8 +498,7 @@ onc_status nfsproc_statfs_2_reply(onc_deferred *d, const statfsres *result)
 	onc_status s;
 	if ((s = onc_deferred_begin(d, &e)) != ONC_OK)
 		goto out;
-	if ((s = statfsres_encode(e, result)) != ONC_OK)
-		goto out;
+	s = statfsres_encode(e, result);
 out:
 	return onc_deferred_end(d, s);
 }

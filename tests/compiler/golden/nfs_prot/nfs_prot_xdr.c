@@ -74,18 +74,12 @@ onc_status ftype_decode(onc_xdr_dec *d, ftype *v)
 
 onc_status nfs_fh_encode(onc_xdr_enc *e, const nfs_fh *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_opaque_fixed(e, v->data, NFS_FHSIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque_fixed(e, v->data, NFS_FHSIZE);
 }
 
 onc_status nfs_fh_decode(onc_xdr_dec *d, nfs_fh *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_opaque_fixed(d, v->data, NFS_FHSIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_opaque_fixed(d, v->data, NFS_FHSIZE);
 }
 
 onc_status nfstime_encode(onc_xdr_enc *e, const nfstime *v)
@@ -200,19 +194,14 @@ void filename_free(filename *v)
 
 onc_status filename_encode(onc_xdr_enc *e, const filename *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, NFS_MAXNAMLEN)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, NFS_MAXNAMLEN);
 }
 
 onc_status filename_decode(onc_xdr_dec *d, filename *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, NFS_MAXNAMLEN)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, NFS_MAXNAMLEN);
 	if (s != ONC_OK && !d->arena)
 		filename_free(v);
 	return s;
@@ -226,19 +215,14 @@ void nfspath_free(nfspath *v)
 
 onc_status nfspath_encode(onc_xdr_enc *e, const nfspath *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_string(e, *v, NFS_MAXPATHLEN)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_string(e, *v, NFS_MAXPATHLEN);
 }
 
 onc_status nfspath_decode(onc_xdr_dec *d, nfspath *v)
 {
 	onc_status s = ONC_OK;
 	memset(v, 0, sizeof *v);
-	if ((s = onc_xdr_get_string(d, v, NFS_MAXPATHLEN)) != ONC_OK)
-		goto out;
-out:
+	s = onc_xdr_get_string(d, v, NFS_MAXPATHLEN);
 	if (s != ONC_OK && !d->arena)
 		nfspath_free(v);
 	return s;
@@ -281,9 +265,7 @@ onc_status sattrargs_encode(onc_xdr_enc *e, const sattrargs *v)
 	onc_status s;
 	if ((s = nfs_fh_encode(e, &v->file)) != ONC_OK)
 		return s;
-	if ((s = sattr_encode(e, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return sattr_encode(e, &v->attributes);
 }
 
 onc_status sattrargs_decode(onc_xdr_dec *d, sattrargs *v)
@@ -291,9 +273,7 @@ onc_status sattrargs_decode(onc_xdr_dec *d, sattrargs *v)
 	onc_status s;
 	if ((s = nfs_fh_decode(d, &v->file)) != ONC_OK)
 		return s;
-	if ((s = sattr_decode(d, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return sattr_decode(d, &v->attributes);
 }
 
 void diropargs_free(diropargs *v)
@@ -307,9 +287,7 @@ onc_status diropargs_encode(onc_xdr_enc *e, const diropargs *v)
 	onc_status s;
 	if ((s = nfs_fh_encode(e, &v->dir)) != ONC_OK)
 		return s;
-	if ((s = filename_encode(e, &v->name)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return filename_encode(e, &v->name);
 }
 
 onc_status diropargs_decode(onc_xdr_dec *d, diropargs *v)
@@ -318,8 +296,7 @@ onc_status diropargs_decode(onc_xdr_dec *d, diropargs *v)
 	memset(v, 0, sizeof *v);
 	if ((s = nfs_fh_decode(d, &v->dir)) != ONC_OK)
 		goto out;
-	if ((s = filename_decode(d, &v->name)) != ONC_OK)
-		goto out;
+	s = filename_decode(d, &v->name);
 out:
 	if (s != ONC_OK && !d->arena)
 		diropargs_free(v);
@@ -331,9 +308,7 @@ onc_status diropokres_encode(onc_xdr_enc *e, const diropokres *v)
 	onc_status s;
 	if ((s = nfs_fh_encode(e, &v->file)) != ONC_OK)
 		return s;
-	if ((s = fattr_encode(e, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return fattr_encode(e, &v->attributes);
 }
 
 onc_status diropokres_decode(onc_xdr_dec *d, diropokres *v)
@@ -341,9 +316,7 @@ onc_status diropokres_decode(onc_xdr_dec *d, diropokres *v)
 	onc_status s;
 	if ((s = nfs_fh_decode(d, &v->file)) != ONC_OK)
 		return s;
-	if ((s = fattr_decode(d, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return fattr_decode(d, &v->attributes);
 }
 
 onc_status diropres_encode(onc_xdr_enc *e, const diropres *v)
@@ -461,9 +434,7 @@ onc_status readokres_encode(onc_xdr_enc *e, const readokres *v)
 	onc_status s;
 	if ((s = fattr_encode(e, &v->attributes)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_opaque(e, v->data.data_val, v->data.data_len, NFS_MAXDATA)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque(e, v->data.data_val, v->data.data_len, NFS_MAXDATA);
 }
 
 onc_status readokres_decode(onc_xdr_dec *d, readokres *v)
@@ -472,8 +443,7 @@ onc_status readokres_decode(onc_xdr_dec *d, readokres *v)
 	memset(v, 0, sizeof *v);
 	if ((s = fattr_decode(d, &v->attributes)) != ONC_OK)
 		goto out;
-	if ((s = onc_xdr_get_opaque(d, &v->data.data_val, &v->data.data_len, NFS_MAXDATA)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_opaque(d, &v->data.data_val, &v->data.data_len, NFS_MAXDATA);
 out:
 	if (s != ONC_OK && !d->arena)
 		readokres_free(v);
@@ -542,9 +512,7 @@ onc_status writeargs_encode(onc_xdr_enc *e, const writeargs *v)
 	onc_xdr_put_u32_unchecked(e, v->beginoffset);
 	onc_xdr_put_u32_unchecked(e, v->offset);
 	onc_xdr_put_u32_unchecked(e, v->totalcount);
-	if ((s = onc_xdr_put_opaque(e, v->data.data_val, v->data.data_len, NFS_MAXDATA)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque(e, v->data.data_val, v->data.data_len, NFS_MAXDATA);
 }
 
 onc_status writeargs_decode(onc_xdr_dec *d, writeargs *v)
@@ -558,8 +526,7 @@ onc_status writeargs_decode(onc_xdr_dec *d, writeargs *v)
 	v->beginoffset = onc_xdr_get_u32_unchecked(d);
 	v->offset = onc_xdr_get_u32_unchecked(d);
 	v->totalcount = onc_xdr_get_u32_unchecked(d);
-	if ((s = onc_xdr_get_opaque(d, &v->data.data_val, &v->data.data_len, NFS_MAXDATA)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_opaque(d, &v->data.data_val, &v->data.data_len, NFS_MAXDATA);
 out:
 	if (s != ONC_OK && !d->arena)
 		writeargs_free(v);
@@ -577,9 +544,7 @@ onc_status createargs_encode(onc_xdr_enc *e, const createargs *v)
 	onc_status s;
 	if ((s = diropargs_encode(e, &v->where)) != ONC_OK)
 		return s;
-	if ((s = sattr_encode(e, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return sattr_encode(e, &v->attributes);
 }
 
 onc_status createargs_decode(onc_xdr_dec *d, createargs *v)
@@ -588,8 +553,7 @@ onc_status createargs_decode(onc_xdr_dec *d, createargs *v)
 	memset(v, 0, sizeof *v);
 	if ((s = diropargs_decode(d, &v->where)) != ONC_OK)
 		goto out;
-	if ((s = sattr_decode(d, &v->attributes)) != ONC_OK)
-		goto out;
+	s = sattr_decode(d, &v->attributes);
 out:
 	if (s != ONC_OK && !d->arena)
 		createargs_free(v);
@@ -608,9 +572,7 @@ onc_status renameargs_encode(onc_xdr_enc *e, const renameargs *v)
 	onc_status s;
 	if ((s = diropargs_encode(e, &v->from)) != ONC_OK)
 		return s;
-	if ((s = diropargs_encode(e, &v->to)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return diropargs_encode(e, &v->to);
 }
 
 onc_status renameargs_decode(onc_xdr_dec *d, renameargs *v)
@@ -619,8 +581,7 @@ onc_status renameargs_decode(onc_xdr_dec *d, renameargs *v)
 	memset(v, 0, sizeof *v);
 	if ((s = diropargs_decode(d, &v->from)) != ONC_OK)
 		goto out;
-	if ((s = diropargs_decode(d, &v->to)) != ONC_OK)
-		goto out;
+	s = diropargs_decode(d, &v->to);
 out:
 	if (s != ONC_OK && !d->arena)
 		renameargs_free(v);
@@ -638,9 +599,7 @@ onc_status linkargs_encode(onc_xdr_enc *e, const linkargs *v)
 	onc_status s;
 	if ((s = nfs_fh_encode(e, &v->from)) != ONC_OK)
 		return s;
-	if ((s = diropargs_encode(e, &v->to)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return diropargs_encode(e, &v->to);
 }
 
 onc_status linkargs_decode(onc_xdr_dec *d, linkargs *v)
@@ -649,8 +608,7 @@ onc_status linkargs_decode(onc_xdr_dec *d, linkargs *v)
 	memset(v, 0, sizeof *v);
 	if ((s = nfs_fh_decode(d, &v->from)) != ONC_OK)
 		goto out;
-	if ((s = diropargs_decode(d, &v->to)) != ONC_OK)
-		goto out;
+	s = diropargs_decode(d, &v->to);
 out:
 	if (s != ONC_OK && !d->arena)
 		linkargs_free(v);
@@ -671,9 +629,7 @@ onc_status symlinkargs_encode(onc_xdr_enc *e, const symlinkargs *v)
 		return s;
 	if ((s = nfspath_encode(e, &v->to)) != ONC_OK)
 		return s;
-	if ((s = sattr_encode(e, &v->attributes)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return sattr_encode(e, &v->attributes);
 }
 
 onc_status symlinkargs_decode(onc_xdr_dec *d, symlinkargs *v)
@@ -684,8 +640,7 @@ onc_status symlinkargs_decode(onc_xdr_dec *d, symlinkargs *v)
 		goto out;
 	if ((s = nfspath_decode(d, &v->to)) != ONC_OK)
 		goto out;
-	if ((s = sattr_decode(d, &v->attributes)) != ONC_OK)
-		goto out;
+	s = sattr_decode(d, &v->attributes);
 out:
 	if (s != ONC_OK && !d->arena)
 		symlinkargs_free(v);
@@ -694,18 +649,12 @@ out:
 
 onc_status nfscookie_encode(onc_xdr_enc *e, const nfscookie *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_put_opaque_fixed(e, *v, NFS_COOKIESIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_opaque_fixed(e, *v, NFS_COOKIESIZE);
 }
 
 onc_status nfscookie_decode(onc_xdr_dec *d, nfscookie *v)
 {
-	onc_status s;
-	if ((s = onc_xdr_get_opaque_fixed(d, *v, NFS_COOKIESIZE)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_opaque_fixed(d, *v, NFS_COOKIESIZE);
 }
 
 onc_status readdirargs_encode(onc_xdr_enc *e, const readdirargs *v)
@@ -715,9 +664,7 @@ onc_status readdirargs_encode(onc_xdr_enc *e, const readdirargs *v)
 		return s;
 	if ((s = nfscookie_encode(e, &v->cookie)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_put_u32(e, v->count)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_u32(e, v->count);
 }
 
 onc_status readdirargs_decode(onc_xdr_dec *d, readdirargs *v)
@@ -727,9 +674,7 @@ onc_status readdirargs_decode(onc_xdr_dec *d, readdirargs *v)
 		return s;
 	if ((s = nfscookie_decode(d, &v->cookie)) != ONC_OK)
 		return s;
-	if ((s = onc_xdr_get_u32(d, &v->count)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_get_u32(d, &v->count);
 }
 
 void entry_free(entry *v)
@@ -814,9 +759,7 @@ onc_status dirlist_encode(onc_xdr_enc *e, const dirlist *v)
 		if ((s = entry_encode(e, v->entries)) != ONC_OK)
 			return s;
 	}
-	if ((s = onc_xdr_put_bool(e, v->eof)) != ONC_OK)
-		return s;
-	return ONC_OK;
+	return onc_xdr_put_bool(e, v->eof);
 }
 
 onc_status dirlist_decode(onc_xdr_dec *d, dirlist *v)
@@ -837,8 +780,7 @@ onc_status dirlist_decode(onc_xdr_dec *d, dirlist *v)
 				goto out;
 		}
 	}
-	if ((s = onc_xdr_get_bool(d, &v->eof)) != ONC_OK)
-		goto out;
+	s = onc_xdr_get_bool(d, &v->eof);
 out:
 	if (s != ONC_OK && !d->arena)
 		dirlist_free(v);
