@@ -57,6 +57,7 @@ typedef struct decl {
 	bool bounded; /* DECL_VAR: a maximum was given */
 	value size;   /* DECL_FIXED, bounded DECL_VAR */
 	loc where;
+	const char *doc; /* the comment beside it in the .x file, markers taken off; NULL for none */
 } decl;
 
 typedef struct enum_member {
@@ -65,6 +66,7 @@ typedef struct enum_member {
 	bool has_value;
 	value val; /* as written; val.number is the effective value when val.known */
 	loc where;
+	const char *doc;
 } enum_member;
 
 typedef struct case_label {
@@ -87,6 +89,7 @@ typedef struct procedure {
 	int nargs;
 	value number;
 	loc where;
+	const char *doc;
 	/* How the arguments and the result are coded (plan.h), once the plan is built. */
 	const struct plan_value **arg_plans;
 	const struct plan_value *result_plan;
@@ -98,6 +101,7 @@ typedef struct version {
 	procedure *procs;
 	value number;
 	loc where;
+	const char *doc;
 } version;
 
 typedef enum def_kind {
@@ -115,6 +119,7 @@ typedef struct definition {
 	def_kind kind;
 	const char *name; /* DEF_PASSTHROUGH: the line's text */
 	loc where;
+	const char *doc;  /* the comment above it (or after it on its last line) */
 
 	value const_value;   /* DEF_CONST */
 	enum_member *members; /* DEF_ENUM */

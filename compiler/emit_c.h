@@ -27,6 +27,9 @@ const char *c_type(pool *p, const type_ref *t);
 /* A declaration as it appears in a struct or typedef, without the `;`; indent is the number
  * of tabs before it, for the members of an inline struct. */
 const char *c_decl(pool *p, const decl *d, int indent);
+/* A comment of the .x file as a C comment on lines of its own, `indent` tabs in (nothing for
+ * NULL). */
+void c_comment(strbuf *out, int indent, const char *doc);
 /* The name of the union member holding a union's arms (rpcgen's convention). */
 const char *c_union_member(pool *p, const definition *u);
 

@@ -8,6 +8,7 @@ static void emit_enum(strbuf *out, const definition *def)
 {
 	strbuf_printf(out, "enum %s {\n", def->name);
 	for (const enum_member *m = def->members; m; m = m->next) {
+		c_comment(out, 1, m->doc);
 		if (m->has_value)
 			strbuf_printf(out, "\t%s = %s,\n", m->name, m->val.text);
 		else
@@ -19,8 +20,10 @@ static void emit_enum(strbuf *out, const definition *def)
 static void emit_struct(strbuf *out, pool *p, const definition *def)
 {
 	strbuf_printf(out, "struct %s {\n", def->name);
-	for (const decl *f = def->fields; f; f = f->next)
+	for (const decl *f = def->fields; f; f = f->next) {
+		c_comment(out, 1, f->doc);
 		strbuf_printf(out, "\t%s;\n", c_decl(p, f, 1));
+	}
 	strbuf_puts(out, "};\n");
 }
 
@@ -34,8 +37,10 @@ static void emit_union(strbuf *out, pool *p, const definition *def)
 	if (any) {
 		strbuf_puts(out, "\tunion {\n");
 		for (const union_arm *a = def->arms; a; a = a->next)
-			if (a->arm.kind != DECL_VOID)
+			if (a->arm.kind != DECL_VOID) {
+				c_comment(out, 2, a->arm.doc);
 				strbuf_printf(out, "\t\t%s;\n", c_decl(p, &a->arm, 2));
+			}
 		strbuf_printf(out, "\t} %s;\n", c_union_member(p, def));
 	}
 	strbuf_puts(out, "};\n");
@@ -97,10 +102,13 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 	/* Procedure numbers are defined once even when several versions share a procedure. */
 	table seen = { 0 };
 	for (const version *v = def->versions; v; v = v->next) {
+		c_comment(out, 0, v->doc);
 		strbuf_printf(out, "#define %s %s\n", v->name, v->number.text);
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			if (!table_add(&seen, proc->name, (void *)proc))
+			if (!table_add(&seen, proc->name, (void *)proc)) {
+				c_comment(out, 0, proc->doc);
 				strbuf_printf(out, "#define %s %s\n", proc->name, proc->number.text);
+			}
 	}
 	table_free(&seen);
 	emit_external_codecs(out, p, def);
@@ -225,6 +233,7 @@ void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const
 			emit_builtin(out, p, def);
 			continue;
 		}
+		c_comment(out, 0, def->doc);
 		switch (def->kind) {
 		case DEF_PASSTHROUGH:
 			strbuf_printf(out, "%s\n", def->name);

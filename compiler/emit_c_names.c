@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <string.h>
 
 #include "emit_c.h"
 #include "plan.h"
@@ -142,4 +143,30 @@ const char *c_reply_params(pool *p, const procedure *proc)
 const char *c_arg_pass(pool *p, const type_ref *t, const char *name)
 {
 	return c_arg_by_value(t) ? name : pool_printf(p, "&%s", name);
+}
+
+void c_comment(strbuf *out, int indent, const char *doc)
+{
+	if (!doc)
+		return;
+	const char *tabs = "\t\t\t\t\t\t\t\t";
+	indent = indent > 8 ? 8 : indent;
+	bool one_line = !strchr(doc, '\n');
+	strbuf_printf(out, "%.*s/*%s", indent, tabs, one_line ? " " : "\n");
+	for (const char *s = doc; *s;) {
+		size_t n = strcspn(s, "\n");
+		if (!one_line)
+			strbuf_printf(out, "%.*s *%s", indent, tabs, n ? " " : "");
+		for (size_t i = 0; i < n; i++) {
+			/* what would end or nest the comment */
+			bool split = i + 1 < n && ((s[i] == '*' && s[i + 1] == '/') || (s[i] == '/' && s[i + 1] == '*'));
+			strbuf_putn(out, s + i, 1);
+			if (split)
+				strbuf_puts(out, " ");
+		}
+		strbuf_puts(out, one_line ? " */\n" : "\n");
+		s += n + (s[n] == '\n');
+	}
+	if (!one_line)
+		strbuf_printf(out, "%.*s */\n", indent, tabs);
 }

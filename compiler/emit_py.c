@@ -304,6 +304,34 @@ static const char *hint_decl(py *g, const decl *d)
 	return optional ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h) : h;
 }
 
+/* The length of the UTF-8 sequence at s, 0 when it is not one (a module must be UTF-8). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+				     : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A comment of the .x file as Python comment lines, `indent` in (nothing for NULL); bytes
+ * that are not UTF-8 become '?'. */
+static void py_comment(py *g, const char *indent, const char *doc)
+{
+	for (const char *s = doc; s && *s;) {
+		size_t n = strcspn(s, "\n");
+		strbuf_printf(g->out, "%s#%s", indent, n ? " " : "");
+		for (size_t i = 0; i < n;) {
+			size_t k = utf8_len((const unsigned char *)s + i);
+			strbuf_putn(g->out, k && i + k <= n ? s + i : "?", k && i + k <= n ? k : 1);
+			i += k && i + k <= n ? k : 1;
+		}
+		strbuf_puts(g->out, "\n");
+		s += n + (s[n] == '\n');
+	}
+}
+
 /* ---- definitions ---- */
 
 /* Constants come first, before the enums: one naming an enum member gets its number. */
@@ -311,6 +339,7 @@ static void emit_const(py *g, const definition *def)
 {
 	const value *v = &def->const_value;
 	bool named_const = v->name && table_get(&g->earlier, v->name);
+	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
 		      named_const ? pyname(g, v->name) : pyvalue(g, v));
 }
@@ -318,11 +347,15 @@ static void emit_const(py *g, const definition *def)
 static void emit_enum(py *g, const definition *def)
 {
 	const char *name = pyname(g, def->name);
-	strbuf_printf(g->out, "\n\nclass %s(_enum.IntEnum):\n", name);
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "class %s(_enum.IntEnum):\n", name);
 	if (!def->members)
 		strbuf_puts(g->out, "    pass\n");
-	for (const enum_member *m = def->members; m; m = m->next)
+	for (const enum_member *m = def->members; m; m = m->next) {
+		py_comment(g, "    ", m->doc);
 		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+	}
 	strbuf_puts(g->out, "\n\n");
 	for (const enum_member *m = def->members; m; m = m->next)
 		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
@@ -479,9 +512,13 @@ static void emit_struct(py *g, const definition *def)
 	const decl *link = def->list_link;
 	strbuf_puts(g->out, "\n\n");
 	emit_formats(g, t);
-	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
-	for (const decl *f = def->fields; f; f = f->next)
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
+	for (const decl *f = def->fields; f; f = f->next) {
+		py_comment(g, "    ", f->doc);
 		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
+	}
 
 	strbuf_puts(g->out, "\n    def pack(self, p):\n");
 	if (link) {
@@ -535,7 +572,9 @@ static void emit_union(py *g, const definition *def)
 		}
 	const char *ddflt = first && first->labels ? pyvalue(g, &first->labels->val)
 						   : default_decl(g, &def->discriminant);
-	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
 	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
 	emit_field(g, arm, "object", first ? default_decl(g, &first->arm) : "None");
 
@@ -607,7 +646,9 @@ static void emit_typedef(py *g, const definition *def)
 	    defined_before(g, t->type.def))
 		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
 	const char *e = py_pack(g, def->plan->target, "v");
-	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "def pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
 		      def->name, e ? e : "pass", def->name, py_unpack(g, def->plan->target));
 }
 
@@ -744,7 +785,9 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 		      pyname(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *m = method_name(g, v, proc);
-		strbuf_printf(g->out, "\n    def %s(self%s, *, timeout=None):\n", m, params(g, proc));
+		strbuf_puts(g->out, "\n");
+		py_comment(g, "    ", proc->doc);
+		strbuf_printf(g->out, "    def %s(self%s, *, timeout=None):\n", m, params(g, proc));
 		const char *enc = "None";
 		const definition *s = expanded(g, proc);
 		if (s) {

@@ -81,23 +81,28 @@ static char *base_name(pool *p, const char *path)
 
 int gen_c(const gen_options *opt)
 {
-	pool p = { 0 };
+	/* The header's pass lives to the end (the others take its `%#define` names); each other
+	 * pass is freed once its outputs are generated, so that memory holds two at most. */
+	pool p = { 0 }, pass_pool = { 0 };
 	diag d;
 	diag_init(&d, stderr);
-	spec specs[PASS_COUNT];
-	plan plans[PASS_COUNT];
+	spec hdr, s;
+	plan pl;
 	strbuf text[NOUTPUTS] = { { 0 } };
 	int rc = 0;
+	const char *base = base_name(&p, opt->input);
 	/* The header's pass is checked first and alone: its errors are the ones to report. */
-	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++)
-		rc = load(opt, i, i == PASS_HDR ? NULL : &specs[PASS_HDR], &p, &d, &specs[i], &plans[i]);
+	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++) {
+		pool *pp = i == PASS_HDR ? &p : &pass_pool;
+		rc = load(opt, i, i == PASS_HDR ? NULL : &hdr, pp, &d, i == PASS_HDR ? &hdr : &s, &pl);
+		for (size_t k = 0; k < NOUTPUTS && rc == 0; k++)
+			if (outputs[k].from == i && (opt->sample || !outputs[k].sample))
+				outputs[k].emit(&text[k], pp, &pl, base, file_name(opt->input));
+		if (rc == 0 && i != PASS_HDR)
+			pool_free(&pass_pool);
+	}
 	if (rc == 0) {
-		const char *base = base_name(&p, opt->input);
 		const char *dir = opt->outdir ? opt->outdir : ".";
-		for (size_t i = 0; i < NOUTPUTS; i++)
-			if (opt->sample || !outputs[i].sample)
-				outputs[i].emit(&text[i], &p, &plans[outputs[i].from], base,
-						file_name(opt->input));
 		/* Everything is generated before anything is written. */
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
@@ -121,6 +126,7 @@ int gen_c(const gen_options *opt)
 	for (size_t i = 0; i < NOUTPUTS; i++)
 		strbuf_free(&text[i]);
 	diag_free(&d);
+	pool_free(&pass_pool);
 	pool_free(&p);
 	return rc;
 }

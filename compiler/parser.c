@@ -103,6 +103,14 @@ static const token *previous(parser *p)
 	return NULL;
 }
 
+/* The comment above a declaration's first token, else the one after the token that ends it
+ * (the one just consumed). */
+static const char *doc_of(parser *p, const token *first)
+{
+	const token *last = previous(p);
+	return first->doc ? first->doc : last ? last->trailing : NULL;
+}
+
 static bool is_punct(parser *p, char c)
 {
 	const token *t = peek(p);
@@ -385,6 +393,9 @@ static void parse_enum_body(parser *p, definition *def)
 			m->has_value = true;
 			m->val = parse_value(p);
 		}
+		m->doc = doc_of(p, name);
+		if (!m->doc && is_punct(p, ',')) /* the comment after `RED = 1,` */
+			m->doc = peek(p)->trailing;
 		*tail = m;
 		tail = &m->next;
 	} while (accept_punct(p, ','));
@@ -397,8 +408,10 @@ static void parse_struct_body(parser *p, definition *def)
 	expect_punct(p, '{');
 	do {
 		decl *f = pool_alloc(p->pool, sizeof *f);
+		const token *first = peek(p);
 		parse_decl(p, f);
 		expect_punct(p, ';');
+		f->doc = doc_of(p, first);
 		*tail = f;
 		tail = &f->next;
 	} while (!is_punct(p, '}'));
@@ -415,7 +428,8 @@ static void parse_union_body(parser *p, definition *def)
 	expect_punct(p, '{');
 	while (!is_punct(p, '}')) {
 		union_arm *arm = pool_alloc(p->pool, sizeof *arm);
-		arm->where = peek(p)->where;
+		const token *first = peek(p);
+		arm->where = first->where;
 		if (accept_word(p, "default")) {
 			expect_punct(p, ':');
 		} else {
@@ -429,8 +443,10 @@ static void parse_union_body(parser *p, definition *def)
 				ltail = &l->next;
 			} while (is_word(p, "case"));
 		}
+		const token *decl_first = peek(p);
 		parse_decl(p, &arm->arm);
 		expect_punct(p, ';');
+		arm->arm.doc = first->doc ? first->doc : doc_of(p, decl_first);
 		*tail = arm;
 		tail = &arm->next;
 	}
@@ -440,6 +456,7 @@ static void parse_union_body(parser *p, definition *def)
 static procedure *parse_procedure(parser *p)
 {
 	procedure *proc = pool_alloc(p->pool, sizeof *proc);
+	const token *start = peek(p);
 	proc->result = parse_type(p, false);
 	const token *name = expect_ident(p, "a procedure name");
 	proc->name = name->text;
@@ -463,12 +480,14 @@ static procedure *parse_procedure(parser *p)
 	expect_punct(p, '=');
 	proc->number = parse_value(p);
 	expect_punct(p, ';');
+	proc->doc = doc_of(p, start);
 	return proc;
 }
 
 static version *parse_version(parser *p)
 {
 	version *v = pool_alloc(p->pool, sizeof *v);
+	v->doc = peek(p)->doc;
 	expect_word(p, "version");
 	const token *name = expect_ident(p, "a version name");
 	v->name = name->text;
@@ -522,6 +541,7 @@ static definition *parse_definition(parser *p)
 		{ "union", DEF_UNION },	    { "typedef", DEF_TYPEDEF }, { "program", DEF_PROGRAM },
 	};
 	definition *def = pool_alloc(p->pool, sizeof *def);
+	const token *first = peek(p);
 	size_t i = 0;
 	while (i < sizeof starts / sizeof starts[0] && !is_word(p, starts[i].word))
 		i++;
@@ -545,6 +565,7 @@ static definition *parse_definition(parser *p)
 		/* typedef struct { ... } name; defines the struct itself */
 		if (def->target.type.def && def->target.kind == DECL_PLAIN) {
 			expect_punct(p, ';');
+			def->target.type.def->doc = doc_of(p, first);
 			name_nested(p);
 			return NULL;
 		}
@@ -578,6 +599,7 @@ static definition *parse_definition(parser *p)
 		break;
 	}
 	expect_punct(p, ';');
+	def->doc = doc_of(p, first);
 	name_nested(p);
 	return def;
 }

@@ -167,6 +167,7 @@ def unpack_small(u):
 _nested_RUN0 = _struct.Struct(">Qq")
 
 
+# Flat (fixed-size, scalar-only) structs nest into one run of unchecked primitives.
 @_dc.dataclass
 class nested:
     inner: "small" = _dc.field(default_factory=lambda: small())
@@ -326,6 +327,7 @@ def unpack_optionals(u):
 
 
 
+# A list: the last member points to the next node (coded in a loop, not by recursion).
 @_dc.dataclass
 class list:
     value: "int" = 0
@@ -377,6 +379,7 @@ def unpack_listptr(u):
 
 
 
+# Recursive through the left member, a list through the right one.
 @_dc.dataclass
 class tree:
     key: "int" = 0
@@ -420,6 +423,7 @@ def unpack_tree(u):
 
 
 
+# The self-reference is not the last member: coded by recursion.
 @_dc.dataclass
 class chain:
     next: "Optional[chain]" = None
@@ -800,6 +804,9 @@ def unpack_everything(u):
 
 
 
+# What rpcgen + libtirpc lack (the differential tests define RPCGEN_SUBSET): a quadruple
+# codec, and inline definitions (RFC 4506 allows a struct, union or enum body in place of a
+# type name).
 @_dc.dataclass
 class quads:
     q: "bytes" = _dc.field(default_factory=lambda: bytes(16))
@@ -1133,6 +1140,7 @@ def unpack_inline_nested_m(u):
 
 
 
+# Inline definitions inside inline ones, named after their whole path: inline_nested_m_m.
 @_dc.dataclass
 class inline_nested:
     m: "inline_nested_m" = _dc.field(default_factory=lambda: inline_nested_m())

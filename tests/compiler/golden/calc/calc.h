@@ -24,7 +24,9 @@ typedef struct onc_request onc_request;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
+/* longest string echoed */
 #define CALC_MAX_TEXT 256
+/* most values summed at once */
 #define CALC_MAX_VALUES 1024
 struct operands {
 	int32_t a;
@@ -42,6 +44,7 @@ static inline void operands_free(operands *v)
 enum calc_error {
 	CALC_OK = 0,
 	CALC_DIVISION_BY_ZERO = 1,
+	/* the quotient does not fit in an int */
 	CALC_OVERFLOW = 2,
 };
 typedef enum calc_error calc_error;
@@ -54,6 +57,7 @@ static inline void calc_error_free(calc_error *v)
 #define calc_error_SIZE 4u /* encoded size in bytes */
 #define calc_error_MAXSIZE 4u /* largest encoded size in bytes */
 
+/* A division either gives a quotient and a remainder, or says what went wrong. */
 struct quotient {
 	int32_t quot;
 	int32_t rem;

@@ -13,7 +13,9 @@ from typing import Optional
 
 import onc
 
+# longest string echoed
 CALC_MAX_TEXT = 256
+# most values summed at once
 CALC_MAX_VALUES = 1024
 
 
@@ -45,6 +47,7 @@ def unpack_operands(u):
 class calc_error(_enum.IntEnum):
     CALC_OK = 0
     CALC_DIVISION_BY_ZERO = 1
+    # the quotient does not fit in an int
     CALC_OVERFLOW = 2
 
 
@@ -64,6 +67,7 @@ def unpack_calc_error(u):
 _quotient_RUN0 = _struct.Struct(">ii")
 
 
+# A division either gives a quotient and a remainder, or says what went wrong.
 @_dc.dataclass
 class quotient:
     quot: "int" = 0

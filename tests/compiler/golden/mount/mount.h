@@ -25,9 +25,18 @@ typedef struct onc_request onc_request;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
+/* maximum bytes in a pathname argument */
 #define MNTPATHLEN 1024
+/* maximum bytes in a name argument */
 #define MNTNAMLEN 255
+/* size in bytes of a file handle */
 #define FHSIZE 32
+/*
+ * The fhandle is the file handle that the server passes to the client.
+ * All file operations are done using the file handles to refer to a file
+ * or a directory. The file handle can contain whatever information the
+ * server needs to distinguish an individual file.
+ */
 typedef uint8_t fhandle[FHSIZE];
 onc_status fhandle_encode(onc_xdr_enc *e, const fhandle *v);
 onc_status fhandle_decode(onc_xdr_dec *d, fhandle *v);
@@ -38,6 +47,11 @@ static inline void fhandle_free(fhandle *v)
 #define fhandle_SIZE 32u /* encoded size in bytes */
 #define fhandle_MAXSIZE 32u /* largest encoded size in bytes */
 
+/*
+ * If a status of zero is returned, the call completed successfully, and
+ * a file handle for the directory follows. A non-zero status indicates
+ * some sort of error. The status corresponds with UNIX error numbers.
+ */
 struct fhstatus {
 	uint32_t fhs_status;
 	union {
@@ -52,18 +66,21 @@ static inline void fhstatus_free(fhstatus *v)
 }
 #define fhstatus_MAXSIZE 36u /* largest encoded size in bytes */
 
+/* The type dirpath is the pathname of a directory */
 typedef char *dirpath;
 onc_status dirpath_encode(onc_xdr_enc *e, const dirpath *v);
 onc_status dirpath_decode(onc_xdr_dec *d, dirpath *v);
 void dirpath_free(dirpath *v);
 #define dirpath_MAXSIZE 1028u /* largest encoded size in bytes */
 
+/* The type name is used for arbitrary names (hostnames, groupnames) */
 typedef char *name;
 onc_status name_encode(onc_xdr_enc *e, const name *v);
 onc_status name_decode(onc_xdr_dec *d, name *v);
 void name_free(name *v);
 #define name_MAXSIZE 260u /* largest encoded size in bytes */
 
+/* A list of who has what mounted */
 typedef mountbody *mountlist;
 onc_status mountlist_encode(onc_xdr_enc *e, const mountlist *v);
 onc_status mountlist_decode(onc_xdr_dec *d, mountlist *v);
@@ -78,6 +95,7 @@ onc_status mountbody_encode(onc_xdr_enc *e, const mountbody *v);
 onc_status mountbody_decode(onc_xdr_dec *d, mountbody *v);
 void mountbody_free(mountbody *v);
 
+/* A list of netgroups */
 typedef groupnode *groups;
 onc_status groups_encode(onc_xdr_enc *e, const groups *v);
 onc_status groups_decode(onc_xdr_dec *d, groups *v);
@@ -91,6 +109,7 @@ onc_status groupnode_encode(onc_xdr_enc *e, const groupnode *v);
 onc_status groupnode_decode(onc_xdr_dec *d, groupnode *v);
 void groupnode_free(groupnode *v);
 
+/* A list of what is exported and to whom */
 typedef exportnode *exports;
 onc_status exports_encode(onc_xdr_enc *e, const exports *v);
 onc_status exports_decode(onc_xdr_dec *d, exports *v);
@@ -106,13 +125,48 @@ onc_status exportnode_decode(onc_xdr_dec *d, exportnode *v);
 void exportnode_free(exportnode *v);
 
 #define MOUNTPROG 100005
+/*
+ * Version one of the mount protocol communicates with version two
+ * of the NFS protocol. The only connecting point is the fhandle
+ * structure, which is the same for both protocols.
+ */
 #define MOUNTVERS 1
+/*
+ * Does no work. It is made available in all RPC services
+ * to allow server response testing and timing
+ */
 #define MOUNTPROC_NULL 0
+/*
+ * If fhs_status is 0, then fhs_fhandle contains the
+ * file handle for the directory. This file handle may
+ * be used in the NFS protocol. This procedure also adds
+ * a new entry to the mount list for this client mounting
+ * the directory.
+ * Unix authentication required.
+ */
 #define MOUNTPROC_MNT 1
+/*
+ * Returns the list of remotely mounted filesystems. The
+ * mountlist contains one entry for each hostname and
+ * directory pair.
+ */
 #define MOUNTPROC_DUMP 2
+/*
+ * Removes the mount list entry for the directory
+ * Unix authentication required.
+ */
 #define MOUNTPROC_UMNT 3
+/*
+ * Removes all of the mount list entries for this client
+ * Unix authentication required.
+ */
 #define MOUNTPROC_UMNTALL 4
+/*
+ * Returns a list of all the exported filesystems, and which
+ * machines are allowed to import it.
+ */
 #define MOUNTPROC_EXPORT 5
+/* Identical to MOUNTPROC_EXPORT above */
 #define MOUNTPROC_EXPORTALL 6
 
 /* MOUNTVERS: the client stubs (results in caller storage, malloc'd parts freed

@@ -13,11 +13,18 @@ from typing import Optional
 
 import onc
 
+# maximum bytes in a pathname argument
 MNTPATHLEN = 1024
+# maximum bytes in a name argument
 MNTNAMLEN = 255
+# size in bytes of a file handle
 FHSIZE = 32
 
 
+# The fhandle is the file handle that the server passes to the client.
+# All file operations are done using the file handles to refer to a file
+# or a directory. The file handle can contain whatever information the
+# server needs to distinguish an individual file.
 def pack_fhandle(p, v):
     p.pack_fopaque(FHSIZE, v)
 
@@ -26,6 +33,9 @@ def unpack_fhandle(u):
     return u.unpack_fopaque(FHSIZE)
 
 
+# If a status of zero is returned, the call completed successfully, and
+# a file handle for the directory follows. A non-zero status indicates
+# some sort of error. The status corresponds with UNIX error numbers.
 @_dc.dataclass
 class fhstatus:
     fhs_status: "int" = 0
@@ -53,6 +63,7 @@ def unpack_fhstatus(u):
     return fhstatus.unpack(u)
 
 
+# The type dirpath is the pathname of a directory
 def pack_dirpath(p, v):
     p.pack_string(v, MNTPATHLEN)
 
@@ -61,6 +72,7 @@ def unpack_dirpath(u):
     return u.unpack_string(MNTPATHLEN)
 
 
+# The type name is used for arbitrary names (hostnames, groupnames)
 def pack_name(p, v):
     p.pack_string(v, MNTNAMLEN)
 
@@ -69,6 +81,7 @@ def unpack_name(u):
     return u.unpack_string(MNTNAMLEN)
 
 
+# A list of who has what mounted
 def pack_mountlist(p, v):
     p.pack_optional(v, lambda v: pack_mountbody(p, v))
 
@@ -120,6 +133,7 @@ def unpack_mountbody(u):
     return mountbody.unpack(u)
 
 
+# A list of netgroups
 def pack_groups(p, v):
     p.pack_optional(v, lambda v: pack_groupnode(p, v))
 
@@ -168,6 +182,7 @@ def unpack_groupnode(u):
     return groupnode.unpack(u)
 
 
+# A list of what is exported and to whom
 def pack_exports(p, v):
     p.pack_optional(v, lambda v: pack_exportnode(p, v))
 
@@ -234,30 +249,48 @@ class MountprogClient(onc.Client):
     PROGRAM = MOUNTPROG
     VERSION = MOUNTVERS
 
+    # Does no work. It is made available in all RPC services
+    # to allow server response testing and timing
     def null(self, *, timeout=None):
         return self.call(MOUNTPROC_NULL, None,
                          None, timeout=timeout)
 
+    # If fhs_status is 0, then fhs_fhandle contains the
+    # file handle for the directory. This file handle may
+    # be used in the NFS protocol. This procedure also adds
+    # a new entry to the mount list for this client mounting
+    # the directory.
+    # Unix authentication required.
     def mnt(self, arg, *, timeout=None):
         return self.call(MOUNTPROC_MNT, lambda p: pack_dirpath(p, arg),
                          lambda u: unpack_fhstatus(u), timeout=timeout)
 
+    # Returns the list of remotely mounted filesystems. The
+    # mountlist contains one entry for each hostname and
+    # directory pair.
     def dump(self, *, timeout=None):
         return self.call(MOUNTPROC_DUMP, None,
                          lambda u: unpack_mountlist(u), timeout=timeout)
 
+    # Removes the mount list entry for the directory
+    # Unix authentication required.
     def umnt(self, arg, *, timeout=None):
         return self.call(MOUNTPROC_UMNT, lambda p: pack_dirpath(p, arg),
                          None, timeout=timeout)
 
+    # Removes all of the mount list entries for this client
+    # Unix authentication required.
     def umntall(self, *, timeout=None):
         return self.call(MOUNTPROC_UMNTALL, None,
                          None, timeout=timeout)
 
+    # Returns a list of all the exported filesystems, and which
+    # machines are allowed to import it.
     def export(self, *, timeout=None):
         return self.call(MOUNTPROC_EXPORT, None,
                          lambda u: unpack_exports(u), timeout=timeout)
 
+    # Identical to MOUNTPROC_EXPORT above
     def exportall(self, *, timeout=None):
         return self.call(MOUNTPROC_EXPORTALL, None,
                          lambda u: unpack_exports(u), timeout=timeout)

@@ -45,39 +45,98 @@ typedef struct onc_request onc_request;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
+/*
+ * nfs_prot.x 1.2 87/10/12
+ * Copyright (c) 2010, Oracle America, Inc.
+ *
+ * Redistribution and use in source and binary forms, with or without
+ * modification, are permitted provided that the following conditions are
+ * met:
+ *
+ * * Redistributions of source code must retain the above copyright
+ * notice, this list of conditions and the following disclaimer.
+ * * Redistributions in binary form must reproduce the above
+ * copyright notice, this list of conditions and the following
+ * disclaimer in the documentation and/or other materials
+ * provided with the distribution.
+ * * Neither the name of the "Oracle America, Inc." nor the names of its
+ * contributors may be used to endorse or promote products derived
+ * from this software without specific prior written permission.
+ *
+ * THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS
+ * "AS IS" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT
+ * LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS
+ * FOR A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE
+ * COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT,
+ * INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+ * DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE
+ * GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS
+ * INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY,
+ * WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING
+ * NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+ * OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+ */
 #define NFS_PORT 2049
 #define NFS_MAXDATA 8192
 #define NFS_MAXPATHLEN 1024
 #define NFS_MAXNAMLEN 255
 #define NFS_FHSIZE 32
 #define NFS_COOKIESIZE 4
+/* size kludge for named pipes */
 #define NFS_FIFO_DEV (-1)
+/* File types */
 #define NFSMODE_FMT 0170000
+/* directory */
 #define NFSMODE_DIR 0040000
+/* character special */
 #define NFSMODE_CHR 0020000
+/* block special */
 #define NFSMODE_BLK 0060000
+/* regular */
 #define NFSMODE_REG 0100000
+/* symbolic link */
 #define NFSMODE_LNK 0120000
+/* socket */
 #define NFSMODE_SOCK 0140000
+/* fifo */
 #define NFSMODE_FIFO 0010000
+/* Error status */
 enum nfsstat {
+	/* no error */
 	NFS_OK = 0,
+	/* Not owner */
 	NFSERR_PERM = 1,
+	/* No such file or directory */
 	NFSERR_NOENT = 2,
+	/* I/O error */
 	NFSERR_IO = 5,
+	/* No such device or address */
 	NFSERR_NXIO = 6,
+	/* Permission denied */
 	NFSERR_ACCES = 13,
+	/* File exists */
 	NFSERR_EXIST = 17,
+	/* No such device */
 	NFSERR_NODEV = 19,
+	/* Not a directory */
 	NFSERR_NOTDIR = 20,
+	/* Is a directory */
 	NFSERR_ISDIR = 21,
+	/* File too large */
 	NFSERR_FBIG = 27,
+	/* No space left on device */
 	NFSERR_NOSPC = 28,
+	/* Read-only file system */
 	NFSERR_ROFS = 30,
+	/* File name too long */
 	NFSERR_NAMETOOLONG = 63,
+	/* Directory not empty */
 	NFSERR_NOTEMPTY = 66,
+	/* Disc quota exceeded */
 	NFSERR_DQUOT = 69,
+	/* Stale NFS file handle */
 	NFSERR_STALE = 70,
+	/* write cache flushed */
 	NFSERR_WFLUSH = 99,
 };
 typedef enum nfsstat nfsstat;
@@ -90,15 +149,25 @@ static inline void nfsstat_free(nfsstat *v)
 #define nfsstat_SIZE 4u /* encoded size in bytes */
 #define nfsstat_MAXSIZE 4u /* largest encoded size in bytes */
 
+/* File types */
 enum ftype {
+	/* non-file */
 	NFNON = 0,
+	/* regular file */
 	NFREG = 1,
+	/* directory */
 	NFDIR = 2,
+	/* block special */
 	NFBLK = 3,
+	/* character special */
 	NFCHR = 4,
+	/* symbolic link */
 	NFLNK = 5,
+	/* unix domain sockets */
 	NFSOCK = 6,
+	/* unused */
 	NFBAD = 7,
+	/* named pipe */
 	NFFIFO = 8,
 };
 typedef enum ftype ftype;
@@ -111,6 +180,7 @@ static inline void ftype_free(ftype *v)
 #define ftype_SIZE 4u /* encoded size in bytes */
 #define ftype_MAXSIZE 4u /* largest encoded size in bytes */
 
+/* File access handle */
 struct nfs_fh {
 	uint8_t data[NFS_FHSIZE];
 };
@@ -123,6 +193,7 @@ static inline void nfs_fh_free(nfs_fh *v)
 #define nfs_fh_SIZE 32u /* encoded size in bytes */
 #define nfs_fh_MAXSIZE 32u /* largest encoded size in bytes */
 
+/* Timeval */
 struct nfstime {
 	uint32_t seconds;
 	uint32_t useconds;
@@ -136,20 +207,35 @@ static inline void nfstime_free(nfstime *v)
 #define nfstime_SIZE 8u /* encoded size in bytes */
 #define nfstime_MAXSIZE 8u /* largest encoded size in bytes */
 
+/* File attributes */
 struct fattr {
+	/* file type */
 	ftype type;
+	/* protection mode bits */
 	uint32_t mode;
+	/* # hard links */
 	uint32_t nlink;
+	/* owner user id */
 	uint32_t uid;
+	/* owner group id */
 	uint32_t gid;
+	/* file size in bytes */
 	uint32_t size;
+	/* preferred block size */
 	uint32_t blocksize;
+	/* special device # */
 	uint32_t rdev;
+	/* Kb of disk used by file */
 	uint32_t blocks;
+	/* device # */
 	uint32_t fsid;
+	/* inode # */
 	uint32_t fileid;
+	/* time of last access */
 	nfstime atime;
+	/* time of last modification */
 	nfstime mtime;
+	/* time of last change */
 	nfstime ctime;
 };
 onc_status fattr_encode(onc_xdr_enc *e, const fattr *v);
@@ -161,12 +247,19 @@ static inline void fattr_free(fattr *v)
 #define fattr_SIZE 68u /* encoded size in bytes */
 #define fattr_MAXSIZE 68u /* largest encoded size in bytes */
 
+/* File attributes which can be set */
 struct sattr {
+	/* protection mode bits */
 	uint32_t mode;
+	/* owner user id */
 	uint32_t uid;
+	/* owner group id */
 	uint32_t gid;
+	/* file size in bytes */
 	uint32_t size;
+	/* time of last access */
 	nfstime atime;
+	/* time of last modification */
 	nfstime mtime;
 };
 onc_status sattr_encode(onc_xdr_enc *e, const sattr *v);
@@ -190,6 +283,7 @@ onc_status nfspath_decode(onc_xdr_dec *d, nfspath *v);
 void nfspath_free(nfspath *v);
 #define nfspath_MAXSIZE 1028u /* largest encoded size in bytes */
 
+/* Reply status with file attributes */
 struct attrstat {
 	nfsstat status;
 	union {
@@ -217,8 +311,11 @@ static inline void sattrargs_free(sattrargs *v)
 #define sattrargs_SIZE 64u /* encoded size in bytes */
 #define sattrargs_MAXSIZE 64u /* largest encoded size in bytes */
 
+/* Arguments for directory operations */
 struct diropargs {
+	/* directory file handle */
 	nfs_fh dir;
+	/* name (up to NFS_MAXNAMLEN bytes) */
 	filename name;
 };
 onc_status diropargs_encode(onc_xdr_enc *e, const diropargs *v);
@@ -239,6 +336,7 @@ static inline void diropokres_free(diropokres *v)
 #define diropokres_SIZE 100u /* encoded size in bytes */
 #define diropokres_MAXSIZE 100u /* largest encoded size in bytes */
 
+/* Results from directory operation */
 struct diropres {
 	nfsstat status;
 	union {
@@ -264,10 +362,15 @@ onc_status readlinkres_decode(onc_xdr_dec *d, readlinkres *v);
 void readlinkres_free(readlinkres *v);
 #define readlinkres_MAXSIZE 1032u /* largest encoded size in bytes */
 
+/* Arguments to remote read */
 struct readargs {
+	/* handle for file */
 	nfs_fh file;
+	/* byte offset in file */
 	uint32_t offset;
+	/* immediate read count */
 	uint32_t count;
+	/* total read count (from this offset) */
 	uint32_t totalcount;
 };
 onc_status readargs_encode(onc_xdr_enc *e, const readargs *v);
@@ -279,7 +382,9 @@ static inline void readargs_free(readargs *v)
 #define readargs_SIZE 44u /* encoded size in bytes */
 #define readargs_MAXSIZE 44u /* largest encoded size in bytes */
 
+/* Status OK portion of remote read reply */
 struct readokres {
+	/* attributes, need for pagin */
 	fattr attributes;
 	struct {
 		uint32_t data_len;
@@ -302,10 +407,15 @@ onc_status readres_decode(onc_xdr_dec *d, readres *v);
 void readres_free(readres *v);
 #define readres_MAXSIZE 8268u /* largest encoded size in bytes */
 
+/* Arguments to remote write */
 struct writeargs {
+	/* handle for file */
 	nfs_fh file;
+	/* beginning byte offset in file */
 	uint32_t beginoffset;
+	/* current byte offset in file */
 	uint32_t offset;
+	/* total write count (to this offset) */
 	uint32_t totalcount;
 	struct {
 		uint32_t data_len;
@@ -364,9 +474,12 @@ static inline void nfscookie_free(nfscookie *v)
 #define nfscookie_SIZE 4u /* encoded size in bytes */
 #define nfscookie_MAXSIZE 4u /* largest encoded size in bytes */
 
+/* Arguments to readdir */
 struct readdirargs {
+	/* directory handle */
 	nfs_fh dir;
 	nfscookie cookie;
+	/* number of directory bytes to read */
 	uint32_t count;
 };
 onc_status readdirargs_encode(onc_xdr_enc *e, const readdirargs *v);
@@ -407,10 +520,15 @@ onc_status readdirres_decode(onc_xdr_dec *d, readdirres *v);
 void readdirres_free(readdirres *v);
 
 struct statfsokres {
+	/* preferred transfer size in bytes */
 	uint32_t tsize;
+	/* fundamental file system block size */
 	uint32_t bsize;
+	/* total blocks in file system */
 	uint32_t blocks;
+	/* free blocks in fs */
 	uint32_t bfree;
+	/* free blocks avail to non-superuser */
 	uint32_t bavail;
 };
 onc_status statfsokres_encode(onc_xdr_enc *e, const statfsokres *v);
@@ -436,6 +554,7 @@ static inline void statfsres_free(statfsres *v)
 }
 #define statfsres_MAXSIZE 24u /* largest encoded size in bytes */
 
+/* Remote file service routines */
 #define NFS_PROGRAM 100003
 #define NFS_VERSION 2
 #define NFSPROC_NULL 0

@@ -13,41 +13,98 @@ from typing import Optional
 
 import onc
 
+# nfs_prot.x 1.2 87/10/12
+# Copyright (c) 2010, Oracle America, Inc.
+#
+# Redistribution and use in source and binary forms, with or without
+# modification, are permitted provided that the following conditions are
+# met:
+#
+# * Redistributions of source code must retain the above copyright
+# notice, this list of conditions and the following disclaimer.
+# * Redistributions in binary form must reproduce the above
+# copyright notice, this list of conditions and the following
+# disclaimer in the documentation and/or other materials
+# provided with the distribution.
+# * Neither the name of the "Oracle America, Inc." nor the names of its
+# contributors may be used to endorse or promote products derived
+# from this software without specific prior written permission.
+#
+# THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS
+# "AS IS" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT
+# LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS
+# FOR A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE
+# COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT,
+# INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+# DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE
+# GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS
+# INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY,
+# WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING
+# NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+# OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 NFS_PORT = 2049
 NFS_MAXDATA = 8192
 NFS_MAXPATHLEN = 1024
 NFS_MAXNAMLEN = 255
 NFS_FHSIZE = 32
 NFS_COOKIESIZE = 4
+# size kludge for named pipes
 NFS_FIFO_DEV = -1
+# File types
 NFSMODE_FMT = 61440
+# directory
 NFSMODE_DIR = 16384
+# character special
 NFSMODE_CHR = 8192
+# block special
 NFSMODE_BLK = 24576
+# regular
 NFSMODE_REG = 32768
+# symbolic link
 NFSMODE_LNK = 40960
+# socket
 NFSMODE_SOCK = 49152
+# fifo
 NFSMODE_FIFO = 4096
 
 
+# Error status
 class nfsstat(_enum.IntEnum):
+    # no error
     NFS_OK = 0
+    # Not owner
     NFSERR_PERM = 1
+    # No such file or directory
     NFSERR_NOENT = 2
+    # I/O error
     NFSERR_IO = 5
+    # No such device or address
     NFSERR_NXIO = 6
+    # Permission denied
     NFSERR_ACCES = 13
+    # File exists
     NFSERR_EXIST = 17
+    # No such device
     NFSERR_NODEV = 19
+    # Not a directory
     NFSERR_NOTDIR = 20
+    # Is a directory
     NFSERR_ISDIR = 21
+    # File too large
     NFSERR_FBIG = 27
+    # No space left on device
     NFSERR_NOSPC = 28
+    # Read-only file system
     NFSERR_ROFS = 30
+    # File name too long
     NFSERR_NAMETOOLONG = 63
+    # Directory not empty
     NFSERR_NOTEMPTY = 66
+    # Disc quota exceeded
     NFSERR_DQUOT = 69
+    # Stale NFS file handle
     NFSERR_STALE = 70
+    # write cache flushed
     NFSERR_WFLUSH = 99
 
 
@@ -79,15 +136,25 @@ def unpack_nfsstat(u):
     return u.unpack_enum(nfsstat)
 
 
+# File types
 class ftype(_enum.IntEnum):
+    # non-file
     NFNON = 0
+    # regular file
     NFREG = 1
+    # directory
     NFDIR = 2
+    # block special
     NFBLK = 3
+    # character special
     NFCHR = 4
+    # symbolic link
     NFLNK = 5
+    # unix domain sockets
     NFSOCK = 6
+    # unused
     NFBAD = 7
+    # named pipe
     NFFIFO = 8
 
 
@@ -112,6 +179,7 @@ def unpack_ftype(u):
 
 
 
+# File access handle
 @_dc.dataclass
 class nfs_fh:
     data: "bytes" = _dc.field(default_factory=lambda: bytes(NFS_FHSIZE))
@@ -136,6 +204,7 @@ def unpack_nfs_fh(u):
 _nfstime_RUN0 = _struct.Struct(">II")
 
 
+# Timeval
 @_dc.dataclass
 class nfstime:
     seconds: "int" = 0
@@ -161,21 +230,36 @@ def unpack_nfstime(u):
 _fattr_RUN0 = _struct.Struct(">IIIIIIIIIIIIIIII")
 
 
+# File attributes
 @_dc.dataclass
 class fattr:
+    # file type
     type_: "ftype" = _dc.field(default_factory=lambda: ftype.NFNON)
+    # protection mode bits
     mode: "int" = 0
+    # # hard links
     nlink: "int" = 0
+    # owner user id
     uid: "int" = 0
+    # owner group id
     gid: "int" = 0
+    # file size in bytes
     size: "int" = 0
+    # preferred block size
     blocksize: "int" = 0
+    # special device #
     rdev: "int" = 0
+    # Kb of disk used by file
     blocks: "int" = 0
+    # device #
     fsid: "int" = 0
+    # inode #
     fileid: "int" = 0
+    # time of last access
     atime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
+    # time of last modification
     mtime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
+    # time of last change
     ctime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
 
     def pack(self, p):
@@ -203,13 +287,20 @@ def unpack_fattr(u):
 _sattr_RUN0 = _struct.Struct(">IIIIIIII")
 
 
+# File attributes which can be set
 @_dc.dataclass
 class sattr:
+    # protection mode bits
     mode: "int" = 0
+    # owner user id
     uid: "int" = 0
+    # owner group id
     gid: "int" = 0
+    # file size in bytes
     size: "int" = 0
+    # time of last access
     atime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
+    # time of last modification
     mtime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
 
     def pack(self, p):
@@ -247,6 +338,7 @@ def unpack_nfspath(u):
     return u.unpack_string(NFS_MAXPATHLEN)
 
 
+# Reply status with file attributes
 @_dc.dataclass
 class attrstat:
     status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
@@ -302,9 +394,12 @@ def unpack_sattrargs(u):
 
 
 
+# Arguments for directory operations
 @_dc.dataclass
 class diropargs:
+    # directory file handle
     dir: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
+    # name (up to NFS_MAXNAMLEN bytes)
     name: "str" = ""
 
     def pack(self, p):
@@ -352,6 +447,7 @@ def unpack_diropokres(u):
     return diropokres.unpack(u)
 
 
+# Results from directory operation
 @_dc.dataclass
 class diropres:
     status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
@@ -409,11 +505,16 @@ def unpack_readlinkres(u):
 _readargs_RUN0 = _struct.Struct(">III")
 
 
+# Arguments to remote read
 @_dc.dataclass
 class readargs:
+    # handle for file
     file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
+    # byte offset in file
     offset: "int" = 0
+    # immediate read count
     count: "int" = 0
+    # total read count (from this offset)
     totalcount: "int" = 0
 
     def pack(self, p):
@@ -437,8 +538,10 @@ def unpack_readargs(u):
 
 
 
+# Status OK portion of remote read reply
 @_dc.dataclass
 class readokres:
+    # attributes, need for pagin
     attributes: "fattr" = _dc.field(default_factory=lambda: fattr())
     data: "bytes" = b""
 
@@ -491,11 +594,16 @@ def unpack_readres(u):
 _writeargs_RUN0 = _struct.Struct(">III")
 
 
+# Arguments to remote write
 @_dc.dataclass
 class writeargs:
+    # handle for file
     file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
+    # beginning byte offset in file
     beginoffset: "int" = 0
+    # current byte offset in file
     offset: "int" = 0
+    # total write count (to this offset)
     totalcount: "int" = 0
     data: "bytes" = b""
 
@@ -637,10 +745,13 @@ def unpack_nfscookie(u):
 
 
 
+# Arguments to readdir
 @_dc.dataclass
 class readdirargs:
+    # directory handle
     dir: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
     cookie: "bytes" = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
+    # number of directory bytes to read
     count: "int" = 0
 
     def pack(self, p):
@@ -768,10 +879,15 @@ _statfsokres_RUN0 = _struct.Struct(">IIIII")
 
 @_dc.dataclass
 class statfsokres:
+    # preferred transfer size in bytes
     tsize: "int" = 0
+    # fundamental file system block size
     bsize: "int" = 0
+    # total blocks in file system
     blocks: "int" = 0
+    # free blocks in fs
     bfree: "int" = 0
+    # free blocks avail to non-superuser
     bavail: "int" = 0
 
     def pack(self, p):
