@@ -206,12 +206,14 @@ static value parse_value(parser *p)
 	return v;
 }
 
-/* Type names rpcgen knows from libtirpc's xdr_ functions (the .x files of /usr/include use
- * them without defining them); long, short and char are 4 bytes on the wire like int. */
-static const struct {
+typedef struct type_name {
 	const char *name;
 	type_kind kind;
-} rpcgen_types[] = {
+} type_name;
+
+/* Type names rpcgen knows from libtirpc's xdr_ functions (the .x files of /usr/include use
+ * them without defining them); long, short and char are 4 bytes on the wire like int. */
+static const type_name rpcgen_types[] = {
 	{ "long", TYPE_INT },	    { "short", TYPE_INT },	 { "char", TYPE_INT },
 	{ "int32_t", TYPE_INT },    { "u_int", TYPE_UINT },	 { "u_long", TYPE_UINT },
 	{ "u_short", TYPE_UINT },   { "u_char", TYPE_UINT },	 { "uint32_t", TYPE_UINT },
@@ -221,11 +223,8 @@ static const struct {
 	{ "u_int64_t", TYPE_UHYPER }, { "u_quad_t", TYPE_UHYPER }, { "bool_t", TYPE_BOOL },
 };
 
-/* The language's own type words (and `unsigned`, which starts two of them). */
-static const struct {
-	const char *word;
-	type_kind kind;
-} type_words[] = {
+/* The language's own type words (besides `unsigned`, which starts two of them). */
+static const type_name type_words[] = {
 	{ "int", TYPE_INT },	   { "hyper", TYPE_HYPER },   { "float", TYPE_FLOAT },
 	{ "double", TYPE_DOUBLE }, { "quadruple", TYPE_QUAD }, { "bool", TYPE_BOOL },
 	{ "string", TYPE_STRING }, { "opaque", TYPE_OPAQUE }, { "void", TYPE_VOID },
@@ -244,7 +243,7 @@ static bool rpcgen_type_name(const char *s, type_kind *kind)
 void parser_suggest_types(suggestion *s)
 {
 	for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
-		suggest_consider(s, type_words[i].word);
+		suggest_consider(s, type_words[i].name);
 	suggest_consider(s, "unsigned");
 	for (size_t i = 0; i < sizeof rpcgen_types / sizeof rpcgen_types[0]; i++)
 		suggest_consider(s, rpcgen_types[i].name);
@@ -292,7 +291,7 @@ static type_ref parse_type(parser *p, bool inline_ok)
 		return t;
 	}
 	for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
-		if (accept_word(p, type_words[i].word)) {
+		if (accept_word(p, type_words[i].name)) {
 			t.kind = type_words[i].kind;
 			return t;
 		}
