@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan test test-release test-asan test-python test-fuzz test-tsan tsan bench demo fuzz memcheck clean
+.PHONY: all deps build build-asan golden test test-release test-asan test-python test-fuzz test-tsan tsan bench demo fuzz memcheck clean
 
 all: build
 
@@ -12,12 +12,17 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DONC_SANITIZE=OFF -DONC_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DONC_WERROR=ON -DONC_SANITIZE=OFF -DONC_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DONC_SANITIZE=ON -DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DONC_WERROR=ON -DONC_SANITIZE=ON -DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
+
+# Refreshes tests/compiler/golden (what onc gen writes for a few files) after a change to the
+# generator: commit the diff with the change.
+golden: build
+	@tests/compiler/golden.sh $(CURDIR)/build/cli/onc $(CURDIR)/build/golden --update
 
 test-release: build
 	@cd build && ctest --output-on-failure -j $(JOBS)
@@ -44,7 +49,7 @@ test-python: build
 TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_backpressure test_async \
 	test_client_server test_client_send test_rpcbind
 test-tsan: deps
-	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_TSAN=ON \
+	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_WERROR=ON -DONC_TSAN=ON \
 		-DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
 	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \

@@ -3,16 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "commands.h"
 #include "gen.h"
 #include "pool.h"
 
 const char gen_usage[] =
-	"  gen [-o DIR] [--sample] [--lang c|python] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
+	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
 	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
 	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
-	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from;\n"
+	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n"
+	"        (kept if they exist, unless --force);\n"
 	"        with --lang python, FILE.py (types, codecs, client and server classes)\n";
 
 int cmd_gen(int argc, char **argv)
@@ -48,12 +50,14 @@ int cmd_gen(int argc, char **argv)
 			python = strcmp(lang, "python") == 0;
 		} else if (strcmp(a, "--sample") == 0) {
 			opt.sample = true;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		} else if (strcmp(a, "--force") == 0) {
+			opt.force = true;
+		} else if (arg_is_help(a)) {
 			fputs(gen_usage, stdout);
 			rc = 0;
 			goto done;
 		} else if (a[0] == '-') {
-			fprintf(stderr, "onc gen: unknown option %s\nusage:\n%s", a, gen_usage);
+			rc = arg_unknown("gen", a, gen_usage);
 			goto done;
 		} else if (opt.input) {
 			fprintf(stderr, "onc gen: one input file at a time (%s and %s)\n", opt.input, a);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "commands.h"
 #include "onc/rpcbind.h"
 
@@ -13,13 +14,8 @@ const char info_usage[] =
 	"  info [--port N] -p HOST\n"
 	"  info [--port N] -t|-u HOST PROG [VERS]\n"
 	"        list HOST's registrations, or call NULL of each version of PROG over TCP\n"
-	"        or UDP (rpcinfo's job); N is the portmapper's port (default 111)\n";
-
-static int usage(void)
-{
-	fprintf(stderr, "usage:\n%s", info_usage);
-	return 2;
-}
+	"        or UDP (rpcinfo's job); PROG is a number or a name from /etc/rpc, numbers\n"
+	"        are decimal or 0x hex; N is the portmapper's port (default 111)\n";
 
 /* The program's name from /etc/rpc, as rpcinfo shows it; empty when it is not listed. */
 static const char *service_name(uint32_t prog)
@@ -29,10 +25,10 @@ static const char *service_name(uint32_t prog)
 }
 
 /* HOST may be given as in a URL, with brackets around an IPv6 address, or without them. */
-static void uri(char *out, size_t cap, const char *proto, const char *host, long port)
+static void uri(char *out, size_t cap, const char *proto, const char *host, uint32_t port)
 {
 	bool bare_v6 = strchr(host, ':') && host[0] != '[';
-	snprintf(out, cap, bare_v6 ? "%s://[%s]:%ld" : "%s://%s:%ld", proto, host, port);
+	snprintf(out, cap, bare_v6 ? "%s://[%s]:%u" : "%s://%s:%u", proto, host, port);
 }
 
 static int list(const char *pmap)
@@ -118,7 +114,7 @@ static int listed_versions(const char *pmap, uint32_t prog, uint32_t prot,
 }
 
 static int ping_versions(const char *proto, const char *host, const char *pmap, uint32_t prog,
-			 const char *vers_arg)
+			 const uint32_t *vers)
 {
 	uint32_t prot = proto[0] == 't' ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
 	uint32_t versions[MAX_VERSIONS];
@@ -129,8 +125,8 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 	onc_call_error err = {0};
 	int failed = 0;
 
-	if (vers_arg) {
-		versions[0] = (uint32_t)strtoul(vers_arg, NULL, 10);
+	if (vers) {
+		versions[0] = *vers;
 	} else {
 		count = listed_versions(pmap, prog, prot, versions, &more);
 		if (count < 0)
@@ -166,29 +162,49 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 
 int cmd_info(int argc, char **argv)
 {
-	long pmap_port = ONC_PMAP_PORT;
+	uint32_t pmap_port = ONC_PMAP_PORT;
 	const char *mode = NULL;
-	int i = 1;
+	const char *pos[3]; /* HOST [PROG [VERS]] */
+	int npos = 0;
 	char pmap[160];
 
-	if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
-		pmap_port = strtol(argv[i + 1], NULL, 10);
-		i += 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (arg_is_help(a)) {
+			fputs(info_usage, stdout);
+			return 0;
+		} else if (strcmp(a, "--port") == 0) {
+			if (i + 1 == argc)
+				return arg_usage_error("info", "--port needs a number", info_usage);
+			if (!arg_number("info", "port", argv[++i], 1, 65535, &pmap_port))
+				return 2;
+		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0) {
+			if (mode)
+				return arg_usage_error("info", "one of -p, -t and -u", info_usage);
+			mode = a;
+		} else if (a[0] == '-' && a[1]) {
+			return arg_unknown("info", a, info_usage);
+		} else if (npos == 3) {
+			return arg_usage_error("info", "too many arguments", info_usage);
+		} else {
+			pos[npos++] = a;
+		}
 	}
-	if (i < argc)
-		mode = argv[i++];
-	if (!mode || i >= argc || pmap_port <= 0 || pmap_port > 65535)
-		return usage();
-	const char *host = argv[i++];
-	if (strcmp(mode, "-p") == 0 && i == argc) {
-		uri(pmap, sizeof pmap, "tcp", host, pmap_port);
+	if (!mode)
+		return arg_usage_error("info", "-p, -t or -u is needed", info_usage);
+	if (mode[1] == 'p') {
+		if (npos != 1)
+			return arg_usage_error("info", "-p takes a HOST", info_usage);
+		uri(pmap, sizeof pmap, "tcp", pos[0], pmap_port);
 		return list(pmap);
 	}
-	if ((strcmp(mode, "-t") == 0 || strcmp(mode, "-u") == 0) && (i == argc - 1 || i == argc - 2)) {
-		const char *proto = mode[1] == 't' ? "tcp" : "udp";
-		uri(pmap, sizeof pmap, proto, host, pmap_port);
-		return ping_versions(proto, host, pmap, (uint32_t)strtoul(argv[i], NULL, 10),
-				     i + 1 < argc ? argv[i + 1] : NULL);
-	}
-	return usage();
+	uint32_t prog, vers;
+	if (npos < 2)
+		return arg_usage_error("info", "-t and -u take a HOST and a PROG", info_usage);
+	if (!arg_program("info", pos[1], &prog) ||
+	    (npos == 3 && !arg_number("info", "version", pos[2], 0, UINT32_MAX, &vers)))
+		return 2;
+	const char *proto = mode[1] == 't' ? "tcp" : "udp";
+	uri(pmap, sizeof pmap, proto, pos[0], pmap_port);
+	return ping_versions(proto, pos[0], pmap, prog, npos == 3 ? &vers : NULL);
 }

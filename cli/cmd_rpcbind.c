@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "commands.h"
 #include "onc/rpcbind.h"
 
@@ -21,21 +22,15 @@ static void on_signal(int sig)
 const char rpcbind_usage[] =
 	"  rpcbind [--host ADDR] [--port N] [--unix PATH] [--callit]\n"
 	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on ADDR (default\n"
-	"        127.0.0.1), port N (default 111), until SIGINT or SIGTERM; --unix also on the\n"
+	"        127.0.0.1), port N (default 111; 0: any), until SIGINT or SIGTERM; --unix also on the\n"
 	"        Unix socket PATH (such as /run/rpcbind.sock), where registrations are owned by\n"
 	"        their caller's uid; --callit also forwards CALLIT/INDIRECT calls (off by\n"
 	"        default: they amplify traffic)\n";
 
-static int usage(void)
-{
-	fprintf(stderr, "usage:\n%s", rpcbind_usage);
-	return 2;
-}
-
 int cmd_rpcbind(int argc, char **argv)
 {
 	const char *host = "127.0.0.1", *unix_path = NULL;
-	long port = ONC_PMAP_PORT;
+	uint32_t port = ONC_PMAP_PORT;
 	char addr[128];
 	uint16_t tcp_port, udp_port;
 	onc_server_options opts = {.threads = 1};
@@ -43,31 +38,42 @@ int cmd_rpcbind(int argc, char **argv)
 	onc_status st;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+		const char *a = argv[i];
+		if (arg_is_help(a)) {
+			fputs(rpcbind_usage, stdout);
+			return 0;
+		} else if ((strcmp(a, "--host") == 0 || strcmp(a, "--port") == 0 ||
+			    strcmp(a, "--unix") == 0) &&
+			   i + 1 == argc) {
+			fprintf(stderr, "onc rpcbind: %s needs a value\n", a);
+			return 2;
+		} else if (strcmp(a, "--host") == 0) {
 			host = argv[++i];
-		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
-			port = strtol(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc)
+		} else if (strcmp(a, "--port") == 0) {
+			if (!arg_number("rpcbind", "port", argv[++i], 0, 65535, &port))
+				return 2;
+		} else if (strcmp(a, "--unix") == 0) {
 			unix_path = argv[++i];
-		else if (strcmp(argv[i], "--callit") == 0)
+		} else if (strcmp(a, "--callit") == 0) {
 			callit = true;
-		else
-			return usage();
+		} else {
+			return a[0] == '-' ? arg_unknown("rpcbind", a, rpcbind_usage)
+					   : arg_usage_error("rpcbind", "takes no arguments but options",
+							     rpcbind_usage);
+		}
 	}
-	if (port < 0 || port > 65535)
-		return usage();
 
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
 		st = onc_rpcbind_allow_callit(rb);
 	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
-	const char *fmt = strchr(host, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld";
+	const char *fmt = strchr(host, ':') ? "%s://[%s]:%u" : "%s://%s:%u";
 	if (srv) {
 		snprintf(addr, sizeof addr, fmt, "tcp", host, port);
 		st = onc_server_listen(srv, addr, &tcp_port);
 	}
 	if (st == ONC_OK) {
-		snprintf(addr, sizeof addr, fmt, "udp", host, (long)tcp_port);
+		snprintf(addr, sizeof addr, fmt, "udp", host, (uint32_t)tcp_port);
 		st = onc_server_listen(srv, addr, &udp_port);
 	}
 	if (st == ONC_OK && unix_path) {
@@ -80,7 +86,7 @@ int cmd_rpcbind(int argc, char **argv)
 	if (st == ONC_OK)
 		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
 	if (st != ONC_OK) {
-		fprintf(stderr, "onc rpcbind: cannot serve on %s port %ld: %s\n", host, port,
+		fprintf(stderr, "onc rpcbind: cannot serve on %s port %u: %s\n", host, port,
 			onc_strerror(st));
 		onc_server_destroy(srv);
 		onc_rpcbind_destroy(rb);

@@ -57,6 +57,7 @@ typedef struct decl {
 	bool bounded; /* DECL_VAR: a maximum was given */
 	value size;   /* DECL_FIXED, bounded DECL_VAR */
 	loc where;
+	const char *doc; /* the comment beside it in the .x file, markers taken off; NULL for none */
 } decl;
 
 typedef struct enum_member {
@@ -65,6 +66,7 @@ typedef struct enum_member {
 	bool has_value;
 	value val; /* as written; val.number is the effective value when val.known */
 	loc where;
+	const char *doc;
 } enum_member;
 
 typedef struct case_label {
@@ -87,6 +89,10 @@ typedef struct procedure {
 	int nargs;
 	value number;
 	loc where;
+	const char *doc;
+	/* How the arguments and the result are coded (plan.h), once the plan is built. */
+	const struct plan_value **arg_plans;
+	const struct plan_value *result_plan;
 } procedure;
 
 typedef struct version {
@@ -95,6 +101,7 @@ typedef struct version {
 	procedure *procs;
 	value number;
 	loc where;
+	const char *doc;
 } version;
 
 typedef enum def_kind {
@@ -112,6 +119,7 @@ typedef struct definition {
 	def_kind kind;
 	const char *name; /* DEF_PASSTHROUGH: the line's text */
 	loc where;
+	const char *doc;  /* the comment above it (or after it on its last line) */
 
 	value const_value;   /* DEF_CONST */
 	enum_member *members; /* DEF_ENUM */
@@ -123,15 +131,15 @@ typedef struct definition {
 	value number;        /* DEF_PROGRAM */
 
 	bool builtin; /* supplied by the compiler (netobj): its codec goes in the header */
+	const char *macro; /* DEF_PASSTHROUGH of `#define NAME ...`: NAME */
+	value macro_value; /* and what follows NAME; known when the checks worked its number out */
 
 	/* Set by the checks, for types. */
-	int64_t fixed_size; /* encoded size when fixed, else -1 */
-	int64_t min_size;   /* smallest encoded size */
-	bool needs_free;    /* decoding allocates */
 	bool recursive;     /* can contain itself (through a pointer or variable array) */
 	decl *list_link;    /* DEF_STRUCT: last field that points to the next node of a list */
 	const type_ref *base; /* DEF_TYPEDEF of a plain declaration: what type_base() gives */
 	int visit;          /* scratch for graph walks */
+	struct plan_type *plan; /* how it is coded (plan.h), once the plan is built */
 } definition;
 
 typedef struct spec {

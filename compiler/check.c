@@ -1,10 +1,14 @@
 #include "check.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph.h"
+#include "parser.h"
 #include "pool.h"
+#include "suggest.h"
 #include "table.h"
 
 typedef enum sym_kind {
@@ -86,29 +90,44 @@ static symbol *add(checker *c, const char *name, sym_kind kind, loc where)
 	return old;
 }
 
-/* `%#define NAME ...` lines define names the generated C code can use as sizes. */
-static void add_macros(checker *c, const spec *s)
+/* The NAME of a `%#define NAME ...` line, and where what follows it starts; NULL for other
+ * lines. */
+static const char *macro_name(checker *c, const definition *def, const char **rest)
 {
-	for (const definition *def = s->defs; def; def = def->next) {
-		if (def->kind != DEF_PASSTHROUGH)
+	const char *p = def->name + strspn(def->name, " \t");
+	if (*p != '#')
+		return NULL;
+	p++;
+	p += strspn(p, " \t");
+	if (strncmp(p, "define", 6) != 0 || !isspace((unsigned char)p[6]))
+		return NULL;
+	p += 6;
+	p += strspn(p, " \t");
+	size_t len = 0;
+	while (isalnum((unsigned char)p[len]) || p[len] == '_')
+		len++;
+	if (len == 0 || isdigit((unsigned char)*p))
+		return NULL;
+	*rest = p + len;
+	return pool_strndup(c->pool, p, len);
+}
+
+/* `%#define NAME ...` lines define names the generated C code can use as sizes. */
+static void add_macros(checker *c, const spec *s, bool own)
+{
+	for (definition *def = s->defs; def; def = def->next) {
+		const char *rest;
+		const char *name = def->kind == DEF_PASSTHROUGH ? macro_name(c, def, &rest) : NULL;
+		if (!name)
 			continue;
-		const char *p = def->name + strspn(def->name, " \t");
-		if (*p != '#')
-			continue;
-		p++;
-		p += strspn(p, " \t");
-		if (strncmp(p, "define", 6) != 0 || !isspace((unsigned char)p[6]))
-			continue;
-		p += 6;
-		p += strspn(p, " \t");
-		size_t len = 0;
-		while (isalnum((unsigned char)p[len]) || p[len] == '_')
-			len++;
-		if (len == 0)
-			continue;
-		char *name = pool_strndup(c->pool, p, len);
-		if (!lookup(c, name))
-			add(c, name, SYM_MACRO, def->where);
+		symbol *sym = lookup(c, name);
+		if (!sym)
+			sym = add(c, name, SYM_MACRO, def->where);
+		if (own && sym && sym->kind == SYM_MACRO && !sym->def) {
+			sym->def = def;
+			def->macro = name;
+			def->macro_value.text = rest;
+		}
 	}
 }
 
@@ -183,6 +202,23 @@ static void add_definitions(checker *c, spec *s)
 
 static symbol *add_builtin_const(checker *c, const char *name);
 
+/* "; did you mean 'X'?" with the closest name of a type (the language's own type names
+ * among them) or of a constant, or "". Costs a look at every name: only when reporting. */
+static const char *suggest_symbol(checker *c, const char *name, bool type, char *buf,
+				  size_t size)
+{
+	suggestion s = suggest_start(name);
+	if (diag_full(c->diag))
+		return "";
+	if (type)
+		parser_suggest_types(&s);
+	size_t i = 0;
+	for (symbol *sym; (sym = table_next(&c->syms, &i));)
+		if ((sym->kind == SYM_TYPE) == type && sym->kind != SYM_PROCEDURE)
+			suggest_consider(&s, sym->name);
+	return suggest_text(&s, buf, size);
+}
+
 /* The value a symbol stands for when it is a constant, a program, a version or a procedure
  * (whose numbers are constants too); NULL for the others. */
 static value *sym_value(symbol *sym)
@@ -214,8 +250,9 @@ static void eval_value(checker *c, value *v, const char *use)
 		if (!sym)
 			sym = add_builtin_const(c, cur->name);
 		if (!sym) {
-			diag_error(c->diag, cur->where, "undefined constant '%s' used %s", cur->name,
-				   use);
+			char hint[300];
+			diag_error(c->diag, cur->where, "undefined constant '%s' used %s%s", cur->name,
+				   use, suggest_symbol(c, cur->name, false, hint, sizeof hint));
 			break;
 		}
 		value *next = sym_value(sym);
@@ -359,6 +396,148 @@ static symbol *add_builtin_const(checker *c, const char *name)
 	return NULL;
 }
 
+/* ---- `%#define` values ----------------------------------------------------------------- */
+
+/* A `%#define`'s value worked out as C would: integer arithmetic (+ - * / and parentheses) on
+ * numbers and on names whose values are known, for the languages that do not read C (Python).
+ * Anything else (casts, strings, a name not known, an overflow) leaves the value unknown. */
+typedef struct macro_expr {
+	checker *c;
+	const char *p;
+	int depth; /* bounds the recursion on hostile input */
+	bool ok;
+} macro_expr;
+
+enum { MACRO_MAX_DEPTH = 32 };
+
+static int64_t macro_sum(macro_expr *m);
+
+/* Blanks and comments (cpp -C keeps them) */
+static void macro_space(macro_expr *m)
+{
+	for (;;) {
+		m->p += strspn(m->p, " \t");
+		if (m->p[0] == '/' && m->p[1] == '*') {
+			const char *end = strstr(m->p + 2, "*/");
+			m->p = end ? end + 2 : m->p + strlen(m->p);
+		} else if (m->p[0] == '/' && m->p[1] == '/') {
+			m->p += strlen(m->p);
+		} else {
+			return;
+		}
+	}
+}
+
+static bool macro_name_value(macro_expr *m, const char *name, int64_t *out)
+{
+	symbol *sym = lookup(m->c, name);
+	const value *v = NULL;
+	if (!sym)
+		return false;
+	if (sym->kind == SYM_BUILTIN) {
+		*out = sym->number;
+		return true;
+	}
+	if (sym->kind == SYM_ENUM_MEMBER)
+		v = &sym->member->val;
+	else if (sym->kind == SYM_MACRO)
+		v = sym->def ? &sym->def->macro_value : NULL;
+	else
+		v = sym_value(sym);
+	if (!v || !v->known)
+		return false;
+	*out = v->number;
+	return true;
+}
+
+/* primary -> number | name | '(' sum ')' | ('-' | '+') primary */
+static int64_t macro_primary(macro_expr *m)
+{
+	int64_t v = 0;
+	macro_space(m);
+	if (++m->depth > MACRO_MAX_DEPTH) {
+		m->ok = false;
+	} else if (*m->p == '(') {
+		m->p++;
+		v = macro_sum(m);
+		macro_space(m);
+		if (*m->p == ')')
+			m->p++;
+		else
+			m->ok = false;
+	} else if (*m->p == '-' || *m->p == '+') {
+		bool minus = *m->p++ == '-';
+		v = macro_primary(m);
+		if (minus && v == INT64_MIN)
+			m->ok = false;
+		else if (minus)
+			v = -v;
+	} else if (isdigit((unsigned char)*m->p)) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(m->p, &end, 0);
+		if (errno || n > INT64_MAX || isalnum((unsigned char)*end) || *end == '_')
+			m->ok = false;
+		v = (int64_t)n;
+		m->p = end;
+	} else if (isalpha((unsigned char)*m->p) || *m->p == '_') {
+		size_t len = 0;
+		while (isalnum((unsigned char)m->p[len]) || m->p[len] == '_')
+			len++;
+		m->ok &= macro_name_value(m, pool_strndup(m->c->pool, m->p, len), &v);
+		m->p += len;
+	} else {
+		m->ok = false;
+	}
+	m->depth--;
+	return v;
+}
+
+/* product -> primary { ('*' | '/') primary } */
+static int64_t macro_product(macro_expr *m)
+{
+	int64_t v = macro_primary(m);
+	for (macro_space(m); m->ok && (*m->p == '*' || *m->p == '/'); macro_space(m)) {
+		char op = *m->p++;
+		int64_t r = macro_primary(m);
+		if (op == '*')
+			m->ok &= !__builtin_mul_overflow(v, r, &v);
+		else if (r == 0 || (v == INT64_MIN && r == -1))
+			m->ok = false;
+		else
+			v /= r;
+	}
+	return v;
+}
+
+/* sum -> product { ('+' | '-') product } */
+static int64_t macro_sum(macro_expr *m)
+{
+	int64_t v = macro_product(m);
+	for (macro_space(m); m->ok && (*m->p == '+' || *m->p == '-'); macro_space(m)) {
+		char op = *m->p++;
+		int64_t r = macro_product(m);
+		m->ok &= !(op == '+' ? __builtin_add_overflow(v, r, &v) : __builtin_sub_overflow(v, r, &v));
+	}
+	return v;
+}
+
+/* In file order: a `%#define` may use the ones before it. */
+static void eval_macros(checker *c, spec *s)
+{
+	for (definition *def = s->defs; def; def = def->next) {
+		if (!def->macro)
+			continue;
+		macro_expr m = { .c = c, .p = def->macro_value.text, .ok = true };
+		macro_space(&m);
+		bool empty = !*m.p;
+		int64_t v = macro_sum(&m);
+		macro_space(&m);
+		def->macro_value.known = m.ok && !empty && !*m.p;
+		def->macro_value.number = v;
+	}
+}
+
 static bool is_plain_typedef(const definition *def)
 {
 	return def && def->kind == DEF_TYPEDEF && def->target.kind == DECL_PLAIN;
@@ -418,8 +597,10 @@ static void resolve_type(checker *c, type_ref *t, bool external)
 	if (!sym && (t->def = add_builtin_type(c, t->name)))
 		return;
 	if (!sym) {
+		char hint[300];
 		if (!(external && t->keyword))
-			diag_error(c->diag, t->where, "undefined type '%s'", t->name);
+			diag_error(c->diag, t->where, "undefined type '%s'%s", t->name,
+				   suggest_symbol(c, t->name, true, hint, sizeof hint));
 		return;
 	}
 	if (sym->kind != SYM_TYPE) {
@@ -512,8 +693,10 @@ static void check_union(checker *c, definition *def)
 		for (case_label *l = arm->labels; l; l = l->next) {
 			has_case = true;
 			eval_value(c, &l->val, "as a case value");
-			if (l->val.known && table_add_number(&cases, l->val.number, l))
-				diag_error(c->diag, l->val.where, "duplicate case value %s", l->val.text);
+			const case_label *first = l->val.known ? table_add_number(&cases, l->val.number, l) : NULL;
+			if (first)
+				diag_error(c->diag, l->val.where, "duplicate case value %s (first on line %d)",
+					   l->val.text, first->val.where.line);
 		}
 		if (arm->arm.name && strcmp(arm->arm.name, disc->name ? disc->name : "") == 0)
 			diag_error(c->diag, arm->arm.where, "duplicate member '%s'", arm->arm.name);
@@ -540,6 +723,11 @@ static void check_proc_type(checker *c, type_ref *t, const char *what)
 static void check_number(checker *c, table *seen, const value *v, const char *what,
 			 const char *name)
 {
+	if (v->known && (v->number < 0 || v->number > UINT32_MAX)) {
+		diag_error(c->diag, v->where, "%s number %s of '%s' is out of range (0 to 4294967295)",
+			   what, v->text, name);
+		return;
+	}
 	const char *prev = v->known ? table_add_number(seen, v->number, (char *)name) : NULL;
 	if (prev)
 		diag_error(c->diag, v->where, "%s number %s of '%s' is already used by '%s'", what,
@@ -597,305 +785,18 @@ static void check_program(checker *c, definition *def)
 
 /* ---- the type graph --------------------------------------------------------------------- */
 
-/* The walks below keep their own stacks: the C stack must not grow with the input (a chain of
- * 100,000 structs, each holding the one before, is a path 100,000 long), and each visits
- * every definition and every use of a type once. */
-
-/* The definition a declaration refers to by name, if any. */
-static definition *decl_def(const decl *d)
+static bool follow_by_value(const graph_edge *e)
 {
-	return d->kind != DECL_VOID && d->type.kind == TYPE_NAMED ? d->type.def : NULL;
+	return graph_by_value(e->d);
 }
 
-static bool by_value(const decl *d)
+/* An edge back to a type still being walked by value: a type containing itself. */
+static void report_self_containing(void *ctx, const graph_edge *e)
 {
-	return d->kind == DECL_PLAIN || d->kind == DECL_FIXED;
-}
-
-/* The types of the file, numbered in file order (def->visit holds the number), and for each
- * the declarations it is made of that name another type. */
-typedef struct edge {
-	decl *d;
-	definition *from;
-	size_t to;
-} edge;
-
-typedef struct graph {
-	definition **types;
-	size_t n;
-	edge *edges;
-	size_t *first; /* the edges of types[i] are edges[first[i]] .. edges[first[i + 1] - 1] */
-} graph;
-
-static void add_edge(graph *g, size_t *n, definition *from, decl *d)
-{
-	definition *to = decl_def(d);
-	if (!to)
-		return;
-	if (g->edges)
-		g->edges[*n] = (edge){ d, from, (size_t)to->visit };
-	(*n)++;
-}
-
-/* Counts the edges (g->edges NULL) or fills them in. */
-static size_t add_edges(graph *g)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < g->n; i++) {
-		definition *def = g->types[i];
-		if (g->edges)
-			g->first[i] = n;
-		switch (def->kind) {
-		case DEF_STRUCT:
-			for (decl *f = def->fields; f; f = f->next)
-				add_edge(g, &n, def, f);
-			break;
-		case DEF_UNION:
-			add_edge(g, &n, def, &def->discriminant);
-			for (union_arm *a = def->arms; a; a = a->next)
-				add_edge(g, &n, def, &a->arm);
-			break;
-		case DEF_TYPEDEF:
-			add_edge(g, &n, def, &def->target);
-			break;
-		default:
-			break;
-		}
-	}
-	if (g->edges)
-		g->first[g->n] = n;
-	return n;
-}
-
-static void build_graph(graph *g, spec *s)
-{
-	*g = (graph){ 0 };
-	for (definition *def = s->defs; def; def = def->next)
-		if (def_is_type(def))
-			g->n++;
-	g->types = xmalloc(g->n * sizeof *g->types);
-	size_t i = 0;
-	for (definition *def = s->defs; def; def = def->next)
-		if (def_is_type(def)) {
-			def->visit = (int)i;
-			g->types[i++] = def;
-		}
-	size_t n = add_edges(g);
-	g->edges = xmalloc(n * sizeof *g->edges);
-	g->first = xmalloc((g->n + 1) * sizeof *g->first);
-	add_edges(g);
-}
-
-static void free_graph(graph *g)
-{
-	free(g->types);
-	free(g->edges);
-	free(g->first);
-}
-
-static int64_t saturate(int64_t v)
-{
-	return v > (INT64_C(1) << 40) ? -1 : v;
-}
-
-/* The fixed size (or -1) and the smallest size of one declaration, and whether it allocates;
- * the type it holds by value has its sizes already. */
-static void decl_size(const decl *d, int64_t *fixed, int64_t *min, bool *alloc)
-{
-	static const int64_t scalar_size[] = {
-		[TYPE_INT] = 4,	   [TYPE_UINT] = 4,   [TYPE_HYPER] = 8, [TYPE_UHYPER] = 8,
-		[TYPE_FLOAT] = 4,  [TYPE_DOUBLE] = 8, [TYPE_QUAD] = 16, [TYPE_BOOL] = 4,
-	};
-	*alloc = d->kind == DECL_VAR || d->kind == DECL_OPTIONAL;
-	if (d->kind == DECL_VOID) {
-		*fixed = *min = 0;
-		return;
-	}
-	if (d->kind == DECL_VAR || d->kind == DECL_OPTIONAL) {
-		*fixed = -1;
-		*min = 4;
-		return;
-	}
-	int64_t elem_fixed = 4, elem_min = 4;
-	if (d->type.kind == TYPE_OPAQUE) {
-		elem_fixed = elem_min = 1;
-	} else if (d->type.kind == TYPE_NAMED) {
-		elem_fixed = d->type.def->fixed_size;
-		elem_min = d->type.def->min_size;
-		*alloc = d->type.def->needs_free;
-	} else {
-		elem_fixed = elem_min = scalar_size[d->type.kind];
-	}
-	if (d->kind == DECL_PLAIN) {
-		*fixed = elem_fixed;
-		*min = elem_min;
-		return;
-	}
-	if (!d->size.known) {
-		*fixed = -1;
-		*min = 0;
-		return;
-	}
-	int64_t n = d->size.number;
-	if (d->type.kind == TYPE_OPAQUE) {
-		*fixed = *min = (n + 3) & ~INT64_C(3);
-		return;
-	}
-	*fixed = elem_fixed < 0 ? -1 : saturate(n * elem_fixed);
-	*min = saturate(n * elem_min);
-	if (*min < 0)
-		*min = 0;
-}
-
-/* Once every type it holds by value has its sizes. */
-static void compute_sizes(definition *def)
-{
-	int64_t fixed, min;
-	bool alloc;
-	switch (def->kind) {
-	case DEF_ENUM:
-		def->fixed_size = def->min_size = 4;
-		break;
-	case DEF_TYPEDEF:
-		decl_size(&def->target, &def->fixed_size, &def->min_size, &def->needs_free);
-		break;
-	case DEF_STRUCT:
-		def->fixed_size = def->min_size = 0;
-		for (decl *f = def->fields; f; f = f->next) {
-			decl_size(f, &fixed, &min, &alloc);
-			def->fixed_size = def->fixed_size < 0 || fixed < 0 ? -1 : saturate(def->fixed_size + fixed);
-			def->min_size = saturate(def->min_size + min);
-			def->needs_free |= alloc;
-		}
-		if (def->min_size < 0)
-			def->min_size = 0;
-		break;
-	case DEF_UNION: {
-		int64_t arm_fixed = -2, arm_min = -1; /* -2: no arm seen yet */
-		for (union_arm *a = def->arms; a; a = a->next) {
-			decl_size(&a->arm, &fixed, &min, &alloc);
-			arm_fixed = arm_fixed == -2 || arm_fixed == fixed ? fixed : -1;
-			arm_min = arm_min < 0 || min < arm_min ? min : arm_min;
-			def->needs_free |= alloc;
-		}
-		def->fixed_size = arm_fixed < 0 ? -1 : 4 + arm_fixed;
-		def->min_size = 4 + (arm_min < 0 ? 0 : arm_min);
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-enum { UNSEEN, ACTIVE, DONE };
-
-typedef struct frame {
-	size_t type;
-	size_t edge; /* the next edge to follow */
-} frame;
-
-/* Depth first along what each type holds by value, from each type in file order: an edge back
- * to a type still being walked is a type containing itself (reported there), and a type whose
- * walk ends has every type it holds by value sized already, so it is sized then. */
-static void walk_by_value(checker *c, const graph *g)
-{
-	unsigned char *state = xmalloc(g->n + 1);
-	memset(state, UNSEEN, g->n + 1);
-	frame *stack = xmalloc((g->n + 1) * sizeof *stack);
-	for (size_t root = 0; root < g->n; root++) {
-		if (state[root] != UNSEEN)
-			continue;
-		size_t sp = 0;
-		stack[sp++] = (frame){ root, g->first[root] };
-		state[root] = ACTIVE;
-		while (sp > 0) {
-			frame *f = &stack[sp - 1];
-			if (f->edge == g->first[f->type + 1]) {
-				state[f->type] = DONE;
-				compute_sizes(g->types[f->type]);
-				sp--;
-				continue;
-			}
-			const edge *e = &g->edges[f->edge++];
-			if (!by_value(e->d))
-				continue;
-			if (state[e->to] == ACTIVE) {
-				definition *to = g->types[e->to];
-				diag_error(c->diag, e->d->where,
-					   "'%s' contains itself by value (infinite size): make '%s' optional ('*') or a variable-length array",
-					   to == e->from ? e->from->name : to->name,
-					   e->d->name ? e->d->name : "");
-			} else if (state[e->to] == UNSEEN) {
-				state[e->to] = ACTIVE;
-				stack[sp++] = (frame){ e->to, g->first[e->to] };
-			}
-		}
-	}
-	free(stack);
-	free(state);
-}
-
-/* A type is recursive when it can contain itself: when it is on a cycle of the graph (by any
- * kind of declaration), which Tarjan's algorithm finds as its strongly connected components. */
-static void find_recursive(const graph *g)
-{
-	size_t *index = xmalloc((g->n + 1) * sizeof *index);
-	size_t *low = xmalloc((g->n + 1) * sizeof *low);
-	size_t *component = xmalloc((g->n + 1) * sizeof *component); /* Tarjan's stack */
-	bool *on = xmalloc(g->n + 1);
-	frame *stack = xmalloc((g->n + 1) * sizeof *stack);
-	const size_t none = (size_t)-1;
-	for (size_t i = 0; i < g->n; i++) {
-		index[i] = none;
-		on[i] = false;
-	}
-	size_t next = 0, top = 0;
-	for (size_t root = 0; root < g->n; root++) {
-		if (index[root] != none)
-			continue;
-		size_t sp = 0;
-		stack[sp++] = (frame){ root, g->first[root] };
-		index[root] = low[root] = next++;
-		component[top++] = root;
-		on[root] = true;
-		while (sp > 0) {
-			frame *f = &stack[sp - 1];
-			size_t v = f->type;
-			if (f->edge < g->first[v + 1]) {
-				size_t w = g->edges[f->edge++].to;
-				if (w == v) {
-					g->types[v]->recursive = true;
-				} else if (index[w] == none) {
-					index[w] = low[w] = next++;
-					component[top++] = w;
-					on[w] = true;
-					stack[sp++] = (frame){ w, g->first[w] };
-				} else if (on[w] && index[w] < low[v]) {
-					low[v] = index[w];
-				}
-				continue;
-			}
-			sp--;
-			if (sp > 0 && low[v] < low[stack[sp - 1].type])
-				low[stack[sp - 1].type] = low[v];
-			if (low[v] != index[v])
-				continue;
-			/* v is the root of a component: the types above it on the stack */
-			bool cycle = component[top - 1] != v;
-			size_t w;
-			do {
-				w = component[--top];
-				on[w] = false;
-				if (cycle)
-					g->types[w]->recursive = true;
-			} while (w != v);
-		}
-	}
-	free(index);
-	free(low);
-	free(component);
-	free(on);
-	free(stack);
+	checker *c = ctx;
+	diag_error(c->diag, e->d->where,
+		   "'%s' contains itself by value (infinite size): make '%s' optional ('*') or a variable-length array",
+		   e->d->type.def->name, e->d->name ? e->d->name : "");
 }
 
 /* The last member of a struct, when it points to the next node of a list. */
@@ -918,17 +819,15 @@ static decl *find_list_link(definition *def)
 static void analyse_types(checker *c, spec *s)
 {
 	graph g;
-	build_graph(&g, s);
-	walk_by_value(c, &g);
+	graph_build(&g, s);
+	free(graph_order(&g, follow_by_value, report_self_containing, c));
 	if (!c->diag->errors) {
-		find_recursive(&g);
+		graph_find_recursive(&g);
 		for (size_t i = 0; i < g.n; i++)
 			if (g.types[i]->kind == DEF_STRUCT)
 				g.types[i]->list_link = find_list_link(g.types[i]);
 	}
-	for (size_t i = 0; i < g.n; i++)
-		g.types[i]->visit = 0;
-	free_graph(&g);
+	graph_free(&g);
 }
 
 bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
@@ -938,9 +837,9 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 	add(&c, "TRUE", SYM_BUILTIN, (loc){ "<builtin>", 0, 0 })->number = 1;
 	add(&c, "FALSE", SYM_BUILTIN, (loc){ "<builtin>", 0, 0 })->number = 0;
 	add_definitions(&c, s);
-	add_macros(&c, s);
+	add_macros(&c, s, true);
 	if (macros)
-		add_macros(&c, macros);
+		add_macros(&c, macros, false);
 	find_typedef_bases(&c, s);
 	for (definition *def = s->defs; def; def = def->next)
 		if (def->kind == DEF_ENUM)
@@ -969,6 +868,7 @@ bool check_spec(spec *s, const spec *macros, diag *d, pool *p)
 			break;
 		}
 	}
+	eval_macros(&c, s);
 	if (d->errors == errors_before)
 		analyse_types(&c, s);
 	table_free(&c.syms);

@@ -4,20 +4,21 @@
 #define ONC_COMPILER_EMIT_C_H
 
 #include "ast.h"
+#include "plan.h"
 #include "pool.h"
 #include "strbuf.h"
 
 /* `base` names the outputs ("calc" for calc.h and calc_xdr.c); `source` is the .x file. */
-void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
-void emit_c_xdr(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
+void emit_c_xdr(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 /* <base>_client.c: one function per procedure and version (onc/client.h). */
-void emit_c_client(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+void emit_c_client(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 /* <base>_server.c: a dispatcher per program version and its registration (onc/server.h). */
-void emit_c_server(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+void emit_c_server(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 /* --sample: <base>_server_sample.c (empty procedures) and <base>_client_sample.c (a main that
  * calls each one). */
-void emit_c_server_sample(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
-void emit_c_client_sample(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+void emit_c_server_sample(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
+void emit_c_client_sample(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 
 /* Shared by both files (emit_c_names.c). */
 
@@ -26,10 +27,9 @@ const char *c_type(pool *p, const type_ref *t);
 /* A declaration as it appears in a struct or typedef, without the `;`; indent is the number
  * of tabs before it, for the members of an inline struct. */
 const char *c_decl(pool *p, const decl *d, int indent);
-/* The element count or maximum of an array, opaque or string as C text. */
-const char *c_max(const decl *d);
-/* True when decoding the declaration allocates memory. */
-bool decl_needs_free(const decl *d);
+/* A comment of the .x file as a C comment on lines of its own, `indent` tabs in (nothing for
+ * NULL). */
+void c_comment(strbuf *out, int indent, const char *doc);
 /* The name of the union member holding a union's arms (rpcgen's convention). */
 const char *c_union_member(pool *p, const definition *u);
 

@@ -24,14 +24,33 @@ const char *cg_str(cg *g, const char *f, ...)
 	return r;
 }
 
+static void put_line(cg *g, int indent, const char *text)
+{
+	for (int i = 0; i < indent; i++)
+		strbuf_puts(g->out, "\t");
+	strbuf_puts(g->out, text);
+	strbuf_puts(g->out, "\n");
+}
+
+/* Writes the check held back, as a test. */
+static void flush(cg *g)
+{
+	if (!g->pending)
+		return;
+	const char *call = g->pending;
+	g->pending = NULL;
+	put_line(g, g->pending_indent, cg_str(g, "if ((s = %s) != ONC_OK)", call));
+	put_line(g, g->pending_indent + 1, g->cleanup ? "goto out;" : "return s;");
+	g->uses_s = true;
+	g->gotos += g->cleanup;
+}
+
 void cg_line(cg *g, const char *f, ...)
 {
+	flush(g);
 	va_list ap;
 	va_start(ap, f);
-	for (int i = 0; i < g->indent; i++)
-		strbuf_puts(g->out, "\t");
-	strbuf_puts(g->out, fmt(g, f, ap));
-	strbuf_puts(g->out, "\n");
+	put_line(g, g->indent, fmt(g, f, ap));
 	va_end(ap);
 }
 
@@ -41,17 +60,21 @@ void cg_close_block(cg *g)
 	cg_line(g, "}");
 }
 
-/* if ((s = <call>) != ONC_OK) return s; (or goto out) */
+/* if ((s = <call>) != ONC_OK) return s; (or goto out), held back until the next line */
 void cg_check(cg *g, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
-	/* With a fixed error action the status itself is not needed. */
-	cg_line(g, g->on_error ? "if (%s != ONC_OK)" : "if ((s = %s) != ONC_OK)", fmt(g, f, ap));
+	const char *call = fmt(g, f, ap);
 	va_end(ap);
-	g->indent++;
-	cg_line(g, "%s", g->on_error ? g->on_error : g->cleanup ? "goto out;" : "return s;");
-	g->indent--;
+	flush(g);
+	if (g->on_error) { /* with a fixed error action the status itself is not needed */
+		cg_line(g, "if (%s != ONC_OK)", call);
+		put_line(g, g->indent + 1, g->on_error);
+		return;
+	}
+	g->pending = call;
+	g->pending_indent = g->indent;
 }
 
 /* Fails with the status: returns it, or sets s and goes to `out`. */
@@ -62,9 +85,43 @@ void cg_fail(cg *g, const char *status)
 	} else if (g->cleanup) {
 		cg_line(g, "s = %s;", status);
 		cg_line(g, "goto out;");
+		g->uses_s = true;
+		g->gotos++;
 	} else {
 		cg_line(g, "return %s;", status);
 	}
+}
+
+void cg_begin(cg *g)
+{
+	g->pending = NULL;
+	g->gotos = 0;
+	g->uses_s = false;
+}
+
+void cg_return(cg *g, const char *value)
+{
+	if (g->pending && g->pending_indent == g->indent && !g->cleanup &&
+	    strcmp(value, "ONC_OK") == 0) {
+		const char *call = g->pending;
+		g->pending = NULL;
+		cg_line(g, "return %s;", call);
+	} else {
+		cg_line(g, "return %s;", value);
+	}
+}
+
+void cg_out(cg *g)
+{
+	if (g->pending && g->pending_indent == g->indent && g->cleanup) {
+		const char *call = g->pending;
+		g->pending = NULL;
+		cg_line(g, "s = %s;", call);
+		g->uses_s = true;
+	}
+	flush(g);
+	if (g->gotos)
+		strbuf_puts(g->out, "out:\n");
 }
 
 void cg_fail_if(cg *g, const char *cond, const char *status)
@@ -148,205 +205,137 @@ static const char *element(cg *g, const char *x, const char *i)
 	return cg_str(g, "%s[%s]", x, i);
 }
 
-/* ---- types --------------------------------------------------------------------------- */
+/* ---- values ------------------------------------------------------------------------- */
 
-const definition *cg_enum_def(const type_ref *t)
+/* The length of a fixed array or opaque, or the maximum of a variable one, as C text. */
+static const char *bound_text(const plan_value *v)
 {
-	t = type_base(t);
-	return t->kind == TYPE_NAMED && t->def && t->def->kind == DEF_ENUM ? t->def : NULL;
+	return v->bound ? v->bound->text : "UINT32_MAX";
 }
 
-/* 4 or 8 for element types coded in bulk as uint32_t / uint64_t, else 0. */
-static int bulk_width(const type_ref *t)
+static void scalar_op(cg *g, op o, const plan_value *v, const char *x)
 {
-	switch (type_base(t)->kind) {
-	case TYPE_INT:
-	case TYPE_UINT:
-	case TYPE_FLOAT:
-		return 4;
-	case TYPE_HYPER:
-	case TYPE_UHYPER:
-	case TYPE_DOUBLE:
-		return 8;
-	default:
-		return cg_enum_def(t) ? 4 : 0;
-	}
+	const scalar_info *s = &plan_scalars[v->sc];
+	if (v->sc == SC_ENUM && o == ENCODE)
+		cg_check(g, "onc_xdr_put_enum(e, %s)", cg_val(g, x));
+	else if (v->sc == SC_ENUM)
+		cg_check(g, "%s_decode(d, %s)", v->en->name, cg_addr(g, x));
+	else if (o == ENCODE)
+		cg_check(g, "onc_xdr_put_%s(e, %s)", s->c_codec,
+			 s->c_by_address ? cg_addr(g, x) : cg_val(g, x));
+	else
+		cg_check(g, "onc_xdr_get_%s(d, %s)", s->c_codec, cg_addr(g, x));
 }
 
-bool cg_type_needs_free(const type_ref *t)
+static void string_op(cg *g, op o, const plan_value *v, const char *x)
 {
-	t = type_base(t);
-	return t->kind == TYPE_NAMED && t->def && t->def->needs_free;
-}
-
-static int64_t type_min_size(const type_ref *t)
-{
-	t = type_base(t);
-	if (t->kind == TYPE_NAMED)
-		return t->def ? t->def->min_size : 0;
-	return bulk_width(t) ? bulk_width(t) : t->kind == TYPE_QUAD ? 16 : 4;
-}
-
-/* Scalars, by type kind: the put and get functions, and whether they take an address. */
-static const struct {
-	const char *name;
-	bool by_address;
-} scalar_codec[] = {
-	[TYPE_INT] = { "i32", false },	 [TYPE_UINT] = { "u32", false },
-	[TYPE_HYPER] = { "i64", false }, [TYPE_UHYPER] = { "u64", false },
-	[TYPE_FLOAT] = { "float", false }, [TYPE_DOUBLE] = { "double", false },
-	[TYPE_QUAD] = { "quad", true },	 [TYPE_BOOL] = { "bool", false },
-};
-
-/* One value of type t (an element, the target of a pointer, or a plain member). */
-void cg_value_op(cg *g, op o, const type_ref *t, const char *x)
-{
-	const type_ref *b = type_base(t);
-	if (b->kind == TYPE_NAMED) {
-		if (o == FREE) {
-			if (cg_type_needs_free(b))
-				cg_line(g, "%s_free(%s);", b->name, cg_addr(g, x));
-		} else if (o == ENCODE && cg_enum_def(b)) {
-			cg_check(g, "onc_xdr_put_enum(e, %s)", cg_val(g, x));
-		} else {
-			cg_check(g, "%s_%s(%s, %s)", b->name, o == ENCODE ? "encode" : "decode",
-			      o == ENCODE ? "e" : "d", cg_addr(g, x));
-		}
-		return;
-	}
-	if (b->kind == TYPE_STRING) { /* a procedure's argument or result */
-		if (o == ENCODE)
-			cg_check(g, "onc_xdr_put_string(e, %s, UINT32_MAX)", cg_val(g, x));
-		else if (o == DECODE)
-			cg_check(g, "onc_xdr_get_string(d, %s, UINT32_MAX)", cg_addr(g, x));
-		else
-			cg_line(g, "free(%s);", cg_val(g, x));
-		return;
-	}
 	if (o == ENCODE)
-		cg_check(g, "onc_xdr_put_%s(e, %s)", scalar_codec[b->kind].name,
-		      scalar_codec[b->kind].by_address ? cg_addr(g, x) : cg_val(g, x));
+		cg_check(g, "onc_xdr_put_string(e, %s, %s)", cg_val(g, x), bound_text(v));
 	else if (o == DECODE)
-		cg_check(g, "onc_xdr_get_%s(d, %s)", scalar_codec[b->kind].name, cg_addr(g, x));
+		cg_check(g, "onc_xdr_get_string(d, %s, %s)", cg_addr(g, x), bound_text(v));
+	else
+		cg_line(g, "free(%s);", cg_val(g, x));
 }
 
-static void validate_enums(cg *g, const type_ref *t, const char *x, const char *count)
+/* Width in bytes of the elements of an array coded in bulk, or 0. */
+static int bulk_width(const plan_value *elem)
 {
-	const definition *en = cg_enum_def(t);
-	if (!en)
+	return elem->kind == PLAN_SCALAR ? plan_scalars[elem->sc].c_bulk : 0;
+}
+
+static void validate_enums(cg *g, const plan_value *elem, const char *x, const char *count)
+{
+	if (elem->kind != PLAN_SCALAR || elem->sc != SC_ENUM)
 		return;
 	const char *i = cg_open_loop(g, count);
-	cg_fail_if(g, cg_str(g, "!%s_is_valid(%s[%s])", en->name, x, i), "ONC_ERR_BAD_VALUE");
+	cg_fail_if(g, cg_str(g, "!%s_is_valid(%s[%s])", elem->en->name, x, i), "ONC_ERR_BAD_VALUE");
 	cg_close_loop(g);
 }
 
-static void fixed_array_op(cg *g, op o, const decl *d, const char *x)
+static void each_element(cg *g, op o, const plan_value *elem, const char *x, const char *count)
 {
-	const char *n = c_max(d);
-	int w = bulk_width(&d->type);
-	if (o == FREE) {
-		const char *i = cg_open_loop(g, n);
-		cg_value_op(g, FREE, &d->type, element(g, x, i));
-		cg_close_loop(g);
-	} else if (d->type.kind == TYPE_OPAQUE) {
-		if (o == ENCODE)
-			cg_check(g, "onc_xdr_put_opaque_fixed(e, %s, %s)", cg_val(g, x), n);
-		else
-			cg_check(g, "onc_xdr_get_opaque_fixed(d, %s, %s)", cg_val(g, x), n);
-	} else if (w && o == ENCODE) {
+	const char *i = cg_open_loop(g, count);
+	cg_value_op(g, o, elem, element(g, x, i));
+	cg_close_loop(g);
+}
+
+static void fixed_array_op(cg *g, op o, const plan_value *v, const char *x)
+{
+	const char *n = bound_text(v);
+	int w = bulk_width(v->elem);
+	if (w && o == ENCODE) {
 		cg_check(g, "onc_xdr_put_u%d_array(e, (const uint%d_t *)%s, %s)", w * 8, w * 8, cg_val(g, x), n);
-	} else if (w) {
+	} else if (w && o == DECODE) {
 		cg_check(g, "onc_xdr_get_u%d_array(d, (uint%d_t *)%s, %s)", w * 8, w * 8, cg_val(g, x), n);
-		validate_enums(g, &d->type, x, n);
+		validate_enums(g, v->elem, x, n);
 	} else {
-		const char *i = cg_open_loop(g, n);
-		cg_value_op(g, o, &d->type, element(g, x, i));
-		cg_close_loop(g);
+		each_element(g, o, v->elem, x, n);
 	}
 }
 
-static void var_array_decode(cg *g, const decl *d, const char *len, const char *vals)
+static void var_array_decode(cg *g, const plan_value *v, const char *len, const char *vals)
 {
-	int w = bulk_width(&d->type);
+	const plan_value *elem = v->elem;
+	int w = bulk_width(elem);
 	const char *n = cg_str(g, "n%d", g->loop);
 	cg_line(g, "{");
 	g->indent++;
 	cg_line(g, "uint32_t %s;", n);
-	cg_check(g, "onc_xdr_get_array_len(d, &%s, %s, %lld)", n, c_max(d),
-	      (long long)type_min_size(&d->type));
+	cg_check(g, "onc_xdr_get_array_len(d, &%s, %s, %lld)", n, bound_text(v),
+		 (long long)elem->size.min);
 	cg_line(g, "%s = onc_xdr_dec_alloc(d, %s, sizeof *%s);", vals, n, vals);
 	cg_fail_if(g, cg_str(g, "!%s", vals), "ONC_ERR_NOMEM");
 	if (w) {
 		cg_line(g, "%s = %s;", len, n);
 		cg_check(g, "onc_xdr_get_u%d_array(d, (uint%d_t *)%s, %s)", w * 8, w * 8, vals, n);
-		validate_enums(g, &d->type, vals, n);
+		validate_enums(g, elem, vals, n);
 	} else {
-		bool counted = cg_type_needs_free(&d->type);
 		/* Elements that allocate are counted as they are decoded, so that T_free() after a
 		 * failure frees exactly the ones that hold something. */
-		if (!counted)
+		if (!elem->allocates)
 			cg_line(g, "%s = %s;", len, n);
 		const char *i = cg_open_loop(g, n);
-		if (counted)
+		if (elem->allocates)
 			cg_line(g, "%s = %s + 1;", len, i);
-		cg_value_op(g, DECODE, &d->type, element(g, vals, i));
+		cg_value_op(g, DECODE, elem, element(g, vals, i));
 		cg_close_loop(g);
 	}
 	cg_close_block(g);
 }
 
-static void var_array_op(cg *g, op o, const decl *d, const char *x)
+/* Variable-length arrays and opaques are {NAME_len, NAME_val} structs (rpcgen's layout). */
+static void var_array_op(cg *g, op o, const plan_value *v, const char *x)
 {
-	if (d->type.kind == TYPE_STRING) {
-		if (o == ENCODE)
-			cg_check(g, "onc_xdr_put_string(e, %s, %s)", cg_val(g, x), c_max(d));
-		else if (o == DECODE)
-			cg_check(g, "onc_xdr_get_string(d, %s, %s)", cg_addr(g, x), c_max(d));
-		else
-			cg_line(g, "free(%s);", cg_val(g, x));
-		return;
-	}
-	const char *len = cg_member(g, x, cg_str(g, "%s_len", d->name));
-	const char *vals = cg_member(g, x, cg_str(g, "%s_val", d->name));
-	if (d->type.kind == TYPE_OPAQUE) {
-		if (o == ENCODE)
-			cg_check(g, "onc_xdr_put_opaque(e, %s, %s, %s)", vals, len, c_max(d));
-		else if (o == DECODE)
-			cg_check(g, "onc_xdr_get_opaque(d, &%s, &%s, %s)", vals, len, c_max(d));
-		else
-			cg_line(g, "free(%s);", vals);
-		return;
-	}
-	int w = bulk_width(&d->type);
-	if (o == DECODE) {
-		var_array_decode(g, d, len, vals);
-	} else if (o == ENCODE) {
-		cg_check(g, "onc_xdr_put_array_len(e, %s, %s)", len, c_max(d));
-		if (w) {
-			cg_check(g, "onc_xdr_put_u%d_array(e, (const uint%d_t *)%s, %s)", w * 8, w * 8, vals, len);
-		} else {
-			const char *i = cg_open_loop(g, len);
-			cg_value_op(g, ENCODE, &d->type, element(g, vals, i));
-			cg_close_loop(g);
-		}
-	} else {
-		if (cg_type_needs_free(&d->type)) {
-			const char *i = cg_open_loop(g, len);
-			cg_value_op(g, FREE, &d->type, element(g, vals, i));
-			cg_close_loop(g);
-		}
+	const char *len = cg_member(g, x, cg_str(g, "%s_len", v->d->name));
+	const char *vals = cg_member(g, x, cg_str(g, "%s_val", v->d->name));
+	if (o == FREE) {
+		if (v->kind == PLAN_ARRAY && v->elem->allocates)
+			each_element(g, FREE, v->elem, vals, len);
 		cg_line(g, "free(%s);", vals);
+	} else if (v->kind == PLAN_OPAQUE && o == ENCODE) {
+		cg_check(g, "onc_xdr_put_opaque(e, %s, %s, %s)", vals, len, bound_text(v));
+	} else if (v->kind == PLAN_OPAQUE) {
+		cg_check(g, "onc_xdr_get_opaque(d, &%s, &%s, %s)", vals, len, bound_text(v));
+	} else if (o == DECODE) {
+		var_array_decode(g, v, len, vals);
+	} else {
+		int w = bulk_width(v->elem);
+		cg_check(g, "onc_xdr_put_array_len(e, %s, %s)", len, bound_text(v));
+		if (w)
+			cg_check(g, "onc_xdr_put_u%d_array(e, (const uint%d_t *)%s, %s)", w * 8, w * 8, vals, len);
+		else
+			each_element(g, ENCODE, v->elem, vals, len);
 	}
 }
 
-static void optional_op(cg *g, op o, const decl *d, const char *x)
+static void optional_op(cg *g, op o, const plan_value *v, const char *x)
 {
 	const char *p = cg_val(g, x);
 	if (o == ENCODE) {
 		cg_check(g, "onc_xdr_put_bool(e, %s != NULL)", p);
 		cg_line(g, "if (%s) {", p);
 		g->indent++;
-		cg_value_op(g, ENCODE, &d->type, cg_deref(g, x));
+		cg_value_op(g, ENCODE, v->elem, cg_deref(g, x));
 		cg_close_block(g);
 	} else if (o == DECODE) {
 		/* The pointer is NULL already: the enclosing value was zeroed first. */
@@ -358,37 +347,54 @@ static void optional_op(cg *g, op o, const decl *d, const char *x)
 		g->indent++;
 		cg_line(g, "%s = onc_xdr_dec_alloc(d, 1, sizeof *%s);", p, p);
 		cg_fail_if(g, cg_str(g, "!%s", p), "ONC_ERR_NOMEM");
-		cg_value_op(g, DECODE, &d->type, cg_deref(g, x));
+		cg_value_op(g, DECODE, v->elem, cg_deref(g, x));
 		cg_close_block(g);
 		cg_close_block(g);
 	} else {
 		cg_line(g, "if (%s) {", p);
 		g->indent++;
-		cg_value_op(g, FREE, &d->type, cg_deref(g, x));
+		cg_value_op(g, FREE, v->elem, cg_deref(g, x));
 		cg_line(g, "free(%s);", p);
 		cg_close_block(g);
 	}
 }
 
-void cg_decl_op(cg *g, op o, const decl *d, const char *x)
+void cg_value_op(cg *g, op o, const plan_value *v, const char *x)
 {
-	if (o == FREE && !decl_needs_free(d))
+	if (o == FREE && !v->allocates)
 		return;
-	switch (d->kind) {
-	case DECL_VOID:
+	switch (v->kind) {
+	case PLAN_VOID:
 		break;
-	case DECL_PLAIN:
-		cg_value_op(g, o, &d->type, x);
+	case PLAN_SCALAR:
+		scalar_op(g, o, v, x);
 		break;
-	case DECL_OPTIONAL:
-		optional_op(g, o, d, x);
+	case PLAN_STRING:
+		string_op(g, o, v, x);
 		break;
-	case DECL_FIXED:
-		fixed_array_op(g, o, d, x);
+	case PLAN_OPAQUE:
+		if (!v->fixed)
+			var_array_op(g, o, v, x);
+		else if (o == ENCODE)
+			cg_check(g, "onc_xdr_put_opaque_fixed(e, %s, %s)", cg_val(g, x), bound_text(v));
+		else
+			cg_check(g, "onc_xdr_get_opaque_fixed(d, %s, %s)", cg_val(g, x), bound_text(v));
 		break;
-	case DECL_VAR:
-		var_array_op(g, o, d, x);
+	case PLAN_ARRAY:
+		if (v->fixed)
+			fixed_array_op(g, o, v, x);
+		else
+			var_array_op(g, o, v, x);
+		break;
+	case PLAN_OPTIONAL:
+		optional_op(g, o, v, x);
+		break;
+	case PLAN_CALL:
+		if (o == FREE)
+			cg_line(g, "%s_free(%s);", v->name, cg_addr(g, x));
+		else
+			cg_check(g, "%s_%s(%s, %s)", v->name, o == ENCODE ? "encode" : "decode",
+				 o == ENCODE ? "e" : "d", cg_addr(g, x));
 		break;
 	}
 }
-

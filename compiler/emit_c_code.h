@@ -4,6 +4,7 @@
 #define ONC_COMPILER_EMIT_C_CODE_H
 
 #include "emit_c.h"
+#include "plan.h"
 
 /* Code generation state for one function. Generated code names: e (encoder), d (decoder),
  * v (the value), s (status), node (list walking), i<N>/n<N> (loop counters and counts). */
@@ -14,6 +15,12 @@ typedef struct cg {
 	int loop;             /* nesting of generated loops, for unique counter names */
 	bool cleanup;         /* decoding: failures go to `out`, which frees what was decoded */
 	const char *on_error; /* when set, what a failed step does instead ("return X;") */
+	/* The last check, held back: when a function ends right after it, it becomes the return
+	 * value or the last assignment to s, not a test followed by the same thing. */
+	const char *pending;
+	int pending_indent;
+	int gotos;   /* `goto out` written in this function: no label without one */
+	bool uses_s; /* the status variable is used: no declaration without a use */
 } cg;
 
 typedef enum op { ENCODE, DECODE, FREE } op;
@@ -25,6 +32,14 @@ void cg_close_block(cg *g);
 /* if ((s = <call>) != ONC_OK) <fail>, or with on_error: if (<call> != ONC_OK) <on_error> */
 void cg_check(cg *g, const char *f, ...) __attribute__((format(printf, 2, 3)));
 void cg_fail(cg *g, const char *status);
+/* Starts a function's body: nothing held back, no goto, s not used. */
+void cg_begin(cg *g);
+/* Ends a function without cleanup: return <value>;, or the last check's call when it is the
+ * last statement and value is ONC_OK. */
+void cg_return(cg *g, const char *value);
+/* Ends the steps of a function with cleanup: the `out` label (when anything goes there),
+ * reached with s set by the last check directly when it is the last statement. */
+void cg_out(cg *g);
 void cg_fail_if(cg *g, const char *cond, const char *status);
 const char *cg_open_loop(cg *g, const char *count);
 void cg_close_loop(cg *g);
@@ -35,11 +50,7 @@ const char *cg_addr(cg *g, const char *x);
 const char *cg_val(cg *g, const char *x);
 const char *cg_deref(cg *g, const char *x);
 
-const definition *cg_enum_def(const type_ref *t);
-bool cg_type_needs_free(const type_ref *t);
-/* One value of type t: a plain member, an array element, a pointer's target, an argument. */
-void cg_value_op(cg *g, op o, const type_ref *t, const char *x);
-/* A declaration (member, union arm, typedef target) at x. */
-void cg_decl_op(cg *g, op o, const decl *d, const char *x);
+/* Encodes, decodes or frees the value x as its plan says. */
+void cg_value_op(cg *g, op o, const plan_value *v, const char *x);
 
 #endif

@@ -8,6 +8,7 @@ static void emit_enum(strbuf *out, const definition *def)
 {
 	strbuf_printf(out, "enum %s {\n", def->name);
 	for (const enum_member *m = def->members; m; m = m->next) {
+		c_comment(out, 1, m->doc);
 		if (m->has_value)
 			strbuf_printf(out, "\t%s = %s,\n", m->name, m->val.text);
 		else
@@ -19,8 +20,10 @@ static void emit_enum(strbuf *out, const definition *def)
 static void emit_struct(strbuf *out, pool *p, const definition *def)
 {
 	strbuf_printf(out, "struct %s {\n", def->name);
-	for (const decl *f = def->fields; f; f = f->next)
+	for (const decl *f = def->fields; f; f = f->next) {
+		c_comment(out, 1, f->doc);
 		strbuf_printf(out, "\t%s;\n", c_decl(p, f, 1));
+	}
 	strbuf_puts(out, "};\n");
 }
 
@@ -34,8 +37,10 @@ static void emit_union(strbuf *out, pool *p, const definition *def)
 	if (any) {
 		strbuf_puts(out, "\tunion {\n");
 		for (const union_arm *a = def->arms; a; a = a->next)
-			if (a->arm.kind != DECL_VOID)
+			if (a->arm.kind != DECL_VOID) {
+				c_comment(out, 2, a->arm.doc);
 				strbuf_printf(out, "\t\t%s;\n", c_decl(p, &a->arm, 2));
+			}
 		strbuf_printf(out, "\t} %s;\n", c_union_member(p, def));
 	}
 	strbuf_puts(out, "};\n");
@@ -46,13 +51,16 @@ static void emit_prototypes(strbuf *out, const definition *def)
 	const char *n = def->name;
 	strbuf_printf(out, "onc_status %s_encode(onc_xdr_enc *e, const %s *v);\n", n, n);
 	strbuf_printf(out, "onc_status %s_decode(onc_xdr_dec *d, %s *v);\n", n, n);
-	if (def->needs_free)
+	if (def->plan->allocates)
 		strbuf_printf(out, "void %s_free(%s *v);\n", n, n);
 	else
 		strbuf_printf(out, "static inline void %s_free(%s *v)\n{\n\t(void)v;\n}\n", n, n);
-	if (def->fixed_size >= 0)
+	if (def->plan->size.fixed >= 0)
 		strbuf_printf(out, "#define %s_SIZE %lldu /* encoded size in bytes */\n", n,
-			      (long long)def->fixed_size);
+			      (long long)def->plan->size.fixed);
+	if (def->plan->size.max >= 0)
+		strbuf_printf(out, "#define %s_MAXSIZE %lldu /* largest encoded size in bytes */\n", n,
+			      (long long)def->plan->size.max);
 }
 
 /* The type of a procedure's result (i < 0) or i-th argument. */
@@ -94,10 +102,13 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 	/* Procedure numbers are defined once even when several versions share a procedure. */
 	table seen = { 0 };
 	for (const version *v = def->versions; v; v = v->next) {
+		c_comment(out, 0, v->doc);
 		strbuf_printf(out, "#define %s %s\n", v->name, v->number.text);
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			if (!table_add(&seen, proc->name, (void *)proc))
+			if (!table_add(&seen, proc->name, (void *)proc)) {
+				c_comment(out, 0, proc->doc);
 				strbuf_printf(out, "#define %s %s\n", proc->name, proc->number.text);
+			}
 	}
 	table_free(&seen);
 	emit_external_codecs(out, p, def);
@@ -148,7 +159,8 @@ static const struct {
 	  "\tuint8_t *bytes = NULL;\n"
 	  "\tonc_status s = onc_xdr_get_opaque(d, &bytes, &v->n_len, 1024);\n"
 	  "\tv->n_bytes = (char *)bytes;\n"
-	  "\treturn s;\n}\n" },
+	  "\treturn s;\n}\n"
+	  "#define netobj_MAXSIZE 1028u\n" },
 	{ "des_block",
 	  "#ifndef _TIRPC_AUTH_H /* <rpc/auth.h> defines the same union */\n"
 	  "union des_block {\n\tstruct {\n\t\tuint32_t high;\n\t\tuint32_t low;\n\t} key;\n\tchar c[8];\n};\n"
@@ -159,7 +171,8 @@ static const struct {
 	  "\treturn onc_xdr_put_opaque_fixed(e, v->c, 8);\n}\n"
 	  "static inline onc_status des_block_decode(onc_xdr_dec *d, des_block *v)\n{\n"
 	  "\treturn onc_xdr_get_opaque_fixed(d, v->c, 8);\n}\n"
-	  "#define des_block_SIZE 8u\n" },
+	  "#define des_block_SIZE 8u\n"
+	  "#define des_block_MAXSIZE 8u\n" },
 };
 
 /* What rpcgen's output gets from libtirpc's headers, defined once whichever generated
@@ -181,8 +194,9 @@ static void emit_builtin(strbuf *out, pool *p, const definition *def)
 	strbuf_printf(out, "#endif\n\n");
 }
 
-void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	char *guard = pool_printf(p, "%s_H_ONC", base);
 	for (char *c = guard; *c; c++)
 		*c = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
@@ -194,7 +208,8 @@ void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const 
 		    " * allocating strings, arrays and optional data from the decoder's arena (or with\n"
 		    " * malloc when the decoder has none: then T_free() releases them, and a failed\n"
 		    " * T_decode() has already released them); T_SIZE is the encoded size when it is\n"
-		    " * fixed. */\n\n");
+		    " * fixed, T_MAXSIZE the largest when there is one (a buffer that size always holds\n"
+		    " * a T). */\n\n");
 	bool any = false;
 	for (const definition *def = s->defs; def; def = def->next)
 		if (def->kind == DEF_STRUCT || def->kind == DEF_UNION) {
@@ -212,11 +227,13 @@ void emit_c_header(strbuf *out, pool *p, const spec *s, const char *base, const 
 				 "typedef struct onc_deferred onc_deferred;\n");
 	if (any || programs)
 		strbuf_puts(out, "\n");
-	for (const definition *def = s->defs; def; def = def->next) {
+	for (size_t i = 0; i < pl->ndefs; i++) {
+		const definition *def = pl->c_order[i];
 		if (def->builtin) {
 			emit_builtin(out, p, def);
 			continue;
 		}
+		c_comment(out, 0, def->doc);
 		switch (def->kind) {
 		case DEF_PASSTHROUGH:
 			strbuf_printf(out, "%s\n", def->name);

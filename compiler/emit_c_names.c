@@ -1,23 +1,23 @@
 #include <ctype.h>
+#include <string.h>
 
 #include "emit_c.h"
+#include "plan.h"
 
 const char *c_type(pool *p, const type_ref *t)
 {
-	static const char *const names[] = {
-		[TYPE_INT] = "int32_t",	  [TYPE_UINT] = "uint32_t", [TYPE_HYPER] = "int64_t",
-		[TYPE_UHYPER] = "uint64_t", [TYPE_FLOAT] = "float",    [TYPE_DOUBLE] = "double",
-		[TYPE_QUAD] = "onc_quad",   [TYPE_BOOL] = "bool",	    [TYPE_STRING] = "char *",
-		[TYPE_OPAQUE] = "uint8_t",  [TYPE_VOID] = "void",
-	};
-	if (t->kind != TYPE_NAMED)
-		return names[t->kind];
-	return t->def ? t->name : pool_printf(p, "struct %s", t->name);
-}
-
-const char *c_max(const decl *d)
-{
-	return d->bounded || d->kind == DECL_FIXED ? d->size.text : "UINT32_MAX";
+	switch (t->kind) {
+	case TYPE_STRING:
+		return "char *";
+	case TYPE_OPAQUE:
+		return "uint8_t";
+	case TYPE_VOID:
+		return "void";
+	case TYPE_NAMED:
+		return t->def ? t->name : pool_printf(p, "struct %s", t->name);
+	default:
+		return plan_scalars[t->kind].c_type; /* ORDER SCALAR */
+	}
 }
 
 const char *c_decl(pool *p, const decl *d, int indent)
@@ -44,21 +44,6 @@ const char *c_decl(pool *p, const decl *d, int indent)
 	return "";
 }
 
-bool decl_needs_free(const decl *d)
-{
-	switch (d->kind) {
-	case DECL_VAR:
-	case DECL_OPTIONAL:
-		return true;
-	case DECL_PLAIN:
-	case DECL_FIXED:
-		return d->type.kind == TYPE_NAMED && d->type.def && d->type.def->needs_free;
-	case DECL_VOID:
-		break;
-	}
-	return false;
-}
-
 const char *c_union_member(pool *p, const definition *u)
 {
 	return pool_printf(p, "%s_u", u->name);
@@ -66,22 +51,8 @@ const char *c_union_member(pool *p, const definition *u)
 
 bool c_arg_by_value(const type_ref *t)
 {
-	const type_ref *b = type_base(t);
-	switch (b->kind) {
-	case TYPE_INT:
-	case TYPE_UINT:
-	case TYPE_HYPER:
-	case TYPE_UHYPER:
-	case TYPE_FLOAT:
-	case TYPE_DOUBLE:
-	case TYPE_BOOL:
-	case TYPE_STRING:
-		return true;
-	case TYPE_NAMED:
-		return b->def && b->def->kind == DEF_ENUM;
-	default:
-		return false;
-	}
+	scalar sc;
+	return type_base(t)->kind == TYPE_STRING || (plan_scalar(t, &sc) && sc != SC_QUAD);
 }
 
 const char *c_arg_decl(pool *p, const type_ref *t, const char *name)
@@ -172,4 +143,30 @@ const char *c_reply_params(pool *p, const procedure *proc)
 const char *c_arg_pass(pool *p, const type_ref *t, const char *name)
 {
 	return c_arg_by_value(t) ? name : pool_printf(p, "&%s", name);
+}
+
+void c_comment(strbuf *out, int indent, const char *doc)
+{
+	if (!doc)
+		return;
+	const char *tabs = "\t\t\t\t\t\t\t\t";
+	indent = indent > 8 ? 8 : indent;
+	bool one_line = !strchr(doc, '\n');
+	strbuf_printf(out, "%.*s/*%s", indent, tabs, one_line ? " " : "\n");
+	for (const char *s = doc; *s;) {
+		size_t n = strcspn(s, "\n");
+		if (!one_line)
+			strbuf_printf(out, "%.*s *%s", indent, tabs, n ? " " : "");
+		for (size_t i = 0; i < n; i++) {
+			/* what would end or nest the comment */
+			bool split = i + 1 < n && ((s[i] == '*' && s[i + 1] == '/') || (s[i] == '/' && s[i + 1] == '*'));
+			strbuf_putn(out, s + i, 1);
+			if (split)
+				strbuf_puts(out, " ");
+		}
+		strbuf_puts(out, one_line ? " */\n" : "\n");
+		s += n + (s[n] == '\n');
+	}
+	if (!one_line)
+		strbuf_printf(out, "%.*s */\n", indent, tabs);
 }

@@ -19,12 +19,22 @@ static void preamble(strbuf *out, const spec *s, const char *base, const char *s
 
 /* ---- client ---------------------------------------------------------------------------- */
 
+static void encode_args(cg *g, const procedure *proc)
+{
+	for (int i = 0; i < proc->nargs; i++) {
+		const char *name = c_arg_name(g->pool, proc, i);
+		cg_value_op(g, ENCODE, proc->arg_plans[i],
+			    c_arg_by_value(&proc->args[i]) ? name : cg_str(g, "(*%s)", name));
+	}
+}
+
 static void client_stub(cg *g, const definition *prog, const version *v, const procedure *proc)
 {
 	pool *p = g->pool;
 	strbuf_printf(g->out, "onc_status %s(%s)\n{\n", c_proc_name(p, proc, v), c_client_params(p, proc));
 	g->indent = 1;
 	g->cleanup = true;
+	cg_begin(g);
 	cg_line(g, "onc_request r;");
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_xdr_dec *d;");
@@ -32,15 +42,10 @@ static void client_stub(cg *g, const definition *prog, const version *v, const p
 		proc->name);
 	cg_line(g, "if (s != ONC_OK)");
 	cg_line(g, "\treturn s;");
-	for (int i = 0; i < proc->nargs; i++) {
-		const type_ref *t = &proc->args[i];
-		const char *name = c_arg_name(p, proc, i);
-		cg_value_op(g, ENCODE, t, c_arg_by_value(t) ? name : cg_str(g, "(*%s)", name));
-	}
+	encode_args(g, proc);
 	cg_check(g, "onc_request_invoke(&r, &d)");
-	if (proc->result.kind != TYPE_VOID)
-		cg_value_op(g, DECODE, &proc->result, "(*result)");
-	strbuf_puts(g->out, "out:\n");
+	cg_value_op(g, DECODE, proc->result_plan, "(*result)");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(&r, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
@@ -55,37 +60,36 @@ static void client_async_stubs(cg *g, const definition *prog, const version *v,
 	strbuf_printf(g->out, "onc_status %s_send(%s)\n{\n", name, c_send_params(p, proc));
 	g->indent = 1;
 	g->cleanup = true;
+	cg_begin(g);
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_status s = onc_request_begin(c, r, %s, %s, %s, &e);", prog->name, v->name,
 		proc->name);
 	cg_line(g, "if (s != ONC_OK)");
 	cg_line(g, "\treturn s;");
-	for (int i = 0; i < proc->nargs; i++) {
-		const type_ref *t = &proc->args[i];
-		const char *arg = c_arg_name(p, proc, i);
-		cg_value_op(g, ENCODE, t, c_arg_by_value(t) ? arg : cg_str(g, "(*%s)", arg));
-	}
+	encode_args(g, proc);
 	cg_check(g, "onc_request_send(r)");
 	cg_line(g, "return ONC_OK;");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(r, s);");
 	strbuf_puts(g->out, "}\n\n");
 
 	strbuf_printf(g->out, "onc_status %s_receive(%s)\n{\n", name, c_receive_params(p, proc));
+	cg_begin(g);
 	cg_line(g, "onc_xdr_dec *d;");
 	cg_line(g, "onc_status s;");
 	cg_check(g, "onc_request_wait(r, &d)");
 	if (proc->result.kind != TYPE_VOID)
-		cg_value_op(g, DECODE, &proc->result, "(*result)");
+		cg_value_op(g, DECODE, proc->result_plan, "(*result)");
 	else
 		cg_line(g, "(void)d;");
-	strbuf_puts(g->out, "out:\n");
+	cg_out(g);
 	cg_line(g, "return onc_request_end(r, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
 
-void emit_c_client(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_client(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	cg g = { .out = out, .pool = p };
 	preamble(out, s, base, source, "#include <onc/client.h>\n");
 	for (const definition *def = s->defs; def; def = def->next)
@@ -108,6 +112,7 @@ static void server_call(cg *g, const version *v, const procedure *proc)
 		      c_proc_name(p, proc, v));
 	g->indent = 1;
 	g->cleanup = false;
+	cg_begin(g);
 	cg_line(g, "onc_xdr_dec *d = call->args;");
 	if (has_result)
 		cg_line(g, "onc_xdr_enc *e = call->results;");
@@ -119,7 +124,7 @@ static void server_call(cg *g, const version *v, const procedure *proc)
 	}
 	g->on_error = "return ONC_GARBAGE_ARGS;";
 	for (int i = 0; i < proc->nargs; i++)
-		cg_value_op(g, DECODE, &proc->args[i], c_arg_name(p, proc, i));
+		cg_value_op(g, DECODE, proc->arg_plans[i], c_arg_name(p, proc, i));
 	cg_line(g, "if (onc_xdr_dec_finish(d) != ONC_OK)");
 	cg_line(g, "\treturn ONC_GARBAGE_ARGS;");
 	const char *args = "";
@@ -132,8 +137,7 @@ static void server_call(cg *g, const version *v, const procedure *proc)
 	cg_line(g, "if (s != ONC_OK)");
 	cg_line(g, "\treturn onc_call_fail(call, s);");
 	g->on_error = "return ONC_SYSTEM_ERR;";
-	if (has_result)
-		cg_value_op(g, ENCODE, &proc->result, "result");
+	cg_value_op(g, ENCODE, proc->result_plan, "result");
 	g->on_error = NULL;
 	cg_line(g, "return ONC_SUCCESS;");
 	strbuf_puts(g->out, "}\n\n");
@@ -149,6 +153,7 @@ static void server_reply(cg *g, const version *v, const procedure *proc)
 	g->indent = 1;
 	g->cleanup = true;
 	g->on_error = NULL;
+	cg_begin(g);
 	if (!has_result) {
 		cg_line(g, "return onc_deferred_end(d, ONC_OK);");
 		strbuf_puts(g->out, "}\n\n");
@@ -157,8 +162,8 @@ static void server_reply(cg *g, const version *v, const procedure *proc)
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_status s;");
 	cg_check(g, "onc_deferred_begin(d, &e)");
-	cg_value_op(g, ENCODE, &proc->result, "(*result)");
-	strbuf_puts(g->out, "out:\n");
+	cg_value_op(g, ENCODE, proc->result_plan, "(*result)");
+	cg_out(g);
 	cg_line(g, "return onc_deferred_end(d, s);");
 	strbuf_puts(g->out, "}\n\n");
 }
@@ -191,8 +196,9 @@ static void server_version(cg *g, const definition *prog, const version *v)
 		      name, prog->name, v->name, name);
 }
 
-void emit_c_server(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_server(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	cg g = { .out = out, .pool = p };
 	preamble(out, s, base, source, "#include <string.h>\n\n#include <onc/server.h>\n");
 	for (const definition *def = s->defs; def; def = def->next)
@@ -203,8 +209,9 @@ void emit_c_server(strbuf *out, pool *p, const spec *s, const char *base, const 
 
 /* ---- samples --------------------------------------------------------------------------- */
 
-void emit_c_server_sample(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_server_sample(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	strbuf_printf(out,
 		      "/* Generated by onc gen --sample from %s: the procedures to implement. Register\n"
 		      " * them with <prog>_<version>_register(server, ctx); ctx comes back to each. */\n"
@@ -244,16 +251,17 @@ static void sample_call(strbuf *out, pool *p, const version *v, const procedure 
 	}
 	strbuf_printf(out, "\t\tonc_status s = %s(%s);\n", c_proc_name(p, proc, v), call);
 	strbuf_printf(out, "\t\tprintf(\"%s: %%s\\n\", onc_strerror(s));\n", proc->name);
-	const type_ref *b = type_base(&proc->result);
-	if (has_result && b->kind == TYPE_STRING)
+	const plan_value *r = proc->result_plan;
+	if (r->kind == PLAN_STRING)
 		strbuf_puts(out, "\t\tif (s == ONC_OK)\n\t\t\tfree(result);\n");
-	else if (has_result && b->kind == TYPE_NAMED && b->def && b->def->needs_free)
-		strbuf_printf(out, "\t\tif (s == ONC_OK)\n\t\t\t%s_free(&result);\n", b->name);
+	else if (r->kind == PLAN_CALL && r->allocates)
+		strbuf_printf(out, "\t\tif (s == ONC_OK)\n\t\t\t%s_free(&result);\n", r->name);
 	strbuf_puts(out, "\t}\n");
 }
 
-void emit_c_client_sample(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_c_client_sample(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	strbuf_printf(out,
 		      "/* Generated by onc gen --sample from %s: calls every procedure once.\n"
 		      " * usage: %s_client_sample [address, e.g. tcp://localhost or unix:///run/x.sock] */\n"

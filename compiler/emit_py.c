@@ -13,11 +13,9 @@ typedef struct py {
 	strbuf *out;
 	pool *pool;
 	const spec *spec;
-	int runs;         /* _RUN<n> struct formats emitted so far */
 	table names;      /* every name the file defines, enum members too */
 	table consts;     /* the module's constants: const definitions and enum members */
 	table earlier;    /* constants emitted so far */
-	table defines;    /* %#define names seen so far */
 	table types_seen; /* type definitions emitted so far */
 	table array_defaults;    /* typedefs given a _default_T function (element_default) */
 	const definition **defaults; /* the same, in order, to write at the end */
@@ -78,169 +76,90 @@ static const char *pyvalue(py *g, const value *v)
 	return pool_printf(g->pool, "%s", v->text ? v->text : "None");
 }
 
-static const char *pymax(py *g, const decl *d)
+/* ---- coding: expressions printed from the plan ---- */
+
+/* The length of a fixed array or opaque, or the maximum of a variable one. */
+static const char *py_bound(py *g, const plan_value *v)
 {
-	return d->bounded || d->kind == DECL_FIXED ? pyvalue(g, &d->size) : "onc.UNLIMITED";
+	return v->bound ? pyvalue(g, v->bound) : "onc.UNLIMITED";
 }
 
-/* "int", "uint"... for the runtime's bulk array calls; NULL for anything else. */
-static const char *scalar_kind(const type_ref *t)
+static const char *bulk_kind(const plan_value *elem)
 {
-	switch (type_base(t)->kind) {
-	case TYPE_INT: return "int";
-	case TYPE_UINT: return "uint";
-	case TYPE_HYPER: return "hyper";
-	case TYPE_UHYPER: return "uhyper";
-	case TYPE_FLOAT: return "float";
-	case TYPE_DOUBLE: return "double";
-	case TYPE_BOOL: return "bool";
-	default: return NULL;
-	}
+	return elem->kind == PLAN_SCALAR ? plan_scalars[elem->sc].py_bulk : NULL;
 }
 
-/* struct module code of a fixed-size scalar field coded in pack_struct runs. */
-static char run_code(const decl *d)
+/* An expression writing the value x to packer p; NULL for void. */
+static const char *py_pack(py *g, const plan_value *v, const char *x)
 {
-	if (d->kind != DECL_PLAIN)
-		return 0;
-	switch (type_base(&d->type)->kind) {
-	case TYPE_INT: return 'i';
-	case TYPE_UINT: return 'I';
-	case TYPE_HYPER: return 'q';
-	case TYPE_UHYPER: return 'Q';
-	case TYPE_FLOAT: return 'f';
-	case TYPE_DOUBLE: return 'd';
-	default: return 0;
-	}
-}
-
-/* The end of the run of fixed-size scalar fields starting at f (before stop); *n counts it. */
-static const decl *run_end(const decl *f, const decl *stop, int *n)
-{
-	*n = 0;
-	while (f && f != stop && run_code(f)) {
-		f = f->next;
-		(*n)++;
-	}
-	return f;
-}
-
-static int64_t min_size(const type_ref *t)
-{
-	const type_ref *b = type_base(t);
-	switch (b->kind) {
-	case TYPE_HYPER:
-	case TYPE_UHYPER:
-	case TYPE_DOUBLE: return 8;
-	case TYPE_QUAD: return 16;
-	case TYPE_VOID: return 0;
-	case TYPE_NAMED: return b->def ? b->def->min_size : 4;
-	default: return 4;
-	}
-}
-
-/* One value of type t, x: an expression that writes it to packer p. */
-static const char *pack_type(py *g, const type_ref *t, const char *x)
-{
-	switch (t->kind) {
-	case TYPE_INT: return pool_printf(g->pool, "p.pack_int(%s)", x);
-	case TYPE_UINT: return pool_printf(g->pool, "p.pack_uint(%s)", x);
-	case TYPE_HYPER: return pool_printf(g->pool, "p.pack_hyper(%s)", x);
-	case TYPE_UHYPER: return pool_printf(g->pool, "p.pack_uhyper(%s)", x);
-	case TYPE_FLOAT: return pool_printf(g->pool, "p.pack_float(%s)", x);
-	case TYPE_DOUBLE: return pool_printf(g->pool, "p.pack_double(%s)", x);
-	case TYPE_QUAD: return pool_printf(g->pool, "p.pack_quadruple(%s)", x);
-	case TYPE_BOOL: return pool_printf(g->pool, "p.pack_bool(%s)", x);
-	case TYPE_STRING: return pool_printf(g->pool, "p.pack_string(%s)", x);
-	case TYPE_OPAQUE: return pool_printf(g->pool, "p.pack_opaque(%s)", x);
-	case TYPE_VOID: return "None";
-	case TYPE_NAMED: break;
-	}
-	return pool_printf(g->pool, "pack_%s(p, %s)", t->name, x);
-}
-
-/* An expression that reads one value of type t from unpacker u. */
-static const char *unpack_type(py *g, const type_ref *t)
-{
-	switch (t->kind) {
-	case TYPE_INT: return "u.unpack_int()";
-	case TYPE_UINT: return "u.unpack_uint()";
-	case TYPE_HYPER: return "u.unpack_hyper()";
-	case TYPE_UHYPER: return "u.unpack_uhyper()";
-	case TYPE_FLOAT: return "u.unpack_float()";
-	case TYPE_DOUBLE: return "u.unpack_double()";
-	case TYPE_QUAD: return "u.unpack_quadruple()";
-	case TYPE_BOOL: return "u.unpack_bool()";
-	case TYPE_STRING: return "u.unpack_string()";
-	case TYPE_OPAQUE: return "u.unpack_opaque()";
-	case TYPE_VOID: return "None";
-	case TYPE_NAMED: break;
-	}
-	return pool_printf(g->pool, "unpack_%s(u)", t->name);
-}
-
-/* A declaration's value x: an expression writing it (NULL for void). */
-static const char *pack_decl(py *g, const decl *d, const char *x)
-{
-	const char *k = scalar_kind(&d->type);
-	switch (d->kind) {
-	case DECL_VOID:
+	const char *k = v->elem ? bulk_kind(v->elem) : NULL;
+	switch (v->kind) {
+	case PLAN_VOID:
 		return NULL;
-	case DECL_PLAIN:
-		return pack_type(g, &d->type, x);
-	case DECL_OPTIONAL:
-		return pool_printf(g->pool, "p.pack_optional(%s, lambda v: %s)", x,
-				   pack_type(g, &d->type, "v"));
-	case DECL_FIXED:
-		if (d->type.kind == TYPE_OPAQUE)
-			return pool_printf(g->pool, "p.pack_fopaque(%s, %s)", pymax(g, d), x);
-		if (k)
+	case PLAN_SCALAR:
+		if (v->sc == SC_ENUM)
+			return pool_printf(g->pool, "pack_%s(p, %s)", v->en->name, x);
+		return pool_printf(g->pool, "p.pack_%s(%s)", plan_scalars[v->sc].py_codec, x);
+	case PLAN_STRING:
+		return pool_printf(g->pool, "p.pack_string(%s, %s)", x, py_bound(g, v));
+	case PLAN_OPAQUE:
+		if (v->fixed)
+			return pool_printf(g->pool, "p.pack_fopaque(%s, %s)", py_bound(g, v), x);
+		return pool_printf(g->pool, "p.pack_opaque(%s, %s)", x, py_bound(g, v));
+	case PLAN_ARRAY:
+		if (v->fixed && k)
 			return pool_printf(g->pool, "p.pack_fixed_scalars(\"%s\", %s, %s)", k,
-					   pymax(g, d), x);
-		return pool_printf(g->pool, "p.pack_farray(%s, %s, lambda v: %s)", pymax(g, d), x,
-				   pack_type(g, &d->type, "v"));
-	case DECL_VAR:
-		if (d->type.kind == TYPE_STRING)
-			return pool_printf(g->pool, "p.pack_string(%s, %s)", x, pymax(g, d));
-		if (d->type.kind == TYPE_OPAQUE)
-			return pool_printf(g->pool, "p.pack_opaque(%s, %s)", x, pymax(g, d));
+					   py_bound(g, v), x);
+		if (v->fixed)
+			return pool_printf(g->pool, "p.pack_farray(%s, %s, lambda v: %s)", py_bound(g, v),
+					   x, py_pack(g, v->elem, "v"));
 		if (k)
 			return pool_printf(g->pool, "p.pack_scalar_array(\"%s\", %s, %s)", k, x,
-					   pymax(g, d));
+					   py_bound(g, v));
 		return pool_printf(g->pool, "p.pack_array(%s, lambda v: %s, %s)", x,
-				   pack_type(g, &d->type, "v"), pymax(g, d));
+				   py_pack(g, v->elem, "v"), py_bound(g, v));
+	case PLAN_OPTIONAL:
+		return pool_printf(g->pool, "p.pack_optional(%s, lambda v: %s)", x,
+				   py_pack(g, v->elem, "v"));
+	case PLAN_CALL:
+		break;
 	}
-	return NULL;
+	return pool_printf(g->pool, "pack_%s(p, %s)", v->name, x);
 }
 
-static const char *unpack_decl(py *g, const decl *d)
+/* An expression reading the value from unpacker u. */
+static const char *py_unpack(py *g, const plan_value *v)
 {
-	const char *k = scalar_kind(&d->type);
-	switch (d->kind) {
-	case DECL_VOID:
+	const char *k = v->elem ? bulk_kind(v->elem) : NULL;
+	switch (v->kind) {
+	case PLAN_VOID:
 		return "None";
-	case DECL_PLAIN:
-		return unpack_type(g, &d->type);
-	case DECL_OPTIONAL:
-		return pool_printf(g->pool, "u.unpack_optional(lambda: %s)", unpack_type(g, &d->type));
-	case DECL_FIXED:
-		if (d->type.kind == TYPE_OPAQUE)
-			return pool_printf(g->pool, "u.unpack_fopaque(%s)", pymax(g, d));
+	case PLAN_SCALAR:
+		if (v->sc == SC_ENUM)
+			return pool_printf(g->pool, "unpack_%s(u)", v->en->name);
+		return pool_printf(g->pool, "u.unpack_%s()", plan_scalars[v->sc].py_codec);
+	case PLAN_STRING:
+		return pool_printf(g->pool, "u.unpack_string(%s)", py_bound(g, v));
+	case PLAN_OPAQUE:
+		if (v->fixed)
+			return pool_printf(g->pool, "u.unpack_fopaque(%s)", py_bound(g, v));
+		return pool_printf(g->pool, "u.unpack_opaque(%s)", py_bound(g, v));
+	case PLAN_ARRAY:
+		if (v->fixed && k)
+			return pool_printf(g->pool, "u.unpack_fixed_scalars(\"%s\", %s)", k, py_bound(g, v));
+		if (v->fixed)
+			return pool_printf(g->pool, "u.unpack_farray(%s, lambda: %s, %lld)", py_bound(g, v),
+					   py_unpack(g, v->elem), (long long)v->elem->size.min);
 		if (k)
-			return pool_printf(g->pool, "u.unpack_fixed_scalars(\"%s\", %s)", k, pymax(g, d));
-		return pool_printf(g->pool, "u.unpack_farray(%s, lambda: %s, %lld)", pymax(g, d),
-				   unpack_type(g, &d->type), (long long)min_size(&d->type));
-	case DECL_VAR:
-		if (d->type.kind == TYPE_STRING)
-			return pool_printf(g->pool, "u.unpack_string(%s)", pymax(g, d));
-		if (d->type.kind == TYPE_OPAQUE)
-			return pool_printf(g->pool, "u.unpack_opaque(%s)", pymax(g, d));
-		if (k)
-			return pool_printf(g->pool, "u.unpack_scalar_array(\"%s\", %s)", k, pymax(g, d));
-		return pool_printf(g->pool, "u.unpack_array(lambda: %s, %s, %lld)",
-				   unpack_type(g, &d->type), pymax(g, d), (long long)min_size(&d->type));
+			return pool_printf(g->pool, "u.unpack_scalar_array(\"%s\", %s)", k, py_bound(g, v));
+		return pool_printf(g->pool, "u.unpack_array(lambda: %s, %s, %lld)", py_unpack(g, v->elem),
+				   py_bound(g, v), (long long)v->elem->size.min);
+	case PLAN_OPTIONAL:
+		return pool_printf(g->pool, "u.unpack_optional(lambda: %s)", py_unpack(g, v->elem));
+	case PLAN_CALL:
+		break;
 	}
-	return "None";
+	return pool_printf(g->pool, "unpack_%s(u)", v->name);
 }
 
 /* ---- default values (what a dataclass field starts as) ---- */
@@ -313,9 +232,9 @@ static const char *default_decl(py *g, const decl *d)
 		return default_type(g, &d->type);
 	case DECL_FIXED:
 		if (d->type.kind == TYPE_OPAQUE)
-			return pool_printf(g->pool, "bytes(%s)", pymax(g, d));
+			return pool_printf(g->pool, "bytes(%s)", pyvalue(g, &d->size));
 		return pool_printf(g->pool, "[%s for _ in range(%s)]", element_default(g, &d->type),
-				   pymax(g, d));
+				   pyvalue(g, &d->size));
 	case DECL_VAR:
 		if (d->type.kind == TYPE_STRING)
 			return "\"\"";
@@ -385,6 +304,34 @@ static const char *hint_decl(py *g, const decl *d)
 	return optional ? pool_printf(g->pool, "%s[%s]", std_name(g, "_typing", "Optional"), h) : h;
 }
 
+/* The length of the UTF-8 sequence at s, 0 when it is not one (a module must be UTF-8). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+				     : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A comment of the .x file as Python comment lines, `indent` in (nothing for NULL); bytes
+ * that are not UTF-8 become '?'. */
+static void py_comment(py *g, const char *indent, const char *doc)
+{
+	for (const char *s = doc; s && *s;) {
+		size_t n = strcspn(s, "\n");
+		strbuf_printf(g->out, "%s#%s", indent, n ? " " : "");
+		for (size_t i = 0; i < n;) {
+			size_t k = utf8_len((const unsigned char *)s + i);
+			strbuf_putn(g->out, k && i + k <= n ? s + i : "?", k && i + k <= n ? k : 1);
+			i += k && i + k <= n ? k : 1;
+		}
+		strbuf_puts(g->out, "\n");
+		s += n + (s[n] == '\n');
+	}
+}
+
 /* ---- definitions ---- */
 
 /* Constants come first, before the enums: one naming an enum member gets its number. */
@@ -392,6 +339,7 @@ static void emit_const(py *g, const definition *def)
 {
 	const value *v = &def->const_value;
 	bool named_const = v->name && table_get(&g->earlier, v->name);
+	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
 		      named_const ? pyname(g, v->name) : pyvalue(g, v));
 }
@@ -399,11 +347,15 @@ static void emit_const(py *g, const definition *def)
 static void emit_enum(py *g, const definition *def)
 {
 	const char *name = pyname(g, def->name);
-	strbuf_printf(g->out, "\n\nclass %s(_enum.IntEnum):\n", name);
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "class %s(_enum.IntEnum):\n", name);
 	if (!def->members)
 		strbuf_puts(g->out, "    pass\n");
-	for (const enum_member *m = def->members; m; m = m->next)
+	for (const enum_member *m = def->members; m; m = m->next) {
+		py_comment(g, "    ", m->doc);
 		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+	}
 	strbuf_puts(g->out, "\n\n");
 	for (const enum_member *m = def->members; m; m = m->next)
 		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
@@ -419,82 +371,159 @@ static void emit_type_functions(py *g, const definition *def)
 		      def->name, def->name, pyname(g, def->name));
 }
 
-/* Packs fields [first, stop) of `obj` ("self" or "node"), runs of fixed-size scalars in one
- * pack_struct call. */
-static void pack_fields(py *g, const char *name, const decl *first, const decl *stop,
-			const char *obj, const char *indent)
+/* Runs are coded in chunks of the leaves the struct module codes (see plan_chunk). */
+static bool struct_code(scalar sc)
 {
-	for (const decl *f = first; f != stop;) {
-		int n;
-		const decl *end = run_end(f, stop, &n);
-		if (n >= 2) {
-			/* the format is emitted before the class, by unpack_fields with the same walk */
-			strbuf_printf(g->out, "%sp.pack_struct(_%s_RUN%d", indent, name, g->runs++);
-			for (; f != end; f = f->next)
-				strbuf_printf(g->out, ", %s.%s", obj, pyname(g, f->name));
-			strbuf_puts(g->out, ")\n");
+	return plan_scalars[sc].py_struct != 0;
+}
+
+static const char *leaf_x(py *g, const plan_leaf *l, const char *obj)
+{
+	const char *m = pool_printf(g->pool, "%s.%s", obj, pyname(g, l->member->name));
+	return l->inner ? pool_printf(g->pool, "%s.%s", m, pyname(g, l->inner->name)) : m;
+}
+
+/* Calls each(chunk) for the chunks of the runs of a struct, numbered as their formats are. */
+typedef struct chunk {
+	const plan_step *run;
+	size_t from, end; /* end - from < 2: one leaf, coded alone */
+	int index;        /* _<struct>_RUN<index>, for chunks of two or more */
+} chunk;
+
+static size_t next_chunk(const plan_step *run, size_t from, int *index, chunk *c)
+{
+	int64_t bytes;
+	size_t end = plan_chunk(run, from, struct_code, &bytes);
+	if (end - from < 2)
+		end = from + 1;
+	*c = (chunk){ run, from, end, end - from >= 2 ? (*index)++ : -1 };
+	return end;
+}
+
+/* The struct formats of a struct's chunks, before its class. */
+static void emit_formats(py *g, const plan_type *t)
+{
+	const char *name = pyname(g, t->def->name);
+	int index = 0;
+	for (size_t i = 0; i < t->nsteps; i++)
+		for (size_t k = 0; !t->steps[i].member && k < t->steps[i].nleaves;) {
+			chunk c;
+			k = next_chunk(&t->steps[i], k, &index, &c);
+			if (c.index < 0)
+				continue;
+			strbuf_printf(g->out, "_%s_RUN%d = _struct.Struct(\">", name, c.index);
+			for (size_t j = c.from; j < c.end; j++)
+				strbuf_printf(g->out, "%c", plan_scalars[c.run->leaves[j].value->sc].py_struct);
+			strbuf_puts(g->out, "\")\n");
+		}
+}
+
+/* Packs the steps of `obj` ("self" or "node"). */
+static void pack_steps(py *g, const plan_type *t, const char *obj, const char *indent)
+{
+	const char *name = pyname(g, t->def->name);
+	int index = 0;
+	for (size_t i = 0; i < t->nsteps; i++) {
+		const plan_step *s = &t->steps[i];
+		if (s->member) {
+			const char *e = py_pack(g, s->value,
+						pool_printf(g->pool, "%s.%s", obj, pyname(g, s->member->name)));
+			if (e)
+				strbuf_printf(g->out, "%s%s\n", indent, e);
 			continue;
 		}
-		const char *e = pack_decl(g, f, pool_printf(g->pool, "%s.%s", obj, pyname(g, f->name)));
-		if (e)
-			strbuf_printf(g->out, "%s%s\n", indent, e);
-		f = f->next;
+		for (size_t k = 0; k < s->nleaves;) {
+			chunk c;
+			k = next_chunk(s, k, &index, &c);
+			if (c.index < 0) {
+				strbuf_printf(g->out, "%s%s\n", indent,
+					      py_pack(g, s->leaves[c.from].value, leaf_x(g, &s->leaves[c.from], obj)));
+				continue;
+			}
+			strbuf_printf(g->out, "%sp.pack_struct(_%s_RUN%d", indent, name, c.index);
+			for (size_t j = c.from; j < c.end; j++)
+				strbuf_printf(g->out, ", %s", leaf_x(g, &s->leaves[j], obj));
+			strbuf_puts(g->out, ")\n");
+		}
 	}
 }
 
-/* Decodes fields [first, stop) into locals v0, v1...; returns the count. */
-static int unpack_fields(py *g, const char *name, const decl *first, const decl *stop,
-			 const char *indent, int run0)
+/* A run's leaves go to locals: v<i> for member i, v<i>_<j> for member j of a struct member
+ * written out in place, which is then built from them. */
+static void unpack_run(py *g, const plan_step *s, const char *name, int *index, int *member,
+		       const char *indent)
 {
-	int i = 0, run = run0;
-	for (const decl *f = first; f != stop;) {
-		int n;
-		const decl *end = run_end(f, stop, &n);
-		if (n >= 2) {
-			strbuf_puts(g->out, indent);
-			for (int k = 0; k < n; k++)
-				strbuf_printf(g->out, "%sv%d", k ? ", " : "", i + k);
-			strbuf_printf(g->out, " = u.unpack_struct(_%s_RUN%d)\n", name, run++);
-			i += n;
-			f = end;
-			continue;
+	const char **locals = pool_alloc(g->pool, s->nleaves * sizeof *locals);
+	int *owner = pool_alloc(g->pool, s->nleaves * sizeof *owner);
+	int m = *member - 1, inner = 0;
+	for (size_t j = 0; j < s->nleaves; j++) {
+		const plan_leaf *l = &s->leaves[j];
+		if (j == 0 || l->member != s->leaves[j - 1].member) {
+			m++;
+			inner = 0;
 		}
-		strbuf_printf(g->out, "%sv%d = %s\n", indent, i++, unpack_decl(g, f));
-		f = f->next;
+		owner[j] = m;
+		locals[j] = l->inner ? pool_printf(g->pool, "v%d_%d", m, inner++)
+				     : pool_printf(g->pool, "v%d", m);
 	}
-	return i;
+	for (size_t k = 0; k < s->nleaves;) {
+		chunk c;
+		k = next_chunk(s, k, index, &c);
+		strbuf_puts(g->out, indent);
+		for (size_t j = c.from; j < c.end; j++)
+			strbuf_printf(g->out, "%s%s", j > c.from ? ", " : "", locals[j]);
+		if (c.index < 0)
+			strbuf_printf(g->out, " = %s\n", py_unpack(g, s->leaves[c.from].value));
+		else
+			strbuf_printf(g->out, " = u.unpack_struct(_%s_RUN%d)\n", name, c.index);
+	}
+	for (size_t j = 0; j < s->nleaves; j++) {
+		const plan_leaf *l = &s->leaves[j];
+		if (!l->inner || (j > 0 && l->member == s->leaves[j - 1].member))
+			continue;
+		strbuf_printf(g->out, "%sv%d = %s(", indent, owner[j],
+			      pyname(g, type_base(&l->member->type)->name));
+		for (size_t i = j; i < s->nleaves && s->leaves[i].member == l->member; i++)
+			strbuf_printf(g->out, "%s%s", i > j ? ", " : "", locals[i]);
+		strbuf_puts(g->out, ")\n");
+	}
+	*member = m + 1;
+}
+
+/* Decodes the steps into locals v0, v1... (one per member); returns the count. */
+static int unpack_steps(py *g, const plan_type *t, const char *indent)
+{
+	const char *name = pyname(g, t->def->name);
+	int index = 0, member = 0;
+	for (size_t i = 0; i < t->nsteps; i++) {
+		const plan_step *s = &t->steps[i];
+		if (s->member)
+			strbuf_printf(g->out, "%sv%d = %s\n", indent, member++, py_unpack(g, s->value));
+		else
+			unpack_run(g, s, name, &index, &member, indent);
+	}
+	return member;
 }
 
 static void emit_struct(py *g, const definition *def)
 {
+	const plan_type *t = def->plan;
 	const char *name = pyname(g, def->name);
 	const decl *link = def->list_link;
-	int run0 = g->runs;
-	/* The struct formats of runs of fixed-size fields. */
 	strbuf_puts(g->out, "\n\n");
-	int run = run0;
-	for (const decl *f = def->fields; f;) {
-		int n;
-		const decl *end = run_end(f, link, &n);
-		if (n >= 2) {
-			strbuf_printf(g->out, "_%s_RUN%d = _struct.Struct(\">", name, run++);
-			for (; f != end; f = f->next)
-				strbuf_printf(g->out, "%c", run_code(f));
-			strbuf_puts(g->out, "\")\n");
-			continue;
-		}
-		f = f->next;
-	}
-	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
-	if (!def->fields)
-		strbuf_puts(g->out, "    pass\n");
-	for (const decl *f = def->fields; f; f = f->next)
+	emit_formats(g, t);
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
+	for (const decl *f = def->fields; f; f = f->next) {
+		py_comment(g, "    ", f->doc);
 		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
+	}
 
 	strbuf_puts(g->out, "\n    def pack(self, p):\n");
 	if (link) {
 		strbuf_puts(g->out, "        node = self\n        while True:\n");
-		pack_fields(g, name, def->fields, link, "node", "            ");
+		pack_steps(g, t, "node", "            ");
 		strbuf_printf(g->out, "            node = node.%s\n"
 				      "            if node is None:\n"
 				      "                p.pack_uint(0)\n"
@@ -502,16 +531,12 @@ static void emit_struct(py *g, const definition *def)
 				      "            p.pack_uint(1)\n",
 			      pyname(g, link->name));
 	} else {
-		size_t before = g->out->len;
-		pack_fields(g, name, def->fields, NULL, "self", "        ");
-		if (g->out->len == before)
-			strbuf_puts(g->out, "        pass\n");
+		pack_steps(g, t, "self", "        ");
 	}
-	g->runs = run0;
 	strbuf_puts(g->out, "\n    @classmethod\n    def unpack(cls, u):\n");
 	if (link) {
 		strbuf_puts(g->out, "        head = node = None\n        while True:\n");
-		int n = unpack_fields(g, name, def->fields, link, "            ", run0);
+		int n = unpack_steps(g, t, "            ");
 		strbuf_puts(g->out, "            new = cls(");
 		for (int i = 0; i < n; i++)
 			strbuf_printf(g->out, "v%d, ", i);
@@ -525,13 +550,12 @@ static void emit_struct(py *g, const definition *def)
 				      "                return head\n",
 			      pyname(g, link->name));
 	} else {
-		int n = unpack_fields(g, name, def->fields, NULL, "        ", run0);
+		int n = unpack_steps(g, t, "        ");
 		strbuf_puts(g->out, "        return cls(");
 		for (int i = 0; i < n; i++)
 			strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
 		strbuf_puts(g->out, ")\n");
 	}
-	g->runs = run;
 	emit_type_functions(g, def);
 }
 
@@ -548,27 +572,31 @@ static void emit_union(py *g, const definition *def)
 		}
 	const char *ddflt = first && first->labels ? pyvalue(g, &first->labels->val)
 						   : default_decl(g, &def->discriminant);
-	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
 	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
 	emit_field(g, arm, "object", first ? default_decl(g, &first->arm) : "None");
 
-	const union_arm *dflt = NULL;
+	const plan_type *t = def->plan;
+	const plan_arm *dflt = NULL;
 	strbuf_printf(g->out, "\n    def pack(self, p):\n        d = self.%s\n        %s\n", disc,
-		      pack_decl(g, &def->discriminant, "d"));
+		      py_pack(g, t->disc, "d"));
 	bool any = false;
-	for (const union_arm *a = def->arms; a; a = a->next) {
-		if (!a->labels) {
+	for (size_t i = 0; i < t->narms; i++) {
+		const plan_arm *a = &t->arms[i];
+		if (!a->arm->labels) {
 			dflt = a;
 			continue;
 		}
 		strbuf_printf(g->out, "        %s d in (", any ? "elif" : "if");
-		for (const case_label *l = a->labels; l; l = l->next)
+		for (const case_label *l = a->arm->labels; l; l = l->next)
 			strbuf_printf(g->out, "%s, ", pyvalue(g, &l->val));
-		const char *e = pack_decl(g, &a->arm, pool_printf(g->pool, "self.%s", arm));
+		const char *e = py_pack(g, a->value, pool_printf(g->pool, "self.%s", arm));
 		strbuf_printf(g->out, "):\n            %s\n", e ? e : "pass");
 		any = true;
 	}
-	const char *e = dflt ? pack_decl(g, &dflt->arm, pool_printf(g->pool, "self.%s", arm)) : NULL;
+	const char *e = dflt ? py_pack(g, dflt->value, pool_printf(g->pool, "self.%s", arm)) : NULL;
 	if (dflt && e)
 		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
 	else if (!dflt)
@@ -577,17 +605,18 @@ static void emit_union(py *g, const definition *def)
 			      any ? "else:" : "if True:", name);
 
 	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u):\n        d = %s\n",
-		      unpack_decl(g, &def->discriminant));
-	for (const union_arm *a = def->arms; a; a = a->next) {
-		if (!a->labels)
+		      py_unpack(g, t->disc));
+	for (size_t i = 0; i < t->narms; i++) {
+		const plan_arm *a = &t->arms[i];
+		if (!a->arm->labels)
 			continue;
 		strbuf_puts(g->out, "        if d in (");
-		for (const case_label *l = a->labels; l; l = l->next)
+		for (const case_label *l = a->arm->labels; l; l = l->next)
 			strbuf_printf(g->out, "%s, ", pyvalue(g, &l->val));
-		strbuf_printf(g->out, "):\n            return cls(d, %s)\n", unpack_decl(g, &a->arm));
+		strbuf_printf(g->out, "):\n            return cls(d, %s)\n", py_unpack(g, a->value));
 	}
 	if (dflt)
-		strbuf_printf(g->out, "        return cls(d, %s)\n", unpack_decl(g, &dflt->arm));
+		strbuf_printf(g->out, "        return cls(d, %s)\n", py_unpack(g, dflt->value));
 	else
 		strbuf_printf(g->out, "        raise onc.XdrError(f\"%s: no arm for {d!r}\", "
 				      "status=onc.Status.BAD_VALUE)\n",
@@ -595,85 +624,12 @@ static void emit_union(py *g, const definition *def)
 	emit_type_functions(g, def);
 }
 
-/* Constants and %#define names become known in the order of the file. */
-static void add_earlier(py *g, const definition *d)
-{
-	if (d->kind == DEF_CONST) {
-		table_add(&g->earlier, d->name, (void *)d);
-		return;
-	}
-	const char *t = d->name;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	if (strncmp(t, "#define", 7) != 0)
-		return;
-	t += 7;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	size_t n = strcspn(t, " \t");
-	if (n && t[n])
-		table_add(&g->defines, pool_strndup(g->pool, t, n), (void *)d);
-}
-
 /* `%#define NAME VALUE` lines (sizes rpcgen's users name that way): a Python constant when
- * VALUE is numbers, earlier names and + - * / ( ). */
-static bool define_known(py *g, const char *name, size_t n)
-{
-	const char *key = pool_strndup(g->pool, name, n);
-	return table_get(&g->earlier, key) || table_get(&g->defines, key);
-}
-
+ * the checks worked VALUE out. */
 static void emit_define(py *g, const definition *def)
 {
-	const char *t = def->name;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	if (strncmp(t, "#define", 7) != 0 || (t[7] != ' ' && t[7] != '\t'))
-		return;
-	t += 7;
-	while (*t == ' ' || *t == '\t')
-		t++;
-	const char *name = t;
-	while (isalnum((unsigned char)*t) || *t == '_')
-		t++;
-	size_t nlen = (size_t)(t - name);
-	if (nlen == 0 || isdigit((unsigned char)*name) || (*t != ' ' && *t != '\t'))
-		return;
-	strbuf expr = { 0 };
-	bool ok = true, any = false;
-	while (*t && ok) {
-		if (*t == ' ' || *t == '\t') {
-			t++;
-		} else if (strchr("+-*()", *t)) {
-			strbuf_putn(&expr, t++, 1);
-		} else if (*t == '/') {
-			strbuf_puts(&expr, "//");
-			t++;
-		} else if (isdigit((unsigned char)*t)) {
-			const char *b = t;
-			if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X'))
-				for (t += 2; isxdigit((unsigned char)*t); t++)
-					;
-			else
-				while (isdigit((unsigned char)*t))
-					t++;
-			ok = !isalnum((unsigned char)*t) && *t != '_';
-			strbuf_putn(&expr, b, (size_t)(t - b));
-			any = true;
-		} else if (isalpha((unsigned char)*t) || *t == '_') {
-			const char *b = t;
-			while (isalnum((unsigned char)*t) || *t == '_')
-				t++;
-			ok = define_known(g, b, (size_t)(t - b));
-			strbuf_putn(&expr, b, (size_t)(t - b));
-			any = true;
-		} else {
-			ok = false;
-		}
-	}
-	if (ok && any)
-		strbuf_printf(g->out, "%.*s = %.*s\n", (int)nlen, name, (int)expr.len, expr.data);
-	strbuf_free(&expr);
+	if (def->macro && def->macro_value.known)
+		strbuf_printf(g->out, "%s = %lld\n", def->macro, (long long)def->macro_value.number);
 }
 
 static bool defined_before(py *g, const definition *target)
@@ -689,9 +645,11 @@ static void emit_typedef(py *g, const definition *def)
 	     t->type.def->kind == DEF_ENUM) &&
 	    defined_before(g, t->type.def))
 		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
-	const char *e = pack_decl(g, t, "v");
-	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
-		      def->name, e ? e : "pass", def->name, unpack_decl(g, t));
+	const char *e = py_pack(g, def->plan->target, "v");
+	strbuf_puts(g->out, "\n\n");
+	py_comment(g, "", def->doc);
+	strbuf_printf(g->out, "def pack_%s(p, v):\n    %s\n\n\ndef unpack_%s(u):\n    return %s\n",
+		      def->name, e ? e : "pass", def->name, py_unpack(g, def->plan->target));
 }
 
 /* ---- programs ---- */
@@ -827,7 +785,9 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 		      pyname(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *m = method_name(g, v, proc);
-		strbuf_printf(g->out, "\n    def %s(self%s, *, timeout=None):\n", m, params(g, proc));
+		strbuf_puts(g->out, "\n");
+		py_comment(g, "    ", proc->doc);
+		strbuf_printf(g->out, "    def %s(self%s, *, timeout=None):\n", m, params(g, proc));
 		const char *enc = "None";
 		const definition *s = expanded(g, proc);
 		if (s) {
@@ -838,17 +798,17 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 					  pyname(g, s->name), a);
 		} else if (proc->nargs == 1) {
 			enc = pool_printf(g->pool, "lambda p: %s",
-					  pack_type(g, &proc->args[0], arg_name(g, proc, 0)));
+					  py_pack(g, proc->arg_plans[0], arg_name(g, proc, 0)));
 		} else if (proc->nargs > 1) {
 			const char *a = "";
 			for (int i = 0; i < proc->nargs; i++)
 				a = pool_printf(g->pool, "%s%s, ", a,
-						pack_type(g, &proc->args[i], arg_name(g, proc, i)));
+						py_pack(g, proc->arg_plans[i], arg_name(g, proc, i)));
 			enc = pool_printf(g->pool, "lambda p: (%s)", a);
 		}
 		const char *dec = proc->result.kind == TYPE_VOID
 					  ? "None"
-					  : pool_printf(g->pool, "lambda u: %s", unpack_type(g, &proc->result));
+					  : pool_printf(g->pool, "lambda u: %s", py_unpack(g, proc->result_plan));
 		strbuf_printf(g->out, "        return self.call(%s, %s,\n                         %s, "
 				      "timeout=timeout)\n",
 			      pyname(g, proc->name), enc, dec);
@@ -867,17 +827,17 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 			for (const decl *f = s->fields; f; f = f->next)
 				a = pool_printf(g->pool, "%ss.%s, ", a, pyname(g, f->name));
 			dec = pool_printf(g->pool, "lambda u: (lambda s: (%s))(%s)", a,
-					  unpack_type(g, &proc->args[0]));
+					  py_unpack(g, proc->arg_plans[0]));
 		} else if (proc->nargs > 0) {
 			const char *a = "";
 			for (int i = 0; i < proc->nargs; i++)
-				a = pool_printf(g->pool, "%s%s, ", a, unpack_type(g, &proc->args[i]));
+				a = pool_printf(g->pool, "%s%s, ", a, py_unpack(g, proc->arg_plans[i]));
 			dec = pool_printf(g->pool, "lambda u: (%s)", a);
 		}
 		const char *enc = proc->result.kind == TYPE_VOID
 					  ? "None"
 					  : pool_printf(g->pool, "lambda p, v: %s",
-							pack_type(g, &proc->result, "v"));
+							py_pack(g, proc->result_plan, "v"));
 		strbuf_printf(g->out, "        %s: onc.Procedure(\"%s\", %s,\n                     %s),\n",
 			      pyname(g, proc->name), method_name(g, v, proc), dec, enc);
 	}
@@ -905,8 +865,9 @@ static void emit_program(py *g, const definition *def)
 		emit_version(g, def, v, n > 1);
 }
 
-void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source)
+void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
+	const spec *s = pl->spec;
 	py g = { .out = out, .pool = p, .spec = s };
 	add_names(&g);
 	strbuf_printf(out, "\"\"\"%s: generated by `onc gen --lang python` from %s; do not edit.\n\n"
@@ -921,8 +882,8 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 			emit_const(&g, d);
 		else if (d->kind == DEF_PASSTHROUGH)
 			emit_define(&g, d);
-		if (d->kind == DEF_CONST || d->kind == DEF_PASSTHROUGH)
-			add_earlier(&g, d);
+		if (d->kind == DEF_CONST)
+			table_add(&g.earlier, d->name, (void *)d);
 	}
 	for (const definition *d = s->defs; d; d = d->next) {
 		switch (d->kind) {
@@ -947,6 +908,5 @@ void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const ch
 	table_free(&g.names);
 	table_free(&g.consts);
 	table_free(&g.earlier);
-	table_free(&g.defines);
 	table_free(&g.types_seen);
 }

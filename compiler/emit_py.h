@@ -4,9 +4,10 @@
 #define ONC_COMPILER_EMIT_PY_H
 
 #include "ast.h"
+#include "plan.h"
 #include "pool.h"
 #include "strbuf.h"
 
-void emit_python(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 
 #endif

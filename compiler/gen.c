@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "emit_c.h"
 #include "emit_py.h"
 #include "parser.h"
+#include "plan.h"
 #include "preprocess.h"
 
 /* Like rpcgen, the input is preprocessed once per output, with a macro saying which. */
@@ -18,7 +20,7 @@ typedef enum pass { PASS_HDR, PASS_XDR, PASS_CLNT, PASS_SVC, PASS_COUNT } pass;
 static const char *const pass_define[PASS_COUNT] = { "-DRPC_HDR", "-DRPC_XDR", "-DRPC_CLNT",
 						     "-DRPC_SVC" };
 
-typedef void (*emit_fn)(strbuf *out, pool *p, const spec *s, const char *base, const char *source);
+typedef void (*emit_fn)(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 
 static const struct {
 	pass from;
@@ -36,26 +38,41 @@ static const struct {
 
 enum { NOUTPUTS = sizeof outputs / sizeof outputs[0] };
 
-/* Preprocesses, parses and checks the input for one output file. */
+/* Preprocesses, parses, checks and plans the input for one output file. */
 static int load(const gen_options *opt, pass which, const spec *macros, pool *p, diag *d,
-		spec *out)
+		spec *out, plan *pl)
 {
-	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args);
+	char *text = preprocess(opt->input, pass_define[which], opt->cpp_args, opt->ncpp_args, p, d);
 	if (!text)
-		return 2;
+		return d->errors ? 1 : 2;
 	token_list tokens = lex(p, d, text, opt->input);
 	free(text);
 	*out = parse(p, d, &tokens);
-	if (d->errors)
+	if (d->errors || !check_spec(out, macros, d, p))
 		return 1;
-	return check_spec(out, macros, d, p) ? 0 : 1;
+	plan_build(pl, out, p);
+	return 0;
+}
+
+static void report(diag *d)
+{
+	diag_flush(d);
+	if (d->errors)
+		fprintf(stderr, "%d error%s\n", d->errors, d->errors == 1 ? "" : "s");
+}
+
+/* "dir/calc.x" -> "calc.x": generated files name their source so, the same wherever they
+ * are generated. */
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
 }
 
 /* "dir/calc.x" -> "calc" */
 static char *base_name(pool *p, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
+	const char *name = file_name(path);
 	size_t len = strlen(name);
 	if (len > 2 && strcmp(name + len - 2, ".x") == 0)
 		len -= 2;
@@ -64,36 +81,52 @@ static char *base_name(pool *p, const char *path)
 
 int gen_c(const gen_options *opt)
 {
-	pool p = { 0 };
+	/* The header's pass lives to the end (the others take its `%#define` names); each other
+	 * pass is freed once its outputs are generated, so that memory holds two at most. */
+	pool p = { 0 }, pass_pool = { 0 };
 	diag d;
 	diag_init(&d, stderr);
-	spec specs[PASS_COUNT];
+	spec hdr, s;
+	plan pl;
 	strbuf text[NOUTPUTS] = { { 0 } };
 	int rc = 0;
+	const char *base = base_name(&p, opt->input);
 	/* The header's pass is checked first and alone: its errors are the ones to report. */
-	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++)
-		rc = load(opt, i, i == PASS_HDR ? NULL : &specs[PASS_HDR], &p, &d, &specs[i]);
+	for (pass i = PASS_HDR; i < PASS_COUNT && rc == 0; i++) {
+		pool *pp = i == PASS_HDR ? &p : &pass_pool;
+		rc = load(opt, i, i == PASS_HDR ? NULL : &hdr, pp, &d, i == PASS_HDR ? &hdr : &s, &pl);
+		for (size_t k = 0; k < NOUTPUTS && rc == 0; k++)
+			if (outputs[k].from == i && (opt->sample || !outputs[k].sample))
+				outputs[k].emit(&text[k], pp, &pl, base, file_name(opt->input));
+		if (rc == 0 && i != PASS_HDR)
+			pool_free(&pass_pool);
+	}
 	if (rc == 0) {
-		const char *base = base_name(&p, opt->input);
 		const char *dir = opt->outdir ? opt->outdir : ".";
-		for (size_t i = 0; i < NOUTPUTS; i++)
-			if (opt->sample || !outputs[i].sample)
-				outputs[i].emit(&text[i], &p, &specs[outputs[i].from], base, opt->input);
 		/* Everything is generated before anything is written. */
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
 			rc = 2;
+		}
+		/* Samples are where the programmer's code goes: kept, as rpcgen keeps them. */
+		for (size_t i = 0; i < NOUTPUTS && rc == 0 && opt->sample && !opt->force; i++) {
+			const char *path = pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix);
+			if (outputs[i].sample && access(path, F_OK) == 0) {
+				fprintf(stderr, "onc: %s exists and may hold your code: not overwritten "
+						"(--force overwrites it)\n", path);
+				rc = 2;
+			}
 		}
 		for (size_t i = 0; i < NOUTPUTS && rc == 0; i++)
 			if (opt->sample || !outputs[i].sample)
 				if (!strbuf_save(&text[i], pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix)))
 					rc = 2;
 	}
-	if (rc == 1)
-		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	report(&d);
 	for (size_t i = 0; i < NOUTPUTS; i++)
 		strbuf_free(&text[i]);
 	diag_free(&d);
+	pool_free(&pass_pool);
 	pool_free(&p);
 	return rc;
 }
@@ -104,12 +137,13 @@ int gen_python(const gen_options *opt)
 	diag d;
 	diag_init(&d, stderr);
 	spec s;
+	plan pl;
 	strbuf text = { 0 };
-	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s);
+	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s, &pl);
 	if (rc == 0) {
 		const char *base = base_name(&p, opt->input);
 		const char *dir = opt->outdir ? opt->outdir : ".";
-		emit_python(&text, &p, &s, base, opt->input);
+		emit_python(&text, &p, &pl, base, file_name(opt->input));
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
 			rc = 2;
@@ -117,8 +151,7 @@ int gen_python(const gen_options *opt)
 			rc = 2;
 		}
 	}
-	if (rc == 1)
-		fprintf(stderr, "%d error%s\n", d.errors, d.errors == 1 ? "" : "s");
+	report(&d);
 	strbuf_free(&text);
 	diag_free(&d);
 	pool_free(&p);

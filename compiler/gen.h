@@ -11,11 +11,13 @@ typedef struct gen_options {
 	const char *const *cpp_args; /* extra -I/-D/-U arguments for the preprocessor */
 	size_t ncpp_args;
 	bool sample;                 /* also write <base>_server_sample.c and _client_sample.c */
+	bool force;                  /* overwrite samples that exist */
 } gen_options;
 
-/* Generates <base>.h, <base>_xdr.c, <base>_client.c and <base>_server.c. Errors go to stderr; returns 0 on success, 1 when the
- * input has errors, 2 when a tool or the file system failed. No output is written unless
- * everything succeeded. */
+/* Generates <base>.h, <base>_xdr.c, <base>_client.c and <base>_server.c (and the samples,
+ * which must not exist unless `force`). Errors go to stderr; returns 0 on success, 1 when the
+ * input has errors, 2 when a tool or the file system failed or a sample exists. No output is
+ * written unless everything succeeded. */
 int gen_c(const gen_options *opt);
 
 /* Generates <base>.py for the Python runtime (python/onc); same return values. */

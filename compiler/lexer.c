@@ -19,6 +19,10 @@ typedef struct lexer {
 	int line;
 	token *v;
 	size_t n, cap;
+	/* comments waiting for the token they stand above */
+	strbuf pending;
+	int pending_end; /* the line the last of them ends on */
+	const char *pending_file;
 } lexer;
 
 static loc at(const lexer *lx, const char *s)
@@ -40,7 +44,62 @@ static void push(lexer *lx, tok_kind kind, const char *start, size_t len, loc wh
 			memcpy(v, lx->v, lx->n * sizeof *v);
 		lx->v = v;
 	}
-	lx->v[lx->n++] = (token){ kind, pool_strndup(lx->pool, start, len), where };
+	token t = { kind, pool_strndup(lx->pool, start, len), where, NULL, NULL };
+	if (lx->pending.len && lx->pending_file == lx->file && lx->pending_end + 1 >= where.line)
+		t.doc = pool_strndup(lx->pool, lx->pending.data, lx->pending.len);
+	lx->pending.len = 0;
+	lx->v[lx->n++] = t;
+}
+
+/* A comment's text without its markers, and without the blanks and `*` that start the
+ * lines of a block comment; blank lines at either end go. */
+static void comment_text(strbuf *out, const char *s, size_t n, bool block)
+{
+	const char *end = s + n;
+	size_t first = out->len;
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *e = eol ? eol : end;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (block && s < e && *s == '*' && (s + 1 == e || s[1] != '/'))
+			for (s++; s < e && (*s == ' ' || *s == '\t'); s++)
+				;
+		const char *t = e;
+		while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'))
+			t--;
+		if (t > s || out->len > first)
+			strbuf_printf(out, "%.*s\n", (int)(t - s), s);
+		s = eol ? eol + 1 : end;
+	}
+	while (out->len > first && out->data[out->len - 1] == '\n')
+		out->len--;
+}
+
+/* A comment from line `first` to the current line: after a token on its line, that token's;
+ * else it joins the block waiting for the next token (one not just below is dropped). */
+static void comment(lexer *lx, const char *s, size_t n, bool block, int first)
+{
+	token *prev = lx->n ? &lx->v[lx->n - 1] : NULL;
+	if (prev && !prev->trailing && prev->kind != TOK_PASSTHROUGH && prev->where.file == lx->file &&
+	    prev->where.line == first && !lx->pending.len) {
+		strbuf text = { 0 };
+		comment_text(&text, s, n, block);
+		if (text.len)
+			prev->trailing = pool_strndup(lx->pool, text.data, text.len);
+		strbuf_free(&text);
+		return;
+	}
+	if (lx->pending.len && (lx->pending_file != lx->file || lx->pending_end + 1 < first))
+		lx->pending.len = 0;
+	if (lx->pending.len)
+		strbuf_puts(&lx->pending, "\n");
+	size_t before = lx->pending.len;
+	comment_text(&lx->pending, s, n, block);
+	if (lx->pending.len == before && before) /* an empty comment adds no line */
+		lx->pending.len--;
+	lx->pending_end = lx->line;
+	lx->pending_file = lx->file;
 }
 
 static void newline(lexer *lx)
@@ -84,6 +143,7 @@ static void block_comment(lexer *lx)
 {
 	loc start = here(lx);
 	lx->p += 2;
+	const char *text = lx->p;
 	while (*lx->p && !(lx->p[0] == '*' && lx->p[1] == '/')) {
 		if (*lx->p == '\n')
 			newline(lx);
@@ -94,6 +154,7 @@ static void block_comment(lexer *lx)
 		diag_error(lx->diag, start, "unterminated comment");
 		return;
 	}
+	comment(lx, text, (size_t)(lx->p - text), true, start.line);
 	lx->p += 2;
 }
 
@@ -119,6 +180,7 @@ token_list lex(pool *p, diag *d, const char *text, const char *file)
 			block_comment(&lx);
 		} else if (c == '/' && s[1] == '/') {
 			lx.p += strcspn(s, "\n");
+			comment(&lx, s + 2, (size_t)(lx.p - s - 2), false, lx.line);
 		} else if (isalpha((unsigned char)c) || c == '_') {
 			while (isalnum((unsigned char)*lx.p) || *lx.p == '_')
 				lx.p++;
@@ -152,5 +214,6 @@ token_list lex(pool *p, diag *d, const char *text, const char *file)
 		}
 	}
 	push(&lx, TOK_EOF, "", 0, here(&lx));
+	strbuf_free(&lx.pending);
 	return (token_list){ lx.v, lx.n };
 }

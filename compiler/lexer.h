@@ -6,6 +6,7 @@
 
 #include "diag.h"
 #include "pool.h"
+#include "strbuf.h"
 
 typedef enum tok_kind {
 	TOK_EOF,
@@ -20,6 +21,10 @@ typedef struct token {
 	tok_kind kind;
 	const char *text;
 	loc where;
+	/* Comments, their markers taken off and lines joined by \n: the block just above the
+	 * token (ending on the line before it or on its line), and the one after it on its line. */
+	const char *doc;
+	const char *trailing;
 } token;
 
 typedef struct token_list {

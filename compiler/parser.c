@@ -21,6 +21,7 @@ typedef struct parser {
 	pool *pool;
 	diag *diag;
 	const token *tok;  /* current token */
+	const token *first; /* the first token */
 	definition **tail; /* where the next definition goes */
 	const char *outer; /* the definition being parsed, to name inline types after */
 	int depth;         /* inline definitions being parsed, one inside the other */
@@ -77,14 +78,37 @@ static const token *advance(parser *p)
 	return t;
 }
 
-static _Noreturn void syntax_error(parser *p, const char *expected)
+/* `hint` (a suggestion, or "") follows the message. */
+static _Noreturn void syntax_error_hint(parser *p, const char *expected, const char *hint)
 {
 	const token *t = peek(p);
 	if (t->kind == TOK_EOF)
 		diag_error(p->diag, t->where, "expected %s, found end of file", expected);
 	else
-		diag_error(p->diag, t->where, "expected %s, found '%s'", expected, t->text);
+		diag_error(p->diag, t->where, "expected %s, found '%s'%s", expected, t->text, hint);
 	longjmp(p->on_error, 1);
+}
+
+static _Noreturn void syntax_error(parser *p, const char *expected)
+{
+	syntax_error_hint(p, expected, "");
+}
+
+/* The token before the current one, `%` lines aside; NULL at the start. */
+static const token *previous(parser *p)
+{
+	for (const token *t = p->tok; t > p->first;)
+		if ((--t)->kind != TOK_PASSTHROUGH)
+			return t;
+	return NULL;
+}
+
+/* The comment above a declaration's first token, else the one after the token that ends it
+ * (the one just consumed). */
+static const char *doc_of(parser *p, const token *first)
+{
+	const token *last = previous(p);
+	return first->doc ? first->doc : last ? last->trailing : NULL;
 }
 
 static bool is_punct(parser *p, char c)
@@ -101,12 +125,23 @@ static bool accept_punct(parser *p, char c)
 	return true;
 }
 
+/* A missing `;` (or other punctuation) at the end of a line is reported there, after the
+ * token it should follow, not at the next line's first token. */
 static void expect_punct(parser *p, char c)
 {
-	if (!accept_punct(p, c)) {
-		char what[4] = { '\'', c, '\'', '\0' };
-		syntax_error(p, what);
+	if (accept_punct(p, c))
+		return;
+	const token *prev = previous(p);
+	const token *t = peek(p);
+	if (prev && (t->kind == TOK_EOF || t->where.line > prev->where.line) &&
+	    strcmp(t->where.file, prev->where.file) == 0) {
+		loc end = prev->where;
+		end.col += (int)strlen(prev->text);
+		diag_error(p->diag, end, "expected '%c' after '%s'", c, prev->text);
+		longjmp(p->on_error, 1);
 	}
+	char what[4] = { '\'', c, '\'', '\0' };
+	syntax_error(p, what);
 }
 
 static bool is_word(parser *p, const char *word)
@@ -125,8 +160,12 @@ static bool accept_word(parser *p, const char *word)
 
 static void expect_word(parser *p, const char *word)
 {
-	if (!accept_word(p, word))
-		syntax_error(p, pool_printf(p->pool, "'%s'", word));
+	if (accept_word(p, word))
+		return;
+	suggestion s = suggest_start(peek(p)->text);
+	suggest_consider(&s, word);
+	char hint[300];
+	syntax_error_hint(p, pool_printf(p->pool, "'%s'", word), suggest_text(&s, hint, sizeof hint));
 }
 
 static const token *expect_ident(parser *p, const char *what)
@@ -167,28 +206,47 @@ static value parse_value(parser *p)
 	return v;
 }
 
+typedef struct type_name {
+	const char *name;
+	type_kind kind;
+} type_name;
+
 /* Type names rpcgen knows from libtirpc's xdr_ functions (the .x files of /usr/include use
  * them without defining them); long, short and char are 4 bytes on the wire like int. */
+static const type_name rpcgen_types[] = {
+	{ "long", TYPE_INT },	    { "short", TYPE_INT },	 { "char", TYPE_INT },
+	{ "int32_t", TYPE_INT },    { "u_int", TYPE_UINT },	 { "u_long", TYPE_UINT },
+	{ "u_short", TYPE_UINT },   { "u_char", TYPE_UINT },	 { "uint32_t", TYPE_UINT },
+	{ "u_int32_t", TYPE_UINT }, { "rpcprog_t", TYPE_UINT },  { "rpcvers_t", TYPE_UINT },
+	{ "rpcproc_t", TYPE_UINT }, { "rpcprot_t", TYPE_UINT },  { "rpcport_t", TYPE_UINT },
+	{ "int64_t", TYPE_HYPER },  { "quad_t", TYPE_HYPER },	 { "uint64_t", TYPE_UHYPER },
+	{ "u_int64_t", TYPE_UHYPER }, { "u_quad_t", TYPE_UHYPER }, { "bool_t", TYPE_BOOL },
+};
+
+/* The language's own type words (besides `unsigned`, which starts two of them). */
+static const type_name type_words[] = {
+	{ "int", TYPE_INT },	   { "hyper", TYPE_HYPER },   { "float", TYPE_FLOAT },
+	{ "double", TYPE_DOUBLE }, { "quadruple", TYPE_QUAD }, { "bool", TYPE_BOOL },
+	{ "string", TYPE_STRING }, { "opaque", TYPE_OPAQUE }, { "void", TYPE_VOID },
+};
+
 static bool rpcgen_type_name(const char *s, type_kind *kind)
 {
-	static const struct {
-		const char *name;
-		type_kind kind;
-	} names[] = {
-		{ "long", TYPE_INT },	    { "short", TYPE_INT },	 { "char", TYPE_INT },
-		{ "int32_t", TYPE_INT },    { "u_int", TYPE_UINT },	 { "u_long", TYPE_UINT },
-		{ "u_short", TYPE_UINT },   { "u_char", TYPE_UINT },	 { "uint32_t", TYPE_UINT },
-		{ "u_int32_t", TYPE_UINT }, { "rpcprog_t", TYPE_UINT },  { "rpcvers_t", TYPE_UINT },
-		{ "rpcproc_t", TYPE_UINT }, { "rpcprot_t", TYPE_UINT },  { "rpcport_t", TYPE_UINT },
-		{ "int64_t", TYPE_HYPER },  { "quad_t", TYPE_HYPER },	 { "uint64_t", TYPE_UHYPER },
-		{ "u_int64_t", TYPE_UHYPER }, { "u_quad_t", TYPE_UHYPER }, { "bool_t", TYPE_BOOL },
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i].name) == 0) {
-			*kind = names[i].kind;
+	for (size_t i = 0; i < sizeof rpcgen_types / sizeof rpcgen_types[0]; i++)
+		if (strcmp(s, rpcgen_types[i].name) == 0) {
+			*kind = rpcgen_types[i].kind;
 			return true;
 		}
 	return false;
+}
+
+void parser_suggest_types(suggestion *s)
+{
+	for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
+		suggest_consider(s, type_words[i].name);
+	suggest_consider(s, "unsigned");
+	for (size_t i = 0; i < sizeof rpcgen_types / sizeof rpcgen_types[0]; i++)
+		suggest_consider(s, rpcgen_types[i].name);
 }
 
 static void parse_enum_body(parser *p, definition *def);
@@ -223,14 +281,6 @@ static definition *parse_inline(parser *p, def_kind kind, loc where)
 /* type: a scalar, a name, or (when inline_ok) an inline struct, union or enum body */
 static type_ref parse_type(parser *p, bool inline_ok)
 {
-	static const struct {
-		const char *word;
-		type_kind kind;
-	} simple[] = {
-		{ "int", TYPE_INT },	   { "hyper", TYPE_HYPER },   { "float", TYPE_FLOAT },
-		{ "double", TYPE_DOUBLE }, { "quadruple", TYPE_QUAD }, { "bool", TYPE_BOOL },
-		{ "string", TYPE_STRING }, { "opaque", TYPE_OPAQUE }, { "void", TYPE_VOID },
-	};
 	type_ref t = { .where = peek(p)->where };
 	if (accept_word(p, "unsigned")) {
 		t.kind = TYPE_UINT;
@@ -240,9 +290,9 @@ static type_ref parse_type(parser *p, bool inline_ok)
 			accept_word(p, "char");
 		return t;
 	}
-	for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
-		if (accept_word(p, simple[i].word)) {
-			t.kind = simple[i].kind;
+	for (size_t i = 0; i < sizeof type_words / sizeof type_words[0]; i++)
+		if (accept_word(p, type_words[i].name)) {
+			t.kind = type_words[i].kind;
 			return t;
 		}
 	static const struct {
@@ -342,6 +392,9 @@ static void parse_enum_body(parser *p, definition *def)
 			m->has_value = true;
 			m->val = parse_value(p);
 		}
+		m->doc = doc_of(p, name);
+		if (!m->doc && is_punct(p, ',')) /* the comment after `RED = 1,` */
+			m->doc = peek(p)->trailing;
 		*tail = m;
 		tail = &m->next;
 	} while (accept_punct(p, ','));
@@ -354,8 +407,10 @@ static void parse_struct_body(parser *p, definition *def)
 	expect_punct(p, '{');
 	do {
 		decl *f = pool_alloc(p->pool, sizeof *f);
+		const token *first = peek(p);
 		parse_decl(p, f);
 		expect_punct(p, ';');
+		f->doc = doc_of(p, first);
 		*tail = f;
 		tail = &f->next;
 	} while (!is_punct(p, '}'));
@@ -372,7 +427,8 @@ static void parse_union_body(parser *p, definition *def)
 	expect_punct(p, '{');
 	while (!is_punct(p, '}')) {
 		union_arm *arm = pool_alloc(p->pool, sizeof *arm);
-		arm->where = peek(p)->where;
+		const token *first = peek(p);
+		arm->where = first->where;
 		if (accept_word(p, "default")) {
 			expect_punct(p, ':');
 		} else {
@@ -386,8 +442,10 @@ static void parse_union_body(parser *p, definition *def)
 				ltail = &l->next;
 			} while (is_word(p, "case"));
 		}
+		const token *decl_first = peek(p);
 		parse_decl(p, &arm->arm);
 		expect_punct(p, ';');
+		arm->arm.doc = first->doc ? first->doc : doc_of(p, decl_first);
 		*tail = arm;
 		tail = &arm->next;
 	}
@@ -397,6 +455,7 @@ static void parse_union_body(parser *p, definition *def)
 static procedure *parse_procedure(parser *p)
 {
 	procedure *proc = pool_alloc(p->pool, sizeof *proc);
+	const token *start = peek(p);
 	proc->result = parse_type(p, false);
 	const token *name = expect_ident(p, "a procedure name");
 	proc->name = name->text;
@@ -420,12 +479,14 @@ static procedure *parse_procedure(parser *p)
 	expect_punct(p, '=');
 	proc->number = parse_value(p);
 	expect_punct(p, ';');
+	proc->doc = doc_of(p, start);
 	return proc;
 }
 
 static version *parse_version(parser *p)
 {
 	version *v = pool_alloc(p->pool, sizeof *v);
+	v->doc = peek(p)->doc;
 	expect_word(p, "version");
 	const token *name = expect_ident(p, "a version name");
 	v->name = name->text;
@@ -479,11 +540,18 @@ static definition *parse_definition(parser *p)
 		{ "union", DEF_UNION },	    { "typedef", DEF_TYPEDEF }, { "program", DEF_PROGRAM },
 	};
 	definition *def = pool_alloc(p->pool, sizeof *def);
+	const token *first = peek(p);
 	size_t i = 0;
 	while (i < sizeof starts / sizeof starts[0] && !is_word(p, starts[i].word))
 		i++;
-	if (i == sizeof starts / sizeof starts[0])
-		syntax_error(p, "a definition (const, enum, struct, union, typedef or program)");
+	if (i == sizeof starts / sizeof starts[0]) {
+		suggestion sg = suggest_start(peek(p)->text);
+		for (i = 0; i < sizeof starts / sizeof starts[0]; i++)
+			suggest_consider(&sg, starts[i].word);
+		char hint[300];
+		syntax_error_hint(p, "a definition (const, enum, struct, union, typedef or program)",
+				  suggest_text(&sg, hint, sizeof hint));
+	}
 	advance(p);
 	def->kind = starts[i].kind;
 	if (def->kind == DEF_TYPEDEF) {
@@ -496,6 +564,7 @@ static definition *parse_definition(parser *p)
 		/* typedef struct { ... } name; defines the struct itself */
 		if (def->target.type.def && def->target.kind == DECL_PLAIN) {
 			expect_punct(p, ';');
+			def->target.type.def->doc = doc_of(p, first);
 			name_nested(p);
 			return NULL;
 		}
@@ -529,6 +598,7 @@ static definition *parse_definition(parser *p)
 		break;
 	}
 	expect_punct(p, ';');
+	def->doc = doc_of(p, first);
 	name_nested(p);
 	return def;
 }
@@ -559,7 +629,7 @@ spec parse(pool *pl, diag *d, const token_list *tokens)
 	parser *p = pool_alloc(pl, sizeof *p);
 	p->pool = pl;
 	p->diag = d;
-	p->tok = tokens->v;
+	p->tok = p->first = tokens->v;
 	p->tail = &s->defs;
 	while (peek(p)->kind != TOK_EOF && !diag_full(d)) {
 		const token *start = p->tok;

@@ -102,3 +102,11 @@ void table_free(table *t)
 	free(t->v);
 	*t = (table){ 0 };
 }
+
+void *table_next(const table *t, size_t *i)
+{
+	for (; *i < t->cap; (*i)++)
+		if (t->v[*i].value)
+			return t->v[(*i)++].value;
+	return NULL;
+}

@@ -23,6 +23,8 @@ void *table_get_number(const table *t, int64_t number);
  * key was new and the value was stored). */
 void *table_add(table *t, const char *name, void *value);
 void *table_add_number(table *t, int64_t number, void *value);
+/* The values one by one, in no particular order: start with *i = 0; NULL after the last. */
+void *table_next(const table *t, size_t *i);
 void table_free(table *t);
 
 #endif

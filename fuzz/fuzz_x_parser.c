@@ -1,5 +1,6 @@
-/* The `.x` front end of `onc gen`: lexer, parser, checks and, for inputs without errors, the C
- * emitters, on text as the preprocessor would hand it over (cpp itself is not run).
+/* The `.x` front end of `onc gen`: lexer, parser, checks and, for inputs without errors, the
+ * codec plan and the C emitters, on text as the preprocessor would hand it over (cpp itself is
+ * not run).
  *
  * Error messages quote source lines, which diag reads from the file a `# line "file"` marker
  * names. So that fuzzed markers cannot name /dev/stdin or /dev/zero, `/` on marker lines
@@ -13,6 +14,7 @@
 #include "common.h"
 #include "emit_c.h"
 #include "parser.h"
+#include "plan.h"
 
 static FILE *sink;
 
@@ -56,8 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spec s = parse(&p, &d, &tokens);
 	if (!d.errors && check_spec(&s, NULL, &d, &p)) {
 		strbuf header = {0}, xdr = {0};
-		emit_c_header(&header, &p, &s, "fuzz", "fuzz.x");
-		emit_c_xdr(&xdr, &p, &s, "fuzz", "fuzz.x");
+		plan pl;
+		plan_build(&pl, &s, &p);
+		emit_c_header(&header, &p, &pl, "fuzz", "fuzz.x");
+		emit_c_xdr(&xdr, &p, &pl, "fuzz", "fuzz.x");
 		strbuf_free(&header);
 		strbuf_free(&xdr);
 	}

@@ -21,6 +21,8 @@ command -v clang >/dev/null || need+=(clang)
 command -v clang >/dev/null && [ -e "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] ||
 	need+=(libclang-rt-14-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# The man pages are written for scdoc.
+command -v scdoc >/dev/null || need+=(scdoc)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 

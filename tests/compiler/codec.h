@@ -17,6 +17,7 @@ typedef struct codec {
 	onc_status (*encode)(onc_xdr_enc *e, const void *v);
 	onc_status (*decode)(onc_xdr_dec *d, void *v);
 	void (*free)(void *v);
+	int64_t max_size; /* T_MAXSIZE, or -1 (not checked) */
 } codec;
 
 /* The codecs of the types of one generated file. */

@@ -19,7 +19,12 @@ types=$(sed -n 's/^onc_status \([A-Za-z_][A-Za-z0-9_]*\)_encode(onc_xdr_enc \*e,
 	done
 	echo "const codec codecs[] = {"
 	for t in $types; do
-		echo "	{ \"$t\", sizeof($t), -1, NULL, ${t}_encode_, ${t}_decode_, ${t}_free_ },"
+		echo "	{ \"$t\", sizeof($t), -1, NULL, ${t}_encode_, ${t}_decode_, ${t}_free_,"
+		echo "#ifdef ${t}_MAXSIZE"
+		echo "	  ${t}_MAXSIZE },"
+		echo "#else"
+		echo "	  -1 },"
+		echo "#endif"
 	done
 	echo "};"
 	echo "const size_t ncodecs = sizeof codecs / sizeof codecs[0];"

@@ -19,7 +19,7 @@
 		T##_free(v);                                          \
 	}
 
-#define CODEC(T, fixed) { #T, sizeof(T), fixed, T##_random_, T##_encode_, T##_decode_, T##_free_ }
+#define CODEC(T, fixed) { #T, sizeof(T), fixed, T##_random_, T##_encode_, T##_decode_, T##_free_, -1 }
 
 WRAP(scalars, random_scalars(r, t))
 WRAP(small, random_small(r, t))

@@ -21,7 +21,9 @@ shift 5
 failed=0
 count=0
 
-for x in /usr/include/rpcsvc/*.x "$tirpc_include/rpc/rpcb_prot.x" "$all_types"; do
+# forward.x (next to all_types.x) uses types before it defines them.
+for x in /usr/include/rpcsvc/*.x "$tirpc_include/rpc/rpcb_prot.x" "$all_types" \
+	"$(dirname "$all_types")/forward.x"; do
 	name=$(basename "$x" .x)
 	out="$work/$name"
 	rm -rf "$out"

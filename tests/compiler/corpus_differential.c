@@ -71,6 +71,9 @@ static void one_value(const codec *c, const uint8_t *bytes, size_t len, int roun
 	c->free(v);
 	free(v);
 	EXPECT(s == ONC_OK, "%s round %d: onc encode: %s", c->name, round, onc_strerror(s));
+	EXPECT(c->max_size < 0 || len <= (size_t)c->max_size,
+	       "%s round %d: %zu bytes, more than %s_MAXSIZE (%lld)", c->name, round, len, c->name,
+	       (long long)c->max_size);
 	bool same = onc_xdr_enc_len(&e) == len && memcmp(onc_xdr_enc_data(&e), bytes, len) == 0;
 	onc_xdr_enc_free(&e);
 	EXPECT(same, "%s round %d: onc changed the bytes", c->name, round);
@@ -95,14 +98,19 @@ int main(int argc, char **argv)
 	pool p = { 0 };
 	diag dg;
 	diag_init(&dg, stderr);
-	char *text = preprocess(argv[1], "-DRPC_HDR", (const char *const *)argv + 2, (size_t)argc - 2);
-	if (!text)
+	char *text = preprocess(argv[1], "-DRPC_HDR", (const char *const *)argv + 2, (size_t)argc - 2,
+				&p, &dg);
+	if (!text) {
+		diag_flush(&dg);
 		return 2;
+	}
 	token_list tokens = lex(&p, &dg, text, argv[1]);
 	free(text);
 	spec s = parse(&p, &dg, &tokens);
-	if (dg.errors || !check_spec(&s, NULL, &dg, &p))
+	if (dg.errors || !check_spec(&s, NULL, &dg, &p)) {
+		diag_flush(&dg);
 		return 2;
+	}
 
 	rng r;
 	rng_seed(&r, 42);

@@ -1,0 +1,22 @@
+/* The onc command's argument helpers: numbers, program names, help and unknown options, said
+ * the same way by every subcommand. Each helper that fails has printed why, naming the
+ * argument. */
+#ifndef ONC_CLI_ARGS_H
+#define ONC_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* --help or -h */
+bool arg_is_help(const char *a);
+/* A number in decimal or hex (0x...) from min to max; `what` names it in the message. */
+bool arg_number(const char *cmd, const char *what, const char *s, uint32_t min, uint32_t max,
+		 uint32_t *out);
+/* A program: a number, or a name /etc/rpc lists (as rpcinfo takes them). */
+bool arg_program(const char *cmd, const char *s, uint32_t *out);
+/* Prints "onc CMD: unknown option 'A'" and the usage to stderr; returns 2. */
+int arg_unknown(const char *cmd, const char *a, const char *usage);
+/* Prints "onc CMD: TEXT" and the usage to stderr; returns 2. */
+int arg_usage_error(const char *cmd, const char *text, const char *usage);
+
+#endif
