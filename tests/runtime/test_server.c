@@ -209,7 +209,7 @@ void rpcbind_server_start(rpcbind_server *s, const char *host, const char *unix_
 		must(onc_server_listen(s->srv, unix_addr, NULL), "listen unix");
 		must(chmod(unix_addr + strlen("unix://"), 0666) ? ONC_ERR_IO : ONC_OK, "chmod");
 	}
-	must(onc_rpcbind_attach(s->rb, s->srv, s->tcp_port, s->udp_port), "attach");
+	must(onc_rpcbind_attach(s->rb, s->srv), "attach");
 	if (callit)
 		must(onc_rpcbind_allow_callit(s->rb), "allow callit");
 	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", s->tcp_port);
