@@ -1,15 +1,20 @@
-/* onc rpcbind [--host ADDR] [--port N] [--unix PATH] [--callit]: an rpcbind server
- * (portmapper v2, rpcbind v3/v4) over TCP and UDP, and a Unix socket, until SIGINT or
- * SIGTERM. */
+/* onc rpcbind: an rpcbind server (portmapper v2, rpcbind v3/v4) that can stand in for the
+ * system's: on 127.0.0.1 and [::1] (or the addresses given), TCP and UDP, each on a socket of
+ * its own, and on the Unix socket /run/rpcbind.sock, until SIGINT or SIGTERM. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
 #include "onc/rpcbind.h"
+
+#define MAX_HOSTS 8
+#define SYSTEM_SOCKET "/run/rpcbind.sock"
 
 static onc_server *running;
 
@@ -20,19 +25,43 @@ static void on_signal(int sig)
 }
 
 const char rpcbind_usage[] =
-	"  rpcbind [--host ADDR] [--port N] [--unix PATH] [--callit]\n"
-	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on ADDR (default\n"
-	"        127.0.0.1), port N (default 111; 0: any), until SIGINT or SIGTERM; --unix also on the\n"
-	"        Unix socket PATH (such as /run/rpcbind.sock), where registrations are owned by\n"
-	"        their caller's uid; --callit also forwards CALLIT/INDIRECT calls (off by\n"
-	"        default: they amplify traffic)\n";
+	"  rpcbind [--host ADDR]... [--port N] [--unix PATH|none] [--callit]\n"
+	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on each ADDR (default\n"
+	"        127.0.0.1 and ::1), port N (default 111), and on the Unix socket PATH (default\n"
+	"        " SYSTEM_SOCKET " with port 111, none otherwise), where registrations are owned\n"
+	"        by their caller's uid, until SIGINT or SIGTERM; --callit also forwards\n"
+	"        CALLIT/INDIRECT calls (off by default: they amplify traffic)\n";
+
+/* Listens on tcp and udp at host:port (the same port for both; 0: one the system picks for
+ * TCP, then that one for UDP). */
+static onc_status listen_host(onc_server *srv, const char *host, uint16_t *port)
+{
+	char addr[128];
+	const char *fmt = strchr(host, ':') && host[0] != '[' ? "%s://[%s]:%u" : "%s://%s:%u";
+	snprintf(addr, sizeof addr, fmt, "tcp", host, *port);
+	ONC_TRY(onc_server_listen(srv, addr, port));
+	snprintf(addr, sizeof addr, fmt, "udp", host, *port);
+	return onc_server_listen(srv, addr, NULL);
+}
+
+/* The Unix socket, where every user may register, as itself. A socket file left by an
+ * earlier run is replaced, as rpcbind does. */
+static onc_status listen_unix(onc_server *srv, const char *path)
+{
+	char addr[128];
+	if (snprintf(addr, sizeof addr, "unix://%s", path) >= (int)sizeof addr)
+		return ONC_ERR_ADDRESS;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return ONC_ERR_IO;
+	ONC_TRY(onc_server_listen(srv, addr, NULL));
+	return chmod(path, 0666) == 0 ? ONC_OK : ONC_ERR_IO;
+}
 
 int cmd_rpcbind(int argc, char **argv)
 {
-	const char *host = "127.0.0.1", *unix_path = NULL;
+	const char *hosts[MAX_HOSTS], *unix_path = NULL;
+	size_t nhosts = 0;
 	uint32_t port = ONC_PMAP_PORT;
-	char addr[128];
-	uint16_t tcp_port, udp_port;
 	onc_server_options opts = {.threads = 1};
 	bool callit = false;
 	onc_status st;
@@ -48,7 +77,11 @@ int cmd_rpcbind(int argc, char **argv)
 			fprintf(stderr, "onc rpcbind: %s needs a value\n", a);
 			return 2;
 		} else if (strcmp(a, "--host") == 0) {
-			host = argv[++i];
+			if (nhosts == MAX_HOSTS) {
+				fprintf(stderr, "onc rpcbind: at most %d --host\n", MAX_HOSTS);
+				return 2;
+			}
+			hosts[nhosts++] = argv[++i];
 		} else if (strcmp(a, "--port") == 0) {
 			if (!arg_number("rpcbind", "port", argv[++i], 0, 65535, &port))
 				return 2;
@@ -62,32 +95,34 @@ int cmd_rpcbind(int argc, char **argv)
 							     rpcbind_usage);
 		}
 	}
+	if (nhosts == 0) {
+		hosts[nhosts++] = "127.0.0.1";
+		hosts[nhosts++] = "::1";
+	}
+	if (!unix_path)
+		unix_path = port == ONC_PMAP_PORT ? SYSTEM_SOCKET : "none";
+	if (strcmp(unix_path, "none") == 0)
+		unix_path = NULL;
 
+	uint16_t bound = (uint16_t)port;
+	const char *failed = unix_path;
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
 		st = onc_rpcbind_allow_callit(rb);
 	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
-	const char *fmt = strchr(host, ':') ? "%s://[%s]:%u" : "%s://%s:%u";
-	if (srv) {
-		snprintf(addr, sizeof addr, fmt, "tcp", host, port);
-		st = onc_server_listen(srv, addr, &tcp_port);
-	}
-	if (st == ONC_OK) {
-		snprintf(addr, sizeof addr, fmt, "udp", host, (uint32_t)tcp_port);
-		st = onc_server_listen(srv, addr, &udp_port);
+	for (size_t i = 0; st == ONC_OK && i < nhosts; i++) {
+		failed = hosts[i];
+		st = listen_host(srv, hosts[i], &bound);
 	}
 	if (st == ONC_OK && unix_path) {
-		snprintf(addr, sizeof addr, "unix://%s", unix_path);
-		st = onc_server_listen(srv, addr, NULL);
-		/* Every user may register, as itself. */
-		if (st == ONC_OK && chmod(unix_path, 0666) != 0)
-			st = ONC_ERR_IO;
+		failed = unix_path;
+		st = listen_unix(srv, unix_path);
 	}
 	if (st == ONC_OK)
-		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
+		st = onc_rpcbind_attach(rb, srv);
 	if (st != ONC_OK) {
-		fprintf(stderr, "onc rpcbind: cannot serve on %s port %u: %s\n", host, port,
-			onc_strerror(st));
+		fprintf(stderr, "onc rpcbind: cannot serve on %s port %u: %s\n",
+			failed ? failed : "", port, onc_strerror(st));
 		onc_server_destroy(srv);
 		onc_rpcbind_destroy(rb);
 		return 1;
@@ -95,11 +130,16 @@ int cmd_rpcbind(int argc, char **argv)
 	running = srv;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("onc rpcbind: serving on %s port %u (tcp and udp)%s%s\n", host, tcp_port,
-	       unix_path ? " and on " : "", unix_path ? unix_path : "");
+	printf("onc rpcbind: serving on");
+	for (size_t i = 0; i < nhosts; i++)
+		printf(" %s", hosts[i]);
+	printf(" port %u (tcp and udp)%s%s\n", bound, unix_path ? " and on " : "",
+	       unix_path ? unix_path : "");
 	fflush(stdout);
 	onc_server_run(srv);
 	onc_server_destroy(srv);
 	onc_rpcbind_destroy(rb);
+	if (unix_path)
+		unlink(unix_path);
 	return 0;
 }

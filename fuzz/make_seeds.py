@@ -119,7 +119,7 @@ def server_seeds():
                                                   opaque(auth_sys_body())) + opaque(b"raw"))
 
 
-# ---- fuzz_rpcbind: ports, then calls: control, body length, body ----
+# ---- fuzz_rpcbind: calls: control, body length, body ----
 def rb(proc, vers, body, sys_cred=False, record_mark=False):
     ctl = proc | (vers - 2) << 4 | (64 if sys_cred else 0) | (128 if record_mark else 0)
     extra = bytes([9]) + b"localhost" + u32(1, 0, 0) + bytes([0]) if sys_cred else b""
@@ -133,16 +133,16 @@ def rpcb(prog, vers, netid, addr, owner):
 
 def rpcbind_seeds():
     m = u32(100003, 3, 6, 2049)
-    write("fuzz_rpcbind", "v2", bytes([1 | 1 << 2]) + rb(0, 2, b"") + rb(1, 2, m) +
+    write("fuzz_rpcbind", "v2", rb(0, 2, b"") + rb(1, 2, m) +
           rb(3, 2, m) + rb(4, 2, b"") + rb(2, 2, m, True) + rb(5, 2, m))
     r = rpcb(100003, 3, b"tcp", b"0.0.0.0.8.1", b"nfs")
     q = rpcb(100003, 3, b"tcp", b"", b"")
-    write("fuzz_rpcbind", "v3", bytes([1]) + rb(1, 3, r) + rb(3, 3, q, record_mark=True) +
+    write("fuzz_rpcbind", "v3", rb(1, 3, r) + rb(3, 3, q, record_mark=True) +
           rb(4, 3, b"") + rb(6, 3, b"") + rb(2, 3, r))
-    write("fuzz_rpcbind", "v4", bytes([2 | 2 << 2]) + rb(1, 4, r, True) + rb(9, 4, q) +
+    write("fuzz_rpcbind", "v4", rb(1, 4, r, True) + rb(9, 4, q) +
           rb(11, 4, q) + rb(12, 4, b"") + rb(4, 4, b""))
     sin = struct.pack("<H", 2) + struct.pack(">H", 2049) + bytes([127, 0, 0, 1]) + bytes(8)
-    write("fuzz_rpcbind", "addresses", bytes([0]) + rb(7, 3, opaque(b"127.0.0.1.8.1")) +
+    write("fuzz_rpcbind", "addresses", rb(7, 3, opaque(b"127.0.0.1.8.1")) +
           rb(7, 4, opaque(b"::1.0.111")) + rb(8, 3, u32(16) + opaque(sin)))
 
 

@@ -89,10 +89,10 @@ ONC_API void onc_rpcbind_destroy(onc_rpcbind *rb);
  * is answered PROG_UNAVAIL or SYSTEM_ERR when the program is not registered or its service
  * answers with an error). ONC_ERR_IO when the thread or its socket cannot be made. */
 ONC_API onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb);
-/* Registers the service's three versions with srv, and srv's own listeners at tcp_port and
- * udp_port (0: none) in the table, as rpcbind itself does. */
-ONC_API onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
-				      uint16_t udp_port);
+/* Registers the service's three versions with srv, and lists srv's listeners (call it after
+ * onc_server_listen) in the table as rpcbind lists itself: portmapper v2 on tcp and udp
+ * (IPv4), versions 3 and 4 on those and on tcp6, udp6 and local (a Unix socket, by path). */
+ONC_API onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv);
 
 #ifdef __cplusplus
 }

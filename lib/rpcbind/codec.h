@@ -1,4 +1,5 @@
-/* Internal: XDR of the portmapper and rpcbind types (RFC 1833). */
+/* Internal to lib/rpcbind: XDR of the portmapper and rpcbind types (RFC 1833), and the names
+ * rpcbind gives a server's listeners. */
 #ifndef ONC_RPCBIND_CODEC_H
 #define ONC_RPCBIND_CODEC_H
 
@@ -25,5 +26,13 @@ onc_status onc__rpcb_decode(onc_xdr_dec *d, void *v);
 onc_status onc__xdr_u32_decode(onc_xdr_dec *d, void *v);
 onc_status onc__xdr_bool_decode(onc_xdr_dec *d, void *v);
 onc_status onc__xdr_string_decode(onc_xdr_dec *d, void *v);
+
+/* register.c: the netid ("tcp", "udp6", "local", ...) and universal address (a path for
+ * Unix sockets) of one of a server's listeners; false when it has none (a Unix datagram
+ * socket). */
+#define ONC__UADDR_MAX 108
+struct onc__listener;
+bool onc__listener_names(const struct onc__listener *l, char netid[8],
+			 char uaddr[ONC__UADDR_MAX]);
 
 #endif

@@ -4,22 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "../server/internal.h"
-#include "onc/rpcbind.h"
+#include "codec.h"
 
-/* The netid ("tcp", "udp6", ...) and universal address of a listener; false for Unix
- * sockets, which are not registered. */
-static bool listener_names(const onc__listener *l, char netid[8], char uaddr[64])
+bool onc__listener_names(const onc__listener *l, char netid[8], char uaddr[ONC__UADDR_MAX])
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+	if (sa->sa_family == AF_UNIX) {
+		snprintf(netid, 8, "local");
+		return l->stream && snprintf(uaddr, ONC__UADDR_MAX, "%s",
+					     ((const struct sockaddr_un *)sa)->sun_path) <
+					    ONC__UADDR_MAX;
+	}
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
 		return false;
 	snprintf(netid, 8, "%s%s", l->stream ? "tcp" : "udp", sa->sa_family == AF_INET6 ? "6" : "");
-	return onc_uaddr_format(sa, uaddr, 64) == ONC_OK;
+	return onc_uaddr_format(sa, uaddr, ONC__UADDR_MAX) == ONC_OK;
 }
 
-/* Registers (or removes) every program version on every TCP/UDP listener: rpcbind v4 or v3
+/* Registers (or removes) every program version on every TCP/UDP listener (Unix sockets are
+ * not registered, as libtirpc's servers do not register theirs): rpcbind v4 or v3
  * SET with netid and universal address, or portmapper v2 SET for IPv4 when that is all the
  * host's portmapper speaks. */
 static onc_status update(onc_server *s, const char *pmap, bool set)
@@ -34,8 +40,8 @@ static onc_status update(onc_server *s, const char *pmap, bool set)
 		}
 		for (size_t i = 0; i < s->nlisteners; i++) {
 			const onc__listener *l = &s->listeners[i];
-			char netid[8], uaddr[64];
-			if (!listener_names(l, netid, uaddr))
+			char netid[8], uaddr[ONC__UADDR_MAX];
+			if (!onc__listener_names(l, netid, uaddr) || strcmp(netid, "local") == 0)
 				continue;
 			onc_rpcb r = {prog, vers, netid, uaddr, "onc"};
 			onc_pmap_mapping m = {prog, vers, l->stream ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../net/net.h" /* onc__now_ms */
+#include "../server/internal.h" /* the server's listeners, which rpcbind lists */
 #include "codec.h"
 
 /* The table's size limit: local callers cannot make it take more than this. */
@@ -117,8 +118,8 @@ static entry *find(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *ne
 			continue;
 		if (e->vers == vers)
 			return e;
-		if (any_version && !fallback)
-			fallback = e;
+		if (any_version)
+			fallback = e; /* the last registered, as rpcbind picks */
 	}
 	return fallback;
 }
@@ -131,11 +132,15 @@ static size_t owned_by(const onc_rpcbind *rb, const char *owner)
 	return n;
 }
 
+/* A SET of what is registered already, at the same address, succeeds and changes nothing;
+ * at another address it fails (as rpcbind 1.2.6 answers both). */
 static bool add(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
 		const char *addr, const char *owner)
 {
-	if (find(rb, prog, vers, netid, false) || strlen(netid) >= sizeof rb->entries->netid ||
-	    strlen(addr) >= sizeof rb->entries->addr)
+	const entry *there = find(rb, prog, vers, netid, false);
+	if (there)
+		return strcmp(there->addr, addr) == 0;
+	if (strlen(netid) >= sizeof rb->entries->netid || strlen(addr) >= sizeof rb->entries->addr)
 		return false;
 	if (rb->n == MAX_ENTRIES ||
 	    (strcmp(owner, SUPERUSER) != 0 && owned_by(rb, owner) >= OWNER_QUOTA))
@@ -263,8 +268,10 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 	if (onc__pmap_mapping_decode(call->args, &m) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
 	if (proc == PMAP_GETPORT) {
+		/* Another version's port when this one is not registered, as rpcbind answers: the
+		 * caller then learns from the server which versions there are (PROG_MISMATCH). */
 		const char *netid = prot_netid(m.prot);
-		const entry *e = netid ? find(rb, m.prog, m.vers, netid, false) : NULL;
+		const entry *e = netid ? find(rb, m.prog, m.vers, netid, true) : NULL;
 		uint16_t port = 0;
 		if (e && onc_uaddr_port(e->addr, &port) != ONC_OK)
 			port = 0;
@@ -288,6 +295,23 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 }
 
 /* ---- versions 3 and 4 ---- */
+
+/* The netid of the transport a call came on. GETADDR and GETVERSADDR answer for it, not for
+ * the netid the call names: "The netid field of the argument is ignored and the netid is
+ * inferred from the netid of the transport on which the request came in" (RFC 1833, 2.2.1,
+ * RPCBPROC_GETADDR), and rpcbind 1.2.6 does so for both. */
+static const char *transport_netid(const onc_call *call)
+{
+	bool dgram = onc_call_is_datagram(call);
+	switch (call->peer_len ? call->peer->sa_family : AF_UNIX) {
+	case AF_INET:
+		return dgram ? "udp" : "tcp";
+	case AF_INET6:
+		return dgram ? "udp6" : "tcp6";
+	default:
+		return "local";
+	}
+}
 
 /* netbuf { unsigned maxlen; opaque buf<>; } holding a struct sockaddr as this host lays it
  * out, which is what libtirpc puts there. */
@@ -430,7 +454,8 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	if (proc == RPCB_GETADDRLIST)
 		return getaddrlist(rb, call, &r);
 	if (proc == RPCB_GETADDR || proc == RPCB_GETVERSADDR) {
-		const entry *e = find(rb, r.prog, r.vers, r.netid, proc == RPCB_GETADDR);
+		const entry *e =
+			find(rb, r.prog, r.vers, transport_netid(call), proc == RPCB_GETADDR);
 		addr[0] = 0;
 		if (e)
 			answer_addr(e, call, addr, sizeof addr);
@@ -678,22 +703,20 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	return st;
 }
 
-onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv, uint16_t tcp_port,
-			      uint16_t udp_port)
+onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv)
 {
-	static const char *const netids[] = {"tcp", "udp"};
-	const uint16_t ports[] = {tcp_port, udp_port};
-	for (uint32_t v = 2; v <= 4; v++) {
+	for (uint32_t v = 2; v <= 4; v++)
 		ONC_TRY(onc_server_register(srv, ONC_PMAP_PROG, v, dispatch, rb));
-		for (int i = 0; i < 2; i++) {
-			char addr[32];
-			if (!ports[i])
-				continue;
-			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", ports[i] >> 8, ports[i] & 255);
-			pthread_mutex_lock(&rb->mu);
-			add(rb, ONC_PMAP_PROG, v, netids[i], addr, "superuser");
-			pthread_mutex_unlock(&rb->mu);
-		}
+	pthread_mutex_lock(&rb->mu);
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		char netid[8], addr[ONC__UADDR_MAX];
+		if (!onc__listener_names(&srv->listeners[i], netid, addr))
+			continue;
+		/* The portmapper (v2) knows IPv4 only; v3 and v4 every transport. */
+		uint32_t low = strcmp(netid, "tcp") == 0 || strcmp(netid, "udp") == 0 ? 2 : 3;
+		for (uint32_t v = low; v <= 4; v++)
+			add(rb, ONC_PMAP_PROG, v, netid, addr, SUPERUSER);
 	}
+	pthread_mutex_unlock(&rb->mu);
 	return ONC_OK;
 }

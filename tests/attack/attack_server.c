@@ -90,7 +90,7 @@ static int run_rpcbind(const onc_server_options *o, bool callit)
 	if (st == ONC_OK)
 		st = onc_server_listen(srv, "udp://127.0.0.1:0", &udp_port);
 	if (st == ONC_OK)
-		st = onc_rpcbind_attach(rb, srv, tcp_port, udp_port);
+		st = onc_rpcbind_attach(rb, srv);
 	if (st == ONC_OK && callit)
 		st = onc_rpcbind_allow_callit(rb);
 	if (st != ONC_OK) {

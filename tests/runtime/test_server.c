@@ -205,15 +205,17 @@ void rpcbind_server_start(rpcbind_server *s, const char *host, const char *unix_
 	must(onc_server_listen(s->srv, addr, &s->tcp_port), "listen tcp");
 	snprintf(addr, sizeof addr, "udp://%s:0", host);
 	must(onc_server_listen(s->srv, addr, &s->udp_port), "listen udp");
+	must(onc_server_listen(s->srv, "udp://[::1]:0", &s->udp6_port), "listen udp6");
 	if (unix_addr) {
 		must(onc_server_listen(s->srv, unix_addr, NULL), "listen unix");
 		must(chmod(unix_addr + strlen("unix://"), 0666) ? ONC_ERR_IO : ONC_OK, "chmod");
 	}
-	must(onc_rpcbind_attach(s->rb, s->srv, s->tcp_port, s->udp_port), "attach");
+	must(onc_rpcbind_attach(s->rb, s->srv), "attach");
 	if (callit)
 		must(onc_rpcbind_allow_callit(s->rb), "allow callit");
 	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", s->tcp_port);
 	snprintf(s->udp, sizeof s->udp, "udp://127.0.0.1:%u", s->udp_port);
+	snprintf(s->udp6, sizeof s->udp6, "udp://[::1]:%u", s->udp6_port);
 	if (pthread_create(&s->thread, NULL, serve, s->srv) != 0)
 		must(ONC_ERR_NOMEM, "pthread_create");
 }

@@ -59,8 +59,8 @@ typedef struct rpcbind_server {
 	onc_rpcbind *rb;
 	onc_server *srv;
 	pthread_t thread;
-	uint16_t tcp_port, udp_port;
-	char tcp[64], udp[64];
+	uint16_t tcp_port, udp_port, udp6_port;
+	char tcp[64], udp[64], udp6[64]; /* udp6: on [::1], where GETADDR answers for udp6 */
 } rpcbind_server;
 
 void rpcbind_server_start(rpcbind_server *s, const char *host, const char *unix_addr,
