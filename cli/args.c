@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+void arg_uri(char *out, size_t cap, const char *proto, const char *host, uint32_t port)
+{
+	bool bare_v6 = strchr(host, ':') && host[0] != '[';
+	snprintf(out, cap, bare_v6 ? "%s://[%s]:%u" : "%s://%s:%u", proto, host, port);
+}
+
 bool arg_is_help(const char *a)
 {
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;

@@ -5,6 +5,7 @@
 #define ONC_CLI_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* --help or -h */
@@ -16,6 +17,9 @@ bool arg_number(const char *cmd, const char *what, const char *s, uint32_t min, 
 bool arg_program(const char *cmd, const char *s, uint32_t *out);
 /* Prints "onc CMD: unknown option 'A'" and the usage to stderr; returns 2. */
 int arg_unknown(const char *cmd, const char *a, const char *usage);
+/* "PROTO://HOST:PORT" into out; HOST may be given as in a URL, with brackets around an IPv6
+ * address, or without them. */
+void arg_uri(char *out, size_t cap, const char *proto, const char *host, uint32_t port);
 /* Prints "onc CMD: TEXT" and the usage to stderr; returns 2. */
 int arg_usage_error(const char *cmd, const char *text, const char *usage);
 

@@ -24,13 +24,6 @@ static const char *service_name(uint32_t prog)
 	return e ? e->r_name : "";
 }
 
-/* HOST may be given as in a URL, with brackets around an IPv6 address, or without them. */
-static void uri(char *out, size_t cap, const char *proto, const char *host, uint32_t port)
-{
-	bool bare_v6 = strchr(host, ':') && host[0] != '[';
-	snprintf(out, cap, bare_v6 ? "%s://[%s]:%u" : "%s://%s:%u", proto, host, port);
-}
-
 static int list(const char *pmap)
 {
 	onc_pmap_mapping *m;
@@ -140,7 +133,7 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 		uint32_t v = versions[i];
 		onc_status st = onc_pmap_getport(pmap, prog, v, prot, &port);
 		if (st == ONC_OK) {
-			uri(addr, sizeof addr, proto, host, port);
+			arg_uri(addr, sizeof addr, proto, host, port);
 			st = ping(addr, prog, v, &err);
 		}
 		if (st == ONC_OK) {
@@ -195,7 +188,7 @@ int cmd_info(int argc, char **argv)
 	if (mode[1] == 'p') {
 		if (npos != 1)
 			return arg_usage_error("info", "-p takes a HOST", info_usage);
-		uri(pmap, sizeof pmap, "tcp", pos[0], pmap_port);
+		arg_uri(pmap, sizeof pmap, "tcp", pos[0], pmap_port);
 		return list(pmap);
 	}
 	uint32_t prog, vers;
@@ -205,6 +198,6 @@ int cmd_info(int argc, char **argv)
 	    (npos == 3 && !arg_number("info", "version", pos[2], 0, UINT32_MAX, &vers)))
 		return 2;
 	const char *proto = mode[1] == 't' ? "tcp" : "udp";
-	uri(pmap, sizeof pmap, proto, pos[0], pmap_port);
+	arg_uri(pmap, sizeof pmap, proto, pos[0], pmap_port);
 	return ping_versions(proto, pos[0], pmap, prog, npos == 3 ? &vers : NULL);
 }

@@ -37,10 +37,9 @@ const char rpcbind_usage[] =
 static onc_status listen_host(onc_server *srv, const char *host, uint16_t *port)
 {
 	char addr[128];
-	const char *fmt = strchr(host, ':') && host[0] != '[' ? "%s://[%s]:%u" : "%s://%s:%u";
-	snprintf(addr, sizeof addr, fmt, "tcp", host, *port);
+	arg_uri(addr, sizeof addr, "tcp", host, *port);
 	ONC_TRY(onc_server_listen(srv, addr, port));
-	snprintf(addr, sizeof addr, fmt, "udp", host, *port);
+	arg_uri(addr, sizeof addr, "udp", host, *port);
 	return onc_server_listen(srv, addr, NULL);
 }
 

@@ -140,6 +140,13 @@ static bool over_bounds(const onc__conn *c)
 	return unsent(c) + c->inflight_bytes >= ONC__MAX_UNSENT || c->inflight >= ONC__MAX_CONN_JOBS;
 }
 
+/* With c->lock held: c takes no more calls for now, for its own bounds or the server's
+ * budget. */
+static bool takes_no_calls(const onc__conn *c)
+{
+	return over_bounds(c) || atomic_load(&c->loop->srv->over_budget);
+}
+
 /* With c->lock held, on the loop: counts in the server's budget what c holds now (nothing
  * once closed); true while the server is over its budget. */
 static bool recount(onc__conn *c)
@@ -147,6 +154,8 @@ static bool recount(onc__conn *c)
 	onc_server *s = c->loop->srv;
 	size_t held = c->closed ? 0 : unsent(c) + c->inflight_bytes + c->unread_len + c->rm.len;
 	size_t delta = held - c->charged; /* modulo 2^N, as the atomic's arithmetic */
+	if (delta == 0) /* the usual case after a flush: no write to the shared count */
+		return atomic_load(&s->over_budget);
 	c->charged = held;
 	return onc__budget_update(s, atomic_fetch_add(&s->buffered, delta) + delta);
 }
@@ -292,7 +301,7 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 	bool ok = true, full;
 
 	pthread_mutex_lock(&c->lock);
-	full = over_bounds(c) || atomic_load(&s->over_budget);
+	full = takes_no_calls(c);
 	size_t base_bytes = unsent(c) + c->inflight_bytes;
 	unsigned base_calls = c->inflight;
 	pthread_mutex_unlock(&c->lock);
@@ -408,7 +417,7 @@ static bool take_unread(onc__conn *c)
 	requeue_parked(c);
 	while (ok && c->unread) {
 		pthread_mutex_lock(&c->lock);
-		bool full = c->dead || over_bounds(c) || atomic_load(&c->loop->srv->over_budget);
+		bool full = c->dead || takes_no_calls(c);
 		pthread_mutex_unlock(&c->lock);
 		if (full)
 			break; /* until the peer reads (POLLOUT), the workers post, or the server is
