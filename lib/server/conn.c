@@ -157,7 +157,8 @@ static bool recount(onc__conn *c)
 	if (delta == 0) /* the usual case after a flush: no write to the shared count */
 		return atomic_load(&s->over_budget);
 	c->charged = held;
-	return onc__budget_update(s, atomic_fetch_add(&s->buffered, delta) + delta);
+	atomic_fetch_add(&s->buffered, delta);
+	return onc__budget_update(s);
 }
 
 /* Reads while what waits to be sent and what is in flight stay under the connection's bounds

@@ -256,9 +256,10 @@ void onc__loop_flush_ready(onc__loop *l);
 /* Releases the connections closed during the batch. */
 void onc__loop_release_closed(onc__loop *l);
 
-/* After a loop changed s->buffered to total: true while the server is over its budget. Going
- * back under it wakes every loop, so that each has its connections read again. */
-bool onc__budget_update(onc_server *s, size_t total);
+/* After a loop changed s->buffered: brings the over-budget state in line with the total;
+ * true while the server is over its budget. Going back under it wakes every loop, so that
+ * each has its connections read again. */
+bool onc__budget_update(onc_server *s);
 /* On the loop, once the server is back under its budget: c reads again and takes the calls it
  * held back. */
 void onc__conn_resume(onc__conn *c);

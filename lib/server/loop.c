@@ -174,26 +174,32 @@ static size_t low_mark(const onc_server *s)
 	return s->max_buffered / 4 * 3;
 }
 
-bool onc__budget_update(onc_server *s, size_t total)
+/* Each loop that changes s->buffered calls this after its change, and it reads the total
+ * again after each change of state it makes: so whichever loop changes the total last leaves
+ * the state right for it. Deciding on the total a loop's own change produced was not enough:
+ * with two loops, one adding and one taking away, the state could be left over the budget
+ * with the total under it, and every connection paused for good. */
+bool onc__budget_update(onc_server *s)
 {
-	bool over = atomic_load(&s->over_budget);
-	if (!over && total >= s->max_buffered) {
-		int64_t now = onc__now_ms();
-		if (now - atomic_load(&s->under_since) >= BUDGET_GRACE_MS)
-			atomic_store(&s->over_since, now);
-		atomic_store(&s->over_budget, true);
-		return true;
-	}
-	if (over && total < low_mark(s)) {
-		if (!atomic_compare_exchange_strong(&s->over_budget, &over, false))
+	for (;;) {
+		bool over = atomic_load(&s->over_budget);
+		size_t total = atomic_load(&s->buffered);
+		if (!over && total >= s->max_buffered) {
+			int64_t now = onc__now_ms();
+			if (now - atomic_load(&s->under_since) >= BUDGET_GRACE_MS)
+				atomic_store(&s->over_since, now);
+			atomic_compare_exchange_strong(&s->over_budget, &over, true);
+		} else if (over && total < low_mark(s)) {
+			if (!atomic_compare_exchange_strong(&s->over_budget, &over, false))
+				continue;
+			atomic_store(&s->under_since, onc__now_ms());
+			if (!atomic_load(&s->stopping)) /* stopped: the pollers may be closed */
+				for (unsigned i = 0; i < s->nloops; i++)
+					onc__poller_wake(&s->loops[i].poller);
+		} else {
 			return over;
-		atomic_store(&s->under_since, onc__now_ms());
-		if (!atomic_load(&s->stopping)) /* stopped: the pollers may be closed already */
-			for (unsigned i = 0; i < s->nloops; i++)
-				onc__poller_wake(&s->loops[i].poller);
-		return false;
+		}
 	}
-	return over;
 }
 
 static int by_charge(const void *a, const void *b)
