@@ -22,7 +22,7 @@ void attack_denials(const attack_target *t);
  * meanwhile, none is closed before the idle timeout, all are closed soon after it. */
 void attack_slowloris(const attack_target *t);
 /* Connections up to the limit and 100 beyond: exactly 100 are closed at once and the server
- * holds the limit; those within and an older client are served. Then every connection held
+ * holds the limit; those held are served. Then every connection held
  * makes a call, as one keeping its slots would: after the eviction delay, 50 newcomers are
  * each served in place of a connection idle the longest, and all is well after. */
 void attack_flood(const attack_target *t);

@@ -108,26 +108,18 @@ void attack_flood(const attack_target *t)
 	enum { OVER = 100, NEWCOMERS = 50, MAX_FDS = 4096 };
 	static int fds[MAX_FDS + NEWCOMERS];
 	const unsigned limit = t->opts.max_connections;
-	const unsigned n = limit - 1 + OVER; /* the keeper holds one connection */
+	const unsigned n = limit + OVER;
 	attack_mem m;
 	unsigned closed = 0, served = 0;
 	int held = 0;
 
 	assert_true(n <= MAX_FDS);
 	attack_mem_begin(t, &m, "flood: the connection limit and 100 beyond");
-	int keeper = attack_connect(t);
-	attack_assert_null(t, keeper, 1);
-	/* The keeper stays active, well within the eviction delay (1 s) however slow the
-	 * connects are (sanitizers, valgrind): never the one idle the longest. */
-	for (int64_t kept = attack_now_ms(), i = 0; i < (int64_t)n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		fds[i] = attack_connect(t);
-		if (attack_now_ms() - kept >= 100) {
-			attack_assert_null(t, keeper, 1);
-			kept = attack_now_ms();
-		}
-	}
 	/* Each connection beyond the limit closes one connection at once: itself, or (once the
-	 * flood has lasted the eviction delay) one that has been idle longer. */
+	 * flood has lasted the eviction delay, as it may on a loaded machine where a connect
+	 * waits for a SYN to be sent again) one that has been idle longer. */
 	for (int64_t until = attack_now_ms() + attack_ms(2000); attack_now_ms() < until;) {
 		closed = count_closed(fds, n);
 		held = attack_fd_count(t->pid) - t->idle_fds;
@@ -139,7 +131,7 @@ void attack_flood(const attack_target *t)
 	closed = count_closed(fds, n);
 	held = attack_fd_count(t->pid) - t->idle_fds;
 	printf("[ ATTACK   ] %s: %u connections over a limit of %u: %u closed, %d held\n", t->name,
-	       n + 1, limit, closed, held);
+	       n, limit, closed, held);
 	assert_int_equal(held, limit);
 	/* Under valgrind, one or two flood connections have been seen to stay neither accepted
 	 * nor refused for over 10 s (never natively; not understood yet). */
@@ -149,10 +141,9 @@ void attack_flood(const attack_target *t)
 		assert_int_equal(closed, OVER);
 	attack_mem_peak(t, &m);
 
-	/* Every connection held makes a call, as a client keeping its slots before each idle
-	 * timeout would; then 50 newcomers arrive and stay. Each takes the place of a connection
-	 * idle for the eviction delay, and is served. */
-	attack_assert_null(t, keeper, 2);
+	/* Every connection held is served, and makes a call as a client keeping its slots before
+	 * each idle timeout would; then 50 newcomers arrive and stay. Each takes the place of a
+	 * connection idle for the eviction delay, and is served. */
 	for (unsigned i = 0; i < n; i++)
 		if (!attack_is_closed(fds[i]))
 			attack_assert_null(t, fds[i], 3 + i);
@@ -169,7 +160,6 @@ void attack_flood(const attack_target *t)
 
 	/* The flood ends: everyone is served again. */
 	close_all(fds, n + NEWCOMERS);
-	close(keeper);
 	attack_mem_end(t, &m, 8 * MIB, 1 * MIB);
 	attack_assert_served(t);
 }
