@@ -205,6 +205,28 @@ def test_everything_roundtrip(at):
         xdr_error(onc.Status.TRUNCATED, unpacked, at.unpack_everything, data[:n])
 
 
+def test_sizes_are_the_c_headers(at, tmp_path):
+    """T_SIZE and T_MAXSIZE: the same types and numbers as the C header of the same file (both
+    come from the one plan), and random values encode to at most T_MAXSIZE bytes (exactly
+    T_SIZE where it is fixed)."""
+    r = gen(ALL_TYPES_X, tmp_path)
+    assert r.returncode == 0, r.stderr
+    header = (tmp_path / "all_types.h").read_text()
+    c = {m[0]: int(m[1])
+         for m in re.findall(r"^#define (\w+_(?:MAX)?SIZE) (\d+)u\b", header, re.M)}
+    types = codec_types(at)
+    py = {f"{t}{k}": getattr(at, f"{t}{k}") for t in types for k in ("_SIZE", "_MAXSIZE")
+          if hasattr(at, f"{t}{k}")}
+    assert py == {k: v for k, v in c.items() if k.rsplit("_", 1)[0] in types}
+    assert len(py) > 20 and "everything_MAXSIZE" not in py  # unbounded: no maximum
+    values = RandomValues(at, "sizes")
+    for t in types:
+        for _ in range(RANDOM_VALUES):
+            n = len(packed(getattr(at, "pack_" + t), values.of(t)))
+            assert n <= py.get(t + "_MAXSIZE", n), t
+            assert n == py.get(t + "_SIZE", n), t
+
+
 def test_unions(at):
     assert packed(at.pack_shape, at.shape(at.RED, 7)) == b"\0\0\0\0\0\0\0\7"
     assert packed(at.pack_shape, at.shape(at.BLUE, "ab")) == b"\0\0\0\2\0\0\0\2ab\0\0"
