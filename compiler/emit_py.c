@@ -576,6 +576,15 @@ static void emit_union(py *g, const definition *def)
 	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
 	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
+	/* What the arm holds for each case, as C has it above each member of the union. */
+	for (const union_arm *a = def->arms; a; a = a->next) {
+		if (!a->arm.doc)
+			continue;
+		const char *cases = a->labels ? "case " : "default";
+		for (const case_label *l = a->labels; l; l = l->next)
+			cases = pool_printf(g->pool, "%s%s%s", cases, l->val.text, l->next ? ", " : "");
+		py_comment(g, "    ", pool_printf(g->pool, "%s: %s", cases, a->arm.doc));
+	}
 	emit_field(g, arm, "object", first ? default_decl(g, &first->arm) : "None");
 
 	const plan_type *t = def->plan;
@@ -856,6 +865,7 @@ static void emit_program(py *g, const definition *def)
 	int n = 0;
 	for (const version *v = def->versions; v; v = v->next) {
 		n++;
+		py_comment(g, "", v->doc);
 		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),

@@ -479,6 +479,8 @@ def unpack_chain(u):
 @_dc.dataclass
 class shape:
     c: "color" = _dc.field(default_factory=lambda: RED)
+    # case RED: a circle
+    # case GREEN, BLUE: a colour's name
     value: "object" = 0
 
     def pack(self, p):
@@ -551,6 +553,7 @@ maybe_MAXSIZE = 20  # largest encoded size in bytes
 @_dc.dataclass
 class with_default:
     kind: "int" = _dc.field(default_factory=lambda: 1)
+    # default: Any other kind: a float (comments of union arms carry over, in C and Python).
     value: "object" = 0
 
     def pack(self, p):
@@ -954,6 +957,7 @@ inline_types_tint_MAXSIZE = 4  # largest encoded size in bytes
 @_dc.dataclass
 class inline_types_extra:
     kind: "int" = _dc.field(default_factory=lambda: 1)
+    # case 1: an inline union's arm
     value: "object" = 0
 
     def pack(self, p):
@@ -1267,6 +1271,7 @@ ALL_NULL = 0
 ALL_ECHO = 1
 ALL_ADD = 2
 ALL_NAME = 3
+# The second version: lists.
 ALL_TYPES_V2 = 2
 ALL_NULL = 0
 ALL_LIST = 4
