@@ -44,6 +44,35 @@ static const char *pyname(py *g, const char *name)
 	return name;
 }
 
+/* The names the generated functions give their parameters and locals (pack(self, p),
+ * unpack_T(u), d, node, v0, v1_2, ...): a module-level name spelt the same would be shadowed
+ * inside them (`struct u` unpacked by `return u.unpack(u)`). */
+static bool is_local_name(const char *name)
+{
+	static const char *const locals[] = { "p", "u", "v", "s", "d", "cls", "node", "head",
+					      "new", "arg", "timeout" };
+	for (size_t i = 0; i < sizeof locals / sizeof locals[0]; i++)
+		if (strcmp(name, locals[i]) == 0)
+			return true;
+	/* v<digits>[_<digits>], arg<digits> */
+	const char *r = name[0] == 'v' ? name + 1 : strncmp(name, "arg", 3) == 0 ? name + 3 : NULL;
+	if (!r || !isdigit((unsigned char)*r))
+		return false;
+	while (isdigit((unsigned char)*r))
+		r++;
+	if (*r == '_' && name[0] == 'v' && isdigit((unsigned char)r[1]))
+		for (r++; isdigit((unsigned char)*r);)
+			r++;
+	return *r == 0;
+}
+
+/* A Python identifier for a module-level name (a type, constant, enum member, program,
+ * version or procedure): pyname's, with a trailing underscore for a local's name too. */
+static const char *pyglobal(py *g, const char *name)
+{
+	return is_local_name(name) ? pool_printf(g->pool, "%s_", name) : pyname(g, name);
+}
+
 /* True when `name` is a module-level constant of the generated module. */
 static bool is_py_const(py *g, const char *name)
 {
@@ -68,7 +97,7 @@ static void add_names(py *g)
 static const char *pyvalue(py *g, const value *v)
 {
 	if (v->name && is_py_const(g, v->name))
-		return pyname(g, v->name);
+		return pyglobal(g, v->name);
 	if (v->known)
 		return pool_printf(g->pool, "%lld", (long long)v->number);
 	if (v->text && v->text[0] == '"')
@@ -188,12 +217,12 @@ static const char *default_type(py *g, const type_ref *t)
 		return "None";
 	switch (def->kind) {
 	case DEF_ENUM:
-		return def->members ? pool_printf(g->pool, "%s.%s", pyname(g, def->name),
-						  pyname(g, def->members->name))
+		return def->members ? pool_printf(g->pool, "%s.%s", pyglobal(g, def->name),
+						  pyglobal(g, def->members->name))
 				    : "0";
 	case DEF_STRUCT:
 	case DEF_UNION:
-		return pool_printf(g->pool, "%s()", pyname(g, def->name));
+		return pool_printf(g->pool, "%s()", pyglobal(g, def->name));
 	case DEF_TYPEDEF:
 		return default_decl(g, &def->target);
 	default:
@@ -294,7 +323,7 @@ static const char *hint_decl(py *g, const decl *d)
 				if (t->def && t->def->kind == DEF_TYPEDEF)
 					d = &t->def->target;
 				else
-					h = pyname(g, t->name);
+					h = pyglobal(g, t->name);
 				continue;
 			default: h = "object"; break;
 			}
@@ -340,13 +369,13 @@ static void emit_const(py *g, const definition *def)
 	const value *v = &def->const_value;
 	bool named_const = v->name && table_get(&g->earlier, v->name);
 	py_comment(g, "", def->doc);
-	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
-		      named_const ? pyname(g, v->name) : pyvalue(g, v));
+	strbuf_printf(g->out, "%s = %s\n", pyglobal(g, def->name),
+		      named_const ? pyglobal(g, v->name) : pyvalue(g, v));
 }
 
 static void emit_enum(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	strbuf_puts(g->out, "\n\n");
 	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "class %s(_enum.IntEnum):\n", name);
@@ -354,11 +383,13 @@ static void emit_enum(py *g, const definition *def)
 		strbuf_puts(g->out, "    pass\n");
 	for (const enum_member *m = def->members; m; m = m->next) {
 		py_comment(g, "    ", m->doc);
-		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+		strbuf_printf(g->out, "    %s = %lld\n", pyglobal(g, m->name),
+			      (long long)m->val.number);
 	}
 	strbuf_puts(g->out, "\n\n");
 	for (const enum_member *m = def->members; m; m = m->next)
-		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
+		strbuf_printf(g->out, "%s = %s.%s\n", pyglobal(g, m->name), name,
+			      pyglobal(g, m->name));
 	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    p.pack_enum(v)\n\n\n"
 		      "def unpack_%s(u):\n    return u.unpack_enum(%s)\n",
 		      def->name, def->name, name);
@@ -368,7 +399,7 @@ static void emit_type_functions(py *g, const definition *def)
 {
 	strbuf_printf(g->out, "\n\ndef pack_%s(p, v):\n    v.pack(p)\n\n\n"
 		      "def unpack_%s(u):\n    return %s.unpack(u)\n",
-		      def->name, def->name, pyname(g, def->name));
+		      def->name, def->name, pyglobal(g, def->name));
 }
 
 /* Runs are coded in chunks of the leaves the struct module codes (see plan_chunk). */
@@ -482,7 +513,7 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 		if (!l->inner || (j > 0 && l->member == s->leaves[j - 1].member))
 			continue;
 		strbuf_printf(g->out, "%sv%d = %s(", indent, owner[j],
-			      pyname(g, type_base(&l->member->type)->name));
+			      pyglobal(g, type_base(&l->member->type)->name));
 		for (size_t i = j; i < s->nleaves && s->leaves[i].member == l->member; i++)
 			strbuf_printf(g->out, "%s%s", i > j ? ", " : "", locals[i]);
 		strbuf_puts(g->out, ")\n");
@@ -508,7 +539,7 @@ static int unpack_steps(py *g, const plan_type *t, const char *indent)
 static void emit_struct(py *g, const definition *def)
 {
 	const plan_type *t = def->plan;
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const decl *link = def->list_link;
 	strbuf_puts(g->out, "\n\n");
 	emit_formats(g, t);
@@ -561,7 +592,7 @@ static void emit_struct(py *g, const definition *def)
 
 static void emit_union(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const char *disc = pyname(g, def->discriminant.name);
 	const char *arm = strcmp(disc, "value") == 0 ? "arm" : "value";
 	const union_arm *first = def->arms;
@@ -653,7 +684,8 @@ static void emit_typedef(py *g, const definition *def)
 	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
 	     t->type.def->kind == DEF_ENUM) &&
 	    defined_before(g, t->type.def))
-		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
+		strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name),
+			      pyglobal(g, t->type.name));
 	const char *e = py_pack(g, def->plan->target, "v");
 	strbuf_puts(g->out, "\n\n");
 	py_comment(g, "", def->doc);
@@ -752,10 +784,13 @@ static const definition *expanded(py *g, const procedure *proc)
 	if (b->kind != TYPE_NAMED || !b->def || b->def->kind != DEF_STRUCT || b->def->list_link ||
 	    !b->def->fields)
 		return NULL;
+	/* Not when a parameter would shadow a name the method uses: its lambdas' parameters, the
+	 * struct's class, the procedure's number. */
 	for (const decl *f = b->def->fields; f; f = f->next) {
 		const char *n = pyname(g, f->name);
 		if (strcmp(n, "timeout") == 0 || strcmp(n, "p") == 0 || strcmp(n, "u") == 0 ||
-		    strcmp(n, "s") == 0)
+		    strcmp(n, "s") == 0 || strcmp(n, pyglobal(g, b->def->name)) == 0 ||
+		    strcmp(n, pyglobal(g, proc->name)) == 0)
 			return NULL;
 	}
 	return b->def;
@@ -790,8 +825,8 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 	strbuf_printf(g->out, "\n\nclass %sClient(onc.Client):\n"
 			      "    \"\"\"%s version %lld (%s).\"\"\"\n"
 			      "    PROGRAM = %s\n    VERSION = %s\n",
-		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
-		      pyname(g, v->name));
+		      cls, prog->name, (long long)v->number.number, v->name, pyglobal(g, prog->name),
+		      pyglobal(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *m = method_name(g, v, proc);
 		strbuf_puts(g->out, "\n");
@@ -804,7 +839,7 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 			for (const decl *f = s->fields; f; f = f->next)
 				a = pool_printf(g->pool, "%s%s%s", a, *a ? ", " : "", pyname(g, f->name));
 			enc = pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name,
-					  pyname(g, s->name), a);
+					  pyglobal(g, s->name), a);
 		} else if (proc->nargs == 1) {
 			enc = pool_printf(g->pool, "lambda p: %s",
 					  py_pack(g, proc->arg_plans[0], arg_name(g, proc, 0)));
@@ -820,14 +855,14 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 					  : pool_printf(g->pool, "lambda u: %s", py_unpack(g, proc->result_plan));
 		strbuf_printf(g->out, "        return self.call(%s, %s,\n                         %s, "
 				      "timeout=timeout)\n",
-			      pyname(g, proc->name), enc, dec);
+			      pyglobal(g, proc->name), enc, dec);
 	}
 	/* Server base */
 	strbuf_printf(g->out, "\n\nclass %sServer(onc.Program):\n"
 			      "    \"\"\"%s version %lld (%s): subclass it and implement the methods.\"\"\"\n"
 			      "    PROGRAM = %s\n    VERSION = %s\n    PROCEDURES = {\n",
-		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
-		      pyname(g, v->name));
+		      cls, prog->name, (long long)v->number.number, v->name, pyglobal(g, prog->name),
+		      pyglobal(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *dec = "None";
 		const definition *s = expanded(g, proc);
@@ -848,7 +883,7 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 					  : pool_printf(g->pool, "lambda p, v: %s",
 							py_pack(g, proc->result_plan, "v"));
 		strbuf_printf(g->out, "        %s: onc.Procedure(\"%s\", %s,\n                     %s),\n",
-			      pyname(g, proc->name), method_name(g, v, proc), dec, enc);
+			      pyglobal(g, proc->name), method_name(g, v, proc), dec, enc);
 	}
 	strbuf_puts(g->out, "    }\n");
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
@@ -861,14 +896,14 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 
 static void emit_program(py *g, const definition *def)
 {
-	strbuf_printf(g->out, "\n%s = %s\n", pyname(g, def->name), pyvalue(g, &def->number));
+	strbuf_printf(g->out, "\n%s = %s\n", pyglobal(g, def->name), pyvalue(g, &def->number));
 	int n = 0;
 	for (const version *v = def->versions; v; v = v->next) {
 		n++;
 		py_comment(g, "", v->doc);
-		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
+		strbuf_printf(g->out, "%s = %s\n", pyglobal(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),
+			strbuf_printf(g->out, "%s = %s\n", pyglobal(g, proc->name),
 				      pyvalue(g, &proc->number));
 	}
 	for (const version *v = def->versions; v; v = v->next)

@@ -227,6 +227,38 @@ def test_sizes_are_the_c_headers(at, tmp_path):
             assert n == py.get(t + "_SIZE", n), t
 
 
+LOCAL_NAMES_X = """
+const p = 2;
+enum e { d = 1, node = 2 };
+struct u { int a; };
+struct v { u inner; string s<p>; };
+union head switch (e k) {
+case d:
+    v new;
+case node:
+    void;
+};
+typedef u cls[p];
+program PROG { version VERS { head GET(v) = 1; } = 1; } = 0x20000777;
+"""
+
+
+def test_names_of_generated_locals(tmp_path):
+    """Types, constants and enum members named as the generated functions' parameters and
+    locals (p, u, v, d, node, head, new) get a trailing underscore, so that none is shadowed
+    where it is used (`return u.unpack(u)` unpacked with the Unpacker)."""
+    x = tmp_path / "local_names.x"
+    x.write_text(LOCAL_NAMES_X)
+    m = generate(x, tmp_path)
+    assert m.p_ == 2 and m.e.d_ == m.d_ == 1 and m.node_ == 2
+    value = m.head_(m.d_, m.v_(m.u_(5), "ab"))
+    data = roundtrip(m.pack_head, m.unpack_head, value)
+    assert data == bytes.fromhex("00000001" "00000005" "00000002" "61620000")
+    assert roundtrip(m.pack_cls, m.unpack_cls, [m.u_(1), m.u_(2)]) == bytes.fromhex("0000000100000002")
+    xdr_error(onc.Status.TOO_LONG, packed, m.pack_v, m.v_(m.u_(1), "abc"))  # s<p>: p is 2
+    assert m.ProgClient.get  # the client's method of GET
+
+
 def test_unions(at):
     assert packed(at.pack_shape, at.shape(at.RED, 7)) == b"\0\0\0\0\0\0\0\7"
     assert packed(at.pack_shape, at.shape(at.BLUE, "ab")) == b"\0\0\0\2\0\0\0\2ab\0\0"
