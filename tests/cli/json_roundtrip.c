@@ -2,7 +2,8 @@
  * (tests/compiler/random_xdr.c, from onc gen's syntax tree) are decoded and encoded by the
  * generated C codecs (the table codec_tables.sh writes), which gives the generated encoder's
  * bytes; then XDR -> JSON -> text -> JSON -> XDR must give those bytes back, and the JSON made
- * from them again must be the same JSON. Then strings of arbitrary bytes (not UTF-8) through
+ * from them again must be the same JSON, and every proper prefix of the bytes is refused; random
+ * bytes are decoded or refused cleanly. Then strings of arbitrary bytes (not UTF-8) through
  * JSON and back, and fixed cases: a JSON text, its type, and the exact bytes or error message.
  * usage: json_roundtrip FILE.x [cpp args...] (all_types.x: the fixed cases use its types) */
 #include <stdio.h>
@@ -93,6 +94,46 @@ static void through_json(const char *type, const plan_value *v, const uint8_t *b
 	json_decref(j);
 }
 
+/* Every proper prefix of a value's bytes is refused (XDR values are prefix-free), cleanly. */
+static void prefixes(const char *type, const plan_value *v, const uint8_t *bytes, size_t len,
+		     int round)
+{
+	for (size_t k = 0; k < len; k++) {
+		char err[1024];
+		onc_xdr_dec d;
+		onc_xdr_dec_init(&d, bytes, k, NULL);
+		json_t *j = xdr_to_json(v, &d, err, sizeof err);
+		json_decref(j);
+		EXPECT(!j, "%s round %d: a prefix of %zu bytes decoded", type, round, k);
+	}
+}
+
+/* Random bytes: decoded or refused, never a crash or a leak (ASan); what decodes encodes
+ * again to as many bytes as it took. */
+static void garbage(const char *type, const plan_value *v, rng *r)
+{
+	for (int round = 0; round < 300; round++) {
+		uint8_t b[64];
+		size_t n = rng_below(r, sizeof b + 1);
+		for (size_t i = 0; i < n; i++) /* small numbers: counts and discriminants that fit */
+			b[i] = rng_below(r, 3) ? (uint8_t)rng_below(r, 3) : (uint8_t)rng_u32(r);
+		char err[1024];
+		onc_xdr_dec d;
+		onc_xdr_dec_init(&d, b, n, NULL);
+		json_t *j = xdr_to_json(v, &d, err, sizeof err);
+		if (!j)
+			continue;
+		onc_xdr_enc e;
+		onc_xdr_enc_init(&e);
+		bool ok = json_to_xdr(v, j, &e, err, sizeof err);
+		size_t took = n - onc_xdr_dec_left(&d), len = onc_xdr_enc_len(&e);
+		onc_xdr_enc_free(&e);
+		json_decref(j);
+		EXPECT(ok, "%s garbage %d: decoded, but not encoded again: %s", type, round, err);
+		EXPECT(len == took, "%s garbage %d: took %zu bytes, gave %zu", type, round, took, len);
+	}
+}
+
 /* A random value through the generated decoder and encoder, then through JSON. */
 static void one_value(const codec *c, const plan_value *v, const strbuf *random, int round)
 {
@@ -108,6 +149,8 @@ static void one_value(const codec *c, const plan_value *v, const strbuf *random,
 	free(value);
 	if (st == ONC_OK)
 		through_json(c->name, v, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e), round);
+	if (st == ONC_OK && round < 5)
+		prefixes(c->name, v, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e), round);
 	onc_xdr_enc_free(&e);
 	EXPECT(st == ONC_OK, "%s round %d: generated codec: %s", c->name, round, onc_strerror(st));
 }
@@ -260,6 +303,8 @@ int main(int argc, char **argv)
 			one_value(&codecs[i], &v, &bytes, round);
 			values++;
 		}
+		if (!failures)
+			garbage(codecs[i].name, &v, &r);
 	}
 	if (!failures)
 		any_bytes(&r);
