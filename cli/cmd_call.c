@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "call_list.h"
 #include "commands.h"
 #include "interface.h"
 #include "json_codec.h"
@@ -27,7 +28,10 @@ const char call_usage[] =
 	"        HOST's rpcbind is asked, on PORT of --rpcbind, default 111); names are\n"
 	"        as in FILE.x, or numbers; --auth-sys sends AUTH_SYS credentials: this\n"
 	"        process's, or SPEC's uid=N,gid=N,gids=N:N...,machine=NAME; -v prints the\n"
-	"        argument and result bytes to stderr\n";
+	"        argument and result bytes to stderr\n"
+	"  call --list [--rpcbind PORT] [-I DIR] [-D NAME[=VALUE]] HOST [FILE.x...]\n"
+	"        what HOST's rpcbind lists, by program and version, with the names and\n"
+	"        procedures FILE.x gives them\n";
 
 /* What the command line asks for. */
 typedef struct call_args {
@@ -337,6 +341,9 @@ static int call(const call_args *ca, const target *t, const bytes *args)
 
 int cmd_call(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--list") == 0)
+			return call_list(argc, argv, call_usage);
 	call_args ca = { .cpp = malloc((size_t)argc * sizeof *ca.cpp) };
 	int rc = parse_args(argc, argv, &ca);
 	if (rc) {

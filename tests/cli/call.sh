@@ -115,6 +115,20 @@ expect "sum, -v" 0 "$(cat <<OUT
 OUT
 )" "$onc" call -v "$calc_x" "tcp://127.0.0.1:$calc_tcp" CALC_PROG.CALC_V1.CALC_SUM '[1, 2, 3]'
 
+expect "--list: what rpcbind lists, described" 0 "$(cat <<OUT
+program 100000 (portmapper) version 2: tcp $pmap, udp $pmap
+program 100000 (portmapper) version 3: tcp $pmap, udp $pmap
+program 100000 (portmapper) version 4: tcp $pmap, udp $pmap
+program 536873985 (CALC_PROG) version 1 (CALC_V1): tcp $calc_tcp, udp $calc_udp
+	int CALC_ADD(operands) = 1;
+	int CALC_SUBTRACT(operands) = 2;
+	hyper CALC_MULTIPLY(int, int) = 3;
+	division CALC_DIVIDE(operands) = 4;
+	text CALC_ECHO(text) = 5;
+	hyper CALC_SUM(values) = 6;
+OUT
+)" "$onc" call --list --rpcbind "$pmap" 127.0.0.1 "$calc_x"
+
 # ---- RPC errors
 at="tcp://127.0.0.1:$calc_tcp"
 expect "PROG_MISMATCH" 1 "onc call: CALC_PROG.CALC_V2.CALC_ADD at $at: PROG_MISMATCH: the server has versions 1 to 1 of program CALC_PROG, not 2" \
