@@ -147,17 +147,17 @@ static int parse_args(int argc, char **argv, call_args *ca)
 				return 2;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			ca->verbose = true;
-		} else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--rpcbind") == 0) {
-			if (i + 1 == argc) {
-				fprintf(stderr, "onc call: %s needs a value\n", a);
+		} else if ((strcmp(a, "--timeout") == 0 || strcmp(a, "--rpcbind") == 0) &&
+			   i + 1 == argc) {
+			fprintf(stderr, "onc call: %s needs a value\n", a);
+			return 2;
+		} else if (strcmp(a, "--timeout") == 0) {
+			if (!parse_timeout(argv[++i], &ca->timeout_ms))
 				return 2;
-			}
-			const char *v = argv[++i];
-			if (a[2] == 't' ? !parse_timeout(v, &ca->timeout_ms)
-					: !arg_number("call", "--rpcbind port", v, 1, 65535, &port))
+		} else if (strcmp(a, "--rpcbind") == 0) {
+			if (!arg_number("call", "--rpcbind port", argv[++i], 1, 65535, &port))
 				return 2;
-			if (a[2] == 'r')
-				ca->rpcbind_port = (uint16_t)port;
+			ca->rpcbind_port = (uint16_t)port;
 		} else if (strcmp(a, "--auth-sys") == 0 || strncmp(a, "--auth-sys=", 11) == 0) {
 			ca->auth = true;
 			own_credentials(&ca->auth_sys);

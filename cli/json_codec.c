@@ -171,8 +171,10 @@ static size_t string_from_json(const char *s, size_t n, uint8_t *out)
 {
 	size_t len = 0;
 	for (size_t i = 0; i < n;) {
-		uint32_t c;
+		uint32_t c = 0;
 		size_t k = utf8_seq((const uint8_t *)s + i, n - i, &c);
+		if (k == 0) /* not from jansson, which checks: copied byte by byte */
+			k = 1;
 		if (c >= ESCAPE_BASE && c <= ESCAPE_BASE + 0x7F) {
 			out[len++] = (uint8_t)(c - ESCAPE_BASE + 0x80);
 		} else {
@@ -188,15 +190,16 @@ static size_t string_from_json(const char *s, size_t n, uint8_t *out)
 
 static bool enc_value(walk *w, const plan_value *v, const json_t *j, onc_xdr_enc *e);
 
-/* A decimal string, for hypers too large for a JSON integer (jansson's are 64-bit signed). */
-static bool decimal(const char *s, bool negative_ok, uint64_t *mag, bool *negative)
+/* A decimal string, for hypers too large for a JSON integer (jansson's are 64-bit signed):
+ * its magnitude and sign. */
+static bool decimal(const char *s, uint64_t *mag, bool *negative)
 {
-	*negative = s[0] == '-';
-	const char *digits = s + *negative;
-	if ((*negative && !negative_ok) || !*digits || strspn(digits, "0123456789") != strlen(digits))
+	const char *digits = s + (s[0] == '-');
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits))
 		return false;
 	errno = 0;
 	*mag = strtoull(digits, NULL, 10);
+	*negative = s[0] == '-' && *mag != 0;
 	return errno == 0;
 }
 
@@ -223,7 +226,7 @@ static bool enc_integer(walk *w, scalar sc, const json_t *j, onc_xdr_enc *e)
 		text = NULL;
 	} else if (hyper && json_is_string(j)) {
 		text = json_string_value(j);
-		if (!decimal(text, true, &mag, &negative))
+		if (!decimal(text, &mag, &negative))
 			return fail(w, "\"%s\" is not a decimal integer (%s)", text, name);
 	} else {
 		return expected(w, hyper ? "an integer or a decimal string" : "an integer", j);
