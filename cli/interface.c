@@ -8,24 +8,6 @@
 #include "gen.h"
 #include "suggest.h"
 
-bool arg_cpp(const char *cmd, int argc, char **argv, int *i, const char **cpp, size_t *ncpp,
-	     bool *bad)
-{
-	const char *a = argv[*i];
-	if (strncmp(a, "-I", 2) != 0 && strncmp(a, "-D", 2) != 0 && strncmp(a, "-U", 2) != 0)
-		return false;
-	cpp[(*ncpp)++] = a;
-	if (a[2])
-		return true;
-	if (*i + 1 == argc) {
-		fprintf(stderr, "onc %s: %s needs an argument\n", cmd, a);
-		*bad = true;
-		return true;
-	}
-	cpp[(*ncpp)++] = argv[++*i];
-	return true;
-}
-
 int interface_load(interface *x, const char *path, const char *const *cpp, size_t ncpp)
 {
 	memset(x, 0, sizeof *x);

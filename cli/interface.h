@@ -16,12 +16,6 @@ typedef struct interface {
 	plan plan;
 } interface;
 
-/* The preprocessor's arguments (-I DIR, -IDIR, -D NAME[=VALUE], -U NAME) as onc gen takes
- * them: when argv[*i] is one, it (and its value) go to cpp, *i moves past it and this returns
- * true; false when it is none. A missing value is said (naming cmd) and sets *bad. */
-bool arg_cpp(const char *cmd, int argc, char **argv, int *i, const char **cpp, size_t *ncpp,
-	     bool *bad);
-
 /* Reads path; errors in it are printed. Returns 0, 1 (errors in the file) or 2 (it could not be
  * read); the interface must be freed in every case. */
 int interface_load(interface *x, const char *path, const char *const *cpp, size_t ncpp);
