@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the system's rpcbind listens on this host for local callers. */
+#define RPCBIND_SOCKET "/run/rpcbind.sock"
+
 /* --help or -h */
 bool arg_is_help(const char *a);
 /* A number in decimal or hex (0x...) from min to max; `what` names it in the message. */
