@@ -9,6 +9,8 @@ need=()
 have() { [ -e "$1" ]; }
 have /usr/include/cmocka.h || need+=(libcmocka-dev)
 have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
+# JSON, for onc call.
+have /usr/include/jansson.h || need+=(libjansson-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
