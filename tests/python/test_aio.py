@@ -15,7 +15,9 @@ import pytest
 
 import onc
 import onc.aio
+import onc.rpcbind
 from conftest import ROOT, generate, peer_path
+from fake_rpcbind import FakeRpcbind
 from test_server_cases import CASES, CONFORM_X, hex_words, read_cases
 from testprog import (PROC_ADD, PROC_ECHO, TESTPROG, Testprog, decode_str64, encode_int_pair,
                       encode_str64)
@@ -424,3 +426,25 @@ def test_generated_async_client_and_async_handlers(tmp_path):
     assert sums == [i + 1 for i in range(100)]
     assert q.status == calc.CALC_OK and q.result == calc.quotient(3, 2)
     assert zero.status == calc.CALC_DIVISION_BY_ZERO and zero.result is None
+
+
+def test_async_server_registers_with_rpcbind_while_it_serves(tmp_path):
+    rpcb = FakeRpcbind((2, 3, 4))
+
+    async def go():
+        s, prog, addrs = await serve(tmp_path)
+        onc.rpcbind.use_portmapper(s, rpcb.udp)
+        serving = asyncio.create_task(s.serve_forever())
+        await until(lambda: len(rpcb.table.entries) == 2)
+        registered = sorted((e[1], e[2]) for e in rpcb.table.entries)
+        async with onc.aio.Client("tcp://127.0.0.1", TESTPROG, 1, rpcbind_port=rpcb.port) as c:
+            found = await add(c, 40, 2)  # the port from rpcbind
+        await s.close()
+        await serving
+        return registered, found
+
+    try:
+        assert run(go()) == ([(1, "tcp"), (1, "udp")], 42)
+        assert rpcb.table.entries == []
+    finally:
+        rpcb.stop()
