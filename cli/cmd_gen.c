@@ -10,15 +10,17 @@
 #include "pool.h"
 
 const char gen_usage[] =
-	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [--prefix P] [-I DIR]\n"
-	"      [-D NAME[=VALUE]] FILE.x\n"
+	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [--prefix P] [--types-only]\n"
+	"      [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
 	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
 	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
 	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n"
 	"        (kept if they exist, unless --force);\n"
-	"        with --lang python, FILE.py (types, codecs, client and server classes);\n"
-	"        --prefix P puts P before the C name of every type and its codecs\n";
+	"        with --lang python, FILE.py (types, codecs, client and server classes;\n"
+	"        with --sample also FILE_server_sample.py and FILE_client_sample.py);\n"
+	"        --prefix P puts P before the C name of every type and its codecs;\n"
+	"        --types-only leaves the client and server classes out of FILE.py\n";
 
 /* [A-Za-z_][A-Za-z0-9_]* */
 static bool is_identifier(const char *s)
@@ -40,21 +42,16 @@ int cmd_gen(int argc, char **argv)
 	bool python = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 ||
-		    strcmp(a, "-U") == 0) {
+		bool bad = false;
+		if (strcmp(a, "-o") == 0) {
 			if (i + 1 == argc) {
 				fprintf(stderr, "onc gen: %s needs an argument\n", a);
 				goto done;
 			}
-			if (a[1] == 'o') {
-				opt.outdir = argv[++i];
-			} else {
-				cpp[ncpp++] = a;
-				cpp[ncpp++] = argv[++i];
-			}
-		} else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
-			   strncmp(a, "-U", 2) == 0) {
-			cpp[ncpp++] = a;
+			opt.outdir = argv[++i];
+		} else if (arg_cpp("gen", argc, argv, &i, cpp, &ncpp, &bad)) {
+			if (bad)
+				goto done;
 		} else if (strcmp(a, "--lang") == 0 || strncmp(a, "--lang=", 7) == 0) {
 			const char *lang = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
 			if (!lang || (strcmp(lang, "c") != 0 && strcmp(lang, "python") != 0)) {
@@ -69,6 +66,8 @@ int cmd_gen(int argc, char **argv)
 					opt.prefix ? opt.prefix : "");
 				goto done;
 			}
+		} else if (strcmp(a, "--types-only") == 0) {
+			opt.types_only = true;
 		} else if (strcmp(a, "--sample") == 0) {
 			opt.sample = true;
 		} else if (strcmp(a, "--force") == 0) {
@@ -93,8 +92,12 @@ int cmd_gen(int argc, char **argv)
 	}
 	opt.cpp_args = cpp;
 	opt.ncpp_args = ncpp;
-	if (python && (opt.sample || opt.prefix)) {
-		fprintf(stderr, "onc gen: %s is for C only\n", opt.sample ? "--sample" : "--prefix");
+	if (python && opt.prefix) {
+		fprintf(stderr, "onc gen: --prefix is for C only\n");
+		goto done;
+	}
+	if (opt.types_only && (!python || opt.sample)) {
+		fprintf(stderr, "onc gen: --types-only is for --lang python, without --sample\n");
 		goto done;
 	}
 	rc = python ? gen_python(&opt) : gen_c(&opt);

@@ -9,6 +9,8 @@ need=()
 have() { [ -e "$1" ]; }
 have /usr/include/cmocka.h || need+=(libcmocka-dev)
 have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
+# JSON, for onc call.
+have /usr/include/jansson.h || need+=(libjansson-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
@@ -16,6 +18,8 @@ have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+# mypy checks that generated Python modules are typed (tests/python/test_typed.py).
+/usr/bin/python3 -c 'import mypy' 2>/dev/null || need+=(python3-mypy)
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)

@@ -17,7 +17,7 @@ from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefuse
 from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
-from .xdr import UNLIMITED, Packer, Unpacker, check_bool
+from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,6 @@ __all__ = [
     "Call", "Client", "ConnectionClosed", "ConnectionRefused", "Deferred", "GarbageArgs",
     "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch", "ProgUnavail", "Program",
     "ProtocolError", "RecordReader", "ReplyError", "RpcError", "RpcMismatch", "Server", "Status",
-    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool",
+    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
     "current_call", "defer", "frame", "strerror",
 ]

@@ -4,12 +4,10 @@ Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and unpack_T(
 code every type with the onc runtime's Packer and Unpacker; T_SIZE is a type's encoded
 size when it is fixed, T_MAXSIZE the largest when there is one."""
 
-# flake8: noqa
+from __future__ import annotations
+
 import dataclasses as _dc
-import enum as _enum
 import struct as _struct
-import builtins as _builtins
-import typing as _typing
 from typing import Optional
 
 import onc
@@ -30,322 +28,321 @@ RPCBVERS_2_STAT = 0
 
 
 # A universal address, e.g. "127.0.0.1.8.1" for port 2049 ("" for none).
-def pack_rpcb_uaddr(p, v):
+def pack_rpcb_uaddr(p: onc.Packer, v: str) -> None:
     p.pack_string(v, RPCB_MAXSTRING)
 
 
-def unpack_rpcb_uaddr(u):
+def unpack_rpcb_uaddr(u: onc.Unpacker) -> str:
     return u.unpack_string(RPCB_MAXSTRING)
 
 
-rpcb_uaddr_MAXSIZE = 260  # largest encoded size in bytes
+rpcb_uaddr_MAXSIZE = 260
 
 
-_mapping_RUN0 = _struct.Struct(">IIII")
+_mapping_format = _struct.Struct(">IIII")
 
 
-# A program version's port over one protocol.
 @_dc.dataclass
 class mapping:
-    prog: "int" = 0
-    vers: "int" = 0
-    # IPPROTO_TCP (6) or IPPROTO_UDP (17)
-    prot: "int" = 0
-    port: "int" = 0
+    """A program version's port over one protocol."""
 
-    def pack(self, p):
-        p.pack_struct(_mapping_RUN0, self.prog, self.vers, self.prot, self.port)
+    prog: int = 0
+    vers: int = 0
+    # IPPROTO_TCP (6) or IPPROTO_UDP (17)
+    prot: int = 0
+    port: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_mapping_format, self.prog, self.vers, self.prot, self.port)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2, v3 = u.unpack_struct(_mapping_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> mapping:
+        v0, v1, v2, v3 = u.unpack_struct(_mapping_format)
         return cls(v0, v1, v2, v3)
 
 
-def pack_mapping(p, v):
+def pack_mapping(p: onc.Packer, v: mapping) -> None:
     v.pack(p)
 
 
-def unpack_mapping(u):
+def unpack_mapping(u: onc.Unpacker) -> mapping:
     return mapping.unpack(u)
 
 
-mapping_SIZE = 16  # encoded size in bytes
-mapping_MAXSIZE = 16  # largest encoded size in bytes
+mapping_SIZE = 16
+mapping_MAXSIZE = 16
 
 
-_pmaplist_RUN0 = _struct.Struct(">IIII")
+_pmaplist_format = _struct.Struct(">IIII")
 
 
-# What PMAPPROC_DUMP answers.
 @_dc.dataclass
 class pmaplist:
-    map: "mapping" = _dc.field(default_factory=lambda: mapping())
-    next: "Optional[pmaplist]" = None
+    """What PMAPPROC_DUMP answers."""
 
-    def pack(self, p):
-        node = self
-        while True:
-            p.pack_struct(_pmaplist_RUN0, node.map.prog, node.map.vers, node.map.prot, node.map.port)
+    map: mapping = _dc.field(default_factory=mapping)
+    next: Optional[pmaplist] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[pmaplist] = self
+        while node is not None:
+            p.pack_struct(_pmaplist_format, node.map.prog, node.map.vers, node.map.prot, node.map.port)
             node = node.next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> pmaplist:
+        nodes: list[pmaplist] = []
         while True:
-            v0_0, v0_1, v0_2, v0_3 = u.unpack_struct(_pmaplist_RUN0)
+            v0_0, v0_1, v0_2, v0_3 = u.unpack_struct(_pmaplist_format)
             v0 = mapping(v0_0, v0_1, v0_2, v0_3)
-            new = cls(v0, None)
-            if node is None:
-                head = new
-            else:
-                node.next = new
-            node = new
+            nodes.append(cls(v0, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.next = after
+        return nodes[0]
 
 
-def pack_pmaplist(p, v):
+def pack_pmaplist(p: onc.Packer, v: pmaplist) -> None:
     v.pack(p)
 
 
-def unpack_pmaplist(u):
+def unpack_pmaplist(u: onc.Unpacker) -> pmaplist:
     return pmaplist.unpack(u)
 
 
-def pack_pmaplist_ptr(p, v):
+def pack_pmaplist_ptr(p: onc.Packer, v: Optional[pmaplist]) -> None:
     p.pack_optional(v, lambda v: pack_pmaplist(p, v))
 
 
-def unpack_pmaplist_ptr(u):
+def unpack_pmaplist_ptr(u: onc.Unpacker) -> Optional[pmaplist]:
     return u.unpack_optional(lambda: unpack_pmaplist(u))
 
 
-_call_args_RUN0 = _struct.Struct(">III")
+_call_args_format = _struct.Struct(">III")
 
 
-# PMAPPROC_CALLIT's arguments: a call for prog/vers/proc, with its arguments.
 @_dc.dataclass
 class call_args:
-    prog: "int" = 0
-    vers: "int" = 0
-    proc: "int" = 0
-    args: "bytes" = b""
+    """PMAPPROC_CALLIT's arguments: a call for prog/vers/proc, with its arguments."""
 
-    def pack(self, p):
-        p.pack_struct(_call_args_RUN0, self.prog, self.vers, self.proc)
+    prog: int = 0
+    vers: int = 0
+    proc: int = 0
+    args: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_call_args_format, self.prog, self.vers, self.proc)
         p.pack_opaque(self.args, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2 = u.unpack_struct(_call_args_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> call_args:
+        v0, v1, v2 = u.unpack_struct(_call_args_format)
         v3 = u.unpack_opaque(onc.UNLIMITED)
         return cls(v0, v1, v2, v3)
 
 
-def pack_call_args(p, v):
+def pack_call_args(p: onc.Packer, v: call_args) -> None:
     v.pack(p)
 
 
-def unpack_call_args(u):
+def unpack_call_args(u: onc.Unpacker) -> call_args:
     return call_args.unpack(u)
 
 
 
 
-# And its result: the port the call went to, and what the procedure answered.
 @_dc.dataclass
 class call_result:
-    port: "int" = 0
-    res: "bytes" = b""
+    """And its result: the port the call went to, and what the procedure answered."""
 
-    def pack(self, p):
+    port: int = 0
+    res: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_uint(self.port)
         p.pack_opaque(self.res, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> call_result:
         v0 = u.unpack_uint()
         v1 = u.unpack_opaque(onc.UNLIMITED)
         return cls(v0, v1)
 
 
-def pack_call_result(p, v):
+def pack_call_result(p: onc.Packer, v: call_result) -> None:
     v.pack(p)
 
 
-def unpack_call_result(u):
+def unpack_call_result(u: onc.Unpacker) -> call_result:
     return call_result.unpack(u)
 
 
-_rpcb_RUN0 = _struct.Struct(">II")
+_rpcb_format = _struct.Struct(">II")
 
 
-# A program version's address over one transport.
 @_dc.dataclass
 class rpcb:
-    r_prog: "int" = 0
-    r_vers: "int" = 0
-    # "tcp", "udp6", "local"...
-    r_netid: "str" = ""
-    # a universal address
-    r_addr: "str" = ""
-    # who registered it
-    r_owner: "str" = ""
+    """A program version's address over one transport."""
 
-    def pack(self, p):
-        p.pack_struct(_rpcb_RUN0, self.r_prog, self.r_vers)
+    r_prog: int = 0
+    r_vers: int = 0
+    # "tcp", "udp6", "local"...
+    r_netid: str = ""
+    # a universal address
+    r_addr: str = ""
+    # who registered it
+    r_owner: str = ""
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_rpcb_format, self.r_prog, self.r_vers)
         p.pack_string(self.r_netid, RPCB_MAXSTRING)
         p.pack_string(self.r_addr, RPCB_MAXSTRING)
         p.pack_string(self.r_owner, RPCB_MAXSTRING)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1 = u.unpack_struct(_rpcb_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> rpcb:
+        v0, v1 = u.unpack_struct(_rpcb_format)
         v2 = u.unpack_string(RPCB_MAXSTRING)
         v3 = u.unpack_string(RPCB_MAXSTRING)
         v4 = u.unpack_string(RPCB_MAXSTRING)
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_rpcb(p, v):
+def pack_rpcb(p: onc.Packer, v: rpcb) -> None:
     v.pack(p)
 
 
-def unpack_rpcb(u):
+def unpack_rpcb(u: onc.Unpacker) -> rpcb:
     return rpcb.unpack(u)
 
 
-rpcb_MAXSIZE = 788  # largest encoded size in bytes
+rpcb_MAXSIZE = 788
 
 
 
 
-# What RPCBPROC_DUMP answers.
 @_dc.dataclass
 class rp__list:
-    rpcb_map: "rpcb" = _dc.field(default_factory=lambda: rpcb())
-    rpcb_next: "Optional[rp__list]" = None
+    """What RPCBPROC_DUMP answers."""
 
-    def pack(self, p):
-        node = self
-        while True:
+    rpcb_map: rpcb = _dc.field(default_factory=rpcb)
+    rpcb_next: Optional[rp__list] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[rp__list] = self
+        while node is not None:
             pack_rpcb(p, node.rpcb_map)
             node = node.rpcb_next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> rp__list:
+        nodes: list[rp__list] = []
         while True:
             v0 = unpack_rpcb(u)
-            new = cls(v0, None)
-            if node is None:
-                head = new
-            else:
-                node.rpcb_next = new
-            node = new
+            nodes.append(cls(v0, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.rpcb_next = after
+        return nodes[0]
 
 
-def pack_rp__list(p, v):
+def pack_rp__list(p: onc.Packer, v: rp__list) -> None:
     v.pack(p)
 
 
-def unpack_rp__list(u):
+def unpack_rp__list(u: onc.Unpacker) -> rp__list:
     return rp__list.unpack(u)
 
 
-def pack_rpcblist_ptr(p, v):
+def pack_rpcblist_ptr(p: onc.Packer, v: Optional[rp__list]) -> None:
     p.pack_optional(v, lambda v: pack_rp__list(p, v))
 
 
-def unpack_rpcblist_ptr(u):
+def unpack_rpcblist_ptr(u: onc.Unpacker) -> Optional[rp__list]:
     return u.unpack_optional(lambda: unpack_rp__list(u))
 
 
-_rpcb_rmtcallargs_RUN0 = _struct.Struct(">III")
+_rpcb_rmtcallargs_format = _struct.Struct(">III")
 
 
-# RPCBPROC_CALLIT's and RPCBPROC_INDIRECT's arguments.
 @_dc.dataclass
 class rpcb_rmtcallargs:
-    prog: "int" = 0
-    vers: "int" = 0
-    proc: "int" = 0
-    args: "bytes" = b""
+    """RPCBPROC_CALLIT's and RPCBPROC_INDIRECT's arguments."""
 
-    def pack(self, p):
-        p.pack_struct(_rpcb_rmtcallargs_RUN0, self.prog, self.vers, self.proc)
+    prog: int = 0
+    vers: int = 0
+    proc: int = 0
+    args: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_rpcb_rmtcallargs_format, self.prog, self.vers, self.proc)
         p.pack_opaque(self.args, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2 = u.unpack_struct(_rpcb_rmtcallargs_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallargs:
+        v0, v1, v2 = u.unpack_struct(_rpcb_rmtcallargs_format)
         v3 = u.unpack_opaque(onc.UNLIMITED)
         return cls(v0, v1, v2, v3)
 
 
-def pack_rpcb_rmtcallargs(p, v):
+def pack_rpcb_rmtcallargs(p: onc.Packer, v: rpcb_rmtcallargs) -> None:
     v.pack(p)
 
 
-def unpack_rpcb_rmtcallargs(u):
+def unpack_rpcb_rmtcallargs(u: onc.Unpacker) -> rpcb_rmtcallargs:
     return rpcb_rmtcallargs.unpack(u)
 
 
 
 
-# And their result: where the call went, and what the procedure answered.
 @_dc.dataclass
 class rpcb_rmtcallres:
-    addr: "str" = ""
-    results: "bytes" = b""
+    """And their result: where the call went, and what the procedure answered."""
 
-    def pack(self, p):
+    addr: str = ""
+    results: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_string(self.addr, RPCB_MAXSTRING)
         p.pack_opaque(self.results, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallres:
         v0 = u.unpack_string(RPCB_MAXSTRING)
         v1 = u.unpack_opaque(onc.UNLIMITED)
         return cls(v0, v1)
 
 
-def pack_rpcb_rmtcallres(p, v):
+def pack_rpcb_rmtcallres(p: onc.Packer, v: rpcb_rmtcallres) -> None:
     v.pack(p)
 
 
-def unpack_rpcb_rmtcallres(u):
+def unpack_rpcb_rmtcallres(u: onc.Unpacker) -> rpcb_rmtcallres:
     return rpcb_rmtcallres.unpack(u)
 
 
 
 
-# One transport of a program version (RPCBPROC_GETADDRLIST), with its netconfig facts.
 @_dc.dataclass
 class rpcb_entry:
-    # its merged address
-    r_maddr: "str" = ""
-    # "tcp", "udp"...
-    r_nc_netid: "str" = ""
-    # NC_TPI_CLTS 1, NC_TPI_COTS 2, NC_TPI_COTS_ORD 3
-    r_nc_semantics: "int" = 0
-    # "inet", "inet6", "loopback"
-    r_nc_protofmly: "str" = ""
-    # "tcp", "udp", "-"
-    r_nc_proto: "str" = ""
+    """One transport of a program version (RPCBPROC_GETADDRLIST), with its netconfig facts."""
 
-    def pack(self, p):
+    # its merged address
+    r_maddr: str = ""
+    # "tcp", "udp"...
+    r_nc_netid: str = ""
+    # NC_TPI_CLTS 1, NC_TPI_COTS 2, NC_TPI_COTS_ORD 3
+    r_nc_semantics: int = 0
+    # "inet", "inet6", "loopback"
+    r_nc_protofmly: str = ""
+    # "tcp", "udp", "-"
+    r_nc_proto: str = ""
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_string(self.r_maddr, RPCB_MAXSTRING)
         p.pack_string(self.r_nc_netid, RPCB_MAXSTRING)
         p.pack_uint(self.r_nc_semantics)
@@ -353,7 +350,7 @@ class rpcb_entry:
         p.pack_string(self.r_nc_proto, RPCB_MAXSTRING)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> rpcb_entry:
         v0 = u.unpack_string(RPCB_MAXSTRING)
         v1 = u.unpack_string(RPCB_MAXSTRING)
         v2 = u.unpack_uint()
@@ -362,267 +359,257 @@ class rpcb_entry:
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_rpcb_entry(p, v):
+def pack_rpcb_entry(p: onc.Packer, v: rpcb_entry) -> None:
     v.pack(p)
 
 
-def unpack_rpcb_entry(u):
+def unpack_rpcb_entry(u: onc.Unpacker) -> rpcb_entry:
     return rpcb_entry.unpack(u)
 
 
-rpcb_entry_MAXSIZE = 1044  # largest encoded size in bytes
+rpcb_entry_MAXSIZE = 1044
 
 
 
 
 @_dc.dataclass
 class rpcb_entry_list:
-    rpcb_entry_map: "rpcb_entry" = _dc.field(default_factory=lambda: rpcb_entry())
-    rpcb_entry_next: "Optional[rpcb_entry_list]" = None
+    rpcb_entry_map: rpcb_entry = _dc.field(default_factory=rpcb_entry)
+    rpcb_entry_next: Optional[rpcb_entry_list] = None
 
-    def pack(self, p):
-        node = self
-        while True:
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[rpcb_entry_list] = self
+        while node is not None:
             pack_rpcb_entry(p, node.rpcb_entry_map)
             node = node.rpcb_entry_next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> rpcb_entry_list:
+        nodes: list[rpcb_entry_list] = []
         while True:
             v0 = unpack_rpcb_entry(u)
-            new = cls(v0, None)
-            if node is None:
-                head = new
-            else:
-                node.rpcb_entry_next = new
-            node = new
+            nodes.append(cls(v0, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.rpcb_entry_next = after
+        return nodes[0]
 
 
-def pack_rpcb_entry_list(p, v):
+def pack_rpcb_entry_list(p: onc.Packer, v: rpcb_entry_list) -> None:
     v.pack(p)
 
 
-def unpack_rpcb_entry_list(u):
+def unpack_rpcb_entry_list(u: onc.Unpacker) -> rpcb_entry_list:
     return rpcb_entry_list.unpack(u)
 
 
-def pack_rpcb_entry_list_ptr(p, v):
+def pack_rpcb_entry_list_ptr(p: onc.Packer, v: Optional[rpcb_entry_list]) -> None:
     p.pack_optional(v, lambda v: pack_rpcb_entry_list(p, v))
 
 
-def unpack_rpcb_entry_list_ptr(u):
+def unpack_rpcb_entry_list_ptr(u: onc.Unpacker) -> Optional[rpcb_entry_list]:
     return u.unpack_optional(lambda: unpack_rpcb_entry_list(u))
 
 
-_rpcbs_addrlist_RUN0 = _struct.Struct(">IIii")
+_rpcbs_addrlist_format = _struct.Struct(">IIii")
 
 
-# Lookups of one program version on one transport.
 @_dc.dataclass
 class rpcbs_addrlist:
-    prog: "int" = 0
-    vers: "int" = 0
-    success: "int" = 0
-    failure: "int" = 0
-    netid: "str" = ""
-    next: "Optional[rpcbs_addrlist]" = None
+    """Lookups of one program version on one transport."""
 
-    def pack(self, p):
-        node = self
-        while True:
-            p.pack_struct(_rpcbs_addrlist_RUN0, node.prog, node.vers, node.success, node.failure)
+    prog: int = 0
+    vers: int = 0
+    success: int = 0
+    failure: int = 0
+    netid: str = ""
+    next: Optional[rpcbs_addrlist] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[rpcbs_addrlist] = self
+        while node is not None:
+            p.pack_struct(_rpcbs_addrlist_format, node.prog, node.vers, node.success, node.failure)
             p.pack_string(node.netid, RPCB_MAXSTRING)
             node = node.next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> rpcbs_addrlist:
+        nodes: list[rpcbs_addrlist] = []
         while True:
-            v0, v1, v2, v3 = u.unpack_struct(_rpcbs_addrlist_RUN0)
+            v0, v1, v2, v3 = u.unpack_struct(_rpcbs_addrlist_format)
             v4 = u.unpack_string(RPCB_MAXSTRING)
-            new = cls(v0, v1, v2, v3, v4, None)
-            if node is None:
-                head = new
-            else:
-                node.next = new
-            node = new
+            nodes.append(cls(v0, v1, v2, v3, v4, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.next = after
+        return nodes[0]
 
 
-def pack_rpcbs_addrlist(p, v):
+def pack_rpcbs_addrlist(p: onc.Packer, v: rpcbs_addrlist) -> None:
     v.pack(p)
 
 
-def unpack_rpcbs_addrlist(u):
+def unpack_rpcbs_addrlist(u: onc.Unpacker) -> rpcbs_addrlist:
     return rpcbs_addrlist.unpack(u)
 
 
-_rpcbs_rmtcalllist_RUN0 = _struct.Struct(">IIIiii")
+_rpcbs_rmtcalllist_format = _struct.Struct(">IIIiii")
 
 
-# Forwarded calls to one procedure on one transport.
 @_dc.dataclass
 class rpcbs_rmtcalllist:
-    prog: "int" = 0
-    vers: "int" = 0
-    proc: "int" = 0
-    success: "int" = 0
-    failure: "int" = 0
-    # RPCBPROC_INDIRECT rather than CALLIT
-    indirect: "int" = 0
-    netid: "str" = ""
-    next: "Optional[rpcbs_rmtcalllist]" = None
+    """Forwarded calls to one procedure on one transport."""
 
-    def pack(self, p):
-        node = self
-        while True:
-            p.pack_struct(_rpcbs_rmtcalllist_RUN0, node.prog, node.vers, node.proc, node.success, node.failure, node.indirect)
+    prog: int = 0
+    vers: int = 0
+    proc: int = 0
+    success: int = 0
+    failure: int = 0
+    # RPCBPROC_INDIRECT rather than CALLIT
+    indirect: int = 0
+    netid: str = ""
+    next: Optional[rpcbs_rmtcalllist] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[rpcbs_rmtcalllist] = self
+        while node is not None:
+            p.pack_struct(_rpcbs_rmtcalllist_format, node.prog, node.vers, node.proc, node.success, node.failure, node.indirect)
             p.pack_string(node.netid, RPCB_MAXSTRING)
             node = node.next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> rpcbs_rmtcalllist:
+        nodes: list[rpcbs_rmtcalllist] = []
         while True:
-            v0, v1, v2, v3, v4, v5 = u.unpack_struct(_rpcbs_rmtcalllist_RUN0)
+            v0, v1, v2, v3, v4, v5 = u.unpack_struct(_rpcbs_rmtcalllist_format)
             v6 = u.unpack_string(RPCB_MAXSTRING)
-            new = cls(v0, v1, v2, v3, v4, v5, v6, None)
-            if node is None:
-                head = new
-            else:
-                node.next = new
-            node = new
+            nodes.append(cls(v0, v1, v2, v3, v4, v5, v6, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.next = after
+        return nodes[0]
 
 
-def pack_rpcbs_rmtcalllist(p, v):
+def pack_rpcbs_rmtcalllist(p: onc.Packer, v: rpcbs_rmtcalllist) -> None:
     v.pack(p)
 
 
-def unpack_rpcbs_rmtcalllist(u):
+def unpack_rpcbs_rmtcalllist(u: onc.Unpacker) -> rpcbs_rmtcalllist:
     return rpcbs_rmtcalllist.unpack(u)
 
 
-def pack_rpcbs_proc(p, v):
+def pack_rpcbs_proc(p: onc.Packer, v: list[int]) -> None:
     p.pack_fixed_scalars("int", RPCBSTAT_HIGHPROC, v)
 
 
-def unpack_rpcbs_proc(u):
+def unpack_rpcbs_proc(u: onc.Unpacker) -> list[int]:
     return u.unpack_fixed_scalars("int", RPCBSTAT_HIGHPROC)
 
 
-rpcbs_proc_SIZE = 52  # encoded size in bytes
-rpcbs_proc_MAXSIZE = 52  # largest encoded size in bytes
+rpcbs_proc_SIZE = 52
+rpcbs_proc_MAXSIZE = 52
 
 
-def pack_rpcbs_addrlist_ptr(p, v):
+def pack_rpcbs_addrlist_ptr(p: onc.Packer, v: Optional[rpcbs_addrlist]) -> None:
     p.pack_optional(v, lambda v: pack_rpcbs_addrlist(p, v))
 
 
-def unpack_rpcbs_addrlist_ptr(u):
+def unpack_rpcbs_addrlist_ptr(u: onc.Unpacker) -> Optional[rpcbs_addrlist]:
     return u.unpack_optional(lambda: unpack_rpcbs_addrlist(u))
 
 
-def pack_rpcbs_rmtcalllist_ptr(p, v):
+def pack_rpcbs_rmtcalllist_ptr(p: onc.Packer, v: Optional[rpcbs_rmtcalllist]) -> None:
     p.pack_optional(v, lambda v: pack_rpcbs_rmtcalllist(p, v))
 
 
-def unpack_rpcbs_rmtcalllist_ptr(u):
+def unpack_rpcbs_rmtcalllist_ptr(u: onc.Unpacker) -> Optional[rpcbs_rmtcalllist]:
     return u.unpack_optional(lambda: unpack_rpcbs_rmtcalllist(u))
 
 
-_rpcb_stat_RUN0 = _struct.Struct(">ii")
+_rpcb_stat_format = _struct.Struct(">ii")
 
 
-# One version's statistics.
 @_dc.dataclass
 class rpcb_stat:
-    # calls per procedure
-    info: "list" = _dc.field(default_factory=lambda: [0 for _ in range(RPCBSTAT_HIGHPROC)])
-    # successful SETs
-    setinfo: "int" = 0
-    # successful UNSETs
-    unsetinfo: "int" = 0
-    addrinfo: "Optional[rpcbs_addrlist]" = None
-    rmtinfo: "Optional[rpcbs_rmtcalllist]" = None
+    """One version's statistics."""
 
-    def pack(self, p):
+    # calls per procedure
+    info: list[int] = _dc.field(default_factory=lambda: [0 for _ in range(RPCBSTAT_HIGHPROC)])
+    # successful SETs
+    setinfo: int = 0
+    # successful UNSETs
+    unsetinfo: int = 0
+    addrinfo: Optional[rpcbs_addrlist] = None
+    rmtinfo: Optional[rpcbs_rmtcalllist] = None
+
+    def pack(self, p: onc.Packer) -> None:
         pack_rpcbs_proc(p, self.info)
-        p.pack_struct(_rpcb_stat_RUN0, self.setinfo, self.unsetinfo)
+        p.pack_struct(_rpcb_stat_format, self.setinfo, self.unsetinfo)
         pack_rpcbs_addrlist_ptr(p, self.addrinfo)
         pack_rpcbs_rmtcalllist_ptr(p, self.rmtinfo)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> rpcb_stat:
         v0 = unpack_rpcbs_proc(u)
-        v1, v2 = u.unpack_struct(_rpcb_stat_RUN0)
+        v1, v2 = u.unpack_struct(_rpcb_stat_format)
         v3 = unpack_rpcbs_addrlist_ptr(u)
         v4 = unpack_rpcbs_rmtcalllist_ptr(u)
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_rpcb_stat(p, v):
+def pack_rpcb_stat(p: onc.Packer, v: rpcb_stat) -> None:
     v.pack(p)
 
 
-def unpack_rpcb_stat(u):
+def unpack_rpcb_stat(u: onc.Unpacker) -> rpcb_stat:
     return rpcb_stat.unpack(u)
 
 
 # Versions 2, 3 and 4, in that order.
-def pack_rpcb_stat_byvers(p, v):
+def pack_rpcb_stat_byvers(p: onc.Packer, v: list[rpcb_stat]) -> None:
     p.pack_farray(RPCBVERS_STAT, v, lambda v: pack_rpcb_stat(p, v))
 
 
-def unpack_rpcb_stat_byvers(u):
+def unpack_rpcb_stat_byvers(u: onc.Unpacker) -> list[rpcb_stat]:
     return u.unpack_farray(RPCBVERS_STAT, lambda: unpack_rpcb_stat(u), 68)
 
 
 
 
-# A transport address: a struct sockaddr as the answering host lays it out.
 @_dc.dataclass
 class netbuf:
-    maxlen: "int" = 0
-    buf: "bytes" = b""
+    """A transport address: a struct sockaddr as the answering host lays it out."""
 
-    def pack(self, p):
+    maxlen: int = 0
+    buf: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_uint(self.maxlen)
         p.pack_opaque(self.buf, RPCB_MAXADDRLEN)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> netbuf:
         v0 = u.unpack_uint()
         v1 = u.unpack_opaque(RPCB_MAXADDRLEN)
         return cls(v0, v1)
 
 
-def pack_netbuf(p, v):
+def pack_netbuf(p: onc.Packer, v: netbuf) -> None:
     v.pack(p)
 
 
-def unpack_netbuf(u):
+def unpack_netbuf(u: onc.Unpacker) -> netbuf:
     return netbuf.unpack(u)
 
 
-netbuf_MAXSIZE = 136  # largest encoded size in bytes
+netbuf_MAXSIZE = 136
+
 
 RPCBPROG = 100000
 PMAPVERS = 2
@@ -656,306 +643,3 @@ RPCBPROC_GETVERSADDR = 9
 RPCBPROC_INDIRECT = 10
 RPCBPROC_GETADDRLIST = 11
 RPCBPROC_GETSTAT = 12
-
-
-class RpcbprogV2Client(onc.Client):
-    """RPCBPROG version 2 (PMAPVERS)."""
-    PROGRAM = RPCBPROG
-    VERSION = PMAPVERS
-
-    def null(self, *, timeout=None):
-        return self.call(PMAPPROC_NULL, None,
-                         None, timeout=timeout)
-
-    # Registers a mapping; false when prog/vers/prot is mapped already.
-    def set(self, prog, vers, prot, port, *, timeout=None):
-        return self.call(PMAPPROC_SET, lambda p: pack_mapping(p, mapping(prog, vers, prot, port)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    # Removes prog/vers on every protocol (prot and port are ignored).
-    def unset(self, prog, vers, prot, port, *, timeout=None):
-        return self.call(PMAPPROC_UNSET, lambda p: pack_mapping(p, mapping(prog, vers, prot, port)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    # The port of prog/vers/prot (port is ignored), 0 when none.
-    def getport(self, prog, vers, prot, port, *, timeout=None):
-        return self.call(PMAPPROC_GETPORT, lambda p: pack_mapping(p, mapping(prog, vers, prot, port)),
-                         lambda u: u.unpack_uint(), timeout=timeout)
-
-    def dump(self, *, timeout=None):
-        return self.call(PMAPPROC_DUMP, None,
-                         lambda u: unpack_pmaplist_ptr(u), timeout=timeout)
-
-    # Calls prog/vers/proc on this host; silent when that fails.
-    def callit(self, prog, vers, proc, args, *, timeout=None):
-        return self.call(PMAPPROC_CALLIT, lambda p: pack_call_args(p, call_args(prog, vers, proc, args)),
-                         lambda u: unpack_call_result(u), timeout=timeout)
-
-
-class RpcbprogV2Server(onc.Program):
-    """RPCBPROG version 2 (PMAPVERS): subclass it and implement the methods."""
-    PROGRAM = RPCBPROG
-    VERSION = PMAPVERS
-    PROCEDURES = {
-        PMAPPROC_NULL: onc.Procedure("null", None,
-                     None),
-        PMAPPROC_SET: onc.Procedure("set", lambda u: (lambda s: (s.prog, s.vers, s.prot, s.port, ))(unpack_mapping(u)),
-                     lambda p, v: p.pack_bool(v)),
-        PMAPPROC_UNSET: onc.Procedure("unset", lambda u: (lambda s: (s.prog, s.vers, s.prot, s.port, ))(unpack_mapping(u)),
-                     lambda p, v: p.pack_bool(v)),
-        PMAPPROC_GETPORT: onc.Procedure("getport", lambda u: (lambda s: (s.prog, s.vers, s.prot, s.port, ))(unpack_mapping(u)),
-                     lambda p, v: p.pack_uint(v)),
-        PMAPPROC_DUMP: onc.Procedure("dump", None,
-                     lambda p, v: pack_pmaplist_ptr(p, v)),
-        PMAPPROC_CALLIT: onc.Procedure("callit", lambda u: (lambda s: (s.prog, s.vers, s.proc, s.args, ))(unpack_call_args(u)),
-                     lambda p, v: pack_call_result(p, v)),
-    }
-
-    def null(self):
-        pass
-
-    def set(self, prog, vers, prot, port):
-        raise onc.ProcUnavail()
-
-    def unset(self, prog, vers, prot, port):
-        raise onc.ProcUnavail()
-
-    def getport(self, prog, vers, prot, port):
-        raise onc.ProcUnavail()
-
-    def dump(self):
-        raise onc.ProcUnavail()
-
-    def callit(self, prog, vers, proc, args):
-        raise onc.ProcUnavail()
-
-
-class RpcbprogV3Client(onc.Client):
-    """RPCBPROG version 3 (RPCBVERS)."""
-    PROGRAM = RPCBPROG
-    VERSION = RPCBVERS
-
-    def null(self, *, timeout=None):
-        return self.call(RPCBPROC_NULL, None,
-                         None, timeout=timeout)
-
-    def set(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_SET, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    def unset(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_UNSET, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    # The address of prog/vers on the transport the call came on.
-    def getaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_GETADDR, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: unpack_rpcb_uaddr(u), timeout=timeout)
-
-    def dump(self, *, timeout=None):
-        return self.call(RPCBPROC_DUMP, None,
-                         lambda u: unpack_rpcblist_ptr(u), timeout=timeout)
-
-    def callit(self, prog, vers, proc, args, *, timeout=None):
-        return self.call(RPCBPROC_CALLIT, lambda p: pack_rpcb_rmtcallargs(p, rpcb_rmtcallargs(prog, vers, proc, args)),
-                         lambda u: unpack_rpcb_rmtcallres(u), timeout=timeout)
-
-    # Seconds since 1970.
-    def gettime(self, *, timeout=None):
-        return self.call(RPCBPROC_GETTIME, None,
-                         lambda u: u.unpack_uint(), timeout=timeout)
-
-    def uaddr2taddr(self, arg, *, timeout=None):
-        return self.call(RPCBPROC_UADDR2TADDR, lambda p: pack_rpcb_uaddr(p, arg),
-                         lambda u: unpack_netbuf(u), timeout=timeout)
-
-    def taddr2uaddr(self, maxlen, buf, *, timeout=None):
-        return self.call(RPCBPROC_TADDR2UADDR, lambda p: pack_netbuf(p, netbuf(maxlen, buf)),
-                         lambda u: unpack_rpcb_uaddr(u), timeout=timeout)
-
-
-class RpcbprogV3Server(onc.Program):
-    """RPCBPROG version 3 (RPCBVERS): subclass it and implement the methods."""
-    PROGRAM = RPCBPROG
-    VERSION = RPCBVERS
-    PROCEDURES = {
-        RPCBPROC_NULL: onc.Procedure("null", None,
-                     None),
-        RPCBPROC_SET: onc.Procedure("set", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: p.pack_bool(v)),
-        RPCBPROC_UNSET: onc.Procedure("unset", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: p.pack_bool(v)),
-        RPCBPROC_GETADDR: onc.Procedure("getaddr", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: pack_rpcb_uaddr(p, v)),
-        RPCBPROC_DUMP: onc.Procedure("dump", None,
-                     lambda p, v: pack_rpcblist_ptr(p, v)),
-        RPCBPROC_CALLIT: onc.Procedure("callit", lambda u: (lambda s: (s.prog, s.vers, s.proc, s.args, ))(unpack_rpcb_rmtcallargs(u)),
-                     lambda p, v: pack_rpcb_rmtcallres(p, v)),
-        RPCBPROC_GETTIME: onc.Procedure("gettime", None,
-                     lambda p, v: p.pack_uint(v)),
-        RPCBPROC_UADDR2TADDR: onc.Procedure("uaddr2taddr", lambda u: (unpack_rpcb_uaddr(u), ),
-                     lambda p, v: pack_netbuf(p, v)),
-        RPCBPROC_TADDR2UADDR: onc.Procedure("taddr2uaddr", lambda u: (lambda s: (s.maxlen, s.buf, ))(unpack_netbuf(u)),
-                     lambda p, v: pack_rpcb_uaddr(p, v)),
-    }
-
-    def null(self):
-        pass
-
-    def set(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def unset(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def getaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def dump(self):
-        raise onc.ProcUnavail()
-
-    def callit(self, prog, vers, proc, args):
-        raise onc.ProcUnavail()
-
-    def gettime(self):
-        raise onc.ProcUnavail()
-
-    def uaddr2taddr(self, arg):
-        raise onc.ProcUnavail()
-
-    def taddr2uaddr(self, maxlen, buf):
-        raise onc.ProcUnavail()
-
-
-class RpcbprogV4Client(onc.Client):
-    """RPCBPROG version 4 (RPCBVERS4)."""
-    PROGRAM = RPCBPROG
-    VERSION = RPCBVERS4
-
-    def null(self, *, timeout=None):
-        return self.call(RPCBPROC_NULL, None,
-                         None, timeout=timeout)
-
-    def set(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_SET, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    def unset(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_UNSET, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: u.unpack_bool(), timeout=timeout)
-
-    def getaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_GETADDR, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: unpack_rpcb_uaddr(u), timeout=timeout)
-
-    def dump(self, *, timeout=None):
-        return self.call(RPCBPROC_DUMP, None,
-                         lambda u: unpack_rpcblist_ptr(u), timeout=timeout)
-
-    # CALLIT, meant for broadcasts.
-    def bcast(self, prog, vers, proc, args, *, timeout=None):
-        return self.call(RPCBPROC_BCAST, lambda p: pack_rpcb_rmtcallargs(p, rpcb_rmtcallargs(prog, vers, proc, args)),
-                         lambda u: unpack_rpcb_rmtcallres(u), timeout=timeout)
-
-    def gettime(self, *, timeout=None):
-        return self.call(RPCBPROC_GETTIME, None,
-                         lambda u: u.unpack_uint(), timeout=timeout)
-
-    def uaddr2taddr(self, arg, *, timeout=None):
-        return self.call(RPCBPROC_UADDR2TADDR, lambda p: pack_rpcb_uaddr(p, arg),
-                         lambda u: unpack_netbuf(u), timeout=timeout)
-
-    def taddr2uaddr(self, maxlen, buf, *, timeout=None):
-        return self.call(RPCBPROC_TADDR2UADDR, lambda p: pack_netbuf(p, netbuf(maxlen, buf)),
-                         lambda u: unpack_rpcb_uaddr(u), timeout=timeout)
-
-    # The address of exactly prog/vers (no other version's).
-    def getversaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_GETVERSADDR, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: unpack_rpcb_uaddr(u), timeout=timeout)
-
-    # CALLIT that answers errors.
-    def indirect(self, prog, vers, proc, args, *, timeout=None):
-        return self.call(RPCBPROC_INDIRECT, lambda p: pack_rpcb_rmtcallargs(p, rpcb_rmtcallargs(prog, vers, proc, args)),
-                         lambda u: unpack_rpcb_rmtcallres(u), timeout=timeout)
-
-    def getaddrlist(self, r_prog, r_vers, r_netid, r_addr, r_owner, *, timeout=None):
-        return self.call(RPCBPROC_GETADDRLIST, lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
-                         lambda u: unpack_rpcb_entry_list_ptr(u), timeout=timeout)
-
-    def getstat(self, *, timeout=None):
-        return self.call(RPCBPROC_GETSTAT, None,
-                         lambda u: unpack_rpcb_stat_byvers(u), timeout=timeout)
-
-
-class RpcbprogV4Server(onc.Program):
-    """RPCBPROG version 4 (RPCBVERS4): subclass it and implement the methods."""
-    PROGRAM = RPCBPROG
-    VERSION = RPCBVERS4
-    PROCEDURES = {
-        RPCBPROC_NULL: onc.Procedure("null", None,
-                     None),
-        RPCBPROC_SET: onc.Procedure("set", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: p.pack_bool(v)),
-        RPCBPROC_UNSET: onc.Procedure("unset", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: p.pack_bool(v)),
-        RPCBPROC_GETADDR: onc.Procedure("getaddr", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: pack_rpcb_uaddr(p, v)),
-        RPCBPROC_DUMP: onc.Procedure("dump", None,
-                     lambda p, v: pack_rpcblist_ptr(p, v)),
-        RPCBPROC_BCAST: onc.Procedure("bcast", lambda u: (lambda s: (s.prog, s.vers, s.proc, s.args, ))(unpack_rpcb_rmtcallargs(u)),
-                     lambda p, v: pack_rpcb_rmtcallres(p, v)),
-        RPCBPROC_GETTIME: onc.Procedure("gettime", None,
-                     lambda p, v: p.pack_uint(v)),
-        RPCBPROC_UADDR2TADDR: onc.Procedure("uaddr2taddr", lambda u: (unpack_rpcb_uaddr(u), ),
-                     lambda p, v: pack_netbuf(p, v)),
-        RPCBPROC_TADDR2UADDR: onc.Procedure("taddr2uaddr", lambda u: (lambda s: (s.maxlen, s.buf, ))(unpack_netbuf(u)),
-                     lambda p, v: pack_rpcb_uaddr(p, v)),
-        RPCBPROC_GETVERSADDR: onc.Procedure("getversaddr", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: pack_rpcb_uaddr(p, v)),
-        RPCBPROC_INDIRECT: onc.Procedure("indirect", lambda u: (lambda s: (s.prog, s.vers, s.proc, s.args, ))(unpack_rpcb_rmtcallargs(u)),
-                     lambda p, v: pack_rpcb_rmtcallres(p, v)),
-        RPCBPROC_GETADDRLIST: onc.Procedure("getaddrlist", lambda u: (lambda s: (s.r_prog, s.r_vers, s.r_netid, s.r_addr, s.r_owner, ))(unpack_rpcb(u)),
-                     lambda p, v: pack_rpcb_entry_list_ptr(p, v)),
-        RPCBPROC_GETSTAT: onc.Procedure("getstat", None,
-                     lambda p, v: pack_rpcb_stat_byvers(p, v)),
-    }
-
-    def null(self):
-        pass
-
-    def set(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def unset(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def getaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def dump(self):
-        raise onc.ProcUnavail()
-
-    def bcast(self, prog, vers, proc, args):
-        raise onc.ProcUnavail()
-
-    def gettime(self):
-        raise onc.ProcUnavail()
-
-    def uaddr2taddr(self, arg):
-        raise onc.ProcUnavail()
-
-    def taddr2uaddr(self, maxlen, buf):
-        raise onc.ProcUnavail()
-
-    def getversaddr(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def indirect(self, prog, vers, proc, args):
-        raise onc.ProcUnavail()
-
-    def getaddrlist(self, r_prog, r_vers, r_netid, r_addr, r_owner):
-        raise onc.ProcUnavail()
-
-    def getstat(self):
-        raise onc.ProcUnavail()

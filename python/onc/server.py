@@ -54,7 +54,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, ClassVar, NamedTuple, Optional, TypeVar
 
 from . import net
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
@@ -85,8 +85,8 @@ class Procedure(NamedTuple):
     written by encode_result(packer, value) (None: void result)."""
 
     name: str
-    decode_args: Optional[Callable] = None
-    encode_result: Optional[Callable] = None
+    decode_args: Optional[Callable[[Unpacker], tuple[Any, ...]]] = None
+    encode_result: Optional[Callable[[Packer, Any], object]] = None
 
 
 @dataclass
@@ -130,7 +130,8 @@ class Call:
 
 # A context variable rather than a thread-local: a handler's thread has its own context, and so
 # has each asyncio task (onc.aio), which copies it from the dispatch that made it.
-_current = contextvars.ContextVar("onc_current_call", default=None)
+_current: "contextvars.ContextVar[Optional[Call]]" = contextvars.ContextVar("onc_current_call",
+                                                                          default=None)
 
 
 def current_call():
@@ -221,6 +222,10 @@ class Deferred:
             log.error("%s raised after answering", _describe(self.call), exc_info=exc)
 
 
+P = TypeVar("P", bound="Program")
+S = TypeVar("S", bound="Server")
+
+
 class Program:
     """A program version served by a Server. Generated code subclasses it with PROGRAM,
     VERSION and PROCEDURES; the programmer subclasses that and writes the methods.
@@ -230,9 +235,9 @@ class Program:
     SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
     logged). A handler may defer its reply (onc.defer())."""
 
-    PROGRAM = None
-    VERSION = None
-    PROCEDURES = {}
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
+    PROCEDURES: ClassVar[dict[int, Procedure]] = {}
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
@@ -446,8 +451,9 @@ class Server:
     seconds after which a connection that sent no complete call (and waits for no deferred
     reply) is closed."""
 
-    def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout=DEFAULT_IDLE_TIMEOUT):
+    def __init__(self, *, max_record: int = DEFAULT_MAX_RECORD,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
         self.max_record = max_record
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
@@ -467,7 +473,8 @@ class Server:
 
     # --- setting up ---
 
-    def register(self, program, prog=None, vers=None):
+    def register(self, program: P, prog: Optional[int] = None,
+                 vers: Optional[int] = None) -> P:
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
         key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
         if None in key or key in self._programs:
@@ -475,7 +482,7 @@ class Server:
         self._programs[key] = program
         return program
 
-    def listen(self, addr):
+    def listen(self, addr: str) -> int:
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
         port 0 picks a free port, which is returned (0 for Unix sockets)."""
         a = net.parse(addr)
@@ -517,14 +524,18 @@ class Server:
         return out
 
     def set_hooks(self, start=None, stop=None):
-        """start(server) runs first in start() (an exception it raises aborts start()), and
-        stop(server), if start() ran it, last in stop(). For what is layered on the server,
-        such as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
+        """start(server) runs first in start() (an exception it raises aborts start()), or at
+        once when the server is running already (its exception is raised here), and
+        stop(server), if start ran, last in stop(). For what is layered on the server, such
+        as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
         self._hooks = (start, stop)
+        if self._running and start:
+            start(self)
+            self._hooked = True
 
     # --- running ---
 
-    def start(self):
+    def start(self) -> None:
         """Serves in background threads until stop()."""
         if self._running:
             return
@@ -543,11 +554,18 @@ class Server:
         for i in range(UDP_WORKERS if any(a.kind == net.UDP for _, a, _ in self._listeners) else 0):
             self._spawn(self._udp_worker, f"onc-udp-{i}")
 
-    def serve_forever(self):
+    def serve_forever(self) -> None:
+        """start(), then waits for stop(); an exception meanwhile (KeyboardInterrupt on
+        Ctrl-C) stops the server first, so that its stop hook runs (the registrations with
+        rpcbind go)."""
         self.start()
-        self._stopped.wait()
+        try:
+            self._stopped.wait()
+        except BaseException:
+            self.stop()
+            raise
 
-    def stop(self, timeout=DEFAULT_STOP_TIMEOUT):
+    def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Stops serving, as onc_server_run() returns: no more connections or calls are
         taken; the handlers running finish and their replies are sent; deferred calls are
         waited for, for at most `timeout` seconds (their replies after that are dropped);
@@ -608,11 +626,11 @@ class Server:
                 os.unlink(a.sockaddr)
         self._listeners = []
 
-    def __enter__(self):
+    def __enter__(self: S) -> S:
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _spawn(self, fn, name, *args):

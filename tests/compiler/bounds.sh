@@ -212,7 +212,8 @@ names)
 	expect_ok longest_c "$work/longest.x" && compiles longest_c longest
 	expect_ok longest_py "$work/longest.x" --lang python
 	size=$(cat "$work"/longest_c/*.[ch] "$work"/longest_py/*.py | wc -c)
-	[ "$size" -lt 16000000 ] || fail "longest: $size bytes of output"
+	# (each of the 2,000 inline types repeats the long name some 30 times, in both languages)
+	[ "$size" -lt 18000000 ] || fail "longest: $size bytes of output"
 	;;
 nesting)
 	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };
