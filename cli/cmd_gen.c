@@ -1,4 +1,5 @@
 /* onc gen: the RPC-language compiler's command line. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,27 @@
 #include "pool.h"
 
 const char gen_usage[] =
-	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
+	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [--prefix P] [-I DIR]\n"
+	"      [-D NAME[=VALUE]] FILE.x\n"
 	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
 	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
 	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n"
 	"        (kept if they exist, unless --force);\n"
 	"        with --lang python, FILE.py (types, codecs, client and server classes;\n"
-	"        with --sample also FILE_server_sample.py and FILE_client_sample.py)\n";
+	"        with --sample also FILE_server_sample.py and FILE_client_sample.py);\n"
+	"        --prefix P puts P before the C name of every type and its codecs\n";
+
+/* [A-Za-z_][A-Za-z0-9_]* */
+static bool is_identifier(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	while (*++s)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
 
 int cmd_gen(int argc, char **argv)
 {
@@ -44,6 +58,13 @@ int cmd_gen(int argc, char **argv)
 				goto done;
 			}
 			python = strcmp(lang, "python") == 0;
+		} else if (strcmp(a, "--prefix") == 0 || strncmp(a, "--prefix=", 9) == 0) {
+			opt.prefix = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+			if (!is_identifier(opt.prefix)) {
+				fprintf(stderr, "onc gen: --prefix takes the start of a C name, not '%s'\n",
+					opt.prefix ? opt.prefix : "");
+				goto done;
+			}
 		} else if (strcmp(a, "--sample") == 0) {
 			opt.sample = true;
 		} else if (strcmp(a, "--force") == 0) {
@@ -68,6 +89,10 @@ int cmd_gen(int argc, char **argv)
 	}
 	opt.cpp_args = cpp;
 	opt.ncpp_args = ncpp;
+	if (python && opt.prefix) {
+		fprintf(stderr, "onc gen: --prefix is for C only\n");
+		goto done;
+	}
 	rc = python ? gen_python(&opt) : gen_c(&opt);
 done:
 	free(cpp);

@@ -6,14 +6,15 @@
 #                [PARTS xdr client server] C: which .c files join the target (all three by
 #                                          default); the header always comes
 #                [OUT_DIR <dir>]           default: ${CMAKE_CURRENT_BINARY_DIR}
-#                [OPTIONS <arg>...])       for onc gen: -I DIR, -D NAME=VALUE...
+#                [OPTIONS <arg>...]        for onc gen: -I DIR, -D NAME=VALUE...
+#                [COMPILER <target>])      the onc gen to run (the tree's libonc: its own)
 #
 # C: FILE.h and the parts' FILE_<part>.c are generated into OUT_DIR, the .c files are added to
 # the target's sources and OUT_DIR to its include directories. PYTHON: FILE.py is generated
 # into OUT_DIR when the target builds (a custom target will do). Several targets may use the
 # same file (a client and a server): it is generated once (with CMake 3.19's CMP0113).
 function(onc_generate)
-  cmake_parse_arguments(ARG "" "TARGET;LANGUAGE;OUT_DIR" "FILES;PARTS;OPTIONS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGET;LANGUAGE;OUT_DIR;COMPILER" "FILES;PARTS;OPTIONS" ${ARGN})
   if(NOT ARG_TARGET OR NOT ARG_FILES)
     message(FATAL_ERROR "onc_generate: TARGET and FILES are needed")
   endif()
@@ -27,7 +28,9 @@ function(onc_generate)
     set(ARG_PARTS xdr client server)
   endif()
   # the installed command (find_package(onc)), or the one built in the onc tree
-  if(TARGET onc::cli)
+  if(ARG_COMPILER)
+    set(onc ${ARG_COMPILER})
+  elseif(TARGET onc::cli)
     set(onc onc::cli)
   elseif(TARGET onc)
     set(onc onc)

@@ -152,4 +152,11 @@ bool def_is_type(const definition *d);
  * one step once the checks have set the typedefs' bases. */
 const type_ref *type_base(const type_ref *t);
 
+struct pool;
+/* Puts prefix before the name of every type of a checked file (onc gen --prefix): its C
+ * types and codecs are then the prefix's, for a library that holds a private copy of a
+ * protocol (libonc's rpcbind: onc__). Constants, enum members, programs and procedures keep
+ * their names. Before the plan is built. */
+void ast_prefix_types(spec *s, const char *prefix, struct pool *p);
+
 #endif

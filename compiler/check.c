@@ -670,6 +670,45 @@ static bool is_discriminant_type(const type_ref *t)
 	       (t->kind == TYPE_NAMED && t->def && t->def->kind == DEF_ENUM);
 }
 
+/* A case label the discriminant can never hold is an error: one outside the range of its type
+ * (as coded: 32 bits, whatever rpcgen name it has), or not a value of its enum, whose decoder
+ * refuses any other. */
+static void check_label(checker *c, const decl *disc, const case_label *l)
+{
+	const type_ref *t = type_base(&disc->type);
+	int64_t v = l->val.number, lo, hi;
+	if (!l->val.known)
+		return;
+	/* "70000", or "BIG (4294967296)" for a named one */
+	const char *text = l->val.name ? pool_printf(c->pool, "%s (%lld)", l->val.text, (long long)v)
+				       : l->val.text;
+	if (t->kind == TYPE_NAMED && t->def && t->def->kind == DEF_ENUM) {
+		for (const enum_member *m = t->def->members; m; m = m->next)
+			if (!m->val.known || m->val.number == v)
+				return; /* unknown: reported already */
+		diag_error(c->diag, l->val.where, "case value %s is not a value of enum '%s'", text,
+			   t->def->name);
+		return;
+	}
+	switch (t->kind) {
+	case TYPE_INT:
+		lo = INT32_MIN, hi = INT32_MAX;
+		break;
+	case TYPE_UINT:
+		lo = 0, hi = UINT32_MAX;
+		break;
+	case TYPE_BOOL:
+		lo = 0, hi = 1;
+		break;
+	default:
+		return;
+	}
+	if (v < lo || v > hi)
+		diag_error(c->diag, l->val.where,
+			   "case value %s is out of range for the discriminant '%s' (%lld to %lld)",
+			   text, disc->name ? disc->name : "", (long long)lo, (long long)hi);
+}
+
 static void check_union(checker *c, definition *def)
 {
 	decl *disc = &def->discriminant;
@@ -678,7 +717,8 @@ static void check_union(checker *c, definition *def)
 	const type_ref *base = type_base(&disc->type);
 	bool undefined = (disc->type.kind == TYPE_NAMED && !disc->type.def) ||
 			 (base->kind == TYPE_NAMED && is_plain_typedef(base->def));
-	if (!undefined && (disc->kind != DECL_PLAIN || !is_discriminant_type(&disc->type)))
+	bool valid = !undefined && disc->kind == DECL_PLAIN && is_discriminant_type(&disc->type);
+	if (!undefined && !valid)
 		diag_error(c->diag, disc->where,
 			   "the discriminant of union '%s' must be int, unsigned int, bool or an enum",
 			   def->name);
@@ -693,6 +733,8 @@ static void check_union(checker *c, definition *def)
 		for (case_label *l = arm->labels; l; l = l->next) {
 			has_case = true;
 			eval_value(c, &l->val, "as a case value");
+			if (valid)
+				check_label(c, disc, l);
 			const case_label *first = l->val.known ? table_add_number(&cases, l->val.number, l) : NULL;
 			if (first)
 				diag_error(c->diag, l->val.where, "duplicate case value %s (first on line %d)",

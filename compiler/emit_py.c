@@ -51,6 +51,35 @@ static const char *pyname(py *g, const char *name)
 	return name;
 }
 
+/* The names the generated functions give their parameters and locals (pack(self, p),
+ * unpack_T(u), d, node, v0, v1_2, ...): a module-level name spelt the same would be shadowed
+ * inside them (`struct u` unpacked by `return u.unpack(u)`). */
+static bool is_local_name(const char *name)
+{
+	static const char *const locals[] = { "p", "u", "v", "s", "d", "cls", "node", "head",
+					      "new", "arg", "timeout" };
+	for (size_t i = 0; i < sizeof locals / sizeof locals[0]; i++)
+		if (strcmp(name, locals[i]) == 0)
+			return true;
+	/* v<digits>[_<digits>], arg<digits> */
+	const char *r = name[0] == 'v' ? name + 1 : strncmp(name, "arg", 3) == 0 ? name + 3 : NULL;
+	if (!r || !isdigit((unsigned char)*r))
+		return false;
+	while (isdigit((unsigned char)*r))
+		r++;
+	if (*r == '_' && name[0] == 'v' && isdigit((unsigned char)r[1]))
+		for (r++; isdigit((unsigned char)*r);)
+			r++;
+	return *r == 0;
+}
+
+/* A Python identifier for a module-level name (a type, constant, enum member, program,
+ * version or procedure): pyname's, with a trailing underscore for a local's name too. */
+static const char *pyglobal(py *g, const char *name)
+{
+	return is_local_name(name) ? pool_printf(g->pool, "%s_", name) : pyname(g, name);
+}
+
 /* True when `name` is a module-level constant of the generated module. */
 static bool is_py_const(py *g, const char *name)
 {
@@ -75,8 +104,8 @@ static void add_names(py *g)
 static const char *pyvalue(py *g, const value *v)
 {
 	if (v->name && is_py_const(g, v->name))
-		return g->qual ? pool_printf(g->pool, "%s%s", g->qual, pyname(g, v->name))
-			       : pyname(g, v->name);
+		return g->qual ? pool_printf(g->pool, "%s%s", g->qual, pyglobal(g, v->name))
+			       : pyglobal(g, v->name);
 	if (v->known)
 		return pool_printf(g->pool, "%lld", (long long)v->number);
 	if (v->text && v->text[0] == '"')
@@ -197,11 +226,11 @@ static const char *default_type(py *g, const type_ref *t)
 	switch (def->kind) {
 	case DEF_ENUM:
 		return def->members ? pool_printf(g->pool, "%s%s.%s", g->qual ? g->qual : "",
-						  pyname(g, def->name), pyname(g, def->members->name))
+						  pyglobal(g, def->name), pyglobal(g, def->members->name))
 				    : "0";
 	case DEF_STRUCT:
 	case DEF_UNION:
-		return pool_printf(g->pool, "%s%s()", g->qual ? g->qual : "", pyname(g, def->name));
+		return pool_printf(g->pool, "%s%s()", g->qual ? g->qual : "", pyglobal(g, def->name));
 	case DEF_TYPEDEF:
 		return default_decl(g, &def->target);
 	default:
@@ -287,7 +316,7 @@ static const char *std_name(py *g, const char *module, const char *name)
 
 /* Nesting of list hints written out; deeper ones end in list[Any] (a typedef of an array of
  * arrays of ... would otherwise give a hint as long as the chain, for each use). */
-#define HINT_DEPTH 4
+#define HINT_DEPTH 2
 
 static bool has_member(const definition *def, const char *name)
 {
@@ -322,9 +351,9 @@ static bool hint_builtin(const char *name)
 static const char *class_hint(py *g, const definition *def)
 {
 	if (g->qual)
-		return pool_printf(g->pool, "%s%s", g->qual, pyname(g, def->name));
+		return pool_printf(g->pool, "%s%s", g->qual, pyglobal(g, def->name));
 	if (!hint_builtin(def->name) && (!g->in_class || !has_member(g->in_class, def->name)))
-		return pyname(g, def->name);
+		return pyglobal(g, def->name);
 	if (!table_add(&g->aliases, def->name, (void *)def)) {
 		if (g->naliased == g->aliased_cap) {
 			g->aliased_cap = g->aliased_cap ? 2 * g->aliased_cap : 8;
@@ -467,13 +496,13 @@ static void emit_const(py *g, const definition *def)
 	const value *v = &def->const_value;
 	bool named_const = v->name && table_get(&g->earlier, v->name);
 	py_comment(g, "", def->doc);
-	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
-		      named_const ? pyname(g, v->name) : pyvalue(g, v));
+	strbuf_printf(g->out, "%s = %s\n", pyglobal(g, def->name),
+		      named_const ? pyglobal(g, v->name) : pyvalue(g, v));
 }
 
 static void emit_enum(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	strbuf_puts(g->out, "\n\n");
 	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "class %s(_enum.IntEnum):\n", name);
@@ -481,11 +510,13 @@ static void emit_enum(py *g, const definition *def)
 		strbuf_puts(g->out, "    pass\n");
 	for (const enum_member *m = def->members; m; m = m->next) {
 		py_comment(g, "    ", m->doc);
-		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+		strbuf_printf(g->out, "    %s = %lld\n", pyglobal(g, m->name),
+			      (long long)m->val.number);
 	}
 	strbuf_puts(g->out, "\n\n");
 	for (const enum_member *m = def->members; m; m = m->next)
-		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
+		strbuf_printf(g->out, "%s = %s.%s\n", pyglobal(g, m->name), name,
+			      pyglobal(g, m->name));
 	strbuf_printf(g->out, "\n\ndef pack_%s(p: onc.Packer, v: %s) -> None:\n    p.pack_enum(v)\n\n\n"
 		      "def unpack_%s(u: onc.Unpacker) -> %s:\n    return u.unpack_enum(%s)\n",
 		      def->name, class_hint(g, def), def->name, class_hint(g, def), name);
@@ -493,7 +524,7 @@ static void emit_enum(py *g, const definition *def)
 
 static void emit_type_functions(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	strbuf_printf(g->out, "\n\ndef pack_%s(p: onc.Packer, v: %s) -> None:\n    v.pack(p)\n\n\n"
 		      "def unpack_%s(u: onc.Unpacker) -> %s:\n    return %s.unpack(u)\n",
 		      def->name, class_hint(g, def), def->name, class_hint(g, def), name);
@@ -538,7 +569,7 @@ static size_t next_chunk(const plan_step *run, size_t from, int *index, chunk *c
 /* The struct formats of a struct's chunks, before its class. */
 static void emit_formats(py *g, const plan_type *t)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++)
 		for (size_t k = 0; !t->steps[i].member && k < t->steps[i].nleaves;) {
@@ -556,7 +587,7 @@ static void emit_formats(py *g, const plan_type *t)
 /* Packs the steps of `obj` ("self" or "node"). */
 static void pack_steps(py *g, const plan_type *t, const char *obj, const char *indent)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
@@ -617,7 +648,7 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 		if (!l->inner || (j > 0 && l->member == s->leaves[j - 1].member))
 			continue;
 		strbuf_printf(g->out, "%sv%d = %s(", indent, owner[j],
-			      pyname(g, type_base(&l->member->type)->name));
+			      pyglobal(g, type_base(&l->member->type)->name));
 		for (size_t i = j; i < s->nleaves && s->leaves[i].member == l->member; i++)
 			strbuf_printf(g->out, "%s%s", i > j ? ", " : "", locals[i]);
 		strbuf_puts(g->out, ")\n");
@@ -628,7 +659,7 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 /* Decodes the steps into locals v0, v1... (one per member); returns the count. */
 static int unpack_steps(py *g, const plan_type *t, const char *indent)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0, member = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
@@ -643,7 +674,7 @@ static int unpack_steps(py *g, const plan_type *t, const char *indent)
 static void emit_struct(py *g, const definition *def)
 {
 	const plan_type *t = def->plan;
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const decl *link = def->list_link;
 	strbuf_puts(g->out, "\n\n");
 	emit_formats(g, t);
@@ -779,7 +810,7 @@ static const char *arm_pack(py *g, const definition *def, const arm_field *f, si
 
 static void emit_union(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const char *disc = pyname(g, def->discriminant.name);
 	arm_field *f;
 	size_t nf = arm_fields(g, def, &f);
@@ -798,8 +829,8 @@ static void emit_union(py *g, const definition *def)
 		 dt->def && dt->def->kind == DEF_ENUM)
 		for (const enum_member *m = dt->def->members; m; m = m->next)
 			if (strcmp(m->name, first->labels->val.name) == 0) /* Enum.MEMBER */
-				ddflt = pool_printf(g->pool, "%s.%s", pyname(g, dt->def->name),
-						    pyname(g, m->name));
+				ddflt = pool_printf(g->pool, "%s.%s", pyglobal(g, dt->def->name),
+						    pyglobal(g, m->name));
 	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
@@ -897,7 +928,8 @@ static void emit_typedef(py *g, const definition *def)
 	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
 	     t->type.def->kind == DEF_ENUM) &&
 	    defined_before(g, t->type.def))
-		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
+		strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name),
+			      pyglobal(g, t->type.name));
 	const char *e = py_pack(g, def->plan->target, "v");
 	const char *hint = hint_decl(g, t);
 	strbuf_puts(g->out, "\n\n");
@@ -998,10 +1030,13 @@ static const definition *expanded(py *g, const procedure *proc)
 	if (b->kind != TYPE_NAMED || !b->def || b->def->kind != DEF_STRUCT || b->def->list_link ||
 	    !b->def->fields)
 		return NULL;
+	/* Not when a parameter would shadow a name the method uses: its lambdas' parameters, the
+	 * struct's class, the procedure's number. */
 	for (const decl *f = b->def->fields; f; f = f->next) {
 		const char *n = pyname(g, f->name);
 		if (strcmp(n, "timeout") == 0 || strcmp(n, "p") == 0 || strcmp(n, "u") == 0 ||
-		    strcmp(n, "s") == 0)
+		    strcmp(n, "s") == 0 || strcmp(n, pyglobal(g, b->def->name)) == 0 ||
+		    strcmp(n, pyglobal(g, proc->name)) == 0)
 			return NULL;
 	}
 	return b->def;
@@ -1045,7 +1080,8 @@ static const char *arg_encoder(py *g, const procedure *proc)
 		const char *a = "";
 		for (const decl *f = s->fields; f; f = f->next)
 			a = pool_printf(g->pool, "%s%s%s", a, *a ? ", " : "", pyname(g, f->name));
-		return pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name, pyname(g, s->name), a);
+		return pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name, pyglobal(g, s->name),
+				   a);
 	}
 	if (proc->nargs == 0)
 		return "None";
@@ -1070,7 +1106,7 @@ static void emit_client(py *g, const definition *prog, const version *v, const c
 			      "    PROGRAM = %s\n    VERSION = %s\n",
 		      cls, aio ? "Async" : "", aio ? "onc.aio.Client" : "onc.Client", prog->name,
 		      (long long)v->number.number, v->name, aio ? ", on asyncio" : "",
-		      pyname(g, prog->name), pyname(g, v->name));
+		      pyglobal(g, prog->name), pyglobal(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *result = hint_type(g, &proc->result);
 		strbuf_printf(g->out, "\n    %sdef %s(self%s, *, timeout: %s[float] = None) -> %s:\n",
@@ -1085,7 +1121,7 @@ static void emit_client(py *g, const definition *prog, const version *v, const c
 				      "            %s,\n            timeout=timeout,\n        )\n",
 			      proc->result.kind == TYPE_VOID ? (aio ? "await " : "")
 							     : (aio ? "return await " : "return "),
-			      pyname(g, proc->name), enc, dec);
+			      pyglobal(g, proc->name), enc, dec);
 	}
 }
 
@@ -1126,8 +1162,8 @@ static void emit_server(py *g, const definition *prog, const version *v, const c
 	strbuf_printf(g->out, "\n\nclass %sServer(onc.Program):\n"
 			      "    \"\"\"%s version %lld (%s): subclass it and implement the methods.\"\"\"\n\n"
 			      "    PROGRAM = %s\n    VERSION = %s\n    PROCEDURES = {\n",
-		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
-		      pyname(g, v->name));
+		      cls, prog->name, (long long)v->number.number, v->name, pyglobal(g, prog->name),
+		      pyglobal(g, v->name));
 	i = 0;
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *enc = proc->result.kind == TYPE_VOID
@@ -1136,7 +1172,7 @@ static void emit_server(py *g, const definition *prog, const version *v, const c
 							py_pack(g, proc->result_plan, "v"));
 		strbuf_printf(g->out, "        %s: onc.Procedure(\n            \"%s\",\n            %s,\n"
 				      "            %s,\n        ),\n",
-			      pyname(g, proc->name), method_name(g, v, proc), decoders[i++], enc);
+			      pyglobal(g, proc->name), method_name(g, v, proc), decoders[i++], enc);
 	}
 	strbuf_puts(g->out, "    }\n");
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
@@ -1168,11 +1204,11 @@ static void emit_version(py *g, const definition *prog, const version *v)
 
 static void emit_program(py *g, const definition *def)
 {
-	strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyvalue(g, &def->number));
+	strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name), pyvalue(g, &def->number));
 	for (const version *v = def->versions; v; v = v->next) {
-		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
+		strbuf_printf(g->out, "%s = %s\n", pyglobal(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),
+			strbuf_printf(g->out, "%s = %s\n", pyglobal(g, proc->name),
 				      pyvalue(g, &proc->number));
 	}
 	for (const version *v = def->versions; v; v = v->next)
@@ -1204,7 +1240,9 @@ static void put_imports(strbuf *out, const strbuf *body, const char *module)
 		{ "builtins", "_builtins" }, { "dataclasses", "_dc" }, { "enum", "_enum" },
 		{ "struct", "_struct" },     { "typing", "_typing" },
 	};
-	static const char *const plain[] = { "onc", "onc.aio", "onc.rpcbind" };
+	/* onc.aio is an attribute of onc, loaded when first used (python/onc/__init__.py):
+	 * rpcb_prot.py, generated too, is imported by onc.rpcbind, which onc.aio uses. */
+	static const char *const plain[] = { "onc", "onc.rpcbind" };
 	char use[64];
 	if (uses(body, "sys."))
 		strbuf_puts(out, "import sys\n");
@@ -1234,6 +1272,20 @@ static void put_imports(strbuf *out, const strbuf *body, const char *module)
 	strbuf_putn(out, body->data, body->len);
 }
 
+/* T_SIZE and T_MAXSIZE, as the C header has them: the plan's sizes. */
+static void emit_sizes(py *g, const definition *def)
+{
+	const plan_size *z = &def->plan->size;
+	if (z->fixed >= 0 || z->max >= 0)
+		strbuf_puts(g->out, "\n\n");
+	if (z->fixed >= 0)
+		strbuf_printf(g->out, "%s_SIZE = %lld  # encoded size in bytes\n", def->name,
+			      (long long)z->fixed);
+	if (z->max >= 0)
+		strbuf_printf(g->out, "%s_MAXSIZE = %lld  # largest encoded size in bytes\n",
+			      def->name, (long long)z->max);
+}
+
 void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
 	const spec *s = pl->spec;
@@ -1256,8 +1308,10 @@ void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const c
 		case DEF_TYPEDEF: emit_typedef(&g, d); break;
 		default: break;
 		}
-		if (def_is_type(d))
+		if (def_is_type(d)) {
+			emit_sizes(&g, d);
 			table_add(&g.types_seen, d->name, (void *)d);
+		}
 	}
 	/* writing one may ask for another */
 	for (size_t i = 0; i < g.ndefaults; i++)

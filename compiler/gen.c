@@ -61,6 +61,8 @@ static int load(const gen_options *opt, pass which, const spec *macros, pool *p,
 	*out = parse(p, d, &tokens);
 	if (d->errors || !check_spec(out, macros, d, p))
 		return 1;
+	if (opt->prefix)
+		ast_prefix_types(out, opt->prefix, p);
 	plan_build(pl, out, p);
 	return 0;
 }

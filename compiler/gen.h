@@ -12,6 +12,7 @@ typedef struct gen_options {
 	size_t ncpp_args;
 	bool sample;                 /* also write <base>_server_sample.c and _client_sample.c */
 	bool force;                  /* overwrite samples that exist */
+	const char *prefix;          /* C: put before every type's name (ast_prefix_types); NULL */
 } gen_options;
 
 /* Generates <base>.h, <base>_xdr.c, <base>_client.c and <base>_server.c (and the samples,

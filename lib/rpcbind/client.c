@@ -35,13 +35,44 @@ static onc_status pmap_call(const char *pmap, uint32_t vers, uint32_t proc, onc_
 	return st;
 }
 
+/* onc_client_call's codecs take untyped values; the generated ones typed values. */
+static onc_status put_mapping(onc_xdr_enc *e, const void *v)
+{
+	return onc__mapping_encode(e, v);
+}
+
+static onc_status put_rpcb(onc_xdr_enc *e, const void *v)
+{
+	return onc__rpcb_encode(e, v);
+}
+
+static onc_status get_u32(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_u32(d, v);
+}
+
+static onc_status get_bool(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_bool(d, v);
+}
+
+static onc_status get_uaddr(onc_xdr_dec *d, void *v)
+{
+	return onc__rpcb_uaddr_decode(d, v);
+}
+
+static onc_status get_pmaplist(onc_xdr_dec *d, void *v)
+{
+	return onc__pmaplist_ptr_decode(d, v);
+}
+
 static onc_status getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
 			  uint16_t *port, int64_t deadline)
 {
-	onc_pmap_mapping m = {prog, vers, prot, 0};
+	onc__mapping m = {prog, vers, prot, 0};
 	uint32_t p;
-	ONC_TRY(pmap_call(pmap, 2, PMAP_GETPORT, onc__pmap_mapping_encode, &m, onc__xdr_u32_decode,
-			  &p, deadline));
+	ONC_TRY(pmap_call(pmap, PMAPVERS, PMAPPROC_GETPORT, put_mapping, &m, get_u32, &p,
+			  deadline));
 	if (p == 0)
 		return ONC_ERR_PROG_UNAVAIL;
 	if (p > 65535)
@@ -58,69 +89,47 @@ onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint
 
 onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done)
 {
-	return pmap_call(pmap, 2, PMAP_SET, onc__pmap_mapping_encode, m, onc__xdr_bool_decode, done,
+	onc__mapping x = {m->prog, m->vers, m->prot, m->port};
+	return pmap_call(pmap, PMAPVERS, PMAPPROC_SET, put_mapping, &x, get_bool, done,
 			 pmap_deadline());
 }
 
 onc_status onc_pmap_unset(const char *pmap, uint32_t prog, uint32_t vers, bool *done)
 {
-	onc_pmap_mapping m = {prog, vers, 0, 0};
-	return pmap_call(pmap, 2, PMAP_UNSET, onc__pmap_mapping_encode, &m, onc__xdr_bool_decode,
-			 done, pmap_deadline());
-}
-
-typedef struct mapping_list {
-	onc_pmap_mapping *items;
-	size_t n;
-} mapping_list;
-
-/* pmaplist: a chain of "more?" booleans each followed by a mapping; read in a loop. */
-static onc_status decode_pmaplist(onc_xdr_dec *d, void *v)
-{
-	mapping_list *l = v;
-	size_t cap = 0;
-	bool more;
-	for (;;) {
-		ONC_TRY(onc_xdr_get_bool(d, &more));
-		if (!more)
-			return ONC_OK;
-		if (l->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			onc_pmap_mapping *grown;
-			if (ncap > onc_xdr_dec_left(d) / 16 + 16)
-				return ONC_ERR_TRUNCATED; /* more than the reply can hold */
-			grown = realloc(l->items, ncap * sizeof *grown);
-			if (!grown)
-				return ONC_ERR_NOMEM;
-			l->items = grown;
-			cap = ncap;
-		}
-		ONC_TRY(onc__pmap_mapping_decode(d, &l->items[l->n]));
-		l->n++;
-	}
+	onc__mapping m = {prog, vers, 0, 0};
+	return pmap_call(pmap, PMAPVERS, PMAPPROC_UNSET, put_mapping, &m, get_bool, done,
+			 pmap_deadline());
 }
 
 onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n)
 {
-	mapping_list l = {NULL, 0};
-	onc_status st =
-		pmap_call(pmap, 2, PMAP_DUMP, NULL, NULL, decode_pmaplist, &l, pmap_deadline());
-	if (st != ONC_OK) {
-		free(l.items);
-		return st;
+	onc__pmaplist_ptr head = NULL;
+	size_t count = 0;
+	onc_status st = pmap_call(pmap, PMAPVERS, PMAPPROC_DUMP, NULL, NULL, get_pmaplist, &head,
+				  pmap_deadline());
+	for (const onc__pmaplist *l = head; st == ONC_OK && l; l = l->next)
+		count++;
+	*list = NULL;
+	if (st == ONC_OK && count && !(*list = malloc(count * sizeof **list)))
+		st = ONC_ERR_NOMEM;
+	if (st == ONC_OK) {
+		size_t i = 0;
+		for (const onc__pmaplist *l = head; l; l = l->next, i++)
+			(*list)[i] = (onc_pmap_mapping){l->map.prog, l->map.vers, l->map.prot,
+							l->map.port};
+		*n = count;
 	}
-	*list = l.items;
-	*n = l.n;
-	return ONC_OK;
+	onc__pmaplist_ptr_free(&head);
+	return st;
 }
 
 static onc_status getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
 			  const char *netid, char **uaddr, int64_t deadline)
 {
-	onc_rpcb r = {prog, vers, (char *)netid, "", ""};
+	onc__rpcb r = {prog, vers, (char *)netid, "", ""};
 	*uaddr = NULL;
-	return pmap_call(pmap, rpcb_vers, RPCB_GETADDR, onc__rpcb_encode, &r,
-			 onc__xdr_string_decode, uaddr, deadline);
+	return pmap_call(pmap, rpcb_vers, RPCBPROC_GETADDR, put_rpcb, &r, get_uaddr, uaddr,
+			 deadline);
 }
 
 onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
@@ -152,24 +161,24 @@ onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *
 }
 
 /* A v4 call, then the same as v3 when the peer does not speak v4. */
-static onc_status rpcb_call(const char *pmap, uint32_t proc, const onc_rpcb *r, bool *done)
+static onc_status rpcb_call(const char *pmap, uint32_t proc, const onc__rpcb *r, bool *done)
 {
 	onc_status st = ONC_ERR_PROG_MISMATCH;
-	for (uint32_t v = 4; v >= 3 && (st == ONC_ERR_PROG_MISMATCH || st == ONC_ERR_PROC_UNAVAIL);
-	     v--)
-		st = pmap_call(pmap, v, proc, onc__rpcb_encode, r, onc__xdr_bool_decode, done,
-			       pmap_deadline());
+	for (uint32_t v = RPCBVERS4;
+	     v >= RPCBVERS && (st == ONC_ERR_PROG_MISMATCH || st == ONC_ERR_PROC_UNAVAIL); v--)
+		st = pmap_call(pmap, v, proc, put_rpcb, r, get_bool, done, pmap_deadline());
 	return st;
 }
 
 onc_status onc_rpcb_set(const char *pmap, const onc_rpcb *r, bool *done)
 {
-	return rpcb_call(pmap, RPCB_SET, r, done);
+	onc__rpcb x = {r->prog, r->vers, r->netid, r->addr, r->owner};
+	return rpcb_call(pmap, RPCBPROC_SET, &x, done);
 }
 
 onc_status onc_rpcb_unset(const char *pmap, uint32_t prog, uint32_t vers, const char *netid,
 			  bool *done)
 {
-	onc_rpcb r = {prog, vers, (char *)netid, "", ""};
-	return rpcb_call(pmap, RPCB_UNSET, &r, done);
+	onc__rpcb r = {prog, vers, (char *)netid, "", ""};
+	return rpcb_call(pmap, RPCBPROC_UNSET, &r, done);
 }

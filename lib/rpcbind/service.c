@@ -41,7 +41,7 @@ typedef struct entry {
 
 /* What GETSTAT reports for one protocol version. */
 typedef struct stats {
-	uint32_t calls[RPCB_STAT_PROCS];
+	uint32_t calls[RPCBSTAT_HIGHPROC];
 	uint32_t sets, unsets;
 } stats;
 
@@ -241,13 +241,13 @@ static void count_change(onc_rpcbind *rb, const onc_call *call, bool set, bool o
 
 static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 {
-	onc_pmap_mapping m;
+	onc__mapping m;
 	uint32_t proc = call->header->proc;
 	bool ok = false;
 
-	if (proc == PMAP_NULL)
+	if (proc == PMAPPROC_NULL)
 		return ONC_SUCCESS;
-	if (proc == PMAP_DUMP) {
+	if (proc == PMAPPROC_DUMP) {
 		for (size_t i = 0; i < rb->n; i++) {
 			const entry *e = &rb->entries[i];
 			uint16_t port;
@@ -256,18 +256,18 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 								       : 0;
 			if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
 				continue;
-			onc_pmap_mapping out = {e->prog, e->vers, prot, port};
+			onc__mapping out = {e->prog, e->vers, prot, port};
 			if (onc_xdr_put_bool(call->results, true) ||
-			    onc__pmap_mapping_encode(call->results, &out))
+			    onc__mapping_encode(call->results, &out))
 				return ONC_SYSTEM_ERR;
 		}
 		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
-	if (proc > PMAP_GETPORT)
+	if (proc > PMAPPROC_GETPORT)
 		return ONC_PROC_UNAVAIL;
-	if (onc__pmap_mapping_decode(call->args, &m) != ONC_OK)
+	if (onc__mapping_decode(call->args, &m) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
-	if (proc == PMAP_GETPORT) {
+	if (proc == PMAPPROC_GETPORT) {
 		/* Another version's port when this one is not registered, as rpcbind answers: the
 		 * caller then learns from the server which versions there are (PROG_MISMATCH). */
 		const char *netid = prot_netid(m.prot);
@@ -280,7 +280,7 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 	if (onc_call_is_local(call)) {
 		char owner[16];
 		caller_owner(call, owner);
-		if (proc == PMAP_SET) {
+		if (proc == PMAPPROC_SET) {
 			char addr[32];
 			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m.port >> 8 & 255, m.port & 255);
 			ok = prot_netid(m.prot) && m.port <= 65535 &&
@@ -290,7 +290,7 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 			ok = remove_entries(rb, m.prog, m.vers, "udp", owner) || ok;
 		}
 	}
-	count_change(rb, call, proc == PMAP_SET, ok);
+	count_change(rb, call, proc == PMAPPROC_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
@@ -317,12 +317,12 @@ static const char *transport_netid(const onc_call *call)
  * out, which is what libtirpc puts there. */
 static onc_accept_stat uaddr2taddr(onc_call *call)
 {
-	char *uaddr;
+	onc__rpcb_uaddr uaddr;
 	uint16_t port;
 	struct sockaddr_storage ss;
 	socklen_t len = 0;
 
-	if (onc_xdr_get_string(call->args, &uaddr, RPCB_MAX_STRING) != ONC_OK)
+	if (onc__rpcb_uaddr_decode(call->args, &uaddr) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
 	memset(&ss, 0, sizeof ss);
 	char *dot = strrchr(uaddr, '.');
@@ -343,51 +343,51 @@ static onc_accept_stat uaddr2taddr(onc_call *call)
 		}
 	}
 	/* An address that does not parse is answered with an empty netbuf, as rpcbind does. */
-	if (onc_xdr_put_u32(call->results, len) ||
-	    onc_xdr_put_opaque(call->results, &ss, len, sizeof ss))
-		return ONC_SYSTEM_ERR;
-	return ONC_SUCCESS;
+	onc__netbuf out = {.maxlen = len, .buf = {len, (uint8_t *)&ss}};
+	return onc__netbuf_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 static onc_accept_stat taddr2uaddr(onc_call *call)
 {
-	uint32_t maxlen, len;
-	const uint8_t *buf;
+	onc__netbuf in;
 	char uaddr[80] = "";
 	struct sockaddr_storage ss;
 
-	if (onc_xdr_get_u32(call->args, &maxlen) ||
-	    onc_xdr_get_opaque_ref(call->args, &buf, &len, sizeof ss))
+	if (onc__netbuf_decode(call->args, &in) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
+	uint32_t len = in.buf.buf_len; /* at most RPCB_MAXADDRLEN, sizeof ss */
 	memset(&ss, 0, sizeof ss);
-	memcpy(&ss, buf, len);
+	if (len)
+		memcpy(&ss, in.buf.buf_val, len);
 	size_t need = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	/* An address that is not one is answered with the empty string, as rpcbind does. */
 	if (len < need || onc_uaddr_format((const struct sockaddr *)&ss, uaddr, sizeof uaddr))
 		uaddr[0] = 0;
-	return onc_xdr_put_string(call->results, uaddr, RPCB_MAX_STRING) ? ONC_SYSTEM_ERR
-									 : ONC_SUCCESS;
+	onc__rpcb_uaddr out = uaddr;
+	return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 /* rpcb_entry_list: every transport prog/vers is registered on, with its netconfig facts. */
-static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc_rpcb *r)
+static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc__rpcb *r)
 {
 	onc_xdr_enc *out = call->results;
 	for (size_t i = 0; i < rb->n; i++) {
 		const entry *e = &rb->entries[i];
 		char addr[80];
-		if (e->prog != r->prog || e->vers != r->vers)
+		if (e->prog != r->r_prog || e->vers != r->r_vers)
 			continue;
 		bool udp = strncmp(e->netid, "udp", 3) == 0;
 		bool local = strcmp(e->netid, "local") == 0 || strcmp(e->netid, "unix") == 0;
+		bool inet6 = strchr(e->netid, '6');
 		answer_addr(e, call, addr, sizeof addr);
-		if (onc_xdr_put_bool(out, true) || onc_xdr_put_string(out, addr, RPCB_MAX_STRING) ||
-		    onc_xdr_put_string(out, e->netid, RPCB_MAX_STRING) ||
-		    /* NC_TPI_CLTS 1, NC_TPI_COTS_ORD 3 */
-		    onc_xdr_put_u32(out, udp ? 1 : 3) ||
-		    onc_xdr_put_string(out, local ? "loopback" : strchr(e->netid, '6') ? "inet6" : "inet",
-				       RPCB_MAX_STRING) ||
-		    onc_xdr_put_string(out, local ? "-" : udp ? "udp" : "tcp", RPCB_MAX_STRING))
+		onc__rpcb_entry x = {
+			.r_maddr = addr,
+			.r_nc_netid = (char *)e->netid,
+			.r_nc_semantics = udp ? 1 : 3, /* NC_TPI_CLTS 1, NC_TPI_COTS_ORD 3 */
+			.r_nc_protofmly = local ? "loopback" : inet6 ? "inet6" : "inet",
+			.r_nc_proto = local ? "-" : udp ? "udp" : "tcp",
+		};
+		if (onc_xdr_put_bool(out, true) || onc__rpcb_entry_encode(out, &x))
 			return ONC_SYSTEM_ERR;
 	}
 	return onc_xdr_put_bool(out, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
@@ -397,78 +397,80 @@ static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc_rp
  * address and remote-call lists are left empty. */
 static onc_accept_stat getstat(onc_rpcbind *rb, onc_call *call)
 {
-	for (int v = 0; v < 3; v++) {
+	onc__rpcb_stat_byvers out = {0};
+	for (int v = 0; v < RPCBVERS_STAT; v++) {
 		const stats *st = &rb->by_version[v];
-		if (onc_xdr_put_u32_array(call->results, st->calls, RPCB_STAT_PROCS) ||
-		    onc_xdr_put_u32(call->results, st->sets) ||
-		    onc_xdr_put_u32(call->results, st->unsets) ||
-		    onc_xdr_put_bool(call->results, false) || onc_xdr_put_bool(call->results, false))
-			return ONC_SYSTEM_ERR;
+		for (unsigned p = 0; p < RPCBSTAT_HIGHPROC; p++)
+			out[v].info[p] = (int32_t)st->calls[p];
+		out[v].setinfo = (int32_t)st->sets;
+		out[v].unsetinfo = (int32_t)st->unsets;
 	}
-	return ONC_SUCCESS;
+	return onc__rpcb_stat_byvers_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 static onc_status put_rpcb(onc_xdr_enc *e, const entry *x)
 {
-	onc_rpcb r = {x->prog, x->vers, (char *)x->netid, (char *)x->addr, (char *)x->owner};
+	onc__rpcb r = {x->prog, x->vers, (char *)x->netid, (char *)x->addr, (char *)x->owner};
 	return onc__rpcb_encode(e, &r);
 }
 
 static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 {
 	uint32_t proc = call->header->proc;
-	onc_rpcb r;
+	onc__rpcb r;
 	char addr[80];
 
 	switch (proc) {
-	case RPCB_NULL:
+	case RPCBPROC_NULL:
 		return ONC_SUCCESS;
-	case RPCB_DUMP:
+	case RPCBPROC_DUMP:
 		for (size_t i = 0; i < rb->n; i++)
 			if (onc_xdr_put_bool(call->results, true) ||
 			    put_rpcb(call->results, &rb->entries[i]))
 				return ONC_SYSTEM_ERR;
 		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	case RPCB_GETTIME:
+	case RPCBPROC_GETTIME:
 		return onc_xdr_put_u32(call->results, (uint32_t)time(NULL)) ? ONC_SYSTEM_ERR
 									    : ONC_SUCCESS;
-	case RPCB_UADDR2TADDR:
+	case RPCBPROC_UADDR2TADDR:
 		return uaddr2taddr(call);
-	case RPCB_TADDR2UADDR:
+	case RPCBPROC_TADDR2UADDR:
 		return taddr2uaddr(call);
-	case RPCB_GETSTAT:
+	case RPCBPROC_GETSTAT:
 		return call->header->vers == 4 ? getstat(rb, call) : ONC_PROC_UNAVAIL;
-	case RPCB_SET:
-	case RPCB_UNSET:
-	case RPCB_GETADDR:
-	case RPCB_GETVERSADDR:
-	case RPCB_GETADDRLIST:
+	case RPCBPROC_SET:
+	case RPCBPROC_UNSET:
+	case RPCBPROC_GETADDR:
+	case RPCBPROC_GETVERSADDR:
+	case RPCBPROC_GETADDRLIST:
 		break;
 	default:
 		return ONC_PROC_UNAVAIL;
 	}
-	if ((proc == RPCB_GETVERSADDR || proc == RPCB_GETADDRLIST) && call->header->vers != 4)
+	if ((proc == RPCBPROC_GETVERSADDR || proc == RPCBPROC_GETADDRLIST) &&
+	    call->header->vers != 4)
 		return ONC_PROC_UNAVAIL;
 	if (onc__rpcb_decode(call->args, &r) != ONC_OK)
 		return ONC_GARBAGE_ARGS;
-	if (proc == RPCB_GETADDRLIST)
+	if (proc == RPCBPROC_GETADDRLIST)
 		return getaddrlist(rb, call, &r);
-	if (proc == RPCB_GETADDR || proc == RPCB_GETVERSADDR) {
-		const entry *e =
-			find(rb, r.prog, r.vers, transport_netid(call), proc == RPCB_GETADDR);
+	if (proc == RPCBPROC_GETADDR || proc == RPCBPROC_GETVERSADDR) {
+		const entry *e = find(rb, r.r_prog, r.r_vers, transport_netid(call),
+				      proc == RPCBPROC_GETADDR);
 		addr[0] = 0;
 		if (e)
 			answer_addr(e, call, addr, sizeof addr);
-		return onc_xdr_put_string(call->results, addr, RPCB_MAX_STRING) ? ONC_SYSTEM_ERR
-										 : ONC_SUCCESS;
+		onc__rpcb_uaddr out = addr;
+		return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
 	bool ok = false;
 	char owner[16];
 	caller_owner(call, owner);
 	if (onc_call_is_local(call))
-		ok = proc == RPCB_SET ? add(rb, r.prog, r.vers, r.netid, r.addr, owner)
-				      : remove_entries(rb, r.prog, r.vers, r.netid, owner);
-	count_change(rb, call, proc == RPCB_SET, ok);
+		ok = proc == RPCBPROC_SET
+			     ? add(rb, r.r_prog, r.r_vers, r.r_netid, r.r_addr, owner)
+			     : remove_entries(rb, r.r_prog, r.r_vers, r.r_netid, owner);
+	count_change(rb, call, proc == RPCBPROC_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
@@ -549,19 +551,18 @@ static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call 
 /* Forwards the call and defers it: the forwarding thread answers it. */
 static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call, size_t max_reply)
 {
-	uint32_t prog, vers, proc, nargs;
-	const uint8_t *args;
+	/* v2's call_args are the same on the wire */
+	onc__rpcb_rmtcallargs a;
 	bool indirect = call->header->vers == 4;
 
-	if (onc_xdr_get_u32(call->args, &prog) || onc_xdr_get_u32(call->args, &vers) ||
-	    onc_xdr_get_u32(call->args, &proc) ||
-	    onc_xdr_get_opaque_ref(call->args, &args, &nargs, UINT32_MAX))
+	if (onc__rpcb_rmtcallargs_decode(call->args, &a) != ONC_OK)
 		return indirect ? ONC_GARBAGE_ARGS : no_reply(call);
 	onc_deferred *d = onc_call_defer(call);
 	if (!d)
 		return ONC_SYSTEM_ERR;
 	pthread_mutex_lock(&rb->mu);
-	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs, max_reply);
+	onc_status st = forward_call(rb, d, call, a.prog, a.vers, a.proc, a.args.args_val,
+				     a.args.args_len, max_reply);
 	pthread_mutex_unlock(&rb->mu);
 	if (st == ONC_ERR_NOMEM)
 		onc_deferred_drop(d);
@@ -582,12 +583,12 @@ static void forward_reply(const forward *f, onc_xdr_dec *d)
 		onc_deferred_drop(f->d);
 		return;
 	}
+	onc__call_result v2 = {f->port, {(uint32_t)n, (uint8_t *)d->p}};
+	onc__rpcb_rmtcallres v34 = {(char *)f->uaddr, {(uint32_t)n, (uint8_t *)d->p}};
 	onc_status st = onc_deferred_begin(f->d, &out);
 	if (st == ONC_OK)
-		st = f->vers == 2 ? onc_xdr_put_u32(out, f->port)
-				  : onc_xdr_put_string(out, f->uaddr, RPCB_MAX_STRING);
-	if (st == ONC_OK)
-		st = onc_xdr_put_opaque(out, d->p, n, UINT32_MAX);
+		st = f->vers == 2 ? onc__call_result_encode(out, &v2)
+				  : onc__rpcb_rmtcallres_encode(out, &v34);
 	onc_deferred_end(f->d, st);
 }
 
@@ -663,7 +664,7 @@ static void *forwarding(void *arg)
 static bool is_callit(const onc_call *call)
 {
 	uint32_t proc = call->header->proc;
-	return proc == PMAP_CALLIT || (call->header->vers == 4 && proc == RPCB_INDIRECT);
+	return proc == PMAPPROC_CALLIT || (call->header->vers == 4 && proc == RPCBPROC_INDIRECT);
 }
 
 onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb)
@@ -689,7 +690,7 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	size_t max_reply = reply_limit(call), start = onc_xdr_enc_len(call->results);
 	bool forward = is_callit(call);
 	pthread_mutex_lock(&rb->mu);
-	if (proc < RPCB_STAT_PROCS)
+	if (proc < RPCBSTAT_HIGHPROC)
 		rb->by_version[call->header->vers - 2].calls[proc]++;
 	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
 			     : call->header->vers == 2 ? pmap_v2(rb, call)

@@ -10,6 +10,8 @@ asyncio is in onc.aio (import it on its own): a Client with many calls in flight
 whose handlers may be `async def`.
 """
 
+from typing import TYPE_CHECKING
+
 from .client import Client
 from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefused, GarbageArgs,
                      ProcUnavail, ProgMismatch, ProgUnavail, ProtocolError, ReplyError, RpcError,
@@ -19,7 +21,20 @@ from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAu
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
 from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
 
+if TYPE_CHECKING:
+    from . import aio as aio
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """onc.aio, imported on first use (asyncio is not loaded for programs that do not use it;
+    generated modules name onc.aio.Client without importing it)."""
+    if name == "aio":  # (`from . import aio` here would ask for onc.aio again, and recurse)
+        import importlib
+        return importlib.import_module(".aio", __name__)
+    raise AttributeError(f"module 'onc' has no attribute {name!r}")
+
 
 __all__ = [
     "AUTH_NONE", "AcceptStat", "AddressError", "AuthError", "AuthFlavor", "AuthStat", "AuthSys",

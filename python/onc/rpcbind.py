@@ -9,38 +9,22 @@ knows it.
 """
 
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import net
+from . import net, rpcb_prot
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
                      XdrError)
 from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
+from .rpcb_prot import (PMAP_PORT, PMAPPROC_DUMP, PMAPPROC_GETPORT, PMAPPROC_SET,
+                        PMAPPROC_UNSET, PMAPVERS, RPCBPROC_GETADDR,
+                        RPCBPROC_SET, RPCBPROC_UNSET, RPCBPROG, rpcb)
 from .transport import DEFAULT_TIMEOUT, Channel
 from .xdr import Unpacker
 
-PMAP_PROG = 100000
-PMAP_PORT = 111
-PMAP_NULL, PMAP_SET, PMAP_UNSET, PMAP_GETPORT, PMAP_DUMP = 0, 1, 2, 3, 4
-RPCB_SET, RPCB_UNSET, RPCB_GETADDR = 1, 2, 3
-RPCB_MAX_STRING = 255
+PMAP_PROG = RPCBPROG
+# A portmapper v2 mapping (prog, vers, prot, port), as rpcb_prot.x names it.
+Mapping = rpcb_prot.mapping
 PMAP_TIMEOUT = 5.0  # seconds, for a call to a portmapper given by its address
-
-
-@dataclass
-class Mapping:
-    prog: int
-    vers: int
-    prot: int
-    port: int
-
-    def pack(self, p):
-        for v in (self.prog, self.vers, self.prot, self.port):
-            p.pack_uint(v)
-
-    @classmethod
-    def unpack(cls, u):
-        return cls(u.unpack_uint(), u.unpack_uint(), u.unpack_uint(), u.unpack_uint())
 
 
 def _left(deadline):
@@ -60,8 +44,8 @@ def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
 def pmap_getport(pmap, prog, vers, prot, *, timeout=PMAP_TIMEOUT):
     """The port of prog/vers over prot (IPPROTO_TCP or IPPROTO_UDP); ProgUnavail when it is
     not registered, XdrError(BAD_VALUE) for a port over 65535."""
-    port = _call(pmap, 2, PMAP_GETPORT, Mapping(prog, vers, prot, 0).pack, Unpacker.unpack_uint,
-                 timeout)
+    port = _call(pmap, PMAPVERS, PMAPPROC_GETPORT, Mapping(prog, vers, prot, 0).pack,
+                 Unpacker.unpack_uint, timeout)
     if port == 0:
         raise ProgUnavail(f"program {prog} version {vers} is not registered")
     if port > 65535:
@@ -71,44 +55,35 @@ def pmap_getport(pmap, prog, vers, prot, *, timeout=PMAP_TIMEOUT):
 
 def pmap_set(pmap, prog, vers, prot, port):
     """Registers prog/vers at port; False when the portmapper refuses."""
-    return _call(pmap, 2, PMAP_SET, Mapping(prog, vers, prot, port).pack, Unpacker.unpack_bool)
+    return _call(pmap, PMAPVERS, PMAPPROC_SET, Mapping(prog, vers, prot, port).pack,
+                 Unpacker.unpack_bool)
 
 
 def pmap_unset(pmap, prog, vers):
     """Removes every registration of prog/vers; False when there was none."""
-    return _call(pmap, 2, PMAP_UNSET, Mapping(prog, vers, 0, 0).pack, Unpacker.unpack_bool)
-
-
-def _unpack_pmaplist(u):
-    """pmaplist: a chain of "more?" booleans each followed by a mapping, read in a loop (no
-    recursion), each entry checked to fit in what is left."""
-    out = []
-    while u.unpack_bool():
-        out.append(Mapping.unpack(u))
-    return out
+    return _call(pmap, PMAPVERS, PMAPPROC_UNSET, Mapping(prog, vers, 0, 0).pack,
+                 Unpacker.unpack_bool)
 
 
 def pmap_dump(pmap):
     """Every registration, as a list of Mapping."""
-    return _call(pmap, 2, PMAP_DUMP, None, _unpack_pmaplist)
+    node = _call(pmap, PMAPVERS, PMAPPROC_DUMP, None, rpcb_prot.unpack_pmaplist_ptr)
+    out = []
+    while node is not None:
+        out.append(node.map)
+        node = node.next
+    return out
 
 
 def _rpcb(prog, vers, netid, addr="", owner=""):
     """An encoder of rpcb {prog, vers, netid, addr, owner}."""
-
-    def encode(p):
-        p.pack_uint(prog)
-        p.pack_uint(vers)
-        for s in (netid, addr, owner):
-            p.pack_string(s, RPCB_MAX_STRING)
-
-    return encode
+    return rpcb(prog, vers, netid, addr, owner).pack
 
 
 def rpcb_getaddr(pmap, rpcb_vers, prog, vers, netid, *, timeout=PMAP_TIMEOUT):
     """rpcbind v3/v4 GETADDR: the universal address, "" when not registered."""
-    return _call(pmap, rpcb_vers, RPCB_GETADDR, _rpcb(prog, vers, netid),
-                 lambda u: u.unpack_string(RPCB_MAX_STRING), timeout)
+    return _call(pmap, rpcb_vers, RPCBPROC_GETADDR, _rpcb(prog, vers, netid),
+                 rpcb_prot.unpack_rpcb_uaddr, timeout)
 
 
 def _rpcb_v4_then_v3(pmap, proc, encode):
@@ -123,12 +98,12 @@ def _rpcb_v4_then_v3(pmap, proc, encode):
 def rpcb_set(pmap, prog, vers, netid, uaddr, owner="onc"):
     """rpcbind v4 (then v3) SET; False when refused. ProgMismatch from a portmapper that
     speaks version 2 only."""
-    return _rpcb_v4_then_v3(pmap, RPCB_SET, _rpcb(prog, vers, netid, uaddr, owner))
+    return _rpcb_v4_then_v3(pmap, RPCBPROC_SET, _rpcb(prog, vers, netid, uaddr, owner))
 
 
 def rpcb_unset(pmap, prog, vers, netid=""):
     """rpcbind v4 (then v3) UNSET; an empty netid removes every transport."""
-    return _rpcb_v4_then_v3(pmap, RPCB_UNSET, _rpcb(prog, vers, netid))
+    return _rpcb_v4_then_v3(pmap, RPCBPROC_UNSET, _rpcb(prog, vers, netid))
 
 
 def find_port(host, netid, prog, vers, *, port=PMAP_PORT, timeout=DEFAULT_TIMEOUT):

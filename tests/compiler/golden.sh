@@ -4,6 +4,9 @@
 # version does not matter), compared byte for byte, so that a change to the generator shows up
 # as a readable diff. Each file is generated twice, from different working directories (by an
 # absolute path, then by a relative one): the output must not depend on either.
+# Also python/onc/rpcb_prot.py, the Python runtime's copy of lib/rpcbind/rpcb_prot.x (checked
+# in, so that the runtime works from the source tree without a build): it must be what onc gen
+# writes today.
 # usage: golden.sh ONC WORK_DIR [--update]   (`make golden` refreshes the files)
 onc=$1
 work=$2
@@ -46,4 +49,17 @@ for x in "$root/examples/calc/calc.x" "$here/all_types.x" "$golden/mount.x" "$go
 		failed=1
 	fi
 done
+x=$root/lib/rpcbind/rpcb_prot.x
+module=$root/python/onc/rpcb_prot.py
+rm -rf "$work/rpcb_prot"
+if ! "$onc" gen --lang python -o "$work/rpcb_prot" "$x"; then
+	echo "FAIL: onc gen --lang python $x"
+	failed=1
+elif [ "$update" = --update ]; then
+	cp "$work/rpcb_prot/rpcb_prot.py" "$module"
+elif ! diff -u "$module" "$work/rpcb_prot/rpcb_prot.py"; then
+	echo "FAIL: python/onc/rpcb_prot.py is not what onc gen writes for $x (above);" \
+		"run 'make golden' and commit the diff"
+	failed=1
+fi
 exit $failed

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, sys.argv[1])
 from onc import rpcbind as rb  # noqa: E402
-from onc.rpcbind import _rpcb, RPCB_MAX_STRING  # noqa: E402
+from onc.rpcb_prot import RPCBPROC_GETVERSADDR, RPCBPROG, RPCBVERS4, rpcb, unpack_rpcb_uaddr  # noqa: E402
 from onc.transport import Channel  # noqa: E402
 
 P = 0x20000999
@@ -38,8 +38,8 @@ for vers in (3, 4):
     for netid in ("tcp6", "udp", "tcp", "local"):
         q(f"v{vers} GETADDR {netid} over unix", lambda: rb.rpcb_getaddr(x, vers, P, 2, netid))
 def getversaddr(addr, netid, vers):
-    with Channel(addr, 100000, 4, timeout=3) as c:
-        return c.call(9, lambda p: _rpcb(P, vers, netid)(p), lambda u: u.unpack_string(RPCB_MAX_STRING))
+    with Channel(addr, RPCBPROG, RPCBVERS4, timeout=3) as c:
+        return c.call(RPCBPROC_GETVERSADDR, rpcb(P, vers, netid, "", "").pack, unpack_rpcb_uaddr)
 for addr in (u, t, x):
     for netid in ("tcp6", "udp", "tcp"):
         q(f"v4 GETVERSADDR {netid} vers 2 over {addr}", lambda: getversaddr(addr, netid, 2))

@@ -6,7 +6,8 @@ import threading
 
 import onc
 from onc.net import uaddr_port
-from onc.rpcbind import PMAP_PROG, Mapping, RPCB_MAX_STRING
+from onc.rpcb_prot import RPCB_MAXSTRING
+from onc.rpcbind import PMAP_PROG, Mapping
 
 PROT_NETID = {6: "tcp", 17: "udp"}
 
@@ -40,7 +41,7 @@ class Rpcbind(onc.Program):
                 raise onc.ProcUnavail()
             try:
                 prog, vers = u.unpack_uint(), u.unpack_uint()
-                netid, addr, owner = (u.unpack_string(RPCB_MAX_STRING) for _ in range(3))
+                netid, addr, owner = (u.unpack_string(RPCB_MAXSTRING) for _ in range(3))
             except onc.XdrError:
                 raise onc.GarbageArgs() from None
             e = t.find(prog, vers, netid)
@@ -55,7 +56,7 @@ class Rpcbind(onc.Program):
                              if not (x[:2] == [prog, vers] and netid in ("", x[2]))]
                 p.pack_bool(len(t.entries) < before)
             else:  # GETADDR
-                p.pack_string(e[3] if e else "", RPCB_MAX_STRING)
+                p.pack_string(e[3] if e else "", RPCB_MAXSTRING)
 
     def v2(self, call, proc, u, p):
         t = self.table

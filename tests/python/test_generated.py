@@ -206,6 +206,60 @@ def test_everything_roundtrip(at):
         xdr_error(onc.Status.TRUNCATED, unpacked, at.unpack_everything, data[:n])
 
 
+def test_sizes_are_the_c_headers(at, tmp_path):
+    """T_SIZE and T_MAXSIZE: the same types and numbers as the C header of the same file (both
+    come from the one plan), and random values encode to at most T_MAXSIZE bytes (exactly
+    T_SIZE where it is fixed)."""
+    r = gen(ALL_TYPES_X, tmp_path)
+    assert r.returncode == 0, r.stderr
+    header = (tmp_path / "all_types.h").read_text()
+    c = {m[0]: int(m[1])
+         for m in re.findall(r"^#define (\w+_(?:MAX)?SIZE) (\d+)u\b", header, re.M)}
+    types = codec_types(at)
+    py = {f"{t}{k}": getattr(at, f"{t}{k}") for t in types for k in ("_SIZE", "_MAXSIZE")
+          if hasattr(at, f"{t}{k}")}
+    assert py == {k: v for k, v in c.items() if k.rsplit("_", 1)[0] in types}
+    assert len(py) > 20 and "everything_MAXSIZE" not in py  # unbounded: no maximum
+    values = RandomValues(at, "sizes")
+    for t in types:
+        for _ in range(RANDOM_VALUES):
+            n = len(packed(getattr(at, "pack_" + t), values.of(t)))
+            assert n <= py.get(t + "_MAXSIZE", n), t
+            assert n == py.get(t + "_SIZE", n), t
+
+
+LOCAL_NAMES_X = """
+const p = 2;
+enum e { d = 1, node = 2 };
+struct u { int a; };
+struct v { u inner; string s<p>; };
+union head switch (e k) {
+case d:
+    v new;
+case node:
+    void;
+};
+typedef u cls[p];
+program PROG { version VERS { head GET(v) = 1; } = 1; } = 0x20000777;
+"""
+
+
+def test_names_of_generated_locals(tmp_path):
+    """Types, constants and enum members named as the generated functions' parameters and
+    locals (p, u, v, d, node, head, new) get a trailing underscore, so that none is shadowed
+    where it is used (`return u.unpack(u)` unpacked with the Unpacker)."""
+    x = tmp_path / "local_names.x"
+    x.write_text(LOCAL_NAMES_X)
+    m = generate(x, tmp_path)
+    assert m.p_ == 2 and m.e.d_ == m.d_ == 1 and m.node_ == 2
+    value = m.head_(m.d_, m.v_(m.u_(5), "ab"))
+    data = roundtrip(m.pack_head, m.unpack_head, value)
+    assert data == bytes.fromhex("00000001" "00000005" "00000002" "61620000")
+    assert roundtrip(m.pack_cls, m.unpack_cls, [m.u_(1), m.u_(2)]) == bytes.fromhex("0000000100000002")
+    xdr_error(onc.Status.TOO_LONG, packed, m.pack_v, m.v_(m.u_(1), "abc"))  # s<p>: p is 2
+    assert m.ProgClient.get  # the client's method of GET
+
+
 def test_unions(at):
     # Each arm is a field named as in the .x file; the one the discriminant selects is set.
     assert packed(at.pack_shape, at.shape(at.RED, radius=7)) == b"\0\0\0\0\0\0\0\7"

@@ -296,7 +296,9 @@ void chain_free(chain *v);
 struct shape {
 	color c;
 	union {
+		/* a circle */
 		int32_t radius;
+		/* a colour's name */
 		char *label;
 	} shape_u;
 };
@@ -327,6 +329,7 @@ struct with_default {
 			uint32_t data_len;
 			uint8_t *data_val;
 		} data;
+		/* Any other kind: a float (comments of union arms carry over, in C and Python). */
 		float f;
 	} with_default_u;
 };
@@ -535,6 +538,7 @@ static inline void inline_types_tint_free(inline_types_tint *v)
 struct inline_types_extra {
 	int32_t kind;
 	union {
+		/* an inline union's arm */
 		int64_t h;
 	} inline_types_extra_u;
 };
@@ -668,6 +672,7 @@ void inline_nested_free(inline_nested *v);
 #define ALL_ECHO 1
 #define ALL_ADD 2
 #define ALL_NAME 3
+/* The second version: lists. */
 #define ALL_TYPES_V2 2
 #define ALL_LIST 4
 

@@ -12,7 +12,6 @@ import struct as _struct
 from typing import Optional
 
 import onc
-import onc.aio
 
 ALL_TYPES_HEADER_ONLY = 1
 MAXNAME = 32
@@ -28,6 +27,9 @@ def pack_netobj(p: onc.Packer, v: bytes) -> None:
 
 def unpack_netobj(u: onc.Unpacker) -> bytes:
     return u.unpack_opaque(1024)
+
+
+netobj_MAXSIZE = 1028  # largest encoded size in bytes
 
 
 class color(_enum.IntEnum):
@@ -47,6 +49,10 @@ def pack_color(p: onc.Packer, v: color) -> None:
 
 def unpack_color(u: onc.Unpacker) -> color:
     return u.unpack_enum(color)
+
+
+color_SIZE = 4  # encoded size in bytes
+color_MAXSIZE = 4  # largest encoded size in bytes
 
 
 class sparse(_enum.IntEnum):
@@ -70,6 +76,10 @@ def unpack_sparse(u: onc.Unpacker) -> sparse:
     return u.unpack_enum(sparse)
 
 
+sparse_SIZE = 4  # encoded size in bytes
+sparse_MAXSIZE = 4  # largest encoded size in bytes
+
+
 class counted(_enum.IntEnum):
     C_ZERO = 0
     C_ONE = 1
@@ -87,6 +97,10 @@ def pack_counted(p: onc.Packer, v: counted) -> None:
 
 def unpack_counted(u: onc.Unpacker) -> counted:
     return u.unpack_enum(counted)
+
+
+counted_SIZE = 4  # encoded size in bytes
+counted_MAXSIZE = 4  # largest encoded size in bytes
 
 
 _scalars_format = _struct.Struct(">iIIqQfd")
@@ -136,6 +150,10 @@ def unpack_scalars(u: onc.Unpacker) -> scalars:
     return scalars.unpack(u)
 
 
+scalars_SIZE = 64  # encoded size in bytes
+scalars_MAXSIZE = 64  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -163,6 +181,10 @@ def pack_small(p: onc.Packer, v: small) -> None:
 
 def unpack_small(u: onc.Unpacker) -> small:
     return small.unpack(u)
+
+
+small_SIZE = 16  # encoded size in bytes
+small_MAXSIZE = 16  # largest encoded size in bytes
 
 
 _nested_format = _struct.Struct(">Qq")
@@ -198,6 +220,10 @@ def pack_nested(p: onc.Packer, v: nested) -> None:
 
 def unpack_nested(u: onc.Unpacker) -> nested:
     return nested.unpack(u)
+
+
+nested_SIZE = 56  # encoded size in bytes
+nested_MAXSIZE = 56  # largest encoded size in bytes
 
 
 
@@ -446,7 +472,9 @@ def unpack_chain(u: onc.Unpacker) -> chain:
 @_dc.dataclass
 class shape:
     c: color = _dc.field(default_factory=lambda: color.RED)
+    # a circle
     radius: Optional[int] = 0
+    # a colour's name
     label: Optional[str] = None
 
     def __post_init__(self) -> None:
@@ -479,6 +507,9 @@ def pack_shape(p: onc.Packer, v: shape) -> None:
 
 def unpack_shape(u: onc.Unpacker) -> shape:
     return shape.unpack(u)
+
+
+shape_MAXSIZE = 24  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -518,11 +549,15 @@ def unpack_maybe(u: onc.Unpacker) -> maybe:
     return maybe.unpack(u)
 
 
+maybe_MAXSIZE = 20  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class with_default:
     kind: int = _dc.field(default_factory=lambda: 1)
     h: Optional[int] = 0
     data: Optional[bytes] = None
+    # Any other kind: a float (comments of union arms carry over, in C and Python).
     f: Optional[float] = None
 
     def __post_init__(self) -> None:
@@ -594,6 +629,9 @@ def unpack_big_case(u: onc.Unpacker) -> big_case:
     return big_case.unpack(u)
 
 
+big_case_MAXSIZE = 8  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class only_void:
     k: sparse = _dc.field(default_factory=lambda: sparse.S_LOW)
@@ -620,12 +658,20 @@ def unpack_only_void(u: onc.Unpacker) -> only_void:
     return only_void.unpack(u)
 
 
+only_void_SIZE = 4  # encoded size in bytes
+only_void_MAXSIZE = 4  # largest encoded size in bytes
+
+
 def pack_myint(p: onc.Packer, v: int) -> None:
     p.pack_int(v)
 
 
 def unpack_myint(u: onc.Unpacker) -> int:
     return u.unpack_int()
+
+
+myint_SIZE = 4  # encoded size in bytes
+myint_MAXSIZE = 4  # largest encoded size in bytes
 
 
 def pack_myints(p: onc.Packer, v: _builtins.list[int]) -> None:
@@ -644,12 +690,19 @@ def unpack_name(u: onc.Unpacker) -> str:
     return u.unpack_string(MAXNAME)
 
 
+name_MAXSIZE = 36  # largest encoded size in bytes
+
+
 def pack_hash(p: onc.Packer, v: bytes) -> None:
     p.pack_fopaque(16, v)
 
 
 def unpack_hash(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(16)
+
+
+hash_SIZE = 16  # encoded size in bytes
+hash_MAXSIZE = 16  # largest encoded size in bytes
 
 
 def pack_blob(p: onc.Packer, v: bytes) -> None:
@@ -668,12 +721,19 @@ def unpack_colors(u: onc.Unpacker) -> _builtins.list[color]:
     return u.unpack_farray(4, lambda: unpack_color(u), 4)
 
 
+colors_SIZE = 16  # encoded size in bytes
+colors_MAXSIZE = 16  # largest encoded size in bytes
+
+
 def pack_smalls(p: onc.Packer, v: _builtins.list[small]) -> None:
     p.pack_array(v, lambda v: pack_small(p, v), 10)
 
 
 def unpack_smalls(u: onc.Unpacker) -> _builtins.list[small]:
     return u.unpack_array(lambda: unpack_small(u), 10, 16)
+
+
+smalls_MAXSIZE = 164  # largest encoded size in bytes
 
 
 def pack_names(p: onc.Packer, v: _builtins.list[str]) -> None:
@@ -692,12 +752,19 @@ def unpack_shapeptr(u: onc.Unpacker) -> Optional[shape]:
     return u.unpack_optional(lambda: unpack_shape(u))
 
 
+shapeptr_MAXSIZE = 28  # largest encoded size in bytes
+
+
 def pack_hypers(p: onc.Packer, v: _builtins.list[int]) -> None:
     p.pack_fixed_scalars("hyper", 2, v)
 
 
 def unpack_hypers(u: onc.Unpacker) -> _builtins.list[int]:
     return u.unpack_fixed_scalars("hyper", 2)
+
+
+hypers_SIZE = 16  # encoded size in bytes
+hypers_MAXSIZE = 16  # largest encoded size in bytes
 
 
 small_alias = small
@@ -709,6 +776,10 @@ def pack_small_alias(p: onc.Packer, v: small) -> None:
 
 def unpack_small_alias(u: onc.Unpacker) -> small:
     return unpack_small(u)
+
+
+small_alias_SIZE = 16  # encoded size in bytes
+small_alias_MAXSIZE = 16  # largest encoded size in bytes
 
 
 
@@ -867,6 +938,10 @@ def unpack_inline_types_pos(u: onc.Unpacker) -> inline_types_pos:
     return inline_types_pos.unpack(u)
 
 
+inline_types_pos_SIZE = 8  # encoded size in bytes
+inline_types_pos_MAXSIZE = 8  # largest encoded size in bytes
+
+
 class inline_types_tint(_enum.IntEnum):
     IN_RED = 1
     IN_BLUE = 2
@@ -884,9 +959,14 @@ def unpack_inline_types_tint(u: onc.Unpacker) -> inline_types_tint:
     return u.unpack_enum(inline_types_tint)
 
 
+inline_types_tint_SIZE = 4  # encoded size in bytes
+inline_types_tint_MAXSIZE = 4  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class inline_types_extra:
     kind: int = _dc.field(default_factory=lambda: 1)
+    # an inline union's arm
     h: Optional[int] = 0
 
     def __post_init__(self) -> None:
@@ -913,6 +993,9 @@ def pack_inline_types_extra(p: onc.Packer, v: inline_types_extra) -> None:
 
 def unpack_inline_types_extra(u: onc.Unpacker) -> inline_types_extra:
     return inline_types_extra.unpack(u)
+
+
+inline_types_extra_MAXSIZE = 12  # largest encoded size in bytes
 
 
 
@@ -959,6 +1042,10 @@ def pack_inline_types_many(p: onc.Packer, v: inline_types_many) -> None:
 
 def unpack_inline_types_many(u: onc.Unpacker) -> inline_types_many:
     return inline_types_many.unpack(u)
+
+
+inline_types_many_SIZE = 4  # encoded size in bytes
+inline_types_many_MAXSIZE = 4  # largest encoded size in bytes
 
 
 _inline_types_format = _struct.Struct(">ii")
@@ -1043,12 +1130,20 @@ def unpack_inline_tags_element(u: onc.Unpacker) -> inline_tags_element:
     return u.unpack_enum(inline_tags_element)
 
 
+inline_tags_element_SIZE = 4  # encoded size in bytes
+inline_tags_element_MAXSIZE = 4  # largest encoded size in bytes
+
+
 def pack_inline_tags(p: onc.Packer, v: _builtins.list[inline_tags_element]) -> None:
     p.pack_farray(2, v, lambda v: pack_inline_tags_element(p, v))
 
 
 def unpack_inline_tags(u: onc.Unpacker) -> _builtins.list[inline_tags_element]:
     return u.unpack_farray(2, lambda: unpack_inline_tags_element(u), 4)
+
+
+inline_tags_SIZE = 8  # encoded size in bytes
+inline_tags_MAXSIZE = 8  # largest encoded size in bytes
 
 
 
@@ -1100,6 +1195,10 @@ def unpack_inline_nested_m_u_m(u: onc.Unpacker) -> inline_nested_m_u_m:
     return inline_nested_m_u_m.unpack(u)
 
 
+inline_nested_m_u_m_SIZE = 8  # encoded size in bytes
+inline_nested_m_u_m_MAXSIZE = 8  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class inline_nested_m_u:
     kind: int = _dc.field(default_factory=lambda: 1)
@@ -1129,6 +1228,9 @@ def pack_inline_nested_m_u(p: onc.Packer, v: inline_nested_m_u) -> None:
 
 def unpack_inline_nested_m_u(u: onc.Unpacker) -> inline_nested_m_u:
     return inline_nested_m_u.unpack(u)
+
+
+inline_nested_m_u_MAXSIZE = 12  # largest encoded size in bytes
 
 
 

@@ -11,7 +11,6 @@ import struct as _struct
 from typing import Optional
 
 import onc
-import onc.aio
 
 # longest string echoed
 CALC_MAX_TEXT = 256
@@ -44,6 +43,10 @@ def unpack_operands(u: onc.Unpacker) -> operands:
     return operands.unpack(u)
 
 
+operands_SIZE = 8  # encoded size in bytes
+operands_MAXSIZE = 8  # largest encoded size in bytes
+
+
 class calc_error(_enum.IntEnum):
     CALC_OK = 0
     CALC_DIVISION_BY_ZERO = 1
@@ -62,6 +65,10 @@ def pack_calc_error(p: onc.Packer, v: calc_error) -> None:
 
 def unpack_calc_error(u: onc.Unpacker) -> calc_error:
     return u.unpack_enum(calc_error)
+
+
+calc_error_SIZE = 4  # encoded size in bytes
+calc_error_MAXSIZE = 4  # largest encoded size in bytes
 
 
 _quotient_format = _struct.Struct(">ii")
@@ -89,6 +96,10 @@ def pack_quotient(p: onc.Packer, v: quotient) -> None:
 
 def unpack_quotient(u: onc.Unpacker) -> quotient:
     return quotient.unpack(u)
+
+
+quotient_SIZE = 8  # encoded size in bytes
+quotient_MAXSIZE = 8  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -122,6 +133,9 @@ def unpack_division(u: onc.Unpacker) -> division:
     return division.unpack(u)
 
 
+division_MAXSIZE = 12  # largest encoded size in bytes
+
+
 def pack_values(p: onc.Packer, v: list[int]) -> None:
     p.pack_scalar_array("int", v, CALC_MAX_VALUES)
 
@@ -130,12 +144,18 @@ def unpack_values(u: onc.Unpacker) -> list[int]:
     return u.unpack_scalar_array("int", CALC_MAX_VALUES)
 
 
+values_MAXSIZE = 4100  # largest encoded size in bytes
+
+
 def pack_text(p: onc.Packer, v: str) -> None:
     p.pack_string(v, CALC_MAX_TEXT)
 
 
 def unpack_text(u: onc.Unpacker) -> str:
     return u.unpack_string(CALC_MAX_TEXT)
+
+
+text_MAXSIZE = 260  # largest encoded size in bytes
 
 
 CALC_PROG = 536873985

@@ -9,7 +9,6 @@ import dataclasses as _dc
 from typing import Optional
 
 import onc
-import onc.aio
 
 # maximum bytes in a pathname argument
 MNTPATHLEN = 1024
@@ -29,6 +28,10 @@ def pack_fhandle(p: onc.Packer, v: bytes) -> None:
 
 def unpack_fhandle(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(FHSIZE)
+
+
+fhandle_SIZE = 32  # encoded size in bytes
+fhandle_MAXSIZE = 32  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -67,6 +70,9 @@ def unpack_fhstatus(u: onc.Unpacker) -> fhstatus:
     return fhstatus.unpack(u)
 
 
+fhstatus_MAXSIZE = 36  # largest encoded size in bytes
+
+
 # The type dirpath is the pathname of a directory
 def pack_dirpath(p: onc.Packer, v: str) -> None:
     p.pack_string(v, MNTPATHLEN)
@@ -76,6 +82,9 @@ def unpack_dirpath(u: onc.Unpacker) -> str:
     return u.unpack_string(MNTPATHLEN)
 
 
+dirpath_MAXSIZE = 1028  # largest encoded size in bytes
+
+
 # The type name is used for arbitrary names (hostnames, groupnames)
 def pack_name(p: onc.Packer, v: str) -> None:
     p.pack_string(v, MNTNAMLEN)
@@ -83,6 +92,9 @@ def pack_name(p: onc.Packer, v: str) -> None:
 
 def unpack_name(u: onc.Unpacker) -> str:
     return u.unpack_string(MNTNAMLEN)
+
+
+name_MAXSIZE = 260  # largest encoded size in bytes
 
 
 # A list of who has what mounted

@@ -11,7 +11,6 @@ import struct as _struct
 from typing import Optional
 
 import onc
-import onc.aio
 
 # nfs_prot.x 1.2 87/10/12
 # Copyright (c) 2010, Oracle America, Inc.
@@ -136,6 +135,10 @@ def unpack_nfsstat(u: onc.Unpacker) -> nfsstat:
     return u.unpack_enum(nfsstat)
 
 
+nfsstat_SIZE = 4  # encoded size in bytes
+nfsstat_MAXSIZE = 4  # largest encoded size in bytes
+
+
 # File types
 class ftype(_enum.IntEnum):
     # non-file
@@ -177,6 +180,10 @@ def unpack_ftype(u: onc.Unpacker) -> ftype:
     return u.unpack_enum(ftype)
 
 
+ftype_SIZE = 4  # encoded size in bytes
+ftype_MAXSIZE = 4  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -200,6 +207,10 @@ def pack_nfs_fh(p: onc.Packer, v: nfs_fh) -> None:
 
 def unpack_nfs_fh(u: onc.Unpacker) -> nfs_fh:
     return nfs_fh.unpack(u)
+
+
+nfs_fh_SIZE = 32  # encoded size in bytes
+nfs_fh_MAXSIZE = 32  # largest encoded size in bytes
 
 
 _nfstime_format = _struct.Struct(">II")
@@ -227,6 +238,10 @@ def pack_nfstime(p: onc.Packer, v: nfstime) -> None:
 
 def unpack_nfstime(u: onc.Unpacker) -> nfstime:
     return nfstime.unpack(u)
+
+
+nfstime_SIZE = 8  # encoded size in bytes
+nfstime_MAXSIZE = 8  # largest encoded size in bytes
 
 
 _fattr_format = _struct.Struct(">IIIIIIIIIIIIIIII")
@@ -287,6 +302,10 @@ def unpack_fattr(u: onc.Unpacker) -> fattr:
     return fattr.unpack(u)
 
 
+fattr_SIZE = 68  # encoded size in bytes
+fattr_MAXSIZE = 68  # largest encoded size in bytes
+
+
 _sattr_format = _struct.Struct(">IIIIIIII")
 
 
@@ -326,6 +345,10 @@ def unpack_sattr(u: onc.Unpacker) -> sattr:
     return sattr.unpack(u)
 
 
+sattr_SIZE = 32  # encoded size in bytes
+sattr_MAXSIZE = 32  # largest encoded size in bytes
+
+
 def pack_filename(p: onc.Packer, v: str) -> None:
     p.pack_string(v, NFS_MAXNAMLEN)
 
@@ -334,12 +357,18 @@ def unpack_filename(u: onc.Unpacker) -> str:
     return u.unpack_string(NFS_MAXNAMLEN)
 
 
+filename_MAXSIZE = 260  # largest encoded size in bytes
+
+
 def pack_nfspath(p: onc.Packer, v: str) -> None:
     p.pack_string(v, NFS_MAXPATHLEN)
 
 
 def unpack_nfspath(u: onc.Unpacker) -> str:
     return u.unpack_string(NFS_MAXPATHLEN)
+
+
+nfspath_MAXSIZE = 1028  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -375,6 +404,9 @@ def unpack_attrstat(u: onc.Unpacker) -> attrstat:
     return attrstat.unpack(u)
 
 
+attrstat_MAXSIZE = 72  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -399,6 +431,10 @@ def pack_sattrargs(p: onc.Packer, v: sattrargs) -> None:
 
 def unpack_sattrargs(u: onc.Unpacker) -> sattrargs:
     return sattrargs.unpack(u)
+
+
+sattrargs_SIZE = 64  # encoded size in bytes
+sattrargs_MAXSIZE = 64  # largest encoded size in bytes
 
 
 
@@ -431,6 +467,9 @@ def unpack_diropargs(u: onc.Unpacker) -> diropargs:
     return diropargs.unpack(u)
 
 
+diropargs_MAXSIZE = 292  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -455,6 +494,10 @@ def pack_diropokres(p: onc.Packer, v: diropokres) -> None:
 
 def unpack_diropokres(u: onc.Unpacker) -> diropokres:
     return diropokres.unpack(u)
+
+
+diropokres_SIZE = 100  # encoded size in bytes
+diropokres_MAXSIZE = 100  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -490,6 +533,9 @@ def unpack_diropres(u: onc.Unpacker) -> diropres:
     return diropres.unpack(u)
 
 
+diropres_MAXSIZE = 104  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class readlinkres:
     status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
@@ -519,6 +565,9 @@ def pack_readlinkres(p: onc.Packer, v: readlinkres) -> None:
 
 def unpack_readlinkres(u: onc.Unpacker) -> readlinkres:
     return readlinkres.unpack(u)
+
+
+readlinkres_MAXSIZE = 1032  # largest encoded size in bytes
 
 
 _readargs_format = _struct.Struct(">III")
@@ -556,6 +605,10 @@ def unpack_readargs(u: onc.Unpacker) -> readargs:
     return readargs.unpack(u)
 
 
+readargs_SIZE = 44  # encoded size in bytes
+readargs_MAXSIZE = 44  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -583,6 +636,9 @@ def pack_readokres(p: onc.Packer, v: readokres) -> None:
 
 def unpack_readokres(u: onc.Unpacker) -> readokres:
     return readokres.unpack(u)
+
+
+readokres_MAXSIZE = 8264  # largest encoded size in bytes
 
 
 @_dc.dataclass
@@ -614,6 +670,9 @@ def pack_readres(p: onc.Packer, v: readres) -> None:
 
 def unpack_readres(u: onc.Unpacker) -> readres:
     return readres.unpack(u)
+
+
+readres_MAXSIZE = 8268  # largest encoded size in bytes
 
 
 _writeargs_format = _struct.Struct(">III")
@@ -654,6 +713,9 @@ def unpack_writeargs(u: onc.Unpacker) -> writeargs:
     return writeargs.unpack(u)
 
 
+writeargs_MAXSIZE = 8240  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -678,6 +740,9 @@ def pack_createargs(p: onc.Packer, v: createargs) -> None:
 
 def unpack_createargs(u: onc.Unpacker) -> createargs:
     return createargs.unpack(u)
+
+
+createargs_MAXSIZE = 324  # largest encoded size in bytes
 
 
 
@@ -706,6 +771,9 @@ def unpack_renameargs(u: onc.Unpacker) -> renameargs:
     return renameargs.unpack(u)
 
 
+renameargs_MAXSIZE = 584  # largest encoded size in bytes
+
+
 
 
 @_dc.dataclass
@@ -730,6 +798,9 @@ def pack_linkargs(p: onc.Packer, v: linkargs) -> None:
 
 def unpack_linkargs(u: onc.Unpacker) -> linkargs:
     return linkargs.unpack(u)
+
+
+linkargs_MAXSIZE = 324  # largest encoded size in bytes
 
 
 
@@ -761,12 +832,19 @@ def unpack_symlinkargs(u: onc.Unpacker) -> symlinkargs:
     return symlinkargs.unpack(u)
 
 
+symlinkargs_MAXSIZE = 1352  # largest encoded size in bytes
+
+
 def pack_nfscookie(p: onc.Packer, v: bytes) -> None:
     p.pack_fopaque(NFS_COOKIESIZE, v)
 
 
 def unpack_nfscookie(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(NFS_COOKIESIZE)
+
+
+nfscookie_SIZE = 4  # encoded size in bytes
+nfscookie_MAXSIZE = 4  # largest encoded size in bytes
 
 
 
@@ -800,6 +878,10 @@ def pack_readdirargs(p: onc.Packer, v: readdirargs) -> None:
 
 def unpack_readdirargs(u: onc.Unpacker) -> readdirargs:
     return readdirargs.unpack(u)
+
+
+readdirargs_SIZE = 40  # encoded size in bytes
+readdirargs_MAXSIZE = 40  # largest encoded size in bytes
 
 
 
@@ -933,6 +1015,10 @@ def unpack_statfsokres(u: onc.Unpacker) -> statfsokres:
     return statfsokres.unpack(u)
 
 
+statfsokres_SIZE = 20  # encoded size in bytes
+statfsokres_MAXSIZE = 20  # largest encoded size in bytes
+
+
 @_dc.dataclass
 class statfsres:
     status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
@@ -962,6 +1048,9 @@ def pack_statfsres(p: onc.Packer, v: statfsres) -> None:
 
 def unpack_statfsres(u: onc.Unpacker) -> statfsres:
     return statfsres.unpack(u)
+
+
+statfsres_MAXSIZE = 24  # largest encoded size in bytes
 
 
 NFS_PROGRAM = 100003
