@@ -289,7 +289,8 @@ static bool immutable(py *g, const char *e)
 {
 	return strcmp(e, "0") == 0 || strcmp(e, "0.0") == 0 || strcmp(e, "False") == 0 ||
 	       strcmp(e, "True") == 0 || strcmp(e, "None") == 0 || strcmp(e, "\"\"") == 0 ||
-	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e);
+	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e) ||
+	       (*e && strspn(e + (*e == '-'), "0123456789") == strlen(e + (*e == '-')));
 }
 
 static void emit_field(py *g, const char *name, const char *hint, const char *dflt)
