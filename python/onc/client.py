@@ -29,6 +29,8 @@ class Client(Channel):
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    tls      a tls.ClientTLS: RPC-with-TLS (RFC 9289) off, opportunistic or required;
+             "tls://HOST:PORT" is ClientTLS() (required)
     """
 
     PROGRAM = None
@@ -36,7 +38,7 @@ class Client(Channel):
 
     def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
                  retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=PMAP_PORT):
+                 rpcbind_port=PMAP_PORT, tls=None):
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:
@@ -46,4 +48,4 @@ class Client(Channel):
             a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port,
                                       timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
-                         auth=auth)
+                         auth=auth, tls=tls)

@@ -216,6 +216,11 @@ class AddressError(TransportError):
     status = Status.ADDRESS
 
 
+class TLSError(TransportError):
+    """RPC-with-TLS failed: the server does not offer TLS to a client that requires it, a
+    certificate or name that does not verify, a handshake or ALPN that fails, an alert."""
+
+
 _BY_STATUS = {
     Status.PROG_UNAVAIL: ProgUnavail,
     Status.PROG_MISMATCH: ProgMismatch,

@@ -41,6 +41,15 @@ its `timeout` (10 s by default); replies made after that are dropped.
 
 Each stream connection has its own thread, which reads its calls and runs their handlers in
 order; datagrams are answered by a few worker threads.
+
+RPC-with-TLS (RFC 9289, tls.py): with Server(tls=ServerTLS(...)), a TCP connection's AUTH_TLS
+probe is answered "STARTTLS" and the connection's thread runs the TLS handshake (within
+ServerTLS.handshake_timeout; the other connections go on, each on its own thread, and the
+connection counts against max_connections meanwhile); its later calls come and go inside
+TLS and their handlers see Call.tls (version, ALPN, the client's verified certificate). A
+program registered with require_tls=True answers cleartext calls AUTH_ERROR /
+AUTH_TOOWEAK. Without TLS, or over UDP and Unix sockets, the probe is answered MSG_ACCEPTED
+with an empty verifier: TLS is not offered there (RFC 9289 section 4.1).
 """
 
 import logging
@@ -54,7 +63,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
 
-from . import net
+from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
                      ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
@@ -98,6 +107,9 @@ class Call:
     peer: object  # the caller's socket address ("" or a path on Unix sockets)
     transport: str  # net.TCP, net.UDP, net.UNIX, or "" for Server.process()
     procedure: Optional[Procedure] = None
+    # The connection's TLS session (a tls.TLSInfo: version, alpn, and peer, the client's
+    # verified certificate as a tls.TLSPeer with subject and sans, or None), None in cleartext
+    tls: object = None
     _reply_to: object = field(default=None, repr=False, compare=False)  # where replies go
     _deferred: object = field(default=None, repr=False, compare=False)
 
@@ -311,6 +323,14 @@ class _Connection:
         self.handling = False  # its thread is running handlers
         self.last_call = time.monotonic()  # when its last complete call arrived
         self.closed = False
+        self.tls = None  # the tls.TLSInfo once its handshake is done
+        self.starting_tls = False  # its probe was answered STARTTLS: the handshake is next
+
+    def offers_tls(self):
+        """The probe may be answered STARTTLS: the server has TLS, this is TCP in cleartext,
+        and no deferred reply could be written in cleartext in the middle of the handshake."""
+        return (self.server._tls_context is not None and self.transport == net.TCP
+                and self.tls is None and not self.pending)
 
     def idle(self, now, seconds):
         """No complete call for `seconds`, no handler running, no deferred reply owed."""
@@ -374,6 +394,10 @@ class _Datagram:
     """The sender of one datagram; a deferred reply goes back with sendto."""
 
     transport = net.UDP
+    tls = None
+
+    def offers_tls(self):
+        return False  # no DTLS
 
     def __init__(self, server, sock, peer):
         self.server, self.sock, self.peer = server, sock, peer
@@ -394,7 +418,10 @@ class _Datagram:
 class _Capture:
     """Server.process(): the caller waits for a deferred reply."""
 
-    peer, transport = "", ""
+    peer, transport, tls = "", "", None
+
+    def offers_tls(self):
+        return False
 
     def __init__(self):
         self.deferred = False
@@ -415,14 +442,18 @@ class Server:
     connection); max_connections: at the limit, a new connection takes the place of the one
     idle the longest (for at least EVICT_AFTER seconds), or is closed at once; idle_timeout:
     seconds after which a connection that sent no complete call (and waits for no deferred
-    reply) is closed."""
+    reply) is closed; tls: a tls.ServerTLS, to offer RPC-with-TLS on the TCP listeners
+    (TLSError at once when its files do not load)."""
 
     def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout=DEFAULT_IDLE_TIMEOUT):
+                 idle_timeout=DEFAULT_IDLE_TIMEOUT, tls=None):
         self.max_record = max_record
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
+        self.tls = tls
+        self._tls_context = tls.context() if tls else None
         self._programs = {}  # (prog, vers) -> Program
+        self._require_tls = set()  # (prog, vers) answering cleartext calls AUTH_TOOWEAK
         self._listeners = []  # (socket, Address, port)
         self._hooks = (None, None)  # set_hooks()
         self._hooked = False  # the start hook ran: the stop hook is due
@@ -438,18 +469,26 @@ class Server:
 
     # --- setting up ---
 
-    def register(self, program, prog=None, vers=None):
-        """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
+    def register(self, program, prog=None, vers=None, *, require_tls=False):
+        """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start().
+        require_tls: calls that do not come over TLS are refused with AUTH_ERROR /
+        AUTH_TOOWEAK (the RFC 5531 reason "rejected for security reasons"); the AUTH_TLS
+        probe, which leads to TLS, is still answered."""
         key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
         if None in key or key in self._programs:
             raise ValueError(f"cannot register program {key[0]} version {key[1]}")
         self._programs[key] = program
+        if require_tls:
+            self._require_tls.add(key)
         return program
 
     def listen(self, addr):
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
-        port 0 picks a free port, which is returned (0 for Unix sockets)."""
+        port 0 picks a free port, which is returned (0 for Unix sockets). "tls://" is a TCP
+        listener of a server made with tls= (every TCP listener of it offers TLS)."""
         a = net.parse(addr)
+        if a.tls and self._tls_context is None:
+            raise AddressError(f"{addr!r}: the server has no TLS (Server(tls=ServerTLS(...)))")
         if a.port is None:
             raise AddressError(f"{addr!r}: a port is needed (0 picks one)")
         s = socket.socket(a.family, a.socktype)
@@ -683,9 +722,13 @@ class Server:
                         return  # idle too long
                     conn.last_call = time.monotonic()  # waiting for a deferred reply: not idle
                     continue
-                if not readable.poll(int(left * 1000) + 1):
+                buffered = conn.tls is not None and conn.sock.pending()
+                if not buffered and not readable.poll(int(left * 1000) + 1):
                     continue
-                data = conn.sock.recv(READ_SIZE)
+                try:  # not blocking: TLS records may hold no call data (and a stall)
+                    data = conn.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
                 if not data:
                     conn.wait_replies()  # end of file: the deferred replies still go
                     return
@@ -697,7 +740,9 @@ class Server:
                 if not self._answer(conn, records):
                     return
                 conn.handling = False
-        except (OSError, XdrError):
+                if conn.starting_tls and not self._start_tls(conn, reader):
+                    return
+        except (OSError, RpcError):  # XdrError (RECORD_TOO_BIG), TLSError
             pass
         finally:
             conn.close()
@@ -712,17 +757,41 @@ class Server:
         """Answers the calls of one read; replies to pipelined calls leave in one write, but
         no more than REPLY_BATCH bytes are built before they are sent: a peer that sends
         many calls with big results in one read and does not read the replies holds the
-        thread in send(), not the server's memory. False when the connection is broken."""
+        thread in send(), not the server's memory. False when the connection is broken, or
+        when calls follow a probe answered STARTTLS (its client did not wait for it)."""
         out, size = [], 0
         for i, msg in enumerate(records, 1):
             reply = self._handle(msg, conn)
             if reply is not None:
                 out.append(frame(reply))
                 size += len(out[-1])
-            if out and (size >= REPLY_BATCH or i == len(records)):
+            if out and (size >= REPLY_BATCH or i == len(records) or conn.starting_tls):
                 if not conn.send(b"".join(out)):
                     return False
                 out, size = [], 0
+            if conn.starting_tls:
+                return i == len(records)
+        return True
+
+    def _start_tls(self, conn, reader):
+        """The handshake after STARTTLS, on the connection's thread; False (the connection
+        is closed) when it fails, times out, or cleartext bytes followed the probe. Logged
+        on "onc.server", as RFC 9289 section 6.1 asks (an audit of the security chosen)."""
+        conn.starting_tls = False
+        if reader.pending():
+            log.info("%s: bytes after the AUTH_TLS probe, before its answer: closed", conn.peer)
+            return False
+        stream = tls.TLSStream(conn.sock, self._tls_context, server_side=True)
+        try:
+            stream.handshake(time.monotonic() + self.tls.handshake_timeout)
+        except (OSError, RpcError) as e:
+            log.info("%s: TLS handshake failed: %s", conn.peer, e)
+            return False
+        with conn.write_lock:
+            conn.sock = stream
+        conn.tls = stream.info()
+        log.info("%s: %s, ALPN %s, client %s", conn.peer, conn.tls.version, conn.tls.alpn,
+                 conn.tls.peer.subject if conn.tls.peer else "without a certificate")
         return True
 
     # --- one message ---
@@ -749,12 +818,19 @@ class Server:
             return _header_only(reply_for_error(e.xid, e))
         except RpcError:
             return None  # not a call, or too broken to hold an xid: no answer
+        if h.cred.flavor == AuthFlavor.AUTH_TLS:
+            reply, start = tls.probe_reply(h, reply_to.tls is not None, reply_to.offers_tls())
+            if start:
+                reply_to.starting_tls = True  # a _Connection: the handshake follows the reply
+            return reply
         try:
             call = Call(h, _check_credentials(h), reply_to.peer, reply_to.transport,
-                        _reply_to=reply_to)
+                        tls=reply_to.tls, _reply_to=reply_to)
             program = self._find(h.prog, h.vers)
         except ReplyError as e:
             return _header_only(reply_for_error(h.xid, e))
+        if reply_to.tls is None and (h.prog, h.vers) in self._require_tls:
+            return _header_only(auth_error_reply(h.xid, AuthStat.AUTH_TOOWEAK))
         results = Packer()
         encode_reply(results, accepted_reply(h.xid))
         outer, _local.call = current_call(), call

@@ -7,6 +7,9 @@ Unix stream), its connection, xids, retransmissions and reply matching.
 onc.Client (client.py) is a Channel that also takes addresses without a port, asking the
 host's rpcbind (rpcbind.py, which makes its own calls on Channels). This module knows
 nothing of rpcbind. A channel may be shared between threads; its calls take turns.
+
+RPC-with-TLS (tls.py): with tls=ClientTLS(...) or a "tls://" address, each connection
+starts with the AUTH_TLS probe and a TLS handshake, and its records travel inside TLS.
 """
 
 import itertools
@@ -17,8 +20,8 @@ import struct
 import threading
 import time
 
-from . import net
-from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
+from . import net, tls
+from .errors import AddressError, ConnectionClosed, Status, Timeout, TLSError, XdrError
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
 from .xdr import Packer, Unpacker, too_deep
@@ -38,17 +41,21 @@ _ACCEPTED_SUCCESS = struct.pack(">IIIII", 1, 0, 0, 0, 0)
 
 
 class _Stream:
-    """TCP or Unix stream: record-marked messages, replies matched by xid."""
+    """TCP or Unix stream: record-marked messages, replies matched by xid; with `secure`
+    (a _Secure), each connection probes and starts TLS before its first call."""
 
-    def __init__(self, addr, max_record):
+    def __init__(self, addr, max_record, secure=None):
         self.addr = addr
         self.max_record = max_record
+        self.secure = secure
         self.sock = None
         self.reader = None
         self.last_used = 0.0
 
     def connect(self, timeout):
         self.sock = net.connect(self.addr, timeout)
+        if self.secure is not None:
+            self.sock = self.secure.start(self.sock, timeout)
         self.reader = RecordReader(self.max_record)
         self.last_used = time.monotonic()
 
@@ -72,7 +79,9 @@ class _Stream:
                 if not data:
                     return True
                 self.reader.feed(data)  # late replies of timed-out calls: dropped
-        except (OSError, XdrError):
+        except BlockingIOError:
+            return False  # TLS records without application data (a session ticket)
+        except (OSError, XdrError, TLSError):
             return True
         return False
 
@@ -159,6 +168,23 @@ class _Datagram:
             raise net.os_error(e) from None
 
 
+class _Secure:
+    """What a TLS stream needs to start each connection: the options, their context (made
+    once), the name to verify and the program probed."""
+
+    def __init__(self, options, addr, prog, vers):
+        self.options = options
+        self.name = options.server_name or (None if addr.kind == net.UNIX else addr.host.strip("[]"))
+        if self.name is None:
+            raise TLSError(f"{addr.uri()}: server_name is needed to verify the server")
+        self.context = options.context()
+        self.prog, self.vers = prog, vers
+
+    def start(self, sock, timeout):
+        return tls.start_client(sock, self.options, self.context, self.name,
+                                next(_xids) & 0xFFFFFFFF, self.prog, self.vers, timeout)
+
+
 def _random_xids():
     return itertools.count(int.from_bytes(os.urandom(4), "big"))
 
@@ -185,10 +211,14 @@ class Channel:
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    tls      a tls.ClientTLS (RPC-with-TLS options); a "tls://" address without it is
+             ClientTLS() (required, the system's CAs, the address's host verified).
+             TLSError when TLS is required on UDP (no DTLS), and from the calls when the
+             server does not offer it or the handshake fails
     """
 
     def __init__(self, addr, prog, vers, *, timeout=DEFAULT_TIMEOUT, retry=DEFAULT_RETRY,
-                 max_record=DEFAULT_MAX_RECORD, auth=None):
+                 max_record=DEFAULT_MAX_RECORD, auth=None, tls=None):
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
         a = addr if isinstance(addr, net.Address) else net.parse(addr)
@@ -199,10 +229,12 @@ class Channel:
         self.address = a
         self._prefix_auth = self._auth_bytes(credential_of(auth))
         self._lock = threading.Lock()
+        options = _tls_options(tls, a)
         if a.kind == net.UDP:
             self._transport = _Datagram(a, max_record, retry)
         else:
-            self._transport = _Stream(a, max_record)
+            secure = _Secure(options, a, prog, vers) if options else None
+            self._transport = _Stream(a, max_record, secure)
         self._transport.connect(timeout)
 
     @staticmethod
@@ -215,6 +247,13 @@ class Channel:
     def close(self):
         with self._lock:
             self._transport.close()
+
+    def tls_info(self):
+        """The connection's TLS session as a tls.TLSInfo (version, ALPN, the server's
+        certificate), or None when its calls travel in cleartext."""
+        with self._lock:
+            sock = getattr(self._transport, "sock", None)
+            return sock.info() if isinstance(sock, tls.TLSStream) else None
 
     def __enter__(self):
         return self
@@ -264,4 +303,18 @@ class Channel:
     def null(self, *, timeout=None):
         """Procedure 0, which every program answers: a ping."""
         return self.call(0, timeout=timeout)
+
+
+def _tls_options(options, addr):
+    """The ClientTLS a channel to addr uses, or None for cleartext."""
+    if options is None and addr.tls:
+        options = tls.ClientTLS()
+    if options is None or options.mode == tls.OFF:
+        return None
+    if addr.kind == net.UDP:
+        if options.mode == tls.REQUIRED:
+            raise TLSError(f"{addr.uri()}: RPC-with-TLS needs a stream (DTLS for UDP is not "
+                           "implemented)")
+        return None  # opportunistic: UDP stays cleartext
+    return options
 

@@ -1,0 +1,434 @@
+"""RPC-with-TLS (RFC 9289): options, the AUTH_TLS probe, and TLS on a connected stream.
+
+The client probes with a NULL call whose credential is AUTH_TLS (flavor 7, empty body) and
+whose verifier is AUTH_NONE (RFC 9289 section 4.1); a server offering TLS answers
+MSG_ACCEPTED with the 8-byte AUTH_NONE verifier "STARTTLS", and TLS (section 5: version 1.3
+or later, ALPN "sunrpc", registered in section 7.2) starts on the same TCP connection
+(section 5.1.1); every later record travels inside TLS. DTLS (section 5.1.2) is not
+implemented: over UDP and Unix sockets the server answers the probe as a server that does
+not offer TLS there (MSG_ACCEPTED with an empty AUTH_NONE verifier, which section 4.1 tells
+the client means "no TLS"), and a client requiring TLS over UDP is refused.
+
+    ClientTLS(mode=REQUIRED, ca_file=..., cert_file=..., key_file=..., server_name=...)
+    ServerTLS(cert_file=..., key_file=..., client_ca_file=..., client_cert=REQUIRE)
+
+transport.Channel and server.Server take these (tls=...); this module knows nothing of
+either. Only the standard library's ssl module is used.
+"""
+
+import ipaddress
+import select
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import ConnectionClosed, ProtocolError, Timeout, TLSError, XdrError
+from .record import LAST_FRAG, RecordReader
+from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, CallHeader, OpaqueAuth,
+                  ReplyHeader, ReplyStat, auth_error_reply, decode_reply, encode_call,
+                  encode_reply)
+from .xdr import Packer, Unpacker
+
+ALPN = "sunrpc"  # RFC 9289 section 7.2 registers it; section 5 requires it
+STARTTLS = b"STARTTLS"
+STARTTLS_VERIFIER = OpaqueAuth(AuthFlavor.AUTH_NONE, STARTTLS)
+AUTH_TLS = OpaqueAuth(AuthFlavor.AUTH_TLS, b"")
+
+# Client modes, as the C client's: never probe; probe and fall back to cleartext when the
+# server does not offer TLS; probe and fail (no cleartext call sent) when it does not.
+OFF, OPPORTUNISTIC, REQUIRED = "off", "opportunistic", "required"
+MODES = (OFF, OPPORTUNISTIC, REQUIRED)
+# What a server asks of clients' certificates (RFC 9289 section 4.2: mutual authentication).
+NONE, REQUEST, REQUIRE = "none", "request", "require"
+
+DEFAULT_HANDSHAKE_TIMEOUT = 10.0  # seconds a server gives a handshake before closing
+PROBE_REPLY_MAX = 1024  # the probe's reply is a header: anything bigger is not one
+IO_SIZE = 65536
+
+
+def _load(what, path, load):
+    try:
+        load()
+    except (OSError, ssl.SSLError, ValueError) as e:
+        raise TLSError(f"{what} {path!r}: {e}") from None
+
+
+@dataclass(frozen=True)
+class ClientTLS:
+    """A client's RPC-with-TLS options (the C client's onc_client_tls).
+
+    mode         REQUIRED (default), OPPORTUNISTIC or OFF
+    ca_file      PEM file of the CAs that sign servers' certificates; with ca_dir (an
+                 OpenSSL hashed directory) or alone; neither: the system's CAs
+    cert_file    the client's certificate chain (PEM), for mutual TLS; key_file its key
+                 (None: in cert_file)
+    server_name  the name the server's certificate must carry (a DNS or IP SAN), sent as SNI
+                 when it is a DNS name; None: the host of the address
+    handshake_timeout  seconds (None: the call's timeout)"""
+
+    mode: str = REQUIRED
+    ca_file: Optional[str] = None
+    ca_dir: Optional[str] = None
+    cert_file: Optional[str] = None
+    key_file: Optional[str] = None
+    server_name: Optional[str] = None
+    handshake_timeout: Optional[float] = None
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"TLS mode {self.mode!r} (want one of {', '.join(MODES)})")
+
+    def context(self):
+        """The ssl.SSLContext: TLS 1.3 only, ALPN "sunrpc", the server's certificate
+        verified against the CAs and the name. TLSError names a file that does not load."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3  # RFC 9289 section 5
+        if self.ca_file or self.ca_dir:
+            _load("CA", self.ca_file or self.ca_dir,
+                  lambda: ctx.load_verify_locations(self.ca_file, self.ca_dir))
+        else:
+            ctx.load_default_certs()
+        if self.cert_file:
+            _load("certificate", self.cert_file,
+                  lambda: ctx.load_cert_chain(self.cert_file, self.key_file))
+        ctx.set_alpn_protocols([ALPN])
+        return ctx
+
+
+@dataclass(frozen=True)
+class ServerTLS:
+    """A server's RPC-with-TLS options (the C server's onc_server_tls).
+
+    cert_file    the server's certificate chain (PEM); key_file its key (None: in cert_file)
+    client_ca_file / client_ca_dir  the CAs that sign clients' certificates
+    client_cert  NONE, REQUEST (verified when sent) or REQUIRE (a handshake without one
+                 fails); None: REQUEST when a client CA is given, else NONE
+    handshake_timeout  seconds after STARTTLS before a handshake not done is closed"""
+
+    cert_file: str
+    key_file: Optional[str] = None
+    client_ca_file: Optional[str] = None
+    client_ca_dir: Optional[str] = None
+    client_cert: Optional[str] = None
+    handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
+
+    def __post_init__(self):
+        if self.client_cert not in (None, NONE, REQUEST, REQUIRE):
+            raise ValueError(f"client_cert {self.client_cert!r} (want none, request or require)")
+        if self.client_cert in (REQUEST, REQUIRE) and not (self.client_ca_file or
+                                                           self.client_ca_dir):
+            raise ValueError(f"client_cert={self.client_cert!r} needs client_ca_file or "
+                             "client_ca_dir to verify them")
+
+    def context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3  # RFC 9289 section 5
+        _load("certificate", self.cert_file,
+              lambda: ctx.load_cert_chain(self.cert_file, self.key_file))
+        if self.client_ca_file or self.client_ca_dir:
+            _load("client CA", self.client_ca_file or self.client_ca_dir,
+                  lambda: ctx.load_verify_locations(self.client_ca_file, self.client_ca_dir))
+            # RFC 9289 section 4.2: a server requests the client's identity.
+            want = self.client_cert or REQUEST
+            ctx.verify_mode = ssl.CERT_REQUIRED if want == REQUIRE else ssl.CERT_OPTIONAL
+        ctx.set_alpn_protocols([ALPN])
+        ctx.num_tickets = 0  # no resumption: no tickets to send after the handshake
+        return ctx
+
+
+@dataclass(frozen=True)
+class TLSPeer:
+    """The verified certificate of the other end: subject as RFC 4514 text
+    ("CN=client,O=onc"), SANs as "DNS:name", "IP:addr", "URI:...", "email:..."."""
+
+    subject: str
+    sans: tuple
+
+
+@dataclass(frozen=True)
+class TLSInfo:
+    """A TLS session: version ("TLSv1.3"), alpn ("sunrpc"), peer (a TLSPeer or None)."""
+
+    version: str
+    alpn: str
+    peer: Optional[TLSPeer]
+
+
+_SHORT = {"commonName": "CN", "organizationName": "O", "organizationalUnitName": "OU",
+          "countryName": "C", "localityName": "L", "stateOrProvinceName": "ST",
+          "domainComponent": "DC", "userId": "UID", "emailAddress": "emailAddress"}
+_SAN = {"DNS": "DNS", "IP Address": "IP", "URI": "URI", "email": "email"}
+
+
+def peer_of(cert):
+    """A TLSPeer from ssl's getpeercert() dict, None without a verified certificate."""
+    if not cert:
+        return None
+    rdns = [",".join(f"{_SHORT.get(k, k)}={_escape(v)}" for k, v in rdn)
+            for rdn in cert.get("subject", ())]
+    sans = []
+    for kind, value in cert.get("subjectAltName", ()):
+        if kind == "IP Address":
+            value = str(ipaddress.ip_address(value.strip()))
+        sans.append(f"{_SAN.get(kind, kind)}:{value}")
+    return TLSPeer(",".join(reversed(rdns)), tuple(sans))  # RFC 4514: last RDN first
+
+
+def _escape(v):
+    out = "".join("\\" + c if c in ',+"\\<>;=' else c for c in v)
+    if out[:1] in ("#", " "):
+        out = "\\" + out
+    return out[:-1] + "\\ " if out.endswith(" ") else out
+
+
+# --- the probe (RFC 9289 section 4.1) ---
+
+
+def probe_call(xid, prog, vers):
+    """The probe's message (not record-marked): NULL, credential AUTH_TLS with an empty body,
+    verifier AUTH_NONE."""
+    p = Packer()
+    encode_call(p, CallHeader(xid, prog, vers, 0, AUTH_TLS, AUTH_NONE))
+    return p.get_buffer()
+
+
+def offers_tls(reply):
+    """True when a probe's reply offers TLS: MSG_ACCEPTED with the verifier AUTH_NONE
+    "STARTTLS" (whatever the accept_stat, section 4.1). XdrError/ProtocolError when it is
+    not a reply."""
+    h = decode_reply(Unpacker(reply))
+    return h.stat == ReplyStat.MSG_ACCEPTED and h.verf == STARTTLS_VERIFIER
+
+
+def probe_reply(h, active, offer):
+    """A server's answer to the call h with an AUTH_TLS credential, as bytes: AUTH_BADCRED
+    for a credential body or a procedure other than NULL (section 4.1: AUTH_TLS is for the
+    NULL probe) or on a connection already in TLS, AUTH_BADVERF for a verifier other than an
+    empty AUTH_NONE; else MSG_ACCEPTED with the "STARTTLS" verifier when `offer`, and with
+    an empty AUTH_NONE verifier when TLS is not offered on this transport. Returns (reply,
+    start): start is True when the reply says STARTTLS (the handshake comes next)."""
+    p = Packer()
+    start = False
+    if h.cred.body or h.proc != 0 or active:
+        encode_reply(p, auth_error_reply(h.xid, AuthStat.AUTH_BADCRED))
+    elif h.verf != AUTH_NONE:
+        encode_reply(p, auth_error_reply(h.xid, AuthStat.AUTH_BADVERF))
+    else:
+        start = offer
+        encode_reply(p, ReplyHeader(h.xid, ReplyStat.MSG_ACCEPTED,
+                                    STARTTLS_VERIFIER if offer else AUTH_NONE,
+                                    AcceptStat.SUCCESS))
+    return p.get_buffer(), start
+
+
+def start_client(sock, options, context, server_name, xid, prog, vers, timeout):
+    """Probes on the connected stream sock and starts TLS on it (context from
+    options.context(), the server's certificate checked against server_name, which is sent
+    as SNI when it is a DNS name): returns a TLSStream, or
+    sock itself when the server does not offer TLS and options.mode is OPPORTUNISTIC.
+    TLSError (sock closed) when it is REQUIRED and the server does not offer TLS (no
+    cleartext call is sent), or when the handshake fails (certificate, name, ALPN);
+    Timeout when no answer comes in time."""
+    deadline = time.monotonic() + (options.handshake_timeout or timeout)
+    try:
+        msg = probe_call(xid, prog, vers)
+        _send_within(sock, (len(msg) | LAST_FRAG).to_bytes(4, "big") + msg, deadline)
+        reply = _read_record(sock, deadline)
+        try:
+            offered = reply[:4] == xid.to_bytes(4, "big") and offers_tls(reply)
+        except (XdrError, ProtocolError):
+            offered = False
+        if not offered:
+            if options.mode == REQUIRED:
+                raise TLSError("the server does not offer RPC-with-TLS (its answer to the "
+                               "AUTH_TLS probe has no STARTTLS verifier): no call made")
+            return sock
+        stream = TLSStream(sock, context, server_hostname=server_name)
+        stream.handshake(deadline)
+        return stream
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _send_within(sock, data, deadline):
+    sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    try:
+        sock.sendall(data)
+    except socket.timeout:
+        raise Timeout("sending the AUTH_TLS probe") from None
+    except OSError as e:
+        raise ConnectionClosed(f"sending the AUTH_TLS probe: {e}") from None
+
+
+def _read_record(sock, deadline):
+    """The probe's reply record, read without taking a byte after it (the server sends
+    nothing more before the ClientHello)."""
+    reader = RecordReader(PROBE_REPLY_MAX)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout("waiting for the answer to the AUTH_TLS probe")
+        sock.settimeout(left)
+        try:
+            data = sock.recv(IO_SIZE)
+        except socket.timeout:
+            continue
+        except OSError as e:
+            raise ConnectionClosed(f"during the AUTH_TLS probe: {e}") from None
+        if not data:
+            raise ConnectionClosed("by the server, during the AUTH_TLS probe")
+        records = reader.feed(data)
+        if records:
+            if len(records) > 1 or reader.pending():
+                raise TLSError("the server sent more than the answer to the AUTH_TLS probe")
+            return records[0]
+
+
+# --- TLS on a connected socket ---
+
+
+class TLSStream:
+    """TLS over a connected socket through memory BIOs, with the socket calls the runtime
+    makes (sendall, recv, settimeout, shutdown, close, fileno), so that the client's and
+    the server's stream code runs over it unchanged.
+
+    The server's connection thread reads while other threads write deferred replies: the
+    SSL object is used under self._lock, and the bytes it produces are sent only by
+    sendall() (whose callers are serialized: one call at a time on a client, the
+    connection's write lock on a server), so that they leave in the order made. recv()
+    reads what one wait of the socket brings: with MSG_DONTWAIT, or when those bytes held
+    no application data (a ticket, a key update) and the socket has a timeout of 0,
+    BlockingIOError."""
+
+    def __init__(self, sock, context, *, server_side=False, server_hostname=None):
+        self.sock = sock
+        self._in, self._out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self._obj = context.wrap_bio(self._in, self._out, server_side=server_side,
+                                     server_hostname=server_hostname)
+        self._lock = threading.Lock()
+        self._timeout = sock.gettimeout()
+
+    # --- the handshake ---
+
+    def handshake(self, deadline):
+        """Runs the handshake by deadline (time.monotonic()), then checks ALPN. TLSError
+        when it fails (with OpenSSL's reason: certificate verify failed, ...), Timeout,
+        ConnectionClosed."""
+        while True:
+            try:
+                self._obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError as e:
+                self._flush_raw(deadline)  # the alert, best effort
+                raise TLSError(f"handshake: {_reason(e)}") from None
+            self._flush_raw(deadline)
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                raise Timeout("TLS handshake")
+            data = self.sock.recv(IO_SIZE)
+            if not data:
+                raise ConnectionClosed("by the peer, during the TLS handshake")
+            self._in.write(data)
+        self._flush_raw(deadline)
+        # RFC 9289 section 5: ALPN "sunrpc" both ways. A peer that offered no "sunrpc"
+        # has none selected (Python's ssl answers no ALPN rather than an alert).
+        if self._obj.selected_alpn_protocol() != ALPN:
+            raise TLSError(f"the peer did not negotiate ALPN {ALPN!r} (RFC 9289)")
+        self.settimeout(self._timeout)
+
+    def _flush_raw(self, deadline):
+        out = self._out.read()
+        if out:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                self.sock.sendall(out)
+            except socket.timeout:
+                raise Timeout("TLS handshake") from None
+            except OSError as e:
+                raise ConnectionClosed(f"during the TLS handshake: {e}") from None
+
+    def info(self):
+        """The session as a TLSInfo (the peer: its verified certificate, or None)."""
+        with self._lock:
+            return TLSInfo(self._obj.version(), self._obj.selected_alpn_protocol(),
+                           peer_of(self._obj.getpeercert()))
+
+    # --- the socket calls ---
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def settimeout(self, t):
+        self._timeout = t
+        self.sock.settimeout(t)
+
+    def gettimeout(self):
+        return self._timeout
+
+    def sendall(self, data):
+        view = memoryview(data)
+        for at in range(0, len(view), IO_SIZE):  # encrypted a piece at a time: bounded memory
+            with self._lock:
+                try:
+                    self._obj.write(view[at:at + IO_SIZE])
+                except ssl.SSLError as e:
+                    raise TLSError(_reason(e)) from None
+                out = self._out.read()
+            self.sock.sendall(out)
+        if not view:
+            with self._lock:
+                out = self._out.read()
+            if out:
+                self.sock.sendall(out)
+
+    def recv(self, size, flags=0):
+        """Application data, b"" at the end of the stream (a close_notify or the socket's
+        end), as socket.recv; TLSError for what does not decrypt or an alert."""
+        while True:
+            with self._lock:
+                try:
+                    return self._obj.read(size)
+                except ssl.SSLWantReadError:
+                    pass
+                except ssl.SSLZeroReturnError:
+                    return b""
+                except ssl.SSLError as e:
+                    raise TLSError(_reason(e)) from None
+            if flags & socket.MSG_DONTWAIT:
+                data = self.sock.recv(IO_SIZE, socket.MSG_DONTWAIT)  # BlockingIOError: none
+            else:
+                if self._timeout is not None and not select.select(
+                        [self.sock], [], [], self._timeout)[0]:
+                    raise socket.timeout("timed out")
+                data = self.sock.recv(IO_SIZE)
+            if not data:
+                return b""
+            with self._lock:
+                self._in.write(data)
+
+    def pending(self):
+        """True when bytes already read from the socket (with the handshake's last ones, or
+        beyond what one recv() returned) wait to be decrypted: poll() would not see them."""
+        with self._lock:
+            return bool(self._in.pending or self._obj.pending())
+
+    def shutdown(self, how):
+        self.sock.shutdown(how)
+
+    def close(self):
+        self.sock.close()
+
+
+def _reason(e):
+    """OpenSSL's reason for an ssl.SSLError, readable: "certificate verify failed:
+    Hostname mismatch, certificate is not valid for 'x'." or "tlsv13 alert certificate
+    required"."""
+    text = getattr(e, "verify_message", None)
+    reason = (e.reason or str(e)).replace("_", " ").lower()
+    return f"{reason}: {text}" if text else reason
