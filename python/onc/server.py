@@ -327,10 +327,9 @@ class _Connection:
         self.starting_tls = False  # its probe was answered STARTTLS: the handshake is next
 
     def offers_tls(self):
-        """The probe may be answered STARTTLS: the server has TLS, this is TCP in cleartext,
-        and no deferred reply could be written in cleartext in the middle of the handshake."""
-        return (self.server._tls_context is not None and self.transport == net.TCP
-                and self.tls is None and not self.pending)
+        """An AUTH_TLS probe here is answered STARTTLS: the server has TLS and this stream
+        (TCP or Unix) is still in cleartext."""
+        return self.server._tls_context is not None and self.tls is None
 
     def idle(self, now, seconds):
         """No complete call for `seconds`, no handler running, no deferred reply owed."""
@@ -469,18 +468,24 @@ class Server:
 
     # --- setting up ---
 
-    def register(self, program, prog=None, vers=None, *, require_tls=False):
-        """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start().
-        require_tls: calls that do not come over TLS are refused with AUTH_ERROR /
-        AUTH_TOOWEAK (the RFC 5531 reason "rejected for security reasons"); the AUTH_TLS
-        probe, which leads to TLS, is still answered."""
+    def register(self, program, prog=None, vers=None):
+        """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
         key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
         if None in key or key in self._programs:
             raise ValueError(f"cannot register program {key[0]} version {key[1]}")
         self._programs[key] = program
-        if require_tls:
-            self._require_tls.add(key)
         return program
+
+    def require_tls(self, prog, vers):
+        """Calls to program prog version vers (registered) must come over TLS: a cleartext
+        call gets MSG_DENIED / AUTH_ERROR with AUTH_TOOWEAK ("rejected for security
+        reasons", RFC 5531) and never reaches the handler; the AUTH_TLS probe, which leads
+        to TLS, is answered. ValueError when the version is not registered or the server
+        has no TLS (C's onc_server_require_tls). Before start()."""
+        if (prog, vers) not in self._programs or self._tls_context is None:
+            raise ValueError(f"program {prog} version {vers}: " + (
+                "not registered" if self._tls_context else "the server has no TLS"))
+        self._require_tls.add((prog, vers))
 
     def listen(self, addr):
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
@@ -737,10 +742,10 @@ class Server:
                     continue
                 conn.handling = True
                 conn.last_call = time.monotonic()
-                if not self._answer(conn, records):
+                if not self._answer(conn, records, reader.pending()):
                     return
                 conn.handling = False
-                if conn.starting_tls and not self._start_tls(conn, reader):
+                if conn.starting_tls and not self._start_tls(conn):
                     return
         except (OSError, RpcError):  # XdrError (RECORD_TOO_BIG), TLSError
             pass
@@ -753,14 +758,20 @@ class Server:
                 except ValueError:
                     pass
 
-    def _answer(self, conn, records):
+    def _answer(self, conn, records, more):
         """Answers the calls of one read; replies to pipelined calls leave in one write, but
         no more than REPLY_BATCH bytes are built before they are sent: a peer that sends
         many calls with big results in one read and does not read the replies holds the
-        thread in send(), not the server's memory. False when the connection is broken, or
-        when calls follow a probe answered STARTTLS (its client did not wait for it)."""
+        thread in send(), not the server's memory. False when the connection is broken or
+        is to be closed: a probe must be the last bytes of its read (more: part of a record
+        follows), with no deferred reply owed, as the C server says (RFC 9289 section 4.1:
+        the client waits for the answer before its ClientHello, and a reply owed would have
+        to go inside TLS)."""
         out, size = [], 0
         for i, msg in enumerate(records, 1):
+            if conn.offers_tls() and tls.is_probe(msg) and (i != len(records) or more or
+                                                             conn.pending):
+                return False
             reply = self._handle(msg, conn)
             if reply is not None:
                 out.append(frame(reply))
@@ -773,14 +784,11 @@ class Server:
                 return i == len(records)
         return True
 
-    def _start_tls(self, conn, reader):
+    def _start_tls(self, conn):
         """The handshake after STARTTLS, on the connection's thread; False (the connection
-        is closed) when it fails, times out, or cleartext bytes followed the probe. Logged
-        on "onc.server", as RFC 9289 section 6.1 asks (an audit of the security chosen)."""
+        is closed) when it fails or times out. Logged on "onc.server", as RFC 9289 section
+        6.1 asks (an audit of the security chosen)."""
         conn.starting_tls = False
-        if reader.pending():
-            log.info("%s: bytes after the AUTH_TLS probe, before its answer: closed", conn.peer)
-            return False
         stream = tls.TLSStream(conn.sock, self._tls_context, server_side=True)
         try:
             stream.handshake(time.monotonic() + self.tls.handshake_timeout)
@@ -818,11 +826,8 @@ class Server:
             return _header_only(reply_for_error(e.xid, e))
         except RpcError:
             return None  # not a call, or too broken to hold an xid: no answer
-        if h.cred.flavor == AuthFlavor.AUTH_TLS:
-            reply, start = tls.probe_reply(h, reply_to.tls is not None, reply_to.offers_tls())
-            if start:
-                reply_to.starting_tls = True  # a _Connection: the handshake follows the reply
-            return reply
+        if h.cred.flavor == AuthFlavor.AUTH_TLS and reply_to.offers_tls():
+            return self._answer_probe(h, reply_to)
         try:
             call = Call(h, _check_credentials(h), reply_to.peer, reply_to.transport,
                         tls=reply_to.tls, _reply_to=reply_to)
@@ -830,6 +835,7 @@ class Server:
         except ReplyError as e:
             return _header_only(reply_for_error(h.xid, e))
         if reply_to.tls is None and (h.prog, h.vers) in self._require_tls:
+            # RFC 5531's "rejected for security reasons": this version takes TLS calls only
             return _header_only(auth_error_reply(h.xid, AuthStat.AUTH_TOOWEAK))
         results = Packer()
         encode_reply(results, accepted_reply(h.xid))
@@ -846,6 +852,25 @@ class Server:
                 call.deferred._handler_raised(failed)
             return None
         return _error_reply(call, failed) if failed is not None else results.get_buffer()
+
+    def _answer_probe(self, h, conn):
+        """The answer to an AUTH_TLS call on a connection that offers TLS, as the C server's:
+        AUTH_BADCRED / AUTH_BADVERF when it is not a well-formed probe; else the program
+        looked up as for any call (SUCCESS, PROG_UNAVAIL or PROG_MISMATCH, a TLS-only program
+        included: the probe leads to TLS), the NULL procedure not run, with the verifier
+        "STARTTLS" (RFC 9289 section 4.1), and the handshake next. (Where TLS is not offered,
+        AUTH_TLS is a flavor this server does not take: AUTH_REJECTEDCRED.)"""
+        why = tls.probe_check(h)
+        if why is not None:
+            return _header_only(auth_error_reply(h.xid, why))
+        try:
+            self._find(h.prog, h.vers)
+            r = accepted_reply(h.xid)
+        except ReplyError as e:
+            r = reply_for_error(h.xid, e)
+        r.verf = tls.STARTTLS_VERIFIER
+        conn.starting_tls = True
+        return _header_only(r)
 
     def _find(self, prog, vers):
         p = self._programs.get((prog, vers))

@@ -5,12 +5,14 @@ whose verifier is AUTH_NONE (RFC 9289 section 4.1); a server offering TLS answer
 MSG_ACCEPTED with the 8-byte AUTH_NONE verifier "STARTTLS", and TLS (section 5: version 1.3
 or later, ALPN "sunrpc", registered in section 7.2) starts on the same TCP connection
 (section 5.1.1); every later record travels inside TLS. DTLS (section 5.1.2) is not
-implemented: over UDP and Unix sockets the server answers the probe as a server that does
-not offer TLS there (MSG_ACCEPTED with an empty AUTH_NONE verifier, which section 4.1 tells
-the client means "no TLS"), and a client requiring TLS over UDP is refused.
+implemented: a server refuses the probe over UDP as a server that does not know AUTH_TLS
+(MSG_DENIED / AUTH_ERROR, AUTH_REJECTEDCRED), which section 4.1 tells the client means "no
+TLS", and a client requiring TLS over UDP is refused. The options and the bytes on the wire
+are the C runtime's (include/onc/client.h onc_tls_client_options, server.h
+onc_tls_server_options).
 
     ClientTLS(mode=REQUIRED, ca_file=..., cert_file=..., key_file=..., server_name=...)
-    ServerTLS(cert_file=..., key_file=..., client_ca_file=..., client_cert=REQUIRE)
+    ServerTLS(cert_file=..., key_file=..., client_ca_file=..., require_client_cert=True)
 
 transport.Channel and server.Server take these (tls=...); this module knows nothing of
 either. Only the standard library's ssl module is used.
@@ -25,11 +27,11 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import ConnectionClosed, ProtocolError, Timeout, TLSError, XdrError
+from .errors import (ConnectionClosed, ProtocolError, RpcError, Status, Timeout, TLSError,
+                     TLSUnavailable)
 from .record import LAST_FRAG, RecordReader
-from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, CallHeader, OpaqueAuth,
-                  ReplyHeader, ReplyStat, auth_error_reply, decode_reply, encode_call,
-                  encode_reply)
+from .rpc import (AUTH_NONE, AuthFlavor, AuthStat, CallHeader, OpaqueAuth, ReplyStat,
+                  decode_call, decode_reply, encode_call)
 from .xdr import Packer, Unpacker
 
 ALPN = "sunrpc"  # RFC 9289 section 7.2 registers it; section 5 requires it
@@ -41,9 +43,6 @@ AUTH_TLS = OpaqueAuth(AuthFlavor.AUTH_TLS, b"")
 # server does not offer TLS; probe and fail (no cleartext call sent) when it does not.
 OFF, OPPORTUNISTIC, REQUIRED = "off", "opportunistic", "required"
 MODES = (OFF, OPPORTUNISTIC, REQUIRED)
-# What a server asks of clients' certificates (RFC 9289 section 4.2: mutual authentication).
-NONE, REQUEST, REQUIRE = "none", "request", "require"
-
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0  # seconds a server gives a handshake before closing
 PROBE_REPLY_MAX = 1024  # the probe's reply is a header: anything bigger is not one
 IO_SIZE = 65536
@@ -67,7 +66,7 @@ class ClientTLS:
                  (None: in cert_file)
     server_name  the name the server's certificate must carry (a DNS or IP SAN), sent as SNI
                  when it is a DNS name; None: the host of the address
-    handshake_timeout  seconds (None: the call's timeout)"""
+    The probe and the handshake are bounded by the client's timeout."""
 
     mode: str = REQUIRED
     ca_file: Optional[str] = None
@@ -75,7 +74,6 @@ class ClientTLS:
     cert_file: Optional[str] = None
     key_file: Optional[str] = None
     server_name: Optional[str] = None
-    handshake_timeout: Optional[float] = None
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -102,38 +100,34 @@ class ClientTLS:
 class ServerTLS:
     """A server's RPC-with-TLS options (the C server's onc_server_tls).
 
-    cert_file    the server's certificate chain (PEM); key_file its key (None: in cert_file)
-    client_ca_file / client_ca_dir  the CAs that sign clients' certificates
-    client_cert  NONE, REQUEST (verified when sent) or REQUIRE (a handshake without one
-                 fails); None: REQUEST when a client CA is given, else NONE
-    handshake_timeout  seconds after STARTTLS before a handshake not done is closed"""
+    cert_file       the server's certificate chain (PEM, the server's first)
+    key_file        its private key (PEM); None: in cert_file
+    client_ca_file  ask clients for a certificate verified against these CAs (PEM); None:
+                    no client certificates
+    require_client_cert  with client_ca_file: refuse clients without one
+    handshake_timeout    seconds after STARTTLS before a handshake not done is closed"""
 
     cert_file: str
     key_file: Optional[str] = None
     client_ca_file: Optional[str] = None
-    client_ca_dir: Optional[str] = None
-    client_cert: Optional[str] = None
+    require_client_cert: bool = False
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
 
     def __post_init__(self):
-        if self.client_cert not in (None, NONE, REQUEST, REQUIRE):
-            raise ValueError(f"client_cert {self.client_cert!r} (want none, request or require)")
-        if self.client_cert in (REQUEST, REQUIRE) and not (self.client_ca_file or
-                                                           self.client_ca_dir):
-            raise ValueError(f"client_cert={self.client_cert!r} needs client_ca_file or "
-                             "client_ca_dir to verify them")
+        if self.require_client_cert and not self.client_ca_file:
+            raise ValueError("require_client_cert needs client_ca_file to verify them")
 
     def context(self):
+        """The ssl.SSLContext; TLSError names a file that does not load."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_3  # RFC 9289 section 5
         _load("certificate", self.cert_file,
               lambda: ctx.load_cert_chain(self.cert_file, self.key_file))
-        if self.client_ca_file or self.client_ca_dir:
-            _load("client CA", self.client_ca_file or self.client_ca_dir,
-                  lambda: ctx.load_verify_locations(self.client_ca_file, self.client_ca_dir))
-            # RFC 9289 section 4.2: a server requests the client's identity.
-            want = self.client_cert or REQUEST
-            ctx.verify_mode = ssl.CERT_REQUIRED if want == REQUIRE else ssl.CERT_OPTIONAL
+        if self.client_ca_file:
+            _load("client CA", self.client_ca_file,
+                  lambda: ctx.load_verify_locations(self.client_ca_file))
+            # RFC 9289 section 4.2: the server asks for the client's identity.
+            ctx.verify_mode = ssl.CERT_REQUIRED if self.require_client_cert else ssl.CERT_OPTIONAL
         ctx.set_alpn_protocols([ALPN])
         ctx.num_tickets = 0  # no resumption: no tickets to send after the handshake
         return ctx
@@ -187,6 +181,9 @@ def _escape(v):
 # --- the probe (RFC 9289 section 4.1) ---
 
 
+_AUTH_TLS_FLAVOR = AuthFlavor.AUTH_TLS.to_bytes(4, "big")
+
+
 def probe_call(xid, prog, vers):
     """The probe's message (not record-marked): NULL, credential AUTH_TLS with an empty body,
     verifier AUTH_NONE."""
@@ -195,33 +192,37 @@ def probe_call(xid, prog, vers):
     return p.get_buffer()
 
 
-def offers_tls(reply):
-    """True when a probe's reply offers TLS: MSG_ACCEPTED with the verifier AUTH_NONE
-    "STARTTLS" (whatever the accept_stat, section 4.1). XdrError/ProtocolError when it is
-    not a reply."""
+def probe_check(h):
+    """What is wrong with the AUTH_TLS call h as a probe (section 4.1: a NULL call, an empty
+    credential body, an empty AUTH_NONE verifier): AUTH_BADCRED or AUTH_BADVERF, None when
+    it is one."""
+    if h.cred.body or h.proc != 0:
+        return AuthStat.AUTH_BADCRED
+    if h.verf != AUTH_NONE:
+        return AuthStat.AUTH_BADVERF
+    return None
+
+
+def is_probe(msg):
+    """True when the message msg is a well-formed AUTH_TLS probe."""
+    if msg[24:28] != _AUTH_TLS_FLAVOR:  # the credential's flavor, after six words
+        return False
+    try:
+        h = decode_call(Unpacker(msg))
+    except RpcError:
+        return False
+    return h.cred.flavor == AuthFlavor.AUTH_TLS and probe_check(h) is None
+
+
+def _offered(reply, xid):
+    """The probe's reply read (section 4.1): TLS is offered by MSG_ACCEPTED with the
+    verifier AUTH_NONE "STARTTLS", whatever the accept_stat; anything else refuses it.
+    ProtocolError(NOT_REPLY) for another xid, XdrError for what does not decode."""
     h = decode_reply(Unpacker(reply))
+    if h.xid != xid:
+        raise ProtocolError(f"xid {h.xid} answers the AUTH_TLS probe {xid}",
+                            status=Status.NOT_REPLY)
     return h.stat == ReplyStat.MSG_ACCEPTED and h.verf == STARTTLS_VERIFIER
-
-
-def probe_reply(h, active, offer):
-    """A server's answer to the call h with an AUTH_TLS credential, as bytes: AUTH_BADCRED
-    for a credential body or a procedure other than NULL (section 4.1: AUTH_TLS is for the
-    NULL probe) or on a connection already in TLS, AUTH_BADVERF for a verifier other than an
-    empty AUTH_NONE; else MSG_ACCEPTED with the "STARTTLS" verifier when `offer`, and with
-    an empty AUTH_NONE verifier when TLS is not offered on this transport. Returns (reply,
-    start): start is True when the reply says STARTTLS (the handshake comes next)."""
-    p = Packer()
-    start = False
-    if h.cred.body or h.proc != 0 or active:
-        encode_reply(p, auth_error_reply(h.xid, AuthStat.AUTH_BADCRED))
-    elif h.verf != AUTH_NONE:
-        encode_reply(p, auth_error_reply(h.xid, AuthStat.AUTH_BADVERF))
-    else:
-        start = offer
-        encode_reply(p, ReplyHeader(h.xid, ReplyStat.MSG_ACCEPTED,
-                                    STARTTLS_VERIFIER if offer else AUTH_NONE,
-                                    AcceptStat.SUCCESS))
-    return p.get_buffer(), start
 
 
 def start_client(sock, options, context, server_name, xid, prog, vers, timeout):
@@ -229,22 +230,18 @@ def start_client(sock, options, context, server_name, xid, prog, vers, timeout):
     options.context(), the server's certificate checked against server_name, which is sent
     as SNI when it is a DNS name): returns a TLSStream, or
     sock itself when the server does not offer TLS and options.mode is OPPORTUNISTIC.
-    TLSError (sock closed) when it is REQUIRED and the server does not offer TLS (no
-    cleartext call is sent), or when the handshake fails (certificate, name, ALPN);
-    Timeout when no answer comes in time."""
-    deadline = time.monotonic() + (options.handshake_timeout or timeout)
+    TLSUnavailable (sock closed) when it is REQUIRED and the server does not offer TLS (no
+    cleartext call is sent); TLSError when the handshake fails (certificate, name, ALPN;
+    never a fall back to cleartext, whatever the mode); Timeout when the probe's answer or
+    the handshake does not come within timeout."""
+    deadline = time.monotonic() + timeout
     try:
         msg = probe_call(xid, prog, vers)
         _send_within(sock, (len(msg) | LAST_FRAG).to_bytes(4, "big") + msg, deadline)
-        reply = _read_record(sock, deadline)
-        try:
-            offered = reply[:4] == xid.to_bytes(4, "big") and offers_tls(reply)
-        except (XdrError, ProtocolError):
-            offered = False
-        if not offered:
+        if not _offered(_read_record(sock, deadline), xid):
             if options.mode == REQUIRED:
-                raise TLSError("the server does not offer RPC-with-TLS (its answer to the "
-                               "AUTH_TLS probe has no STARTTLS verifier): no call made")
+                raise TLSUnavailable("its answer to the AUTH_TLS probe has no STARTTLS "
+                                     "verifier: no call was sent")
             return sock
         stream = TLSStream(sock, context, server_hostname=server_name)
         stream.handshake(deadline)
@@ -284,7 +281,8 @@ def _read_record(sock, deadline):
         records = reader.feed(data)
         if records:
             if len(records) > 1 or reader.pending():
-                raise TLSError("the server sent more than the answer to the AUTH_TLS probe")
+                raise ProtocolError("more than the answer to the AUTH_TLS probe",
+                                    status=Status.NOT_REPLY)
             return records[0]
 
 

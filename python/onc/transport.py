@@ -12,6 +12,7 @@ RPC-with-TLS (tls.py): with tls=ClientTLS(...) or a "tls://" address, each conne
 starts with the AUTH_TLS probe and a TLS handshake, and its records travel inside TLS.
 """
 
+import dataclasses
 import itertools
 import os
 import select
@@ -21,7 +22,8 @@ import threading
 import time
 
 from . import net, tls
-from .errors import AddressError, ConnectionClosed, Status, Timeout, TLSError, XdrError
+from .errors import (AddressError, ConnectionClosed, Status, Timeout, TLSError, TLSUnavailable,
+                     XdrError)
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
 from .xdr import Packer, Unpacker, too_deep
@@ -174,9 +176,10 @@ class _Secure:
 
     def __init__(self, options, addr, prog, vers):
         self.options = options
-        self.name = options.server_name or (None if addr.kind == net.UNIX else addr.host.strip("[]"))
-        if self.name is None:
-            raise TLSError(f"{addr.uri()}: server_name is needed to verify the server")
+        self.name = options.server_name or (None if addr.kind == net.UNIX else
+                                            addr.host.strip("[]"))
+        if not self.name:
+            raise ValueError(f"{addr.uri()}: a Unix socket has no host: ClientTLS(server_name=)")
         self.context = options.context()
         self.prog, self.vers = prog, vers
 
@@ -211,10 +214,10 @@ class Channel:
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
-    tls      a tls.ClientTLS (RPC-with-TLS options); a "tls://" address without it is
-             ClientTLS() (required, the system's CAs, the address's host verified).
-             TLSError when TLS is required on UDP (no DTLS), and from the calls when the
-             server does not offer it or the handshake fails
+    tls      a tls.ClientTLS (RPC-with-TLS options); a "tls://" address requires TLS
+             unless its mode is OPPORTUNISTIC (without options: the system's CAs, the
+             address's host verified). TLSUnavailable when TLS is required on UDP (no
+             DTLS) or the server does not offer it; TLSError when the handshake fails
     """
 
     def __init__(self, addr, prog, vers, *, timeout=DEFAULT_TIMEOUT, retry=DEFAULT_RETRY,
@@ -247,6 +250,10 @@ class Channel:
     def close(self):
         with self._lock:
             self._transport.close()
+
+    def is_tls(self):
+        """True when the connection is protected by TLS (after STARTTLS)."""
+        return self.tls_info() is not None
 
     def tls_info(self):
         """The connection's TLS session as a tls.TLSInfo (version, ALPN, the server's
@@ -306,15 +313,18 @@ class Channel:
 
 
 def _tls_options(options, addr):
-    """The ClientTLS a channel to addr uses, or None for cleartext."""
-    if options is None and addr.tls:
-        options = tls.ClientTLS()
+    """The ClientTLS a channel to addr uses, or None for cleartext: a tls:// address
+    requires TLS unless the options relax it to OPPORTUNISTIC; UDP has no DTLS here (RFC
+    9289 section 5.1.2), so it is cleartext or, when TLS is required, refused."""
+    if addr.tls:
+        options = options or tls.ClientTLS()
+        if options.mode == tls.OFF:
+            options = dataclasses.replace(options, mode=tls.REQUIRED)
     if options is None or options.mode == tls.OFF:
         return None
     if addr.kind == net.UDP:
         if options.mode == tls.REQUIRED:
-            raise TLSError(f"{addr.uri()}: RPC-with-TLS needs a stream (DTLS for UDP is not "
-                           "implemented)")
-        return None  # opportunistic: UDP stays cleartext
+            raise TLSUnavailable(f"{addr.uri()}: no DTLS for UDP")
+        return None
     return options
 
