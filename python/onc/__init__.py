@@ -13,8 +13,8 @@ from . import tls
 from .client import Client
 from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefused, GarbageArgs,
                      ProcUnavail, ProgMismatch, ProgUnavail, ProtocolError, ReplyError, RpcError,
-                     RpcMismatch, Status, SystemErr, Timeout, TLSError, TransportError, XdrError,
-                     strerror)
+                     RpcMismatch, Status, SystemErr, Timeout, TLSError, TLSUnavailable,
+                     TransportError, XdrError, strerror)
 from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
@@ -28,7 +28,7 @@ __all__ = [
     "Call", "Client", "ClientTLS", "ConnectionClosed", "ConnectionRefused", "Deferred",
     "GarbageArgs", "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch",
     "ProgUnavail", "Program", "ProtocolError", "RecordReader", "ReplyError", "RpcError",
-    "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr", "TLSError", "Timeout",
-    "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool", "current_call", "defer",
-    "frame", "strerror",
+    "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr", "TLSError", "TLSUnavailable",
+    "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool",
+    "current_call", "defer", "frame", "strerror",
 ]
