@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the benchmarks need, when missing.
 # Fast when everything is present: it only looks at files.
+#   scripts/deps.sh          what the build and the tests need
+#   scripts/deps.sh bench    also what only `make bench` uses (gRPC)
 set -euo pipefail
 
 need=()
@@ -25,6 +27,13 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v scdoc >/dev/null || need+=(scdoc)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
+if [ "${1:-}" = bench ]; then
+	# gRPC, the benchmark's column for what a new project would pick instead (bench_grpc).
+	have /usr/include/grpcpp/grpcpp.h || need+=(libgrpc++-dev)
+	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
+	have /usr/bin/protoc || need+=(protobuf-compiler)
+	command -v c++ >/dev/null || need+=(g++)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -7,6 +7,8 @@ Standard library only. Generated modules (`onc gen --lang python`) build on:
     Server, Program, Procedure  a threaded server and the base of generated servers
     defer(), Deferred           a handler's reply sent later, from any thread
     RpcError and subclasses     every failure, with a Status like the C side's onc_status
+asyncio is in onc.aio (import it on its own): a Client with many calls in flight, a Server
+whose handlers may be `async def`.
 """
 
 from . import tls

@@ -196,8 +196,9 @@ class AuthError(ReplyError):
 # --- transport ---
 
 
-class Timeout(RpcError):
-    """No (matching) reply before the call's deadline."""
+class Timeout(RpcError, TimeoutError):
+    """No (matching) reply before the call's deadline. Also a TimeoutError, so that code
+    written for the standard library's errors (asyncio.wait_for too) catches it."""
 
     status = Status.TIMEDOUT
 
@@ -212,7 +213,9 @@ class ConnectionClosed(TransportError):
     status = Status.CLOSED
 
 
-class ConnectionRefused(TransportError):
+class ConnectionRefused(TransportError, ConnectionRefusedError):
+    """Nothing listens there. Also the standard library's ConnectionRefusedError."""
+
     status = Status.CONNREFUSED
 
 

@@ -5,7 +5,7 @@ with RPC-with-TLS required (Address.tls); universal addresses."""
 import socket
 from dataclasses import dataclass
 
-from .errors import AddressError, ConnectionRefused, Status, Timeout, TransportError
+from .errors import AddressError, ConnectionRefused, RpcError, Status, Timeout, TransportError
 
 TCP, UDP, UNIX = "tcp", "udp", "unix"
 TLS = "tls"  # a scheme, not a kind: TCP with RPC-with-TLS
@@ -86,7 +86,10 @@ def parse(uri):
 
 
 def os_error(e):
-    """The RpcError for an OSError from a socket call."""
+    """The RpcError for an OSError from a socket call (itself, for the RpcErrors that are
+    OSErrors too: Timeout, ConnectionRefused)."""
+    if isinstance(e, RpcError):
+        return e
     if isinstance(e, (socket.timeout, TimeoutError)):
         return Timeout()
     if isinstance(e, (ConnectionRefusedError, FileNotFoundError)):

@@ -206,6 +206,48 @@ def _reseed_xids():
 os.register_at_fork(after_in_child=_reseed_xids)
 
 
+def next_xid():
+    """The next xid of the process-wide sequence (as an int)."""
+    return next(_xids) & 0xFFFFFFFF
+
+
+def auth_prefix(auth):
+    """The credential and verifier bytes of every call made with auth (None: AUTH_NONE)."""
+    p = Packer()
+    credential_of(auth).pack(p)
+    AUTH_NONE.pack(p)  # the verifier
+    return p.get_buffer()
+
+
+def call_message(xid, prog, vers, proc, prefix, encode):
+    """A call message (not record-marked): the header, the credential and verifier bytes
+    `prefix` (auth_prefix()), and the arguments encode(packer) writes (None: void)."""
+    p = Packer()
+    p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, prog, vers, proc))
+    p.pack_raw(prefix)
+    if encode is not None:
+        encode(p)
+    return p.get_buffer()
+
+
+def call_result(reply, decode):
+    """The result of a reply message: decode(unpacker)'s value (None for decode None), or the
+    error the reply means raised (ProgUnavail, ProgMismatch, AuthError...)."""
+    u = Unpacker(reply)
+    if reply[4:24] == _ACCEPTED_SUCCESS:  # the common reply, without building a header
+        u.set_position(24)
+    else:
+        err = decode_reply(u).error()
+        if err is not None:
+            raise err
+    if decode is None:
+        return None
+    try:
+        return decode(u)
+    except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+        raise too_deep() from None
+
+
 class Channel:
     """Calls to program prog version vers at addr, which must have a port.
 
@@ -230,7 +272,7 @@ class Channel:
         self.prog, self.vers = prog, vers
         self.timeout = timeout
         self.address = a
-        self._prefix_auth = self._auth_bytes(credential_of(auth))
+        self._prefix_auth = auth_prefix(auth)
         self._lock = threading.Lock()
         options = _tls_options(tls, a)
         if a.kind == net.UDP:
@@ -239,13 +281,6 @@ class Channel:
             secure = _Secure(options, a, prog, vers) if options else None
             self._transport = _Stream(a, max_record, secure)
         self._transport.connect(timeout)
-
-    @staticmethod
-    def _auth_bytes(cred):
-        p = Packer()
-        cred.pack(p)
-        AUTH_NONE.pack(p)  # the verifier
-        return p.get_buffer()
 
     def close(self):
         with self._lock:
@@ -284,28 +319,12 @@ class Channel:
         if not self._lock.acquire(timeout=max(timeout, 0)):
             raise Timeout("waiting for another call on this client")
         try:
-            xid = next(_xids) & 0xFFFFFFFF
-            p = Packer()
-            p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, self.prog, self.vers, proc))
-            p.pack_raw(self._prefix_auth)
-            if encode is not None:
-                encode(p)
-            reply = self._transport.exchange(_U32.pack(xid), p.get_buffer(), deadline)
+            xid = next_xid()
+            request = call_message(xid, self.prog, self.vers, proc, self._prefix_auth, encode)
+            reply = self._transport.exchange(_U32.pack(xid), request, deadline)
         finally:
             self._lock.release()
-        u = Unpacker(reply)
-        if reply[4:24] == _ACCEPTED_SUCCESS:  # the common reply, without building a header
-            u.set_position(24)
-        else:
-            err = decode_reply(u).error()
-            if err is not None:
-                raise err
-        if decode is None:
-            return None
-        try:
-            return decode(u)
-        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
-            raise too_deep() from None
+        return call_result(reply, decode)
 
     def null(self, *, timeout=None):
         """Procedure 0, which every program answers: a ping."""
