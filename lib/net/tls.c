@@ -192,6 +192,72 @@ SSL_CTX *onc__tls_server_ctx(const onc_tls_server_options *o, onc_status *status
 	return ctx;
 }
 
+/* OpenSSL's socket BIO writes with write(), which raises SIGPIPE on a connection the peer has
+ * closed (an alert sent to a client that went away would kill the process); a library must
+ * not. This BIO is the socket BIO with send(MSG_NOSIGNAL). Made once, never changed. */
+static BIO_METHOD *socket_method;
+static pthread_once_t socket_method_once = PTHREAD_ONCE_INIT;
+
+static int sock_io_result(BIO *b, ssize_t n, bool reading)
+{
+	BIO_clear_retry_flags(b);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		if (reading)
+			BIO_set_retry_read(b);
+		else
+			BIO_set_retry_write(b);
+	}
+	return (int)n;
+}
+
+static int sock_write(BIO *b, const char *data, int len)
+{
+	int fd = (int)(intptr_t)BIO_get_data(b);
+	return sock_io_result(b, send(fd, data, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT), false);
+}
+
+static int sock_read(BIO *b, char *data, int len)
+{
+	int fd = (int)(intptr_t)BIO_get_data(b);
+	return sock_io_result(b, recv(fd, data, (size_t)len, MSG_DONTWAIT), true);
+}
+
+static long sock_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int sock_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static void make_socket_method(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "onc socket");
+	if (m && BIO_meth_set_write(m, sock_write) && BIO_meth_set_read(m, sock_read) &&
+	    BIO_meth_set_ctrl(m, sock_ctrl) && BIO_meth_set_create(m, sock_create))
+		socket_method = m;
+	else
+		BIO_meth_free(m);
+}
+
+/* Puts ssl on fd through that BIO (the socket stays the caller's to close). */
+static bool attach(SSL *ssl, int fd)
+{
+	pthread_once(&socket_method_once, make_socket_method);
+	BIO *b = socket_method ? BIO_new(socket_method) : NULL;
+	if (!b)
+		return false;
+	BIO_set_data(b, (void *)(intptr_t)fd);
+	SSL_set_bio(ssl, b, b);
+	return true;
+}
+
 SSL *onc__tls_client_new(SSL_CTX *ctx, int fd, const char *name)
 {
 	SSL *ssl = SSL_new(ctx);
@@ -201,7 +267,7 @@ SSL *onc__tls_client_new(SSL_CTX *ctx, int fd, const char *name)
 	bool is_ip = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
 	/* RFC 9289, Section 5.2.1: the server's identity is checked against the DNS name or IP
 	 * address the client meant (RFC 6125); SNI carries a DNS name only (RFC 6066). */
-	bool ok = SSL_set_fd(ssl, fd) == 1;
+	bool ok = attach(ssl, fd);
 	if (ok && is_ip)
 		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) == 1;
 	else if (ok)
@@ -217,7 +283,7 @@ SSL *onc__tls_client_new(SSL_CTX *ctx, int fd, const char *name)
 SSL *onc__tls_server_new(SSL_CTX *ctx, int fd)
 {
 	SSL *ssl = SSL_new(ctx);
-	if (ssl && SSL_set_fd(ssl, fd) != 1) {
+	if (ssl && !attach(ssl, fd)) {
 		SSL_free(ssl);
 		return NULL;
 	}
