@@ -149,7 +149,8 @@ static onc_status setup_tls(onc_client *c, const onc_client_options *opts)
 		return ONC_ERR_INVALID_ARG; /* a Unix socket has no host: name the server */
 	memcpy(c->tls_name, name, n + 1);
 	onc_status st;
-	c->tls_ctx = onc__tls_client_ctx(o, &st);
+	onc__tls_files files = {o->ca_file, o->ca_dir, o->cert_file, o->key_file};
+	c->tls_ctx = onc__tls_client_ctx(&files, &st);
 	return st;
 }
 

@@ -5,6 +5,7 @@
 
 #include "../net/net.h"
 #include "../net/tls.h"
+#include "onc/client.h"
 
 /* The probe: a NULL call to prog/vers whose credential is AUTH_TLS with an empty body and whose
  * verifier is AUTH_NONE, record-marked, appended to e. */

@@ -55,7 +55,7 @@ static struct cached_ctx {
 static uint64_t cache_clock;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static char *options_key(const onc_tls_client_options *o)
+static char *options_key(const onc__tls_files *o)
 {
 	const char *parts[] = {o->ca_file, o->ca_dir, o->cert_file, o->key_file};
 	size_t len = 1;
@@ -69,7 +69,7 @@ static char *options_key(const onc_tls_client_options *o)
 	return key;
 }
 
-static SSL_CTX *build_client_ctx(const onc_tls_client_options *o, onc_status *status)
+static SSL_CTX *build_client_ctx(const onc__tls_files *o, onc_status *status)
 {
 	SSL_CTX *ctx = new_ctx(TLS_client_method());
 	onc_status st = ctx ? ONC_OK : ONC_ERR_NOMEM;
@@ -93,7 +93,7 @@ static SSL_CTX *build_client_ctx(const onc_tls_client_options *o, onc_status *st
 	return ctx;
 }
 
-SSL_CTX *onc__tls_client_ctx(const onc_tls_client_options *o, onc_status *status)
+SSL_CTX *onc__tls_client_ctx(const onc__tls_files *o, onc_status *status)
 {
 	char *key = options_key(o);
 	SSL_CTX *ctx = NULL;
@@ -156,7 +156,8 @@ static int require_alpn(SSL *ssl, int *alert, void *arg)
 	return SSL_CLIENT_HELLO_ERROR;
 }
 
-SSL_CTX *onc__tls_server_ctx(const onc_tls_server_options *o, onc_status *status)
+SSL_CTX *onc__tls_server_ctx(const onc__tls_files *o, bool require_client_cert,
+			     onc_status *status)
 {
 	SSL_CTX *ctx = new_ctx(TLS_server_method());
 	onc_status st = ctx ? ONC_OK : ONC_ERR_NOMEM;
@@ -164,17 +165,17 @@ SSL_CTX *onc__tls_server_ctx(const onc_tls_server_options *o, onc_status *status
 		st = ONC_ERR_INVALID_ARG;
 	if (st == ONC_OK)
 		st = load_chain(ctx, o->cert_file, o->key_file);
-	if (st == ONC_OK && o->client_ca_file) {
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(o->client_ca_file);
-		if (!names || SSL_CTX_load_verify_locations(ctx, o->client_ca_file, NULL) != 1) {
+	if (st == ONC_OK && o->ca_file) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(o->ca_file);
+		if (!names || SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1) {
 			sk_X509_NAME_pop_free(names, X509_NAME_free);
 			st = ONC_ERR_TLS;
 		} else {
 			SSL_CTX_set_client_CA_list(ctx, names);
-			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (o->require_client_cert
+			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (require_client_cert
 						     ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
 		}
-	} else if (st == ONC_OK && o->require_client_cert) {
+	} else if (st == ONC_OK && require_client_cert) {
 		st = ONC_ERR_INVALID_ARG; /* nothing to verify them against */
 	}
 	if (st == ONC_OK) {
@@ -389,7 +390,8 @@ static size_t san_text(const GENERAL_NAME *g, char *out)
 	return klen + (size_t)len + 1;
 }
 
-onc_status onc__tls_peer_get(SSL *ssl, onc_tls_peer *peer)
+onc_status onc__tls_peer_get(SSL *ssl, const char **subject_out, const char *const **sans_out,
+			     size_t *nsans_out)
 {
 	X509 *cert = SSL_get1_peer_certificate(ssl);
 	GENERAL_NAMES *sans = cert ? X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL) : NULL;
@@ -414,26 +416,20 @@ onc_status onc__tls_peer_get(SSL *ssl, onc_tls_peer *peer)
 		char *p = block + (size_t)nsans * sizeof(char *);
 		memcpy(p, subject, (size_t)subject_len);
 		p[subject_len] = 0;
-		peer->subject = p;
+		*subject_out = p;
 		p += subject_len + 1;
-		peer->nsans = 0;
+		*nsans_out = 0;
 		for (int i = 0; i < nsans; i++) {
 			size_t n = san_text(sk_GENERAL_NAME_value(sans, i), p);
 			if (n) {
-				list[peer->nsans++] = p;
+				list[(*nsans_out)++] = p;
 				p += n;
 			}
 		}
-		peer->sans = list;
+		*sans_out = list;
 	}
 	BIO_free(bio);
 	GENERAL_NAMES_free(sans);
 	X509_free(cert);
 	return st;
-}
-
-void onc__tls_peer_free(onc_tls_peer *peer)
-{
-	free((void *)peer->sans); /* the start of the block, SANs or not */
-	memset(peer, 0, sizeof *peer);
 }

@@ -7,20 +7,28 @@
 
 #include <openssl/ssl.h>
 
-#include "onc/client.h"
-#include "onc/server.h"
+#include "onc/status.h"
 
 /* The verifier body a server that offers TLS answers the probe with (RFC 9289, Section 4.1). */
 #define ONC__STARTTLS "STARTTLS"
 #define ONC__STARTTLS_LEN 8u
 
-/* A client context for these options: TLS 1.3 only, ALPN "sunrpc", the CAs, our certificate.
- * Clients with equal options share one (a reference each: SSL_CTX_free when done). NULL with
- * *status set when a file cannot be loaded. */
-SSL_CTX *onc__tls_client_ctx(const onc_tls_client_options *o, onc_status *status);
+/* The files a context is made from (PEM; NULL: none), as the client and server options name
+ * them. */
+typedef struct onc__tls_files {
+	const char *ca_file, *ca_dir; /* whom to trust; client with both NULL: the system's CAs */
+	const char *cert_file, *key_file; /* our chain and key (key NULL: in cert_file) */
+} onc__tls_files;
+
+/* A client context: TLS 1.3 only, ALPN "sunrpc", the CAs, our certificate. Clients with equal
+ * files share one (a reference each: SSL_CTX_free when done). NULL with *status set when a
+ * file cannot be loaded. */
+SSL_CTX *onc__tls_client_ctx(const onc__tls_files *f, onc_status *status);
 /* A server context: TLS 1.3 only, ALPN "sunrpc" required of clients, the certificate chain and
- * key, the client CAs. */
-SSL_CTX *onc__tls_server_ctx(const onc_tls_server_options *o, onc_status *status);
+ * key; with f->ca_file, client certificates are asked for (and required when
+ * require_client_cert is set) and verified against those CAs. */
+SSL_CTX *onc__tls_server_ctx(const onc__tls_files *f, bool require_client_cert,
+			     onc_status *status);
 
 /* A client connection on fd (non-blocking) that verifies the server's certificate for name (a
  * DNS name, also sent as SNI, or an IP address). NULL when out of memory. */
@@ -49,9 +57,10 @@ onc__tls_io onc__tls_write(SSL *ssl, const uint8_t *buf, size_t len, size_t *n);
  * ONC_ERR_TIMEDOUT or ONC_ERR_TLS. */
 onc_status onc__tls_handshake_by(SSL *ssl, int fd, int64_t deadline_ms);
 
-/* The peer certificate's subject and SANs, in one allocation that *peer points into: free
- * with onc__tls_peer_free. A peer without a certificate gets subject "" and no SANs. */
-onc_status onc__tls_peer_get(SSL *ssl, onc_tls_peer *peer);
-void onc__tls_peer_free(onc_tls_peer *peer);
+/* The peer certificate's subject (RFC 2253) and SANs ("DNS:x", "IP:a"), in one allocation
+ * that starts at *sans: free with free((void *)*sans). A peer without a certificate gets
+ * subject "" and no SANs. */
+onc_status onc__tls_peer_get(SSL *ssl, const char **subject, const char *const **sans,
+			     size_t *nsans);
 
 #endif

@@ -66,7 +66,7 @@ static void touch(onc__conn *c)
 /* What is left of a connection once its last reference is gone. */
 static void conn_free(onc__conn *c)
 {
-	onc__tls_peer_free(&c->peer);
+	free((void *)c->peer.sans); /* the block of the peer's identity (onc__tls_peer_get) */
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -38,7 +38,9 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 	pthread_mutex_init(&s->deferred_lock, NULL);
 	pthread_cond_init(&s->deferred_done, NULL);
 	if (opts && opts->tls.cert_file) {
-		s->tls_ctx = onc__tls_server_ctx(&opts->tls, status);
+		const onc_tls_server_options *o = &opts->tls;
+		onc__tls_files files = {o->client_ca_file, NULL, o->cert_file, o->key_file};
+		s->tls_ctx = onc__tls_server_ctx(&files, o->require_client_cert, status);
 		if (!s->tls_ctx)
 			goto err;
 	}
@@ -175,7 +177,8 @@ onc_status onc_server_run(onc_server *s)
 
 	if (s->hooks.start)
 		ONC_TRY(s->hooks.start(s, s->hooks.ctx));
-	atomic_store(&s->stopping, false);
+	/* A stop asked for before this point stands (clearing it here lost it, and run() then
+	 * served until another stop); it is cleared as run() returns, for the next run. */
 	st = onc__pool_start(&s->pool);
 	while (st == ONC_OK && started < s->nloops) {
 		if (!onc__start_thread(&s->loops[started].thread, onc__loop_run, &s->loops[started],
@@ -192,6 +195,7 @@ onc_status onc_server_run(onc_server *s)
 	drain(s);
 	if (s->hooks.stop)
 		s->hooks.stop(s, s->hooks.ctx);
+	atomic_store(&s->stopping, false);
 	return st;
 }
 

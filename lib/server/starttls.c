@@ -49,7 +49,7 @@ bool onc__starttls_step(onc__conn *c)
 	default:
 		return false; /* refused (version, ALPN, certificate) or broken off */
 	}
-	if (onc__tls_peer_get(c->ssl, &c->peer) != ONC_OK)
+	if (onc__tls_peer_get(c->ssl, &c->peer.subject, &c->peer.sans, &c->peer.nsans) != ONC_OK)
 		return false;
 	/* From here every call of this connection is a call over TLS; the jobs and deferred
 	 * calls made from it copy the origin with the flag. */
