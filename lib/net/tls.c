@@ -414,7 +414,8 @@ onc_status onc__tls_peer_get(SSL *ssl, const char **subject_out, const char *con
 	if (st == ONC_OK) {
 		const char **list = (const char **)block;
 		char *p = block + (size_t)nsans * sizeof(char *);
-		memcpy(p, subject, (size_t)subject_len);
+		if (subject_len > 0) /* an empty BIO has no data pointer */
+			memcpy(p, subject, (size_t)subject_len);
 		p[subject_len] = 0;
 		*subject_out = p;
 		p += subject_len + 1;
