@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "starttls.h"
 
@@ -118,4 +120,23 @@ onc_status onc__starttls(int fd, SSL_CTX *ctx, onc_tls_mode mode, const char *na
 	}
 	*ssl = s;
 	return ONC_OK;
+}
+
+onc_status onc_client_probe_tls(const char *addr, uint32_t prog, uint32_t vers, int timeout_ms,
+				bool *offered)
+{
+	onc__net_addr a;
+	int fd;
+	int64_t deadline = onc__now_ms() + (timeout_ms > 0 ? timeout_ms : 25000);
+	ONC_TRY(onc__net_parse(addr, &a));
+	if (a.kind == ONC__NET_UDP || !a.has_port)
+		return ONC_ERR_ADDRESS; /* a stream address with its port: no DTLS, no lookup */
+	ONC_TRY(onc__net_connect(&a, (int)(deadline - onc__now_ms()), &fd));
+	uint32_t xid;
+	if (getrandom(&xid, sizeof xid, 0) != sizeof xid)
+		xid = (uint32_t)onc__now_ms();
+	onc_status st = probe(fd, xid, prog, vers, deadline);
+	close(fd);
+	*offered = st == ONC_OK;
+	return st == ONC_ERR_TLS_UNAVAILABLE ? ONC_OK : st;
 }

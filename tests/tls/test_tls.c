@@ -351,6 +351,25 @@ static void test_probe_refused(void **state)
 	tls_server_stop(&with);
 }
 
+/* What `onc info --tls` asks: the probe alone, no handshake. */
+static void test_probe_api(void **state)
+{
+	(void)state;
+	tls_server with, without;
+	onc_server_options so = tls_server_options(false, false);
+	tls_server_start(&with, &so, false);
+	tls_server_start(&without, NULL, false);
+	bool offered = false;
+	assert_status(onc_client_probe_tls(with.tcp, TLSPROG, 1, 5000, &offered), ONC_OK);
+	assert_true(offered);
+	assert_status(onc_client_probe_tls(without.tcp, TLSPROG, 1, 5000, &offered), ONC_OK);
+	assert_false(offered);
+	assert_status(onc_client_probe_tls(with.udp, TLSPROG, 1, 5000, &offered), ONC_ERR_ADDRESS);
+	assert_int_equal(calls(&with) + calls(&without), 0);
+	tls_server_stop(&with);
+	tls_server_stop(&without);
+}
+
 static onc_status enc_bytes(onc_xdr_enc *e, const void *v)
 {
 	const onc_xdr_enc *data = v;
@@ -413,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_probe_bytes_and_handshake),
 		cmocka_unit_test(test_handshake_without_alpn_refused),
 		cmocka_unit_test(test_probe_refused),
+		cmocka_unit_test(test_probe_api),
 		cmocka_unit_test(test_large_and_pipelined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
