@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -16,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tls_test.h"
@@ -351,6 +355,191 @@ static void test_probe_refused(void **state)
 	tls_server_stop(&with);
 }
 
+/* Runs cmd and returns its standard output (at most len - 1 bytes). */
+static void run(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	assert_int_equal(pclose(f), 0);
+}
+
+static onc_status enc_bytes(onc_xdr_enc *e, const void *v);
+static onc_status dec_u32(onc_xdr_dec *d, void *v);
+
+#define MARKER "ONC-CLEARTEXT-MARKER"
+
+/* A live capture: dumpcap (tshark's capture engine) writing pcap to a pipe that the test reads,
+ * so that it knows what has been captured without guessing at times. */
+typedef struct capture {
+	pid_t pid;
+	int out;             /* dumpcap's standard output */
+	int sync_fd;         /* datagrams to itself, which the capture also takes */
+	struct sockaddr_in sync;
+	uint8_t *data;       /* the pcap stream so far */
+	size_t len, cap;
+} capture;
+
+static void capture_start(capture *c, uint16_t tcp_port)
+{
+	char filter[64];
+	int pipefd[2];
+	socklen_t len = sizeof c->sync;
+	memset(c, 0, sizeof *c);
+	c->sync_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	c->sync.sin_family = AF_INET;
+	c->sync.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(c->sync_fd, (struct sockaddr *)&c->sync, sizeof c->sync), 0);
+	assert_int_equal(getsockname(c->sync_fd, (struct sockaddr *)&c->sync, &len), 0);
+	snprintf(filter, sizeof filter, "tcp port %u or udp port %u", tcp_port,
+		 ntohs(c->sync.sin_port));
+	assert_int_equal(pipe(pipefd), 0);
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		dup2(pipefd[1], 1);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		close(pipefd[0]);
+		execlp("dumpcap", "dumpcap", "-q", "-P", "-i", "lo", "-f", filter, "-w", "-",
+		       (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	c->out = pipefd[0];
+}
+
+/* Reads the stream for up to ms; false at its end. */
+static bool capture_read(capture *c, int ms)
+{
+	struct pollfd p = {.fd = c->out, .events = POLLIN};
+	if (poll(&p, 1, ms) <= 0)
+		return true;
+	if (c->cap - c->len < 65536) {
+		c->cap = c->cap * 2 + 65536;
+		c->data = realloc(c->data, c->cap);
+		assert_non_null(c->data);
+	}
+	ssize_t n = read(c->out, c->data + c->len, c->cap - c->len);
+	if (n > 0)
+		c->len += (size_t)n;
+	return n > 0;
+}
+
+/* Sends the datagram tag until the capture has it: then everything sent before it has been
+ * captured too (dumpcap fails to start: the test fails here). */
+static void capture_sync(capture *c, const char *tag)
+{
+	for (int i = 0; i < 200; i++) {
+		sendto(c->sync_fd, tag, strlen(tag), 0, (struct sockaddr *)&c->sync, sizeof c->sync);
+		int64_t until = now_ms() + 100;
+		while (now_ms() < until) {
+			if (memmem(c->data ? c->data : (uint8_t *)"", c->len, tag, strlen(tag)))
+				return;
+			if (!capture_read(c, 20))
+				fail_msg("dumpcap stopped (is it installed? root?)");
+		}
+	}
+	fail_msg("the capture never showed %s", tag);
+}
+
+/* Stops dumpcap and writes what it captured to path. */
+static void capture_stop(capture *c, const char *path)
+{
+	int status;
+	kill(c->pid, SIGINT);
+	while (capture_read(c, 5000))
+		;
+	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+	close(c->out);
+	close(c->sync_fd);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(c->data, 1, c->len, f), c->len);
+	fclose(f);
+	free(c->data);
+}
+
+/* tshark, the real decoder, on a capture of a TLS client's calls: the probe and its answer
+ * decode as RPC (credential AUTH_TLS; verifier AUTH_NONE "STARTTLS"), every segment after them
+ * is TLS (1.3, ALPN sunrpc), and the calls' bytes appear nowhere in cleartext. Wireshark 4.0
+ * does not follow STARTTLS itself, so the RPC part is decoded as RPC and the rest as TLS. */
+static void test_capture(void **state)
+{
+	(void)state;
+	tls_server s;
+	onc_server_options so = tls_server_options(false, false);
+	tls_server_start(&s, &so, false);
+	char pcap[64], cmd[512], out[16384];
+	snprintf(pcap, sizeof pcap, "/tmp/onc-tls-%d.pcap", (int)getpid());
+	capture cap;
+	capture_start(&cap, s.tcp_port);
+	capture_sync(&cap, "ONC-SYNC-START");
+
+	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
+	onc_status st;
+	onc_client *c = client(s.tcp, &o, &st);
+	assert_status(st, ONC_OK);
+	onc_xdr_enc data;
+	onc_xdr_enc_init(&data);
+	for (int i = 0; i < 50; i++)
+		assert_status(onc_xdr_put_opaque_fixed(&data, MARKER "...", 24), ONC_OK);
+	uint32_t got;
+	for (int i = 0; i < 3; i++)
+		assert_status(onc_client_call(c, TLS_SIZE, enc_bytes, &data, dec_u32, &got, NULL),
+			      ONC_OK);
+	onc_xdr_enc_free(&data);
+	onc_client_destroy(c);
+	tls_server_stop(&s);
+	capture_sync(&cap, "ONC-SYNC-END");
+	capture_stop(&cap, pcap);
+
+	/* As RPC: exactly the probe and its answer. */
+	snprintf(cmd, sizeof cmd,
+		 "tshark -r %s -d tcp.port==%u,rpc -o rpc.dissect_unknown_programs:TRUE -Y rpc.msgtyp "
+		 "-T fields -E separator=: -e frame.number -e rpc.msgtyp -e rpc.auth.flavor "
+		 "-e rpc.opaque_data 2>/dev/null",
+		 pcap, s.tcp_port);
+	run(cmd, out, sizeof out);
+	unsigned call_frame, reply_frame;
+	char reply_fields[128];
+	assert_int_equal(sscanf(out, "%u:0:7,0:\n%u:1:%127s", &call_frame, &reply_frame,
+				reply_fields), 3);
+	assert_string_equal(reply_fields, "0:5354415254544c53"); /* AUTH_NONE, "STARTTLS" */
+	unsigned lines = 0;
+	for (const char *q = out; *q; q++)
+		lines += *q == '\n';
+	assert_int_equal(lines, 2); /* nothing else decodes as RPC */
+
+	/* As TCP/TLS: every segment with data after the answer is TLS. */
+	snprintf(cmd, sizeof cmd,
+		 "tshark -2 -r %s -Y 'tcp.len > 0 && frame.number > %u' -T fields -E separator=: "
+		 "-e frame.number -e _ws.col.Protocol -e tls.handshake.extensions_alpn_str "
+		 "-e tls.handshake.extensions.supported_version 2>/dev/null",
+		 pcap, reply_frame);
+	run(cmd, out, sizeof out);
+	unsigned segments = 0;
+	bool alpn = false, tls13 = false;
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"), segments++) {
+		unsigned frame;
+		char proto[64] = "";
+		assert_true(sscanf(l, "%u:%63[^:]", &frame, proto) >= 1);
+		if (strncmp(proto, "TLS", 3) != 0) /* "TLSv1" (the ClientHello), "TLSv1.3" */
+			fail_msg("frame %u after STARTTLS is not TLS: %s", frame, l);
+		alpn |= strstr(l, "sunrpc") != NULL;
+		tls13 |= strstr(l, "0x0304") != NULL;
+	}
+	assert_true(segments >= 6); /* hello, hello, finished, three calls, ... */
+	assert_true(alpn);
+	assert_true(tls13);
+	/* No call body in cleartext anywhere in the capture. */
+	snprintf(cmd, sizeof cmd, "grep -a -c %s %s || true", MARKER, pcap);
+	run(cmd, out, sizeof out);
+	assert_string_equal(out, "0\n");
+	unlink(pcap);
+}
+
 /* What `onc info --tls` asks: the probe alone, no handshake. */
 static void test_probe_api(void **state)
 {
@@ -433,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_without_alpn_refused),
 		cmocka_unit_test(test_probe_refused),
 		cmocka_unit_test(test_probe_api),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_large_and_pipelined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char cert_dir[64];
@@ -146,4 +147,11 @@ onc_status who(onc_client *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", text);
 	free(text);
 	return st;
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -33,6 +33,8 @@ void tls_server_stop(tls_server *s);
  * host); with_cert: present the client certificate. */
 onc_client_options tls_client_options(onc_tls_mode mode, const char *ca, const char *name,
 				      bool with_cert);
+/* The monotonic clock in milliseconds. */
+int64_t now_ms(void);
 /* WHO over c into buf: the call's status. */
 onc_status who(onc_client *c, char *buf, size_t len);
 
