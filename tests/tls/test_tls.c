@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -562,7 +563,7 @@ static void test_probe_api(void **state)
 static onc_status enc_bytes(onc_xdr_enc *e, const void *v)
 {
 	const onc_xdr_enc *data = v;
-	return onc_xdr_put_opaque(e, data->base, onc_xdr_enc_len(data), 1u << 24);
+	return onc_xdr_put_opaque(e, data->base, onc_xdr_enc_len(data), 1u << 26);
 }
 
 static onc_status dec_u32(onc_xdr_dec *d, void *v)
@@ -608,6 +609,125 @@ static void test_large_and_pipelined(void **state)
 	tls_server_stop(&s);
 }
 
+/* The server goes away and another takes its port: the next call connects again, probes and
+ * makes a new handshake before it is sent. */
+static void test_reconnects_with_new_handshake(void **state)
+{
+	(void)state;
+	tls_server s;
+	onc_server_options so = tls_server_options(false, false);
+	tls_server_start(&s, &so, false);
+	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
+	onc_status st;
+	char text[1024];
+	onc_client *c = client(s.tcp, &o, &st);
+	assert_status(st, ONC_OK);
+	assert_status(who(c, text, sizeof text), ONC_OK);
+	uint16_t port = s.tcp_port;
+	tls_server_stop(&s);
+	tls_server_start_on(&s, &so, false, port);
+	st = who(c, text, sizeof text);
+	if (st == ONC_ERR_CLOSED) /* the old connection's end was seen only by this call */
+		st = who(c, text, sizeof text);
+	assert_status(st, ONC_OK);
+	assert_string_equal(text, "tls ");
+	assert_true(onc_client_is_tls(c));
+	assert_int_equal(calls(&s), 1); /* the new server saw one call, inside TLS */
+	onc_client_destroy(c);
+	tls_server_stop(&s);
+}
+
+/* A peer that answers the probe, completes the handshake and then reads nothing. */
+typedef struct deaf_peer {
+	int listen_fd, fd;
+	uint16_t port;
+	int done[2]; /* a pipe: the test writes when the peer may go */
+	pthread_t thread;
+} deaf_peer;
+
+static int pick_sunrpc(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		       const unsigned char *in, unsigned inlen, void *arg)
+{
+	(void)ssl;
+	(void)arg;
+	return SSL_select_next_proto((unsigned char **)out, outlen,
+				     (const unsigned char *)"\6sunrpc", 7, in, inlen) ==
+			       OPENSSL_NPN_NEGOTIATED
+		       ? SSL_TLSEXT_ERR_OK
+		       : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+static void *deaf_serve(void *arg)
+{
+	deaf_peer *d = arg;
+	uint8_t call[44], answer[36] = {0x80, 0, 0, 32};
+	d->fd = accept(d->listen_fd, NULL, NULL);
+	size_t have = 0;
+	while (have < sizeof call) {
+		ssize_t n = recv(d->fd, call + have, sizeof call - have, 0);
+		if (n <= 0)
+			return NULL;
+		have += (size_t)n;
+	}
+	memcpy(answer + 4, call + 4, 4); /* xid; REPLY, MSG_ACCEPTED, AUTH_NONE "STARTTLS" */
+	memcpy(answer + 8, "\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\x08STARTTLS\0\0\0\0", 28);
+	if (send(d->fd, answer, sizeof answer, 0) != (ssize_t)sizeof answer)
+		return NULL;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_use_certificate_chain_file(ctx, cert("server.pem"));
+	SSL_CTX_use_PrivateKey_file(ctx, cert("server.key"), SSL_FILETYPE_PEM);
+	SSL_CTX_set_alpn_select_cb(ctx, pick_sunrpc, NULL);
+	SSL *ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, d->fd);
+	if (SSL_accept(ssl) == 1) {
+		char c;
+		if (read(d->done[0], &c, 1) < 0) /* and never reads the connection */
+			perror("read");
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* A TLS call that the peer never takes ends by its deadline (the client's writes inside TLS
+ * wait in poll(), not in a blocking send). */
+static void test_send_deadline_inside_tls(void **state)
+{
+	(void)state;
+	deaf_peer d = {.fd = -1};
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(d.listen_fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(d.listen_fd, 1), 0);
+	assert_int_equal(getsockname(d.listen_fd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(pipe(d.done), 0);
+	assert_int_equal(pthread_create(&d.thread, NULL, deaf_serve, &d), 0);
+	char addr[64];
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
+	o.timeout_ms = 1000;
+	onc_status st;
+	onc_client *c = client(addr, &o, &st);
+	assert_status(st, ONC_OK);
+	onc_xdr_enc data;
+	onc_xdr_enc_init(&data);
+	for (int i = 0; i < (32 << 20) / 4096; i++) /* more than the socket buffers hold */
+		assert_status(onc_xdr_put_opaque_fixed(&data, (uint8_t[4096]){0}, 4096), ONC_OK);
+	uint32_t got;
+	assert_status(onc_client_call(c, TLS_SIZE, enc_bytes, &data, dec_u32, &got, NULL),
+		      ONC_ERR_TIMEDOUT);
+	onc_xdr_enc_free(&data);
+	onc_client_destroy(c);
+	assert_int_equal(write(d.done[1], "x", 1), 1);
+	pthread_join(d.thread, NULL);
+	close(d.fd);
+	close(d.listen_fd);
+	close(d.done[0]);
+	close(d.done[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +744,8 @@ int main(void)
 		cmocka_unit_test(test_probe_api),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_large_and_pipelined),
+		cmocka_unit_test(test_send_deadline_inside_tls),
+		cmocka_unit_test(test_reconnects_with_new_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,13 @@ static void *serve(void *arg)
 
 void tls_server_start(tls_server *s, const onc_server_options *opts, bool require_tls)
 {
+	tls_server_start_on(s, opts, require_tls, 0);
+}
+
+void tls_server_start_on(tls_server *s, const onc_server_options *opts, bool require_tls,
+			 uint16_t tcp_port)
+{
+	char tcp[64];
 	onc_status st;
 	memset(s, 0, sizeof *s);
 	s->srv = onc_server_create(opts, &st);
@@ -103,7 +110,8 @@ void tls_server_start(tls_server *s, const onc_server_options *opts, bool requir
 	must(onc_server_register(s->srv, TLSPROG, 1, dispatch, s), "register");
 	if (require_tls)
 		must(onc_server_require_tls(s->srv, TLSPROG, 1), "require_tls");
-	must(onc_server_listen(s->srv, "tcp://127.0.0.1:0", &s->tcp_port), "listen tcp");
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%u", tcp_port);
+	must(onc_server_listen(s->srv, tcp, &s->tcp_port), "listen tcp");
 	must(onc_server_listen(s->srv, "udp://127.0.0.1:0", &s->udp_port), "listen udp");
 	snprintf(s->tcp, sizeof s->tcp, "tcp://127.0.0.1:%u", s->tcp_port);
 	snprintf(s->tls, sizeof s->tls, "tls://127.0.0.1:%u", s->tcp_port);

@@ -28,6 +28,9 @@ const char *cert(const char *name);
 onc_server_options tls_server_options(bool mutual, bool require_client_cert);
 /* Starts a server with these options (NULL: no TLS); require_tls: TLSPROG v1 takes TLS only. */
 void tls_server_start(tls_server *s, const onc_server_options *opts, bool require_tls);
+/* The same on TCP port tcp_port of 127.0.0.1 (0: a free one). */
+void tls_server_start_on(tls_server *s, const onc_server_options *opts, bool require_tls,
+			 uint16_t tcp_port);
 void tls_server_stop(tls_server *s);
 /* Client options verifying the server against ca (a file of cert()) as name (NULL: the URL's
  * host); with_cert: present the client certificate. */
