@@ -1,6 +1,8 @@
 /* onc info: rpcinfo's job.
  *   onc info [--port N] -p HOST               lists the registrations
- *   onc info [--port N] -t|-u HOST PROG [VERS] calls NULL of each version listed */
+ *   onc info [--port N] -t|-u HOST PROG [VERS] calls NULL of each version listed
+ *   onc info [--port N] --tls HOST PROG [VERS]  asks each TCP version whether it offers
+ *                                              RPC-with-TLS (RFC 9289's AUTH_TLS probe) */
 #include <rpc/netdb.h> /* getrpcbynumber: glibc's reader of /etc/rpc */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +15,12 @@
 const char info_usage[] =
 	"  info [--port N] -p HOST\n"
 	"  info [--port N] -t|-u HOST PROG [VERS]\n"
+	"  info [--port N] --tls HOST PROG [VERS]\n"
 	"        list HOST's registrations, or call NULL of each version of PROG over TCP\n"
-	"        or UDP (rpcinfo's job); PROG is a number or a name from /etc/rpc, numbers\n"
-	"        are decimal or 0x hex; N is the portmapper's port (default 111)\n";
+	"        or UDP (rpcinfo's job), or probe each TCP version for RPC-with-TLS\n"
+	"        (RFC 9289: does it answer AUTH_TLS with STARTTLS?); PROG is a number or a\n"
+	"        name from /etc/rpc, numbers are decimal or 0x hex; N is the portmapper's\n"
+	"        port (default 111)\n";
 
 /* The program's name from /etc/rpc, as rpcinfo shows it; empty when it is not listed. */
 static const char *service_name(uint32_t prog)
@@ -106,8 +111,25 @@ static int listed_versions(const char *pmap, uint32_t prog, uint32_t prot,
 	return (int)count;
 }
 
+/* NULL of prog/vers at addr, or with tls the AUTH_TLS probe: a line for each. */
+static bool check_version(const char *addr, uint32_t prog, uint32_t v, bool tls)
+{
+	onc_call_error err = {0};
+	bool offered = false;
+	onc_status st = tls ? onc_client_probe_tls(addr, prog, v, 5000, &offered)
+			    : ping(addr, prog, v, &err);
+	if (st != ONC_OK)
+		printf("program %u version %u is not available: %s\n", prog, v, onc_strerror(st));
+	else if (!tls)
+		printf("program %u version %u ready and waiting\n", prog, v);
+	else
+		printf("program %u version %u %s RPC-with-TLS\n", prog, v,
+		       offered ? "offers" : "does not offer");
+	return st == ONC_OK && (offered || !tls);
+}
+
 static int ping_versions(const char *proto, const char *host, const char *pmap, uint32_t prog,
-			 const uint32_t *vers)
+			 const uint32_t *vers, bool tls)
 {
 	uint32_t prot = proto[0] == 't' ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
 	uint32_t versions[MAX_VERSIONS];
@@ -115,7 +137,6 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 	int count = 1;
 	uint16_t port;
 	char addr[160];
-	onc_call_error err = {0};
 	int failed = 0;
 
 	if (vers) {
@@ -134,10 +155,7 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 		onc_status st = onc_pmap_getport(pmap, prog, v, prot, &port);
 		if (st == ONC_OK) {
 			arg_uri(addr, sizeof addr, proto, host, port);
-			st = ping(addr, prog, v, &err);
-		}
-		if (st == ONC_OK) {
-			printf("program %u version %u ready and waiting\n", prog, v);
+			failed |= !check_version(addr, prog, v, tls);
 		} else {
 			printf("program %u version %u is not available: %s\n", prog, v,
 			       onc_strerror(st));
@@ -171,9 +189,11 @@ int cmd_info(int argc, char **argv)
 				return arg_usage_error("info", "--port needs a number", info_usage);
 			if (!arg_number("info", "port", argv[++i], 1, 65535, &pmap_port))
 				return 2;
-		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0) {
+		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0 ||
+			   strcmp(a, "--tls") == 0) {
 			if (mode)
-				return arg_usage_error("info", "one of -p, -t and -u", info_usage);
+				return arg_usage_error("info", "one of -p, -t, -u and --tls",
+						       info_usage);
 			mode = a;
 		} else if (a[0] == '-' && a[1]) {
 			return arg_unknown("info", a, info_usage);
@@ -184,7 +204,7 @@ int cmd_info(int argc, char **argv)
 		}
 	}
 	if (!mode)
-		return arg_usage_error("info", "-p, -t or -u is needed", info_usage);
+		return arg_usage_error("info", "-p, -t, -u or --tls is needed", info_usage);
 	if (mode[1] == 'p') {
 		if (npos != 1)
 			return arg_usage_error("info", "-p takes a HOST", info_usage);
@@ -193,11 +213,12 @@ int cmd_info(int argc, char **argv)
 	}
 	uint32_t prog, vers;
 	if (npos < 2)
-		return arg_usage_error("info", "-t and -u take a HOST and a PROG", info_usage);
+		return arg_usage_error("info", "-t, -u and --tls take a HOST and a PROG", info_usage);
 	if (!arg_program("info", pos[1], &prog) ||
 	    (npos == 3 && !arg_number("info", "version", pos[2], 0, UINT32_MAX, &vers)))
 		return 2;
-	const char *proto = mode[1] == 't' ? "tcp" : "udp";
+	bool tls = mode[1] == '-';
+	const char *proto = mode[1] == 'u' ? "udp" : "tcp";
 	arg_uri(pmap, sizeof pmap, proto, pos[0], pmap_port);
-	return ping_versions(proto, pos[0], pmap, prog, npos == 3 ? &vers : NULL);
+	return ping_versions(proto, pos[0], pmap, prog, npos == 3 ? &vers : NULL, tls);
 }

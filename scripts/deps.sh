@@ -12,6 +12,12 @@ have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
+# RPC-with-TLS (RFC 9289): OpenSSL 3; the openssl CLI makes the tests' certificates and tshark
+# checks what a capture shows; stunnel4 carries libtirpc over TLS in make bench.
+have /usr/include/openssl/ssl.h || need+=(libssl-dev)
+command -v openssl >/dev/null || need+=(openssl)
+command -v tshark >/dev/null || need+=(tshark)
+command -v stunnel4 >/dev/null || need+=(stunnel4)
 have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)

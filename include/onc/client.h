@@ -66,6 +66,12 @@ typedef struct onc_client_options {
  * opts may be NULL. Returns NULL with *status set on failure. */
 ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 				      const onc_client_options *opts, onc_status *status);
+/* Asks the server at addr ("tcp://host:port", "tls://host:port", "unix:///path") whether it
+ * offers RPC-with-TLS to prog/vers: one AUTH_TLS probe on a new connection, closed after the
+ * answer (no handshake, no certificate checked; `onc info --tls`). ONC_OK with *offered set,
+ * or why the server could not be asked. */
+ONC_API onc_status onc_client_probe_tls(const char *addr, uint32_t prog, uint32_t vers,
+					int timeout_ms, bool *offered);
 /* True when the client's connection is protected by TLS (after STARTTLS). */
 ONC_API bool onc_client_is_tls(onc_client *c);
 /* Closes the connection and frees the client; no call may be in progress on it. */
