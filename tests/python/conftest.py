@@ -255,6 +255,13 @@ def _recv_exact(conn, n):
     return buf
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """Certificates for the RPC-with-TLS tests, made once with the openssl CLI."""
+    from tls_helpers import Pki
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
 @pytest.fixture
 def fake_server():
     made = []
