@@ -309,6 +309,7 @@ class TLSStream:
                                      server_hostname=server_hostname)
         self._lock = threading.Lock()
         self._timeout = sock.gettimeout()
+        self._answered = server_side  # a client has had application data from the server
 
     # --- the handshake ---
 
@@ -378,34 +379,52 @@ class TLSStream:
                 except ssl.SSLError as e:
                     raise TLSError(_reason(e)) from None
                 out = self._out.read()
-            self.sock.sendall(out)
+            self._send_raw(out)
         if not view:
             with self._lock:
                 out = self._out.read()
             if out:
-                self.sock.sendall(out)
+                self._send_raw(out)
+
+    def _send_raw(self, out):
+        try:
+            self.sock.sendall(out)
+        except (ConnectionResetError, BrokenPipeError):
+            if self._answered:
+                raise
+            raise _refused() from None
 
     def recv(self, size, flags=0):
         """Application data, b"" at the end of the stream (a close_notify or the socket's
-        end), as socket.recv; TLSError for what does not decrypt or an alert."""
+        end), as socket.recv; TLSError for what does not decrypt or an alert, and on a
+        client for a server that ends the connection before sending anything inside TLS."""
         while True:
             with self._lock:
                 try:
-                    return self._obj.read(size)
+                    data = self._obj.read(size)
+                    self._answered = True
+                    return data
                 except ssl.SSLWantReadError:
                     pass
                 except ssl.SSLZeroReturnError:
                     return b""
                 except ssl.SSLError as e:
                     raise TLSError(_reason(e)) from None
-            if flags & socket.MSG_DONTWAIT:
-                data = self.sock.recv(IO_SIZE, socket.MSG_DONTWAIT)  # BlockingIOError: none
-            else:
-                if self._timeout is not None and not select.select(
-                        [self.sock], [], [], self._timeout)[0]:
-                    raise socket.timeout("timed out")
-                data = self.sock.recv(IO_SIZE)
+            try:
+                if flags & socket.MSG_DONTWAIT:
+                    data = self.sock.recv(IO_SIZE, socket.MSG_DONTWAIT)  # BlockingIOError
+                else:
+                    if self._timeout is not None and not select.select(
+                            [self.sock], [], [], self._timeout)[0]:
+                        raise socket.timeout("timed out")
+                    data = self.sock.recv(IO_SIZE)
+            except ConnectionResetError:
+                data = b""
+                if self._answered:
+                    raise
             if not data:
+                if not self._answered:
+                    raise _refused()
                 return b""
             with self._lock:
                 self._in.write(data)
@@ -421,6 +440,15 @@ class TLSStream:
 
     def close(self):
         self.sock.close()
+
+
+def _refused():
+    """A client's error for a server that ends the connection after the handshake without
+    a word inside TLS. In TLS 1.3 the client's handshake ends before the server has checked
+    the client's certificate: a server refusing it sends an alert and closes, and the reset
+    that a call sent meanwhile provokes may discard the alert before it is read."""
+    return TLSError("the server ended the connection right after the TLS handshake: it "
+                    "refused this client (its certificate?)")
 
 
 def _reason(e):

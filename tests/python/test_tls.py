@@ -198,9 +198,11 @@ def test_verification_failures(pki, make_server, case):
         "wrong CA": (pki.mutual(ca_file=pki.other), "certificate verify failed"),
         "wrong name": (pki.mutual(server_name="other.example"), "Hostname mismatch"),
         "expired": (pki.mutual(), "certificate has expired"),
-        "no client cert": (pki.client_tls(), "certificate required"),
+        # the alert, unless the reset of the call sent meanwhile discarded it
+        "no client cert": (pki.client_tls(), "certificate required|refused this client"),
         "client cert of another CA": (pki.client_tls(cert_file=pki.stranger,
-                                                     key_file=pki.stranger_key), "unknown ca"),
+                                                     key_file=pki.stranger_key),
+                                      "unknown ca|refused this client"),
     }[case]
     with pytest.raises(onc.TLSError, match=want) as e:
         # TLS 1.3: the client's handshake ends before the server checks the client's
