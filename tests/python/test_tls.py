@@ -4,11 +4,13 @@ certificate, a certificate of another CA, an expired one). The probe's bytes are
 against the RFC with hand-written sockets, not against onc itself; hostile peers stall or
 send garbage after STARTTLS. The C side is in test_tls_interop.py."""
 
+import os
 import select
 import socket
 import ssl
 import struct
 import threading
+import time
 
 import pytest
 
@@ -529,3 +531,84 @@ def test_handshakes_count_against_the_connection_limit(pki, make_server):
         else:
             with pytest.raises((BlockingIOError, socket.timeout)):
                 raw.recv(1)  # still open, still in its handshake
+
+
+# --- many at once ---
+
+
+class Later(onc.Program):
+    """Procedure 1 answers n + 1 later, from another thread (a deferred reply), so that
+    replies are written inside TLS while the connection's thread reads."""
+
+    PROGRAM, VERSION = 0x20000778, 1
+    PROCEDURES = {1: onc.Procedure("later", lambda u: (u.unpack_uint(),), onc.Packer.pack_uint)}
+
+    def later(self, n):
+        d = onc.defer()
+        threading.Timer((n % 7) / 1000, lambda: d.reply(n + 1)).start()
+
+
+def test_deferred_replies_inside_tls(pki):
+    """200 calls written at once on one TLS connection, answered from timer threads in
+    another order: every reply arrives whole and decrypts (one writer at a time on the SSL
+    object, records in the order made)."""
+    server = onc.Server(tls=pki.server_tls())
+    server.register(Later())
+    port = server.listen("tcp://127.0.0.1:0")
+    with server:
+        raw, got = exchange_raw(port, words(XID, 0, 2, Later.PROGRAM, 1, 0, 7, 0, 0, 0))
+        assert got == STARTTLS_OK
+        with hand_written_client_context(pki).wrap_socket(raw, server_hostname="localhost") as t:
+            calls = b"".join(frame_words(n, 0, 2, Later.PROGRAM, 1, 1, 0, 0, 0, 0, n)
+                             for n in range(200))
+            t.sendall(calls)
+            replies = {}
+            for _ in range(200):
+                r = read_record(t)
+                replies[struct.unpack(">I", r[:4])[0]] = r
+    assert sorted(replies) == list(range(200))
+    assert all(r == words(n, 1, 0, 0, 0, 0, n + 1) for n, r in replies.items())
+
+
+def test_many_clients_at_once(pki, server):
+    """50 clients handshaking and calling at the same time, each on its own connection."""
+    results, errors = [], []
+
+    def one(i):
+        try:
+            with TestprogClient(f"tls://127.0.0.1:{server.tcp}", timeout=30,
+                                tls=pki.client_tls()) as c:
+                results.append(c.add(i, 1) == i + 1 and c.is_tls())
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and results == [True] * 50
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_descriptors_return_to_baseline(pki, make_server):
+    """Hostile and normal connections come and go; the server's descriptors (its process is
+    this one) come back to where they were once it has closed them."""
+    s = make_server(pki.server_tls(handshake_timeout=0.5))
+    base = open_fds()
+    for garbage in (b"", b"\x16\x03\x01\x00\x05hello", b"\x00" * 100):
+        raw, got = exchange_raw(s.tcp, PROBE)
+        assert got == STARTTLS_OK
+        raw.sendall(garbage)
+        if garbage:
+            assert closed_by_server(raw)
+        raw.close()
+    assert still_serves(pki, s)
+    for _ in range(300):  # a bound, not a measure: the server closes them in its threads
+        if open_fds() <= base:
+            break
+        time.sleep(0.1)
+    assert open_fds() <= base
