@@ -263,14 +263,15 @@ def pki(tmp_path_factory):
 
 
 @pytest.fixture
-def fake_server():
+def stopped_after():
+    """keep(x) returns x, and x.stop() is called when the test ends (for the servers a test
+    makes with its own options)."""
     made = []
+    yield lambda x: made.append(x) or x
+    for x in reversed(made):
+        x.stop()
 
-    def make(kind, respond, **kw):
-        s = FakeServer(kind, respond, **kw)
-        made.append(s)
-        return s
 
-    yield make
-    for s in made:
-        s.stop()
+@pytest.fixture
+def fake_server(stopped_after):
+    return lambda kind, respond, **kw: stopped_after(FakeServer(kind, respond, **kw))

@@ -59,19 +59,13 @@ class TLSServer:
 
 
 @pytest.fixture
-def make_server(tmp_path):
-    made = []
-
+def make_server(tmp_path, stopped_after):
     def make(options, **kw):
-        d = tmp_path / f"s{len(made)}"
+        d = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
         d.mkdir()
-        s = TLSServer(d, options, **kw)
-        made.append(s)
-        return s
+        return stopped_after(TLSServer(d, options, **kw))
 
-    yield make
-    for s in made:
-        s.stop()
+    return make
 
 
 @pytest.fixture

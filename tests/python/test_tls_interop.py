@@ -81,16 +81,8 @@ class PyServer:
 
 
 @pytest.fixture
-def py_servers():
-    made = []
-
-    def make(options, **kw):
-        made.append(PyServer(options, **kw))
-        return made[-1]
-
-    yield make
-    for s in made:
-        s.stop()
+def py_servers(stopped_after):
+    return lambda options, **kw: stopped_after(PyServer(options, **kw))
 
 
 @pytest.fixture
