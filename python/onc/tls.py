@@ -46,6 +46,7 @@ MODES = (OFF, OPPORTUNISTIC, REQUIRED)
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0  # seconds a server gives a handshake before closing
 PROBE_REPLY_MAX = 1024  # the probe's reply is a header: anything bigger is not one
 IO_SIZE = 65536
+_DONTWAIT = int(socket.MSG_DONTWAIT)  # a plain int: the flag enum's & costs a call each time
 
 
 def _load(what, path, load):
@@ -401,23 +402,18 @@ class TLSStream:
         while True:
             with self._lock:
                 try:
-                    data = self._obj.read(size)
-                    self._answered = True
-                    return data
+                    if self._in.pending or self._obj.pending():  # else: surely nothing
+                        data = self._obj.read(size)
+                        self._answered = True
+                        return data
                 except ssl.SSLWantReadError:
                     pass
                 except ssl.SSLZeroReturnError:
                     return b""
                 except ssl.SSLError as e:
                     raise TLSError(_reason(e)) from None
-            try:
-                if flags & socket.MSG_DONTWAIT:
-                    data = self.sock.recv(IO_SIZE, socket.MSG_DONTWAIT)  # BlockingIOError
-                else:
-                    if self._timeout is not None and not select.select(
-                            [self.sock], [], [], self._timeout)[0]:
-                        raise socket.timeout("timed out")
-                    data = self.sock.recv(IO_SIZE)
+            try:  # the socket's timeout is ours (settimeout)
+                data = self.sock.recv(IO_SIZE, flags & _DONTWAIT)  # BlockingIOError: none
             except ConnectionResetError:
                 data = b""
                 if self._answered:
