@@ -329,7 +329,9 @@ class TLSStream:
                 raise TLSError(f"handshake: {_reason(e)}") from None
             self._flush_raw(deadline)
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+            readable = select.poll()  # not select(): a server's descriptors pass 1024
+            readable.register(self.sock, select.POLLIN)
+            if left <= 0 or not readable.poll(int(left * 1000) + 1):
                 raise Timeout("TLS handshake")
             data = self.sock.recv(IO_SIZE)
             if not data:

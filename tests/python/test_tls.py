@@ -5,6 +5,7 @@ against the RFC with hand-written sockets, not against onc itself; hostile peers
 send garbage after STARTTLS. The C side is in test_tls_interop.py."""
 
 import os
+import resource
 import select
 import socket
 import ssl
@@ -606,3 +607,21 @@ def test_descriptors_return_to_baseline(pki, make_server):
             break
         time.sleep(0.1)
     assert open_fds() <= base
+
+
+def test_handshake_on_a_descriptor_past_1024(pki, server):
+    """The server's connection descriptors pass FD_SETSIZE (1024) on a busy server: the
+    handshake waits with poll(), not select() (which raised ValueError on them)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = []
+    try:
+        while open_fds() < 1100:
+            filler.append(socket.socket())
+        assert still_serves(pki, server)
+    finally:
+        for s in filler:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
