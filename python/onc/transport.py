@@ -72,8 +72,10 @@ class _Stream:
         counts as closed, or the drain would never end (the C client reconnects on any
         byte)."""
         drained = 0
+        readable = select.poll()  # not select(): a descriptor may be past 1024
+        readable.register(self.sock, select.POLLIN)
         try:
-            while select.select([self.sock], [], [], 0)[0]:
+            while readable.poll(0):
                 if drained >= DRAIN_LIMIT:
                     return True
                 data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
