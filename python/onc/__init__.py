@@ -21,7 +21,7 @@ from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
 from .tls import ClientTLS, ServerTLS
-from .xdr import UNLIMITED, Packer, Unpacker, check_bool
+from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,6 @@ __all__ = [
     "GarbageArgs", "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch",
     "ProgUnavail", "Program", "ProtocolError", "RecordReader", "ReplyError", "RpcError",
     "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr", "TLSError", "TLSUnavailable",
-    "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool",
+    "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
     "current_call", "defer", "frame", "strerror",
 ]

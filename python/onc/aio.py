@@ -39,6 +39,7 @@ import socket
 import struct
 import threading
 import time
+from typing import Any, Callable, Optional, TypeVar, overload
 
 from . import net
 from .errors import AddressError, ConnectionClosed, Timeout, XdrError
@@ -48,6 +49,7 @@ from .server import (DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STOP
                      EVICT_AFTER, REPLY_BATCH, UDP_QUEUE, Server as _Answers)
 from .transport import (DEFAULT_RETRY, DEFAULT_TIMEOUT, auth_prefix, call_message, call_result,
                         next_xid)
+from .xdr import Packer, Unpacker
 
 __all__ = ["Client", "Server", "DEFAULT_MAX_IN_FLIGHT", "DEFAULT_CALLS_PER_CONNECTION"]
 
@@ -55,6 +57,8 @@ DEFAULT_MAX_IN_FLIGHT = 256  # client: calls out at once on one connection
 DEFAULT_CALLS_PER_CONNECTION = 64  # server: handlers running for one connection
 
 _U32 = struct.Struct(">I")
+T = TypeVar("T")
+A = TypeVar("A", bound="Client")
 
 
 async def _connected_socket(addr):
@@ -161,12 +165,14 @@ class Client:
     max_in_flight  calls out at once; more wait for a place (within their timeout)
     """
 
-    PROGRAM = None
-    VERSION = None
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
 
-    def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
-                 retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=PMAP_PORT, max_in_flight=DEFAULT_MAX_IN_FLIGHT):
+    def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
+                 vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
+                 auth: object = None, rpcbind_port: int = PMAP_PORT,
+                 max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
         self.prog = self.PROGRAM if prog is None else prog
         self.vers = self.VERSION if vers is None else vers
         if self.prog is None or self.vers is None:
@@ -186,14 +192,14 @@ class Client:
         return (f"<{type(self).__name__} {self.address.uri()} prog {self.prog} "
                 f"vers {self.vers}>")
 
-    async def __aenter__(self):
+    async def __aenter__(self: "A") -> "A":
         await self.connect()
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def connect(self, timeout=None):
+    async def connect(self, timeout: Optional[float] = None) -> None:
         """Connects now (otherwise the first call does), asking rpcbind for a missing port."""
         timeout = self.timeout if timeout is None else timeout
         try:
@@ -202,7 +208,7 @@ class Client:
         except TimeoutError:
             raise Timeout("connecting") from None
 
-    async def close(self):
+    async def close(self) -> None:
         """Closes the connection; calls still waiting fail with ConnectionClosed."""
         self._closed = True
         if self._replies is not None:
@@ -244,7 +250,17 @@ class Client:
             self._replies = r
             return r
 
-    async def call(self, proc, encode=None, decode=None, *, timeout=None):
+    @overload
+    async def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+                   decode: None = None, *, timeout: Optional[float] = None) -> None: ...
+
+    @overload
+    async def call(self, proc: int, encode: Optional[Callable[[Packer], object]],
+                   decode: Callable[[Unpacker], T], *, timeout: Optional[float] = None) -> T: ...
+
+    async def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+                   decode: Optional[Callable[[Unpacker], T]] = None, *,
+                   timeout: Optional[float] = None) -> Optional[T]:
         """Calls procedure proc and returns its result; encode, decode and the errors are
         those of onc.Client.call. Cancelling the awaiting task forgets the call."""
         timeout = self.timeout if timeout is None else timeout
@@ -256,7 +272,7 @@ class Client:
             raise Timeout() from None
         return call_result(reply, decode)
 
-    async def null(self, *, timeout=None):
+    async def null(self, *, timeout: Optional[float] = None) -> None:
         """Procedure 0, which every program answers: a ping."""
         return await self.call(0, timeout=timeout)
 

@@ -11,9 +11,12 @@ Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of
 port (rpcbind.py); rpcbind.py calls on Channels, never on Clients.
 """
 
+from typing import Optional
+
 from . import net
 from .record import DEFAULT_MAX_RECORD
 from .rpcbind import PMAP_PORT, find_port
+from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
 __all__ = ["Client", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
@@ -33,12 +36,14 @@ class Client(Channel):
              "tls://HOST:PORT" is ClientTLS() (required)
     """
 
-    PROGRAM = None
-    VERSION = None
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
 
-    def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
-                 retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=PMAP_PORT, tls=None):
+    def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
+                 vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
+                 auth: object = None, rpcbind_port: int = PMAP_PORT,
+                 tls: "Optional[ClientTLS]" = None) -> None:
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:

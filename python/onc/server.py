@@ -63,7 +63,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, ClassVar, NamedTuple, Optional
 
 from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
@@ -94,8 +94,8 @@ class Procedure(NamedTuple):
     written by encode_result(packer, value) (None: void result)."""
 
     name: str
-    decode_args: Optional[Callable] = None
-    encode_result: Optional[Callable] = None
+    decode_args: Optional[Callable[[Unpacker], tuple[Any, ...]]] = None
+    encode_result: Optional[Callable[[Packer, Any], object]] = None
 
 
 @dataclass
@@ -242,9 +242,9 @@ class Program:
     SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
     logged). A handler may defer its reply (onc.defer())."""
 
-    PROGRAM = None
-    VERSION = None
-    PROCEDURES = {}
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
+    PROCEDURES: ClassVar[dict[int, Procedure]] = {}
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result

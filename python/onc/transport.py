@@ -20,6 +20,7 @@ import socket
 import struct
 import threading
 import time
+from typing import Any, Callable, Optional, TypeVar, overload
 
 from . import net, tls
 from .errors import (AddressError, ConnectionClosed, Status, Timeout, TLSError, TLSUnavailable,
@@ -207,6 +208,9 @@ def _reseed_xids():
 
 os.register_at_fork(after_in_child=_reseed_xids)
 
+T = TypeVar("T")
+C = TypeVar("C", bound="Channel")
+
 
 def next_xid():
     """The next xid of the process-wide sequence (as an int)."""
@@ -232,7 +236,7 @@ def call_message(xid, prog, vers, proc, prefix, encode):
     return p.get_buffer()
 
 
-def call_result(reply, decode):
+def call_result(reply: bytes, decode: Optional[Callable[[Unpacker], T]]) -> Optional[T]:
     """The result of a reply message: decode(unpacker)'s value (None for decode None), or the
     error the reply means raised (ProgUnavail, ProgMismatch, AuthError...)."""
     u = Unpacker(reply)
@@ -264,8 +268,10 @@ class Channel:
              DTLS) or the server does not offer it; TLSError when the handshake fails
     """
 
-    def __init__(self, addr, prog, vers, *, timeout=DEFAULT_TIMEOUT, retry=DEFAULT_RETRY,
-                 max_record=DEFAULT_MAX_RECORD, auth=None, tls=None):
+    def __init__(self, addr: "str | net.Address", prog: Optional[int], vers: Optional[int], *,
+                 timeout: float = DEFAULT_TIMEOUT, retry: float = DEFAULT_RETRY,
+                 max_record: int = DEFAULT_MAX_RECORD, auth: object = None,
+                 tls: "Optional[tls.ClientTLS]" = None) -> None:
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
         a = addr if isinstance(addr, net.Address) else net.parse(addr)
@@ -284,31 +290,41 @@ class Channel:
             self._transport = _Stream(a, max_record, secure)
         self._transport.connect(timeout)
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             self._transport.close()
 
-    def is_tls(self):
+    def is_tls(self) -> bool:
         """True when the connection is protected by TLS (after STARTTLS)."""
         return self.tls_info() is not None
 
-    def tls_info(self):
+    def tls_info(self) -> "Optional[tls.TLSInfo]":
         """The connection's TLS session as a tls.TLSInfo (version, ALPN, the server's
         certificate), or None when its calls travel in cleartext."""
         with self._lock:
             sock = getattr(self._transport, "sock", None)
             return sock.info() if isinstance(sock, tls.TLSStream) else None
 
-    def __enter__(self):
+    def __enter__(self: "C") -> "C":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.address.uri()} prog {self.prog} vers {self.vers}>"
 
-    def call(self, proc, encode=None, decode=None, *, timeout=None):
+    @overload
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+             decode: None = None, *, timeout: Optional[float] = None) -> None: ...
+
+    @overload
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]],
+             decode: Callable[[Unpacker], T], *, timeout: Optional[float] = None) -> T: ...
+
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+             decode: Optional[Callable[[Unpacker], T]] = None, *,
+             timeout: Optional[float] = None) -> Optional[T]:
         """Calls procedure proc and returns its result.
 
         encode(packer) writes the arguments (None: void); decode(unpacker) reads and returns
@@ -328,7 +344,7 @@ class Channel:
             self._lock.release()
         return call_result(reply, decode)
 
-    def null(self, *, timeout=None):
+    def null(self, *, timeout: Optional[float] = None) -> None:
         """Procedure 0, which every program answers: a ping."""
         return self.call(0, timeout=timeout)
 
