@@ -67,7 +67,8 @@ from typing import Any, Callable, ClassVar, NamedTuple, Optional
 
 from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
-                     ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, XdrError)
+                     ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, TLSError,
+                     XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
 from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
                   auth_error_reply, decode_call, encode_reply, reply_for_error)
@@ -372,7 +373,7 @@ class _Connection:
             try:
                 self.sock.sendall(data)
                 return True
-            except OSError:
+            except (OSError, TLSError):  # TLSError: the TLS session failed (after an alert)
                 return False
 
     def hold(self):
