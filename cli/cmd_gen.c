@@ -15,7 +15,8 @@ const char gen_usage[] =
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
 	"        --sample also FILE_server_sample.c and FILE_client_sample.c to start from\n"
 	"        (kept if they exist, unless --force);\n"
-	"        with --lang python, FILE.py (types, codecs, client and server classes)\n";
+	"        with --lang python, FILE.py (types, codecs, client and server classes;\n"
+	"        with --sample also FILE_server_sample.py and FILE_client_sample.py)\n";
 
 int cmd_gen(int argc, char **argv)
 {
@@ -72,10 +73,6 @@ int cmd_gen(int argc, char **argv)
 	}
 	opt.cpp_args = cpp;
 	opt.ncpp_args = ncpp;
-	if (python && opt.sample) {
-		fprintf(stderr, "onc gen: --sample is for C only\n");
-		goto done;
-	}
 	rc = python ? gen_python(&opt) : gen_c(&opt);
 done:
 	free(cpp);

@@ -63,7 +63,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, NamedTuple, Optional
+from typing import Any, Callable, ClassVar, NamedTuple, Optional, TypeVar
 
 from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
@@ -143,7 +143,8 @@ class Call:
 
 # A context variable rather than a thread-local: a handler's thread has its own context, and so
 # has each asyncio task (onc.aio), which copies it from the dispatch that made it.
-_current = contextvars.ContextVar("onc_current_call", default=None)
+_current: "contextvars.ContextVar[Optional[Call]]" = contextvars.ContextVar("onc_current_call",
+                                                                          default=None)
 
 
 def current_call():
@@ -232,6 +233,10 @@ class Deferred:
             self._send(_error_reply(self.call, exc))
         else:
             log.error("%s raised after answering", _describe(self.call), exc_info=exc)
+
+
+P = TypeVar("P", bound="Program")
+S = TypeVar("S", bound="Server")
 
 
 class Program:
@@ -474,8 +479,10 @@ class Server:
     reply) is closed; tls: a tls.ServerTLS, to offer RPC-with-TLS on the TCP listeners
     (TLSError at once when its files do not load)."""
 
-    def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout=DEFAULT_IDLE_TIMEOUT, tls=None):
+    def __init__(self, *, max_record: int = DEFAULT_MAX_RECORD,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                 tls: "Optional[tls.ServerTLS]" = None) -> None:
         self.max_record = max_record
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
@@ -498,7 +505,8 @@ class Server:
 
     # --- setting up ---
 
-    def register(self, program, prog=None, vers=None):
+    def register(self, program: P, prog: Optional[int] = None,
+                 vers: Optional[int] = None) -> P:
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
         key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
         if None in key or key in self._programs:
@@ -506,7 +514,7 @@ class Server:
         self._programs[key] = program
         return program
 
-    def require_tls(self, prog, vers):
+    def require_tls(self, prog: int, vers: int) -> None:
         """Calls to program prog version vers (registered) must come over TLS: a cleartext
         call gets MSG_DENIED / AUTH_ERROR with AUTH_TOOWEAK ("rejected for security
         reasons", RFC 5531) and never reaches the handler; the AUTH_TLS probe, which leads
@@ -517,7 +525,7 @@ class Server:
                 "not registered" if self._tls_context else "the server has no TLS"))
         self._require_tls.add((prog, vers))
 
-    def listen(self, addr):
+    def listen(self, addr: str) -> int:
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
         port 0 picks a free port, which is returned (0 for Unix sockets). "tls://" is a TCP
         listener of a server made with tls= (every TCP listener of it offers TLS)."""
@@ -562,14 +570,18 @@ class Server:
         return out
 
     def set_hooks(self, start=None, stop=None):
-        """start(server) runs first in start() (an exception it raises aborts start()), and
-        stop(server), if start() ran it, last in stop(). For what is layered on the server,
-        such as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
+        """start(server) runs first in start() (an exception it raises aborts start()), or at
+        once when the server is running already (its exception is raised here), and
+        stop(server), if start ran, last in stop(). For what is layered on the server, such
+        as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
         self._hooks = (start, stop)
+        if self._running and start:
+            start(self)
+            self._hooked = True
 
     # --- running ---
 
-    def start(self):
+    def start(self) -> None:
         """Serves in background threads until stop()."""
         if self._running:
             return
@@ -588,11 +600,18 @@ class Server:
         for i in range(UDP_WORKERS if any(a.kind == net.UDP for _, a, _ in self._listeners) else 0):
             self._spawn(self._udp_worker, f"onc-udp-{i}")
 
-    def serve_forever(self):
+    def serve_forever(self) -> None:
+        """start(), then waits for stop(); an exception meanwhile (KeyboardInterrupt on
+        Ctrl-C) stops the server first, so that its stop hook runs (the registrations with
+        rpcbind go)."""
         self.start()
-        self._stopped.wait()
+        try:
+            self._stopped.wait()
+        except BaseException:
+            self.stop()
+            raise
 
-    def stop(self, timeout=DEFAULT_STOP_TIMEOUT):
+    def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Stops serving, as onc_server_run() returns: no more connections or calls are
         taken; the handlers running finish and their replies are sent; deferred calls are
         waited for, for at most `timeout` seconds (their replies after that are dropped);
@@ -653,11 +672,11 @@ class Server:
                 os.unlink(a.sockaddr)
         self._listeners = []
 
-    def __enter__(self):
+    def __enter__(self: S) -> S:
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _spawn(self, fn, name, *args):

@@ -15,7 +15,7 @@ import pytest
 
 import onc
 import onc.aio
-from conftest import generate, peer_path
+from conftest import ROOT, generate, peer_path
 from test_server_cases import CASES, CONFORM_X, hex_words, read_cases
 from testprog import (PROC_ADD, PROC_ECHO, TESTPROG, Testprog, decode_str64, encode_int_pair,
                       encode_str64)
@@ -409,3 +409,32 @@ def test_errors_are_the_standard_librarys_too():
     assert isinstance(onc.Timeout(), TimeoutError)
     assert isinstance(onc.ConnectionRefused(), ConnectionRefusedError)
     assert str(onc.Timeout("connecting")) == "timed out: connecting"
+
+
+def test_generated_async_client_and_async_handlers(tmp_path):
+    """calc.x's module: CalcAsyncClient calls a CalcServer whose methods are `async def`,
+    many calls at once; the union comes back with its arm named as in the .x file."""
+    calc = generate(ROOT / "examples" / "calc" / "calc.x", tmp_path)
+
+    class Calc(calc.CalcServer):
+        async def add(self, a, b):
+            await asyncio.sleep(0.01)
+            return a + b
+
+        async def divide(self, a, b):
+            if b == 0:
+                return calc.division(calc.CALC_DIVISION_BY_ZERO)
+            return calc.division(calc.CALC_OK, result=calc.quotient(a // b, a % b))
+
+    async def go():
+        s = onc.aio.Server()
+        s.register(Calc())
+        port = await s.listen("tcp://127.0.0.1:0")
+        async with s, calc.CalcAsyncClient(f"tcp://127.0.0.1:{port}") as c:
+            sums = await asyncio.gather(*(c.add(i, 1) for i in range(100)))
+            return sums, await c.divide(17, 5), await c.divide(1, 0)
+
+    sums, q, zero = run(go())
+    assert sums == [i + 1 for i in range(100)]
+    assert q.status == calc.CALC_OK and q.result == calc.quotient(3, 2)
+    assert zero.status == calc.CALC_DIVISION_BY_ZERO and zero.result is None

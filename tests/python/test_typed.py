@@ -1,6 +1,7 @@
 """The generated modules are typed: those of the rpcsvc corpus, of the test and example .x
-files, and the example client written on one, pass Debian's mypy in strict mode, checked
-against the runtime's own annotations (python/onc has py.typed)."""
+files, the samples `--sample` writes and the example client written on one, pass Debian's
+mypy in strict mode, checked against the runtime's own annotations (python/onc has py.typed).
+And the samples work."""
 
 import glob
 import shutil
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, gen
+import onc
+from conftest import ROOT, gen, load
 
 X_FILES = sorted(glob.glob("/usr/include/rpcsvc/*.x")) + [
     str(ROOT / p) for p in ("tests/compiler/all_types.x", "tests/compiler/forward.x",
@@ -30,9 +32,12 @@ def test_generated_modules_pass_mypy_strict(tmp_path):
     for x in X_FILES:
         r = gen(x, tmp_path, "--lang", "python")
         assert r.returncode == 0, r.stderr
+    samples = [x for x in X_FILES if x.endswith(("calc.x", "all_types.x", "nfs_prot.x"))]
+    for x in samples:
+        assert gen(x, tmp_path, "--lang", "python", "--sample", "--force").returncode == 0
     shutil.copy(ROOT / "examples" / "calc" / "client.py", tmp_path / "calc_client.py")
     modules = sorted(str(p) for p in tmp_path.glob("*.py"))
-    assert len(modules) == len(X_FILES) + 1
+    assert len(modules) == len(X_FILES) + 2 * len(samples) + 1
     r = mypy(*modules)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -50,3 +55,27 @@ def test_mypy_finds_a_wrong_type(tmp_path):
     assert 'Argument 1 to "add" of "CalcClient" has incompatible type "str"' in r.stdout
     assert 'Item "None" of "Optional[quotient]" has no attribute "quot"' in r.stdout
 
+
+
+def test_sample_server_answers_and_samples_are_kept(tmp_path):
+    """The server sample's class serves every procedure (its placeholder results); a second
+    --sample does not overwrite the samples, which may hold the programmer's code."""
+    calc_x = str(ROOT / "examples" / "calc" / "calc.x")
+    assert gen(calc_x, tmp_path, "--lang", "python", "--sample").returncode == 0
+    sys.path.insert(0, str(tmp_path))  # the sample imports calc
+    try:
+        sample = load(tmp_path / "calc_server_sample.py")
+        calc = sys.modules["calc"]
+        s = onc.Server()
+        s.register(sample.Calc())
+        port = s.listen("tcp://127.0.0.1:0")
+        with s, calc.CalcClient(f"tcp://127.0.0.1:{port}", timeout=5) as c:
+            assert (c.add(1, 2), c.echo("x"), c.sum([1])) == (0, "", 0)
+            assert c.divide(7, 2) == calc.division()
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("calc", None)
+    (tmp_path / "calc_server_sample.py").write_text("# my code\n")
+    r = gen(calc_x, tmp_path, "--lang", "python", "--sample")
+    assert r.returncode == 2 and "calc_server_sample.py exists" in r.stderr
+    assert (tmp_path / "calc_server_sample.py").read_text() == "# my code\n"
