@@ -58,7 +58,7 @@ def _load(what, path, load):
 
 @dataclass(frozen=True)
 class ClientTLS:
-    """A client's RPC-with-TLS options (the C client's onc_client_tls).
+    """A client's RPC-with-TLS options (the C client's onc_tls_client_options).
 
     mode         REQUIRED (default), OPPORTUNISTIC or OFF
     ca_file      PEM file of the CAs that sign servers' certificates; with ca_dir (an
@@ -99,7 +99,8 @@ class ClientTLS:
 
 @dataclass(frozen=True)
 class ServerTLS:
-    """A server's RPC-with-TLS options (the C server's onc_server_tls).
+    """A server's RPC-with-TLS options (the C server's onc_tls_server_options; the timeout
+    in seconds).
 
     cert_file       the server's certificate chain (PEM, the server's first)
     key_file        its private key (PEM); None: in cert_file
@@ -299,9 +300,9 @@ class TLSStream:
     SSL object is used under self._lock, and the bytes it produces are sent only by
     sendall() (whose callers are serialized: one call at a time on a client, the
     connection's write lock on a server), so that they leave in the order made. recv()
-    reads what one wait of the socket brings: with MSG_DONTWAIT, or when those bytes held
-    no application data (a ticket, a key update) and the socket has a timeout of 0,
-    BlockingIOError."""
+    waits under the socket's timeout for application data or the end; with MSG_DONTWAIT it
+    raises BlockingIOError when what the socket holds is no application data (none, part of
+    a record, a session ticket)."""
 
     def __init__(self, sock, context, *, server_side=False, server_hostname=None):
         self.sock = sock
@@ -325,7 +326,10 @@ class TLSStream:
             except ssl.SSLWantReadError:
                 pass
             except ssl.SSLError as e:
-                self._flush_raw(deadline)  # the alert, best effort
+                try:
+                    self._flush_raw(deadline)  # the alert, best effort
+                except (Timeout, ConnectionClosed):
+                    pass
                 raise TLSError(f"handshake: {_reason(e)}") from None
             self._flush_raw(deadline)
             left = deadline - time.monotonic()
