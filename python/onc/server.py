@@ -42,14 +42,15 @@ its `timeout` (10 s by default); replies made after that are dropped.
 Each stream connection has its own thread, which reads its calls and runs their handlers in
 order; datagrams are answered by a few worker threads.
 
-RPC-with-TLS (RFC 9289, tls.py): with Server(tls=ServerTLS(...)), a TCP connection's AUTH_TLS
-probe is answered "STARTTLS" and the connection's thread runs the TLS handshake (within
-ServerTLS.handshake_timeout; the other connections go on, each on its own thread, and the
-connection counts against max_connections meanwhile); its later calls come and go inside
-TLS and their handlers see Call.tls (version, ALPN, the client's verified certificate). A
-program registered with require_tls=True answers cleartext calls AUTH_ERROR /
-AUTH_TOOWEAK. Without TLS, or over UDP and Unix sockets, the probe is answered MSG_ACCEPTED
-with an empty verifier: TLS is not offered there (RFC 9289 section 4.1).
+RPC-with-TLS (RFC 9289, tls.py): with Server(tls=ServerTLS(...)), a stream connection's
+(TCP or Unix) AUTH_TLS probe is answered "STARTTLS" and the connection's thread runs the TLS
+handshake (within ServerTLS.handshake_timeout; the other connections go on, each on its own
+thread, and the connection counts against max_connections meanwhile); its later calls come
+and go inside TLS and their handlers see Call.tls (version, ALPN, the client's verified
+certificate). A version named to require_tls() answers cleartext calls AUTH_ERROR /
+AUTH_TOOWEAK. Without TLS, over UDP (no DTLS) and inside TLS, AUTH_TLS is a flavor the
+server does not take (AUTH_REJECTEDCRED), which tells a client that TLS is not offered there
+(RFC 9289 section 4.1). The answers are the C server's, byte for byte.
 """
 
 import contextvars
