@@ -7,9 +7,11 @@ send garbage after STARTTLS. The C side is in test_tls_interop.py."""
 import os
 import resource
 import select
+import shutil
 import socket
 import ssl
 import struct
+import subprocess
 import threading
 import time
 
@@ -625,3 +627,89 @@ def test_handshake_on_a_descriptor_past_1024(pki, server):
         for s in filler:
             s.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# --- as Wireshark sees it ---
+
+
+class Capture:
+    """dumpcap (tshark's capture engine) on loopback, writing pcap to a pipe read here, with
+    datagrams to itself as markers: once the capture shows a marker, everything sent before it
+    has been captured (no guessing at times)."""
+
+    def __init__(self, tcp_port):
+        self.sync = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sync.bind(("127.0.0.1", 0))
+        self.sync_port = self.sync.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["dumpcap", "-q", "-P", "-i", "lo", "-f",
+             f"tcp port {tcp_port} or udp port {self.sync_port}", "-w", "-"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.data = b""
+
+    def _read(self, seconds):
+        if select.select([self.proc.stdout], [], [], seconds)[0]:
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            self.data += chunk
+            return bool(chunk)
+        return True
+
+    def mark(self, tag):
+        for _ in range(200):  # a bound against a hang: 20 s
+            self.sync.sendto(tag, ("127.0.0.1", self.sync_port))
+            until = time.monotonic() + 0.1
+            while time.monotonic() < until:
+                if tag in self.data:
+                    return
+                assert self._read(0.02), "dumpcap stopped (installed? root?)"
+        pytest.fail(f"the capture never showed {tag!r}")
+
+    def stop(self, path):
+        self.proc.send_signal(2)
+        while self._read(5) and self.proc.poll() is None:
+            pass
+        self.data += self.proc.stdout.read()
+        self.proc.wait(10)
+        self.sync.close()
+        path.write_bytes(self.data)
+
+
+def tshark(*args):
+    r = subprocess.run(["tshark", *args], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_tshark_decodes_the_probe_then_tls(pki, server, tmp_path):
+    """tshark, the real decoder, on a capture of the Python client and server: the probe and
+    its answer decode as RPC (credential AUTH_TLS; verifier AUTH_NONE "STARTTLS"), every
+    segment after them is TLS (1.3, ALPN sunrpc), and the call's bytes appear nowhere."""
+    if shutil.which("dumpcap") is None or shutil.which("tshark") is None:
+        pytest.fail("dumpcap and tshark are needed (Debian's tshark; scripts/deps.sh)")
+    marker = "ONC-CLEARTEXT-MARKER"
+    cap = Capture(server.tcp)
+    cap.mark(b"ONC-SYNC-START")
+    with TestprogClient(f"tls://127.0.0.1:{server.tcp}", timeout=10, tls=pki.client_tls()) as c:
+        for _ in range(3):
+            assert c.echo(marker) == marker
+    cap.mark(b"ONC-SYNC-END")
+    pcap = tmp_path / "tls.pcap"
+    cap.stop(pcap)
+
+    rpc = tshark("-r", str(pcap), "-d", f"tcp.port=={server.tcp},rpc",
+                 "-o", "rpc.dissect_unknown_programs:TRUE", "-Y", "rpc.msgtyp",
+                 "-T", "fields", "-E", "separator=:", "-e", "frame.number", "-e", "rpc.msgtyp",
+                 "-e", "rpc.auth.flavor", "-e", "rpc.opaque_data").splitlines()
+    assert len(rpc) == 2, rpc  # the probe and its answer, nothing else
+    call, reply = (line.split(":") for line in rpc)
+    assert call[1:3] == ["0", "7,0"]  # CALL, credential AUTH_TLS, verifier AUTH_NONE
+    assert reply[1:] == ["1", "0", "5354415254544c53"]  # REPLY, AUTH_NONE "STARTTLS"
+    after = tshark("-2", "-r", str(pcap), "-Y", f"tcp.len > 0 && frame.number > {reply[0]}",
+                   "-T", "fields", "-E", "separator=:", "-e", "frame.number",
+                   "-e", "_ws.col.Protocol", "-e", "tls.handshake.extensions_alpn_str",
+                   "-e", "tls.handshake.extensions.supported_version").splitlines()
+    assert len(after) >= 6, after  # two hellos, finished, three calls and replies
+    assert all(line.split(":")[1].startswith("TLS") for line in after), after
+    assert any("sunrpc" in line for line in after)
+    assert any("0x0304" in line for line in after)  # TLS 1.3
+    assert marker.encode() not in pcap.read_bytes()
