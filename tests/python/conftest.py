@@ -6,6 +6,7 @@ on loopback, on ports the test picks."""
 import importlib.util
 import os
 import py_compile
+import resource
 import select
 import signal
 import socket
@@ -253,6 +254,25 @@ def _recv_exact(conn, n):
             return None
         buf += chunk
     return buf
+
+
+@pytest.fixture
+def fds_past_1024():
+    """While the test runs, this process holds over 1,100 descriptors (RLIMIT_NOFILE raised
+    for it), so that the sockets it opens are past select()'s 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = []
+    try:
+        while len(os.listdir("/proc/self/fd")) < 1100:
+            filler.append(socket.socket())
+        yield
+    finally:
+        for s in filler:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 @pytest.fixture(scope="session")
