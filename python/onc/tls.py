@@ -137,8 +137,9 @@ class ServerTLS:
 
 @dataclass(frozen=True)
 class TLSPeer:
-    """The verified certificate of the other end: subject as RFC 4514 text
-    ("CN=client,O=onc"), SANs as "DNS:name", "IP:addr", "URI:...", "email:..."."""
+    """The verified certificate of the other end, as the C side's onc_tls_peer: subject in
+    RFC 2253 (4514) form, last RDN first ("CN=client,O=onc"), SANs as "DNS:name",
+    "IP:addr", "URI:...", "email:..."."""
 
     subject: str
     sans: tuple
