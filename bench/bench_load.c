@@ -219,66 +219,6 @@ static bench_result work_run(const side *s)
 	return r;
 }
 
-/* ---- memory per idle connection ---- */
-
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
-
-static double bytes_per_connection(void)
-{
-	int pipefd[2];
-	uint16_t port;
-	struct rlimit rl;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < 2 * IDLE_CONNECTIONS + 64 || pipe(pipefd))
-		return -1;
-	pid_t child = fork();
-	if (child == 0) {
-		onc_status st;
-		onc_server *srv = onc_server_create(NULL, &st);
-		onc_server_register(srv, BENCH_PROG, 1, onc_dispatch, NULL);
-		onc_server_listen(srv, "tcp://127.0.0.1:0", &port);
-		if (write(pipefd[1], &port, sizeof port) != sizeof port)
-			_exit(1);
-		onc_server_run(srv);
-		_exit(0);
-	}
-	if (read(pipefd[0], &port, sizeof port) != sizeof port)
-		bench_die("server child");
-	/* One connection and call first, so that the baseline has every lazy setup done. */
-	onc_client *warm = bench_onc_open(&port);
-	onc_client_call(warm, 0, NULL, NULL, NULL, NULL, NULL);
-	usleep(100000);
-	long before = rss_kib(child);
-	static onc_client *c[IDLE_CONNECTIONS];
-	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
-		c[i] = bench_onc_open(&port);
-		if (onc_client_call(c[i], 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK)
-			bench_die("idle connection call");
-	}
-	usleep(200000);
-	long after = rss_kib(child);
-	for (int i = 0; i < IDLE_CONNECTIONS; i++)
-		onc_client_destroy(c[i]);
-	onc_client_destroy(warm);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	return (double)(after - before) * 1024.0 / IDLE_CONNECTIONS;
-}
-
 static void print_row(const char *what, bench_result r, double vs)
 {
 	printf("%-46s %12.0f %10.1f %10.1f %9.2fx\n", what, r.rate, r.p50_us, r.p99_us, vs);
@@ -289,7 +229,7 @@ int main(int argc, char **argv)
 	const char *json = bench_args(argc, argv);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* First, while this process is small and has one thread: the server child is forked. */
-	double per_conn = bytes_per_connection();
+	double per_conn = bench_onc_bytes_per_idle(NULL, onc_dispatch, bench_onc_open, IDLE_CONNECTIONS);
 	calibrate_work();
 	side onc = {true, start_onc_server(0)}, tirpc = {false, bench_tirpc_server(tirpc_dispatch)};
 	side pool = {true, start_onc_server(cores > 0 ? (unsigned)cores : 1)};

@@ -19,6 +19,12 @@ void *bench_onc_open(void *port);
 void bench_onc_close(void *client);
 int bench_onc_null(void *client, double *started);
 
+/* Resident bytes per idle connection of an onc server (opts, dispatch) run in a forked child:
+ * n clients from open(&port), each after one NULL call, held open while the child's VmRSS is
+ * read; -1 when the descriptor limit is too low. Call while this process has one thread. */
+double bench_onc_bytes_per_idle(const onc_server_options *opts, onc_dispatch_fn dispatch,
+				void *(*open)(void *port), unsigned n);
+
 /* libtirpc: svc_run serves every transport of the process, so one server per process. */
 uint16_t bench_tirpc_server(void (*dispatch)(struct svc_req *, SVCXPRT *));
 void *bench_tirpc_open(void *port);
