@@ -19,9 +19,7 @@
 #include "bench_peers.h"
 #include "bench_window.h"
 
-#define PROC_BULK 1
 #define PROC_WORK 2
-#define BULK_BYTES 65536u
 #define THREADS 16
 #define IDLE_CONNECTIONS 1000
 #define WORK_US 20
@@ -58,15 +56,12 @@ static void calibrate_work(void)
 static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 {
 	(void)ctx;
-	const uint8_t *data;
 	uint32_t len;
 	switch (call->header->proc) {
 	case 0:
 		return ONC_SUCCESS;
-	case PROC_BULK:
-		if (onc_xdr_get_opaque_ref(call->args, &data, &len, BULK_BYTES))
-			return ONC_GARBAGE_ARGS;
-		return onc_xdr_put_u32(call->results, len) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case BENCH_PROC_BULK:
+		return bench_onc_bulk_serve(call);
 	case PROC_WORK:
 		if (onc_xdr_get_u32(call->args, &len))
 			return ONC_GARBAGE_ARGS;
@@ -85,34 +80,16 @@ static uint16_t start_onc_server(unsigned workers)
 	return bench_onc_server(&o, onc_dispatch);
 }
 
-typedef struct bulk {
-	u_int len;
-	char *data;
-} bulk;
-
-static bool_t xdr_bulk(XDR *x, void *v)
-{
-	bulk *b = v;
-	return xdr_bytes(x, &b->data, &b->len, BULK_BYTES);
-}
-
 static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 {
-	bulk b = {0, NULL};
 	u_int len;
 	uint64_t h;
 	switch (rq->rq_proc) {
 	case 0:
 		svc_sendreply(x, (xdrproc_t)bench_xdr_void, NULL);
 		break;
-	case PROC_BULK:
-		if (!svc_getargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b)) {
-			svcerr_decode(x);
-			break;
-		}
-		len = b.len;
-		svc_sendreply(x, (xdrproc_t)xdr_u_int, (caddr_t)&len);
-		svc_freeargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b);
+	case BENCH_PROC_BULK:
+		bench_tirpc_bulk_serve(x);
 		break;
 	case PROC_WORK:
 		if (!svc_getargs(x, (xdrproc_t)xdr_u_int, (caddr_t)&len)) {
@@ -141,37 +118,6 @@ static bench_result threads_run(const side *s)
 					  &port)
 		      : bench_run_threads(THREADS, bench_tirpc_open, bench_tirpc_null,
 					  bench_tirpc_close, &port);
-}
-
-/* 64 KiB arguments, synchronous calls on one connection. */
-static char payload[BULK_BYTES];
-
-static onc_status put_bulk(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_opaque(e, v, BULK_BYTES, BULK_BYTES);
-}
-
-static onc_status get_u32(onc_xdr_dec *d, void *v)
-{
-	return onc_xdr_get_u32(d, v);
-}
-
-static int onc_bulk(void *c, double *started)
-{
-	(void)started;
-	uint32_t got = 0;
-	return onc_client_call(c, PROC_BULK, put_bulk, payload, get_u32, &got, NULL) != ONC_OK ||
-	       got != BULK_BYTES;
-}
-
-static int tirpc_bulk(void *c, double *started)
-{
-	(void)started;
-	bulk b = {BULK_BYTES, payload};
-	u_int got = 0;
-	return clnt_call((CLIENT *)c, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b, (xdrproc_t)xdr_u_int,
-			 (caddr_t)&got, bench_tirpc_timeout) != RPC_SUCCESS ||
-	       got != BULK_BYTES;
 }
 
 /* Calls of s's kind on one connection, opened and closed around the run. */
@@ -229,12 +175,11 @@ int main(int argc, char **argv)
 	const char *json = bench_args(argc, argv);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* First, while this process is small and has one thread: the server child is forked. */
-	double per_conn = bench_onc_bytes_per_idle(NULL, onc_dispatch, bench_onc_open, IDLE_CONNECTIONS);
+	double per_conn =
+		bench_onc_bytes_per_idle(NULL, onc_dispatch, bench_onc_open, IDLE_CONNECTIONS);
 	calibrate_work();
 	side onc = {true, start_onc_server(0)}, tirpc = {false, bench_tirpc_server(tirpc_dispatch)};
 	side pool = {true, start_onc_server(cores > 0 ? (unsigned)cores : 1)};
-	for (unsigned i = 0; i < BULK_BYTES; i++)
-		payload[i] = (char)i;
 
 	/* Alternate rounds, keep each side's best. */
 	bench_result thr[2] = {{0, 0, 0}, {0, 0, 0}}, bulk[2] = {{0, 0, 0}, {0, 0, 0}},
@@ -243,12 +188,14 @@ int main(int argc, char **argv)
 		const side *sides[3] = {&onc, &tirpc, &pool};
 		for (int i = 0; i < 2; i++) {
 			bench_keep_best(&thr[i], threads_run(sides[i]));
-			bench_keep_best(&bulk[i], one_connection(sides[i], sides[i]->onc ? onc_bulk : tirpc_bulk));
+			bench_keep_best(&bulk[i],
+					one_connection(sides[i], sides[i]->onc ? bench_onc_bulk
+									       : bench_tirpc_bulk));
 		}
 		for (int i = 0; i < 3; i++)
 			bench_keep_best(&cpu[i], work_run(sides[i]));
 	}
-	double mb = BULK_BYTES / 1e6;
+	double mb = BENCH_BULK_BYTES / 1e6;
 
 	printf("\nload on one server (best of 2 rounds of %.1f s)\n", bench_seconds);
 	printf("%-46s %12s %10s %10s %10s\n", "", "calls/s", "p50 us", "p99 us", "vs libtirpc");

@@ -57,6 +57,69 @@ int bench_onc_null(void *client, double *started)
 	return onc_client_call(client, 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK;
 }
 
+static char payload[BENCH_BULK_BYTES];
+
+onc_accept_stat bench_onc_bulk_serve(onc_call *call)
+{
+	const uint8_t *data;
+	uint32_t len;
+	if (onc_xdr_get_opaque_ref(call->args, &data, &len, BENCH_BULK_BYTES))
+		return ONC_GARBAGE_ARGS;
+	return onc_xdr_put_u32(call->results, len) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+}
+
+typedef struct bulk {
+	u_int len;
+	char *data;
+} bulk;
+
+static bool_t xdr_bulk(XDR *x, void *v)
+{
+	bulk *b = v;
+	return xdr_bytes(x, &b->data, &b->len, BENCH_BULK_BYTES);
+}
+
+void bench_tirpc_bulk_serve(SVCXPRT *x)
+{
+	bulk b = {0, NULL};
+	if (!svc_getargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b)) {
+		svcerr_decode(x);
+		return;
+	}
+	u_int len = b.len;
+	svc_sendreply(x, (xdrproc_t)xdr_u_int, (caddr_t)&len);
+	svc_freeargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b);
+}
+
+static onc_status put_bulk(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_opaque(e, v, BENCH_BULK_BYTES, BENCH_BULK_BYTES);
+}
+
+static onc_status get_u32(onc_xdr_dec *d, void *v)
+{
+	return onc_xdr_get_u32(d, v);
+}
+
+int bench_onc_bulk(void *c, double *started)
+{
+	(void)started;
+	uint32_t got = 0;
+	return onc_client_call(c, BENCH_PROC_BULK, put_bulk, payload, get_u32, &got, NULL) !=
+		       ONC_OK ||
+	       got != BENCH_BULK_BYTES;
+}
+
+int bench_tirpc_bulk(void *c, double *started)
+{
+	(void)started;
+	bulk b = {BENCH_BULK_BYTES, payload};
+	u_int got = 0;
+	return clnt_call((CLIENT *)c, BENCH_PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b,
+			 (xdrproc_t)xdr_u_int, (caddr_t)&got, bench_tirpc_timeout) != RPC_SUCCESS ||
+	       got != BENCH_BULK_BYTES;
+}
+
 static long rss_kib(pid_t pid)
 {
 	char path[64], line[256];

@@ -22,8 +22,6 @@
 #include "bench_peers.h"
 #include "bench_window.h"
 
-#define PROC_BULK 1
-#define BULK_BYTES 65536u
 #define IDLE_CONNECTIONS 500
 
 static char certs[64];
@@ -43,15 +41,11 @@ static void name_certs(void)
 static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 {
 	(void)ctx;
-	const uint8_t *data;
-	uint32_t len;
 	switch (call->header->proc) {
 	case 0:
 		return ONC_SUCCESS;
-	case PROC_BULK:
-		if (onc_xdr_get_opaque_ref(call->args, &data, &len, BULK_BYTES))
-			return ONC_GARBAGE_ARGS;
-		return onc_xdr_put_u32(call->results, len) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case BENCH_PROC_BULK:
+		return bench_onc_bulk_serve(call);
 	default:
 		return ONC_PROC_UNAVAIL;
 	}
@@ -63,30 +57,14 @@ static onc_server_options tls_server(void)
 		.threads = 1, .tls = {.cert_file = server_pem, .key_file = server_key}};
 }
 
-typedef struct bulk {
-	u_int len;
-	char *data;
-} bulk;
-
-static bool_t xdr_bulk(XDR *x, void *v)
-{
-	bulk *b = v;
-	return xdr_bytes(x, &b->data, &b->len, BULK_BYTES);
-}
-
 static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 {
-	bulk b = {0, NULL};
-	u_int len;
-	if (rq->rq_proc == 0) {
+	if (rq->rq_proc == 0)
 		svc_sendreply(x, (xdrproc_t)bench_xdr_void, NULL);
-	} else if (rq->rq_proc == PROC_BULK && svc_getargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b)) {
-		len = b.len;
-		svc_sendreply(x, (xdrproc_t)xdr_u_int, (caddr_t)&len);
-		svc_freeargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b);
-	} else {
+	else if (rq->rq_proc == BENCH_PROC_BULK)
+		bench_tirpc_bulk_serve(x);
+	else
 		svcerr_noproc(x);
-	}
 }
 
 /* stunnel4 with two services: [server] takes TLS on a port and hands cleartext to the libtirpc
@@ -161,36 +139,6 @@ static void *onc_tls_open(void *port)
 	return c;
 }
 
-static char payload[BULK_BYTES];
-
-static onc_status put_bulk(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_opaque(e, v, BULK_BYTES, BULK_BYTES);
-}
-
-static onc_status get_u32(onc_xdr_dec *d, void *v)
-{
-	return onc_xdr_get_u32(d, v);
-}
-
-static int onc_bulk(void *c, double *started)
-{
-	(void)started;
-	uint32_t len;
-	return onc_client_call(c, PROC_BULK, put_bulk, payload, get_u32, &len, NULL) != ONC_OK ||
-	       len != BULK_BYTES;
-}
-
-static int tirpc_bulk(void *c, double *started)
-{
-	(void)started;
-	bulk b = {BULK_BYTES, payload};
-	u_int len = 0;
-	return clnt_call((CLIENT *)c, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b, (xdrproc_t)xdr_u_int,
-			 (caddr_t)&len, bench_tirpc_timeout) != RPC_SUCCESS ||
-	       len != BULK_BYTES;
-}
-
 /* A connection per call: open (TCP, probe, handshake), one null call, close. */
 typedef struct per_call {
 	void *(*open)(void *port);
@@ -240,14 +188,7 @@ int main(int argc, char **argv)
 	per_call tirpc_connect = {bench_tirpc_open, bench_tirpc_null, bench_tirpc_close,
 				  stunnel_port};
 
-	/* Rounds alternate between the sides so that a noisy moment hits all of them; each side
-	 * keeps its best round. */
-	struct side {
-		const char *name, *key;
-		bench_call_fn call;
-		void *ctx;
-		bench_result best;
-	} sides[] = {
+	bench_case sides[] = {
 		{"null sync: onc cleartext", "null_onc", bench_onc_null,
 		 bench_onc_open(&clear_port), {0, 0, 0}},
 		{"null sync: onc TLS", "null_onc_tls", bench_onc_null, onc_tls_open(&tls_port),
@@ -258,10 +199,10 @@ int main(int argc, char **argv)
 		 window(bench_onc_open(&clear_port)), {0, 0, 0}},
 		{"null, 64 in flight: onc TLS", "window_onc_tls", bench_window_step,
 		 window(onc_tls_open(&tls_port)), {0, 0, 0}},
-		{"64 KiB arg: onc cleartext", "bulk_onc", onc_bulk, bench_onc_open(&clear_port),
+		{"64 KiB arg: onc cleartext", "bulk_onc", bench_onc_bulk, bench_onc_open(&clear_port),
 		 {0, 0, 0}},
-		{"64 KiB arg: onc TLS", "bulk_onc_tls", onc_bulk, onc_tls_open(&tls_port), {0, 0, 0}},
-		{"64 KiB arg: libtirpc + stunnel", "bulk_tirpc_stunnel", tirpc_bulk,
+		{"64 KiB arg: onc TLS", "bulk_onc_tls", bench_onc_bulk, onc_tls_open(&tls_port), {0, 0, 0}},
+		{"64 KiB arg: libtirpc + stunnel", "bulk_tirpc_stunnel", bench_tirpc_bulk,
 		 bench_tirpc_open(&stunnel_port), {0, 0, 0}},
 		{"connect+call: onc cleartext", "connect_onc", connect_and_call, &onc_clear_connect,
 		 {0, 0, 0}},
@@ -271,9 +212,7 @@ int main(int argc, char **argv)
 		 connect_and_call, &tirpc_connect, {0, 0, 0}},
 	};
 	enum { SIDES = sizeof sides / sizeof *sides };
-	for (int round = 0; round < 3; round++)
-		for (int i = 0; i < SIDES; i++)
-			bench_keep_best(&sides[i].best, bench_run(sides[i].call, sides[i].ctx));
+	bench_run_cases(sides, SIDES, 3);
 
 	printf("\nRPC-with-TLS, loopback, 1 connection (best of 3 rounds of %.1f s; OpenSSL in user "
 	       "space, no kTLS)\n",
@@ -291,16 +230,10 @@ int main(int argc, char **argv)
 	       sides[9].best.rate / sides[10].best.rate);
 	printf("resident bytes per idle TLS connection (onc server): %.0f\n", per_idle);
 	if (json) {
-		FILE *f = fopen(json, "w");
-		if (!f)
-			bench_die(json);
-		fprintf(f, "{\n  \"benchmark\": \"tls\",\n  \"seconds\": %.1f", bench_seconds);
-		for (int i = 0; i < SIDES; i++) {
-			fprintf(f, ",\n  ");
-			bench_json_result(f, sides[i].key, sides[i].best);
-		}
-		fprintf(f, ",\n  \"onc_tls_bytes_per_idle_connection\": %.0f\n}\n", per_idle);
-		fclose(f);
+		char extra[96];
+		snprintf(extra, sizeof extra, ",\n  \"onc_tls_bytes_per_idle_connection\": %.0f",
+			 per_idle);
+		bench_write_cases(json, "tls", sides, SIDES, extra);
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s", certs);
 	if (system(cmd) != 0)

@@ -39,21 +39,33 @@ static onc_client *client(const char *addr, const onc_client_options *o, onc_sta
 	return onc_client_create(addr, TLSPROG, 1, o, st);
 }
 
+/* A server with the test certificate (see tls_server_options) in the background. */
+static void start_tls(tls_server *s, bool mutual, bool require_client_cert, bool require_tls)
+{
+	onc_server_options so = tls_server_options(mutual, require_client_cert);
+	tls_server_start(s, &so, require_tls);
+}
+
+/* Connects to addr with o and checks what WHO answers: "tls SUBJECT;SANS" or "clear ". */
+static void assert_who(const char *addr, const onc_client_options *o, const char *want)
+{
+	onc_status st;
+	char text[1024];
+	onc_client *c = client(addr, o, &st);
+	assert_status(st, ONC_OK);
+	assert_int_equal(onc_client_is_tls(c), strncmp(want, "tls", 3) == 0);
+	assert_status(who(c, text, sizeof text), ONC_OK);
+	assert_string_equal(text, want);
+	onc_client_destroy(c);
+}
+
 static void test_required_verifies_ip_san(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls "); /* no client certificate asked for */
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls "); /* no client certificate asked for */
 	tls_server_stop(&s);
 }
 
@@ -61,17 +73,9 @@ static void test_tls_url_with_dns_name(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_OFF, "ca.pem", "localhost", false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(s.tls, &o, &st); /* tls:// means required */
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
+	assert_who(s.tls, &o, "tls "); /* tls:// means required */
 	tls_server_stop(&s);
 }
 
@@ -79,24 +83,11 @@ static void test_opportunistic(void **state)
 {
 	(void)state;
 	tls_server with, without;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&with, &so, false);
+	start_tls(&with, false, false, false);
 	tls_server_start(&without, NULL, false);
 	onc_client_options o = tls_client_options(ONC_TLS_OPPORTUNISTIC, "ca.pem", NULL, false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(with.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
-	c = client(without.tcp, &o, &st); /* refused the probe: goes on in cleartext */
-	assert_status(st, ONC_OK);
-	assert_false(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "clear ");
-	onc_client_destroy(c);
+	assert_who(with.tcp, &o, "tls ");
+	assert_who(without.tcp, &o, "clear "); /* refused the probe: goes on in cleartext */
 	tls_server_stop(&with);
 	tls_server_stop(&without);
 }
@@ -156,21 +147,16 @@ static void test_mutual_tls_identity(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(true, true);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, true, true, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", "localhost", true);
 	onc_status st;
 	char text[1024];
-	onc_client *c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls O=onc,CN=onc-test-client;DNS:client.example");
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls O=onc,CN=onc-test-client;DNS:client.example");
 	/* Without a certificate: TLS 1.3 finishes the client's handshake before the server
 	 * refuses, so the refusal comes with the first call; the handler never runs. */
 	unsigned before = calls(&s);
 	o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	c = client(s.tcp, &o, &st);
+	onc_client *c = client(s.tcp, &o, &st);
 	if (c) {
 		assert_int_not_equal(who(c, text, sizeof text), ONC_OK);
 		onc_client_destroy(c);
@@ -185,10 +171,8 @@ static void test_program_requires_tls(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, true);
+	start_tls(&s, false, false, true);
 	onc_status st;
-	char text[1024];
 	onc_call_error err = {0};
 	onc_call_opts co = {.error = &err};
 	onc_client *c = client(s.tcp, NULL, &st);
@@ -202,11 +186,7 @@ static void test_program_requires_tls(void **state)
 	onc_client_destroy(c);
 	assert_int_equal(calls(&s), 0);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls ");
 	assert_int_equal(calls(&s), 1);
 	tls_server_stop(&s);
 }
@@ -252,8 +232,7 @@ static void test_probe_bytes_and_handshake(void **state)
 		0, 0, 0, 0,                                   /* SUCCESS */
 	};
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	int fd = connect_to(s.tcp_port, SOCK_STREAM);
 	uint8_t got[sizeof want];
 	assert_int_equal(send(fd, probe, sizeof probe, 0), sizeof probe);
@@ -296,8 +275,7 @@ static void test_handshake_without_alpn_refused(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	int fd = connect_to(s.tcp_port, SOCK_STREAM);
 	uint8_t got[36];
 	assert_int_equal(send(fd, probe, sizeof probe, 0), sizeof probe);
@@ -470,8 +448,7 @@ static void test_capture(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	char pcap[64], cmd[512], out[16384];
 	snprintf(pcap, sizeof pcap, "/tmp/onc-tls-%d.pcap", (int)getpid());
 	capture cap;
@@ -546,8 +523,7 @@ static void test_probe_api(void **state)
 {
 	(void)state;
 	tls_server with, without;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&with, &so, false);
+	start_tls(&with, false, false, false);
 	tls_server_start(&without, NULL, false);
 	bool offered = false;
 	assert_status(onc_client_probe_tls(with.tcp, TLSPROG, 1, 5000, &offered), ONC_OK);
@@ -576,8 +552,7 @@ static void test_large_and_pipelined(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
 	onc_status st;
 	onc_client *c = client(s.tcp, &o, &st);
@@ -615,8 +590,7 @@ static void test_reconnects_with_new_handshake(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
 	onc_status st;
 	char text[1024];
@@ -625,6 +599,7 @@ static void test_reconnects_with_new_handshake(void **state)
 	assert_status(who(c, text, sizeof text), ONC_OK);
 	uint16_t port = s.tcp_port;
 	tls_server_stop(&s);
+	onc_server_options so = tls_server_options(false, false);
 	tls_server_start_on(&s, &so, false, port);
 	st = who(c, text, sizeof text);
 	if (st == ONC_ERR_CLOSED) /* the old connection's end was seen only by this call */
