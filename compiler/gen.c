@@ -22,12 +22,14 @@ static const char *const pass_define[PASS_COUNT] = { "-DRPC_HDR", "-DRPC_XDR", "
 
 typedef void (*emit_fn)(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
 
-static const struct {
+typedef struct output {
 	pass from;
 	const char *suffix;
 	emit_fn emit;
 	bool sample;
-} outputs[] = {
+} output;
+
+static const output outputs[] = {
 	{ PASS_HDR, ".h", emit_c_header, false },
 	{ PASS_XDR, "_xdr.c", emit_c_xdr, false },
 	{ PASS_CLNT, "_client.c", emit_c_client, false },
@@ -37,6 +39,15 @@ static const struct {
 };
 
 enum { NOUTPUTS = sizeof outputs / sizeof outputs[0] };
+
+/* onc gen --lang python: one pass. */
+static const output py_outputs[] = {
+	{ PASS_HDR, ".py", emit_python, false },
+	{ PASS_HDR, "_server_sample.py", emit_python_server_sample, true },
+	{ PASS_HDR, "_client_sample.py", emit_python_client_sample, true },
+};
+
+enum { NPY_OUTPUTS = sizeof py_outputs / sizeof py_outputs[0] };
 
 /* Preprocesses, parses, checks and plans the input for one output file. */
 static int load(const gen_options *opt, pass which, const spec *macros, pool *p, diag *d,
@@ -52,6 +63,11 @@ static int load(const gen_options *opt, pass which, const spec *macros, pool *p,
 		return 1;
 	plan_build(pl, out, p);
 	return 0;
+}
+
+int gen_load(const gen_options *opt, pool *p, diag *d, spec *out, plan *pl)
+{
+	return load(opt, PASS_HDR, NULL, p, d, out, pl);
 }
 
 static void report(diag *d)
@@ -79,6 +95,32 @@ static char *base_name(pool *p, const char *path)
 	return pool_strndup(p, name, len);
 }
 
+/* Writes the outputs generated (samples only with --sample) into the output directory;
+ * nothing when a sample is there already, unless --force. 0, or 2 on failure. */
+static int save(const gen_options *opt, pool *p, const char *base, const output *out, size_t n,
+		const strbuf *text)
+{
+	const char *dir = opt->outdir ? opt->outdir : ".";
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	/* Samples are where the programmer's code goes: kept, as rpcgen keeps them. */
+	for (size_t i = 0; i < n && opt->sample && !opt->force; i++) {
+		const char *path = pool_printf(p, "%s/%s%s", dir, base, out[i].suffix);
+		if (out[i].sample && access(path, F_OK) == 0) {
+			fprintf(stderr, "onc: %s exists and may hold your code: not overwritten "
+					"(--force overwrites it)\n", path);
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((opt->sample || !out[i].sample) &&
+		    !strbuf_save(&text[i], pool_printf(p, "%s/%s%s", dir, base, out[i].suffix)))
+			return 2;
+	return 0;
+}
+
 int gen_c(const gen_options *opt)
 {
 	/* The header's pass lives to the end (the others take its `%#define` names); each other
@@ -101,27 +143,8 @@ int gen_c(const gen_options *opt)
 		if (rc == 0 && i != PASS_HDR)
 			pool_free(&pass_pool);
 	}
-	if (rc == 0) {
-		const char *dir = opt->outdir ? opt->outdir : ".";
-		/* Everything is generated before anything is written. */
-		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
-			rc = 2;
-		}
-		/* Samples are where the programmer's code goes: kept, as rpcgen keeps them. */
-		for (size_t i = 0; i < NOUTPUTS && rc == 0 && opt->sample && !opt->force; i++) {
-			const char *path = pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix);
-			if (outputs[i].sample && access(path, F_OK) == 0) {
-				fprintf(stderr, "onc: %s exists and may hold your code: not overwritten "
-						"(--force overwrites it)\n", path);
-				rc = 2;
-			}
-		}
-		for (size_t i = 0; i < NOUTPUTS && rc == 0; i++)
-			if (opt->sample || !outputs[i].sample)
-				if (!strbuf_save(&text[i], pool_printf(&p, "%s/%s%s", dir, base, outputs[i].suffix)))
-					rc = 2;
-	}
+	if (rc == 0) /* everything is generated before anything is written */
+		rc = save(opt, &p, base, outputs, NOUTPUTS, text);
 	report(&d);
 	for (size_t i = 0; i < NOUTPUTS; i++)
 		strbuf_free(&text[i]);
@@ -138,21 +161,18 @@ int gen_python(const gen_options *opt)
 	diag_init(&d, stderr);
 	spec s;
 	plan pl;
-	strbuf text = { 0 };
+	strbuf text[NPY_OUTPUTS] = { { 0 } };
 	int rc = load(opt, PASS_HDR, NULL, &p, &d, &s, &pl);
 	if (rc == 0) {
 		const char *base = base_name(&p, opt->input);
-		const char *dir = opt->outdir ? opt->outdir : ".";
-		emit_python(&text, &p, &pl, base, file_name(opt->input));
-		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "onc: cannot create %s: %s\n", dir, strerror(errno));
-			rc = 2;
-		} else if (!strbuf_save(&text, pool_printf(&p, "%s/%s.py", dir, base))) {
-			rc = 2;
-		}
+		for (size_t i = 0; i < NPY_OUTPUTS; i++)
+			if (opt->sample || !py_outputs[i].sample)
+				py_outputs[i].emit(&text[i], &p, &pl, base, file_name(opt->input));
+		rc = save(opt, &p, base, py_outputs, NPY_OUTPUTS, text);
 	}
 	report(&d);
-	strbuf_free(&text);
+	for (size_t i = 0; i < NPY_OUTPUTS; i++)
+		strbuf_free(&text[i]);
 	diag_free(&d);
 	pool_free(&p);
 	return rc;

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the benchmarks need, when missing.
 # Fast when everything is present: it only looks at files.
+#   scripts/deps.sh          what the build and the tests need
+#   scripts/deps.sh bench    also what only `make bench` uses (gRPC)
 set -euo pipefail
 
 need=()
 have() { [ -e "$1" ]; }
 have /usr/include/cmocka.h || need+=(libcmocka-dev)
 have /usr/include/tirpc/rpc/rpc.h || need+=(libtirpc-dev)
+# JSON, for onc call.
+have /usr/include/jansson.h || need+=(libjansson-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
 # RPC-with-TLS (RFC 9289): OpenSSL 3; the openssl CLI makes the tests' certificates and tshark
-# checks what a capture shows; stunnel4 carries libtirpc over TLS in make bench.
+# (with its dumpcap) checks what a capture shows.
 have /usr/include/openssl/ssl.h || need+=(libssl-dev)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tshark >/dev/null || need+=(tshark)
-command -v stunnel4 >/dev/null || need+=(stunnel4)
 have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+# mypy checks that generated Python modules are typed (tests/python/test_typed.py).
+/usr/bin/python3 -c 'import mypy' 2>/dev/null || need+=(python3-mypy)
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)
@@ -31,6 +36,15 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v scdoc >/dev/null || need+=(scdoc)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
+if [ "${1:-}" = bench ]; then
+	# gRPC, the benchmark's column for what a new project would pick instead (bench_grpc).
+	have /usr/include/grpcpp/grpcpp.h || need+=(libgrpc++-dev)
+	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
+	have /usr/bin/protoc || need+=(protobuf-compiler)
+	command -v c++ >/dev/null || need+=(g++)
+	# libtirpc through stunnel, the TLS benchmark's "what people do today" (bench_tls).
+	command -v stunnel4 >/dev/null || need+=(stunnel4)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -10,6 +10,7 @@ knows it.
 
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from . import net
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
@@ -182,12 +183,20 @@ def _update(server, pmap, set_):
                                    f" on {a.netid} port {a.port}")
 
 
-def use_portmapper(server, pmap="udp://127.0.0.1:111"):
+class Hooked(Protocol):
+    """What use_portmapper needs of a server (onc.Server): the server does not depend on
+    rpcbind, nor rpcbind on the server."""
+
+    def set_hooks(self, start: Any = None, stop: Any = None) -> None: ...
+
+
+def use_portmapper(server: Hooked, pmap: str = "udp://127.0.0.1:111") -> None:
     """Has server (an onc.Server) register every program version on every TCP and UDP
     listener with the rpcbind at pmap when it starts (after removing a stale registration of
     an earlier run), and remove them (UNSET) when it stops: the server's start/stop hooks,
-    as onc_server_use_portmapper() sets them. Call before start(); start() raises when the
-    registration fails (what was registered is removed)."""
+    as onc_server_use_portmapper() sets them. Before start(), start() raises when the
+    registration fails (what was registered is removed); on a running server, it registers
+    at once and raises here."""
 
     def on_start(s):
         _update(s, pmap, False)

@@ -43,6 +43,8 @@ Each stream connection has its own thread, which reads its calls and runs their 
 order; datagrams are answered by a few worker threads.
 """
 
+import contextvars
+import inspect
 import logging
 import os
 import queue
@@ -52,7 +54,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, ClassVar, NamedTuple, Optional, TypeVar
 
 from . import net
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
@@ -83,8 +85,8 @@ class Procedure(NamedTuple):
     written by encode_result(packer, value) (None: void result)."""
 
     name: str
-    decode_args: Optional[Callable] = None
-    encode_result: Optional[Callable] = None
+    decode_args: Optional[Callable[[Unpacker], tuple[Any, ...]]] = None
+    encode_result: Optional[Callable[[Packer, Any], object]] = None
 
 
 @dataclass
@@ -122,15 +124,19 @@ class Call:
             if current_call() is not self or self._reply_to is None:
                 raise RuntimeError("a call is deferred by its handler, while it runs")
             self._deferred = Deferred(self)
+        self._deferred._implicit = False  # an async handler that defers answers on its own
         return self._deferred
 
 
-_local = threading.local()
+# A context variable rather than a thread-local: a handler's thread has its own context, and so
+# has each asyncio task (onc.aio), which copies it from the dispatch that made it.
+_current: "contextvars.ContextVar[Optional[Call]]" = contextvars.ContextVar("onc_current_call",
+                                                                          default=None)
 
 
 def current_call():
-    """The Call being handled by this thread (None outside a handler)."""
-    return getattr(_local, "call", None)
+    """The Call being handled by this thread or asyncio task (None outside a handler)."""
+    return _current.get()
 
 
 def defer():
@@ -152,6 +158,7 @@ class Deferred:
         self.call = call
         self._lock = threading.Lock()
         self._answered = False
+        self._implicit = True  # made for an async handler, not by defer(): see _await
         call._reply_to.hold()
 
     def reply(self, value=None):
@@ -184,6 +191,27 @@ class Deferred:
     def _send(self, reply):
         return self.call._reply_to.deliver(reply)
 
+    def _await(self, awaitable):
+        """Runs an async handler's awaitable where the call's connection can (onc.aio); its
+        value is the reply, or what it raises, unless the handler called defer() itself and
+        answers through it. A server of threads cannot: SYSTEM_ERR, logged."""
+        run = getattr(self.call._reply_to, "run", None)
+        if run is None:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            self._handler_raised(TypeError(f"{_describe(self.call)} is async: serve it with "
+                                           "onc.aio.Server"))
+            return
+        self._implicit = True
+        run(awaitable, self._finish_async)
+
+    def _finish_async(self, value, exc):
+        """An async handler ended with value, or raised exc (not None)."""
+        if exc is not None:
+            self._handler_raised(exc)
+        elif self._implicit:
+            self.reply(value)
+
     def _handler_raised(self, exc):
         """The handler raised exc after deferring: that is the answer, unless one went."""
         with self._lock:
@@ -192,6 +220,10 @@ class Deferred:
             self._send(_error_reply(self.call, exc))
         else:
             log.error("%s raised after answering", _describe(self.call), exc_info=exc)
+
+
+P = TypeVar("P", bound="Program")
+S = TypeVar("S", bound="Server")
 
 
 class Program:
@@ -203,9 +235,9 @@ class Program:
     SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
     logged). A handler may defer its reply (onc.defer())."""
 
-    PROGRAM = None
-    VERSION = None
-    PROCEDURES = {}
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
+    PROCEDURES: ClassVar[dict[int, Procedure]] = {}
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
@@ -228,7 +260,9 @@ class Program:
             return  # NULL, answered without a table entry
         call.procedure = proc
         value = getattr(self, proc.name)(*a)
-        if call.deferred is None:
+        if inspect.isawaitable(value):  # an `async def` handler: its reply comes when it ends
+            call.defer()._await(value)
+        elif call.deferred is None:
             _encode_result(call, results, value)
 
 
@@ -417,8 +451,9 @@ class Server:
     seconds after which a connection that sent no complete call (and waits for no deferred
     reply) is closed."""
 
-    def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout=DEFAULT_IDLE_TIMEOUT):
+    def __init__(self, *, max_record: int = DEFAULT_MAX_RECORD,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
         self.max_record = max_record
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
@@ -438,7 +473,8 @@ class Server:
 
     # --- setting up ---
 
-    def register(self, program, prog=None, vers=None):
+    def register(self, program: P, prog: Optional[int] = None,
+                 vers: Optional[int] = None) -> P:
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
         key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
         if None in key or key in self._programs:
@@ -446,7 +482,7 @@ class Server:
         self._programs[key] = program
         return program
 
-    def listen(self, addr):
+    def listen(self, addr: str) -> int:
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
         port 0 picks a free port, which is returned (0 for Unix sockets)."""
         a = net.parse(addr)
@@ -488,14 +524,18 @@ class Server:
         return out
 
     def set_hooks(self, start=None, stop=None):
-        """start(server) runs first in start() (an exception it raises aborts start()), and
-        stop(server), if start() ran it, last in stop(). For what is layered on the server,
-        such as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
+        """start(server) runs first in start() (an exception it raises aborts start()), or at
+        once when the server is running already (its exception is raised here), and
+        stop(server), if start ran, last in stop(). For what is layered on the server, such
+        as onc.rpcbind.use_portmapper; one pair: a second call replaces the first."""
         self._hooks = (start, stop)
+        if self._running and start:
+            start(self)
+            self._hooked = True
 
     # --- running ---
 
-    def start(self):
+    def start(self) -> None:
         """Serves in background threads until stop()."""
         if self._running:
             return
@@ -514,11 +554,18 @@ class Server:
         for i in range(UDP_WORKERS if any(a.kind == net.UDP for _, a, _ in self._listeners) else 0):
             self._spawn(self._udp_worker, f"onc-udp-{i}")
 
-    def serve_forever(self):
+    def serve_forever(self) -> None:
+        """start(), then waits for stop(); an exception meanwhile (KeyboardInterrupt on
+        Ctrl-C) stops the server first, so that its stop hook runs (the registrations with
+        rpcbind go)."""
         self.start()
-        self._stopped.wait()
+        try:
+            self._stopped.wait()
+        except BaseException:
+            self.stop()
+            raise
 
-    def stop(self, timeout=DEFAULT_STOP_TIMEOUT):
+    def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Stops serving, as onc_server_run() returns: no more connections or calls are
         taken; the handlers running finish and their replies are sent; deferred calls are
         waited for, for at most `timeout` seconds (their replies after that are dropped);
@@ -579,11 +626,11 @@ class Server:
                 os.unlink(a.sockaddr)
         self._listeners = []
 
-    def __enter__(self):
+    def __enter__(self: S) -> S:
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _spawn(self, fn, name, *args):
@@ -757,14 +804,14 @@ class Server:
             return _header_only(reply_for_error(h.xid, e))
         results = Packer()
         encode_reply(results, accepted_reply(h.xid))
-        outer, _local.call = current_call(), call
+        token = _current.set(call)
         try:
             program.dispatch(call, u, results)
             failed = None
         except Exception as e:
             failed = e
         finally:
-            _local.call = outer
+            _current.reset(token)
         if call.deferred is not None:
             if failed is not None:
                 call.deferred._handler_raised(failed)

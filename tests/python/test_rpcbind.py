@@ -4,6 +4,7 @@ side does), and servers registering: the Python server, and the C server with Py
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -233,3 +234,36 @@ def test_onc_info_takes_a_bracketed_ipv6_host():
         p.send_signal(signal.SIGTERM)
         p.wait(10)
         p.stdout.close()
+
+
+def test_use_portmapper_on_a_running_server_registers_at_once():
+    """python/README's pattern: `with onc.Server() as s:` starts the server, then listen() and
+    use_portmapper(); the registration happens then, and goes when the server stops."""
+    r = FakeRpcbind((2, 3, 4))
+    try:
+        s = onc.Server()
+        s.register(Testprog(1))
+        with s:
+            tcp = s.listen("tcp://127.0.0.1:0")
+            rpcbind.use_portmapper(s, r.udp)
+            assert [(e[1], e[2], uaddr_port(e[3])) for e in r.table.entries] == [(1, "tcp", tcp)]
+        assert r.table.entries == []
+    finally:
+        r.stop()
+
+
+def test_serve_forever_removes_its_registration_on_ctrl_c():
+    r = FakeRpcbind((2, 3, 4))
+    s = onc.Server()
+    s.register(Testprog(1))
+    s.listen("tcp://127.0.0.1:0")
+    rpcbind.use_portmapper(s, r.udp)
+    threading.Timer(0.3, lambda: signal.pthread_kill(threading.main_thread().ident,
+                                                     signal.SIGINT)).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            s.serve_forever()
+        assert r.table.entries == []
+    finally:
+        s.stop()
+        r.stop()

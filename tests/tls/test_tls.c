@@ -536,6 +536,27 @@ static void test_probe_api(void **state)
 	tls_server_stop(&without);
 }
 
+/* The same from the command line: onc info -n PORT --tls HOST PROG VERS. */
+static void test_onc_info_tls(void **state)
+{
+	(void)state;
+	tls_server with, without;
+	start_tls(&with, false, false, false);
+	tls_server_start(&without, NULL, false);
+	char cmd[256], out[256];
+	snprintf(cmd, sizeof cmd, "%s info -n %u --tls 127.0.0.1 %u 1", ONC_CLI, with.tcp_port,
+		 TLSPROG);
+	run(cmd, out, sizeof out);
+	assert_string_equal(out, "program 536872823 version 1 offers RPC-with-TLS\n");
+	snprintf(cmd, sizeof cmd, "%s info -n %u --tls 127.0.0.1 %u 1; echo status $?", ONC_CLI,
+		 without.tcp_port, TLSPROG);
+	run(cmd, out, sizeof out);
+	assert_string_equal(out, "program 536872823 version 1 does not offer RPC-with-TLS\n"
+				 "status 1\n");
+	tls_server_stop(&with);
+	tls_server_stop(&without);
+}
+
 static onc_status enc_bytes(onc_xdr_enc *e, const void *v)
 {
 	const onc_xdr_enc *data = v;
@@ -717,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_without_alpn_refused),
 		cmocka_unit_test(test_probe_refused),
 		cmocka_unit_test(test_probe_api),
+		cmocka_unit_test(test_onc_info_tls),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_large_and_pipelined),
 		cmocka_unit_test(test_send_deadline_inside_tls),
