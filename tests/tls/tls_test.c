@@ -42,8 +42,10 @@ onc_server_options tls_server_options(bool mutual, bool require_client_cert)
 	snprintf(key, sizeof key, "%s", cert("server.key"));
 	snprintf(ca, sizeof ca, "%s", cert("ca.pem"));
 	atexit(remove_certs);
+	const char *workers = getenv("ONC_TEST_WORKERS"); /* the ctest list runs both */
 	return (onc_server_options){
 		.threads = 1,
+		.workers = workers ? (unsigned)atoi(workers) : 0,
 		.tls = {.cert_file = chain, .key_file = key, .client_ca_file = mutual ? ca : NULL,
 			.require_client_cert = require_client_cert, .handshake_timeout_ms = 500},
 	};

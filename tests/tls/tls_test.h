@@ -24,7 +24,8 @@ typedef struct tls_server {
 
 /* The certificate directory (made once per run) and a file in it. */
 const char *cert(const char *name);
-/* Server options: the test server certificate, with the client CA when mutual is set. */
+/* Server options: the test server certificate, with the client CA when mutual is set; one loop,
+ * and ONC_TEST_WORKERS workers (none when unset). */
 onc_server_options tls_server_options(bool mutual, bool require_client_cert);
 /* Starts a server with these options (NULL: no TLS); require_tls: TLSPROG v1 takes TLS only. */
 void tls_server_start(tls_server *s, const onc_server_options *opts, bool require_tls);
