@@ -605,6 +605,53 @@ static void test_large_and_pipelined(void **state)
 	tls_server_stop(&s);
 }
 
+static onc_status enc_u32(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_u32(e, *(const uint32_t *)v);
+}
+
+/* FILL's reply: n bytes, byte i being i % 251 (checked here, so that a reply cut or reordered
+ * inside TLS fails). */
+static onc_status dec_fill(onc_xdr_dec *d, void *v)
+{
+	const uint8_t *data;
+	uint32_t len;
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &data, &len, 4u << 20));
+	for (uint32_t i = 0; i < len; i++)
+		if (data[i] != (uint8_t)(i % 251))
+			return ONC_ERR_BAD_VALUE;
+	*(uint32_t *)v = len;
+	return ONC_OK;
+}
+
+/* Replies far larger than the socket takes, 16 of them in flight: the server's TLS writes wait
+ * for room (the reply buffer grows and moves between a write and its retry) and every byte
+ * still arrives in order. */
+static void test_large_replies_inside_tls(void **state)
+{
+	(void)state;
+	tls_server s;
+	start_tls(&s, false, false, false);
+	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
+	onc_status st;
+	onc_client *c = client(s.tcp, &o, &st);
+	assert_status(st, ONC_OK);
+	onc_pending *p[16];
+	uint32_t sizes[16];
+	for (int i = 0; i < 16; i++) {
+		sizes[i] = (1u << 20) + (uint32_t)i * 4099;
+		p[i] = onc_client_start(c, TLS_FILL, enc_u32, &sizes[i], NULL, &st);
+		assert_status(st, ONC_OK);
+	}
+	for (int i = 0; i < 16; i++) {
+		uint32_t got = 0;
+		assert_status(onc_client_finish(c, p[i], dec_fill, &got), ONC_OK);
+		assert_int_equal(got, sizes[i]);
+	}
+	onc_client_destroy(c);
+	tls_server_stop(&s);
+}
+
 /* The server goes away and another takes its port: the next call connects again, probes and
  * makes a new handshake before it is sent. */
 static void test_reconnects_with_new_handshake(void **state)
@@ -742,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_large_and_pipelined),
 		cmocka_unit_test(test_send_deadline_inside_tls),
+		cmocka_unit_test(test_large_replies_inside_tls),
 		cmocka_unit_test(test_reconnects_with_new_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
  * server of TLSPROG in a background thread, and clients with TLS options.
  *   TLSPROG version 1: 0 NULL; 1 WHO() -> string: "tls|clear subject;san;san..." as the
  *   handler sees its caller (onc_call_tls); 2 SIZE(opaque<>) -> unsigned: the argument's length,
- *   for large records. */
+ *   for large records; 3 FILL(unsigned n) -> opaque<>: n bytes, byte i being i % 251. */
 #ifndef TLS_TEST_H
 #define TLS_TEST_H
 
@@ -12,7 +12,7 @@
 #include "onc/server.h"
 
 #define TLSPROG 0x20000777u
-enum { TLS_NULL, TLS_WHO, TLS_SIZE };
+enum { TLS_NULL, TLS_WHO, TLS_SIZE, TLS_FILL };
 
 typedef struct tls_server {
 	onc_server *srv;
