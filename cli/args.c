@@ -67,3 +67,21 @@ int arg_usage_error(const char *cmd, const char *text, const char *usage)
 	fprintf(stderr, "onc %s: %s\nusage:\n%s", cmd, text, usage);
 	return 2;
 }
+
+bool arg_cpp(const char *cmd, int argc, char **argv, int *i, const char **cpp, size_t *ncpp,
+	     bool *bad)
+{
+	const char *a = argv[*i];
+	if (strncmp(a, "-I", 2) != 0 && strncmp(a, "-D", 2) != 0 && strncmp(a, "-U", 2) != 0)
+		return false;
+	cpp[(*ncpp)++] = a;
+	if (a[2])
+		return true;
+	if (*i + 1 == argc) {
+		fprintf(stderr, "onc %s: %s needs an argument\n", cmd, a);
+		*bad = true;
+		return true;
+	}
+	cpp[(*ncpp)++] = argv[++*i];
+	return true;
+}

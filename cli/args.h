@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the system's rpcbind listens on this host for local callers. */
+#define RPCBIND_SOCKET "/run/rpcbind.sock"
+
 /* --help or -h */
 bool arg_is_help(const char *a);
 /* A number in decimal or hex (0x...) from min to max; `what` names it in the message. */
@@ -15,6 +18,12 @@ bool arg_number(const char *cmd, const char *what, const char *s, uint32_t min, 
 		 uint32_t *out);
 /* A program: a number, or a name /etc/rpc lists (as rpcinfo takes them). */
 bool arg_program(const char *cmd, const char *s, uint32_t *out);
+/* The preprocessor's arguments (-I DIR, -IDIR, -D NAME[=VALUE], -U NAME) as onc gen takes
+ * them: when argv[*i] is one, it (and its value) go to cpp, *i moves past it and this returns
+ * true; false when it is none. A missing value is said (naming cmd) and sets *bad. */
+bool arg_cpp(const char *cmd, int argc, char **argv, int *i, const char **cpp, size_t *ncpp,
+	     bool *bad);
+
 /* Prints "onc CMD: unknown option 'A'" and the usage to stderr; returns 2. */
 int arg_unknown(const char *cmd, const char *a, const char *usage);
 /* "PROTO://HOST:PORT" into out; HOST may be given as in a URL, with brackets around an IPv6

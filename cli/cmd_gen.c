@@ -27,21 +27,16 @@ int cmd_gen(int argc, char **argv)
 	bool python = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 ||
-		    strcmp(a, "-U") == 0) {
+		bool bad = false;
+		if (strcmp(a, "-o") == 0) {
 			if (i + 1 == argc) {
 				fprintf(stderr, "onc gen: %s needs an argument\n", a);
 				goto done;
 			}
-			if (a[1] == 'o') {
-				opt.outdir = argv[++i];
-			} else {
-				cpp[ncpp++] = a;
-				cpp[ncpp++] = argv[++i];
-			}
-		} else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
-			   strncmp(a, "-U", 2) == 0) {
-			cpp[ncpp++] = a;
+			opt.outdir = argv[++i];
+		} else if (arg_cpp("gen", argc, argv, &i, cpp, &ncpp, &bad)) {
+			if (bad)
+				goto done;
 		} else if (strcmp(a, "--lang") == 0 || strncmp(a, "--lang=", 7) == 0) {
 			const char *lang = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
 			if (!lang || (strcmp(lang, "c") != 0 && strcmp(lang, "python") != 0)) {

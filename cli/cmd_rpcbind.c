@@ -14,7 +14,6 @@
 #include "onc/rpcbind.h"
 
 #define MAX_HOSTS 8
-#define SYSTEM_SOCKET "/run/rpcbind.sock"
 
 static onc_server *running;
 
@@ -28,7 +27,7 @@ const char rpcbind_usage[] =
 	"  rpcbind [--host ADDR]... [--port N] [--unix PATH|none] [--callit]\n"
 	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on each ADDR (default\n"
 	"        127.0.0.1 and ::1), port N (default 111), and on the Unix socket PATH (default\n"
-	"        " SYSTEM_SOCKET " with port 111, none otherwise), where registrations are owned\n"
+	"        " RPCBIND_SOCKET " with port 111, none otherwise), where registrations are owned\n"
 	"        by their caller's uid, until SIGINT or SIGTERM; --callit also forwards\n"
 	"        CALLIT/INDIRECT calls (off by default: they amplify traffic)\n";
 
@@ -99,7 +98,7 @@ int cmd_rpcbind(int argc, char **argv)
 		hosts[nhosts++] = "::1";
 	}
 	if (!unix_path)
-		unix_path = port == ONC_PMAP_PORT ? SYSTEM_SOCKET : "none";
+		unix_path = port == ONC_PMAP_PORT ? RPCBIND_SOCKET : "none";
 	if (strcmp(unix_path, "none") == 0)
 		unix_path = NULL;
 

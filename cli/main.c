@@ -1,4 +1,4 @@
-/* onc — the command line: gen, rpcbind, info. */
+/* onc — the command line: gen, describe, call, rpcbind, info. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,9 +10,9 @@
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: onc <command> [options]\n\ncommands:\n%s\n%s\n%s\n"
+	fprintf(to, "usage: onc <command> [options]\n\ncommands:\n%s\n%s\n%s\n%s\n%s\n"
 		    "  onc --help       this text\n  onc --version    the version\n",
-		gen_usage, rpcbind_usage, info_usage);
+		gen_usage, describe_usage, call_usage, rpcbind_usage, info_usage);
 }
 
 /* Each command gets its own arguments, argv[0] being its name. */
@@ -21,6 +21,8 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "gen", cmd_gen },
+	{ "describe", cmd_describe },
+	{ "call", cmd_call },
 	{ "rpcbind", cmd_rpcbind },
 	{ "info", cmd_info },
 };

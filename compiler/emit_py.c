@@ -1149,11 +1149,18 @@ static void emit_server(py *g, const definition *prog, const version *v, const c
 	}
 }
 
-static void emit_version(py *g, const definition *prog, const version *v, bool several)
+/* The name the classes of a version start with: Calc, or CalcV2 when the program has several
+ * versions. */
+static const char *version_class(py *g, const definition *prog, const version *v)
 {
 	const char *cls = camel(g, prog->name);
-	if (several)
-		cls = pool_printf(g->pool, "%sV%lld", cls, (long long)v->number.number);
+	return prog->versions->next ? pool_printf(g->pool, "%sV%lld", cls, (long long)v->number.number)
+				    : cls;
+}
+
+static void emit_version(py *g, const definition *prog, const version *v)
+{
+	const char *cls = version_class(g, prog, v);
 	emit_client(g, prog, v, cls, false);
 	emit_client(g, prog, v, cls, true);
 	emit_server(g, prog, v, cls);
@@ -1162,16 +1169,14 @@ static void emit_version(py *g, const definition *prog, const version *v, bool s
 static void emit_program(py *g, const definition *def)
 {
 	strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyvalue(g, &def->number));
-	int n = 0;
 	for (const version *v = def->versions; v; v = v->next) {
-		n++;
 		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),
 				      pyvalue(g, &proc->number));
 	}
 	for (const version *v = def->versions; v; v = v->next)
-		emit_version(g, def, v, n > 1);
+		emit_version(g, def, v);
 }
 
 /* True when the module's body uses `prefix` (a module alias followed by a dot). */
@@ -1324,11 +1329,8 @@ void emit_python_server_sample(strbuf *out, pool *p, const plan *pl, const char 
 	for (const definition *d = pl->spec->defs; d; d = d->next) {
 		if (d->kind != DEF_PROGRAM)
 			continue;
-		bool several = d->versions && d->versions->next;
 		for (const version *v = d->versions; v; v = v->next) {
-			const char *cls = camel(&g, d->name);
-			if (several)
-				cls = pool_printf(p, "%sV%lld", cls, (long long)v->number.number);
+			const char *cls = version_class(&g, d, v);
 			classes = pool_printf(p, "%s    server.register(%s())\n", classes, cls);
 			strbuf_printf(&body, "\n\nclass %s(%s.%sServer):\n", cls, base, cls);
 			for (const procedure *proc = v->procs; proc; proc = proc->next) {
@@ -1372,11 +1374,8 @@ void emit_python_client_sample(strbuf *out, pool *p, const plan *pl, const char 
 	for (const definition *d = pl->spec->defs; d; d = d->next) {
 		if (d->kind != DEF_PROGRAM)
 			continue;
-		bool several = d->versions && d->versions->next;
 		for (const version *v = d->versions; v; v = v->next) {
-			const char *cls = camel(&g, d->name);
-			if (several)
-				cls = pool_printf(p, "%sV%lld", cls, (long long)v->number.number);
+			const char *cls = version_class(&g, d, v);
 			strbuf_printf(&body, "    with %s.%sClient(f\"tcp://{host}\") as c:\n", base, cls);
 			for (const procedure *proc = v->procs; proc; proc = proc->next) {
 				const definition *s = expanded(&g, proc);

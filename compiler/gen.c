@@ -65,6 +65,11 @@ static int load(const gen_options *opt, pass which, const spec *macros, pool *p,
 	return 0;
 }
 
+int gen_load(const gen_options *opt, pool *p, diag *d, spec *out, plan *pl)
+{
+	return load(opt, PASS_HDR, NULL, p, d, out, pl);
+}
+
 static void report(diag *d)
 {
 	diag_flush(d);

@@ -20,6 +20,16 @@ typedef struct gen_options {
  * written unless everything succeeded. */
 int gen_c(const gen_options *opt);
 
+/* Reads opt->input for a program that uses its types at run time (onc describe, onc call):
+ * preprocessed as for a header, parsed, checked and planned into *out and *pl, which live in
+ * p. Errors go to d; returns 0, 1 when the input has errors, 2 when a tool failed. */
+struct spec;
+struct plan;
+struct pool;
+struct diag;
+int gen_load(const gen_options *opt, struct pool *p, struct diag *d, struct spec *out,
+	     struct plan *pl);
+
 /* Generates <base>.py for the Python runtime (python/onc); same return values. */
 int gen_python(const gen_options *opt);
 

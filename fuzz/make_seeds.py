@@ -171,6 +171,30 @@ def generated_seeds():
     write("fuzz_generated", "list", bytes([3]) + u32(1) * 3 + u32(0))
 
 
+# ---- fuzz_json: a type of all_types.x (its place among the file's types, netobj first) times
+# two, plus one for JSON text (tests/cli/everything.json among them) or none for XDR bytes ----
+def json_seeds():
+    def as_json(index):
+        return bytes([index * 2 + 1])
+
+    def as_xdr(index):
+        return bytes([index * 2])
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "tests", "cli", "everything.json"), "rb") as f:
+        write("fuzz_json", "everything", as_json(29) + f.read())
+    write("fuzz_json", "small", as_json(5) + b'{"a": -1, "c": "BLUE", "big": "18446744073709551615"}')
+    write("fuzz_json", "nan-bits", as_json(15) + b'{"kind": 9, "f": "0x7fc00001"}')
+    write("fuzz_json", "list-escapes",
+          as_json(10) + b'[{"value": 1, "tag": "\\uef80\\u00e9"}, {"value": 2, "tag": ""}]')
+    write("fuzz_json", "quads", as_json(30) + b'{"q": "000102030405060708090a0b0c0d0e0f", "qs": []}')
+    write("fuzz_json", "inline",
+          as_json(36) + b'{"pos": {"x": 1, "y": 2}, "tint": "IN_BLUE", "extra": {"kind": 1, '
+          b'"h": 5}, "maybe": null, "many": [{"n": 3}]}')
+    write("fuzz_json", "tree", as_xdr(11) + u32(5, 1, 3, 0, 0, 1, 8, 0, 0))
+    write("fuzz_json", "shape", as_xdr(13) + u32(1, 3) + b"abc\0")
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -182,6 +206,7 @@ def main():
     rpcbind_seeds()
     x_seeds()
     generated_seeds()
+    json_seeds()
     total = sum(os.path.getsize(os.path.join(d, f))
                 for d, _, fs in os.walk(CORPUS) for f in fs)
     print(f"seeds: {total} bytes in {CORPUS}", file=sys.stderr)

@@ -126,6 +126,7 @@ void onc__conn_hold(onc__conn *c)
 }
 
 static bool take_unread(onc__conn *c);
+static bool read_buffered(onc__conn *c);
 
 static size_t unsent(const onc__conn *c)
 {
@@ -308,7 +309,7 @@ void onc__conn_flush_posted(onc__conn *c)
 	bool ok = c->dead || flush_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	if (ok && !c->closed)
-		ok = take_unread(c);
+		ok = take_unread(c) && read_buffered(c);
 	if (!ok)
 		onc__conn_close(c);
 	onc__conn_unref(c); /* the ready list's */
@@ -401,9 +402,8 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 	return ok;
 }
 
-/* recv() in cleartext or inside TLS: bytes read, 0 at end of file, or -1 with errno. One TLS
- * record at most, which the buffer holds whole: nothing stays inside OpenSSL unread, so the
- * poller's readiness tells all. */
+/* recv() in cleartext or inside TLS: bytes read, 0 at end of file, or -1 with errno. Inside
+ * TLS, OpenSSL may hold records it read ahead: see read_buffered. */
 static ssize_t conn_recv(onc__conn *c, uint8_t *buf, size_t len)
 {
 	if (c->tls_state != ONC__TLS_ON)
@@ -424,22 +424,30 @@ static ssize_t conn_recv(onc__conn *c, uint8_t *buf, size_t len)
 	}
 }
 
+/* Reads once; inside TLS, again while OpenSSL holds bytes it read ahead (the poller cannot
+ * see them) and the connection still reads, until it needs the socket. */
 static bool read_calls(onc__conn *c)
 {
 	onc__loop *l = c->loop;
-	ssize_t n = conn_recv(c, l->rbuf, sizeof l->rbuf);
-	bool ok;
-	if (n == 0) {
-		pthread_mutex_lock(&c->lock);
-		c->eof = true;
-		arm(c);
-		ok = !finished(c);
-		pthread_mutex_unlock(&c->lock);
-		return ok;
+	for (;;) {
+		ssize_t n = conn_recv(c, l->rbuf, sizeof l->rbuf);
+		bool ok;
+		if (n == 0) {
+			pthread_mutex_lock(&c->lock);
+			c->eof = true;
+			arm(c);
+			ok = !finished(c);
+			pthread_mutex_unlock(&c->lock);
+			return ok;
+		}
+		if (n < 0)
+			return errno == EINTR || errno == EAGAIN;
+		if (!take_calls(c, l->rbuf, (size_t)n) || !take_unread(c))
+			return false;
+		if (c->closed || c->tls_state != ONC__TLS_ON || !c->reading ||
+		    !SSL_has_pending(c->ssl))
+			return true;
 	}
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	return take_calls(c, l->rbuf, (size_t)n) && take_unread(c);
 }
 
 bool onc__conn_may_run(onc__conn *c, onc__job *j)
@@ -501,8 +509,17 @@ void onc__conn_resume(onc__conn *c)
 	pthread_mutex_lock(&c->lock);
 	arm(c);
 	pthread_mutex_unlock(&c->lock);
-	if (!take_unread(c))
+	if (!take_unread(c) || !read_buffered(c))
 		onc__conn_close(c);
+}
+
+/* Inside TLS, the records that OpenSSL read ahead are invisible to the poller: when a
+ * connection reads again, they are taken as the socket's would be. */
+static bool read_buffered(onc__conn *c)
+{
+	if (c->closed || c->tls_state != ONC__TLS_ON || !c->reading || !SSL_has_pending(c->ssl))
+		return true;
+	return read_calls(c);
 }
 
 void onc__conn_event(onc__conn *c, unsigned events)
@@ -516,6 +533,8 @@ void onc__conn_event(onc__conn *c, unsigned events)
 		pthread_mutex_lock(&c->lock);
 		arm(c);
 		pthread_mutex_unlock(&c->lock);
+		if (ok) /* the first calls may have come with the client's Finished */
+			ok = read_buffered(c);
 		if (!ok)
 			onc__conn_close(c);
 		return;
@@ -524,6 +543,8 @@ void onc__conn_event(onc__conn *c, unsigned events)
 		ok = flush(c) && take_unread(c);
 	if (ok && (events & ONC__POLL_IN) && c->reading)
 		ok = read_calls(c);
+	else if (ok)
+		ok = read_buffered(c); /* a flush may have let it read again */
 	if (!ok)
 		onc__conn_close(c);
 }

@@ -529,6 +529,8 @@ class Server:
         self._closing = False
         self._closed = None
         self._sweeper = None
+        self._hooks = (None, None)  # set_hooks()
+        self._hooked = False  # the start hook ran: the stop hook is due
 
     def register(self, program, prog=None, vers=None):
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given)."""
@@ -592,9 +594,19 @@ class Server:
         self._conns.add(conn)
         return True
 
+    def set_hooks(self, start=None, stop=None):
+        """As onc.Server.set_hooks (onc.rpcbind.use_portmapper sets them): start(server) runs
+        when serve_forever() begins, stop(server) at the end of close(), each in a thread of
+        its own (they may block, as rpcbind calls do)."""
+        self._hooks = (start, stop)
+
     async def serve_forever(self):
-        """Returns when close() has ended."""
+        """Runs the start hook (registering with rpcbind, for one), then returns when close()
+        has ended."""
         self._start()
+        if self._hooks[0] and not self._hooked:
+            await asyncio.to_thread(self._hooks[0], self)
+            self._hooked = True
         await self._closed.wait()
 
     async def __aenter__(self):
@@ -633,4 +645,7 @@ class Server:
                 s.close()
         self._answers._close_listeners()  # and Unix socket files
         self._conns.clear()
+        if self._hooked and self._hooks[1]:
+            self._hooked = False
+            await asyncio.to_thread(self._hooks[1], self)
         self._closed.set()

@@ -15,7 +15,9 @@ import pytest
 
 import onc
 import onc.aio
+import onc.rpcbind
 from conftest import ROOT, generate, peer_path
+from fake_rpcbind import FakeRpcbind
 from test_server_cases import CASES, CONFORM_X, hex_words, read_cases
 from testprog import (PROC_ADD, PROC_ECHO, TESTPROG, Testprog, decode_str64, encode_int_pair,
                       encode_str64)
@@ -119,13 +121,17 @@ def test_calls_share_one_connection_and_overlap_on_the_server(tmp_path, kind):
     assert len(prog.peers) == 1  # one connection
 
 
-def test_server_runs_at_most_calls_per_connection(tmp_path):
+@pytest.mark.parametrize("server_opts, client_opts, limit", [
+    ({"calls_per_connection": 8}, {}, 8),  # the server's bound per connection
+    ({}, {"max_in_flight": 4}, 4),  # the client's bound on calls out
+])
+def test_calls_running_at_once_are_bounded(tmp_path, server_opts, client_opts, limit):
     async def go():
-        s, prog, addrs = await serve(tmp_path, calls_per_connection=8)
-        async with s, onc.aio.Client(addrs["tcp"], TESTPROG, 1) as c:
+        s, prog, addrs = await serve(tmp_path, **server_opts)
+        async with s, onc.aio.Client(addrs["tcp"], TESTPROG, 1, **client_opts) as c:
             waits = [asyncio.create_task(wait_call(c, i)) for i in range(50)]
-            await until(lambda: prog.started == 8)
-            for _ in range(20):  # the other 42 calls are read or queued, not started
+            await until(lambda: prog.started == limit)
+            for _ in range(20):  # the other calls are queued, not started
                 await asyncio.sleep(0.005)
             started = prog.started
             prog.release.set()
@@ -133,26 +139,8 @@ def test_server_runs_at_most_calls_per_connection(tmp_path):
         return started, got, prog.most
 
     started, got, most = run(go())
-    assert started == 8 and most == 8
+    assert started == limit and most == limit
     assert got == list(range(50))
-
-
-def test_client_keeps_at_most_max_in_flight(tmp_path):
-    async def go():
-        s, prog, addrs = await serve(tmp_path)
-        async with s, onc.aio.Client(addrs["tcp"], TESTPROG, 1, max_in_flight=4) as c:
-            waits = [asyncio.create_task(wait_call(c, i)) for i in range(30)]
-            await until(lambda: prog.started == 4)
-            for _ in range(20):
-                await asyncio.sleep(0.005)
-            started = prog.started
-            prog.release.set()
-            got = await asyncio.gather(*waits)
-        return started, got, prog.most
-
-    started, got, most = run(go())
-    assert started == 4 and most == 4
-    assert got == list(range(30))
 
 
 def test_timeout_then_the_late_reply_is_dropped(tmp_path):
@@ -438,3 +426,25 @@ def test_generated_async_client_and_async_handlers(tmp_path):
     assert sums == [i + 1 for i in range(100)]
     assert q.status == calc.CALC_OK and q.result == calc.quotient(3, 2)
     assert zero.status == calc.CALC_DIVISION_BY_ZERO and zero.result is None
+
+
+def test_async_server_registers_with_rpcbind_while_it_serves(tmp_path):
+    rpcb = FakeRpcbind((2, 3, 4))
+
+    async def go():
+        s, prog, addrs = await serve(tmp_path)
+        onc.rpcbind.use_portmapper(s, rpcb.udp)
+        serving = asyncio.create_task(s.serve_forever())
+        await until(lambda: len(rpcb.table.entries) == 2)
+        registered = sorted((e[1], e[2]) for e in rpcb.table.entries)
+        async with onc.aio.Client("tcp://127.0.0.1", TESTPROG, 1, rpcbind_port=rpcb.port) as c:
+            found = await add(c, 40, 2)  # the port from rpcbind
+        await s.close()
+        await serving
+        return registered, found
+
+    try:
+        assert run(go()) == ([(1, "tcp"), (1, "udp")], 42)
+        assert rpcb.table.entries == []
+    finally:
+        rpcb.stop()

@@ -39,21 +39,33 @@ static onc_client *client(const char *addr, const onc_client_options *o, onc_sta
 	return onc_client_create(addr, TLSPROG, 1, o, st);
 }
 
+/* A server with the test certificate (see tls_server_options) in the background. */
+static void start_tls(tls_server *s, bool mutual, bool require_client_cert, bool require_tls)
+{
+	onc_server_options so = tls_server_options(mutual, require_client_cert);
+	tls_server_start(s, &so, require_tls);
+}
+
+/* Connects to addr with o and checks what WHO answers: "tls SUBJECT;SANS" or "clear ". */
+static void assert_who(const char *addr, const onc_client_options *o, const char *want)
+{
+	onc_status st;
+	char text[1024];
+	onc_client *c = client(addr, o, &st);
+	assert_status(st, ONC_OK);
+	assert_int_equal(onc_client_is_tls(c), strncmp(want, "tls", 3) == 0);
+	assert_status(who(c, text, sizeof text), ONC_OK);
+	assert_string_equal(text, want);
+	onc_client_destroy(c);
+}
+
 static void test_required_verifies_ip_san(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls "); /* no client certificate asked for */
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls "); /* no client certificate asked for */
 	tls_server_stop(&s);
 }
 
@@ -61,17 +73,9 @@ static void test_tls_url_with_dns_name(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_OFF, "ca.pem", "localhost", false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(s.tls, &o, &st); /* tls:// means required */
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
+	assert_who(s.tls, &o, "tls "); /* tls:// means required */
 	tls_server_stop(&s);
 }
 
@@ -79,24 +83,11 @@ static void test_opportunistic(void **state)
 {
 	(void)state;
 	tls_server with, without;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&with, &so, false);
+	start_tls(&with, false, false, false);
 	tls_server_start(&without, NULL, false);
 	onc_client_options o = tls_client_options(ONC_TLS_OPPORTUNISTIC, "ca.pem", NULL, false);
-	onc_status st;
-	char text[1024];
-	onc_client *c = client(with.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_true(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
-	c = client(without.tcp, &o, &st); /* refused the probe: goes on in cleartext */
-	assert_status(st, ONC_OK);
-	assert_false(onc_client_is_tls(c));
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "clear ");
-	onc_client_destroy(c);
+	assert_who(with.tcp, &o, "tls ");
+	assert_who(without.tcp, &o, "clear "); /* refused the probe: goes on in cleartext */
 	tls_server_stop(&with);
 	tls_server_stop(&without);
 }
@@ -156,21 +147,16 @@ static void test_mutual_tls_identity(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(true, true);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, true, true, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", "localhost", true);
 	onc_status st;
 	char text[1024];
-	onc_client *c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls O=onc,CN=onc-test-client;DNS:client.example");
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls O=onc,CN=onc-test-client;DNS:client.example");
 	/* Without a certificate: TLS 1.3 finishes the client's handshake before the server
 	 * refuses, so the refusal comes with the first call; the handler never runs. */
 	unsigned before = calls(&s);
 	o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	c = client(s.tcp, &o, &st);
+	onc_client *c = client(s.tcp, &o, &st);
 	if (c) {
 		assert_int_not_equal(who(c, text, sizeof text), ONC_OK);
 		onc_client_destroy(c);
@@ -185,10 +171,8 @@ static void test_program_requires_tls(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, true);
+	start_tls(&s, false, false, true);
 	onc_status st;
-	char text[1024];
 	onc_call_error err = {0};
 	onc_call_opts co = {.error = &err};
 	onc_client *c = client(s.tcp, NULL, &st);
@@ -202,11 +186,7 @@ static void test_program_requires_tls(void **state)
 	onc_client_destroy(c);
 	assert_int_equal(calls(&s), 0);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
-	c = client(s.tcp, &o, &st);
-	assert_status(st, ONC_OK);
-	assert_status(who(c, text, sizeof text), ONC_OK);
-	assert_string_equal(text, "tls ");
-	onc_client_destroy(c);
+	assert_who(s.tcp, &o, "tls ");
 	assert_int_equal(calls(&s), 1);
 	tls_server_stop(&s);
 }
@@ -252,8 +232,7 @@ static void test_probe_bytes_and_handshake(void **state)
 		0, 0, 0, 0,                                   /* SUCCESS */
 	};
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	int fd = connect_to(s.tcp_port, SOCK_STREAM);
 	uint8_t got[sizeof want];
 	assert_int_equal(send(fd, probe, sizeof probe, 0), sizeof probe);
@@ -296,8 +275,7 @@ static void test_handshake_without_alpn_refused(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	int fd = connect_to(s.tcp_port, SOCK_STREAM);
 	uint8_t got[36];
 	assert_int_equal(send(fd, probe, sizeof probe, 0), sizeof probe);
@@ -470,8 +448,7 @@ static void test_capture(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	char pcap[64], cmd[512], out[16384];
 	snprintf(pcap, sizeof pcap, "/tmp/onc-tls-%d.pcap", (int)getpid());
 	capture cap;
@@ -546,8 +523,7 @@ static void test_probe_api(void **state)
 {
 	(void)state;
 	tls_server with, without;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&with, &so, false);
+	start_tls(&with, false, false, false);
 	tls_server_start(&without, NULL, false);
 	bool offered = false;
 	assert_status(onc_client_probe_tls(with.tcp, TLSPROG, 1, 5000, &offered), ONC_OK);
@@ -556,6 +532,27 @@ static void test_probe_api(void **state)
 	assert_false(offered);
 	assert_status(onc_client_probe_tls(with.udp, TLSPROG, 1, 5000, &offered), ONC_ERR_ADDRESS);
 	assert_int_equal(calls(&with) + calls(&without), 0);
+	tls_server_stop(&with);
+	tls_server_stop(&without);
+}
+
+/* The same from the command line: onc info -n PORT --tls HOST PROG VERS. */
+static void test_onc_info_tls(void **state)
+{
+	(void)state;
+	tls_server with, without;
+	start_tls(&with, false, false, false);
+	tls_server_start(&without, NULL, false);
+	char cmd[256], out[256];
+	snprintf(cmd, sizeof cmd, "%s info -n %u --tls 127.0.0.1 %u 1", ONC_CLI, with.tcp_port,
+		 TLSPROG);
+	run(cmd, out, sizeof out);
+	assert_string_equal(out, "program 536872823 version 1 offers RPC-with-TLS\n");
+	snprintf(cmd, sizeof cmd, "%s info -n %u --tls 127.0.0.1 %u 1; echo status $?", ONC_CLI,
+		 without.tcp_port, TLSPROG);
+	run(cmd, out, sizeof out);
+	assert_string_equal(out, "program 536872823 version 1 does not offer RPC-with-TLS\n"
+				 "status 1\n");
 	tls_server_stop(&with);
 	tls_server_stop(&without);
 }
@@ -576,8 +573,7 @@ static void test_large_and_pipelined(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
 	onc_status st;
 	onc_client *c = client(s.tcp, &o, &st);
@@ -609,14 +605,60 @@ static void test_large_and_pipelined(void **state)
 	tls_server_stop(&s);
 }
 
+static onc_status enc_u32(onc_xdr_enc *e, const void *v)
+{
+	return onc_xdr_put_u32(e, *(const uint32_t *)v);
+}
+
+/* FILL's reply: n bytes, byte i being i % 251 (checked here, so that a reply cut or reordered
+ * inside TLS fails). */
+static onc_status dec_fill(onc_xdr_dec *d, void *v)
+{
+	const uint8_t *data;
+	uint32_t len;
+	ONC_TRY(onc_xdr_get_opaque_ref(d, &data, &len, 4u << 20));
+	for (uint32_t i = 0; i < len; i++)
+		if (data[i] != (uint8_t)(i % 251))
+			return ONC_ERR_BAD_VALUE;
+	*(uint32_t *)v = len;
+	return ONC_OK;
+}
+
+/* Replies far larger than the socket takes, 16 of them in flight: the server's TLS writes wait
+ * for room (the reply buffer grows and moves between a write and its retry) and every byte
+ * still arrives in order. */
+static void test_large_replies_inside_tls(void **state)
+{
+	(void)state;
+	tls_server s;
+	start_tls(&s, false, false, false);
+	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
+	onc_status st;
+	onc_client *c = client(s.tcp, &o, &st);
+	assert_status(st, ONC_OK);
+	onc_pending *p[16];
+	uint32_t sizes[16];
+	for (int i = 0; i < 16; i++) {
+		sizes[i] = (1u << 20) + (uint32_t)i * 4099;
+		p[i] = onc_client_start(c, TLS_FILL, enc_u32, &sizes[i], NULL, &st);
+		assert_status(st, ONC_OK);
+	}
+	for (int i = 0; i < 16; i++) {
+		uint32_t got = 0;
+		assert_status(onc_client_finish(c, p[i], dec_fill, &got), ONC_OK);
+		assert_int_equal(got, sizes[i]);
+	}
+	onc_client_destroy(c);
+	tls_server_stop(&s);
+}
+
 /* The server goes away and another takes its port: the next call connects again, probes and
  * makes a new handshake before it is sent. */
 static void test_reconnects_with_new_handshake(void **state)
 {
 	(void)state;
 	tls_server s;
-	onc_server_options so = tls_server_options(false, false);
-	tls_server_start(&s, &so, false);
+	start_tls(&s, false, false, false);
 	onc_client_options o = tls_client_options(ONC_TLS_REQUIRED, "ca.pem", NULL, false);
 	onc_status st;
 	char text[1024];
@@ -625,6 +667,7 @@ static void test_reconnects_with_new_handshake(void **state)
 	assert_status(who(c, text, sizeof text), ONC_OK);
 	uint16_t port = s.tcp_port;
 	tls_server_stop(&s);
+	onc_server_options so = tls_server_options(false, false);
 	tls_server_start_on(&s, &so, false, port);
 	st = who(c, text, sizeof text);
 	if (st == ONC_ERR_CLOSED) /* the old connection's end was seen only by this call */
@@ -742,9 +785,11 @@ int main(void)
 		cmocka_unit_test(test_handshake_without_alpn_refused),
 		cmocka_unit_test(test_probe_refused),
 		cmocka_unit_test(test_probe_api),
+		cmocka_unit_test(test_onc_info_tls),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_large_and_pipelined),
 		cmocka_unit_test(test_send_deadline_inside_tls),
+		cmocka_unit_test(test_large_replies_inside_tls),
 		cmocka_unit_test(test_reconnects_with_new_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,8 +42,10 @@ onc_server_options tls_server_options(bool mutual, bool require_client_cert)
 	snprintf(key, sizeof key, "%s", cert("server.key"));
 	snprintf(ca, sizeof ca, "%s", cert("ca.pem"));
 	atexit(remove_certs);
+	const char *workers = getenv("ONC_TEST_WORKERS"); /* the ctest list runs both */
 	return (onc_server_options){
 		.threads = 1,
+		.workers = workers ? (unsigned)atoi(workers) : 0,
 		.tls = {.cert_file = chain, .key_file = key, .client_ca_file = mutual ? ca : NULL,
 			.require_client_cert = require_client_cert, .handshake_timeout_ms = 500},
 	};
@@ -74,6 +76,21 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 		for (uint32_t i = 0; i < len; i++) /* every byte came through */
 			sum += data[i];
 		return onc_xdr_put_u32(call->results, sum) == ONC_OK ? ONC_SUCCESS : ONC_SYSTEM_ERR;
+	}
+	case TLS_FILL: {
+		uint32_t n;
+		uint8_t *out;
+		if (onc_xdr_get_u32(call->args, &n) != ONC_OK || n > (4u << 20))
+			return ONC_GARBAGE_ARGS;
+		if (onc_xdr_put_u32(call->results, n) != ONC_OK ||
+		    onc_xdr_enc_reserve(call->results, (n + 3) & ~3u) != ONC_OK)
+			return ONC_SYSTEM_ERR;
+		out = call->results->p;
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = (uint8_t)(i % 251);
+		memset(out + n, 0, ((n + 3) & ~3u) - n);
+		call->results->p += (n + 3) & ~3u;
+		return ONC_SUCCESS;
 	}
 	default:
 		return ONC_PROC_UNAVAIL;

@@ -2,7 +2,7 @@
  * server of TLSPROG in a background thread, and clients with TLS options.
  *   TLSPROG version 1: 0 NULL; 1 WHO() -> string: "tls|clear subject;san;san..." as the
  *   handler sees its caller (onc_call_tls); 2 SIZE(opaque<>) -> unsigned: the argument's length,
- *   for large records. */
+ *   for large records; 3 FILL(unsigned n) -> opaque<>: n bytes, byte i being i % 251. */
 #ifndef TLS_TEST_H
 #define TLS_TEST_H
 
@@ -12,7 +12,7 @@
 #include "onc/server.h"
 
 #define TLSPROG 0x20000777u
-enum { TLS_NULL, TLS_WHO, TLS_SIZE };
+enum { TLS_NULL, TLS_WHO, TLS_SIZE, TLS_FILL };
 
 typedef struct tls_server {
 	onc_server *srv;
@@ -24,7 +24,8 @@ typedef struct tls_server {
 
 /* The certificate directory (made once per run) and a file in it. */
 const char *cert(const char *name);
-/* Server options: the test server certificate, with the client CA when mutual is set. */
+/* Server options: the test server certificate, with the client CA when mutual is set; one loop,
+ * and ONC_TEST_WORKERS workers (none when unset). */
 onc_server_options tls_server_options(bool mutual, bool require_client_cert);
 /* Starts a server with these options (NULL: no TLS); require_tls: TLSPROG v1 takes TLS only. */
 void tls_server_start(tls_server *s, const onc_server_options *opts, bool require_tls);
