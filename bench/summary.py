@@ -119,6 +119,17 @@ if tls:
     idle = tls["onc_tls_bytes_per_idle_connection"]
     row("resident memory per idle TLS connection", "bytes", idle, None, None, None, None,
         "< 64 KiB", idle < 65536)
+stubs = load("stubs")
+if stubs:
+    for key, case in (("stub_sync", "calc_add_1 stub, sync"),
+                      ("client_call", "onc_client_call, sync (same call)"),
+                      ("stub_64_in_flight", "calc_add_1_send/_receive, 64 in flight")):
+        row(case, "calls/s", stubs[key]["calls_per_s"], onc_lat=lat(stubs[key]))
+        a = stubs[key + "_allocs"]
+        row("  heap allocations per call, client", "allocs", a["client"], target="0 (issue 17)",
+            met=a["client"] == 0)
+        row("  heap allocations per call, server", "allocs", a["server"], target="0 (issue 17)",
+            met=a["server"] == 0)
 py = load("python")
 if py:
     row("Python client null call (TCP)", "calls/s", py["null_call"]["tcp"]["calls_per_s"])
