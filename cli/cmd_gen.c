@@ -10,8 +10,8 @@
 #include "pool.h"
 
 const char gen_usage[] =
-	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [--prefix P] [--types-only]\n"
-	"      [-I DIR] [-D NAME[=VALUE]] FILE.x\n"
+	"  gen [-o DIR] [--sample [--force]] [--lang c|python] [--prefix P] [-I DIR]\n"
+	"      [-D NAME[=VALUE]] FILE.x\n"
 	"        generate C code from an RPC-language file: FILE.h (types, constants,\n"
 	"        prototypes), FILE_xdr.c (encode, decode and free functions),\n"
 	"        FILE_client.c (client stubs) and FILE_server.c (dispatchers); with\n"
@@ -19,8 +19,7 @@ const char gen_usage[] =
 	"        (kept if they exist, unless --force);\n"
 	"        with --lang python, FILE.py (types, codecs, client and server classes;\n"
 	"        with --sample also FILE_server_sample.py and FILE_client_sample.py);\n"
-	"        --prefix P puts P before the C name of every type and its codecs;\n"
-	"        --types-only leaves the client and server classes out of FILE.py\n";
+	"        --prefix P puts P before the C name of every type and its codecs\n";
 
 /* [A-Za-z_][A-Za-z0-9_]* */
 static bool is_identifier(const char *s)
@@ -66,8 +65,6 @@ int cmd_gen(int argc, char **argv)
 					opt.prefix ? opt.prefix : "");
 				goto done;
 			}
-		} else if (strcmp(a, "--types-only") == 0) {
-			opt.types_only = true;
 		} else if (strcmp(a, "--sample") == 0) {
 			opt.sample = true;
 		} else if (strcmp(a, "--force") == 0) {
@@ -94,10 +91,6 @@ int cmd_gen(int argc, char **argv)
 	opt.ncpp_args = ncpp;
 	if (python && opt.prefix) {
 		fprintf(stderr, "onc gen: --prefix is for C only\n");
-		goto done;
-	}
-	if (opt.types_only && (!python || opt.sample)) {
-		fprintf(stderr, "onc gen: --types-only is for --lang python, without --sample\n");
 		goto done;
 	}
 	rc = python ? gen_python(&opt) : gen_c(&opt);

@@ -23,6 +23,8 @@ typedef struct py {
 	/* The struct or union whose class is being written: a field named as a type shadows that
 	 * type in the class's annotations, which name it through an alias then (class_hint). */
 	const definition *in_class;
+	table members; /* its members' names (fields, arms, discriminant) */
+	table arms;    /* a union's arm fields by name (arm_fields), while it is written */
 	table aliases; /* types given an alias _<T>_type, written at the end */
 	const char *qual; /* samples: "calc." before the names of the module, which they import */
 	const definition **aliased;
@@ -40,6 +42,16 @@ static const char *const reserved[] = {
 	"lambda", "nonlocal", "not",  "or",    "pass",	 "raise",  "return", "try",
 	"while", "with",   "yield",   "self",  "onc",	 "match",  "case",   "type",
 };
+
+/* A Python identifier for an RPC-language name: keywords (and names the module uses) get a
+ * trailing underscore. */
+static const char *pyname(py *g, const char *name)
+{
+	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return pool_printf(g->pool, "%s_", name);
+	return name;
+}
 
 /* The names the generated functions give their parameters and locals (pack(self, p),
  * unpack_T(u), d, node, v0, v1_2, ...): a module-level name spelt the same would be shadowed
@@ -63,17 +75,11 @@ static bool is_local_name(const char *name)
 	return *r == 0;
 }
 
-/* A Python identifier for an RPC-language name: keywords (and names the module uses) get a
- * trailing underscore, and so do the module's own names (types, constants, enum members,
- * programs, versions, procedures) spelt as a generated function's local. */
-static const char *pyname(py *g, const char *name)
+/* A Python identifier for a module-level name (a type, constant, enum member, program,
+ * version or procedure): pyname's, with a trailing underscore for a local's name too. */
+static const char *pyglobal(py *g, const char *name)
 {
-	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-		if (strcmp(name, reserved[i]) == 0)
-			return pool_printf(g->pool, "%s_", name);
-	if (is_local_name(name) && table_get(&g->names, name))
-		return pool_printf(g->pool, "%s_", name);
-	return name;
+	return is_local_name(name) ? pool_printf(g->pool, "%s_", name) : pyname(g, name);
 }
 
 /* True when `name` is a module-level constant of the generated module. */
@@ -94,19 +100,14 @@ static void add_names(py *g)
 			table_add(&g->names, m->name, (void *)m);
 			table_add(&g->consts, m->name, (void *)m);
 		}
-		for (const version *v = d->kind == DEF_PROGRAM ? d->versions : NULL; v; v = v->next) {
-			table_add(&g->names, v->name, (void *)v);
-			for (const procedure *pr = v->procs; pr; pr = pr->next)
-				table_add(&g->names, pr->name, (void *)pr);
-		}
 	}
 }
 
 static const char *pyvalue(py *g, const value *v)
 {
 	if (v->name && is_py_const(g, v->name))
-		return g->qual ? pool_printf(g->pool, "%s%s", g->qual, pyname(g, v->name))
-			       : pyname(g, v->name);
+		return g->qual ? pool_printf(g->pool, "%s%s", g->qual, pyglobal(g, v->name))
+			       : pyglobal(g, v->name);
 	if (v->known)
 		return pool_printf(g->pool, "%lld", (long long)v->number);
 	if (v->text && v->text[0] == '"')
@@ -227,11 +228,11 @@ static const char *default_type(py *g, const type_ref *t)
 	switch (def->kind) {
 	case DEF_ENUM:
 		return def->members ? pool_printf(g->pool, "%s%s.%s", g->qual ? g->qual : "",
-						  pyname(g, def->name), pyname(g, def->members->name))
+						  pyglobal(g, def->name), pyglobal(g, def->members->name))
 				    : "0";
 	case DEF_STRUCT:
 	case DEF_UNION:
-		return pool_printf(g->pool, "%s%s()", g->qual ? g->qual : "", pyname(g, def->name));
+		return pool_printf(g->pool, "%s%s()", g->qual ? g->qual : "", pyglobal(g, def->name));
 	case DEF_TYPEDEF:
 		return default_decl(g, &def->target);
 	default:
@@ -290,7 +291,8 @@ static bool immutable(py *g, const char *e)
 {
 	return strcmp(e, "0") == 0 || strcmp(e, "0.0") == 0 || strcmp(e, "False") == 0 ||
 	       strcmp(e, "True") == 0 || strcmp(e, "None") == 0 || strcmp(e, "\"\"") == 0 ||
-	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e);
+	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e) ||
+	       (*e && strspn(e + (*e == '-'), "0123456789") == strlen(e + (*e == '-')));
 }
 
 static void emit_field(py *g, const char *name, const char *hint, const char *dflt)
@@ -317,22 +319,24 @@ static const char *std_name(py *g, const char *module, const char *name)
 
 /* Nesting of list hints written out; deeper ones end in list[Any] (a typedef of an array of
  * arrays of ... would otherwise give a hint as long as the chain, for each use). */
-#define HINT_DEPTH 4
+#define HINT_DEPTH 2
 
-static bool has_member(const definition *def, const char *name)
+/* Starts or ends (NULL) the class of a struct or union: its members' names are looked up in
+ * a table, so that a class of 100,000 fields costs no more per field than one of two. */
+static void enter_class(py *g, const definition *def)
 {
+	table_free(&g->members);
+	g->in_class = def;
+	if (!def)
+		return;
 	if (def->kind == DEF_UNION) {
-		if (strcmp(def->discriminant.name, name) == 0)
-			return true;
+		table_add(&g->members, def->discriminant.name, (void *)def);
 		for (const union_arm *a = def->arms; a; a = a->next)
-			if (a->arm.kind != DECL_VOID && strcmp(a->arm.name, name) == 0)
-				return true;
-		return false;
+			if (a->arm.kind != DECL_VOID)
+				table_add(&g->members, a->arm.name, (void *)a);
 	}
 	for (const decl *f = def->kind == DEF_STRUCT ? def->fields : NULL; f; f = f->next)
-		if (strcmp(f->name, name) == 0)
-			return true;
-	return false;
+		table_add(&g->members, f->name, (void *)f);
 }
 
 /* The names of Python's that annotations use: a type of the file with one of them is named
@@ -352,9 +356,9 @@ static bool hint_builtin(const char *name)
 static const char *class_hint(py *g, const definition *def)
 {
 	if (g->qual)
-		return pool_printf(g->pool, "%s%s", g->qual, pyname(g, def->name));
-	if (!hint_builtin(def->name) && (!g->in_class || !has_member(g->in_class, def->name)))
-		return pyname(g, def->name);
+		return pool_printf(g->pool, "%s%s", g->qual, pyglobal(g, def->name));
+	if (!hint_builtin(def->name) && !table_get(&g->members, def->name))
+		return pyglobal(g, def->name);
 	if (!table_add(&g->aliases, def->name, (void *)def)) {
 		if (g->naliased == g->aliased_cap) {
 			g->aliased_cap = g->aliased_cap ? 2 * g->aliased_cap : 8;
@@ -497,13 +501,13 @@ static void emit_const(py *g, const definition *def)
 	const value *v = &def->const_value;
 	bool named_const = v->name && table_get(&g->earlier, v->name);
 	py_comment(g, "", def->doc);
-	strbuf_printf(g->out, "%s = %s\n", pyname(g, def->name),
-		      named_const ? pyname(g, v->name) : pyvalue(g, v));
+	strbuf_printf(g->out, "%s = %s\n", pyglobal(g, def->name),
+		      named_const ? pyglobal(g, v->name) : pyvalue(g, v));
 }
 
 static void emit_enum(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	strbuf_puts(g->out, "\n\n");
 	py_comment(g, "", def->doc);
 	strbuf_printf(g->out, "class %s(_enum.IntEnum):\n", name);
@@ -511,11 +515,13 @@ static void emit_enum(py *g, const definition *def)
 		strbuf_puts(g->out, "    pass\n");
 	for (const enum_member *m = def->members; m; m = m->next) {
 		py_comment(g, "    ", m->doc);
-		strbuf_printf(g->out, "    %s = %lld\n", pyname(g, m->name), (long long)m->val.number);
+		strbuf_printf(g->out, "    %s = %lld\n", pyglobal(g, m->name),
+			      (long long)m->val.number);
 	}
 	strbuf_puts(g->out, "\n\n");
 	for (const enum_member *m = def->members; m; m = m->next)
-		strbuf_printf(g->out, "%s = %s.%s\n", pyname(g, m->name), name, pyname(g, m->name));
+		strbuf_printf(g->out, "%s = %s.%s\n", pyglobal(g, m->name), name,
+			      pyglobal(g, m->name));
 	strbuf_printf(g->out, "\n\ndef pack_%s(p: onc.Packer, v: %s) -> None:\n    p.pack_enum(v)\n\n\n"
 		      "def unpack_%s(u: onc.Unpacker) -> %s:\n    return u.unpack_enum(%s)\n",
 		      def->name, class_hint(g, def), def->name, class_hint(g, def), name);
@@ -523,7 +529,7 @@ static void emit_enum(py *g, const definition *def)
 
 static void emit_type_functions(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	strbuf_printf(g->out, "\n\ndef pack_%s(p: onc.Packer, v: %s) -> None:\n    v.pack(p)\n\n\n"
 		      "def unpack_%s(u: onc.Unpacker) -> %s:\n    return %s.unpack(u)\n",
 		      def->name, class_hint(g, def), def->name, class_hint(g, def), name);
@@ -568,7 +574,7 @@ static size_t next_chunk(const plan_step *run, size_t from, int *index, chunk *c
 /* The struct formats of a struct's chunks, before its class. */
 static void emit_formats(py *g, const plan_type *t)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++)
 		for (size_t k = 0; !t->steps[i].member && k < t->steps[i].nleaves;) {
@@ -586,7 +592,7 @@ static void emit_formats(py *g, const plan_type *t)
 /* Packs the steps of `obj` ("self" or "node"). */
 static void pack_steps(py *g, const plan_type *t, const char *obj, const char *indent)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
@@ -647,7 +653,7 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 		if (!l->inner || (j > 0 && l->member == s->leaves[j - 1].member))
 			continue;
 		strbuf_printf(g->out, "%sv%d = %s(", indent, owner[j],
-			      pyname(g, type_base(&l->member->type)->name));
+			      pyglobal(g, type_base(&l->member->type)->name));
 		for (size_t i = j; i < s->nleaves && s->leaves[i].member == l->member; i++)
 			strbuf_printf(g->out, "%s%s", i > j ? ", " : "", locals[i]);
 		strbuf_puts(g->out, ")\n");
@@ -658,7 +664,7 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 /* Decodes the steps into locals v0, v1... (one per member); returns the count. */
 static int unpack_steps(py *g, const plan_type *t, const char *indent)
 {
-	const char *name = pyname(g, t->def->name);
+	const char *name = pyglobal(g, t->def->name);
 	int index = 0, member = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
@@ -673,7 +679,7 @@ static int unpack_steps(py *g, const plan_type *t, const char *indent)
 static void emit_struct(py *g, const definition *def)
 {
 	const plan_type *t = def->plan;
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const decl *link = def->list_link;
 	strbuf_puts(g->out, "\n\n");
 	emit_formats(g, t);
@@ -681,7 +687,7 @@ static void emit_struct(py *g, const definition *def)
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
 		strbuf_puts(g->out, "\n");
-	g->in_class = def;
+	enter_class(g, def);
 	for (const decl *f = def->fields; f; f = f->next) {
 		py_comment(g, "    ", f->doc);
 		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
@@ -722,7 +728,7 @@ static void emit_struct(py *g, const definition *def)
 			strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
 		strbuf_puts(g->out, ")\n");
 	}
-	g->in_class = NULL;
+	enter_class(g, NULL);
 	emit_type_functions(g, def);
 }
 
@@ -741,22 +747,22 @@ static const char *arm_name(py *g, const definition *def, const decl *d)
 	return strcmp(d->name, def->discriminant.name) == 0 ? pool_printf(g->pool, "%s_arm", n) : n;
 }
 
-/* by_name (the caller frees it) finds each field by its name: a union of 40,000 arms costs
- * no 40,000 compares per arm. */
-static size_t arm_fields(py *g, const definition *def, arm_field **out, table *by_name)
+/* Also fills g->arms, name -> arm_field, for the union being written. */
+static size_t arm_fields(py *g, const definition *def, arm_field **out)
 {
 	size_t n = 0;
 	for (const union_arm *a = def->arms; a; a = a->next)
 		n++;
 	arm_field *f = pool_alloc(g->pool, (n ? n : 1) * sizeof *f);
 	size_t k = 0;
+	table_free(&g->arms);
 	for (const union_arm *a = def->arms; a; a = a->next) {
 		if (a->arm.kind == DECL_VOID)
 			continue;
 		const char *name = arm_name(g, def, &a->arm);
 		bool optional;
 		const char *hint = hint_depth(g, &a->arm, 0, &optional);
-		arm_field *same = table_get(by_name, name);
+		arm_field *same = table_get(&g->arms, name);
 		if (same) {
 			if (strcmp(same->hint, hint) != 0 && !same->optional)
 				same->hint = "_typing.Any"; /* the name with two types */
@@ -764,7 +770,7 @@ static size_t arm_fields(py *g, const definition *def, arm_field **out, table *b
 		}
 		f[k] = (arm_field){ name, optional ? hint : pool_printf(g->pool, "%s[%s]",
 					 std_name(g, "_typing", "Optional"), hint), optional, a->arm.doc };
-		table_add(by_name, name, &f[k++]);
+		table_add(&g->arms, name, &f[k++]);
 	}
 	*out = f;
 	return k;
@@ -794,27 +800,24 @@ static const char *union_value(py *g, const definition *def, const char *first, 
 
 /* Writes an arm's value: from its field, which must hold one unless the arm is optional
  * data (onc.arm raises an XdrError naming the field). */
-static const char *arm_pack(py *g, const definition *def, const table *by_name,
-			    const plan_arm *a)
+static const char *arm_pack(py *g, const definition *def, const plan_arm *a)
 {
 	if (a->arm->arm.kind == DECL_VOID)
 		return NULL;
 	const char *name = arm_name(g, def, &a->arm->arm);
-	const char *x = pool_printf(g->pool, "self.%s", name);
-	const arm_field *f = table_get(by_name, name);
-	if (f && !f->optional)
-		x = pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name, pyname(g, def->name),
-				name);
+	const arm_field *f = table_get(&g->arms, name);
+	const char *x = f->optional ? pool_printf(g->pool, "self.%s", name)
+				    : pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name,
+						  pyname(g, def->name), name);
 	return py_pack(g, a->value, x);
 }
 
 static void emit_union(py *g, const definition *def)
 {
-	const char *name = pyname(g, def->name);
+	const char *name = pyglobal(g, def->name);
 	const char *disc = pyname(g, def->discriminant.name);
 	arm_field *f;
-	table by_name = { 0 };
-	size_t nf = arm_fields(g, def, &f, &by_name);
+	size_t nf = arm_fields(g, def, &f);
 	const union_arm *first = def->arms;
 	for (const union_arm *a = def->arms; a; a = a->next)
 		if (a->labels) {
@@ -830,13 +833,13 @@ static void emit_union(py *g, const definition *def)
 		 dt->def && dt->def->kind == DEF_ENUM)
 		for (const enum_member *m = dt->def->members; m; m = m->next)
 			if (strcmp(m->name, first->labels->val.name) == 0) /* Enum.MEMBER */
-				ddflt = pool_printf(g->pool, "%s.%s", pyname(g, dt->def->name),
-						    pyname(g, m->name));
+				ddflt = pool_printf(g->pool, "%s.%s", pyglobal(g, dt->def->name),
+						    pyglobal(g, m->name));
 	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
 		strbuf_puts(g->out, "\n");
-	g->in_class = def;
+	enter_class(g, def);
 	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
 	/* The arm of the first case starts with its default, so that T() codes; the others
 	 * start empty. */
@@ -876,12 +879,12 @@ static void emit_union(py *g, const definition *def)
 			dflt = a;
 			continue;
 		}
-		const char *e = arm_pack(g, def, &by_name, a);
+		const char *e = arm_pack(g, def, a);
 		strbuf_printf(g->out, "        %s d in %s:\n            %s\n", any ? "elif" : "if",
 			      labels(g, a->arm), e ? e : "pass");
 		any = true;
 	}
-	const char *e = dflt ? arm_pack(g, def, &by_name, dflt) : NULL;
+	const char *e = dflt ? arm_pack(g, def, dflt) : NULL;
 	if (dflt && e)
 		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
 	else if (!dflt)
@@ -905,8 +908,7 @@ static void emit_union(py *g, const definition *def)
 		strbuf_printf(g->out, "        raise onc.XdrError(f\"%s: no arm for {d!r}\", "
 				      "status=onc.Status.BAD_VALUE)\n",
 			      name);
-	table_free(&by_name);
-	g->in_class = NULL;
+	enter_class(g, NULL);
 	emit_type_functions(g, def);
 }
 
@@ -930,7 +932,8 @@ static void emit_typedef(py *g, const definition *def)
 	    (t->type.def->kind == DEF_STRUCT || t->type.def->kind == DEF_UNION ||
 	     t->type.def->kind == DEF_ENUM) &&
 	    defined_before(g, t->type.def))
-		strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyname(g, t->type.name));
+		strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name),
+			      pyglobal(g, t->type.name));
 	const char *e = py_pack(g, def->plan->target, "v");
 	const char *hint = hint_decl(g, t);
 	strbuf_puts(g->out, "\n\n");
@@ -1036,8 +1039,8 @@ static const definition *expanded(py *g, const procedure *proc)
 	for (const decl *f = b->def->fields; f; f = f->next) {
 		const char *n = pyname(g, f->name);
 		if (strcmp(n, "timeout") == 0 || strcmp(n, "p") == 0 || strcmp(n, "u") == 0 ||
-		    strcmp(n, "s") == 0 || strcmp(n, pyname(g, b->def->name)) == 0 ||
-		    strcmp(n, pyname(g, proc->name)) == 0)
+		    strcmp(n, "s") == 0 || strcmp(n, pyglobal(g, b->def->name)) == 0 ||
+		    strcmp(n, pyglobal(g, proc->name)) == 0)
 			return NULL;
 	}
 	return b->def;
@@ -1081,7 +1084,8 @@ static const char *arg_encoder(py *g, const procedure *proc)
 		const char *a = "";
 		for (const decl *f = s->fields; f; f = f->next)
 			a = pool_printf(g->pool, "%s%s%s", a, *a ? ", " : "", pyname(g, f->name));
-		return pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name, pyname(g, s->name), a);
+		return pool_printf(g->pool, "lambda p: pack_%s(p, %s(%s))", s->name, pyglobal(g, s->name),
+				   a);
 	}
 	if (proc->nargs == 0)
 		return "None";
@@ -1106,7 +1110,7 @@ static void emit_client(py *g, const definition *prog, const version *v, const c
 			      "    PROGRAM = %s\n    VERSION = %s\n",
 		      cls, aio ? "Async" : "", aio ? "onc.aio.Client" : "onc.Client", prog->name,
 		      (long long)v->number.number, v->name, aio ? ", on asyncio" : "",
-		      pyname(g, prog->name), pyname(g, v->name));
+		      pyglobal(g, prog->name), pyglobal(g, v->name));
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *result = hint_type(g, &proc->result);
 		strbuf_printf(g->out, "\n    %sdef %s(self%s, *, timeout: %s[float] = None) -> %s:\n",
@@ -1121,7 +1125,7 @@ static void emit_client(py *g, const definition *prog, const version *v, const c
 				      "            %s,\n            timeout=timeout,\n        )\n",
 			      proc->result.kind == TYPE_VOID ? (aio ? "await " : "")
 							     : (aio ? "return await " : "return "),
-			      pyname(g, proc->name), enc, dec);
+			      pyglobal(g, proc->name), enc, dec);
 	}
 }
 
@@ -1162,8 +1166,8 @@ static void emit_server(py *g, const definition *prog, const version *v, const c
 	strbuf_printf(g->out, "\n\nclass %sServer(onc.Program):\n"
 			      "    \"\"\"%s version %lld (%s): subclass it and implement the methods.\"\"\"\n\n"
 			      "    PROGRAM = %s\n    VERSION = %s\n    PROCEDURES = {\n",
-		      cls, prog->name, (long long)v->number.number, v->name, pyname(g, prog->name),
-		      pyname(g, v->name));
+		      cls, prog->name, (long long)v->number.number, v->name, pyglobal(g, prog->name),
+		      pyglobal(g, v->name));
 	i = 0;
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
 		const char *enc = proc->result.kind == TYPE_VOID
@@ -1172,7 +1176,7 @@ static void emit_server(py *g, const definition *prog, const version *v, const c
 							py_pack(g, proc->result_plan, "v"));
 		strbuf_printf(g->out, "        %s: onc.Procedure(\n            \"%s\",\n            %s,\n"
 				      "            %s,\n        ),\n",
-			      pyname(g, proc->name), method_name(g, v, proc), decoders[i++], enc);
+			      pyglobal(g, proc->name), method_name(g, v, proc), decoders[i++], enc);
 	}
 	strbuf_puts(g->out, "    }\n");
 	for (const procedure *proc = v->procs; proc; proc = proc->next) {
@@ -1202,17 +1206,17 @@ static void emit_version(py *g, const definition *prog, const version *v)
 	emit_server(g, prog, v, cls);
 }
 
-static void emit_program(py *g, const definition *def, bool classes)
+static void emit_program(py *g, const definition *def)
 {
-	strbuf_printf(g->out, "\n\n%s = %s\n", pyname(g, def->name), pyvalue(g, &def->number));
+	strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name), pyvalue(g, &def->number));
 	for (const version *v = def->versions; v; v = v->next) {
-		py_comment(g, "", v->doc);
-		strbuf_printf(g->out, "%s = %s\n", pyname(g, v->name), pyvalue(g, &v->number));
+		py_comment(g, "", v->doc); /* as C has it above the version's number */
+		strbuf_printf(g->out, "%s = %s\n", pyglobal(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
-			strbuf_printf(g->out, "%s = %s\n", pyname(g, proc->name),
+			strbuf_printf(g->out, "%s = %s\n", pyglobal(g, proc->name),
 				      pyvalue(g, &proc->number));
 	}
-	for (const version *v = def->versions; classes && v; v = v->next)
+	for (const version *v = def->versions; v; v = v->next)
 		emit_version(g, def, v);
 }
 
@@ -1241,7 +1245,9 @@ static void put_imports(strbuf *out, const strbuf *body, const char *module)
 		{ "builtins", "_builtins" }, { "dataclasses", "_dc" }, { "enum", "_enum" },
 		{ "struct", "_struct" },     { "typing", "_typing" },
 	};
-	static const char *const plain[] = { "onc", "onc.aio", "onc.rpcbind" };
+	/* onc.aio is an attribute of onc, loaded when first used (python/onc/__init__.py):
+	 * rpcb_prot.py, generated too, is imported by onc.rpcbind, which onc.aio uses. */
+	static const char *const plain[] = { "onc", "onc.rpcbind" };
 	char use[64];
 	if (uses(body, "sys."))
 		strbuf_puts(out, "import sys\n");
@@ -1278,14 +1284,14 @@ static void emit_sizes(py *g, const definition *def)
 	if (z->fixed >= 0 || z->max >= 0)
 		strbuf_puts(g->out, "\n\n");
 	if (z->fixed >= 0)
-		strbuf_printf(g->out, "%s_SIZE = %lld\n", def->name, (long long)z->fixed);
+		strbuf_printf(g->out, "%s_SIZE = %lld  # encoded size in bytes\n", def->name,
+			      (long long)z->fixed);
 	if (z->max >= 0)
-		strbuf_printf(g->out, "%s_MAXSIZE = %lld\n", def->name, (long long)z->max);
+		strbuf_printf(g->out, "%s_MAXSIZE = %lld  # largest encoded size in bytes\n",
+			      def->name, (long long)z->max);
 }
 
-/* The module; without the client and server classes when !classes. */
-static void emit_module(strbuf *out, pool *p, const plan *pl, const char *base,
-			const char *source, bool classes)
+void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
 {
 	const spec *s = pl->spec;
 	strbuf body = { 0 };
@@ -1318,7 +1324,7 @@ static void emit_module(strbuf *out, pool *p, const plan *pl, const char *base,
 			      default_decl(&g, &g.defaults[i]->target));
 	for (const definition *d = s->defs; d; d = d->next)
 		if (d->kind == DEF_PROGRAM)
-			emit_program(&g, d, classes);
+			emit_program(&g, d);
 	if (g.naliased)
 		strbuf_puts(&body, "\n\n# Types named in annotations where their own name means "
 				   "something else.\n");
@@ -1327,9 +1333,7 @@ static void emit_module(strbuf *out, pool *p, const plan *pl, const char *base,
 
 	strbuf_printf(out, "\"\"\"%s: generated by `onc gen --lang python` from %s; do not edit.\n\n"
 			   "Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and "
-			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker; "
-			   "T_SIZE is a type's encoded\nsize when it is fixed, T_MAXSIZE the largest "
-			   "when there is one.\"\"\"\n\n"
+			   "unpack_T(u)\ncode every type with the onc runtime's Packer and Unpacker.\"\"\"\n\n"
 			   "from __future__ import annotations\n\n",
 		      base, source);
 	put_imports(out, &body, NULL);
@@ -1337,22 +1341,13 @@ static void emit_module(strbuf *out, pool *p, const plan *pl, const char *base,
 	free(g.defaults);
 	free(g.aliased);
 	table_free(&g.aliases);
+	table_free(&g.members);
+	table_free(&g.arms);
 	table_free(&g.array_defaults);
 	table_free(&g.names);
 	table_free(&g.consts);
 	table_free(&g.earlier);
 	table_free(&g.types_seen);
-}
-
-void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source)
-{
-	emit_module(out, p, pl, base, source, true);
-}
-
-void emit_python_types(strbuf *out, pool *p, const plan *pl, const char *base,
-		       const char *source)
-{
-	emit_module(out, p, pl, base, source, false);
 }
 
 /* ---- samples: where the programmer's code starts (onc gen --lang python --sample) ---- */

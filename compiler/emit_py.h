@@ -9,11 +9,6 @@
 #include "strbuf.h"
 
 void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const char *source);
-/* The same without the client and server classes (onc gen --types-only): types, codecs and
- * numbers, for a module that the onc runtime itself imports below its Client and Program
- * (onc/rpcb_prot.py). */
-void emit_python_types(strbuf *out, pool *p, const plan *pl, const char *base,
-		       const char *source);
 /* <base>_server_sample.py and <base>_client_sample.py: a server implementing every procedure
  * with a placeholder result, and a client calling each, on the module emit_python writes. */
 void emit_python_server_sample(strbuf *out, pool *p, const plan *pl, const char *base,

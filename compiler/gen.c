@@ -169,8 +169,7 @@ int gen_python(const gen_options *opt)
 		const char *base = base_name(&p, opt->input);
 		for (size_t i = 0; i < NPY_OUTPUTS; i++)
 			if (opt->sample || !py_outputs[i].sample)
-				(i == 0 && opt->types_only ? emit_python_types : py_outputs[i].emit)(
-					&text[i], &p, &pl, base, file_name(opt->input));
+				py_outputs[i].emit(&text[i], &p, &pl, base, file_name(opt->input));
 		rc = save(opt, &p, base, py_outputs, NPY_OUTPUTS, text);
 	}
 	report(&d);

@@ -13,7 +13,6 @@ typedef struct gen_options {
 	bool sample;                 /* also write <base>_server_sample.c and _client_sample.c */
 	bool force;                  /* overwrite samples that exist */
 	const char *prefix;          /* C: put before every type's name (ast_prefix_types); NULL */
-	bool types_only;             /* Python: no client and server classes (emit_python_types) */
 } gen_options;
 
 /* Generates <base>.h, <base>_xdr.c, <base>_client.c and <base>_server.c (and the samples,

@@ -1,6 +1,10 @@
 """Benchmarks of the pure-Python runtime, side by side in one run:
 
   1. null calls per second from the Python client to the onc C server (onc_testd), TCP and UDP;
+     and to the C server with RPC-with-TLS (tests/peers/tls_peer, certificates made by
+     tests/tls/make_certs.sh with the openssl CLI): the same calls in cleartext and inside TLS
+     1.3 on one connection, their ratio, and new TLS connections (probe, handshake, one call)
+     per second;
   2. XDR encode/decode of the benchmark's struct-heavy message (bench/bench_types.x:
      bench_item { int id; unsigned flags; hyper stamp; string name<32>; } x 100,000, and
      int<> x 1,000,000), written as generated code would write it, against an xdrlib-based
@@ -9,8 +13,8 @@
 
   python/bench_python.py [--build DIR] [--json FILE] [--quick]
 
-DIR is the CMake build directory holding tests/peers/onc_testd ($ONC_BUILD_DIR, default
-build/). Timings are the best of several runs.
+DIR is the CMake build directory holding tests/peers/onc_testd and tls_peer ($ONC_BUILD_DIR,
+default build/). Timings are the best of several runs.
 """
 
 import argparse
@@ -20,6 +24,7 @@ import random
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -183,19 +188,58 @@ def bench_null(build, seconds):
     try:
         for kind, port in (("tcp", tcp), ("udp", udp)):
             with onc.Client(f"{kind}://127.0.0.1:{port}", TESTPROG, 1, timeout=5) as c:
-                for _ in range(200):  # warm up
-                    c.null()
-                n, t0 = 0, time.perf_counter()
-                while time.perf_counter() - t0 < seconds:
-                    for _ in range(100):
-                        c.null()
-                    n += 100
-                elapsed = time.perf_counter() - t0
-            out[kind] = {"calls": n, "seconds": elapsed, "calls_per_s": n / elapsed,
-                         "us_per_call": elapsed / n * 1e6}
+                out[kind] = rate(c.null, seconds, 100)
     finally:
         p.terminate()
         p.wait()
+    return out
+
+
+def rate(fn, seconds, batch):
+    """fn() run in batches for about `seconds`, after a warm-up: calls per second."""
+    for _ in range(batch):
+        fn()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(batch):
+            fn()
+        n += batch
+    elapsed = time.perf_counter() - t0
+    return {"calls": n, "seconds": elapsed, "calls_per_s": n / elapsed,
+            "us_per_call": elapsed / n * 1e6}
+
+
+def bench_tls(build, seconds):
+    """The C TLS server: null calls in cleartext and inside TLS on one connection, and new
+    TLS connections (each: connect, probe, handshake, one null call, close)."""
+    exe = os.path.join(build, "tests", "peers", "tls_peer")
+    if not os.access(exe, os.X_OK):
+        raise SystemExit(f"{exe} is missing: cmake --build {build} --target tls_peer")
+    certs = tempfile.mkdtemp(prefix="onc-bench-tls-")
+    subprocess.run(["sh", os.path.join(os.path.dirname(HERE), "tests", "tls", "make_certs.sh"),
+                    certs], check=True)
+    p = subprocess.Popen([exe, "server", f"cert={certs}/server.pem", f"key={certs}/server.key"],
+                         stdout=subprocess.PIPE, text=True)
+    prog = 0x20000777  # TLSPROG, tests/tls/tls_test.h
+    options = onc.ClientTLS(ca_file=f"{certs}/ca.pem")
+    out = {}
+    try:
+        port = int(p.stdout.readline().split()[1])
+        for kind in ("tcp", "tls"):
+            with onc.Client(f"{kind}://127.0.0.1:{port}", prog, 1, timeout=5,
+                            tls=options if kind == "tls" else None) as c:
+                out[kind] = rate(c.null, seconds, 100)
+
+        def connect():
+            with onc.Client(f"tls://127.0.0.1:{port}", prog, 1, timeout=5, tls=options) as c:
+                c.null()
+
+        out["tls_connect"] = rate(connect, seconds, 10)
+    finally:
+        p.terminate()
+        p.wait()
+        subprocess.run(["rm", "-rf", certs], check=False)
+    out["tls_vs_tcp"] = round(out["tls"]["calls_per_s"] / out["tcp"]["calls_per_s"], 2)
     return out
 
 
@@ -214,6 +258,12 @@ def main():
     for kind, r in null.items():
         print(f"null call, Python client -> onc C server ({kind}): {r['calls_per_s']:9.0f} calls/s"
               f"  ({r['us_per_call']:.1f} us/call)")
+    tls = bench_tls(build, secs)
+    print(f"null call, Python client -> onc C server, cleartext TCP: "
+          f"{tls['tcp']['calls_per_s']:9.0f} calls/s; inside TLS 1.3: "
+          f"{tls['tls']['calls_per_s']:9.0f} calls/s ({tls['tls_vs_tcp']:.2f}x cleartext); "
+          f"new TLS connections (probe, handshake, a call): "
+          f"{tls['tls_connect']['calls_per_s']:.0f}/s")
     cases = bench_xdr(n_items, n_ints, runs)
     for case in cases:
         s = case["seconds"]
@@ -229,7 +279,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"benchmark": "python", "python": sys.version.split()[0],
-                       "xdrlib": bool(xdrlib), "null_call": null, "xdr": cases}, f, indent=1)
+                       "xdrlib": bool(xdrlib), "null_call": null, "tls": tls, "xdr": cases}, f,
+                      indent=1)
         print(f"written: {args.json}")
 
 

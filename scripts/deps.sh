@@ -14,6 +14,11 @@ have /usr/include/jansson.h || need+=(libjansson-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
+# RPC-with-TLS (RFC 9289): OpenSSL 3; the openssl CLI makes the tests' certificates and tshark
+# (with its dumpcap) checks what a capture shows.
+have /usr/include/openssl/ssl.h || need+=(libssl-dev)
+command -v openssl >/dev/null || need+=(openssl)
+command -v tshark >/dev/null || need+=(tshark)
 have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
@@ -37,6 +42,8 @@ if [ "${1:-}" = bench ]; then
 	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
 	have /usr/bin/protoc || need+=(protobuf-compiler)
 	command -v c++ >/dev/null || need+=(g++)
+	# libtirpc through stunnel, the TLS benchmark's "what people do today" (bench_tls).
+	command -v stunnel4 >/dev/null || need+=(stunnel4)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

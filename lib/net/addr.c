@@ -45,8 +45,10 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 		out->kind = ONC__NET_UNIX;
 		return parse_unix(uri + 7, out);
 	}
-	if (strncmp(uri, "tcp://", 6) == 0)
+	if (strncmp(uri, "tcp://", 6) == 0 || strncmp(uri, "tls://", 6) == 0) {
 		out->kind = ONC__NET_TCP;
+		out->tls = uri[1] == 'l';
+	}
 	else if (strncmp(uri, "udp://", 6) == 0)
 		out->kind = ONC__NET_UDP;
 	else
@@ -72,6 +74,7 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 		return ONC_ERR_ADDRESS;
 	memcpy(host, rest, hlen);
 	host[hlen] = 0;
+	memcpy(out->host, host, hlen + 1);
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;

@@ -44,7 +44,6 @@ from typing import Any, Callable, Optional, TypeVar, overload
 from . import net
 from .errors import AddressError, ConnectionClosed, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, RecordReader, frame
-from .rpcbind import PMAP_PORT, find_port
 from .server import (DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STOP_TIMEOUT,
                      EVICT_AFTER, REPLY_BATCH, UDP_QUEUE, Server as _Answers)
 from .transport import (DEFAULT_RETRY, DEFAULT_TIMEOUT, auth_prefix, call_message, call_result,
@@ -157,7 +156,7 @@ class Client:
     connect(), or `async with`).
 
     addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
-             is asked of HOST's rpcbind at rpcbind_port
+             is asked of HOST's rpcbind at rpcbind_port (None: 111)
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
@@ -171,7 +170,7 @@ class Client:
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: int = PMAP_PORT,
+                 auth: object = None, rpcbind_port: Optional[int] = None,
                  max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
         self.prog = self.PROGRAM if prog is None else prog
         self.vers = self.VERSION if vers is None else vers
@@ -228,8 +227,12 @@ class Client:
                 return r
             a = self.address
             if a.port is None:
+                # Not imported before: onc.rpcbind's protocol module defines clients of
+                # rpcbind on this one (as client.py does).
+                from .rpcbind import PMAP_PORT, find_port
+                rpcbind = PMAP_PORT if self.rpcbind_port is None else self.rpcbind_port
                 port = await asyncio.to_thread(find_port, a.host, a.netid, self.prog,
-                                               self.vers, port=self.rpcbind_port,
+                                               self.vers, port=rpcbind,
                                                timeout=self.timeout)
                 self.address = a = a.with_port(port)
             sock = await _connected_socket(a)
@@ -308,6 +311,11 @@ class Client:
 class _ReplyTo:
     """Where a call's reply goes, as server.py's _Connection and _Datagram, for calls read on
     the event loop: deliver() may come from any thread; run() starts an async handler."""
+
+    tls = None  # no RPC-with-TLS here (yet): AUTH_TLS is refused as a flavor not taken
+
+    def offers_tls(self):
+        return False
 
     def __init__(self, server):
         self.server = server

@@ -8,14 +8,17 @@ Generated clients subclass Client, set PROGRAM and VERSION, and give each proced
 that calls self.call(). A client may be shared between threads; its calls take turns.
 
 Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of a missing
-port (rpcbind.py); rpcbind.py calls on Channels, never on Clients.
+port (rpcbind.py); rpcbind.py calls on Channels, never on Clients. rpcbind.py is imported
+when a port is missing, not before: its protocol module (rpcb_prot.py, generated) defines
+clients and servers of rpcbind, subclasses of Client and Program, so it can only be loaded
+once they are.
 """
 
 from typing import Optional
 
 from . import net
 from .record import DEFAULT_MAX_RECORD
-from .rpcbind import PMAP_PORT, find_port
+from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
 __all__ = ["Client", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
@@ -26,11 +29,13 @@ class Client(Channel):
 
     addr     "tcp://HOST:PORT", "udp://HOST:PORT", "unix:///PATH"; without a port the port
              is asked of HOST's rpcbind (v4, v3 GETADDR, then portmapper v2 GETPORT) at
-             rpcbind_port, within timeout
+             rpcbind_port (None: 111), within timeout
     timeout  seconds per call (default 25), overridable per call
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    tls      a tls.ClientTLS: RPC-with-TLS (RFC 9289) off, opportunistic or required;
+             "tls://HOST:PORT" is ClientTLS() (required)
     """
 
     PROGRAM: Optional[int] = None
@@ -39,14 +44,16 @@ class Client(Channel):
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: int = PMAP_PORT) -> None:
+                 auth: object = None, rpcbind_port: Optional[int] = None,
+                 tls: "Optional[ClientTLS]" = None) -> None:
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
         a = net.parse(addr)
         if a.port is None:
-            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=rpcbind_port,
-                                      timeout=timeout))
+            from .rpcbind import PMAP_PORT, find_port
+            port = PMAP_PORT if rpcbind_port is None else rpcbind_port
+            a = a.with_port(find_port(a.host, a.netid, prog, vers, port=port, timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
-                         auth=auth)
+                         auth=auth, tls=tls)

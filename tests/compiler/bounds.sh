@@ -184,8 +184,15 @@ chains)
 		expect_ok ${chain}_py "$work/$chain.x" --lang python
 	done
 	if [ -f "$work/arrays_py/arrays.py" ]; then
+		# Linear in the chain: half the chain, at least half the output (not a quarter, as
+		# output quadratic in the depth would be).
+		{ head -25001 "$work/arrays.x"; echo "struct uses { a25000 x; a25000 y[1]; };"; } \
+			>"$work/half.x"
+		expect_ok half_py "$work/half.x" --lang python
 		size=$(wc -c <"$work/arrays_py/arrays.py")
-		[ "$size" -lt 20000000 ] || fail "arrays_py: arrays.py is $size bytes"
+		half=$(wc -c <"$work/half_py/half.py")
+		[ "$size" -lt $((half * 21 / 10)) ] ||
+			fail "arrays_py: $size bytes for 50,000 typedefs, $half for 25,000: not linear"
 		grep -q '_default_a49999() for _ in range(1)' "$work/arrays_py/arrays.py" ||
 			fail "arrays_py: the defaults of array typedefs are not functions"
 	fi
@@ -211,9 +218,14 @@ names)
 	members 255 >"$work/longest.x"
 	expect_ok longest_c "$work/longest.x" && compiles longest_c longest
 	expect_ok longest_py "$work/longest.x" --lang python
+	# Linear in the length of names: names half as long, at least half the output.
+	members 127 >"$work/shorter.x"
+	expect_ok shorter_c "$work/shorter.x"
+	expect_ok shorter_py "$work/shorter.x" --lang python
 	size=$(cat "$work"/longest_c/*.[ch] "$work"/longest_py/*.py | wc -c)
-	# (each of the 2,000 inline types repeats the long name some 30 times, in both languages)
-	[ "$size" -lt 18000000 ] || fail "longest: $size bytes of output"
+	half=$(cat "$work"/shorter_c/*.[ch] "$work"/shorter_py/*.py | wc -c)
+	[ "$size" -lt $((half * 21 / 10)) ] ||
+		fail "longest: $size bytes of output for names of 255 characters, $half for 127: not linear"
 	;;
 nesting)
 	# struct top { struct { ... struct { int x; } m0; ... } mN-1; };

@@ -5,8 +5,7 @@
 # as a readable diff. Each file is generated twice, from different working directories (by an
 # absolute path, then by a relative one): the output must not depend on either.
 # Also python/onc/rpcb_prot.py, the Python runtime's copy of lib/rpcbind/rpcb_prot.x (checked
-# in, so that the runtime works from the source tree without a build; --types-only, since the
-# runtime's Client and Program stand above onc.rpcbind, which uses it): it must be what onc gen
+# in, so that the runtime works from the source tree without a build): it must be what onc gen
 # writes today.
 # usage: golden.sh ONC WORK_DIR [--update]   (`make golden` refreshes the files)
 onc=$1
@@ -53,8 +52,8 @@ done
 x=$root/lib/rpcbind/rpcb_prot.x
 module=$root/python/onc/rpcb_prot.py
 rm -rf "$work/rpcb_prot"
-if ! "$onc" gen --lang python --types-only -o "$work/rpcb_prot" "$x"; then
-	echo "FAIL: onc gen --lang python --types-only $x"
+if ! "$onc" gen --lang python -o "$work/rpcb_prot" "$x"; then
+	echo "FAIL: onc gen --lang python $x"
 	failed=1
 elif [ "$update" = --update ]; then
 	cp "$work/rpcb_prot/rpcb_prot.py" "$module"

@@ -16,7 +16,6 @@ import typing
 import pytest
 
 import onc
-import onc.aio
 from conftest import (ALL_TYPES_X, ROOT, build_dir, gen, generate, load, packed, peer_path,
                       unpacked)
 from onc.record import frame
@@ -84,23 +83,6 @@ def test_lang_option(tmp_path):
     r = gen(PEERS_X, tmp_path / "c")  # C stays the default
     assert r.returncode == 0, r.stderr
     assert "peers.h" in os.listdir(tmp_path / "c") and "peers.py" not in os.listdir(tmp_path / "c")
-
-
-def test_types_only(tmp_path, peers):
-    """--types-only: the module without client and server classes (what the runtime's own
-    onc/rpcb_prot.py is), the same codecs and numbers otherwise; for --lang python alone."""
-    r = gen(PEERS_X, tmp_path, "--lang", "python", "--types-only")
-    assert r.returncode == 0, r.stderr
-    m = load(tmp_path / "peers.py")
-    classes = {n for n, v in vars(peers).items() if isinstance(v, type) and
-               issubclass(v, (onc.Client, onc.Program, onc.aio.Client))}
-    assert len(classes) == 3 and not classes & set(vars(m))
-    codecs_and_numbers = {n for n, v in vars(peers).items()
-                          if n.startswith(("pack_", "unpack_")) or type(v) is int}
-    assert codecs_and_numbers and codecs_and_numbers <= set(vars(m))
-    for bad in (["--types-only"], ["--lang", "python", "--types-only", "--sample"]):
-        r = gen(PEERS_X, tmp_path / "bad", *bad)
-        assert r.returncode == 2 and "--types-only is for --lang python" in r.stderr
 
 
 def test_errors_write_nothing(tmp_path):
