@@ -23,6 +23,11 @@ command -v clang >/dev/null && [ -e "$(clang -print-file-name=libclang_rt.fuzzer
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # The man pages are written for scdoc.
 command -v scdoc >/dev/null || need+=(scdoc)
+# Daemons and clients nobody here wrote, as peers of onc rpcbind (tests/peers).
+have /usr/sbin/rpc.rstatd || need+=(rstatd)
+have /usr/sbin/rpc.rusersd || need+=(rusersd)
+have /usr/bin/rup || need+=(rstat-client)
+have /usr/bin/rusers || need+=(rusers)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 
