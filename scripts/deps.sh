@@ -28,6 +28,8 @@ have /usr/sbin/rpc.rstatd || need+=(rstatd)
 have /usr/sbin/rpc.rusersd || need+=(rusersd)
 have /usr/bin/rup || need+=(rstat-client)
 have /usr/bin/rusers || need+=(rusers)
+have /usr/sbin/ypserv || need+=(ypserv)
+have /usr/bin/ypcat || need+=(yp-tools)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 
