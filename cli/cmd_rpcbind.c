@@ -25,12 +25,14 @@ static void on_signal(int sig)
 }
 
 const char rpcbind_usage[] =
-	"  rpcbind [--host ADDR]... [--port N] [--unix PATH|none] [--callit]\n"
+	"  rpcbind [--host ADDR]... [--port N] [--unix PATH|none] [--callit] [--warm-start DIR]\n"
 	"        serve portmapper v2 and rpcbind v3/v4 over TCP and UDP on each ADDR (default\n"
 	"        127.0.0.1 and ::1), port N (default 111), and on the Unix socket PATH (default\n"
 	"        " SYSTEM_SOCKET " with port 111, none otherwise), where registrations are owned\n"
 	"        by their caller's uid, until SIGINT or SIGTERM; --callit also forwards\n"
-	"        CALLIT/INDIRECT calls (off by default: they amplify traffic)\n";
+	"        CALLIT/INDIRECT calls (off by default: they amplify traffic); --warm-start\n"
+	"        restores the registrations saved in DIR at the last stop and saves them there\n"
+	"        at this one (rpcbind -w's files: DIR /run/rpcbind takes over rpcbind's)\n";
 
 /* Listens on tcp and udp at host:port (the same port for both; 0: one the system picks for
  * TCP, then that one for UDP). */
@@ -56,9 +58,29 @@ static onc_status listen_unix(onc_server *srv, const char *path)
 	return chmod(path, 0666) == 0 ? ONC_OK : ONC_ERR_IO;
 }
 
+/* Restores what was saved in dir, and says what: a file that cannot be restored is named
+ * with why (and kept aside), and the table starts empty. dir is made when missing. */
+static void warm_start(onc_rpcbind *rb, const char *dir)
+{
+	size_t restored, skipped;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		fprintf(stderr, "onc rpcbind: cannot make %s: %s\n", dir, strerror(errno));
+	onc_status st = onc_rpcbind_restore(rb, dir, &restored, &skipped);
+	if (st == ONC_OK && restored + skipped)
+		printf("onc rpcbind: restored %zu registrations from %s/rpcbind.xdr (%zu refused)\n",
+		       restored, dir, skipped);
+	else if (st != ONC_OK)
+		fprintf(stderr,
+			"onc rpcbind: cannot restore %s/rpcbind.xdr (%s): starting with no "
+			"registrations; the file is kept as rpcbind.xdr.corrupt\n",
+			dir, st != ONC_ERR_IO ? onc_strerror(st)
+			     : errno == EPERM ? "group or others may write it"
+					      : strerror(errno));
+}
+
 int cmd_rpcbind(int argc, char **argv)
 {
-	const char *hosts[MAX_HOSTS], *unix_path = NULL;
+	const char *hosts[MAX_HOSTS], *unix_path = NULL, *warm_dir = NULL;
 	size_t nhosts = 0;
 	uint32_t port = ONC_PMAP_PORT;
 	onc_server_options opts = {.threads = 1};
@@ -71,7 +93,7 @@ int cmd_rpcbind(int argc, char **argv)
 			fputs(rpcbind_usage, stdout);
 			return 0;
 		} else if ((strcmp(a, "--host") == 0 || strcmp(a, "--port") == 0 ||
-			    strcmp(a, "--unix") == 0) &&
+			    strcmp(a, "--unix") == 0 || strcmp(a, "--warm-start") == 0) &&
 			   i + 1 == argc) {
 			fprintf(stderr, "onc rpcbind: %s needs a value\n", a);
 			return 2;
@@ -86,6 +108,8 @@ int cmd_rpcbind(int argc, char **argv)
 				return 2;
 		} else if (strcmp(a, "--unix") == 0) {
 			unix_path = argv[++i];
+		} else if (strcmp(a, "--warm-start") == 0) {
+			warm_dir = argv[++i];
 		} else if (strcmp(a, "--callit") == 0) {
 			callit = true;
 		} else {
@@ -126,6 +150,8 @@ int cmd_rpcbind(int argc, char **argv)
 		onc_rpcbind_destroy(rb);
 		return 1;
 	}
+	if (warm_dir)
+		warm_start(rb, warm_dir);
 	running = srv;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -137,8 +163,15 @@ int cmd_rpcbind(int argc, char **argv)
 	fflush(stdout);
 	onc_server_run(srv);
 	onc_server_destroy(srv);
+	int rc = 0;
+	if (warm_dir && (st = onc_rpcbind_save(rb, warm_dir)) != ONC_OK) {
+		fprintf(stderr, "onc rpcbind: cannot save the registrations in %s: %s%s%s\n",
+			warm_dir, onc_strerror(st), st == ONC_ERR_IO ? ": " : "",
+			st == ONC_ERR_IO ? strerror(errno) : "");
+		rc = 1;
+	}
 	onc_rpcbind_destroy(rb);
 	if (unix_path)
 		unlink(unix_path);
-	return 0;
+	return rc;
 }
