@@ -56,12 +56,14 @@ round() {
 	# they could start.
 	timeout -k 1 10 /usr/sbin/rpc.rstatd </dev/null || fail "$name: rpc.rstatd exited $?"
 	timeout -k 1 10 /usr/sbin/rpc.rusersd </dev/null || fail "$name: rpc.rusersd exited $?"
+	# The children register one version after another (rstatd 5, 3, 2, 1; rusersd 3, 2):
+	# until all six are there.
 	local rstat rusers
-	for _ in $(seq 50); do
-		rstat=$(port 100001) rusers=$(port 100002)
-		[ -n "$rstat" ] && [ -n "$rusers" ] && break
+	for _ in $(seq 100); do
+		[ "$(timeout -k 1 5 rpcinfo -p 2>/dev/null | grep -cE '^ +10000[12] ')" -eq 6 ] && break
 		sleep 0.1
 	done
+	rstat=$(port 100001) rusers=$(port 100002)
 	[ -n "$rstat" ] || fail "$name: rpc.rstatd did not register"
 	[ -n "$rusers" ] || fail "$name: rpc.rusersd did not register"
 	local pids=("$(daemon_pid "${rstat:-0}" rpc.rstatd)" "$(daemon_pid "${rusers:-0}" rpc.rusersd)")
