@@ -12,6 +12,7 @@
 #include "args.h"
 #include "commands.h"
 #include "onc/rpcbind.h"
+#include "systemd.h"
 
 #define MAX_HOSTS 8
 #define SYSTEM_SOCKET "/run/rpcbind.sock"
@@ -32,7 +33,9 @@ const char rpcbind_usage[] =
 	"        by their caller's uid, until SIGINT or SIGTERM; --callit also forwards\n"
 	"        CALLIT/INDIRECT calls (off by default: they amplify traffic); --warm-start\n"
 	"        restores the registrations saved in DIR at the last stop and saves them there\n"
-	"        at this one (rpcbind -w's files: DIR /run/rpcbind takes over rpcbind's)\n";
+	"        at this one (rpcbind -w's files: DIR /run/rpcbind takes over rpcbind's);\n"
+	"        started by systemd (rpcbind.socket, LISTEN_FDS), it serves the sockets passed\n"
+	"        instead of ADDRs and PATH, and tells systemd when it is ready (NOTIFY_SOCKET)\n";
 
 /* Listens on tcp and udp at host:port (the same port for both; 0: one the system picks for
  * TCP, then that one for UDP). */
@@ -84,7 +87,7 @@ int cmd_rpcbind(int argc, char **argv)
 	size_t nhosts = 0;
 	uint32_t port = ONC_PMAP_PORT;
 	onc_server_options opts = {.threads = 1};
-	bool callit = false;
+	bool callit = false, placed = false;
 	onc_status st;
 
 	for (int i = 1; i < argc; i++) {
@@ -103,11 +106,14 @@ int cmd_rpcbind(int argc, char **argv)
 				return 2;
 			}
 			hosts[nhosts++] = argv[++i];
+			placed = true;
 		} else if (strcmp(a, "--port") == 0) {
+			placed = true;
 			if (!arg_number("rpcbind", "port", argv[++i], 0, 65535, &port))
 				return 2;
 		} else if (strcmp(a, "--unix") == 0) {
 			unix_path = argv[++i];
+			placed = true;
 		} else if (strcmp(a, "--warm-start") == 0) {
 			warm_dir = argv[++i];
 		} else if (strcmp(a, "--callit") == 0) {
@@ -118,21 +124,37 @@ int cmd_rpcbind(int argc, char **argv)
 							     rpcbind_usage);
 		}
 	}
-	if (nhosts == 0) {
+	/* Started by systemd (rpcbind.socket): its sockets, and no others, as rpcbind does. */
+	int passed = systemd_listen_fds();
+	if (passed < 0)
+		return 1;
+	if (passed > 0 && placed) {
+		fprintf(stderr, "onc rpcbind: --host, --port and --unix do not go with the sockets "
+				"systemd passed (LISTEN_FDS)\n");
+		return 2;
+	}
+	if (passed == 0 && nhosts == 0) {
 		hosts[nhosts++] = "127.0.0.1";
 		hosts[nhosts++] = "::1";
 	}
 	if (!unix_path)
-		unix_path = port == ONC_PMAP_PORT ? SYSTEM_SOCKET : "none";
+		unix_path = port == ONC_PMAP_PORT && passed == 0 ? SYSTEM_SOCKET : "none";
 	if (strcmp(unix_path, "none") == 0)
 		unix_path = NULL;
 
 	uint16_t bound = (uint16_t)port;
 	const char *failed = unix_path;
+	char fd_name[48] = "";
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
 		st = onc_rpcbind_allow_callit(rb);
 	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
+	for (int fd = SYSTEMD_LISTEN_FDS_START; st == ONC_OK && fd < SYSTEMD_LISTEN_FDS_START + passed;
+	     fd++) {
+		snprintf(fd_name, sizeof fd_name, "descriptor %d from systemd", fd);
+		failed = fd_name;
+		st = onc_server_listen_fd(srv, fd, NULL);
+	}
 	for (size_t i = 0; st == ONC_OK && i < nhosts; i++) {
 		failed = hosts[i];
 		st = listen_host(srv, hosts[i], &bound);
@@ -155,12 +177,17 @@ int cmd_rpcbind(int argc, char **argv)
 	running = srv;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("onc rpcbind: serving on");
-	for (size_t i = 0; i < nhosts; i++)
-		printf(" %s", hosts[i]);
-	printf(" port %u (tcp and udp)%s%s\n", bound, unix_path ? " and on " : "",
-	       unix_path ? unix_path : "");
+	if (passed > 0) {
+		printf("onc rpcbind: serving on the %d sockets systemd passed\n", passed);
+	} else {
+		printf("onc rpcbind: serving on");
+		for (size_t i = 0; i < nhosts; i++)
+			printf(" %s", hosts[i]);
+		printf(" port %u (tcp and udp)%s%s\n", bound, unix_path ? " and on " : "",
+		       unix_path ? unix_path : "");
+	}
 	fflush(stdout);
+	systemd_notify("READY=1");
 	onc_server_run(srv);
 	onc_server_destroy(srv);
 	int rc = 0;

@@ -30,6 +30,8 @@ have /usr/bin/rup || need+=(rstat-client)
 have /usr/bin/rusers || need+=(rusers)
 have /usr/sbin/ypserv || need+=(ypserv)
 have /usr/bin/ypcat || need+=(yp-tools)
+# systemd-socket-activate, which starts onc rpcbind as rpcbind.socket would.
+have /usr/bin/systemd-socket-activate || need+=(systemd)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 
