@@ -30,6 +30,9 @@ have /usr/bin/rup || need+=(rstat-client)
 have /usr/bin/rusers || need+=(rusers)
 have /usr/sbin/ypserv || need+=(ypserv)
 have /usr/bin/ypcat || need+=(yp-tools)
+have /usr/bin/ganesha.nfsd || need+=(nfs-ganesha)
+have "/usr/lib/$(uname -m)-linux-gnu/ganesha/libfsalvfs.so" || need+=(nfs-ganesha-vfs)
+have /usr/sbin/showmount || need+=(nfs-common)
 # systemd-socket-activate, which starts onc rpcbind as rpcbind.socket would.
 have /usr/bin/systemd-socket-activate || need+=(systemd)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
