@@ -63,6 +63,7 @@ test-fuzz: deps
 test: test-release test-asan test-tsan test-python memcheck test-fuzz
 
 bench: build
+	@scripts/deps.sh bench
 	@bench/run.sh build
 
 fuzz: deps

@@ -20,5 +20,12 @@ if cmake --build "$build" --target bench_ntirpc >/dev/null 2>&1; then
 else
 	echo "bench_ntirpc not built (libntirpc-dev missing): no ntirpc column"
 fi
+# gRPC likewise, where CMake found it (`scripts/deps.sh bench` installs it).
+rm -f "$out/grpc.json"
+if cmake --build "$build" --target bench_grpc >/dev/null 2>&1; then
+	"$build/bench/bench_grpc" --json "$out/grpc.json"
+else
+	echo "bench_grpc not built (libgrpc++-dev or protobuf-compiler-grpc missing): no gRPC column"
+fi
 python3 "$root/python/bench_python.py" --build "$build" --json "$out/python.json"
 python3 "$root/bench/summary.py" "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The one table of `make bench`: every case from the JSON files the benchmarks wrote in
-bench/results/, side by side, with its ratios and issue 6's targets; the same rows are
-written to bench/results/summary.json.  bench/summary.py [RESULTS_DIR]"""
+bench/results/, side by side (libtirpc, ntirpc, gRPC), with its ratios and targets; the same
+rows are written to bench/results/summary.json.  bench/summary.py [RESULTS_DIR]"""
 
 import json
 import os
@@ -22,11 +22,17 @@ rows = []
 
 
 def row(case, unit, onc, libtirpc=None, ntirpc=None, limit=None, onc_lat=None, target=None,
-        met=None):
-    """onc_lat: (p50, p99) in microseconds; target: text; met: bool or None (no target)."""
+        met=None, grpc=None, grpc_target=None):
+    """onc_lat: (p50, p99) in microseconds; target: text; met: bool or None (no target);
+    grpc_target: the least onc/gRPC ratio, added to the target when there is a gRPC figure."""
+    if grpc and grpc_target:
+        ratio = onc / grpc
+        target = (target + "; " if target else "") + f">= {grpc_target:g}x gRPC"
+        met = (met is not False) and ratio >= grpc_target
     rows.append({"case": case, "unit": unit, "onc": onc, "libtirpc": libtirpc, "ntirpc": ntirpc,
-                 "limit": limit,
+                 "grpc": grpc, "limit": limit,
                  "onc_vs_libtirpc": onc / libtirpc if libtirpc else None,
+                 "onc_vs_grpc": onc / grpc if grpc else None,
                  "onc_vs_limit": onc / limit if limit else None,
                  "onc_p50_us": onc_lat[0] if onc_lat else None,
                  "onc_p99_us": onc_lat[1] if onc_lat else None,
@@ -51,17 +57,25 @@ if xdr:
 null = load("null_call")
 nt = load("ntirpc")
 load_ = load("load")
+grpc = load("grpc")
+
+
+def grpc_rate(key):
+    return grpc[key]["calls_per_s"] if grpc else None
+
+
 if null:
     o, t, r = null["onc"], null["libtirpc"], null["raw"]
     row("null call, 1 connection, sync", "calls/s", o["calls_per_s"], t["calls_per_s"],
         nt["sync"]["calls_per_s"] if nt else None, r["calls_per_s"], lat(o),
-        ">= 1.3x libtirpc", o["calls_per_s"] / t["calls_per_s"] >= 1.3)
+        ">= 1.3x libtirpc", o["calls_per_s"] / t["calls_per_s"] >= 1.3, grpc_rate("sync"), 3)
     row("  latency p50 (limit: raw ping-pong)", "us", o["p50_us"], t["p50_us"],
         nt["sync"]["p50_us"] if nt else None, r["p50_us"], None,
         "<= 1.15x raw", o["p50_us"] / r["p50_us"] <= 1.15)
     a = null["onc_64_in_flight"]
     row("null call, 1 connection, 64 in flight", "calls/s", a["calls_per_s"], t["calls_per_s"],
-        None, None, lat(a), ">= 5x libtirpc sync", a["calls_per_s"] / t["calls_per_s"] >= 5)
+        None, None, lat(a), ">= 5x libtirpc sync", a["calls_per_s"] / t["calls_per_s"] >= 5,
+        grpc_rate("async_64_in_flight"), 5)
     if "onc_64_in_flight_workers" in null:
         w = null["onc_64_in_flight_workers"]
         row("  the same, server on 2 workers", "calls/s", w["calls_per_s"], t["calls_per_s"],
@@ -71,10 +85,10 @@ if load_:
     row("null call, 16 threads", "calls/s", th["onc"]["calls_per_s"],
         th["libtirpc"]["calls_per_s"], nt["threads16"]["calls_per_s"] if nt else None, None,
         lat(th["onc"]), ">= 2x libtirpc",
-        th["onc"]["calls_per_s"] / th["libtirpc"]["calls_per_s"] >= 2)
+        th["onc"]["calls_per_s"] / th["libtirpc"]["calls_per_s"] >= 2, grpc_rate("threads16"), 2)
     b = load_["bulk64k"]
     row("64 KiB argument, 1 connection", "MB/s", b["onc_mb_per_s"], b["libtirpc_mb_per_s"],
-        None, None, lat(b["onc"]))
+        None, None, lat(b["onc"]), grpc=grpc["bulk64k_mb_per_s"] if grpc else None)
     cpu = load_["cpu_bound"]
     us = cpu["work_us"]
     row(f"{us} us CPU calls, 64 in flight, on loop", "calls/s",
@@ -107,19 +121,20 @@ def num(v, ratio=False):
     return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
 
 
-header = ("case", "unit", "onc", "libtirpc", "ntirpc", "limit", "vs libtirpc", "vs limit",
-          "p50/p99 us", "target", "")
+header = ("case", "unit", "onc", "libtirpc", "ntirpc", "gRPC", "limit", "vs libtirpc",
+          "vs gRPC", "vs limit", "p50/p99 us", "target", "")
 lines = [header]
 for r in rows:
     latency = "-" if r["onc_p50_us"] is None else f"{r['onc_p50_us']:.0f}/{r['onc_p99_us']:.0f}"
     met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
     lines.append((r["case"], r["unit"], num(r["onc"]), num(r["libtirpc"]), num(r["ntirpc"]),
-                  num(r["limit"]), num(r["onc_vs_libtirpc"], True), num(r["onc_vs_limit"], True),
-                  latency, r["target"] or "", met))
+                  num(r["grpc"]), num(r["limit"]), num(r["onc_vs_libtirpc"], True),
+                  num(r["onc_vs_grpc"], True), num(r["onc_vs_limit"], True), latency,
+                  r["target"] or "", met))
 widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 print()
 for i, line in enumerate(lines):
-    print("  ".join(cell.ljust(w) if k in (0, 1, 9, 10) else cell.rjust(w)
+    print("  ".join(cell.ljust(w) if k in (0, 1, 11, 12) else cell.rjust(w)
                     for k, (cell, w) in enumerate(zip(line, widths))).rstrip())
     if i == 0:
         print("-" * (sum(widths) + 2 * (len(widths) - 1)))

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the benchmarks need, when missing.
 # Fast when everything is present: it only looks at files.
+#   scripts/deps.sh          what the build and the tests need
+#   scripts/deps.sh bench    also what only `make bench` uses (gRPC)
 set -euo pipefail
 
 need=()
@@ -14,6 +16,8 @@ have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+# mypy checks that generated Python modules are typed (tests/python/test_typed.py).
+/usr/bin/python3 -c 'import mypy' 2>/dev/null || need+=(python3-mypy)
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)
@@ -37,6 +41,13 @@ have /usr/sbin/showmount || need+=(nfs-common)
 have /usr/bin/systemd-socket-activate || need+=(systemd)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
+if [ "${1:-}" = bench ]; then
+	# gRPC, the benchmark's column for what a new project would pick instead (bench_grpc).
+	have /usr/include/grpcpp/grpcpp.h || need+=(libgrpc++-dev)
+	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
+	have /usr/bin/protoc || need+=(protobuf-compiler)
+	command -v c++ >/dev/null || need+=(g++)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -4,12 +4,13 @@
 usage: python3 client.py [--rpcbind PORT] [tcp|udp] [HOST]
 (with calc.py and the onc package on the import path; make demo sets that up)"""
 import sys
+from typing import Callable
 
 import onc
 from calc import CALC_DIVISION_BY_ZERO, CALC_OK, CalcClient
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     rpcbind, transport, host = 111, "tcp", "127.0.0.1"
     args = iter(argv)
     for a in args:
@@ -24,7 +25,7 @@ def main(argv):
     with CalcClient(addr, timeout=5, rpcbind_port=rpcbind) as calc:
         print(f"client.py: calling the calc program at {addr}")
 
-        def show(what, call):
+        def show(what: str, call: Callable[[], object]) -> None:
             nonlocal failures
             try:
                 print(f"{what:<28} -> {call()}")
@@ -32,10 +33,10 @@ def main(argv):
                 print(f"{what:<28} -> error: {e}")
                 failures += 1
 
-        def division(a, b):
+        def division(a: int, b: int) -> str:
             d = calc.divide(a, b)
-            if d.status == CALC_OK:
-                return f"{d.value.quot} remainder {d.value.rem}"
+            if d.status == CALC_OK and d.result is not None:  # the arm CALC_OK selects
+                return f"{d.result.quot} remainder {d.result.rem}"
             why = "division by zero" if d.status == CALC_DIVISION_BY_ZERO else "overflow"
             return f"refused: {why}"
 

@@ -6,6 +6,8 @@ Standard library only. Generated modules (`onc gen --lang python`) build on:
     Server, Program, Procedure  a threaded server and the base of generated servers
     defer(), Deferred           a handler's reply sent later, from any thread
     RpcError and subclasses     every failure, with a Status like the C side's onc_status
+asyncio is in onc.aio (import it on its own): a Client with many calls in flight, a Server
+whose handlers may be `async def`.
 """
 
 from .client import Client
@@ -15,7 +17,7 @@ from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefuse
 from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
-from .xdr import UNLIMITED, Packer, Unpacker, check_bool
+from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,6 @@ __all__ = [
     "Call", "Client", "ConnectionClosed", "ConnectionRefused", "Deferred", "GarbageArgs",
     "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch", "ProgUnavail", "Program",
     "ProtocolError", "RecordReader", "ReplyError", "RpcError", "RpcMismatch", "Server", "Status",
-    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "check_bool",
+    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
     "current_call", "defer", "frame", "strerror",
 ]

@@ -11,6 +11,8 @@ Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of
 port (rpcbind.py); rpcbind.py calls on Channels, never on Clients.
 """
 
+from typing import Optional
+
 from . import net
 from .record import DEFAULT_MAX_RECORD
 from .rpcbind import PMAP_PORT, find_port
@@ -31,12 +33,13 @@ class Client(Channel):
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
     """
 
-    PROGRAM = None
-    VERSION = None
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
 
-    def __init__(self, addr, prog=None, vers=None, *, timeout=DEFAULT_TIMEOUT,
-                 retry=DEFAULT_RETRY, max_record=DEFAULT_MAX_RECORD, auth=None,
-                 rpcbind_port=PMAP_PORT):
+    def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
+                 vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
+                 auth: object = None, rpcbind_port: int = PMAP_PORT) -> None:
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:

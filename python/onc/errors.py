@@ -7,6 +7,7 @@ values, names and texts against the built libonc.
 """
 
 from enum import IntEnum
+from typing import Any, Optional
 
 
 class Status(IntEnum):
@@ -81,7 +82,8 @@ class RpcError(Exception):
 
     status = Status.IO
 
-    def __init__(self, detail=None, *, status=None, xid=None):
+    def __init__(self, detail: object = None, *, status: Optional[int] = None,
+                 xid: Optional[int] = None) -> None:
         if status is not None:
             self.status = Status(status)
         self.detail = detail
@@ -125,7 +127,7 @@ class ProgMismatch(ReplyError):
 
     status = Status.PROG_MISMATCH
 
-    def __init__(self, low=0, high=0, **kw):
+    def __init__(self, low: int = 0, high: int = 0, **kw: Any) -> None:
         self.low, self.high = low, high
         super().__init__(f"server supports versions {low} to {high}", **kw)
 
@@ -147,7 +149,7 @@ class RpcMismatch(ReplyError):
 
     status = Status.RPC_MISMATCH
 
-    def __init__(self, low=2, high=2, **kw):
+    def __init__(self, low: int = 2, high: int = 2, **kw: Any) -> None:
         self.low, self.high = low, high
         super().__init__(f"server speaks RPC versions {low} to {high}", **kw)
 
@@ -179,7 +181,7 @@ class AuthError(ReplyError):
 
     status = Status.AUTH
 
-    def __init__(self, stat=1, **kw):
+    def __init__(self, stat: int = 1, **kw: Any) -> None:
         try:
             self.stat = AuthStat(stat)
             name = self.stat.name
@@ -192,8 +194,9 @@ class AuthError(ReplyError):
 # --- transport ---
 
 
-class Timeout(RpcError):
-    """No (matching) reply before the call's deadline."""
+class Timeout(RpcError, TimeoutError):
+    """No (matching) reply before the call's deadline. Also a TimeoutError, so that code
+    written for the standard library's errors (asyncio.wait_for too) catches it."""
 
     status = Status.TIMEDOUT
 
@@ -208,7 +211,9 @@ class ConnectionClosed(TransportError):
     status = Status.CLOSED
 
 
-class ConnectionRefused(TransportError):
+class ConnectionRefused(TransportError, ConnectionRefusedError):
+    """Nothing listens there. Also the standard library's ConnectionRefusedError."""
+
     status = Status.CONNREFUSED
 
 

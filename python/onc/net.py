@@ -4,7 +4,7 @@ port: the client asks HOST's rpcbind), as the C side parses them; universal addr
 import socket
 from dataclasses import dataclass
 
-from .errors import AddressError, ConnectionRefused, Status, Timeout, TransportError
+from .errors import AddressError, ConnectionRefused, RpcError, Status, Timeout, TransportError
 
 TCP, UDP, UNIX = "tcp", "udp", "unix"
 IPPROTO_TCP, IPPROTO_UDP = 6, 17
@@ -81,7 +81,10 @@ def parse(uri):
 
 
 def os_error(e):
-    """The RpcError for an OSError from a socket call."""
+    """The RpcError for an OSError from a socket call (itself, for the RpcErrors that are
+    OSErrors too: Timeout, ConnectionRefused)."""
+    if isinstance(e, RpcError):
+        return e
     if isinstance(e, (socket.timeout, TimeoutError)):
         return Timeout()
     if isinstance(e, (ConnectionRefusedError, FileNotFoundError)):

@@ -43,6 +43,8 @@ Each stream connection has its own thread, which reads its calls and runs their 
 order; datagrams are answered by a few worker threads.
 """
 
+import contextvars
+import inspect
 import logging
 import os
 import queue
@@ -52,7 +54,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, ClassVar, NamedTuple, Optional
 
 from . import net
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
@@ -83,8 +85,8 @@ class Procedure(NamedTuple):
     written by encode_result(packer, value) (None: void result)."""
 
     name: str
-    decode_args: Optional[Callable] = None
-    encode_result: Optional[Callable] = None
+    decode_args: Optional[Callable[[Unpacker], tuple[Any, ...]]] = None
+    encode_result: Optional[Callable[[Packer, Any], object]] = None
 
 
 @dataclass
@@ -122,15 +124,18 @@ class Call:
             if current_call() is not self or self._reply_to is None:
                 raise RuntimeError("a call is deferred by its handler, while it runs")
             self._deferred = Deferred(self)
+        self._deferred._implicit = False  # an async handler that defers answers on its own
         return self._deferred
 
 
-_local = threading.local()
+# A context variable rather than a thread-local: a handler's thread has its own context, and so
+# has each asyncio task (onc.aio), which copies it from the dispatch that made it.
+_current = contextvars.ContextVar("onc_current_call", default=None)
 
 
 def current_call():
-    """The Call being handled by this thread (None outside a handler)."""
-    return getattr(_local, "call", None)
+    """The Call being handled by this thread or asyncio task (None outside a handler)."""
+    return _current.get()
 
 
 def defer():
@@ -152,6 +157,7 @@ class Deferred:
         self.call = call
         self._lock = threading.Lock()
         self._answered = False
+        self._implicit = True  # made for an async handler, not by defer(): see _await
         call._reply_to.hold()
 
     def reply(self, value=None):
@@ -184,6 +190,27 @@ class Deferred:
     def _send(self, reply):
         return self.call._reply_to.deliver(reply)
 
+    def _await(self, awaitable):
+        """Runs an async handler's awaitable where the call's connection can (onc.aio); its
+        value is the reply, or what it raises, unless the handler called defer() itself and
+        answers through it. A server of threads cannot: SYSTEM_ERR, logged."""
+        run = getattr(self.call._reply_to, "run", None)
+        if run is None:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            self._handler_raised(TypeError(f"{_describe(self.call)} is async: serve it with "
+                                           "onc.aio.Server"))
+            return
+        self._implicit = True
+        run(awaitable, self._finish_async)
+
+    def _finish_async(self, value, exc):
+        """An async handler ended with value, or raised exc (not None)."""
+        if exc is not None:
+            self._handler_raised(exc)
+        elif self._implicit:
+            self.reply(value)
+
     def _handler_raised(self, exc):
         """The handler raised exc after deferring: that is the answer, unless one went."""
         with self._lock:
@@ -203,9 +230,9 @@ class Program:
     SystemErr or AuthError(stat); any other exception is answered with SYSTEM_ERR (and
     logged). A handler may defer its reply (onc.defer())."""
 
-    PROGRAM = None
-    VERSION = None
-    PROCEDURES = {}
+    PROGRAM: Optional[int] = None
+    VERSION: Optional[int] = None
+    PROCEDURES: ClassVar[dict[int, Procedure]] = {}
 
     def dispatch(self, call, args, results):
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
@@ -228,7 +255,9 @@ class Program:
             return  # NULL, answered without a table entry
         call.procedure = proc
         value = getattr(self, proc.name)(*a)
-        if call.deferred is None:
+        if inspect.isawaitable(value):  # an `async def` handler: its reply comes when it ends
+            call.defer()._await(value)
+        elif call.deferred is None:
             _encode_result(call, results, value)
 
 
@@ -757,14 +786,14 @@ class Server:
             return _header_only(reply_for_error(h.xid, e))
         results = Packer()
         encode_reply(results, accepted_reply(h.xid))
-        outer, _local.call = current_call(), call
+        token = _current.set(call)
         try:
             program.dispatch(call, u, results)
             failed = None
         except Exception as e:
             failed = e
         finally:
-            _local.call = outer
+            _current.reset(token)
         if call.deferred is not None:
             if failed is not None:
                 call.deferred._handler_raised(failed)

@@ -16,6 +16,7 @@ import socket
 import struct
 import threading
 import time
+from typing import Any, Callable, Optional, TypeVar, overload
 
 from . import net
 from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
@@ -176,6 +177,51 @@ def _reseed_xids():
 
 os.register_at_fork(after_in_child=_reseed_xids)
 
+T = TypeVar("T")
+C = TypeVar("C", bound="Channel")
+
+
+def next_xid():
+    """The next xid of the process-wide sequence (as an int)."""
+    return next(_xids) & 0xFFFFFFFF
+
+
+def auth_prefix(auth):
+    """The credential and verifier bytes of every call made with auth (None: AUTH_NONE)."""
+    p = Packer()
+    credential_of(auth).pack(p)
+    AUTH_NONE.pack(p)  # the verifier
+    return p.get_buffer()
+
+
+def call_message(xid, prog, vers, proc, prefix, encode):
+    """A call message (not record-marked): the header, the credential and verifier bytes
+    `prefix` (auth_prefix()), and the arguments encode(packer) writes (None: void)."""
+    p = Packer()
+    p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, prog, vers, proc))
+    p.pack_raw(prefix)
+    if encode is not None:
+        encode(p)
+    return p.get_buffer()
+
+
+def call_result(reply: bytes, decode: Optional[Callable[[Unpacker], T]]) -> Optional[T]:
+    """The result of a reply message: decode(unpacker)'s value (None for decode None), or the
+    error the reply means raised (ProgUnavail, ProgMismatch, AuthError...)."""
+    u = Unpacker(reply)
+    if reply[4:24] == _ACCEPTED_SUCCESS:  # the common reply, without building a header
+        u.set_position(24)
+    else:
+        err = decode_reply(u).error()
+        if err is not None:
+            raise err
+    if decode is None:
+        return None
+    try:
+        return decode(u)
+    except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
+        raise too_deep() from None
+
 
 class Channel:
     """Calls to program prog version vers at addr, which must have a port.
@@ -187,8 +233,9 @@ class Channel:
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
     """
 
-    def __init__(self, addr, prog, vers, *, timeout=DEFAULT_TIMEOUT, retry=DEFAULT_RETRY,
-                 max_record=DEFAULT_MAX_RECORD, auth=None):
+    def __init__(self, addr: "str | net.Address", prog: Optional[int], vers: Optional[int], *,
+                 timeout: float = DEFAULT_TIMEOUT, retry: float = DEFAULT_RETRY,
+                 max_record: int = DEFAULT_MAX_RECORD, auth: object = None) -> None:
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
         a = addr if isinstance(addr, net.Address) else net.parse(addr)
@@ -197,7 +244,7 @@ class Channel:
         self.prog, self.vers = prog, vers
         self.timeout = timeout
         self.address = a
-        self._prefix_auth = self._auth_bytes(credential_of(auth))
+        self._prefix_auth = auth_prefix(auth)
         self._lock = threading.Lock()
         if a.kind == net.UDP:
             self._transport = _Datagram(a, max_record, retry)
@@ -205,27 +252,30 @@ class Channel:
             self._transport = _Stream(a, max_record)
         self._transport.connect(timeout)
 
-    @staticmethod
-    def _auth_bytes(cred):
-        p = Packer()
-        cred.pack(p)
-        AUTH_NONE.pack(p)  # the verifier
-        return p.get_buffer()
-
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             self._transport.close()
 
-    def __enter__(self):
+    def __enter__(self: "C") -> "C":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.address.uri()} prog {self.prog} vers {self.vers}>"
 
-    def call(self, proc, encode=None, decode=None, *, timeout=None):
+    @overload
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+             decode: None = None, *, timeout: Optional[float] = None) -> None: ...
+
+    @overload
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]],
+             decode: Callable[[Unpacker], T], *, timeout: Optional[float] = None) -> T: ...
+
+    def call(self, proc: int, encode: Optional[Callable[[Packer], object]] = None,
+             decode: Optional[Callable[[Unpacker], T]] = None, *,
+             timeout: Optional[float] = None) -> Optional[T]:
         """Calls procedure proc and returns its result.
 
         encode(packer) writes the arguments (None: void); decode(unpacker) reads and returns
@@ -238,30 +288,14 @@ class Channel:
         if not self._lock.acquire(timeout=max(timeout, 0)):
             raise Timeout("waiting for another call on this client")
         try:
-            xid = next(_xids) & 0xFFFFFFFF
-            p = Packer()
-            p.pack_raw(_CALL_HEAD.pack(xid, MsgType.CALL, RPC_VERSION, self.prog, self.vers, proc))
-            p.pack_raw(self._prefix_auth)
-            if encode is not None:
-                encode(p)
-            reply = self._transport.exchange(_U32.pack(xid), p.get_buffer(), deadline)
+            xid = next_xid()
+            request = call_message(xid, self.prog, self.vers, proc, self._prefix_auth, encode)
+            reply = self._transport.exchange(_U32.pack(xid), request, deadline)
         finally:
             self._lock.release()
-        u = Unpacker(reply)
-        if reply[4:24] == _ACCEPTED_SUCCESS:  # the common reply, without building a header
-            u.set_position(24)
-        else:
-            err = decode_reply(u).error()
-            if err is not None:
-                raise err
-        if decode is None:
-            return None
-        try:
-            return decode(u)
-        except RecursionError:  # a decoder of one's own, recursing with no Unpacker method
-            raise too_deep() from None
+        return call_result(reply, decode)
 
-    def null(self, *, timeout=None):
+    def null(self, *, timeout: Optional[float] = None) -> None:
         """Procedure 0, which every program answers: a ping."""
         return self.call(0, timeout=timeout)
 

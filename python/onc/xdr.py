@@ -19,8 +19,13 @@ pack_struct()/unpack_struct() with a precompiled struct.Struct (one call for the
 import array
 import struct
 import sys
+from enum import IntEnum
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union, overload
 
 from .errors import Status, XdrError
+
+T = TypeVar("T")
+E = TypeVar("E", bound=IntEnum)
 
 UNLIMITED = 0xFFFFFFFF  # the maximum of "string<>", "opaque<>" and "T<>"
 DEFAULT_DEPTH = 1024  # ONC_XDR_DEFAULT_DEPTH: nesting allowed for recursive types
@@ -34,7 +39,7 @@ _F64 = struct.Struct(">d")
 _PAD = (b"", b"\0\0\0", b"\0\0", b"\0")  # indexed by n % 4
 
 
-def too_deep():
+def too_deep() -> XdrError:
     """The error for data nested too deeply, also made of a RecursionError at the edges of
     a decode (an except clause at the recursion limit that cannot make it raises a new
     RecursionError, which the level above turns into this)."""
@@ -52,16 +57,16 @@ _BULK = {"int": ("i", 4), "uint": ("I", 4), "hyper": ("q", 8), "uhyper": ("Q", 8
          "float": ("f", 4), "double": ("d", 8), "bool": ("I", 4)}
 
 
-def pad(n):
+def pad(n: int) -> int:
     """Bytes of padding after n bytes of opaque data."""
     return -n & 3
 
 
-def _bad_value(what, value):
+def _bad_value(what: str, value: object) -> XdrError:
     return XdrError(f"{what} {value!r}", status=Status.BAD_VALUE)
 
 
-def _as_bytes(data):
+def _as_bytes(data: Union[str, bytes]) -> bytes:
     """str is encoded as UTF-8 (surrogateescape keeps undecodable bytes round-tripping)."""
     if isinstance(data, str):
         return data.encode("utf-8", "surrogateescape")
@@ -73,33 +78,33 @@ class Packer:
 
     __slots__ = ("_buf",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._buf = bytearray()
 
-    def get_buffer(self):
+    def get_buffer(self) -> bytes:
         return bytes(self._buf)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._buf)
 
-    def reset(self):
+    def reset(self) -> None:
         self._buf.clear()
 
     # --- scalars ---
 
-    def _pack(self, st, what, v):
+    def _pack(self, st: struct.Struct, what: str, v: float) -> None:
         try:
             self._buf += st.pack(v)
         except (struct.error, OverflowError, TypeError):
             raise _bad_value(what, v) from None
 
-    def pack_uint(self, v):
+    def pack_uint(self, v: int) -> None:
         try:
             self._buf += _U32.pack(v)
         except (struct.error, TypeError):
             raise _bad_value("unsigned int", v) from None
 
-    def pack_int(self, v):
+    def pack_int(self, v: int) -> None:
         try:
             self._buf += _I32.pack(v)
         except (struct.error, TypeError):
@@ -107,31 +112,31 @@ class Packer:
 
     pack_enum = pack_int
 
-    def pack_bool(self, v):
+    def pack_bool(self, v: bool) -> None:
         if v is True or v is False or v == 0 or v == 1:
             self._buf += _U32.pack(1 if v else 0)
         else:
             raise _bad_value("bool", v)
 
-    def pack_uhyper(self, v):
+    def pack_uhyper(self, v: int) -> None:
         self._pack(_U64, "unsigned hyper", v)
 
-    def pack_hyper(self, v):
+    def pack_hyper(self, v: int) -> None:
         self._pack(_I64, "hyper", v)
 
-    def pack_float(self, v):
+    def pack_float(self, v: float) -> None:
         self._pack(_F32, "float", v)
 
-    def pack_double(self, v):
+    def pack_double(self, v: float) -> None:
         self._pack(_F64, "double", v)
 
-    def pack_quadruple(self, v):
+    def pack_quadruple(self, v: bytes) -> None:
         """quadruple: its 16 bytes in network order (Python has no binary128 type)."""
         self.pack_fopaque(16, v)
 
     # --- opaque data and strings ---
 
-    def pack_fopaque(self, n, data):
+    def pack_fopaque(self, n: int, data: bytes) -> None:
         """Fixed-length opaque[n]: exactly n bytes, then zero padding."""
         data = _as_bytes(data)
         if len(data) != n:
@@ -139,7 +144,7 @@ class Packer:
         self._buf += data
         self._buf += _PAD[n & 3]
 
-    def pack_opaque(self, data, max=UNLIMITED):
+    def pack_opaque(self, data: bytes, max: int = UNLIMITED) -> None:
         """Variable-length opaque<max>: length, bytes, padding."""
         n = len(data)
         if n > max:
@@ -149,7 +154,7 @@ class Packer:
         buf += data
         buf += _PAD[n & 3]
 
-    def pack_string(self, s, max=UNLIMITED):
+    def pack_string(self, s: Union[str, bytes, None], max: int = UNLIMITED) -> None:
         """string<max>: a str (sent as UTF-8) or bytes; None is the empty string, as in C."""
         if s.__class__ is str:
             s = s.encode("utf-8", "surrogateescape")
@@ -165,12 +170,12 @@ class Packer:
 
     # --- arrays ---
 
-    def pack_array_len(self, n, max=UNLIMITED):
+    def pack_array_len(self, n: int, max: int = UNLIMITED) -> None:
         if n > max:
             raise XdrError(f"{n} elements, at most {max}", status=Status.TOO_LONG)
         self._buf += _U32.pack(n)
 
-    def pack_farray(self, n, values, pack_item):
+    def pack_farray(self, n: int, values: Sequence[T], pack_item: Callable[[T], object]) -> None:
         """Fixed-length T[n] of any type: pack_item(value) for each (packer bound method or
         any callable taking the value)."""
         if len(values) != n:
@@ -178,13 +183,14 @@ class Packer:
         for v in values:
             pack_item(v)
 
-    def pack_array(self, values, pack_item, max=UNLIMITED):
+    def pack_array(self, values: Sequence[T], pack_item: Callable[[T], object],
+                   max: int = UNLIMITED) -> None:
         """Variable-length T<max> of any type."""
         self.pack_array_len(len(values), max)
         for v in values:
             pack_item(v)
 
-    def pack_optional(self, value, pack_item):
+    def pack_optional(self, value: Optional[T], pack_item: Callable[[T], object]) -> None:
         """Optional data (T *): FALSE for None, else TRUE and the value."""
         if value is None:
             self._buf += _ZERO4
@@ -194,7 +200,7 @@ class Packer:
 
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 
-    def _pack_bulk(self, kind, values):
+    def _pack_bulk(self, kind: str, values: Sequence[float]) -> None:
         code, size = _BULK[kind]
         if kind == "bool":
             for v in values:
@@ -213,39 +219,39 @@ class Packer:
             bad = next((v for v in values if not _fits(code, v)), values)
             raise _bad_value(kind, bad) from None
 
-    def pack_fixed_scalars(self, kind, n, values):
+    def pack_fixed_scalars(self, kind: str, n: int, values: Sequence[float]) -> None:
         """Fixed-length array T[n] of kind "int", "uint", "hyper", "uhyper", "float",
         "double" or "bool": the values only, no count."""
         if len(values) != n:
             raise XdrError(f"fixed array of {n} given {len(values)}", status=Status.BAD_VALUE)
         self._pack_bulk(kind, values)
 
-    def pack_scalar_array(self, kind, values, max=UNLIMITED):
+    def pack_scalar_array(self, kind: str, values: Sequence[float], max: int = UNLIMITED) -> None:
         """Variable-length array T<max> of scalars: the count, then the values in bulk."""
         self.pack_array_len(len(values), max)
         self._pack_bulk(kind, values)
 
-    def pack_int_array(self, values, max=UNLIMITED):
+    def pack_int_array(self, values: Sequence[int], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("int", values, max)
 
-    def pack_uint_array(self, values, max=UNLIMITED):
+    def pack_uint_array(self, values: Sequence[int], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("uint", values, max)
 
-    def pack_hyper_array(self, values, max=UNLIMITED):
+    def pack_hyper_array(self, values: Sequence[int], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("hyper", values, max)
 
-    def pack_uhyper_array(self, values, max=UNLIMITED):
+    def pack_uhyper_array(self, values: Sequence[int], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("uhyper", values, max)
 
-    def pack_float_array(self, values, max=UNLIMITED):
+    def pack_float_array(self, values: Sequence[float], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("float", values, max)
 
-    def pack_double_array(self, values, max=UNLIMITED):
+    def pack_double_array(self, values: Sequence[float], max: int = UNLIMITED) -> None:
         self.pack_scalar_array("double", values, max)
 
     # --- runs of fixed-size fields ---
 
-    def pack_struct(self, st, *values):
+    def pack_struct(self, st: struct.Struct, *values: Any) -> None:
         """Several fixed-size fields at once with a precompiled big-endian struct.Struct (e.g.
         struct.Struct(">iIqd") for int, unsigned, hyper, double). Bools must be passed as 0/1
         (see check_bool)."""
@@ -254,12 +260,12 @@ class Packer:
         except (struct.error, OverflowError, TypeError) as e:
             raise XdrError(str(e), status=Status.BAD_VALUE) from None
 
-    def pack_raw(self, data):
+    def pack_raw(self, data: bytes) -> None:
         """Bytes already in XDR form (a multiple of 4 long), appended as they are."""
         self._buf += data
 
 
-def _fits(code, v):
+def _fits(code: str, v: float) -> bool:
     try:
         struct.pack(">" + code, v)
         return True
@@ -267,7 +273,7 @@ def _fits(code, v):
         return False
 
 
-def check_bool(v):
+def check_bool(v: object) -> int:
     """0/1 for a value that is a boolean; BAD_VALUE otherwise (for pack_struct)."""
     if v is True or v is False or v == 0 or v == 1:
         return 1 if v else 0
@@ -284,7 +290,8 @@ class Unpacker:
 
     __slots__ = ("_data", "_pos", "_end", "strict_padding", "depth")
 
-    def __init__(self, data, *, strict_padding=False, max_depth=DEFAULT_DEPTH):
+    def __init__(self, data: Union[bytes, bytearray, memoryview], *, strict_padding: bool = False,
+                 max_depth: int = DEFAULT_DEPTH) -> None:
         self._data = data
         self._pos = 0
         self._end = len(data)
@@ -293,55 +300,61 @@ class Unpacker:
 
     # --- position ---
 
-    def get_position(self):
+    def get_position(self) -> int:
         return self._pos
 
-    def set_position(self, pos):
+    def set_position(self, pos: int) -> None:
         if not 0 <= pos <= self._end:
             raise XdrError(f"position {pos}", status=Status.INVALID_ARG)
         self._pos = pos
 
-    def remaining(self):
+    def remaining(self) -> int:
         """Bytes left to decode."""
         return self._end - self._pos
 
-    def get_buffer(self):
+    def get_buffer(self) -> Union[bytes, bytearray, memoryview]:
         return self._data
 
-    def done(self):
+    def done(self) -> None:
         """Checks the whole input was consumed (TRAILING_DATA otherwise)."""
         if self._pos != self._end:
             raise XdrError(f"{self._end - self._pos} bytes left", status=Status.TRAILING_DATA)
 
-    def _need(self, n):
+    def _need(self, n: int) -> None:
         if self._end - self._pos < n:
             raise XdrError(f"{n} bytes needed, {self._end - self._pos} left",
                            status=Status.TRUNCATED)
 
     # --- scalars ---
 
-    def _unpack(self, st):
+    def _unpack(self, st: struct.Struct) -> Any:
         pos = self._pos
         if self._end - pos < st.size:
             self._need(st.size)
         self._pos = pos + st.size
         return st.unpack_from(self._data, pos)[0]
 
-    def unpack_uint(self):
+    def unpack_uint(self) -> int:
         pos = self._pos
         if self._end - pos < 4:
             self._need(4)
         self._pos = pos + 4
         return _U32.unpack_from(self._data, pos)[0]
 
-    def unpack_int(self):
+    def unpack_int(self) -> int:
         pos = self._pos
         if self._end - pos < 4:
             self._need(4)
         self._pos = pos + 4
         return _I32.unpack_from(self._data, pos)[0]
 
-    def unpack_enum(self, enum_type=None):
+    @overload
+    def unpack_enum(self) -> int: ...
+
+    @overload
+    def unpack_enum(self, enum_type: type[E]) -> E: ...
+
+    def unpack_enum(self, enum_type: Optional[type[E]] = None) -> Union[int, E]:
         """An enum's integer; with enum_type (an IntEnum class), that member, a value it does
         not declare being BAD_VALUE."""
         v = self.unpack_int()
@@ -352,30 +365,30 @@ class Unpacker:
         except ValueError:
             raise _bad_value(enum_type.__name__, v) from None
 
-    def unpack_bool(self):
+    def unpack_bool(self) -> bool:
         v = self.unpack_uint()
         if v > 1:
             raise _bad_value("bool", v)
         return v == 1
 
-    def unpack_uhyper(self):
+    def unpack_uhyper(self) -> int:
         return self._unpack(_U64)
 
-    def unpack_hyper(self):
+    def unpack_hyper(self) -> int:
         return self._unpack(_I64)
 
-    def unpack_float(self):
+    def unpack_float(self) -> float:
         return self._unpack(_F32)
 
-    def unpack_double(self):
+    def unpack_double(self) -> float:
         return self._unpack(_F64)
 
-    def unpack_quadruple(self):
+    def unpack_quadruple(self) -> bytes:
         return self.unpack_fopaque(16)
 
     # --- opaque data and strings ---
 
-    def _skip_pad(self, n):
+    def _skip_pad(self, n: int) -> None:
         p = -n & 3
         if not p:
             return
@@ -384,7 +397,7 @@ class Unpacker:
             raise XdrError(f"after {n} bytes", status=Status.BAD_PADDING)
         self._pos += p
 
-    def unpack_fopaque(self, n):
+    def unpack_fopaque(self, n: int) -> bytes:
         """Fixed-length opaque[n] as bytes (padding skipped)."""
         self._need(n)
         pos = self._pos
@@ -393,7 +406,7 @@ class Unpacker:
         self._skip_pad(n)
         return data
 
-    def unpack_opaque(self, max=UNLIMITED):
+    def unpack_opaque(self, max: int = UNLIMITED) -> bytes:
         """Variable-length opaque<max> as bytes: the length is checked against max and against
         what is left before the bytes are copied."""
         data, pos, end = self._data, self._pos, self._end
@@ -413,11 +426,11 @@ class Unpacker:
         self._pos = padded
         return bytes(data[pos:stop])
 
-    def unpack_string(self, max=UNLIMITED):
+    def unpack_string(self, max: int = UNLIMITED) -> str:
         """string<max> as str (UTF-8; undecodable bytes kept by surrogateescape)."""
         return self.unpack_string_bytes(max).decode("utf-8", "surrogateescape")
 
-    def unpack_string_bytes(self, max=UNLIMITED):
+    def unpack_string_bytes(self, max: int = UNLIMITED) -> bytes:
         """string<max> as the raw bytes; a NUL inside is BAD_VALUE, as in C."""
         data = self.unpack_opaque(max)
         if b"\0" in data:
@@ -426,7 +439,7 @@ class Unpacker:
 
     # --- arrays ---
 
-    def unpack_array_len(self, max=UNLIMITED, min_elem_size=4):
+    def unpack_array_len(self, max: int = UNLIMITED, min_elem_size: int = 4) -> int:
         """A variable-length array's count: TOO_LONG above max, TRUNCATED when that many
         elements of at least min_elem_size bytes cannot fit in what is left."""
         n = self.unpack_uint()
@@ -437,7 +450,7 @@ class Unpacker:
                            status=Status.TRUNCATED)
         return n
 
-    def unpack_farray(self, n, unpack_item, min_elem_size=4):
+    def unpack_farray(self, n: int, unpack_item: Callable[[], T], min_elem_size: int = 4) -> list[T]:
         """Fixed-length T[n]: a list of unpack_item() results."""
         if min_elem_size and n * min_elem_size > self._end - self._pos:
             self._need(n * min_elem_size)
@@ -446,7 +459,8 @@ class Unpacker:
         except RecursionError:  # a type recursive through an array
             raise too_deep() from None
 
-    def unpack_array(self, unpack_item, max=UNLIMITED, min_elem_size=4):
+    def unpack_array(self, unpack_item: Callable[[], T], max: int = UNLIMITED,
+                     min_elem_size: int = 4) -> list[T]:
         """Variable-length T<max>; min_elem_size is the smallest encoding of one T (4 for
         every XDR type except void), used to refuse counts the input cannot back."""
         n = self.unpack_array_len(max, min_elem_size)
@@ -455,7 +469,7 @@ class Unpacker:
         except RecursionError:
             raise too_deep() from None
 
-    def unpack_optional(self, unpack_item):
+    def unpack_optional(self, unpack_item: Callable[[], T]) -> Optional[T]:
         """Optional data (T *): None or unpack_item(); counts nesting against max_depth."""
         if not self.unpack_bool():
             return None
@@ -471,7 +485,7 @@ class Unpacker:
 
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 
-    def unpack_fixed_scalars(self, kind, n):
+    def unpack_fixed_scalars(self, kind: str, n: int) -> list[Any]:
         """n scalars of kind "int", "uint", "hyper", "uhyper", "float", "double", "bool"
         (fixed-length T[n]) as a list."""
         code, size = _BULK[kind]
@@ -485,32 +499,32 @@ class Unpacker:
             return [v == 1 for v in values]
         return list(values)
 
-    def unpack_scalar_array(self, kind, max=UNLIMITED):
+    def unpack_scalar_array(self, kind: str, max: int = UNLIMITED) -> list[Any]:
         """Variable-length T<max> of scalars: count checked, then one bulk decode."""
         n = self.unpack_array_len(max, _BULK[kind][1])
         return self.unpack_fixed_scalars(kind, n)
 
-    def unpack_int_array(self, max=UNLIMITED):
+    def unpack_int_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("int", max)
 
-    def unpack_uint_array(self, max=UNLIMITED):
+    def unpack_uint_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("uint", max)
 
-    def unpack_hyper_array(self, max=UNLIMITED):
+    def unpack_hyper_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("hyper", max)
 
-    def unpack_uhyper_array(self, max=UNLIMITED):
+    def unpack_uhyper_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("uhyper", max)
 
-    def unpack_float_array(self, max=UNLIMITED):
+    def unpack_float_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("float", max)
 
-    def unpack_double_array(self, max=UNLIMITED):
+    def unpack_double_array(self, max: int = UNLIMITED) -> list[Any]:
         return self.unpack_scalar_array("double", max)
 
     # --- runs of fixed-size fields ---
 
-    def unpack_struct(self, st):
+    def unpack_struct(self, st: struct.Struct) -> tuple[Any, ...]:
         """Several fixed-size fields at once with a precompiled struct.Struct: a tuple."""
         pos = self._pos
         if self._end - pos < st.size:
@@ -518,9 +532,18 @@ class Unpacker:
         self._pos = pos + st.size
         return st.unpack_from(self._data, pos)
 
-    def unpack_raw(self, n):
+    def unpack_raw(self, n: int) -> bytes:
         """n bytes as they are (no padding handling)."""
         self._need(n)
         pos = self._pos
         self._pos = pos + n
         return bytes(self._data[pos:pos + n])
+
+
+def arm(value: Optional[T], name: str) -> T:
+    """The value of the union arm `name` (union.field) that its discriminant selects, for
+    encoding: None there is BAD_VALUE, naming the field (generated pack methods call this)."""
+    if value is None:
+        raise XdrError(f"{name}: no value for the arm the discriminant selects",
+                       status=Status.BAD_VALUE)
+    return value

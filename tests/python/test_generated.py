@@ -46,7 +46,7 @@ RANDOM_VALUES = 50  # of every type, in each test of random values
 CORPUS_C_VALUES = 20  # of every type of a corpus file, compared with C's bytes
 # Generated code no valid value reaches: the default arm of objdata (nis_object.x, which
 # nis.x includes), whose cases name every member of its discriminant's enum.
-UNREACHABLE = {"nis.x": ["return cls(d, None)"], "nis_object.x": ["return cls(d, None)"]}
+UNREACHABLE = {"nis.x": ["return cls(d, di_data=None)"], "nis_object.x": ["return cls(d, di_data=None)"]}
 
 
 def random_roundtrips(mod, seed):
@@ -132,8 +132,9 @@ def test_type_hints(at):
     """Annotations resolve, to Python's types where all_types.x defines a `struct list` of its
     own, and through typedefs (which have no Python name)."""
     arrays, everything = typing.get_type_hints(at.arrays), typing.get_type_hints(at.everything)
-    assert arrays["fi"] is list and arrays["s"] is str and arrays["vo"] is bytes
+    assert arrays["fi"] == list[int] and arrays["s"] is str and arrays["vo"] is bytes
     assert everything["li"] == typing.Optional[at.list]
+    assert typing.get_type_hints(at.shape)["label"] == typing.Optional[str]
     assert typing.get_type_hints(at.list)["next"] == typing.Optional[at.list]
 
 
@@ -185,12 +186,12 @@ def sample_everything(at):
         ne=at.nested(at.small(1, at.RED, 2), -9, [at.small(3, at.GREEN, 4), at.small(5, at.BLUE, 6)]),
         op=at.optionals(oi=5, os=at.small(1, at.BLUE, 1), name="opt", oh=None),
         li=lst, tr=tree, ch=chain,
-        sh=at.shape(at.GREEN, "label"), mb=at.maybe(True, at.small(9, at.RED, 9)),
-        wd=at.with_default(77, 2.5), bc=at.big_case(4000000000, -1), ov=at.only_void(at.S_HIGH),
+        sh=at.shape(at.GREEN, label="label"), mb=at.maybe(True, at.small(9, at.RED, 9)),
+        wd=at.with_default(77, f=2.5), bc=at.big_case(4000000000, big=-1), ov=at.only_void(at.S_HIGH),
         mi=[1, 2, 3], nm="name", hs=bytes(range(16)), bl=b"blob", cs=[at.RED] * 4,
         sm=[at.small(i, at.RED, i) for i in range(10)], nms=["a", "bc", ""],
-        shp=at.shape(at.RED, 12), hy=[-1, 2**63 - 1], sa=at.small_alias(2, at.GREEN, 3),
-        no=b"netobj", shapes=[at.shape(at.RED, 1), at.shape(at.BLUE, "b")],
+        shp=at.shape(at.RED, radius=12), hy=[-1, 2**63 - 1], sa=at.small_alias(2, at.GREEN, 3),
+        no=b"netobj", shapes=[at.shape(at.RED, radius=1), at.shape(at.BLUE, label="b")],
         lists=[at.list(1, "x", None), at.list(2, "y", at.list(3, "z", None))])
 
 
@@ -206,21 +207,27 @@ def test_everything_roundtrip(at):
 
 
 def test_unions(at):
-    assert packed(at.pack_shape, at.shape(at.RED, 7)) == b"\0\0\0\0\0\0\0\7"
-    assert packed(at.pack_shape, at.shape(at.BLUE, "ab")) == b"\0\0\0\2\0\0\0\2ab\0\0"
+    # Each arm is a field named as in the .x file; the one the discriminant selects is set.
+    assert packed(at.pack_shape, at.shape(at.RED, radius=7)) == b"\0\0\0\0\0\0\0\7"
+    assert packed(at.pack_shape, at.shape(at.BLUE, label="ab")) == b"\0\0\0\2\0\0\0\2ab\0\0"
+    assert unpacked(at.unpack_shape, b"\0\0\0\2\0\0\0\2ab\0\0") == \
+        at.shape(at.BLUE, radius=None, label="ab")
     assert packed(at.pack_maybe, at.maybe(False)) == b"\0\0\0\0"
     assert unpacked(at.unpack_maybe, b"\0\0\0\0") == at.maybe(False, None)
-    for v in (at.with_default(1, -5), at.with_default(2, b"xyz"), at.with_default(-3, None),
-              at.with_default(12345, 0.5), at.big_case(0, None), at.big_case(4000000000, 3),
+    for v in (at.with_default(1, h=-5), at.with_default(2, h=None, data=b"xyz"),
+              at.with_default(-3, h=None), at.with_default(12345, h=None, f=0.5),
+              at.big_case(0), at.big_case(4000000000, big=3),
               at.only_void(at.S_LOW), at.only_void(at.S_MID)):
-        roundtrip(at.pack_with_default if isinstance(v, at.with_default) else
-                  getattr(at, "pack_" + type(v).__name__), getattr(at, "unpack_" + type(v).__name__), v)
-    assert packed(at.pack_with_default, at.with_default(9, 1.0)) == b"\0\0\0\x09\x3f\x80\0\0"
+        roundtrip(getattr(at, "pack_" + type(v).__name__), getattr(at, "unpack_" + type(v).__name__), v)
+    assert packed(at.pack_with_default, at.with_default(9, f=1.0)) == b"\0\0\0\x09\x3f\x80\0\0"
+    # The selected arm left empty: BAD_VALUE naming the field.
+    e = xdr_error(onc.Status.BAD_VALUE, packed, at.pack_shape, at.shape(at.GREEN))
+    assert "shape.label" in str(e)
     # No default arm: an undeclared discriminant is BAD_VALUE both ways.
-    xdr_error(onc.Status.BAD_VALUE, packed, at.pack_big_case, at.big_case(1, None))
+    xdr_error(onc.Status.BAD_VALUE, packed, at.pack_big_case, at.big_case(1))
     xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_big_case, b"\0\0\0\1")
     xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_shape, b"\0\0\0\7\0\0\0\0")  # enum
-    xdr_error(onc.Status.TOO_LONG, packed, at.pack_shape, at.shape(at.GREEN, "x" * 17))
+    xdr_error(onc.Status.TOO_LONG, packed, at.pack_shape, at.shape(at.GREEN, label="x" * 17))
 
 
 def test_limits(at):
@@ -443,7 +450,7 @@ def test_python_bytes_equal_c_bytes(at, c_helper):
              ("scalars", at.pack_scalars,
               at.scalars(-7, 7, 8, -9, 9, 3.25, 1e-300, True, at.GREEN, at.S_LOW, at.C_ONE, -1, 1)),
              ("with_default", at.pack_with_default, at.with_default(-3)),
-             ("with_default", at.pack_with_default, at.with_default(5, -0.0))]
+             ("with_default", at.pack_with_default, at.with_default(5, f=-0.0))]
     cases = [(name, packed(pack, value)) for name, pack, value in cases]
     for (name, data), (status, out) in zip(cases, c_helper(cases)):
         assert status == 0, (name, onc.Status(status))
@@ -481,7 +488,7 @@ def test_generated_client_calls_c_server(peers, onc_testd, kind):
         assert c.add(a=-5, b=3, timeout=5) == -2
         assert c.add(2**31 - 1, 1) == -2**31  # int32 arithmetic on the C side
         assert c.echo("hello from python") == "hello from python"
-        assert c.echo(arg="é" * 32) == "é" * 32
+        assert c.echo(str64="é" * 32) == "é" * 32  # named after its typedef
         with pytest.raises(onc.XdrError) as e:
             c.echo("x" * 65)  # str64: refused before anything is sent
         assert e.value.status == onc.Status.TOO_LONG
@@ -588,7 +595,7 @@ def test_too_deep_data_is_an_xdr_error(at, deep):
             xdr_error(onc.Status.TOO_DEEP, unpacked, unpack, data)
     v = unpacked(deep.unpack_expr, deep_expr(50))
     for _ in range(50):
-        v = v.value  # the arm of a union is its value
+        v = v.sub  # the arm of a union, by its name in the .x
     assert v == deep.expr(0, 42)
 
 

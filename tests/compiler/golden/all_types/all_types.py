@@ -3,15 +3,16 @@
 Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and unpack_T(u)
 code every type with the onc runtime's Packer and Unpacker."""
 
-# flake8: noqa
+from __future__ import annotations
+
+import builtins as _builtins
 import dataclasses as _dc
 import enum as _enum
 import struct as _struct
-import builtins as _builtins
-import typing as _typing
 from typing import Optional
 
 import onc
+import onc.aio
 
 ALL_TYPES_HEADER_ONLY = 1
 MAXNAME = 32
@@ -21,11 +22,11 @@ FIXED_N = 3
 ALIAS_N = FIXED_N
 
 
-def pack_netobj(p, v):
+def pack_netobj(p: onc.Packer, v: bytes) -> None:
     p.pack_opaque(v, 1024)
 
 
-def unpack_netobj(u):
+def unpack_netobj(u: onc.Unpacker) -> bytes:
     return u.unpack_opaque(1024)
 
 
@@ -40,11 +41,11 @@ GREEN = color.GREEN
 BLUE = color.BLUE
 
 
-def pack_color(p, v):
+def pack_color(p: onc.Packer, v: color) -> None:
     p.pack_enum(v)
 
 
-def unpack_color(u):
+def unpack_color(u: onc.Unpacker) -> color:
     return u.unpack_enum(color)
 
 
@@ -61,11 +62,11 @@ S_HIGH = sparse.S_HIGH
 S_ALIAS = sparse.S_ALIAS
 
 
-def pack_sparse(p, v):
+def pack_sparse(p: onc.Packer, v: sparse) -> None:
     p.pack_enum(v)
 
 
-def unpack_sparse(u):
+def unpack_sparse(u: onc.Unpacker) -> sparse:
     return u.unpack_enum(sparse)
 
 
@@ -80,58 +81,58 @@ C_ONE = counted.C_ONE
 C_TWO = counted.C_TWO
 
 
-def pack_counted(p, v):
+def pack_counted(p: onc.Packer, v: counted) -> None:
     p.pack_enum(v)
 
 
-def unpack_counted(u):
+def unpack_counted(u: onc.Unpacker) -> counted:
     return u.unpack_enum(counted)
 
 
-_scalars_RUN0 = _struct.Struct(">iIIqQfd")
-_scalars_RUN1 = _struct.Struct(">iI")
+_scalars_format = _struct.Struct(">iIIqQfd")
+_scalars_format_2 = _struct.Struct(">iI")
 
 
 @_dc.dataclass
 class scalars:
-    i: "int" = 0
-    u: "int" = 0
-    plain_unsigned: "int" = 0
-    h: "int" = 0
-    uh: "int" = 0
-    f: "float" = 0.0
-    d: "float" = 0.0
-    b: "bool" = False
-    c: "color" = _dc.field(default_factory=lambda: color.RED)
-    sp: "sparse" = _dc.field(default_factory=lambda: sparse.S_LOW)
-    cn: "counted" = _dc.field(default_factory=lambda: counted.C_ZERO)
-    l: "int" = 0
-    ul: "int" = 0
+    i: int = 0
+    u: int = 0
+    plain_unsigned: int = 0
+    h: int = 0
+    uh: int = 0
+    f: float = 0.0
+    d: float = 0.0
+    b: bool = False
+    c: color = _dc.field(default_factory=lambda: color.RED)
+    sp: sparse = _dc.field(default_factory=lambda: sparse.S_LOW)
+    cn: counted = _dc.field(default_factory=lambda: counted.C_ZERO)
+    l: int = 0
+    ul: int = 0
 
-    def pack(self, p):
-        p.pack_struct(_scalars_RUN0, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_scalars_format, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
         p.pack_bool(self.b)
         pack_color(p, self.c)
         pack_sparse(p, self.sp)
         pack_counted(p, self.cn)
-        p.pack_struct(_scalars_RUN1, self.l, self.ul)
+        p.pack_struct(_scalars_format_2, self.l, self.ul)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2, v3, v4, v5, v6 = u.unpack_struct(_scalars_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> scalars:
+        v0, v1, v2, v3, v4, v5, v6 = u.unpack_struct(_scalars_format)
         v7 = u.unpack_bool()
         v8 = unpack_color(u)
         v9 = unpack_sparse(u)
         v10 = unpack_counted(u)
-        v11, v12 = u.unpack_struct(_scalars_RUN1)
+        v11, v12 = u.unpack_struct(_scalars_format_2)
         return cls(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
 
 
-def pack_scalars(p, v):
+def pack_scalars(p: onc.Packer, v: scalars) -> None:
     v.pack(p)
 
 
-def unpack_scalars(u):
+def unpack_scalars(u: onc.Unpacker) -> scalars:
     return scalars.unpack(u)
 
 
@@ -139,62 +140,63 @@ def unpack_scalars(u):
 
 @_dc.dataclass
 class small:
-    a: "int" = 0
-    c: "color" = _dc.field(default_factory=lambda: color.RED)
-    big: "int" = 0
+    a: int = 0
+    c: color = _dc.field(default_factory=lambda: color.RED)
+    big: int = 0
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_int(self.a)
         pack_color(p, self.c)
         p.pack_uhyper(self.big)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> small:
         v0 = u.unpack_int()
         v1 = unpack_color(u)
         v2 = u.unpack_uhyper()
         return cls(v0, v1, v2)
 
 
-def pack_small(p, v):
+def pack_small(p: onc.Packer, v: small) -> None:
     v.pack(p)
 
 
-def unpack_small(u):
+def unpack_small(u: onc.Unpacker) -> small:
     return small.unpack(u)
 
 
-_nested_RUN0 = _struct.Struct(">Qq")
+_nested_format = _struct.Struct(">Qq")
 
 
-# Flat (fixed-size, scalar-only) structs nest into one run of unchecked primitives.
 @_dc.dataclass
 class nested:
-    inner: "small" = _dc.field(default_factory=lambda: small())
-    h: "int" = 0
-    pair: "_builtins.list" = _dc.field(default_factory=lambda: [small() for _ in range(2)])
+    """Flat (fixed-size, scalar-only) structs nest into one run of unchecked primitives."""
 
-    def pack(self, p):
+    inner: small = _dc.field(default_factory=small)
+    h: int = 0
+    pair: _builtins.list[small] = _dc.field(default_factory=lambda: [small() for _ in range(2)])
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_int(self.inner.a)
         pack_color(p, self.inner.c)
-        p.pack_struct(_nested_RUN0, self.inner.big, self.h)
+        p.pack_struct(_nested_format, self.inner.big, self.h)
         p.pack_farray(2, self.pair, lambda v: pack_small(p, v))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> nested:
         v0_0 = u.unpack_int()
         v0_1 = unpack_color(u)
-        v0_2, v1 = u.unpack_struct(_nested_RUN0)
+        v0_2, v1 = u.unpack_struct(_nested_format)
         v0 = small(v0_0, v0_1, v0_2)
         v2 = u.unpack_farray(2, lambda: unpack_small(u), 16)
         return cls(v0, v1, v2)
 
 
-def pack_nested(p, v):
+def pack_nested(p: onc.Packer, v: nested) -> None:
     v.pack(p)
 
 
-def unpack_nested(u):
+def unpack_nested(u: onc.Unpacker) -> nested:
     return nested.unpack(u)
 
 
@@ -202,33 +204,33 @@ def unpack_nested(u):
 
 @_dc.dataclass
 class arrays:
-    fi: "_builtins.list" = _dc.field(default_factory=lambda: [0 for _ in range(FIXED_N)])
-    fu: "_builtins.list" = _dc.field(default_factory=lambda: [0 for _ in range(2)])
-    fh: "_builtins.list" = _dc.field(default_factory=lambda: [0 for _ in range(2)])
-    fuh: "_builtins.list" = _dc.field(default_factory=lambda: [0 for _ in range(ALIAS_N)])
-    ff: "_builtins.list" = _dc.field(default_factory=lambda: [0.0 for _ in range(2)])
-    fd: "_builtins.list" = _dc.field(default_factory=lambda: [0.0 for _ in range(2)])
-    fc: "_builtins.list" = _dc.field(default_factory=lambda: [color.RED for _ in range(3)])
-    fb: "_builtins.list" = _dc.field(default_factory=lambda: [False for _ in range(2)])
-    fs: "_builtins.list" = _dc.field(default_factory=lambda: [small() for _ in range(2)])
-    vi: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vib: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vu: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vh: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vuh: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vf: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vd: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vc: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vb: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    vs: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    fo: "bytes" = _dc.field(default_factory=lambda: bytes(5))
-    fo4: "bytes" = _dc.field(default_factory=lambda: bytes(6))
-    vo: "bytes" = b""
-    vob: "bytes" = b""
-    s: "str" = ""
-    sb: "str" = ""
+    fi: _builtins.list[int] = _dc.field(default_factory=lambda: [0 for _ in range(FIXED_N)])
+    fu: _builtins.list[int] = _dc.field(default_factory=lambda: [0 for _ in range(2)])
+    fh: _builtins.list[int] = _dc.field(default_factory=lambda: [0 for _ in range(2)])
+    fuh: _builtins.list[int] = _dc.field(default_factory=lambda: [0 for _ in range(ALIAS_N)])
+    ff: _builtins.list[float] = _dc.field(default_factory=lambda: [0.0 for _ in range(2)])
+    fd: _builtins.list[float] = _dc.field(default_factory=lambda: [0.0 for _ in range(2)])
+    fc: _builtins.list[color] = _dc.field(default_factory=lambda: [color.RED for _ in range(3)])
+    fb: _builtins.list[bool] = _dc.field(default_factory=lambda: [False for _ in range(2)])
+    fs: _builtins.list[small] = _dc.field(default_factory=lambda: [small() for _ in range(2)])
+    vi: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    vib: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    vu: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    vh: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    vuh: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    vf: _builtins.list[float] = _dc.field(default_factory=lambda: [])
+    vd: _builtins.list[float] = _dc.field(default_factory=lambda: [])
+    vc: _builtins.list[color] = _dc.field(default_factory=lambda: [])
+    vb: _builtins.list[bool] = _dc.field(default_factory=lambda: [])
+    vs: _builtins.list[small] = _dc.field(default_factory=lambda: [])
+    fo: bytes = _dc.field(default_factory=lambda: bytes(5))
+    fo4: bytes = _dc.field(default_factory=lambda: bytes(6))
+    vo: bytes = b""
+    vob: bytes = b""
+    s: str = ""
+    sb: str = ""
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_fixed_scalars("int", FIXED_N, self.fi)
         p.pack_fixed_scalars("uint", 2, self.fu)
         p.pack_fixed_scalars("hyper", 2, self.fh)
@@ -256,7 +258,7 @@ class arrays:
         p.pack_string(self.sb, MAXNAME)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> arrays:
         v0 = u.unpack_fixed_scalars("int", FIXED_N)
         v1 = u.unpack_fixed_scalars("uint", 2)
         v2 = u.unpack_fixed_scalars("hyper", 2)
@@ -285,11 +287,11 @@ class arrays:
         return cls(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24)
 
 
-def pack_arrays(p, v):
+def pack_arrays(p: onc.Packer, v: arrays) -> None:
     v.pack(p)
 
 
-def unpack_arrays(u):
+def unpack_arrays(u: onc.Unpacker) -> arrays:
     return arrays.unpack(u)
 
 
@@ -297,19 +299,19 @@ def unpack_arrays(u):
 
 @_dc.dataclass
 class optionals:
-    oi: "Optional[int]" = None
-    os: "Optional[small]" = None
-    name: "str" = ""
-    oh: "Optional[int]" = None
+    oi: Optional[int] = None
+    os: Optional[small] = None
+    name: str = ""
+    oh: Optional[int] = None
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_optional(self.oi, lambda v: p.pack_int(v))
         p.pack_optional(self.os, lambda v: pack_small(p, v))
         p.pack_string(self.name, onc.UNLIMITED)
         p.pack_optional(self.oh, lambda v: p.pack_hyper(v))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> optionals:
         v0 = u.unpack_optional(lambda: u.unpack_int())
         v1 = u.unpack_optional(lambda: unpack_small(u))
         v2 = u.unpack_string(onc.UNLIMITED)
@@ -317,388 +319,395 @@ class optionals:
         return cls(v0, v1, v2, v3)
 
 
-def pack_optionals(p, v):
+def pack_optionals(p: onc.Packer, v: optionals) -> None:
     v.pack(p)
 
 
-def unpack_optionals(u):
+def unpack_optionals(u: onc.Unpacker) -> optionals:
     return optionals.unpack(u)
 
 
 
 
-# A list: the last member points to the next node (coded in a loop, not by recursion).
 @_dc.dataclass
 class list:
-    value: "int" = 0
-    tag: "str" = ""
-    next: "Optional[list]" = None
+    """A list: the last member points to the next node (coded in a loop, not by recursion)."""
 
-    def pack(self, p):
-        node = self
-        while True:
+    value: int = 0
+    tag: str = ""
+    next: Optional[_list_type] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[_list_type] = self
+        while node is not None:
             p.pack_int(node.value)
             p.pack_string(node.tag, 8)
             node = node.next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> _list_type:
+        nodes: _builtins.list[_list_type] = []
         while True:
             v0 = u.unpack_int()
             v1 = u.unpack_string(8)
-            new = cls(v0, v1, None)
-            if node is None:
-                head = new
-            else:
-                node.next = new
-            node = new
+            nodes.append(cls(v0, v1, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.next = after
+        return nodes[0]
 
 
-def pack_list(p, v):
+def pack_list(p: onc.Packer, v: _list_type) -> None:
     v.pack(p)
 
 
-def unpack_list(u):
+def unpack_list(u: onc.Unpacker) -> _list_type:
     return list.unpack(u)
 
 
-def pack_listptr(p, v):
+def pack_listptr(p: onc.Packer, v: Optional[_list_type]) -> None:
     p.pack_optional(v, lambda v: pack_list(p, v))
 
 
-def unpack_listptr(u):
+def unpack_listptr(u: onc.Unpacker) -> Optional[_list_type]:
     return u.unpack_optional(lambda: unpack_list(u))
 
 
 
 
-# Recursive through the left member, a list through the right one.
 @_dc.dataclass
 class tree:
-    key: "int" = 0
-    left: "Optional[tree]" = None
-    right: "Optional[tree]" = None
+    """Recursive through the left member, a list through the right one."""
 
-    def pack(self, p):
-        node = self
-        while True:
+    key: int = 0
+    left: Optional[tree] = None
+    right: Optional[tree] = None
+
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[tree] = self
+        while node is not None:
             p.pack_int(node.key)
             p.pack_optional(node.left, lambda v: pack_tree(p, v))
             node = node.right
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> tree:
+        nodes: _builtins.list[tree] = []
         while True:
             v0 = u.unpack_int()
             v1 = u.unpack_optional(lambda: unpack_tree(u))
-            new = cls(v0, v1, None)
-            if node is None:
-                head = new
-            else:
-                node.right = new
-            node = new
+            nodes.append(cls(v0, v1, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.right = after
+        return nodes[0]
 
 
-def pack_tree(p, v):
+def pack_tree(p: onc.Packer, v: tree) -> None:
     v.pack(p)
 
 
-def unpack_tree(u):
+def unpack_tree(u: onc.Unpacker) -> tree:
     return tree.unpack(u)
 
 
 
 
-# The self-reference is not the last member: coded by recursion.
 @_dc.dataclass
 class chain:
-    next: "Optional[chain]" = None
-    after: "int" = 0
+    """The self-reference is not the last member: coded by recursion."""
 
-    def pack(self, p):
+    next: Optional[chain] = None
+    after: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_optional(self.next, lambda v: pack_chain(p, v))
         p.pack_int(self.after)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> chain:
         v0 = u.unpack_optional(lambda: unpack_chain(u))
         v1 = u.unpack_int()
         return cls(v0, v1)
 
 
-def pack_chain(p, v):
+def pack_chain(p: onc.Packer, v: chain) -> None:
     v.pack(p)
 
 
-def unpack_chain(u):
+def unpack_chain(u: onc.Unpacker) -> chain:
     return chain.unpack(u)
 
 
 @_dc.dataclass
 class shape:
-    c: "color" = _dc.field(default_factory=lambda: RED)
-    value: "object" = 0
+    c: color = _dc.field(default_factory=lambda: color.RED)
+    radius: Optional[int] = 0
+    label: Optional[str] = None
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.c not in (RED,):
+            self.radius = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.c
         pack_color(p, d)
-        if d in (RED, ):
-            p.pack_int(self.value)
-        elif d in (GREEN, BLUE, ):
-            p.pack_string(self.value, 16)
+        if d in (RED,):
+            p.pack_int(onc.arm(self.radius, "shape.radius"))
+        elif d in (GREEN, BLUE):
+            p.pack_string(onc.arm(self.label, "shape.label"), 16)
         else:
             raise onc.XdrError(f"shape: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> shape:
         d = unpack_color(u)
-        if d in (RED, ):
-            return cls(d, u.unpack_int())
-        if d in (GREEN, BLUE, ):
-            return cls(d, u.unpack_string(16))
+        if d in (RED,):
+            return cls(d, radius=u.unpack_int())
+        if d in (GREEN, BLUE):
+            return cls(d, label=u.unpack_string(16), radius=None)
         raise onc.XdrError(f"shape: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
 
-def pack_shape(p, v):
+def pack_shape(p: onc.Packer, v: shape) -> None:
     v.pack(p)
 
 
-def unpack_shape(u):
+def unpack_shape(u: onc.Unpacker) -> shape:
     return shape.unpack(u)
 
 
 @_dc.dataclass
 class maybe:
-    present: "bool" = _dc.field(default_factory=lambda: 1)
-    value: "object" = _dc.field(default_factory=lambda: small())
+    present: bool = True
+    value: Optional[small] = _dc.field(default_factory=small)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.present not in (1,):
+            self.value = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.present
         p.pack_bool(d)
-        if d in (1, ):
-            pack_small(p, self.value)
-        elif d in (0, ):
+        if d in (1,):
+            pack_small(p, onc.arm(self.value, "maybe.value"))
+        elif d in (0,):
             pass
         else:
             raise onc.XdrError(f"maybe: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> maybe:
         d = u.unpack_bool()
-        if d in (1, ):
-            return cls(d, unpack_small(u))
-        if d in (0, ):
-            return cls(d, None)
+        if d in (1,):
+            return cls(d, value=unpack_small(u))
+        if d in (0,):
+            return cls(d, value=None)
         raise onc.XdrError(f"maybe: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
 
-def pack_maybe(p, v):
+def pack_maybe(p: onc.Packer, v: maybe) -> None:
     v.pack(p)
 
 
-def unpack_maybe(u):
+def unpack_maybe(u: onc.Unpacker) -> maybe:
     return maybe.unpack(u)
 
 
 @_dc.dataclass
 class with_default:
-    kind: "int" = _dc.field(default_factory=lambda: 1)
-    value: "object" = 0
+    kind: int = _dc.field(default_factory=lambda: 1)
+    h: Optional[int] = 0
+    data: Optional[bytes] = None
+    f: Optional[float] = None
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.kind not in (1,):
+            self.h = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.kind
         p.pack_int(d)
-        if d in (1, ):
-            p.pack_hyper(self.value)
-        elif d in (2, ):
-            p.pack_opaque(self.value, onc.UNLIMITED)
-        elif d in (-3, ):
+        if d in (1,):
+            p.pack_hyper(onc.arm(self.h, "with_default.h"))
+        elif d in (2,):
+            p.pack_opaque(onc.arm(self.data, "with_default.data"), onc.UNLIMITED)
+        elif d in (-3,):
             pass
         else:
-            p.pack_float(self.value)
+            p.pack_float(onc.arm(self.f, "with_default.f"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> with_default:
         d = u.unpack_int()
-        if d in (1, ):
-            return cls(d, u.unpack_hyper())
-        if d in (2, ):
-            return cls(d, u.unpack_opaque(onc.UNLIMITED))
-        if d in (-3, ):
-            return cls(d, None)
-        return cls(d, u.unpack_float())
+        if d in (1,):
+            return cls(d, h=u.unpack_hyper())
+        if d in (2,):
+            return cls(d, data=u.unpack_opaque(onc.UNLIMITED), h=None)
+        if d in (-3,):
+            return cls(d, h=None)
+        return cls(d, f=u.unpack_float(), h=None)
 
 
-def pack_with_default(p, v):
+def pack_with_default(p: onc.Packer, v: with_default) -> None:
     v.pack(p)
 
 
-def unpack_with_default(u):
+def unpack_with_default(u: onc.Unpacker) -> with_default:
     return with_default.unpack(u)
 
 
 @_dc.dataclass
 class big_case:
-    k: "int" = 0
-    value: "object" = None
+    k: int = 0
+    big: Optional[int] = None
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         d = self.k
         p.pack_uint(d)
-        if d in (0, ):
+        if d in (0,):
             pass
-        elif d in (4000000000, ):
-            p.pack_int(self.value)
+        elif d in (4000000000,):
+            p.pack_int(onc.arm(self.big, "big_case.big"))
         else:
             raise onc.XdrError(f"big_case: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> big_case:
         d = u.unpack_uint()
-        if d in (0, ):
-            return cls(d, None)
-        if d in (4000000000, ):
-            return cls(d, u.unpack_int())
+        if d in (0,):
+            return cls(d)
+        if d in (4000000000,):
+            return cls(d, big=u.unpack_int())
         raise onc.XdrError(f"big_case: no arm for {d!r}", status=onc.Status.BAD_VALUE)
 
 
-def pack_big_case(p, v):
+def pack_big_case(p: onc.Packer, v: big_case) -> None:
     v.pack(p)
 
 
-def unpack_big_case(u):
+def unpack_big_case(u: onc.Unpacker) -> big_case:
     return big_case.unpack(u)
 
 
 @_dc.dataclass
 class only_void:
-    k: "sparse" = _dc.field(default_factory=lambda: S_LOW)
-    value: "object" = None
+    k: sparse = _dc.field(default_factory=lambda: sparse.S_LOW)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         d = self.k
         pack_sparse(p, d)
-        if d in (S_LOW, ):
+        if d in (S_LOW,):
             pass
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> only_void:
         d = unpack_sparse(u)
-        if d in (S_LOW, ):
-            return cls(d, None)
-        return cls(d, None)
+        if d in (S_LOW,):
+            return cls(d)
+        return cls(d)
 
 
-def pack_only_void(p, v):
+def pack_only_void(p: onc.Packer, v: only_void) -> None:
     v.pack(p)
 
 
-def unpack_only_void(u):
+def unpack_only_void(u: onc.Unpacker) -> only_void:
     return only_void.unpack(u)
 
 
-def pack_myint(p, v):
+def pack_myint(p: onc.Packer, v: int) -> None:
     p.pack_int(v)
 
 
-def unpack_myint(u):
+def unpack_myint(u: onc.Unpacker) -> int:
     return u.unpack_int()
 
 
-def pack_myints(p, v):
+def pack_myints(p: onc.Packer, v: _builtins.list[int]) -> None:
     p.pack_scalar_array("int", v, onc.UNLIMITED)
 
 
-def unpack_myints(u):
+def unpack_myints(u: onc.Unpacker) -> _builtins.list[int]:
     return u.unpack_scalar_array("int", onc.UNLIMITED)
 
 
-def pack_name(p, v):
+def pack_name(p: onc.Packer, v: str) -> None:
     p.pack_string(v, MAXNAME)
 
 
-def unpack_name(u):
+def unpack_name(u: onc.Unpacker) -> str:
     return u.unpack_string(MAXNAME)
 
 
-def pack_hash(p, v):
+def pack_hash(p: onc.Packer, v: bytes) -> None:
     p.pack_fopaque(16, v)
 
 
-def unpack_hash(u):
+def unpack_hash(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(16)
 
 
-def pack_blob(p, v):
+def pack_blob(p: onc.Packer, v: bytes) -> None:
     p.pack_opaque(v, onc.UNLIMITED)
 
 
-def unpack_blob(u):
+def unpack_blob(u: onc.Unpacker) -> bytes:
     return u.unpack_opaque(onc.UNLIMITED)
 
 
-def pack_colors(p, v):
+def pack_colors(p: onc.Packer, v: _builtins.list[color]) -> None:
     p.pack_farray(4, v, lambda v: pack_color(p, v))
 
 
-def unpack_colors(u):
+def unpack_colors(u: onc.Unpacker) -> _builtins.list[color]:
     return u.unpack_farray(4, lambda: unpack_color(u), 4)
 
 
-def pack_smalls(p, v):
+def pack_smalls(p: onc.Packer, v: _builtins.list[small]) -> None:
     p.pack_array(v, lambda v: pack_small(p, v), 10)
 
 
-def unpack_smalls(u):
+def unpack_smalls(u: onc.Unpacker) -> _builtins.list[small]:
     return u.unpack_array(lambda: unpack_small(u), 10, 16)
 
 
-def pack_names(p, v):
+def pack_names(p: onc.Packer, v: _builtins.list[str]) -> None:
     p.pack_array(v, lambda v: pack_name(p, v), onc.UNLIMITED)
 
 
-def unpack_names(u):
+def unpack_names(u: onc.Unpacker) -> _builtins.list[str]:
     return u.unpack_array(lambda: unpack_name(u), onc.UNLIMITED, 4)
 
 
-def pack_shapeptr(p, v):
+def pack_shapeptr(p: onc.Packer, v: Optional[shape]) -> None:
     p.pack_optional(v, lambda v: pack_shape(p, v))
 
 
-def unpack_shapeptr(u):
+def unpack_shapeptr(u: onc.Unpacker) -> Optional[shape]:
     return u.unpack_optional(lambda: unpack_shape(u))
 
 
-def pack_hypers(p, v):
+def pack_hypers(p: onc.Packer, v: _builtins.list[int]) -> None:
     p.pack_fixed_scalars("hyper", 2, v)
 
 
-def unpack_hypers(u):
+def unpack_hypers(u: onc.Unpacker) -> _builtins.list[int]:
     return u.unpack_fixed_scalars("hyper", 2)
 
 
 small_alias = small
 
 
-def pack_small_alias(p, v):
+def pack_small_alias(p: onc.Packer, v: small) -> None:
     pack_small(p, v)
 
 
-def unpack_small_alias(u):
+def unpack_small_alias(u: onc.Unpacker) -> small:
     return unpack_small(u)
 
 
@@ -706,33 +715,33 @@ def unpack_small_alias(u):
 
 @_dc.dataclass
 class everything:
-    sc: "scalars" = _dc.field(default_factory=lambda: scalars())
-    ar: "arrays" = _dc.field(default_factory=lambda: arrays())
-    ne: "nested" = _dc.field(default_factory=lambda: nested())
-    op: "optionals" = _dc.field(default_factory=lambda: optionals())
-    li: "Optional[list]" = None
-    tr: "Optional[tree]" = None
-    ch: "Optional[chain]" = None
-    sh: "shape" = _dc.field(default_factory=lambda: shape())
-    mb: "maybe" = _dc.field(default_factory=lambda: maybe())
-    wd: "with_default" = _dc.field(default_factory=lambda: with_default())
-    bc: "big_case" = _dc.field(default_factory=lambda: big_case())
-    ov: "only_void" = _dc.field(default_factory=lambda: only_void())
-    mi: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    nm: "str" = ""
-    hs: "bytes" = _dc.field(default_factory=lambda: bytes(16))
-    bl: "bytes" = b""
-    cs: "_builtins.list" = _dc.field(default_factory=lambda: [color.RED for _ in range(4)])
-    sm: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    nms: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    shp: "Optional[shape]" = None
-    hy: "_builtins.list" = _dc.field(default_factory=lambda: [0 for _ in range(2)])
-    sa: "small" = _dc.field(default_factory=lambda: small())
-    no: "bytes" = b""
-    shapes: "_builtins.list" = _dc.field(default_factory=lambda: [])
-    lists: "_builtins.list" = _dc.field(default_factory=lambda: [list() for _ in range(2)])
+    sc: scalars = _dc.field(default_factory=scalars)
+    ar: arrays = _dc.field(default_factory=arrays)
+    ne: nested = _dc.field(default_factory=nested)
+    op: optionals = _dc.field(default_factory=optionals)
+    li: Optional[_list_type] = None
+    tr: Optional[tree] = None
+    ch: Optional[chain] = None
+    sh: shape = _dc.field(default_factory=shape)
+    mb: maybe = _dc.field(default_factory=maybe)
+    wd: with_default = _dc.field(default_factory=with_default)
+    bc: big_case = _dc.field(default_factory=big_case)
+    ov: only_void = _dc.field(default_factory=only_void)
+    mi: _builtins.list[int] = _dc.field(default_factory=lambda: [])
+    nm: str = ""
+    hs: bytes = _dc.field(default_factory=lambda: bytes(16))
+    bl: bytes = b""
+    cs: _builtins.list[color] = _dc.field(default_factory=lambda: [color.RED for _ in range(4)])
+    sm: _builtins.list[small] = _dc.field(default_factory=lambda: [])
+    nms: _builtins.list[str] = _dc.field(default_factory=lambda: [])
+    shp: Optional[shape] = None
+    hy: _builtins.list[int] = _dc.field(default_factory=lambda: [0 for _ in range(2)])
+    sa: small = _dc.field(default_factory=small)
+    no: bytes = b""
+    shapes: _builtins.list[shape] = _dc.field(default_factory=lambda: [])
+    lists: _builtins.list[_list_type] = _dc.field(default_factory=lambda: [list() for _ in range(2)])
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_scalars(p, self.sc)
         pack_arrays(p, self.ar)
         pack_nested(p, self.ne)
@@ -762,7 +771,7 @@ class everything:
         p.pack_farray(2, self.lists, lambda v: pack_list(p, v))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> everything:
         v0 = unpack_scalars(u)
         v1 = unpack_arrays(u)
         v2 = unpack_nested(u)
@@ -794,65 +803,67 @@ class everything:
         return cls(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24)
 
 
-def pack_everything(p, v):
+def pack_everything(p: onc.Packer, v: everything) -> None:
     v.pack(p)
 
 
-def unpack_everything(u):
+def unpack_everything(u: onc.Unpacker) -> everything:
     return everything.unpack(u)
 
 
 
 
-# What rpcgen + libtirpc lack (the differential tests define RPCGEN_SUBSET): a quadruple
-# codec, and inline definitions (RFC 4506 allows a struct, union or enum body in place of a
-# type name).
 @_dc.dataclass
 class quads:
-    q: "bytes" = _dc.field(default_factory=lambda: bytes(16))
-    qs: "_builtins.list" = _dc.field(default_factory=lambda: [])
+    """What rpcgen + libtirpc lack (the differential tests define RPCGEN_SUBSET): a quadruple
+    codec, and inline definitions (RFC 4506 allows a struct, union or enum body in place of a
+    type name).
+    """
 
-    def pack(self, p):
+    q: bytes = _dc.field(default_factory=lambda: bytes(16))
+    qs: _builtins.list[bytes] = _dc.field(default_factory=lambda: [])
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_quadruple(self.q)
         p.pack_array(self.qs, lambda v: p.pack_quadruple(v), onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> quads:
         v0 = u.unpack_quadruple()
         v1 = u.unpack_array(lambda: u.unpack_quadruple(), onc.UNLIMITED, 16)
         return cls(v0, v1)
 
 
-def pack_quads(p, v):
+def pack_quads(p: onc.Packer, v: quads) -> None:
     v.pack(p)
 
 
-def unpack_quads(u):
+def unpack_quads(u: onc.Unpacker) -> quads:
     return quads.unpack(u)
 
 
-_inline_types_pos_RUN0 = _struct.Struct(">ii")
+_inline_types_pos_format = _struct.Struct(">ii")
 
 
 @_dc.dataclass
 class inline_types_pos:
-    x: "int" = 0
-    y: "int" = 0
+    x: int = 0
+    y: int = 0
 
-    def pack(self, p):
-        p.pack_struct(_inline_types_pos_RUN0, self.x, self.y)
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_inline_types_pos_format, self.x, self.y)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1 = u.unpack_struct(_inline_types_pos_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> inline_types_pos:
+        v0, v1 = u.unpack_struct(_inline_types_pos_format)
         return cls(v0, v1)
 
 
-def pack_inline_types_pos(p, v):
+def pack_inline_types_pos(p: onc.Packer, v: inline_types_pos) -> None:
     v.pack(p)
 
 
-def unpack_inline_types_pos(u):
+def unpack_inline_types_pos(u: onc.Unpacker) -> inline_types_pos:
     return inline_types_pos.unpack(u)
 
 
@@ -865,38 +876,42 @@ IN_RED = inline_types_tint.IN_RED
 IN_BLUE = inline_types_tint.IN_BLUE
 
 
-def pack_inline_types_tint(p, v):
+def pack_inline_types_tint(p: onc.Packer, v: inline_types_tint) -> None:
     p.pack_enum(v)
 
 
-def unpack_inline_types_tint(u):
+def unpack_inline_types_tint(u: onc.Unpacker) -> inline_types_tint:
     return u.unpack_enum(inline_types_tint)
 
 
 @_dc.dataclass
 class inline_types_extra:
-    kind: "int" = _dc.field(default_factory=lambda: 1)
-    value: "object" = 0
+    kind: int = _dc.field(default_factory=lambda: 1)
+    h: Optional[int] = 0
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.kind not in (1,):
+            self.h = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.kind
         p.pack_int(d)
-        if d in (1, ):
-            p.pack_hyper(self.value)
+        if d in (1,):
+            p.pack_hyper(onc.arm(self.h, "inline_types_extra.h"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_types_extra:
         d = u.unpack_int()
-        if d in (1, ):
-            return cls(d, u.unpack_hyper())
-        return cls(d, None)
+        if d in (1,):
+            return cls(d, h=u.unpack_hyper())
+        return cls(d, h=None)
 
 
-def pack_inline_types_extra(p, v):
+def pack_inline_types_extra(p: onc.Packer, v: inline_types_extra) -> None:
     v.pack(p)
 
 
-def unpack_inline_types_extra(u):
+def unpack_inline_types_extra(u: onc.Unpacker) -> inline_types_extra:
     return inline_types_extra.unpack(u)
 
 
@@ -904,22 +919,22 @@ def unpack_inline_types_extra(u):
 
 @_dc.dataclass
 class inline_types_maybe:
-    label: "str" = ""
+    label: str = ""
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_string(self.label, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_types_maybe:
         v0 = u.unpack_string(onc.UNLIMITED)
         return cls(v0)
 
 
-def pack_inline_types_maybe(p, v):
+def pack_inline_types_maybe(p: onc.Packer, v: inline_types_maybe) -> None:
     v.pack(p)
 
 
-def unpack_inline_types_maybe(u):
+def unpack_inline_types_maybe(u: onc.Unpacker) -> inline_types_maybe:
     return inline_types_maybe.unpack(u)
 
 
@@ -927,46 +942,46 @@ def unpack_inline_types_maybe(u):
 
 @_dc.dataclass
 class inline_types_many:
-    n: "int" = 0
+    n: int = 0
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_uint(self.n)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_types_many:
         v0 = u.unpack_uint()
         return cls(v0)
 
 
-def pack_inline_types_many(p, v):
+def pack_inline_types_many(p: onc.Packer, v: inline_types_many) -> None:
     v.pack(p)
 
 
-def unpack_inline_types_many(u):
+def unpack_inline_types_many(u: onc.Unpacker) -> inline_types_many:
     return inline_types_many.unpack(u)
 
 
-_inline_types_RUN0 = _struct.Struct(">ii")
+_inline_types_format = _struct.Struct(">ii")
 
 
 @_dc.dataclass
 class inline_types:
-    pos: "inline_types_pos" = _dc.field(default_factory=lambda: inline_types_pos())
-    tint: "inline_types_tint" = _dc.field(default_factory=lambda: inline_types_tint.IN_RED)
-    extra: "inline_types_extra" = _dc.field(default_factory=lambda: inline_types_extra())
-    maybe: "Optional[inline_types_maybe]" = None
-    many: "_builtins.list" = _dc.field(default_factory=lambda: [])
+    pos: inline_types_pos = _dc.field(default_factory=inline_types_pos)
+    tint: inline_types_tint = _dc.field(default_factory=lambda: inline_types_tint.IN_RED)
+    extra: inline_types_extra = _dc.field(default_factory=inline_types_extra)
+    maybe: Optional[inline_types_maybe] = None
+    many: _builtins.list[inline_types_many] = _dc.field(default_factory=lambda: [])
 
-    def pack(self, p):
-        p.pack_struct(_inline_types_RUN0, self.pos.x, self.pos.y)
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_inline_types_format, self.pos.x, self.pos.y)
         pack_inline_types_tint(p, self.tint)
         pack_inline_types_extra(p, self.extra)
         p.pack_optional(self.maybe, lambda v: pack_inline_types_maybe(p, v))
         p.pack_array(self.many, lambda v: pack_inline_types_many(p, v), 3)
 
     @classmethod
-    def unpack(cls, u):
-        v0_0, v0_1 = u.unpack_struct(_inline_types_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> inline_types:
+        v0_0, v0_1 = u.unpack_struct(_inline_types_format)
         v1 = unpack_inline_types_tint(u)
         v0 = inline_types_pos(v0_0, v0_1)
         v2 = unpack_inline_types_extra(u)
@@ -975,11 +990,11 @@ class inline_types:
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_inline_types(p, v):
+def pack_inline_types(p: onc.Packer, v: inline_types) -> None:
     v.pack(p)
 
 
-def unpack_inline_types(u):
+def unpack_inline_types(u: onc.Unpacker) -> inline_types:
     return inline_types.unpack(u)
 
 
@@ -987,25 +1002,25 @@ def unpack_inline_types(u):
 
 @_dc.dataclass
 class inline_pair:
-    a: "int" = 0
-    s: "str" = ""
+    a: int = 0
+    s: str = ""
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_int(self.a)
         p.pack_string(self.s, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_pair:
         v0 = u.unpack_int()
         v1 = u.unpack_string(onc.UNLIMITED)
         return cls(v0, v1)
 
 
-def pack_inline_pair(p, v):
+def pack_inline_pair(p: onc.Packer, v: inline_pair) -> None:
     v.pack(p)
 
 
-def unpack_inline_pair(u):
+def unpack_inline_pair(u: onc.Unpacker) -> inline_pair:
     return inline_pair.unpack(u)
 
 
@@ -1020,19 +1035,19 @@ IT_B = inline_tags_element.IT_B
 IT_C = inline_tags_element.IT_C
 
 
-def pack_inline_tags_element(p, v):
+def pack_inline_tags_element(p: onc.Packer, v: inline_tags_element) -> None:
     p.pack_enum(v)
 
 
-def unpack_inline_tags_element(u):
+def unpack_inline_tags_element(u: onc.Unpacker) -> inline_tags_element:
     return u.unpack_enum(inline_tags_element)
 
 
-def pack_inline_tags(p, v):
+def pack_inline_tags(p: onc.Packer, v: _builtins.list[inline_tags_element]) -> None:
     p.pack_farray(2, v, lambda v: pack_inline_tags_element(p, v))
 
 
-def unpack_inline_tags(u):
+def unpack_inline_tags(u: onc.Unpacker) -> _builtins.list[inline_tags_element]:
     return u.unpack_farray(2, lambda: unpack_inline_tags_element(u), 4)
 
 
@@ -1040,25 +1055,25 @@ def unpack_inline_tags(u):
 
 @_dc.dataclass
 class inline_nested_m_m:
-    v: "int" = 0
-    s: "str" = ""
+    v: int = 0
+    s: str = ""
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_int(self.v)
         p.pack_string(self.s, onc.UNLIMITED)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_nested_m_m:
         v0 = u.unpack_int()
         v1 = u.unpack_string(onc.UNLIMITED)
         return cls(v0, v1)
 
 
-def pack_inline_nested_m_m(p, v):
+def pack_inline_nested_m_m(p: onc.Packer, v: inline_nested_m_m) -> None:
     v.pack(p)
 
 
-def unpack_inline_nested_m_m(u):
+def unpack_inline_nested_m_m(u: onc.Unpacker) -> inline_nested_m_m:
     return inline_nested_m_m.unpack(u)
 
 
@@ -1066,49 +1081,53 @@ def unpack_inline_nested_m_m(u):
 
 @_dc.dataclass
 class inline_nested_m_u_m:
-    h: "int" = 0
+    h: int = 0
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_hyper(self.h)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u_m:
         v0 = u.unpack_hyper()
         return cls(v0)
 
 
-def pack_inline_nested_m_u_m(p, v):
+def pack_inline_nested_m_u_m(p: onc.Packer, v: inline_nested_m_u_m) -> None:
     v.pack(p)
 
 
-def unpack_inline_nested_m_u_m(u):
+def unpack_inline_nested_m_u_m(u: onc.Unpacker) -> inline_nested_m_u_m:
     return inline_nested_m_u_m.unpack(u)
 
 
 @_dc.dataclass
 class inline_nested_m_u:
-    kind: "int" = _dc.field(default_factory=lambda: 1)
-    value: "object" = _dc.field(default_factory=lambda: inline_nested_m_u_m())
+    kind: int = _dc.field(default_factory=lambda: 1)
+    m: Optional[inline_nested_m_u_m] = _dc.field(default_factory=inline_nested_m_u_m)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.kind not in (1,):
+            self.m = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.kind
         p.pack_int(d)
-        if d in (1, ):
-            pack_inline_nested_m_u_m(p, self.value)
+        if d in (1,):
+            pack_inline_nested_m_u_m(p, onc.arm(self.m, "inline_nested_m_u.m"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u:
         d = u.unpack_int()
-        if d in (1, ):
-            return cls(d, unpack_inline_nested_m_u_m(u))
-        return cls(d, None)
+        if d in (1,):
+            return cls(d, m=unpack_inline_nested_m_u_m(u))
+        return cls(d, m=None)
 
 
-def pack_inline_nested_m_u(p, v):
+def pack_inline_nested_m_u(p: onc.Packer, v: inline_nested_m_u) -> None:
     v.pack(p)
 
 
-def unpack_inline_nested_m_u(u):
+def unpack_inline_nested_m_u(u: onc.Unpacker) -> inline_nested_m_u:
     return inline_nested_m_u.unpack(u)
 
 
@@ -1116,50 +1135,52 @@ def unpack_inline_nested_m_u(u):
 
 @_dc.dataclass
 class inline_nested_m:
-    m: "inline_nested_m_m" = _dc.field(default_factory=lambda: inline_nested_m_m())
-    u: "inline_nested_m_u" = _dc.field(default_factory=lambda: inline_nested_m_u())
+    m: inline_nested_m_m = _dc.field(default_factory=inline_nested_m_m)
+    u: inline_nested_m_u = _dc.field(default_factory=inline_nested_m_u)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_inline_nested_m_m(p, self.m)
         pack_inline_nested_m_u(p, self.u)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_nested_m:
         v0 = unpack_inline_nested_m_m(u)
         v1 = unpack_inline_nested_m_u(u)
         return cls(v0, v1)
 
 
-def pack_inline_nested_m(p, v):
+def pack_inline_nested_m(p: onc.Packer, v: inline_nested_m) -> None:
     v.pack(p)
 
 
-def unpack_inline_nested_m(u):
+def unpack_inline_nested_m(u: onc.Unpacker) -> inline_nested_m:
     return inline_nested_m.unpack(u)
 
 
 
 
-# Inline definitions inside inline ones, named after their whole path: inline_nested_m_m.
 @_dc.dataclass
 class inline_nested:
-    m: "inline_nested_m" = _dc.field(default_factory=lambda: inline_nested_m())
+    """Inline definitions inside inline ones, named after their whole path: inline_nested_m_m."""
 
-    def pack(self, p):
+    m: inline_nested_m = _dc.field(default_factory=inline_nested_m)
+
+    def pack(self, p: onc.Packer) -> None:
         pack_inline_nested_m(p, self.m)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> inline_nested:
         v0 = unpack_inline_nested_m(u)
         return cls(v0)
 
 
-def pack_inline_nested(p, v):
+def pack_inline_nested(p: onc.Packer, v: inline_nested) -> None:
     v.pack(p)
 
 
-def unpack_inline_nested(u):
+def unpack_inline_nested(u: onc.Unpacker) -> inline_nested:
     return inline_nested.unpack(u)
+
 
 ALL_TYPES_PROG = 536871065
 ALL_TYPES_V1 = 1
@@ -1174,81 +1195,216 @@ ALL_LIST = 4
 
 class AllTypesV1Client(onc.Client):
     """ALL_TYPES_PROG version 1 (ALL_TYPES_V1)."""
+
     PROGRAM = ALL_TYPES_PROG
     VERSION = ALL_TYPES_V1
 
-    def null(self, *, timeout=None):
-        return self.call(ALL_NULL, None,
-                         None, timeout=timeout)
+    def null(self, *, timeout: Optional[float] = None) -> None:
+        self.call(
+            ALL_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    def echo(self, sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists, *, timeout=None):
-        return self.call(ALL_ECHO, lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
-                         lambda u: unpack_everything(u), timeout=timeout)
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+        return self.call(
+            ALL_ECHO,
+            lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
+            lambda u: unpack_everything(u),
+            timeout=timeout,
+        )
 
-    def add(self, arg1, arg2, *, timeout=None):
-        return self.call(ALL_ADD, lambda p: (p.pack_int(arg1), p.pack_int(arg2), ),
-                         lambda u: u.unpack_int(), timeout=timeout)
+    def add(self, arg1: int, arg2: int, *, timeout: Optional[float] = None) -> int:
+        def encode(p: onc.Packer) -> None:
+            p.pack_int(arg1)
+            p.pack_int(arg2)
 
-    def name(self, arg, *, timeout=None):
-        return self.call(ALL_NAME, lambda p: pack_name(p, arg),
-                         lambda u: u.unpack_string(onc.UNLIMITED), timeout=timeout)
+        return self.call(
+            ALL_ADD,
+            encode,
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
+
+    def name(self, name: str, *, timeout: Optional[float] = None) -> str:
+        return self.call(
+            ALL_NAME,
+            lambda p: pack_name(p, name),
+            lambda u: u.unpack_string(onc.UNLIMITED),
+            timeout=timeout,
+        )
+
+
+class AllTypesV1AsyncClient(onc.aio.Client):
+    """ALL_TYPES_PROG version 1 (ALL_TYPES_V1), on asyncio."""
+
+    PROGRAM = ALL_TYPES_PROG
+    VERSION = ALL_TYPES_V1
+
+    async def null(self, *, timeout: Optional[float] = None) -> None:
+        await self.call(
+            ALL_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+        return await self.call(
+            ALL_ECHO,
+            lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
+            lambda u: unpack_everything(u),
+            timeout=timeout,
+        )
+
+    async def add(self, arg1: int, arg2: int, *, timeout: Optional[float] = None) -> int:
+        def encode(p: onc.Packer) -> None:
+            p.pack_int(arg1)
+            p.pack_int(arg2)
+
+        return await self.call(
+            ALL_ADD,
+            encode,
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
+
+    async def name(self, name: str, *, timeout: Optional[float] = None) -> str:
+        return await self.call(
+            ALL_NAME,
+            lambda p: pack_name(p, name),
+            lambda u: u.unpack_string(onc.UNLIMITED),
+            timeout=timeout,
+        )
+
+
+def _AllTypesV1_echo_args(u: onc.Unpacker) -> tuple[scalars, arrays, nested, optionals, Optional[_list_type], Optional[tree], Optional[chain], shape, maybe, with_default, big_case, only_void, _builtins.list[int], str, bytes, bytes, _builtins.list[color], _builtins.list[small], _builtins.list[str], Optional[shape], _builtins.list[int], small, bytes, _builtins.list[shape], _builtins.list[_list_type]]:
+    s = unpack_everything(u)
+    return (s.sc, s.ar, s.ne, s.op, s.li, s.tr, s.ch, s.sh, s.mb, s.wd, s.bc, s.ov, s.mi, s.nm, s.hs, s.bl, s.cs, s.sm, s.nms, s.shp, s.hy, s.sa, s.no, s.shapes, s.lists)
 
 
 class AllTypesV1Server(onc.Program):
     """ALL_TYPES_PROG version 1 (ALL_TYPES_V1): subclass it and implement the methods."""
+
     PROGRAM = ALL_TYPES_PROG
     VERSION = ALL_TYPES_V1
     PROCEDURES = {
-        ALL_NULL: onc.Procedure("null", None,
-                     None),
-        ALL_ECHO: onc.Procedure("echo", lambda u: (lambda s: (s.sc, s.ar, s.ne, s.op, s.li, s.tr, s.ch, s.sh, s.mb, s.wd, s.bc, s.ov, s.mi, s.nm, s.hs, s.bl, s.cs, s.sm, s.nms, s.shp, s.hy, s.sa, s.no, s.shapes, s.lists, ))(unpack_everything(u)),
-                     lambda p, v: pack_everything(p, v)),
-        ALL_ADD: onc.Procedure("add", lambda u: (u.unpack_int(), u.unpack_int(), ),
-                     lambda p, v: p.pack_int(v)),
-        ALL_NAME: onc.Procedure("name", lambda u: (unpack_name(u), ),
-                     lambda p, v: p.pack_string(v, onc.UNLIMITED)),
+        ALL_NULL: onc.Procedure(
+            "null",
+            None,
+            None,
+        ),
+        ALL_ECHO: onc.Procedure(
+            "echo",
+            _AllTypesV1_echo_args,
+            lambda p, v: pack_everything(p, v),
+        ),
+        ALL_ADD: onc.Procedure(
+            "add",
+            lambda u: (u.unpack_int(), u.unpack_int()),
+            lambda p, v: p.pack_int(v),
+        ),
+        ALL_NAME: onc.Procedure(
+            "name",
+            lambda u: (unpack_name(u),),
+            lambda p, v: p.pack_string(v, onc.UNLIMITED),
+        ),
     }
 
-    def null(self):
+    def null(self) -> None:
         pass
 
-    def echo(self, sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists):
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type]) -> everything:
         raise onc.ProcUnavail()
 
-    def add(self, arg1, arg2):
+    def add(self, arg1: int, arg2: int) -> int:
         raise onc.ProcUnavail()
 
-    def name(self, arg):
+    def name(self, name: str) -> str:
         raise onc.ProcUnavail()
 
 
 class AllTypesV2Client(onc.Client):
     """ALL_TYPES_PROG version 2 (ALL_TYPES_V2)."""
+
     PROGRAM = ALL_TYPES_PROG
     VERSION = ALL_TYPES_V2
 
-    def null(self, *, timeout=None):
-        return self.call(ALL_NULL, None,
-                         None, timeout=timeout)
+    def null(self, *, timeout: Optional[float] = None) -> None:
+        self.call(
+            ALL_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    def list(self, arg1, arg2, arg3, *, timeout=None):
-        return self.call(ALL_LIST, lambda p: (pack_smalls(p, arg1), pack_color(p, arg2), p.pack_hyper(arg3), ),
-                         lambda u: unpack_list(u), timeout=timeout)
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+        def encode(p: onc.Packer) -> None:
+            pack_smalls(p, arg1)
+            pack_color(p, arg2)
+            p.pack_hyper(arg3)
+
+        return self.call(
+            ALL_LIST,
+            encode,
+            lambda u: unpack_list(u),
+            timeout=timeout,
+        )
+
+
+class AllTypesV2AsyncClient(onc.aio.Client):
+    """ALL_TYPES_PROG version 2 (ALL_TYPES_V2), on asyncio."""
+
+    PROGRAM = ALL_TYPES_PROG
+    VERSION = ALL_TYPES_V2
+
+    async def null(self, *, timeout: Optional[float] = None) -> None:
+        await self.call(
+            ALL_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+        def encode(p: onc.Packer) -> None:
+            pack_smalls(p, arg1)
+            pack_color(p, arg2)
+            p.pack_hyper(arg3)
+
+        return await self.call(
+            ALL_LIST,
+            encode,
+            lambda u: unpack_list(u),
+            timeout=timeout,
+        )
 
 
 class AllTypesV2Server(onc.Program):
     """ALL_TYPES_PROG version 2 (ALL_TYPES_V2): subclass it and implement the methods."""
+
     PROGRAM = ALL_TYPES_PROG
     VERSION = ALL_TYPES_V2
     PROCEDURES = {
-        ALL_NULL: onc.Procedure("null", None,
-                     None),
-        ALL_LIST: onc.Procedure("list", lambda u: (unpack_smalls(u), unpack_color(u), u.unpack_hyper(), ),
-                     lambda p, v: pack_list(p, v)),
+        ALL_NULL: onc.Procedure(
+            "null",
+            None,
+            None,
+        ),
+        ALL_LIST: onc.Procedure(
+            "list",
+            lambda u: (unpack_smalls(u), unpack_color(u), u.unpack_hyper()),
+            lambda p, v: pack_list(p, v),
+        ),
     }
 
-    def null(self):
+    def null(self) -> None:
         pass
 
-    def list(self, arg1, arg2, arg3):
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int) -> _list_type:
         raise onc.ProcUnavail()
+
+
+# Types named in annotations where their own name means something else.
+_list_type = list

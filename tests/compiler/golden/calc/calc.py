@@ -3,15 +3,15 @@
 Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and unpack_T(u)
 code every type with the onc runtime's Packer and Unpacker."""
 
-# flake8: noqa
+from __future__ import annotations
+
 import dataclasses as _dc
 import enum as _enum
 import struct as _struct
-import builtins as _builtins
-import typing as _typing
 from typing import Optional
 
 import onc
+import onc.aio
 
 # longest string echoed
 CALC_MAX_TEXT = 256
@@ -19,28 +19,28 @@ CALC_MAX_TEXT = 256
 CALC_MAX_VALUES = 1024
 
 
-_operands_RUN0 = _struct.Struct(">ii")
+_operands_format = _struct.Struct(">ii")
 
 
 @_dc.dataclass
 class operands:
-    a: "int" = 0
-    b: "int" = 0
+    a: int = 0
+    b: int = 0
 
-    def pack(self, p):
-        p.pack_struct(_operands_RUN0, self.a, self.b)
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_operands_format, self.a, self.b)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1 = u.unpack_struct(_operands_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> operands:
+        v0, v1 = u.unpack_struct(_operands_format)
         return cls(v0, v1)
 
 
-def pack_operands(p, v):
+def pack_operands(p: onc.Packer, v: operands) -> None:
     v.pack(p)
 
 
-def unpack_operands(u):
+def unpack_operands(u: onc.Unpacker) -> operands:
     return operands.unpack(u)
 
 
@@ -56,81 +56,87 @@ CALC_DIVISION_BY_ZERO = calc_error.CALC_DIVISION_BY_ZERO
 CALC_OVERFLOW = calc_error.CALC_OVERFLOW
 
 
-def pack_calc_error(p, v):
+def pack_calc_error(p: onc.Packer, v: calc_error) -> None:
     p.pack_enum(v)
 
 
-def unpack_calc_error(u):
+def unpack_calc_error(u: onc.Unpacker) -> calc_error:
     return u.unpack_enum(calc_error)
 
 
-_quotient_RUN0 = _struct.Struct(">ii")
+_quotient_format = _struct.Struct(">ii")
 
 
-# A division either gives a quotient and a remainder, or says what went wrong.
 @_dc.dataclass
 class quotient:
-    quot: "int" = 0
-    rem: "int" = 0
+    """A division either gives a quotient and a remainder, or says what went wrong."""
 
-    def pack(self, p):
-        p.pack_struct(_quotient_RUN0, self.quot, self.rem)
+    quot: int = 0
+    rem: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_quotient_format, self.quot, self.rem)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1 = u.unpack_struct(_quotient_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> quotient:
+        v0, v1 = u.unpack_struct(_quotient_format)
         return cls(v0, v1)
 
 
-def pack_quotient(p, v):
+def pack_quotient(p: onc.Packer, v: quotient) -> None:
     v.pack(p)
 
 
-def unpack_quotient(u):
+def unpack_quotient(u: onc.Unpacker) -> quotient:
     return quotient.unpack(u)
 
 
 @_dc.dataclass
 class division:
-    status: "calc_error" = _dc.field(default_factory=lambda: CALC_OK)
-    value: "object" = _dc.field(default_factory=lambda: quotient())
+    status: calc_error = _dc.field(default_factory=lambda: calc_error.CALC_OK)
+    result: Optional[quotient] = _dc.field(default_factory=quotient)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.status not in (CALC_OK,):
+            self.result = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_calc_error(p, d)
-        if d in (CALC_OK, ):
-            pack_quotient(p, self.value)
+        if d in (CALC_OK,):
+            pack_quotient(p, onc.arm(self.result, "division.result"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> division:
         d = unpack_calc_error(u)
-        if d in (CALC_OK, ):
-            return cls(d, unpack_quotient(u))
-        return cls(d, None)
+        if d in (CALC_OK,):
+            return cls(d, result=unpack_quotient(u))
+        return cls(d, result=None)
 
 
-def pack_division(p, v):
+def pack_division(p: onc.Packer, v: division) -> None:
     v.pack(p)
 
 
-def unpack_division(u):
+def unpack_division(u: onc.Unpacker) -> division:
     return division.unpack(u)
 
 
-def pack_values(p, v):
+def pack_values(p: onc.Packer, v: list[int]) -> None:
     p.pack_scalar_array("int", v, CALC_MAX_VALUES)
 
 
-def unpack_values(u):
+def unpack_values(u: onc.Unpacker) -> list[int]:
     return u.unpack_scalar_array("int", CALC_MAX_VALUES)
 
 
-def pack_text(p, v):
+def pack_text(p: onc.Packer, v: str) -> None:
     p.pack_string(v, CALC_MAX_TEXT)
 
 
-def unpack_text(u):
+def unpack_text(u: onc.Unpacker) -> str:
     return u.unpack_string(CALC_MAX_TEXT)
+
 
 CALC_PROG = 536873985
 CALC_V1 = 1
@@ -144,67 +150,189 @@ CALC_SUM = 6
 
 class CalcClient(onc.Client):
     """CALC_PROG version 1 (CALC_V1)."""
+
     PROGRAM = CALC_PROG
     VERSION = CALC_V1
 
-    def add(self, a, b, *, timeout=None):
-        return self.call(CALC_ADD, lambda p: pack_operands(p, operands(a, b)),
-                         lambda u: u.unpack_int(), timeout=timeout)
+    def add(self, a: int, b: int, *, timeout: Optional[float] = None) -> int:
+        return self.call(
+            CALC_ADD,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
 
-    def subtract(self, a, b, *, timeout=None):
-        return self.call(CALC_SUBTRACT, lambda p: pack_operands(p, operands(a, b)),
-                         lambda u: u.unpack_int(), timeout=timeout)
+    def subtract(self, a: int, b: int, *, timeout: Optional[float] = None) -> int:
+        return self.call(
+            CALC_SUBTRACT,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
 
-    def multiply(self, arg1, arg2, *, timeout=None):
-        return self.call(CALC_MULTIPLY, lambda p: (p.pack_int(arg1), p.pack_int(arg2), ),
-                         lambda u: u.unpack_hyper(), timeout=timeout)
+    def multiply(self, arg1: int, arg2: int, *, timeout: Optional[float] = None) -> int:
+        def encode(p: onc.Packer) -> None:
+            p.pack_int(arg1)
+            p.pack_int(arg2)
 
-    def divide(self, a, b, *, timeout=None):
-        return self.call(CALC_DIVIDE, lambda p: pack_operands(p, operands(a, b)),
-                         lambda u: unpack_division(u), timeout=timeout)
+        return self.call(
+            CALC_MULTIPLY,
+            encode,
+            lambda u: u.unpack_hyper(),
+            timeout=timeout,
+        )
 
-    def echo(self, arg, *, timeout=None):
-        return self.call(CALC_ECHO, lambda p: pack_text(p, arg),
-                         lambda u: unpack_text(u), timeout=timeout)
+    def divide(self, a: int, b: int, *, timeout: Optional[float] = None) -> division:
+        return self.call(
+            CALC_DIVIDE,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: unpack_division(u),
+            timeout=timeout,
+        )
 
-    def sum(self, arg, *, timeout=None):
-        return self.call(CALC_SUM, lambda p: pack_values(p, arg),
-                         lambda u: u.unpack_hyper(), timeout=timeout)
+    def echo(self, text: str, *, timeout: Optional[float] = None) -> str:
+        return self.call(
+            CALC_ECHO,
+            lambda p: pack_text(p, text),
+            lambda u: unpack_text(u),
+            timeout=timeout,
+        )
+
+    def sum(self, values: list[int], *, timeout: Optional[float] = None) -> int:
+        return self.call(
+            CALC_SUM,
+            lambda p: pack_values(p, values),
+            lambda u: u.unpack_hyper(),
+            timeout=timeout,
+        )
+
+
+class CalcAsyncClient(onc.aio.Client):
+    """CALC_PROG version 1 (CALC_V1), on asyncio."""
+
+    PROGRAM = CALC_PROG
+    VERSION = CALC_V1
+
+    async def add(self, a: int, b: int, *, timeout: Optional[float] = None) -> int:
+        return await self.call(
+            CALC_ADD,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
+
+    async def subtract(self, a: int, b: int, *, timeout: Optional[float] = None) -> int:
+        return await self.call(
+            CALC_SUBTRACT,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: u.unpack_int(),
+            timeout=timeout,
+        )
+
+    async def multiply(self, arg1: int, arg2: int, *, timeout: Optional[float] = None) -> int:
+        def encode(p: onc.Packer) -> None:
+            p.pack_int(arg1)
+            p.pack_int(arg2)
+
+        return await self.call(
+            CALC_MULTIPLY,
+            encode,
+            lambda u: u.unpack_hyper(),
+            timeout=timeout,
+        )
+
+    async def divide(self, a: int, b: int, *, timeout: Optional[float] = None) -> division:
+        return await self.call(
+            CALC_DIVIDE,
+            lambda p: pack_operands(p, operands(a, b)),
+            lambda u: unpack_division(u),
+            timeout=timeout,
+        )
+
+    async def echo(self, text: str, *, timeout: Optional[float] = None) -> str:
+        return await self.call(
+            CALC_ECHO,
+            lambda p: pack_text(p, text),
+            lambda u: unpack_text(u),
+            timeout=timeout,
+        )
+
+    async def sum(self, values: list[int], *, timeout: Optional[float] = None) -> int:
+        return await self.call(
+            CALC_SUM,
+            lambda p: pack_values(p, values),
+            lambda u: u.unpack_hyper(),
+            timeout=timeout,
+        )
+
+
+def _Calc_add_args(u: onc.Unpacker) -> tuple[int, int]:
+    s = unpack_operands(u)
+    return (s.a, s.b)
+
+
+def _Calc_subtract_args(u: onc.Unpacker) -> tuple[int, int]:
+    s = unpack_operands(u)
+    return (s.a, s.b)
+
+
+def _Calc_divide_args(u: onc.Unpacker) -> tuple[int, int]:
+    s = unpack_operands(u)
+    return (s.a, s.b)
 
 
 class CalcServer(onc.Program):
     """CALC_PROG version 1 (CALC_V1): subclass it and implement the methods."""
+
     PROGRAM = CALC_PROG
     VERSION = CALC_V1
     PROCEDURES = {
-        CALC_ADD: onc.Procedure("add", lambda u: (lambda s: (s.a, s.b, ))(unpack_operands(u)),
-                     lambda p, v: p.pack_int(v)),
-        CALC_SUBTRACT: onc.Procedure("subtract", lambda u: (lambda s: (s.a, s.b, ))(unpack_operands(u)),
-                     lambda p, v: p.pack_int(v)),
-        CALC_MULTIPLY: onc.Procedure("multiply", lambda u: (u.unpack_int(), u.unpack_int(), ),
-                     lambda p, v: p.pack_hyper(v)),
-        CALC_DIVIDE: onc.Procedure("divide", lambda u: (lambda s: (s.a, s.b, ))(unpack_operands(u)),
-                     lambda p, v: pack_division(p, v)),
-        CALC_ECHO: onc.Procedure("echo", lambda u: (unpack_text(u), ),
-                     lambda p, v: pack_text(p, v)),
-        CALC_SUM: onc.Procedure("sum", lambda u: (unpack_values(u), ),
-                     lambda p, v: p.pack_hyper(v)),
+        CALC_ADD: onc.Procedure(
+            "add",
+            _Calc_add_args,
+            lambda p, v: p.pack_int(v),
+        ),
+        CALC_SUBTRACT: onc.Procedure(
+            "subtract",
+            _Calc_subtract_args,
+            lambda p, v: p.pack_int(v),
+        ),
+        CALC_MULTIPLY: onc.Procedure(
+            "multiply",
+            lambda u: (u.unpack_int(), u.unpack_int()),
+            lambda p, v: p.pack_hyper(v),
+        ),
+        CALC_DIVIDE: onc.Procedure(
+            "divide",
+            _Calc_divide_args,
+            lambda p, v: pack_division(p, v),
+        ),
+        CALC_ECHO: onc.Procedure(
+            "echo",
+            lambda u: (unpack_text(u),),
+            lambda p, v: pack_text(p, v),
+        ),
+        CALC_SUM: onc.Procedure(
+            "sum",
+            lambda u: (unpack_values(u),),
+            lambda p, v: p.pack_hyper(v),
+        ),
     }
 
-    def add(self, a, b):
+    def add(self, a: int, b: int) -> int:
         raise onc.ProcUnavail()
 
-    def subtract(self, a, b):
+    def subtract(self, a: int, b: int) -> int:
         raise onc.ProcUnavail()
 
-    def multiply(self, arg1, arg2):
+    def multiply(self, arg1: int, arg2: int) -> int:
         raise onc.ProcUnavail()
 
-    def divide(self, a, b):
+    def divide(self, a: int, b: int) -> division:
         raise onc.ProcUnavail()
 
-    def echo(self, arg):
+    def echo(self, text: str) -> str:
         raise onc.ProcUnavail()
 
-    def sum(self, arg):
+    def sum(self, values: list[int]) -> int:
         raise onc.ProcUnavail()

@@ -3,15 +3,13 @@
 Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and unpack_T(u)
 code every type with the onc runtime's Packer and Unpacker."""
 
-# flake8: noqa
+from __future__ import annotations
+
 import dataclasses as _dc
-import enum as _enum
-import struct as _struct
-import builtins as _builtins
-import typing as _typing
 from typing import Optional
 
 import onc
+import onc.aio
 
 # maximum bytes in a pathname argument
 MNTPATHLEN = 1024
@@ -25,68 +23,74 @@ FHSIZE = 32
 # All file operations are done using the file handles to refer to a file
 # or a directory. The file handle can contain whatever information the
 # server needs to distinguish an individual file.
-def pack_fhandle(p, v):
+def pack_fhandle(p: onc.Packer, v: bytes) -> None:
     p.pack_fopaque(FHSIZE, v)
 
 
-def unpack_fhandle(u):
+def unpack_fhandle(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(FHSIZE)
 
 
-# If a status of zero is returned, the call completed successfully, and
-# a file handle for the directory follows. A non-zero status indicates
-# some sort of error. The status corresponds with UNIX error numbers.
 @_dc.dataclass
 class fhstatus:
-    fhs_status: "int" = 0
-    value: "object" = _dc.field(default_factory=lambda: bytes(FHSIZE))
+    """If a status of zero is returned, the call completed successfully, and
+    a file handle for the directory follows. A non-zero status indicates
+    some sort of error. The status corresponds with UNIX error numbers.
+    """
 
-    def pack(self, p):
+    fhs_status: int = 0
+    fhs_fhandle: Optional[bytes] = _dc.field(default_factory=lambda: bytes(FHSIZE))
+
+    def __post_init__(self) -> None:
+        if self.fhs_status not in (0,):
+            self.fhs_fhandle = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.fhs_status
         p.pack_uint(d)
-        if d in (0, ):
-            pack_fhandle(p, self.value)
+        if d in (0,):
+            pack_fhandle(p, onc.arm(self.fhs_fhandle, "fhstatus.fhs_fhandle"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> fhstatus:
         d = u.unpack_uint()
-        if d in (0, ):
-            return cls(d, unpack_fhandle(u))
-        return cls(d, None)
+        if d in (0,):
+            return cls(d, fhs_fhandle=unpack_fhandle(u))
+        return cls(d, fhs_fhandle=None)
 
 
-def pack_fhstatus(p, v):
+def pack_fhstatus(p: onc.Packer, v: fhstatus) -> None:
     v.pack(p)
 
 
-def unpack_fhstatus(u):
+def unpack_fhstatus(u: onc.Unpacker) -> fhstatus:
     return fhstatus.unpack(u)
 
 
 # The type dirpath is the pathname of a directory
-def pack_dirpath(p, v):
+def pack_dirpath(p: onc.Packer, v: str) -> None:
     p.pack_string(v, MNTPATHLEN)
 
 
-def unpack_dirpath(u):
+def unpack_dirpath(u: onc.Unpacker) -> str:
     return u.unpack_string(MNTPATHLEN)
 
 
 # The type name is used for arbitrary names (hostnames, groupnames)
-def pack_name(p, v):
+def pack_name(p: onc.Packer, v: str) -> None:
     p.pack_string(v, MNTNAMLEN)
 
 
-def unpack_name(u):
+def unpack_name(u: onc.Unpacker) -> str:
     return u.unpack_string(MNTNAMLEN)
 
 
 # A list of who has what mounted
-def pack_mountlist(p, v):
+def pack_mountlist(p: onc.Packer, v: Optional[mountbody]) -> None:
     p.pack_optional(v, lambda v: pack_mountbody(p, v))
 
 
-def unpack_mountlist(u):
+def unpack_mountlist(u: onc.Unpacker) -> Optional[mountbody]:
     return u.unpack_optional(lambda: unpack_mountbody(u))
 
 
@@ -94,51 +98,46 @@ def unpack_mountlist(u):
 
 @_dc.dataclass
 class mountbody:
-    ml_hostname: "str" = ""
-    ml_directory: "str" = ""
-    ml_next: "Optional[mountbody]" = None
+    ml_hostname: str = ""
+    ml_directory: str = ""
+    ml_next: Optional[mountbody] = None
 
-    def pack(self, p):
-        node = self
-        while True:
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[mountbody] = self
+        while node is not None:
             pack_name(p, node.ml_hostname)
             pack_dirpath(p, node.ml_directory)
             node = node.ml_next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> mountbody:
+        nodes: list[mountbody] = []
         while True:
             v0 = unpack_name(u)
             v1 = unpack_dirpath(u)
-            new = cls(v0, v1, None)
-            if node is None:
-                head = new
-            else:
-                node.ml_next = new
-            node = new
+            nodes.append(cls(v0, v1, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.ml_next = after
+        return nodes[0]
 
 
-def pack_mountbody(p, v):
+def pack_mountbody(p: onc.Packer, v: mountbody) -> None:
     v.pack(p)
 
 
-def unpack_mountbody(u):
+def unpack_mountbody(u: onc.Unpacker) -> mountbody:
     return mountbody.unpack(u)
 
 
 # A list of netgroups
-def pack_groups(p, v):
+def pack_groups(p: onc.Packer, v: Optional[groupnode]) -> None:
     p.pack_optional(v, lambda v: pack_groupnode(p, v))
 
 
-def unpack_groups(u):
+def unpack_groups(u: onc.Unpacker) -> Optional[groupnode]:
     return u.unpack_optional(lambda: unpack_groupnode(u))
 
 
@@ -146,48 +145,43 @@ def unpack_groups(u):
 
 @_dc.dataclass
 class groupnode:
-    gr_name: "str" = ""
-    gr_next: "Optional[groupnode]" = None
+    gr_name: str = ""
+    gr_next: Optional[groupnode] = None
 
-    def pack(self, p):
-        node = self
-        while True:
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[groupnode] = self
+        while node is not None:
             pack_name(p, node.gr_name)
             node = node.gr_next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> groupnode:
+        nodes: list[groupnode] = []
         while True:
             v0 = unpack_name(u)
-            new = cls(v0, None)
-            if node is None:
-                head = new
-            else:
-                node.gr_next = new
-            node = new
+            nodes.append(cls(v0, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.gr_next = after
+        return nodes[0]
 
 
-def pack_groupnode(p, v):
+def pack_groupnode(p: onc.Packer, v: groupnode) -> None:
     v.pack(p)
 
 
-def unpack_groupnode(u):
+def unpack_groupnode(u: onc.Unpacker) -> groupnode:
     return groupnode.unpack(u)
 
 
 # A list of what is exported and to whom
-def pack_exports(p, v):
+def pack_exports(p: onc.Packer, v: Optional[exportnode]) -> None:
     p.pack_optional(v, lambda v: pack_exportnode(p, v))
 
 
-def unpack_exports(u):
+def unpack_exports(u: onc.Unpacker) -> Optional[exportnode]:
     return u.unpack_optional(lambda: unpack_exportnode(u))
 
 
@@ -195,43 +189,39 @@ def unpack_exports(u):
 
 @_dc.dataclass
 class exportnode:
-    ex_dir: "str" = ""
-    ex_groups: "Optional[groupnode]" = None
-    ex_next: "Optional[exportnode]" = None
+    ex_dir: str = ""
+    ex_groups: Optional[groupnode] = None
+    ex_next: Optional[exportnode] = None
 
-    def pack(self, p):
-        node = self
-        while True:
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[exportnode] = self
+        while node is not None:
             pack_dirpath(p, node.ex_dir)
             pack_groups(p, node.ex_groups)
             node = node.ex_next
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> exportnode:
+        nodes: list[exportnode] = []
         while True:
             v0 = unpack_dirpath(u)
             v1 = unpack_groups(u)
-            new = cls(v0, v1, None)
-            if node is None:
-                head = new
-            else:
-                node.ex_next = new
-            node = new
+            nodes.append(cls(v0, v1, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.ex_next = after
+        return nodes[0]
 
 
-def pack_exportnode(p, v):
+def pack_exportnode(p: onc.Packer, v: exportnode) -> None:
     v.pack(p)
 
 
-def unpack_exportnode(u):
+def unpack_exportnode(u: onc.Unpacker) -> exportnode:
     return exportnode.unpack(u)
+
 
 MOUNTPROG = 100005
 MOUNTVERS = 1
@@ -246,94 +236,262 @@ MOUNTPROC_EXPORTALL = 6
 
 class MountprogClient(onc.Client):
     """MOUNTPROG version 1 (MOUNTVERS)."""
+
     PROGRAM = MOUNTPROG
     VERSION = MOUNTVERS
 
-    # Does no work. It is made available in all RPC services
-    # to allow server response testing and timing
-    def null(self, *, timeout=None):
-        return self.call(MOUNTPROC_NULL, None,
-                         None, timeout=timeout)
+    def null(self, *, timeout: Optional[float] = None) -> None:
+        """Does no work. It is made available in all RPC services
+        to allow server response testing and timing
+        """
+        self.call(
+            MOUNTPROC_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    # If fhs_status is 0, then fhs_fhandle contains the
-    # file handle for the directory. This file handle may
-    # be used in the NFS protocol. This procedure also adds
-    # a new entry to the mount list for this client mounting
-    # the directory.
-    # Unix authentication required.
-    def mnt(self, arg, *, timeout=None):
-        return self.call(MOUNTPROC_MNT, lambda p: pack_dirpath(p, arg),
-                         lambda u: unpack_fhstatus(u), timeout=timeout)
+    def mnt(self, dirpath: str, *, timeout: Optional[float] = None) -> fhstatus:
+        """If fhs_status is 0, then fhs_fhandle contains the
+        file handle for the directory. This file handle may
+        be used in the NFS protocol. This procedure also adds
+        a new entry to the mount list for this client mounting
+        the directory.
+        Unix authentication required.
+        """
+        return self.call(
+            MOUNTPROC_MNT,
+            lambda p: pack_dirpath(p, dirpath),
+            lambda u: unpack_fhstatus(u),
+            timeout=timeout,
+        )
 
-    # Returns the list of remotely mounted filesystems. The
-    # mountlist contains one entry for each hostname and
-    # directory pair.
-    def dump(self, *, timeout=None):
-        return self.call(MOUNTPROC_DUMP, None,
-                         lambda u: unpack_mountlist(u), timeout=timeout)
+    def dump(self, *, timeout: Optional[float] = None) -> Optional[mountbody]:
+        """Returns the list of remotely mounted filesystems. The
+        mountlist contains one entry for each hostname and
+        directory pair.
+        """
+        return self.call(
+            MOUNTPROC_DUMP,
+            None,
+            lambda u: unpack_mountlist(u),
+            timeout=timeout,
+        )
 
-    # Removes the mount list entry for the directory
-    # Unix authentication required.
-    def umnt(self, arg, *, timeout=None):
-        return self.call(MOUNTPROC_UMNT, lambda p: pack_dirpath(p, arg),
-                         None, timeout=timeout)
+    def umnt(self, dirpath: str, *, timeout: Optional[float] = None) -> None:
+        """Removes the mount list entry for the directory
+        Unix authentication required.
+        """
+        self.call(
+            MOUNTPROC_UMNT,
+            lambda p: pack_dirpath(p, dirpath),
+            None,
+            timeout=timeout,
+        )
 
-    # Removes all of the mount list entries for this client
-    # Unix authentication required.
-    def umntall(self, *, timeout=None):
-        return self.call(MOUNTPROC_UMNTALL, None,
-                         None, timeout=timeout)
+    def umntall(self, *, timeout: Optional[float] = None) -> None:
+        """Removes all of the mount list entries for this client
+        Unix authentication required.
+        """
+        self.call(
+            MOUNTPROC_UMNTALL,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    # Returns a list of all the exported filesystems, and which
-    # machines are allowed to import it.
-    def export(self, *, timeout=None):
-        return self.call(MOUNTPROC_EXPORT, None,
-                         lambda u: unpack_exports(u), timeout=timeout)
+    def export(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+        """Returns a list of all the exported filesystems, and which
+        machines are allowed to import it.
+        """
+        return self.call(
+            MOUNTPROC_EXPORT,
+            None,
+            lambda u: unpack_exports(u),
+            timeout=timeout,
+        )
 
-    # Identical to MOUNTPROC_EXPORT above
-    def exportall(self, *, timeout=None):
-        return self.call(MOUNTPROC_EXPORTALL, None,
-                         lambda u: unpack_exports(u), timeout=timeout)
+    def exportall(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+        """Identical to MOUNTPROC_EXPORT above"""
+        return self.call(
+            MOUNTPROC_EXPORTALL,
+            None,
+            lambda u: unpack_exports(u),
+            timeout=timeout,
+        )
+
+
+class MountprogAsyncClient(onc.aio.Client):
+    """MOUNTPROG version 1 (MOUNTVERS), on asyncio."""
+
+    PROGRAM = MOUNTPROG
+    VERSION = MOUNTVERS
+
+    async def null(self, *, timeout: Optional[float] = None) -> None:
+        """Does no work. It is made available in all RPC services
+        to allow server response testing and timing
+        """
+        await self.call(
+            MOUNTPROC_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def mnt(self, dirpath: str, *, timeout: Optional[float] = None) -> fhstatus:
+        """If fhs_status is 0, then fhs_fhandle contains the
+        file handle for the directory. This file handle may
+        be used in the NFS protocol. This procedure also adds
+        a new entry to the mount list for this client mounting
+        the directory.
+        Unix authentication required.
+        """
+        return await self.call(
+            MOUNTPROC_MNT,
+            lambda p: pack_dirpath(p, dirpath),
+            lambda u: unpack_fhstatus(u),
+            timeout=timeout,
+        )
+
+    async def dump(self, *, timeout: Optional[float] = None) -> Optional[mountbody]:
+        """Returns the list of remotely mounted filesystems. The
+        mountlist contains one entry for each hostname and
+        directory pair.
+        """
+        return await self.call(
+            MOUNTPROC_DUMP,
+            None,
+            lambda u: unpack_mountlist(u),
+            timeout=timeout,
+        )
+
+    async def umnt(self, dirpath: str, *, timeout: Optional[float] = None) -> None:
+        """Removes the mount list entry for the directory
+        Unix authentication required.
+        """
+        await self.call(
+            MOUNTPROC_UMNT,
+            lambda p: pack_dirpath(p, dirpath),
+            None,
+            timeout=timeout,
+        )
+
+    async def umntall(self, *, timeout: Optional[float] = None) -> None:
+        """Removes all of the mount list entries for this client
+        Unix authentication required.
+        """
+        await self.call(
+            MOUNTPROC_UMNTALL,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def export(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+        """Returns a list of all the exported filesystems, and which
+        machines are allowed to import it.
+        """
+        return await self.call(
+            MOUNTPROC_EXPORT,
+            None,
+            lambda u: unpack_exports(u),
+            timeout=timeout,
+        )
+
+    async def exportall(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+        """Identical to MOUNTPROC_EXPORT above"""
+        return await self.call(
+            MOUNTPROC_EXPORTALL,
+            None,
+            lambda u: unpack_exports(u),
+            timeout=timeout,
+        )
 
 
 class MountprogServer(onc.Program):
     """MOUNTPROG version 1 (MOUNTVERS): subclass it and implement the methods."""
+
     PROGRAM = MOUNTPROG
     VERSION = MOUNTVERS
     PROCEDURES = {
-        MOUNTPROC_NULL: onc.Procedure("null", None,
-                     None),
-        MOUNTPROC_MNT: onc.Procedure("mnt", lambda u: (unpack_dirpath(u), ),
-                     lambda p, v: pack_fhstatus(p, v)),
-        MOUNTPROC_DUMP: onc.Procedure("dump", None,
-                     lambda p, v: pack_mountlist(p, v)),
-        MOUNTPROC_UMNT: onc.Procedure("umnt", lambda u: (unpack_dirpath(u), ),
-                     None),
-        MOUNTPROC_UMNTALL: onc.Procedure("umntall", None,
-                     None),
-        MOUNTPROC_EXPORT: onc.Procedure("export", None,
-                     lambda p, v: pack_exports(p, v)),
-        MOUNTPROC_EXPORTALL: onc.Procedure("exportall", None,
-                     lambda p, v: pack_exports(p, v)),
+        MOUNTPROC_NULL: onc.Procedure(
+            "null",
+            None,
+            None,
+        ),
+        MOUNTPROC_MNT: onc.Procedure(
+            "mnt",
+            lambda u: (unpack_dirpath(u),),
+            lambda p, v: pack_fhstatus(p, v),
+        ),
+        MOUNTPROC_DUMP: onc.Procedure(
+            "dump",
+            None,
+            lambda p, v: pack_mountlist(p, v),
+        ),
+        MOUNTPROC_UMNT: onc.Procedure(
+            "umnt",
+            lambda u: (unpack_dirpath(u),),
+            None,
+        ),
+        MOUNTPROC_UMNTALL: onc.Procedure(
+            "umntall",
+            None,
+            None,
+        ),
+        MOUNTPROC_EXPORT: onc.Procedure(
+            "export",
+            None,
+            lambda p, v: pack_exports(p, v),
+        ),
+        MOUNTPROC_EXPORTALL: onc.Procedure(
+            "exportall",
+            None,
+            lambda p, v: pack_exports(p, v),
+        ),
     }
 
-    def null(self):
+    def null(self) -> None:
+        """Does no work. It is made available in all RPC services
+        to allow server response testing and timing
+        """
         pass
 
-    def mnt(self, arg):
+    def mnt(self, dirpath: str) -> fhstatus:
+        """If fhs_status is 0, then fhs_fhandle contains the
+        file handle for the directory. This file handle may
+        be used in the NFS protocol. This procedure also adds
+        a new entry to the mount list for this client mounting
+        the directory.
+        Unix authentication required.
+        """
         raise onc.ProcUnavail()
 
-    def dump(self):
+    def dump(self) -> Optional[mountbody]:
+        """Returns the list of remotely mounted filesystems. The
+        mountlist contains one entry for each hostname and
+        directory pair.
+        """
         raise onc.ProcUnavail()
 
-    def umnt(self, arg):
+    def umnt(self, dirpath: str) -> None:
+        """Removes the mount list entry for the directory
+        Unix authentication required.
+        """
         raise onc.ProcUnavail()
 
-    def umntall(self):
+    def umntall(self) -> None:
+        """Removes all of the mount list entries for this client
+        Unix authentication required.
+        """
         raise onc.ProcUnavail()
 
-    def export(self):
+    def export(self) -> Optional[exportnode]:
+        """Returns a list of all the exported filesystems, and which
+        machines are allowed to import it.
+        """
         raise onc.ProcUnavail()
 
-    def exportall(self):
+    def exportall(self) -> Optional[exportnode]:
+        """Identical to MOUNTPROC_EXPORT above"""
         raise onc.ProcUnavail()

@@ -3,15 +3,15 @@
 Types are dataclasses (structs, unions) and IntEnums; pack_T(p, v) and unpack_T(u)
 code every type with the onc runtime's Packer and Unpacker."""
 
-# flake8: noqa
+from __future__ import annotations
+
 import dataclasses as _dc
 import enum as _enum
 import struct as _struct
-import builtins as _builtins
-import typing as _typing
 from typing import Optional
 
 import onc
+import onc.aio
 
 # nfs_prot.x 1.2 87/10/12
 # Copyright (c) 2010, Oracle America, Inc.
@@ -128,11 +128,11 @@ NFSERR_STALE = nfsstat.NFSERR_STALE
 NFSERR_WFLUSH = nfsstat.NFSERR_WFLUSH
 
 
-def pack_nfsstat(p, v):
+def pack_nfsstat(p: onc.Packer, v: nfsstat) -> None:
     p.pack_enum(v)
 
 
-def unpack_nfsstat(u):
+def unpack_nfsstat(u: onc.Unpacker) -> nfsstat:
     return u.unpack_enum(nfsstat)
 
 
@@ -169,200 +169,209 @@ NFBAD = ftype.NFBAD
 NFFIFO = ftype.NFFIFO
 
 
-def pack_ftype(p, v):
+def pack_ftype(p: onc.Packer, v: ftype) -> None:
     p.pack_enum(v)
 
 
-def unpack_ftype(u):
+def unpack_ftype(u: onc.Unpacker) -> ftype:
     return u.unpack_enum(ftype)
 
 
 
 
-# File access handle
 @_dc.dataclass
 class nfs_fh:
-    data: "bytes" = _dc.field(default_factory=lambda: bytes(NFS_FHSIZE))
+    """File access handle"""
 
-    def pack(self, p):
+    data: bytes = _dc.field(default_factory=lambda: bytes(NFS_FHSIZE))
+
+    def pack(self, p: onc.Packer) -> None:
         p.pack_fopaque(NFS_FHSIZE, self.data)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> nfs_fh:
         v0 = u.unpack_fopaque(NFS_FHSIZE)
         return cls(v0)
 
 
-def pack_nfs_fh(p, v):
+def pack_nfs_fh(p: onc.Packer, v: nfs_fh) -> None:
     v.pack(p)
 
 
-def unpack_nfs_fh(u):
+def unpack_nfs_fh(u: onc.Unpacker) -> nfs_fh:
     return nfs_fh.unpack(u)
 
 
-_nfstime_RUN0 = _struct.Struct(">II")
+_nfstime_format = _struct.Struct(">II")
 
 
-# Timeval
 @_dc.dataclass
 class nfstime:
-    seconds: "int" = 0
-    useconds: "int" = 0
+    """Timeval"""
 
-    def pack(self, p):
-        p.pack_struct(_nfstime_RUN0, self.seconds, self.useconds)
+    seconds: int = 0
+    useconds: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_nfstime_format, self.seconds, self.useconds)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1 = u.unpack_struct(_nfstime_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> nfstime:
+        v0, v1 = u.unpack_struct(_nfstime_format)
         return cls(v0, v1)
 
 
-def pack_nfstime(p, v):
+def pack_nfstime(p: onc.Packer, v: nfstime) -> None:
     v.pack(p)
 
 
-def unpack_nfstime(u):
+def unpack_nfstime(u: onc.Unpacker) -> nfstime:
     return nfstime.unpack(u)
 
 
-_fattr_RUN0 = _struct.Struct(">IIIIIIIIIIIIIIII")
+_fattr_format = _struct.Struct(">IIIIIIIIIIIIIIII")
 
 
-# File attributes
 @_dc.dataclass
 class fattr:
-    # file type
-    type_: "ftype" = _dc.field(default_factory=lambda: ftype.NFNON)
-    # protection mode bits
-    mode: "int" = 0
-    # # hard links
-    nlink: "int" = 0
-    # owner user id
-    uid: "int" = 0
-    # owner group id
-    gid: "int" = 0
-    # file size in bytes
-    size: "int" = 0
-    # preferred block size
-    blocksize: "int" = 0
-    # special device #
-    rdev: "int" = 0
-    # Kb of disk used by file
-    blocks: "int" = 0
-    # device #
-    fsid: "int" = 0
-    # inode #
-    fileid: "int" = 0
-    # time of last access
-    atime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
-    # time of last modification
-    mtime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
-    # time of last change
-    ctime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
+    """File attributes"""
 
-    def pack(self, p):
+    # file type
+    type_: ftype = _dc.field(default_factory=lambda: ftype.NFNON)
+    # protection mode bits
+    mode: int = 0
+    # # hard links
+    nlink: int = 0
+    # owner user id
+    uid: int = 0
+    # owner group id
+    gid: int = 0
+    # file size in bytes
+    size: int = 0
+    # preferred block size
+    blocksize: int = 0
+    # special device #
+    rdev: int = 0
+    # Kb of disk used by file
+    blocks: int = 0
+    # device #
+    fsid: int = 0
+    # inode #
+    fileid: int = 0
+    # time of last access
+    atime: nfstime = _dc.field(default_factory=nfstime)
+    # time of last modification
+    mtime: nfstime = _dc.field(default_factory=nfstime)
+    # time of last change
+    ctime: nfstime = _dc.field(default_factory=nfstime)
+
+    def pack(self, p: onc.Packer) -> None:
         pack_ftype(p, self.type_)
-        p.pack_struct(_fattr_RUN0, self.mode, self.nlink, self.uid, self.gid, self.size, self.blocksize, self.rdev, self.blocks, self.fsid, self.fileid, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds, self.ctime.seconds, self.ctime.useconds)
+        p.pack_struct(_fattr_format, self.mode, self.nlink, self.uid, self.gid, self.size, self.blocksize, self.rdev, self.blocks, self.fsid, self.fileid, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds, self.ctime.seconds, self.ctime.useconds)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> fattr:
         v0 = unpack_ftype(u)
-        v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11_0, v11_1, v12_0, v12_1, v13_0, v13_1 = u.unpack_struct(_fattr_RUN0)
+        v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11_0, v11_1, v12_0, v12_1, v13_0, v13_1 = u.unpack_struct(_fattr_format)
         v11 = nfstime(v11_0, v11_1)
         v12 = nfstime(v12_0, v12_1)
         v13 = nfstime(v13_0, v13_1)
         return cls(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13)
 
 
-def pack_fattr(p, v):
+def pack_fattr(p: onc.Packer, v: fattr) -> None:
     v.pack(p)
 
 
-def unpack_fattr(u):
+def unpack_fattr(u: onc.Unpacker) -> fattr:
     return fattr.unpack(u)
 
 
-_sattr_RUN0 = _struct.Struct(">IIIIIIII")
+_sattr_format = _struct.Struct(">IIIIIIII")
 
 
-# File attributes which can be set
 @_dc.dataclass
 class sattr:
-    # protection mode bits
-    mode: "int" = 0
-    # owner user id
-    uid: "int" = 0
-    # owner group id
-    gid: "int" = 0
-    # file size in bytes
-    size: "int" = 0
-    # time of last access
-    atime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
-    # time of last modification
-    mtime: "nfstime" = _dc.field(default_factory=lambda: nfstime())
+    """File attributes which can be set"""
 
-    def pack(self, p):
-        p.pack_struct(_sattr_RUN0, self.mode, self.uid, self.gid, self.size, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds)
+    # protection mode bits
+    mode: int = 0
+    # owner user id
+    uid: int = 0
+    # owner group id
+    gid: int = 0
+    # file size in bytes
+    size: int = 0
+    # time of last access
+    atime: nfstime = _dc.field(default_factory=nfstime)
+    # time of last modification
+    mtime: nfstime = _dc.field(default_factory=nfstime)
+
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_sattr_format, self.mode, self.uid, self.gid, self.size, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2, v3, v4_0, v4_1, v5_0, v5_1 = u.unpack_struct(_sattr_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> sattr:
+        v0, v1, v2, v3, v4_0, v4_1, v5_0, v5_1 = u.unpack_struct(_sattr_format)
         v4 = nfstime(v4_0, v4_1)
         v5 = nfstime(v5_0, v5_1)
         return cls(v0, v1, v2, v3, v4, v5)
 
 
-def pack_sattr(p, v):
+def pack_sattr(p: onc.Packer, v: sattr) -> None:
     v.pack(p)
 
 
-def unpack_sattr(u):
+def unpack_sattr(u: onc.Unpacker) -> sattr:
     return sattr.unpack(u)
 
 
-def pack_filename(p, v):
+def pack_filename(p: onc.Packer, v: str) -> None:
     p.pack_string(v, NFS_MAXNAMLEN)
 
 
-def unpack_filename(u):
+def unpack_filename(u: onc.Unpacker) -> str:
     return u.unpack_string(NFS_MAXNAMLEN)
 
 
-def pack_nfspath(p, v):
+def pack_nfspath(p: onc.Packer, v: str) -> None:
     p.pack_string(v, NFS_MAXPATHLEN)
 
 
-def unpack_nfspath(u):
+def unpack_nfspath(u: onc.Unpacker) -> str:
     return u.unpack_string(NFS_MAXPATHLEN)
 
 
-# Reply status with file attributes
 @_dc.dataclass
 class attrstat:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = _dc.field(default_factory=lambda: fattr())
+    """Reply status with file attributes"""
 
-    def pack(self, p):
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    attributes: Optional[fattr] = _dc.field(default_factory=fattr)
+
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.attributes = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_fattr(p, self.value)
+        if d in (NFS_OK,):
+            pack_fattr(p, onc.arm(self.attributes, "attrstat.attributes"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> attrstat:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_fattr(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, attributes=unpack_fattr(u))
+        return cls(d, attributes=None)
 
 
-def pack_attrstat(p, v):
+def pack_attrstat(p: onc.Packer, v: attrstat) -> None:
     v.pack(p)
 
 
-def unpack_attrstat(u):
+def unpack_attrstat(u: onc.Unpacker) -> attrstat:
     return attrstat.unpack(u)
 
 
@@ -370,54 +379,55 @@ def unpack_attrstat(u):
 
 @_dc.dataclass
 class sattrargs:
-    file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    attributes: "sattr" = _dc.field(default_factory=lambda: sattr())
+    file: nfs_fh = _dc.field(default_factory=nfs_fh)
+    attributes: sattr = _dc.field(default_factory=sattr)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.file)
         pack_sattr(p, self.attributes)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> sattrargs:
         v0 = unpack_nfs_fh(u)
         v1 = unpack_sattr(u)
         return cls(v0, v1)
 
 
-def pack_sattrargs(p, v):
+def pack_sattrargs(p: onc.Packer, v: sattrargs) -> None:
     v.pack(p)
 
 
-def unpack_sattrargs(u):
+def unpack_sattrargs(u: onc.Unpacker) -> sattrargs:
     return sattrargs.unpack(u)
 
 
 
 
-# Arguments for directory operations
 @_dc.dataclass
 class diropargs:
-    # directory file handle
-    dir: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    # name (up to NFS_MAXNAMLEN bytes)
-    name: "str" = ""
+    """Arguments for directory operations"""
 
-    def pack(self, p):
+    # directory file handle
+    dir: nfs_fh = _dc.field(default_factory=nfs_fh)
+    # name (up to NFS_MAXNAMLEN bytes)
+    name: str = ""
+
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.dir)
         pack_filename(p, self.name)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> diropargs:
         v0 = unpack_nfs_fh(u)
         v1 = unpack_filename(u)
         return cls(v0, v1)
 
 
-def pack_diropargs(p, v):
+def pack_diropargs(p: onc.Packer, v: diropargs) -> None:
     v.pack(p)
 
 
-def unpack_diropargs(u):
+def unpack_diropargs(u: onc.Unpacker) -> diropargs:
     return diropargs.unpack(u)
 
 
@@ -425,206 +435,222 @@ def unpack_diropargs(u):
 
 @_dc.dataclass
 class diropokres:
-    file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    attributes: "fattr" = _dc.field(default_factory=lambda: fattr())
+    file: nfs_fh = _dc.field(default_factory=nfs_fh)
+    attributes: fattr = _dc.field(default_factory=fattr)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.file)
         pack_fattr(p, self.attributes)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> diropokres:
         v0 = unpack_nfs_fh(u)
         v1 = unpack_fattr(u)
         return cls(v0, v1)
 
 
-def pack_diropokres(p, v):
+def pack_diropokres(p: onc.Packer, v: diropokres) -> None:
     v.pack(p)
 
 
-def unpack_diropokres(u):
+def unpack_diropokres(u: onc.Unpacker) -> diropokres:
     return diropokres.unpack(u)
 
 
-# Results from directory operation
 @_dc.dataclass
 class diropres:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = _dc.field(default_factory=lambda: diropokres())
+    """Results from directory operation"""
 
-    def pack(self, p):
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    diropres: Optional[diropokres] = _dc.field(default_factory=diropokres)
+
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.diropres = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_diropokres(p, self.value)
+        if d in (NFS_OK,):
+            pack_diropokres(p, onc.arm(self.diropres, "diropres.diropres"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> _diropres_type:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_diropokres(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, diropres=unpack_diropokres(u))
+        return cls(d, diropres=None)
 
 
-def pack_diropres(p, v):
+def pack_diropres(p: onc.Packer, v: diropres) -> None:
     v.pack(p)
 
 
-def unpack_diropres(u):
+def unpack_diropres(u: onc.Unpacker) -> diropres:
     return diropres.unpack(u)
 
 
 @_dc.dataclass
 class readlinkres:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = ""
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    data: Optional[str] = ""
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.data = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_nfspath(p, self.value)
+        if d in (NFS_OK,):
+            pack_nfspath(p, onc.arm(self.data, "readlinkres.data"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readlinkres:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_nfspath(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, data=unpack_nfspath(u))
+        return cls(d, data=None)
 
 
-def pack_readlinkres(p, v):
+def pack_readlinkres(p: onc.Packer, v: readlinkres) -> None:
     v.pack(p)
 
 
-def unpack_readlinkres(u):
+def unpack_readlinkres(u: onc.Unpacker) -> readlinkres:
     return readlinkres.unpack(u)
 
 
-_readargs_RUN0 = _struct.Struct(">III")
+_readargs_format = _struct.Struct(">III")
 
 
-# Arguments to remote read
 @_dc.dataclass
 class readargs:
-    # handle for file
-    file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    # byte offset in file
-    offset: "int" = 0
-    # immediate read count
-    count: "int" = 0
-    # total read count (from this offset)
-    totalcount: "int" = 0
+    """Arguments to remote read"""
 
-    def pack(self, p):
+    # handle for file
+    file: nfs_fh = _dc.field(default_factory=nfs_fh)
+    # byte offset in file
+    offset: int = 0
+    # immediate read count
+    count: int = 0
+    # total read count (from this offset)
+    totalcount: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.file)
-        p.pack_struct(_readargs_RUN0, self.offset, self.count, self.totalcount)
+        p.pack_struct(_readargs_format, self.offset, self.count, self.totalcount)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readargs:
         v0 = unpack_nfs_fh(u)
-        v1, v2, v3 = u.unpack_struct(_readargs_RUN0)
+        v1, v2, v3 = u.unpack_struct(_readargs_format)
         return cls(v0, v1, v2, v3)
 
 
-def pack_readargs(p, v):
+def pack_readargs(p: onc.Packer, v: readargs) -> None:
     v.pack(p)
 
 
-def unpack_readargs(u):
+def unpack_readargs(u: onc.Unpacker) -> readargs:
     return readargs.unpack(u)
 
 
 
 
-# Status OK portion of remote read reply
 @_dc.dataclass
 class readokres:
-    # attributes, need for pagin
-    attributes: "fattr" = _dc.field(default_factory=lambda: fattr())
-    data: "bytes" = b""
+    """Status OK portion of remote read reply"""
 
-    def pack(self, p):
+    # attributes, need for pagin
+    attributes: fattr = _dc.field(default_factory=fattr)
+    data: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
         pack_fattr(p, self.attributes)
         p.pack_opaque(self.data, NFS_MAXDATA)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readokres:
         v0 = unpack_fattr(u)
         v1 = u.unpack_opaque(NFS_MAXDATA)
         return cls(v0, v1)
 
 
-def pack_readokres(p, v):
+def pack_readokres(p: onc.Packer, v: readokres) -> None:
     v.pack(p)
 
 
-def unpack_readokres(u):
+def unpack_readokres(u: onc.Unpacker) -> readokres:
     return readokres.unpack(u)
 
 
 @_dc.dataclass
 class readres:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = _dc.field(default_factory=lambda: readokres())
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    reply: Optional[readokres] = _dc.field(default_factory=readokres)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.reply = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_readokres(p, self.value)
+        if d in (NFS_OK,):
+            pack_readokres(p, onc.arm(self.reply, "readres.reply"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readres:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_readokres(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, reply=unpack_readokres(u))
+        return cls(d, reply=None)
 
 
-def pack_readres(p, v):
+def pack_readres(p: onc.Packer, v: readres) -> None:
     v.pack(p)
 
 
-def unpack_readres(u):
+def unpack_readres(u: onc.Unpacker) -> readres:
     return readres.unpack(u)
 
 
-_writeargs_RUN0 = _struct.Struct(">III")
+_writeargs_format = _struct.Struct(">III")
 
 
-# Arguments to remote write
 @_dc.dataclass
 class writeargs:
-    # handle for file
-    file: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    # beginning byte offset in file
-    beginoffset: "int" = 0
-    # current byte offset in file
-    offset: "int" = 0
-    # total write count (to this offset)
-    totalcount: "int" = 0
-    data: "bytes" = b""
+    """Arguments to remote write"""
 
-    def pack(self, p):
+    # handle for file
+    file: nfs_fh = _dc.field(default_factory=nfs_fh)
+    # beginning byte offset in file
+    beginoffset: int = 0
+    # current byte offset in file
+    offset: int = 0
+    # total write count (to this offset)
+    totalcount: int = 0
+    data: bytes = b""
+
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.file)
-        p.pack_struct(_writeargs_RUN0, self.beginoffset, self.offset, self.totalcount)
+        p.pack_struct(_writeargs_format, self.beginoffset, self.offset, self.totalcount)
         p.pack_opaque(self.data, NFS_MAXDATA)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> writeargs:
         v0 = unpack_nfs_fh(u)
-        v1, v2, v3 = u.unpack_struct(_writeargs_RUN0)
+        v1, v2, v3 = u.unpack_struct(_writeargs_format)
         v4 = u.unpack_opaque(NFS_MAXDATA)
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_writeargs(p, v):
+def pack_writeargs(p: onc.Packer, v: writeargs) -> None:
     v.pack(p)
 
 
-def unpack_writeargs(u):
+def unpack_writeargs(u: onc.Unpacker) -> writeargs:
     return writeargs.unpack(u)
 
 
@@ -632,25 +658,25 @@ def unpack_writeargs(u):
 
 @_dc.dataclass
 class createargs:
-    where: "diropargs" = _dc.field(default_factory=lambda: diropargs())
-    attributes: "sattr" = _dc.field(default_factory=lambda: sattr())
+    where: diropargs = _dc.field(default_factory=diropargs)
+    attributes: sattr = _dc.field(default_factory=sattr)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_diropargs(p, self.where)
         pack_sattr(p, self.attributes)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> createargs:
         v0 = unpack_diropargs(u)
         v1 = unpack_sattr(u)
         return cls(v0, v1)
 
 
-def pack_createargs(p, v):
+def pack_createargs(p: onc.Packer, v: createargs) -> None:
     v.pack(p)
 
 
-def unpack_createargs(u):
+def unpack_createargs(u: onc.Unpacker) -> createargs:
     return createargs.unpack(u)
 
 
@@ -658,25 +684,25 @@ def unpack_createargs(u):
 
 @_dc.dataclass
 class renameargs:
-    from_: "diropargs" = _dc.field(default_factory=lambda: diropargs())
-    to: "diropargs" = _dc.field(default_factory=lambda: diropargs())
+    from_: diropargs = _dc.field(default_factory=diropargs)
+    to: diropargs = _dc.field(default_factory=diropargs)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_diropargs(p, self.from_)
         pack_diropargs(p, self.to)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> renameargs:
         v0 = unpack_diropargs(u)
         v1 = unpack_diropargs(u)
         return cls(v0, v1)
 
 
-def pack_renameargs(p, v):
+def pack_renameargs(p: onc.Packer, v: renameargs) -> None:
     v.pack(p)
 
 
-def unpack_renameargs(u):
+def unpack_renameargs(u: onc.Unpacker) -> renameargs:
     return renameargs.unpack(u)
 
 
@@ -684,25 +710,25 @@ def unpack_renameargs(u):
 
 @_dc.dataclass
 class linkargs:
-    from_: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    to: "diropargs" = _dc.field(default_factory=lambda: diropargs())
+    from_: nfs_fh = _dc.field(default_factory=nfs_fh)
+    to: diropargs = _dc.field(default_factory=diropargs)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.from_)
         pack_diropargs(p, self.to)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> linkargs:
         v0 = unpack_nfs_fh(u)
         v1 = unpack_diropargs(u)
         return cls(v0, v1)
 
 
-def pack_linkargs(p, v):
+def pack_linkargs(p: onc.Packer, v: linkargs) -> None:
     v.pack(p)
 
 
-def unpack_linkargs(u):
+def unpack_linkargs(u: onc.Unpacker) -> linkargs:
     return linkargs.unpack(u)
 
 
@@ -710,68 +736,69 @@ def unpack_linkargs(u):
 
 @_dc.dataclass
 class symlinkargs:
-    from_: "diropargs" = _dc.field(default_factory=lambda: diropargs())
-    to: "str" = ""
-    attributes: "sattr" = _dc.field(default_factory=lambda: sattr())
+    from_: diropargs = _dc.field(default_factory=diropargs)
+    to: str = ""
+    attributes: sattr = _dc.field(default_factory=sattr)
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         pack_diropargs(p, self.from_)
         pack_nfspath(p, self.to)
         pack_sattr(p, self.attributes)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> symlinkargs:
         v0 = unpack_diropargs(u)
         v1 = unpack_nfspath(u)
         v2 = unpack_sattr(u)
         return cls(v0, v1, v2)
 
 
-def pack_symlinkargs(p, v):
+def pack_symlinkargs(p: onc.Packer, v: symlinkargs) -> None:
     v.pack(p)
 
 
-def unpack_symlinkargs(u):
+def unpack_symlinkargs(u: onc.Unpacker) -> symlinkargs:
     return symlinkargs.unpack(u)
 
 
-def pack_nfscookie(p, v):
+def pack_nfscookie(p: onc.Packer, v: bytes) -> None:
     p.pack_fopaque(NFS_COOKIESIZE, v)
 
 
-def unpack_nfscookie(u):
+def unpack_nfscookie(u: onc.Unpacker) -> bytes:
     return u.unpack_fopaque(NFS_COOKIESIZE)
 
 
 
 
-# Arguments to readdir
 @_dc.dataclass
 class readdirargs:
-    # directory handle
-    dir: "nfs_fh" = _dc.field(default_factory=lambda: nfs_fh())
-    cookie: "bytes" = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
-    # number of directory bytes to read
-    count: "int" = 0
+    """Arguments to readdir"""
 
-    def pack(self, p):
+    # directory handle
+    dir: nfs_fh = _dc.field(default_factory=nfs_fh)
+    cookie: bytes = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
+    # number of directory bytes to read
+    count: int = 0
+
+    def pack(self, p: onc.Packer) -> None:
         pack_nfs_fh(p, self.dir)
         pack_nfscookie(p, self.cookie)
         p.pack_uint(self.count)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readdirargs:
         v0 = unpack_nfs_fh(u)
         v1 = unpack_nfscookie(u)
         v2 = u.unpack_uint()
         return cls(v0, v1, v2)
 
 
-def pack_readdirargs(p, v):
+def pack_readdirargs(p: onc.Packer, v: readdirargs) -> None:
     v.pack(p)
 
 
-def unpack_readdirargs(u):
+def unpack_readdirargs(u: onc.Unpacker) -> readdirargs:
     return readdirargs.unpack(u)
 
 
@@ -779,45 +806,40 @@ def unpack_readdirargs(u):
 
 @_dc.dataclass
 class entry:
-    fileid: "int" = 0
-    name: "str" = ""
-    cookie: "bytes" = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
-    nextentry: "Optional[entry]" = None
+    fileid: int = 0
+    name: str = ""
+    cookie: bytes = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
+    nextentry: Optional[entry] = None
 
-    def pack(self, p):
-        node = self
-        while True:
+    def pack(self, p: onc.Packer) -> None:
+        node: Optional[entry] = self
+        while node is not None:
             p.pack_uint(node.fileid)
             pack_filename(p, node.name)
             pack_nfscookie(p, node.cookie)
             node = node.nextentry
-            if node is None:
-                p.pack_uint(0)
-                return
-            p.pack_uint(1)
+            p.pack_bool(node is not None)
 
     @classmethod
-    def unpack(cls, u):
-        head = node = None
+    def unpack(cls, u: onc.Unpacker) -> entry:
+        nodes: list[entry] = []
         while True:
             v0 = u.unpack_uint()
             v1 = unpack_filename(u)
             v2 = unpack_nfscookie(u)
-            new = cls(v0, v1, v2, None)
-            if node is None:
-                head = new
-            else:
-                node.nextentry = new
-            node = new
+            nodes.append(cls(v0, v1, v2, None))
             if not u.unpack_bool():
-                return head
+                break
+        for node, after in zip(nodes, nodes[1:]):
+            node.nextentry = after
+        return nodes[0]
 
 
-def pack_entry(p, v):
+def pack_entry(p: onc.Packer, v: entry) -> None:
     v.pack(p)
 
 
-def unpack_entry(u):
+def unpack_entry(u: onc.Unpacker) -> entry:
     return entry.unpack(u)
 
 
@@ -825,113 +847,122 @@ def unpack_entry(u):
 
 @_dc.dataclass
 class dirlist:
-    entries: "Optional[entry]" = None
-    eof: "bool" = False
+    entries: Optional[entry] = None
+    eof: bool = False
 
-    def pack(self, p):
+    def pack(self, p: onc.Packer) -> None:
         p.pack_optional(self.entries, lambda v: pack_entry(p, v))
         p.pack_bool(self.eof)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> dirlist:
         v0 = u.unpack_optional(lambda: unpack_entry(u))
         v1 = u.unpack_bool()
         return cls(v0, v1)
 
 
-def pack_dirlist(p, v):
+def pack_dirlist(p: onc.Packer, v: dirlist) -> None:
     v.pack(p)
 
 
-def unpack_dirlist(u):
+def unpack_dirlist(u: onc.Unpacker) -> dirlist:
     return dirlist.unpack(u)
 
 
 @_dc.dataclass
 class readdirres:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = _dc.field(default_factory=lambda: dirlist())
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    reply: Optional[dirlist] = _dc.field(default_factory=dirlist)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.reply = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_dirlist(p, self.value)
+        if d in (NFS_OK,):
+            pack_dirlist(p, onc.arm(self.reply, "readdirres.reply"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> readdirres:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_dirlist(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, reply=unpack_dirlist(u))
+        return cls(d, reply=None)
 
 
-def pack_readdirres(p, v):
+def pack_readdirres(p: onc.Packer, v: readdirres) -> None:
     v.pack(p)
 
 
-def unpack_readdirres(u):
+def unpack_readdirres(u: onc.Unpacker) -> readdirres:
     return readdirres.unpack(u)
 
 
-_statfsokres_RUN0 = _struct.Struct(">IIIII")
+_statfsokres_format = _struct.Struct(">IIIII")
 
 
 @_dc.dataclass
 class statfsokres:
     # preferred transfer size in bytes
-    tsize: "int" = 0
+    tsize: int = 0
     # fundamental file system block size
-    bsize: "int" = 0
+    bsize: int = 0
     # total blocks in file system
-    blocks: "int" = 0
+    blocks: int = 0
     # free blocks in fs
-    bfree: "int" = 0
+    bfree: int = 0
     # free blocks avail to non-superuser
-    bavail: "int" = 0
+    bavail: int = 0
 
-    def pack(self, p):
-        p.pack_struct(_statfsokres_RUN0, self.tsize, self.bsize, self.blocks, self.bfree, self.bavail)
+    def pack(self, p: onc.Packer) -> None:
+        p.pack_struct(_statfsokres_format, self.tsize, self.bsize, self.blocks, self.bfree, self.bavail)
 
     @classmethod
-    def unpack(cls, u):
-        v0, v1, v2, v3, v4 = u.unpack_struct(_statfsokres_RUN0)
+    def unpack(cls, u: onc.Unpacker) -> statfsokres:
+        v0, v1, v2, v3, v4 = u.unpack_struct(_statfsokres_format)
         return cls(v0, v1, v2, v3, v4)
 
 
-def pack_statfsokres(p, v):
+def pack_statfsokres(p: onc.Packer, v: statfsokres) -> None:
     v.pack(p)
 
 
-def unpack_statfsokres(u):
+def unpack_statfsokres(u: onc.Unpacker) -> statfsokres:
     return statfsokres.unpack(u)
 
 
 @_dc.dataclass
 class statfsres:
-    status: "nfsstat" = _dc.field(default_factory=lambda: NFS_OK)
-    value: "object" = _dc.field(default_factory=lambda: statfsokres())
+    status: nfsstat = _dc.field(default_factory=lambda: nfsstat.NFS_OK)
+    reply: Optional[statfsokres] = _dc.field(default_factory=statfsokres)
 
-    def pack(self, p):
+    def __post_init__(self) -> None:
+        if self.status not in (NFS_OK,):
+            self.reply = None
+
+    def pack(self, p: onc.Packer) -> None:
         d = self.status
         pack_nfsstat(p, d)
-        if d in (NFS_OK, ):
-            pack_statfsokres(p, self.value)
+        if d in (NFS_OK,):
+            pack_statfsokres(p, onc.arm(self.reply, "statfsres.reply"))
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: onc.Unpacker) -> statfsres:
         d = unpack_nfsstat(u)
-        if d in (NFS_OK, ):
-            return cls(d, unpack_statfsokres(u))
-        return cls(d, None)
+        if d in (NFS_OK,):
+            return cls(d, reply=unpack_statfsokres(u))
+        return cls(d, reply=None)
 
 
-def pack_statfsres(p, v):
+def pack_statfsres(p: onc.Packer, v: statfsres) -> None:
     v.pack(p)
 
 
-def unpack_statfsres(u):
+def unpack_statfsres(u: onc.Unpacker) -> statfsres:
     return statfsres.unpack(u)
+
 
 NFS_PROGRAM = 100003
 NFS_VERSION = 2
@@ -957,175 +988,533 @@ NFSPROC_STATFS = 17
 
 class NfsClient(onc.Client):
     """NFS_PROGRAM version 2 (NFS_VERSION)."""
+
     PROGRAM = NFS_PROGRAM
     VERSION = NFS_VERSION
 
-    def null(self, *, timeout=None):
-        return self.call(NFSPROC_NULL, None,
-                         None, timeout=timeout)
+    def null(self, *, timeout: Optional[float] = None) -> None:
+        self.call(
+            NFSPROC_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    def getattr(self, data, *, timeout=None):
-        return self.call(NFSPROC_GETATTR, lambda p: pack_nfs_fh(p, nfs_fh(data)),
-                         lambda u: unpack_attrstat(u), timeout=timeout)
+    def getattr(self, data: bytes, *, timeout: Optional[float] = None) -> attrstat:
+        return self.call(
+            NFSPROC_GETATTR,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
 
-    def setattr(self, file, attributes, *, timeout=None):
-        return self.call(NFSPROC_SETATTR, lambda p: pack_sattrargs(p, sattrargs(file, attributes)),
-                         lambda u: unpack_attrstat(u), timeout=timeout)
+    def setattr(self, file: nfs_fh, attributes: sattr, *, timeout: Optional[float] = None) -> attrstat:
+        return self.call(
+            NFSPROC_SETATTR,
+            lambda p: pack_sattrargs(p, sattrargs(file, attributes)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
 
-    def root(self, *, timeout=None):
-        return self.call(NFSPROC_ROOT, None,
-                         None, timeout=timeout)
+    def root(self, *, timeout: Optional[float] = None) -> None:
+        self.call(
+            NFSPROC_ROOT,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    def lookup(self, dir, name, *, timeout=None):
-        return self.call(NFSPROC_LOOKUP, lambda p: pack_diropargs(p, diropargs(dir, name)),
-                         lambda u: unpack_diropres(u), timeout=timeout)
+    def lookup(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> diropres:
+        return self.call(
+            NFSPROC_LOOKUP,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
 
-    def readlink(self, data, *, timeout=None):
-        return self.call(NFSPROC_READLINK, lambda p: pack_nfs_fh(p, nfs_fh(data)),
-                         lambda u: unpack_readlinkres(u), timeout=timeout)
+    def readlink(self, data: bytes, *, timeout: Optional[float] = None) -> readlinkres:
+        return self.call(
+            NFSPROC_READLINK,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_readlinkres(u),
+            timeout=timeout,
+        )
 
-    def read(self, file, offset, count, totalcount, *, timeout=None):
-        return self.call(NFSPROC_READ, lambda p: pack_readargs(p, readargs(file, offset, count, totalcount)),
-                         lambda u: unpack_readres(u), timeout=timeout)
+    def read(self, file: nfs_fh, offset: int, count: int, totalcount: int, *, timeout: Optional[float] = None) -> readres:
+        return self.call(
+            NFSPROC_READ,
+            lambda p: pack_readargs(p, readargs(file, offset, count, totalcount)),
+            lambda u: unpack_readres(u),
+            timeout=timeout,
+        )
 
-    def writecache(self, *, timeout=None):
-        return self.call(NFSPROC_WRITECACHE, None,
-                         None, timeout=timeout)
+    def writecache(self, *, timeout: Optional[float] = None) -> None:
+        self.call(
+            NFSPROC_WRITECACHE,
+            None,
+            None,
+            timeout=timeout,
+        )
 
-    def write(self, file, beginoffset, offset, totalcount, data, *, timeout=None):
-        return self.call(NFSPROC_WRITE, lambda p: pack_writeargs(p, writeargs(file, beginoffset, offset, totalcount, data)),
-                         lambda u: unpack_attrstat(u), timeout=timeout)
+    def write(self, file: nfs_fh, beginoffset: int, offset: int, totalcount: int, data: bytes, *, timeout: Optional[float] = None) -> attrstat:
+        return self.call(
+            NFSPROC_WRITE,
+            lambda p: pack_writeargs(p, writeargs(file, beginoffset, offset, totalcount, data)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
 
-    def create(self, where, attributes, *, timeout=None):
-        return self.call(NFSPROC_CREATE, lambda p: pack_createargs(p, createargs(where, attributes)),
-                         lambda u: unpack_diropres(u), timeout=timeout)
+    def create(self, where: diropargs, attributes: sattr, *, timeout: Optional[float] = None) -> diropres:
+        return self.call(
+            NFSPROC_CREATE,
+            lambda p: pack_createargs(p, createargs(where, attributes)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
 
-    def remove(self, dir, name, *, timeout=None):
-        return self.call(NFSPROC_REMOVE, lambda p: pack_diropargs(p, diropargs(dir, name)),
-                         lambda u: unpack_nfsstat(u), timeout=timeout)
+    def remove(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> nfsstat:
+        return self.call(
+            NFSPROC_REMOVE,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
 
-    def rename(self, from_, to, *, timeout=None):
-        return self.call(NFSPROC_RENAME, lambda p: pack_renameargs(p, renameargs(from_, to)),
-                         lambda u: unpack_nfsstat(u), timeout=timeout)
+    def rename(self, from_: diropargs, to: diropargs, *, timeout: Optional[float] = None) -> nfsstat:
+        return self.call(
+            NFSPROC_RENAME,
+            lambda p: pack_renameargs(p, renameargs(from_, to)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
 
-    def link(self, from_, to, *, timeout=None):
-        return self.call(NFSPROC_LINK, lambda p: pack_linkargs(p, linkargs(from_, to)),
-                         lambda u: unpack_nfsstat(u), timeout=timeout)
+    def link(self, from_: nfs_fh, to: diropargs, *, timeout: Optional[float] = None) -> nfsstat:
+        return self.call(
+            NFSPROC_LINK,
+            lambda p: pack_linkargs(p, linkargs(from_, to)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
 
-    def symlink(self, from_, to, attributes, *, timeout=None):
-        return self.call(NFSPROC_SYMLINK, lambda p: pack_symlinkargs(p, symlinkargs(from_, to, attributes)),
-                         lambda u: unpack_nfsstat(u), timeout=timeout)
+    def symlink(self, from_: diropargs, to: str, attributes: sattr, *, timeout: Optional[float] = None) -> nfsstat:
+        return self.call(
+            NFSPROC_SYMLINK,
+            lambda p: pack_symlinkargs(p, symlinkargs(from_, to, attributes)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
 
-    def mkdir(self, where, attributes, *, timeout=None):
-        return self.call(NFSPROC_MKDIR, lambda p: pack_createargs(p, createargs(where, attributes)),
-                         lambda u: unpack_diropres(u), timeout=timeout)
+    def mkdir(self, where: diropargs, attributes: sattr, *, timeout: Optional[float] = None) -> diropres:
+        return self.call(
+            NFSPROC_MKDIR,
+            lambda p: pack_createargs(p, createargs(where, attributes)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
 
-    def rmdir(self, dir, name, *, timeout=None):
-        return self.call(NFSPROC_RMDIR, lambda p: pack_diropargs(p, diropargs(dir, name)),
-                         lambda u: unpack_nfsstat(u), timeout=timeout)
+    def rmdir(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> nfsstat:
+        return self.call(
+            NFSPROC_RMDIR,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
 
-    def readdir(self, dir, cookie, count, *, timeout=None):
-        return self.call(NFSPROC_READDIR, lambda p: pack_readdirargs(p, readdirargs(dir, cookie, count)),
-                         lambda u: unpack_readdirres(u), timeout=timeout)
+    def readdir(self, dir: nfs_fh, cookie: bytes, count: int, *, timeout: Optional[float] = None) -> readdirres:
+        return self.call(
+            NFSPROC_READDIR,
+            lambda p: pack_readdirargs(p, readdirargs(dir, cookie, count)),
+            lambda u: unpack_readdirres(u),
+            timeout=timeout,
+        )
 
-    def statfs(self, data, *, timeout=None):
-        return self.call(NFSPROC_STATFS, lambda p: pack_nfs_fh(p, nfs_fh(data)),
-                         lambda u: unpack_statfsres(u), timeout=timeout)
+    def statfs(self, data: bytes, *, timeout: Optional[float] = None) -> statfsres:
+        return self.call(
+            NFSPROC_STATFS,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_statfsres(u),
+            timeout=timeout,
+        )
+
+
+class NfsAsyncClient(onc.aio.Client):
+    """NFS_PROGRAM version 2 (NFS_VERSION), on asyncio."""
+
+    PROGRAM = NFS_PROGRAM
+    VERSION = NFS_VERSION
+
+    async def null(self, *, timeout: Optional[float] = None) -> None:
+        await self.call(
+            NFSPROC_NULL,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def getattr(self, data: bytes, *, timeout: Optional[float] = None) -> attrstat:
+        return await self.call(
+            NFSPROC_GETATTR,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
+
+    async def setattr(self, file: nfs_fh, attributes: sattr, *, timeout: Optional[float] = None) -> attrstat:
+        return await self.call(
+            NFSPROC_SETATTR,
+            lambda p: pack_sattrargs(p, sattrargs(file, attributes)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
+
+    async def root(self, *, timeout: Optional[float] = None) -> None:
+        await self.call(
+            NFSPROC_ROOT,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def lookup(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> diropres:
+        return await self.call(
+            NFSPROC_LOOKUP,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
+
+    async def readlink(self, data: bytes, *, timeout: Optional[float] = None) -> readlinkres:
+        return await self.call(
+            NFSPROC_READLINK,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_readlinkres(u),
+            timeout=timeout,
+        )
+
+    async def read(self, file: nfs_fh, offset: int, count: int, totalcount: int, *, timeout: Optional[float] = None) -> readres:
+        return await self.call(
+            NFSPROC_READ,
+            lambda p: pack_readargs(p, readargs(file, offset, count, totalcount)),
+            lambda u: unpack_readres(u),
+            timeout=timeout,
+        )
+
+    async def writecache(self, *, timeout: Optional[float] = None) -> None:
+        await self.call(
+            NFSPROC_WRITECACHE,
+            None,
+            None,
+            timeout=timeout,
+        )
+
+    async def write(self, file: nfs_fh, beginoffset: int, offset: int, totalcount: int, data: bytes, *, timeout: Optional[float] = None) -> attrstat:
+        return await self.call(
+            NFSPROC_WRITE,
+            lambda p: pack_writeargs(p, writeargs(file, beginoffset, offset, totalcount, data)),
+            lambda u: unpack_attrstat(u),
+            timeout=timeout,
+        )
+
+    async def create(self, where: diropargs, attributes: sattr, *, timeout: Optional[float] = None) -> diropres:
+        return await self.call(
+            NFSPROC_CREATE,
+            lambda p: pack_createargs(p, createargs(where, attributes)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
+
+    async def remove(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> nfsstat:
+        return await self.call(
+            NFSPROC_REMOVE,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
+
+    async def rename(self, from_: diropargs, to: diropargs, *, timeout: Optional[float] = None) -> nfsstat:
+        return await self.call(
+            NFSPROC_RENAME,
+            lambda p: pack_renameargs(p, renameargs(from_, to)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
+
+    async def link(self, from_: nfs_fh, to: diropargs, *, timeout: Optional[float] = None) -> nfsstat:
+        return await self.call(
+            NFSPROC_LINK,
+            lambda p: pack_linkargs(p, linkargs(from_, to)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
+
+    async def symlink(self, from_: diropargs, to: str, attributes: sattr, *, timeout: Optional[float] = None) -> nfsstat:
+        return await self.call(
+            NFSPROC_SYMLINK,
+            lambda p: pack_symlinkargs(p, symlinkargs(from_, to, attributes)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
+
+    async def mkdir(self, where: diropargs, attributes: sattr, *, timeout: Optional[float] = None) -> diropres:
+        return await self.call(
+            NFSPROC_MKDIR,
+            lambda p: pack_createargs(p, createargs(where, attributes)),
+            lambda u: unpack_diropres(u),
+            timeout=timeout,
+        )
+
+    async def rmdir(self, dir: nfs_fh, name: str, *, timeout: Optional[float] = None) -> nfsstat:
+        return await self.call(
+            NFSPROC_RMDIR,
+            lambda p: pack_diropargs(p, diropargs(dir, name)),
+            lambda u: unpack_nfsstat(u),
+            timeout=timeout,
+        )
+
+    async def readdir(self, dir: nfs_fh, cookie: bytes, count: int, *, timeout: Optional[float] = None) -> readdirres:
+        return await self.call(
+            NFSPROC_READDIR,
+            lambda p: pack_readdirargs(p, readdirargs(dir, cookie, count)),
+            lambda u: unpack_readdirres(u),
+            timeout=timeout,
+        )
+
+    async def statfs(self, data: bytes, *, timeout: Optional[float] = None) -> statfsres:
+        return await self.call(
+            NFSPROC_STATFS,
+            lambda p: pack_nfs_fh(p, nfs_fh(data)),
+            lambda u: unpack_statfsres(u),
+            timeout=timeout,
+        )
+
+
+def _Nfs_getattr_args(u: onc.Unpacker) -> tuple[bytes]:
+    s = unpack_nfs_fh(u)
+    return (s.data,)
+
+
+def _Nfs_setattr_args(u: onc.Unpacker) -> tuple[nfs_fh, sattr]:
+    s = unpack_sattrargs(u)
+    return (s.file, s.attributes)
+
+
+def _Nfs_lookup_args(u: onc.Unpacker) -> tuple[nfs_fh, str]:
+    s = unpack_diropargs(u)
+    return (s.dir, s.name)
+
+
+def _Nfs_readlink_args(u: onc.Unpacker) -> tuple[bytes]:
+    s = unpack_nfs_fh(u)
+    return (s.data,)
+
+
+def _Nfs_read_args(u: onc.Unpacker) -> tuple[nfs_fh, int, int, int]:
+    s = unpack_readargs(u)
+    return (s.file, s.offset, s.count, s.totalcount)
+
+
+def _Nfs_write_args(u: onc.Unpacker) -> tuple[nfs_fh, int, int, int, bytes]:
+    s = unpack_writeargs(u)
+    return (s.file, s.beginoffset, s.offset, s.totalcount, s.data)
+
+
+def _Nfs_create_args(u: onc.Unpacker) -> tuple[diropargs, sattr]:
+    s = unpack_createargs(u)
+    return (s.where, s.attributes)
+
+
+def _Nfs_remove_args(u: onc.Unpacker) -> tuple[nfs_fh, str]:
+    s = unpack_diropargs(u)
+    return (s.dir, s.name)
+
+
+def _Nfs_rename_args(u: onc.Unpacker) -> tuple[diropargs, diropargs]:
+    s = unpack_renameargs(u)
+    return (s.from_, s.to)
+
+
+def _Nfs_link_args(u: onc.Unpacker) -> tuple[nfs_fh, diropargs]:
+    s = unpack_linkargs(u)
+    return (s.from_, s.to)
+
+
+def _Nfs_symlink_args(u: onc.Unpacker) -> tuple[diropargs, str, sattr]:
+    s = unpack_symlinkargs(u)
+    return (s.from_, s.to, s.attributes)
+
+
+def _Nfs_mkdir_args(u: onc.Unpacker) -> tuple[diropargs, sattr]:
+    s = unpack_createargs(u)
+    return (s.where, s.attributes)
+
+
+def _Nfs_rmdir_args(u: onc.Unpacker) -> tuple[nfs_fh, str]:
+    s = unpack_diropargs(u)
+    return (s.dir, s.name)
+
+
+def _Nfs_readdir_args(u: onc.Unpacker) -> tuple[nfs_fh, bytes, int]:
+    s = unpack_readdirargs(u)
+    return (s.dir, s.cookie, s.count)
+
+
+def _Nfs_statfs_args(u: onc.Unpacker) -> tuple[bytes]:
+    s = unpack_nfs_fh(u)
+    return (s.data,)
 
 
 class NfsServer(onc.Program):
     """NFS_PROGRAM version 2 (NFS_VERSION): subclass it and implement the methods."""
+
     PROGRAM = NFS_PROGRAM
     VERSION = NFS_VERSION
     PROCEDURES = {
-        NFSPROC_NULL: onc.Procedure("null", None,
-                     None),
-        NFSPROC_GETATTR: onc.Procedure("getattr", lambda u: (lambda s: (s.data, ))(unpack_nfs_fh(u)),
-                     lambda p, v: pack_attrstat(p, v)),
-        NFSPROC_SETATTR: onc.Procedure("setattr", lambda u: (lambda s: (s.file, s.attributes, ))(unpack_sattrargs(u)),
-                     lambda p, v: pack_attrstat(p, v)),
-        NFSPROC_ROOT: onc.Procedure("root", None,
-                     None),
-        NFSPROC_LOOKUP: onc.Procedure("lookup", lambda u: (lambda s: (s.dir, s.name, ))(unpack_diropargs(u)),
-                     lambda p, v: pack_diropres(p, v)),
-        NFSPROC_READLINK: onc.Procedure("readlink", lambda u: (lambda s: (s.data, ))(unpack_nfs_fh(u)),
-                     lambda p, v: pack_readlinkres(p, v)),
-        NFSPROC_READ: onc.Procedure("read", lambda u: (lambda s: (s.file, s.offset, s.count, s.totalcount, ))(unpack_readargs(u)),
-                     lambda p, v: pack_readres(p, v)),
-        NFSPROC_WRITECACHE: onc.Procedure("writecache", None,
-                     None),
-        NFSPROC_WRITE: onc.Procedure("write", lambda u: (lambda s: (s.file, s.beginoffset, s.offset, s.totalcount, s.data, ))(unpack_writeargs(u)),
-                     lambda p, v: pack_attrstat(p, v)),
-        NFSPROC_CREATE: onc.Procedure("create", lambda u: (lambda s: (s.where, s.attributes, ))(unpack_createargs(u)),
-                     lambda p, v: pack_diropres(p, v)),
-        NFSPROC_REMOVE: onc.Procedure("remove", lambda u: (lambda s: (s.dir, s.name, ))(unpack_diropargs(u)),
-                     lambda p, v: pack_nfsstat(p, v)),
-        NFSPROC_RENAME: onc.Procedure("rename", lambda u: (lambda s: (s.from_, s.to, ))(unpack_renameargs(u)),
-                     lambda p, v: pack_nfsstat(p, v)),
-        NFSPROC_LINK: onc.Procedure("link", lambda u: (lambda s: (s.from_, s.to, ))(unpack_linkargs(u)),
-                     lambda p, v: pack_nfsstat(p, v)),
-        NFSPROC_SYMLINK: onc.Procedure("symlink", lambda u: (lambda s: (s.from_, s.to, s.attributes, ))(unpack_symlinkargs(u)),
-                     lambda p, v: pack_nfsstat(p, v)),
-        NFSPROC_MKDIR: onc.Procedure("mkdir", lambda u: (lambda s: (s.where, s.attributes, ))(unpack_createargs(u)),
-                     lambda p, v: pack_diropres(p, v)),
-        NFSPROC_RMDIR: onc.Procedure("rmdir", lambda u: (lambda s: (s.dir, s.name, ))(unpack_diropargs(u)),
-                     lambda p, v: pack_nfsstat(p, v)),
-        NFSPROC_READDIR: onc.Procedure("readdir", lambda u: (lambda s: (s.dir, s.cookie, s.count, ))(unpack_readdirargs(u)),
-                     lambda p, v: pack_readdirres(p, v)),
-        NFSPROC_STATFS: onc.Procedure("statfs", lambda u: (lambda s: (s.data, ))(unpack_nfs_fh(u)),
-                     lambda p, v: pack_statfsres(p, v)),
+        NFSPROC_NULL: onc.Procedure(
+            "null",
+            None,
+            None,
+        ),
+        NFSPROC_GETATTR: onc.Procedure(
+            "getattr",
+            _Nfs_getattr_args,
+            lambda p, v: pack_attrstat(p, v),
+        ),
+        NFSPROC_SETATTR: onc.Procedure(
+            "setattr",
+            _Nfs_setattr_args,
+            lambda p, v: pack_attrstat(p, v),
+        ),
+        NFSPROC_ROOT: onc.Procedure(
+            "root",
+            None,
+            None,
+        ),
+        NFSPROC_LOOKUP: onc.Procedure(
+            "lookup",
+            _Nfs_lookup_args,
+            lambda p, v: pack_diropres(p, v),
+        ),
+        NFSPROC_READLINK: onc.Procedure(
+            "readlink",
+            _Nfs_readlink_args,
+            lambda p, v: pack_readlinkres(p, v),
+        ),
+        NFSPROC_READ: onc.Procedure(
+            "read",
+            _Nfs_read_args,
+            lambda p, v: pack_readres(p, v),
+        ),
+        NFSPROC_WRITECACHE: onc.Procedure(
+            "writecache",
+            None,
+            None,
+        ),
+        NFSPROC_WRITE: onc.Procedure(
+            "write",
+            _Nfs_write_args,
+            lambda p, v: pack_attrstat(p, v),
+        ),
+        NFSPROC_CREATE: onc.Procedure(
+            "create",
+            _Nfs_create_args,
+            lambda p, v: pack_diropres(p, v),
+        ),
+        NFSPROC_REMOVE: onc.Procedure(
+            "remove",
+            _Nfs_remove_args,
+            lambda p, v: pack_nfsstat(p, v),
+        ),
+        NFSPROC_RENAME: onc.Procedure(
+            "rename",
+            _Nfs_rename_args,
+            lambda p, v: pack_nfsstat(p, v),
+        ),
+        NFSPROC_LINK: onc.Procedure(
+            "link",
+            _Nfs_link_args,
+            lambda p, v: pack_nfsstat(p, v),
+        ),
+        NFSPROC_SYMLINK: onc.Procedure(
+            "symlink",
+            _Nfs_symlink_args,
+            lambda p, v: pack_nfsstat(p, v),
+        ),
+        NFSPROC_MKDIR: onc.Procedure(
+            "mkdir",
+            _Nfs_mkdir_args,
+            lambda p, v: pack_diropres(p, v),
+        ),
+        NFSPROC_RMDIR: onc.Procedure(
+            "rmdir",
+            _Nfs_rmdir_args,
+            lambda p, v: pack_nfsstat(p, v),
+        ),
+        NFSPROC_READDIR: onc.Procedure(
+            "readdir",
+            _Nfs_readdir_args,
+            lambda p, v: pack_readdirres(p, v),
+        ),
+        NFSPROC_STATFS: onc.Procedure(
+            "statfs",
+            _Nfs_statfs_args,
+            lambda p, v: pack_statfsres(p, v),
+        ),
     }
 
-    def null(self):
+    def null(self) -> None:
         pass
 
-    def getattr(self, data):
+    def getattr(self, data: bytes) -> attrstat:
         raise onc.ProcUnavail()
 
-    def setattr(self, file, attributes):
+    def setattr(self, file: nfs_fh, attributes: sattr) -> attrstat:
         raise onc.ProcUnavail()
 
-    def root(self):
+    def root(self) -> None:
         raise onc.ProcUnavail()
 
-    def lookup(self, dir, name):
+    def lookup(self, dir: nfs_fh, name: str) -> diropres:
         raise onc.ProcUnavail()
 
-    def readlink(self, data):
+    def readlink(self, data: bytes) -> readlinkres:
         raise onc.ProcUnavail()
 
-    def read(self, file, offset, count, totalcount):
+    def read(self, file: nfs_fh, offset: int, count: int, totalcount: int) -> readres:
         raise onc.ProcUnavail()
 
-    def writecache(self):
+    def writecache(self) -> None:
         raise onc.ProcUnavail()
 
-    def write(self, file, beginoffset, offset, totalcount, data):
+    def write(self, file: nfs_fh, beginoffset: int, offset: int, totalcount: int, data: bytes) -> attrstat:
         raise onc.ProcUnavail()
 
-    def create(self, where, attributes):
+    def create(self, where: diropargs, attributes: sattr) -> diropres:
         raise onc.ProcUnavail()
 
-    def remove(self, dir, name):
+    def remove(self, dir: nfs_fh, name: str) -> nfsstat:
         raise onc.ProcUnavail()
 
-    def rename(self, from_, to):
+    def rename(self, from_: diropargs, to: diropargs) -> nfsstat:
         raise onc.ProcUnavail()
 
-    def link(self, from_, to):
+    def link(self, from_: nfs_fh, to: diropargs) -> nfsstat:
         raise onc.ProcUnavail()
 
-    def symlink(self, from_, to, attributes):
+    def symlink(self, from_: diropargs, to: str, attributes: sattr) -> nfsstat:
         raise onc.ProcUnavail()
 
-    def mkdir(self, where, attributes):
+    def mkdir(self, where: diropargs, attributes: sattr) -> diropres:
         raise onc.ProcUnavail()
 
-    def rmdir(self, dir, name):
+    def rmdir(self, dir: nfs_fh, name: str) -> nfsstat:
         raise onc.ProcUnavail()
 
-    def readdir(self, dir, cookie, count):
+    def readdir(self, dir: nfs_fh, cookie: bytes, count: int) -> readdirres:
         raise onc.ProcUnavail()
 
-    def statfs(self, data):
+    def statfs(self, data: bytes) -> statfsres:
         raise onc.ProcUnavail()
+
+
+# Types named in annotations where their own name means something else.
+_diropres_type = diropres
