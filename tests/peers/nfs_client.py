@@ -42,17 +42,17 @@ while exports:
 check("EXPORT lists the export", dirs == [export], dirs)
 r = mount.mnt(export)
 check("MNT", r.fhs_status == nfs3.MNT3_OK, r)
-root = nfs3.nfs_fh3(r.value.fhandle)
+root = nfs3.nfs_fh3(r.mountinfo.fhandle)
 
 for transport in ("tcp://127.0.0.1", "udp://127.0.0.1", "tcp://[::1]"):
     nfs = nfs3.NfsClient(transport, auth=auth, timeout=10)
     g = nfs.getattr(root)
     check(f"GETATTR of the export over {transport}", g.status == nfs3.NFS3_OK, g)
-    same_as_stat(f"of the export over {transport}", g.value.obj_attributes, os.stat(export))
+    same_as_stat(f"of the export over {transport}", g.resok.obj_attributes, os.stat(export))
     look = nfs.lookup(nfs3.diropargs3(root, name))
     check(f"LOOKUP {name} over {transport}", look.status == nfs3.NFS3_OK, look)
-    fh = look.value.object
-    same_as_stat(f"of {name} over {transport}", nfs.getattr(fh).value.obj_attributes,
+    fh = look.resok.object
+    same_as_stat(f"of {name} over {transport}", nfs.getattr(fh).resok.obj_attributes,
                  os.stat(path))
     want = open(path, "rb").read()
     # A UDP reply is one datagram: 32 KiB of data fits, 64 KiB and its headers do not.
@@ -64,9 +64,9 @@ for transport in ("tcp://127.0.0.1", "udp://127.0.0.1", "tcp://[::1]"):
         if rd.status != nfs3.NFS3_OK:
             check(f"READ at {len(got)} over {transport}", False, rd.status)
             break
-        got += rd.value.data
-        largest = max(largest, len(rd.value.data))
-        if rd.value.eof or not rd.value.data:
+        got += rd.resok.data
+        largest = max(largest, len(rd.resok.data))
+        if rd.resok.eof or not rd.resok.data:
             break
     check(f"{reads} READs of up to {largest} bytes return the file's {len(want)} over "
           f"{transport}", got == want,

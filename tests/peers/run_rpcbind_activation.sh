@@ -10,29 +10,9 @@
 # In private namespaces: network, mount (a private /run), pid.
 # Usage: run_rpcbind_activation.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount --pid --fork --kill-child --mount-proc "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-mount -t tmpfs tmpfs /run
-ip link set lo up
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-
-wait_for() { # wait_for COMMAND...: until it succeeds, 10 s at most
-	for _ in $(seq 100); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # The portmapper's own registrations, as rpcinfo lists them (v4 DUMP), sorted.
 own() { timeout -k 1 5 rpcinfo 2>&1 | grep ' portmapper ' | sort; }
@@ -111,8 +91,4 @@ out=$(timeout -k 1 5 bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" rpcbind 3<"$0
 [ $? -eq 1 ] && [[ "$out" == "onc rpcbind: cannot serve on descriptor 3 from systemd port 111: "* ]] ||
 	fail "a file as descriptor 3: <$out>"
 
-if [ "$failed" -ne 0 ]; then
-	echo "$failed failed"
-	exit 1
-fi
-echo "ok: onc rpcbind serves the sockets systemd passes, as rpcbind does, and says READY=1"
+finish "onc rpcbind serves the sockets systemd passes, as rpcbind does, and says READY=1"

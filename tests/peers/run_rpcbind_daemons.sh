@@ -6,21 +6,9 @@
 # that the daemons, which fork and leave, end with the test).
 # Usage: run_rpcbind_daemons.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount --pid --fork --kill-child --mount-proc "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
-mount -t tmpfs tmpfs /run
-ip link set lo up
 export TZ=UTC
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
 
 # One user logged in, whom rusersd reports and rstatd counts: a struct utmp (glibc, 64-bit:
 # 384 bytes) of a USER_PROCESS written as is (utmpdump -r crashes now and then).
@@ -124,8 +112,4 @@ done
 grep -Eq '^ +100002 +2,3 +udp +rusersd +65534$' "$tmp/onc.rpcinfo-s" ||
 	fail "rpcinfo -s: rusersd not owned by its uid: $(cat "$tmp/onc.rpcinfo-s")"
 
-if [ "$failed" -ne 0 ]; then
-	echo "$failed failed"
-	exit 1
-fi
-echo "ok: rstatd and rusersd registered with onc rpcbind; rup, rusers -l, rpcinfo -p -s and onc info answered as through rpcbind"
+finish "rstatd and rusersd registered with onc rpcbind; rup, rusers -l, rpcinfo -p -s and onc info answered as through rpcbind"

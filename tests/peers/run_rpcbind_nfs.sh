@@ -6,29 +6,9 @@
 # (a private /run), pid (ganesha ends with the test).
 # Usage: run_rpcbind_nfs.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount --pid --fork --kill-child --mount-proc "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-mount -t tmpfs tmpfs /run
-ip link set lo up
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-
-wait_for() { # wait_for COMMAND...: until it succeeds, 20 s at most
-	for _ in $(seq 200); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 export=$tmp/export
 mkdir -p "$export"
@@ -85,9 +65,5 @@ kill "$nfsd"
 wait "$nfsd"
 kill "$rb"
 wait "$rb"
-if [ "$failed" -ne 0 ]; then
-	echo "$failed failed"
-	exit 1
-fi
-echo "ok: ganesha registered with onc rpcbind; showmount, rpcinfo and an onc NFSv3 client reached it:"
+finish "ganesha registered with onc rpcbind; showmount, rpcinfo and an onc NFSv3 client reached it:"
 sed 's/^/  /' "$tmp/client.out"

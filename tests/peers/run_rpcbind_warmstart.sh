@@ -6,22 +6,10 @@
 # In private namespaces: network, mount (a private /run), pid (the daemons end with the test).
 # Usage: run_rpcbind_warmstart.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount --pid --fork --kill-child --mount-proc "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
-mount -t tmpfs tmpfs /run
-ip link set lo up
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 dir=/run/rpcbind
-failed=0
 rb=
-
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
 
 start() { # start LOG RPCBIND...: until it listens
 	"${@:2}" >"$tmp/$1.out" 2>"$tmp/$1.err" &
@@ -116,8 +104,4 @@ cp "$tmp/saved.xdr" "$dir/rpcbind.xdr"
 chmod 666 "$dir/rpcbind.xdr"
 corrupt writable "group or others may write it"
 
-if [ "$failed" -ne 0 ]; then
-	echo "$failed failed"
-	exit 1
-fi
-echo "ok: registrations survive onc rpcbind and rpcbind -w restarts both ways; bad files are refused and kept"
+finish "registrations survive onc rpcbind and rpcbind -w restarts both ways; bad files are refused and kept"

@@ -5,23 +5,10 @@
 # ends with the test) and UTS (the NIS domain name).
 # Usage: run_rpcbind_ypserv.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount --pid --uts --fork --kill-child --mount-proc \
-		"$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-mount -t tmpfs tmpfs /run
-ip link set lo up
 domainname onc.test
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
 
 expect() { # expect NAME EXPECTED COMMAND...: the command prints EXPECTED
 	local name=$1 want=$2 got
@@ -68,9 +55,5 @@ expect "onc Python client: YPPROC_DOMAIN and YPPROC_MATCH through onc rpcbind" "
 
 kill "$yp" "$rb"
 wait "$yp" "$rb"
-if [ "$failed" -ne 0 ]; then
-	echo "$failed failed; ypserv said:"
-	tail -20 "$tmp/ypserv.log"
-	exit 1
-fi
-echo "ok: ypserv registered with onc rpcbind; ypcat, yppoll and an onc client read its map through it"
+[ "$failed" -eq 0 ] || tail -20 "$tmp/ypserv.log"
+finish "ypserv registered with onc rpcbind; ypcat, yppoll and an onc client read its map through it"
