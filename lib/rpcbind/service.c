@@ -436,7 +436,6 @@ static onc_accept_stat getstat(onc_rpcbind *rb, onc_call *call)
 	return ONC_SUCCESS;
 }
 
-
 static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 {
 	uint32_t proc = call->header->proc;
