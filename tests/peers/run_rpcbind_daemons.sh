@@ -24,6 +24,9 @@ open("/run/utmp", "wb").write(rec)
 # port PROG: the UDP port PROG is registered on, as rpcinfo -p reads it
 port() { timeout -k 1 5 rpcinfo -p 2>/dev/null | awk -v p="$1" '$1 == p && $3 == "udp" {print $4; exit}'; }
 
+# registered PROG N: PROG is registered with N versions (rpcinfo -p)
+registered() { [ "$(timeout -k 1 5 rpcinfo -p 2>/dev/null | grep -c "^ *$1 ")" -eq "$2" ]; }
+
 # daemon_pid PORT NAME: the pid of the process with UDP PORT open, when it is NAME
 daemon_pid() {
 	ss -Hlunp "sport = :$1" | sed -n "s/.*((\"$2\",pid=\([0-9]*\),.*/\1/p" | head -1
@@ -40,17 +43,14 @@ round() {
 		[ -S /run/rpcbind.sock ] && ss -Hltn "sport = :111" | grep -q . && break
 		sleep 0.1
 	done
-	# Both fork, register and leave the child serving; the parent's status says whether
-	# they could start.
+	# Each forks and leaves its child to register, one version after another (rstatd 5, 3,
+	# 2, 1; rusersd 3, 2), and to serve; the parent's status says whether it could start.
+	# rusersd starts once rstatd is registered, so that the table's order is always the same.
 	timeout -k 1 10 /usr/sbin/rpc.rstatd </dev/null || fail "$name: rpc.rstatd exited $?"
+	wait_for registered 100001 4
 	timeout -k 1 10 /usr/sbin/rpc.rusersd </dev/null || fail "$name: rpc.rusersd exited $?"
-	# The children register one version after another (rstatd 5, 3, 2, 1; rusersd 3, 2):
-	# until all six are there.
+	wait_for registered 100002 2
 	local rstat rusers
-	for _ in $(seq 100); do
-		[ "$(timeout -k 1 5 rpcinfo -p 2>/dev/null | grep -cE '^ +10000[12] ')" -eq 6 ] && break
-		sleep 0.1
-	done
 	rstat=$(port 100001) rusers=$(port 100002)
 	[ -n "$rstat" ] || fail "$name: rpc.rstatd did not register"
 	[ -n "$rusers" ] || fail "$name: rpc.rusersd did not register"
