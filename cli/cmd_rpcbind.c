@@ -144,7 +144,8 @@ int cmd_rpcbind(int argc, char **argv)
 
 	uint16_t bound = (uint16_t)port;
 	const char *failed = unix_path;
-	char fd_name[48] = "";
+	char fd_name[48] = "", port_name[16];
+	snprintf(port_name, sizeof port_name, " port %u", port);
 	onc_rpcbind *rb = onc_rpcbind_create(&st);
 	if (rb && callit)
 		st = onc_rpcbind_allow_callit(rb);
@@ -166,8 +167,8 @@ int cmd_rpcbind(int argc, char **argv)
 	if (st == ONC_OK)
 		st = onc_rpcbind_attach(rb, srv);
 	if (st != ONC_OK) {
-		fprintf(stderr, "onc rpcbind: cannot serve on %s port %u: %s\n",
-			failed ? failed : "", port, onc_strerror(st));
+		fprintf(stderr, "onc rpcbind: cannot serve on %s%s: %s\n", failed ? failed : "",
+			passed > 0 ? "" : port_name, onc_strerror(st));
 		onc_server_destroy(srv);
 		onc_rpcbind_destroy(rb);
 		return 1;
