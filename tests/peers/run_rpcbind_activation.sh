@@ -6,7 +6,8 @@
 #     0.0.0.0 and [::]) with NOTIFY_SOCKET: it lists the same sockets as rpcbind 1.2.6 started
 #     the same way, tells systemd READY=1, and rpc.rstatd and rpc.rusersd register and are
 #     found by rup and rusers through it;
-#  3. wrong variables are named, and --host with passed sockets is refused.
+#  3. wrong variables are named, variables for another pid ignored, and --host with passed
+#     sockets refused.
 # In private namespaces: network, mount (a private /run), pid.
 # Usage: run_rpcbind_activation.sh ONC_COMMAND
 set -u
@@ -87,6 +88,10 @@ out=$(LISTEN_PID=$$ LISTEN_FDS=x timeout -k 1 5 bash -c 'LISTEN_PID=$$ exec "$0"
 out=$(timeout -k 1 5 bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" rpcbind --host 127.0.0.1 3<"$0"' "$onc" 2>&1)
 [ $? -eq 2 ] && [[ "$out" == *"--host, --port and --unix do not go with the sockets systemd passed"* ]] ||
 	fail "--host with LISTEN_FDS: <$out>"
+# Variables meant for another process are not for it: it listens as told.
+out=$(LISTEN_PID=1 LISTEN_FDS=1 timeout -k 1 2 "$onc" rpcbind --host 127.0.0.1 --port 0 2>&1)
+[[ "$out" == "onc rpcbind: serving on 127.0.0.1 port "*" (tcp and udp)" ]] ||
+	fail "LISTEN_PID of another process: <$out>"
 out=$(timeout -k 1 5 bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" rpcbind 3<"$0"' "$onc" 2>&1)
 [ $? -eq 1 ] && [[ "$out" == "onc rpcbind: cannot serve on descriptor 3 from systemd: bad or unresolvable address" ]] ||
 	fail "a file as descriptor 3: <$out>"
