@@ -34,6 +34,18 @@ command -v clang >/dev/null && [ -e "$(clang -print-file-name=libclang_rt.fuzzer
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # The man pages are written for scdoc.
 command -v scdoc >/dev/null || need+=(scdoc)
+# Daemons and clients nobody here wrote, as peers of onc rpcbind (tests/peers).
+have /usr/sbin/rpc.rstatd || need+=(rstatd)
+have /usr/sbin/rpc.rusersd || need+=(rusersd)
+have /usr/bin/rup || need+=(rstat-client)
+have /usr/bin/rusers || need+=(rusers)
+have /usr/sbin/ypserv || need+=(ypserv)
+have /usr/bin/ypcat || need+=(yp-tools)
+have /usr/bin/ganesha.nfsd || need+=(nfs-ganesha)
+have "/usr/lib/$(uname -m)-linux-gnu/ganesha/libfsalvfs.so" || need+=(nfs-ganesha-vfs)
+have /usr/sbin/showmount || need+=(nfs-common)
+# systemd-socket-activate, which starts onc rpcbind as rpcbind.socket would.
+have /usr/bin/systemd-socket-activate || need+=(systemd)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 if [ "${1:-}" = bench ]; then

@@ -149,6 +149,12 @@ ONC_API onc_status onc_server_require_tls(onc_server *s, uint32_t prog, uint32_t
 /* Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock" ...; port 0
  * picks a free port, which *port receives (may be NULL). */
 ONC_API onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port);
+/* Serves on a socket bound by someone else (systemd socket activation, a parent process):
+ * a TCP or Unix stream socket (made to listen if it does not yet) or a UDP socket. Once this
+ * succeeds the server owns fd (now non-blocking and close-on-exec) and closes it; until then
+ * the caller does. *port (may be NULL) receives its port, 0 for a Unix socket.
+ * ONC_ERR_ADDRESS when fd is no such socket. */
+ONC_API onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port);
 
 /* Answers one call message as the server would, without any I/O: appends the reply to out
  * (record-marked when record_mark is set), or nothing when the message gets no answer. The

@@ -187,6 +187,31 @@ onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound
 	return ONC_OK;
 }
 
+onc_status onc__net_adopt(int fd, onc__net_addr *bound)
+{
+	int type, listening = 0, flags = fcntl(fd, F_GETFL);
+	socklen_t len = sizeof type;
+	memset(bound, 0, sizeof *bound);
+	bound->len = sizeof bound->sa;
+	if (flags < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound->sa, &bound->len) != 0)
+		return ONC_ERR_ADDRESS; /* not an open socket */
+	int family = bound->sa.ss_family;
+	if ((family != AF_INET && family != AF_INET6 && family != AF_UNIX) ||
+	    (type != SOCK_STREAM && type != SOCK_DGRAM) || (family == AF_UNIX && type != SOCK_STREAM))
+		return ONC_ERR_ADDRESS;
+	bound->kind = family == AF_UNIX ? ONC__NET_UNIX : type == SOCK_DGRAM ? ONC__NET_UDP : ONC__NET_TCP;
+	bound->has_port = family != AF_UNIX;
+	len = sizeof listening;
+	if (type == SOCK_STREAM &&
+	    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+	     (!listening && listen(fd, SOMAXCONN) != 0)))
+		return errno_status(errno);
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		return errno_status(errno);
+	return ONC_OK;
+}
+
 onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent)
 {
 	*sent = 0;

@@ -34,6 +34,10 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd);
 /* A bound (and for streams listening) non-blocking socket; *bound gets its address (with
  * the port picked when a's is 0). */
 onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound);
+/* A socket bound by someone else (systemd, a parent): a TCP, UDP or Unix stream socket,
+ * made listening (streams), non-blocking and close-on-exec; *bound gets its address.
+ * ONC_ERR_ADDRESS when fd is no such socket. */
+onc_status onc__net_adopt(int fd, onc__net_addr *bound);
 /* Writes what the socket takes without waiting, retrying on EINTR: *sent bytes, fewer than
  * len (ONC_OK) when it is full. */
 onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent);

@@ -109,6 +109,32 @@ onc_status onc_server_require_tls(onc_server *s, uint32_t prog, uint32_t vers)
 	return ONC_OK;
 }
 
+/* Serves on fd, bound at bound; the server owns fd once this succeeds, the caller before. */
+static onc_status add_listener(onc_server *s, int fd, const onc__net_addr *bound, uint16_t *port)
+{
+	if (s->nlisteners == MAX_LISTENERS)
+		return ONC_ERR_INVALID_ARG;
+	onc__listener *l = &s->listeners[s->nlisteners];
+	memset(l, 0, sizeof *l);
+	l->src = (onc__source){
+		.kind = bound->kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, .fd = fd};
+	l->stream = bound->kind != ONC__NET_UDP;
+	l->port = onc__net_port(bound);
+	l->addr = bound->sa;
+	for (unsigned i = 0; i < s->nloops; i++) {
+		if (onc__poller_add(&s->loops[i].poller, fd, ONC__POLL_IN | ONC__POLL_EXCLUSIVE,
+				    &l->src) != ONC_OK) {
+			while (i-- > 0)
+				onc__poller_del(&s->loops[i].poller, fd);
+			return ONC_ERR_IO;
+		}
+	}
+	if (port)
+		*port = l->port;
+	s->nlisteners++;
+	return ONC_OK;
+}
+
 onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 {
 	onc__net_addr a, bound;
@@ -120,26 +146,17 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
 	ONC_TRY(onc__net_listen(&a, &fd, &bound));
-	onc__listener *l = &s->listeners[s->nlisteners];
-	memset(l, 0, sizeof *l);
-	l->src = (onc__source){.kind = a.kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
-			       .fd = fd};
-	l->stream = a.kind != ONC__NET_UDP;
-	l->port = onc__net_port(&bound);
-	l->addr = bound.sa;
-	if (port)
-		*port = l->port;
-	for (unsigned i = 0; i < s->nloops; i++) {
-		if (onc__poller_add(&s->loops[i].poller, fd, ONC__POLL_IN | ONC__POLL_EXCLUSIVE,
-				    &l->src) != ONC_OK) {
-			while (i-- > 0)
-				onc__poller_del(&s->loops[i].poller, fd);
-			close(fd);
-			return ONC_ERR_IO;
-		}
-	}
-	s->nlisteners++;
-	return ONC_OK;
+	onc_status st = add_listener(s, fd, &bound, port);
+	if (st != ONC_OK)
+		close(fd);
+	return st;
+}
+
+onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port)
+{
+	onc__net_addr bound;
+	ONC_TRY(onc__net_adopt(fd, &bound));
+	return add_listener(s, fd, &bound, port);
 }
 
 void onc__server_set_hooks(onc_server *s, const onc__server_hooks *h)
