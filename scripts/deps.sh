@@ -41,6 +41,8 @@ have /usr/bin/rup || need+=(rstat-client)
 have /usr/bin/rusers || need+=(rusers)
 have /usr/sbin/ypserv || need+=(ypserv)
 have /usr/bin/ypcat || need+=(yp-tools)
+# yp.x, the NIS protocol the tests' onc clients of ypserv are generated from.
+have /usr/include/rpcsvc/yp.x || need+=(libnsl-dev)
 have /usr/bin/ganesha.nfsd || need+=(nfs-ganesha)
 have "/usr/lib/$(uname -m)-linux-gnu/ganesha/libfsalvfs.so" || need+=(nfs-ganesha-vfs)
 have /usr/sbin/showmount || need+=(nfs-common)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # nfs-ganesha (NFSv3, VFS FSAL, exporting a temporary directory) registers MOUNT and NFS with
-# onc rpcbind; Debian's showmount and rpcinfo, and an onc Python client (nfs3.x: MNT, EXPORT,
-# GETATTR, LOOKUP, READ), find it through onc rpcbind: GETATTR equals stat(), READ returns the
-# file's bytes (1 MiB and more in one READ over TCP). In private namespaces: network, mount
-# (a private /run), pid (ganesha ends with the test).
-# Usage: run_rpcbind_nfs.sh ONC_COMMAND
+# onc rpcbind; Debian's showmount and rpcinfo, and onc's Python and C clients (nfs3.x: MNT,
+# EXPORT, GETATTR, LOOKUP, READ), find it through onc rpcbind: GETATTR equals stat(), READ
+# returns the file's bytes (1 MiB and more in one READ over TCP). In private namespaces:
+# network, mount (a private /run), pid (ganesha ends with the test).
+# Usage: run_rpcbind_nfs.sh ONC_COMMAND NFS_TESTC
 set -u
 . "$(dirname "$0")/netns.sh"
 onc=$1
+nfs_testc=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
 export=$tmp/export
@@ -59,11 +60,19 @@ for t in tcp udp; do
 done
 "$onc" gen --lang python -o "$tmp" "$here/nfs3.x" || fail "onc gen nfs3.x"
 timeout -k 1 60 /usr/bin/python3 "$here/nfs_client.py" "$here/../../python" "$tmp" "$export" \
-	data.bin >"$tmp/client.out" 2>&1 || fail "the onc client: $(cat "$tmp/client.out")"
+	data.bin >"$tmp/client.out" 2>&1 || fail "the onc Python client: $(cat "$tmp/client.out")"
+# The C client gets stat(1)'s values of the export and the file to compare GETATTR's with.
+attrs='mode=%a nlink=%h uid=%u gid=%g size=%s fileid=%i mtime=%.9Y'
+timeout -k 1 60 "$nfs_testc" "$export" data.bin "$(stat -c "$attrs" "$export")" \
+	"$(stat -c "$attrs" "$export/data.bin")" >"$tmp/c_client.out" 2>&1 ||
+	fail "the onc C client: $(cat "$tmp/c_client.out")"
 
 kill "$nfsd"
 wait "$nfsd"
 kill "$rb"
 wait "$rb"
-finish "ganesha registered with onc rpcbind; showmount, rpcinfo and an onc NFSv3 client reached it:"
-sed 's/^/  /' "$tmp/client.out"
+finish "ganesha registered with onc rpcbind; showmount, rpcinfo and onc's NFSv3 clients reached it:"
+echo "  Python:"
+sed 's/^/    /' "$tmp/client.out"
+echo "  C:"
+sed 's/^/    /' "$tmp/c_client.out"

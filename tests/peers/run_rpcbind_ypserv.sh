@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Debian's ypserv registers with onc rpcbind, and Debian's ypcat and yppoll, and an onc Python
-# client (stubs onc gen makes of the system's yp.x), find it through onc rpcbind and read a
-# map made with makedbm. In private namespaces: network, mount (a private /run), pid (ypserv
+# Debian's ypserv registers with onc rpcbind, and Debian's ypcat and yppoll, and onc's Python
+# and C clients (stubs onc gen makes of the system's yp.x), find it through onc rpcbind and read
+# a map made with makedbm. In private namespaces: network, mount (a private /run), pid (ypserv
 # ends with the test) and UTS (the NIS domain name).
-# Usage: run_rpcbind_ypserv.sh ONC_COMMAND
+# Usage: run_rpcbind_ypserv.sh ONC_COMMAND YP_TESTC
 set -u
 . "$(dirname "$0")/netns.sh"
 onc=$1
+yp_testc=$2
 here=$(cd "$(dirname "$0")" && pwd)
 domainname onc.test
 
@@ -52,8 +53,10 @@ $addr match nosuchkey YP_NOKEY
 done
 expect "onc Python client: YPPROC_DOMAIN and YPPROC_MATCH through onc rpcbind" "${want%$'\n'}" \
 	/usr/bin/python3 "$here/yp_client.py" "$here/../../python" "$tmp" onc.test onc.byname
+expect "onc C client: YPPROC_DOMAIN and YPPROC_MATCH through onc rpcbind" "${want%$'\n'}" \
+	"$yp_testc" onc.test onc.byname
 
 kill "$yp" "$rb"
 wait "$yp" "$rb"
 [ "$failed" -eq 0 ] || tail -20 "$tmp/ypserv.log"
-finish "ypserv registered with onc rpcbind; ypcat, yppoll and an onc client read its map through it"
+finish "ypserv registered with onc rpcbind; ypcat, yppoll and onc's Python and C clients read its map through it"
