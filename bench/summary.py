@@ -133,6 +133,14 @@ if stubs:
 py = load("python")
 if py:
     row("Python client null call (TCP)", "calls/s", py["null_call"]["tcp"]["calls_per_s"])
+    calls = py.get("calls")
+    if calls:
+        g = calls.get("grpc") or {}
+        for key, case, least in (("sync", "Python null call, sync", 2),
+                                 ("threads", "Python null call, 8 threads, one client", None),
+                                 ("async_window", "Python asyncio, 64 in flight", 3)):
+            row(case, "calls/s", calls["onc"][key]["calls_per_s"],
+                grpc=g[key]["calls_per_s"] if key in g else None, grpc_target=least)
     for c in py["xdr"]:
         if "onc_vs_xdrlib" in c:
             row(f"Python XDR {c['data']} enc (vs xdrlib)", "x", c["onc_vs_xdrlib"]["encode"],

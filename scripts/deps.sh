@@ -56,6 +56,8 @@ if [ "${1:-}" = bench ]; then
 	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
 	have /usr/bin/protoc || need+=(protobuf-compiler)
 	command -v c++ >/dev/null || need+=(g++)
+	# grpcio, the Python benchmark's gRPC client (python/bench_python.py).
+	/usr/bin/python3 -c 'import grpc' 2>/dev/null || need+=(python3-grpcio)
 	# libtirpc through stunnel, the TLS benchmark's "what people do today" (bench_tls).
 	command -v stunnel4 >/dev/null || need+=(stunnel4)
 fi
