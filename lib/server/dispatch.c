@@ -240,18 +240,25 @@ void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_e
 			bool record_mark)
 {
 	onc_arena arena;
+	onc_xdr_enc reply; /* the dispatcher's own: a deferred reply goes to out meanwhile, from
+			    * whatever thread, maybe before the dispatcher has let go of its */
 	onc__capture cap = {.out = out};
 	onc__origin from = {.kind = ORIGIN_CAPTURE, .stream = record_mark, .capture = &cap,
 			    .peer.ss_family = AF_UNIX, .peer_len = sizeof(sa_family_t)};
 	pthread_mutex_init(&cap.lock, NULL);
 	pthread_cond_init(&cap.done_cond, NULL);
 	onc_arena_init(&arena, ONC__ARENA_LIMIT);
-	if (onc__dispatch(s, &arena, msg, len, out, &from)) {
+	onc_xdr_enc_init(&reply);
+	if (onc__dispatch(s, &arena, msg, len, &reply, &from)) {
 		pthread_mutex_lock(&cap.lock);
 		while (!cap.done)
 			pthread_cond_wait(&cap.done_cond, &cap.lock);
 		pthread_mutex_unlock(&cap.lock);
+	} else if (onc_xdr_enc_len(&reply)) {
+		/* all or nothing: without room in out, no reply, as when the dispatcher has none */
+		(void)onc_xdr_put_opaque_fixed(out, reply.base, onc_xdr_enc_len(&reply));
 	}
+	onc_xdr_enc_free(&reply);
 	onc_arena_free(&arena);
 	pthread_mutex_destroy(&cap.lock);
 	pthread_cond_destroy(&cap.done_cond);

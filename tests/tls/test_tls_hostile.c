@@ -174,7 +174,9 @@ static void test_thousand_handshakes(void **state)
 	}
 	for (int tries = 0; open_fds() > before && tries < 200; tries++)
 		usleep(100000); /* the server closes its ends as it reads the ends of file */
-	assert_int_equal(open_fds(), before);
+	/* At most as many as before: the count before may still have held the server's end of
+	 * still_serves()'s connection (seen under valgrind). */
+	assert_true(open_fds() <= before);
 	still_serves();
 }
 
