@@ -291,7 +291,7 @@ static ssize_t tls_receive(onc_client *c, int wait_ms, bool *ready)
 		if (io == ONC__TLS_EOF)
 			return 0;
 		if (io == ONC__TLS_FAILED) {
-			errno = EIO;
+			errno = EPROTO; /* a TLS alert or error: ONC_ERR_TLS (read_replies) */
 			return -1;
 		}
 		int64_t left = until - onc__now_ms();
@@ -348,7 +348,9 @@ static onc_status read_replies(onc_client *c, int wait_ms)
 	if (n < 0) {
 		if (err == EINTR || err == EAGAIN)
 			return ONC_OK;
-		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED : ONC_ERR_IO;
+		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED
+		       : err == EPROTO	   ? ONC_ERR_TLS
+					   : ONC_ERR_IO;
 	}
 	if (!is_stream(c)) {
 		deliver(c, c->rbuf, (size_t)n);
@@ -531,7 +533,7 @@ static onc_status conn_send(onc_client *c, const uint8_t *data, size_t len, size
 		else if (io == ONC__TLS_WANT_WRITE || io == ONC__TLS_WANT_READ)
 			break; /* retried with the same bytes once the socket takes more */
 		else
-			return io == ONC__TLS_EOF ? ONC_ERR_CLOSED : ONC_ERR_IO;
+			return io == ONC__TLS_EOF ? ONC_ERR_CLOSED : ONC_ERR_TLS;
 	}
 	return ONC_OK;
 }

@@ -209,10 +209,6 @@ def test_c_client_python_server_required_client_cert(pki, py_servers):
                     f"key={pki.client_key}") == (0, "tls " + CLIENT_WHO)
 
 
-@pytest.mark.xfail(strict=True, reason="C side (branch tls): the server's refusal of a "
-                   "missing client certificate comes as a TLS alert on the client's first "
-                   "read after its TLS 1.3 handshake, and the C client reports ONC_ERR_IO, "
-                   "where the Python client raises TLSError (status TLS) naming the alert")
 @pytest.mark.parametrize("server", ["python", "c"])
 def test_c_client_missing_client_cert_is_a_tls_error(pki, py_servers, server):
     if server == "python":
