@@ -93,6 +93,9 @@ typedef struct onc_call_opts {
 
 /* Calls procedure proc: encodes args with encode (NULL for void arguments), waits for the
  * reply and decodes the results into result with decode (NULL for void results).
+ * In steady state a call allocates nothing (this form, the started calls below and the
+ * onc_request form of the generated stubs alike): the client keeps the state of up to 64
+ * finished calls, with their request and reply buffers up to 64 KiB each, for the next ones.
  * Every call ends by its deadline, ONC_ERR_TIMEDOUT, also when the server does not take its
  * request: replies are read while the socket is full (a server may wait for us to read
  * before it reads more), and a request not written in time leaves the connection with part

@@ -18,15 +18,14 @@
 #define DEFAULT_RETRY_MS 500
 #define DEFAULT_MAX_IN_FLIGHT 1024u
 #define MAX_QUEUED 16384 /* started calls written together, at most this many bytes */
-#define STACK_REQUEST 1024
 #define READ_BUFFER 65536
 
 typedef struct waiter {
 	uint32_t xid;
 	bool done;
 	onc_status err;
-	uint8_t *reply;
-	size_t reply_len;
+	uint8_t *reply;   /* the reply's bytes, in a buffer the waiter keeps from call to call */
+	size_t reply_len, reply_cap;
 	pthread_cond_t cv;
 	struct waiter *next, *prev; /* every waiter of the client */
 	struct waiter *same_bucket; /* the waiters whose xids hash alike */
@@ -68,6 +67,8 @@ struct onc_client {
 				  * over reading when the reader leaves (a waiter may have no
 				  * thread on it yet: a started call not being finished) */
 	waiter *buckets[WAITER_BUCKETS];
+	struct onc_pending *spare; /* calls' state kept for the next calls (see take_pending) */
+	unsigned nspare;
 	onc_rm_reader rm;        /* the reader's alone */
 	uint8_t rbuf[READ_BUFFER];
 };
@@ -197,11 +198,14 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	return c;
 }
 
+static void free_spares(onc_client *c);
+
 void onc_client_destroy(onc_client *c)
 {
 	if (!c)
 		return;
 	close_connection(c);
+	free_spares(c);
 	SSL_CTX_free(c->tls_ctx);
 	pthread_mutex_destroy(&c->tls_mu);
 	onc_rm_reader_free(&c->rm);
@@ -239,12 +243,14 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
 	for (waiter *w = c->buckets[xid % WAITER_BUCKETS]; w; w = w->same_bucket) {
 		if (w->xid != xid || w->done)
 			continue;
-		w->reply = malloc(len);
+		uint8_t *room = len <= w->reply_cap ? w->reply : realloc(w->reply, len);
 		w->done = true;
 		c->outstanding--;
 		pthread_cond_broadcast(&c->room);
-		w->err = w->reply ? ONC_OK : ONC_ERR_NOMEM;
-		if (w->reply) {
+		w->err = room ? ONC_OK : ONC_ERR_NOMEM;
+		if (room) {
+			w->reply = room;
+			w->reply_cap = len > w->reply_cap ? len : w->reply_cap;
 			memcpy(w->reply, msg, len);
 			w->reply_len = len;
 		}
@@ -384,6 +390,7 @@ static void abs_time(struct timespec *ts, int64_t at_ms)
 
 /* A call between start and finish. */
 struct onc_pending {
+	struct onc_pending *next_spare; /* in the client's spare list */
 	waiter w;
 	int64_t deadline;
 	int64_t retry_ms, resend_at; /* UDP retransmission */
@@ -744,7 +751,7 @@ static onc_status begin_call(onc_client *c, onc_pending *p, uint32_t prog, uint3
 }
 
 /* Closes the call's record and sends it, waiting for room first (max_in_flight); on
- * failure everything p holds is released. */
+ * failure p is unlinked, and its owner gives it back (put_pending). */
 static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 {
 	onc_status st = is_stream(c) ? onc_rm_end(&p->req, p->record, 0) : ONC_OK;
@@ -758,10 +765,8 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		st = make_room(c, p->deadline);
 		pthread_mutex_unlock(&c->mu);
 	}
-	if (st != ONC_OK) {
-		onc_xdr_enc_free(&p->req);
+	if (st != ONC_OK)
 		return st;
-	}
 	pthread_cond_init(&p->w.cv, NULL);
 	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer, p->deadline);
 	if (st != ONC_OK) {
@@ -769,41 +774,105 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 		unlink_waiter(c, &p->w);
 		pthread_mutex_unlock(&c->mu);
 		pthread_cond_destroy(&p->w.cv);
-		onc_xdr_enc_free(&p->req);
 	}
 	return st;
 }
 
-/* Encodes a call with its arguments into p (whose req encoder the caller has set up: a
- * fixed one is replaced by a growable one when too small) and sends it. */
-static onc_status start_call(onc_client *c, onc_pending *p, uint32_t proc, onc_encode_fn encode,
-			     const void *args, const onc_call_opts *opts, bool defer)
+/* A call's state comes from the client's spare list when it has one, with the request and
+ * reply buffers of an earlier call, so that in steady state a call allocates nothing; the
+ * list holds SPARE_CALLS at most, and buffers of SPARE_BUFFER bytes at most. NULL: no memory. */
+#define SPARE_CALLS 64
+#define SPARE_BUFFER 65536
+
+static onc_pending *take_pending(onc_client *c)
 {
-	onc_status st = begin_call(c, p, c->prog, c->vers, proc, opts);
-	if (st == ONC_OK && encode)
-		st = encode(&p->req, args);
-	if (st == ONC_ERR_BUFFER_FULL && p->req.fixed) {
-		onc_xdr_enc_init(&p->req);
-		st = begin_call(c, p, c->prog, c->vers, proc, opts);
-		if (st == ONC_OK && encode)
-			st = encode(&p->req, args);
+	pthread_mutex_lock(&c->mu);
+	onc_pending *p = c->spare;
+	if (p) {
+		c->spare = p->next_spare;
+		c->nspare--;
 	}
-	if (st != ONC_OK) {
-		onc_xdr_enc_free(&p->req);
-		return st;
+	pthread_mutex_unlock(&c->mu);
+	if (!p) {
+		p = calloc(1, sizeof *p);
+		if (p)
+			onc_xdr_enc_init(&p->req);
+		return p;
 	}
-	return submit_call(c, p, defer);
+	onc_xdr_enc req = p->req;
+	uint8_t *reply = p->w.reply;
+	size_t reply_cap = p->w.reply_cap;
+	*p = (onc_pending){.req = req, .w = {.reply = reply, .reply_cap = reply_cap}};
+	onc_xdr_enc_reset(&p->req);
+	return p;
 }
 
-/* Drops p from the client and frees what it holds (not p itself). */
+static void free_pending(onc_pending *p)
+{
+	onc_xdr_enc_free(&p->req);
+	free(p->w.reply);
+	free(p);
+}
+
+static void free_spares(onc_client *c)
+{
+	while (c->spare) {
+		onc_pending *p = c->spare;
+		c->spare = p->next_spare;
+		free_pending(p);
+	}
+}
+
+/* Gives p back to the client's spare list (or frees it). */
+static void put_pending(onc_client *c, onc_pending *p)
+{
+	if ((size_t)(p->req.end - p->req.base) > SPARE_BUFFER)
+		onc_xdr_enc_free(&p->req); /* a large call's buffers are not kept */
+	if (p->w.reply_cap > SPARE_BUFFER) {
+		free(p->w.reply);
+		p->w.reply = NULL;
+		p->w.reply_cap = 0;
+	}
+	pthread_mutex_lock(&c->mu);
+	bool keep = c->nspare < SPARE_CALLS;
+	if (keep) {
+		p->next_spare = c->spare;
+		c->spare = p;
+		c->nspare++;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (!keep)
+		free_pending(p);
+}
+
+/* Drops p from the client and gives back what it holds. */
 static void end_call(onc_client *c, onc_pending *p)
 {
 	pthread_mutex_lock(&c->mu);
 	unlink_waiter(c, &p->w);
 	pthread_mutex_unlock(&c->mu);
 	pthread_cond_destroy(&p->w.cv);
-	onc_xdr_enc_free(&p->req);
-	free(p->w.reply);
+	put_pending(c, p);
+}
+
+/* Takes a call's state, encodes the call with its arguments into it and sends it (or queues
+ * it, with defer); NULL with *status set when that fails, with nothing left to release. */
+static onc_pending *start_pending(onc_client *c, uint32_t proc, onc_encode_fn encode,
+				  const void *args, const onc_call_opts *opts, bool defer,
+				  onc_status *status)
+{
+	onc_pending *p = take_pending(c);
+	onc_status st = p ? begin_call(c, p, c->prog, c->vers, proc, opts) : ONC_ERR_NOMEM;
+	if (st == ONC_OK && encode)
+		st = encode(&p->req, args);
+	if (st == ONC_OK)
+		st = submit_call(c, p, defer);
+	if (st != ONC_OK && p) {
+		put_pending(c, p);
+		p = NULL;
+	}
+	*status = st;
+	return p;
 }
 
 static onc_status wait_for(onc_client *c, onc_pending *p)
@@ -829,40 +898,25 @@ static onc_status finish_call(onc_client *c, onc_pending *p, onc_decode_fn decod
 onc_status onc_client_call(onc_client *c, uint32_t proc, onc_encode_fn encode, const void *args,
 			   onc_decode_fn decode, void *result, const onc_call_opts *opts)
 {
-	uint8_t stack[STACK_REQUEST];
-	onc_pending p = {0};
-	onc_xdr_enc_init_fixed(&p.req, stack, sizeof stack);
-	ONC_TRY(start_call(c, &p, proc, encode, args, opts, false));
-	return finish_call(c, &p, decode, result);
+	onc_status st;
+	onc_pending *p = start_pending(c, proc, encode, args, opts, false, &st);
+	return p ? finish_call(c, p, decode, result) : st;
 }
 
 onc_pending *onc_client_start(onc_client *c, uint32_t proc, onc_encode_fn encode,
 			      const void *args, const onc_call_opts *opts, onc_status *status)
 {
-	onc_pending *p = calloc(1, sizeof *p);
-	*status = p ? ONC_OK : ONC_ERR_NOMEM;
-	if (p) {
-		onc_xdr_enc_init(&p->req);
-		*status = start_call(c, p, proc, encode, args, opts, true);
-	}
-	if (*status != ONC_OK) {
-		free(p);
-		p = NULL;
-	}
-	return p;
+	return start_pending(c, proc, encode, args, opts, true, status);
 }
 
 onc_status onc_client_finish(onc_client *c, onc_pending *p, onc_decode_fn decode, void *result)
 {
-	onc_status st = finish_call(c, p, decode, result);
-	free(p);
-	return st;
+	return finish_call(c, p, decode, result);
 }
 
 void onc_client_cancel(onc_client *c, onc_pending *p)
 {
 	end_call(c, p);
-	free(p);
 }
 
 onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
@@ -871,14 +925,12 @@ onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint3
 	onc_status st;
 	r->client = c;
 	r->sent = false;
-	r->pending = calloc(1, sizeof *r->pending);
+	r->pending = take_pending(c);
 	if (!r->pending)
 		return ONC_ERR_NOMEM;
-	onc_xdr_enc_init(&r->pending->req);
 	st = begin_call(c, r->pending, prog, vers, proc, NULL);
 	if (st != ONC_OK) {
-		onc_xdr_enc_free(&r->pending->req);
-		free(r->pending);
+		put_pending(c, r->pending);
 		r->pending = NULL;
 		return st;
 	}
@@ -919,8 +971,7 @@ onc_status onc_request_end(onc_request *r, onc_status status)
 	if (r->pending && r->sent)
 		end_call(r->client, r->pending);
 	else if (r->pending)
-		onc_xdr_enc_free(&r->pending->req);
-	free(r->pending);
+		put_pending(r->client, r->pending);
 	r->pending = NULL;
 	return status;
 }
