@@ -115,8 +115,11 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 	for (const version *v = def->versions; v; v = v->next) {
 		strbuf_printf(out,
 			      "\n/* %s: the client stubs (results in caller storage, malloc'd parts freed\n"
-			      " * with T_free()), each also in two halves for asynchronous calls (_send starts\n"
-			      " * the call, kept by the caller's onc_request; _receive waits for its answer);\n"
+			      " * with T_free()), each also with per-call options (_opts: timeout, an arena\n"
+			      " * for the results' parts, error detail) and in two halves for asynchronous\n"
+			      " * calls (_send starts the call, kept by the caller's onc_request; _receive\n"
+			      " * waits for its answer); each calls the version in its name over the client's\n"
+			      " * connection, whatever version the client was made for;\n"
 			      " * the procedures a server implements (call->arena holds the\n"
 			      " * arguments and is where results' parts go; a status other than ONC_OK picks an\n"
 			      " * error reply, see onc_call_fail); the replies of calls deferred with\n"
@@ -126,6 +129,8 @@ static void emit_program(strbuf *out, pool *p, const definition *def)
 		for (const procedure *proc = v->procs; proc; proc = proc->next) {
 			const char *name = c_proc_name(p, proc, v);
 			strbuf_printf(out, "onc_status %s(%s);\n", name, c_client_params(p, proc));
+			strbuf_printf(out, "onc_status %s_opts(%s, const onc_call_opts *opts);\n", name,
+				      c_client_params(p, proc));
 			strbuf_printf(out, "onc_status %s_send(%s);\n", name, c_send_params(p, proc));
 			strbuf_printf(out, "onc_status %s_receive(%s);\n", name,
 				      c_receive_params(p, proc));
@@ -223,6 +228,7 @@ void emit_c_header(strbuf *out, pool *p, const plan *pl, const char *base, const
 		strbuf_puts(out, "typedef struct onc_client onc_client; /* <onc/client.h> */\n"
 				 "typedef struct onc_server onc_server; /* <onc/server.h> */\n"
 				 "typedef struct onc_request onc_request;\n"
+				 "typedef struct onc_call_opts onc_call_opts;\n"
 				 "typedef struct onc_call onc_call;\n"
 				 "typedef struct onc_deferred onc_deferred;\n");
 	if (any || programs)

@@ -28,18 +28,28 @@ static void encode_args(cg *g, const procedure *proc)
 	}
 }
 
+/* T_n_opts() makes the call with per-call options; T_n() is T_n_opts() with none. */
 static void client_stub(cg *g, const definition *prog, const version *v, const procedure *proc)
 {
 	pool *p = g->pool;
-	strbuf_printf(g->out, "onc_status %s(%s)\n{\n", c_proc_name(p, proc, v), c_client_params(p, proc));
+	const char *name = c_proc_name(p, proc, v);
+	const char *args = "c";
+	for (int i = 0; i < proc->nargs; i++)
+		args = pool_printf(p, "%s, %s", args, c_arg_name(p, proc, i));
+	if (proc->result.kind != TYPE_VOID)
+		args = pool_printf(p, "%s, result", args);
+	strbuf_printf(g->out, "onc_status %s(%s)\n{\n\treturn %s_opts(%s, NULL);\n}\n\n", name,
+		      c_client_params(p, proc), name, args);
+	strbuf_printf(g->out, "onc_status %s_opts(%s, const onc_call_opts *opts)\n{\n", name,
+		      c_client_params(p, proc));
 	g->indent = 1;
 	g->cleanup = true;
 	cg_begin(g);
 	cg_line(g, "onc_request r;");
 	cg_line(g, "onc_xdr_enc *e;");
 	cg_line(g, "onc_xdr_dec *d;");
-	cg_line(g, "onc_status s = onc_request_begin(c, &r, %s, %s, %s, &e);", prog->name, v->name,
-		proc->name);
+	cg_line(g, "onc_status s = onc_request_begin_opts(c, &r, %s, %s, %s, opts, &e);", prog->name,
+		v->name, proc->name);
 	cg_line(g, "if (s != ONC_OK)");
 	cg_line(g, "\treturn s;");
 	encode_args(g, proc);

@@ -128,7 +128,10 @@ ONC_API void onc_client_flush(onc_client *c);
 ONC_API void onc_client_cancel(onc_client *c, onc_pending *p);
 
 /* The form generated stubs use: the arguments are encoded in line, with no call through a
- * function pointer, and any program and version may be called over the client's connection.
+ * function pointer, and any program and version may be called over the client's connection:
+ * a stub calls the version in its name (calc_add_1: version 1, calc_add_2: version 2) whatever
+ * version the client was created for, so one client can call every version a server has (a
+ * server without it answers PROG_MISMATCH, with its versions in the error detail).
  *   onc_request r; onc_xdr_enc *e; onc_xdr_dec *d;
  *   onc_status s = onc_request_begin(c, &r, PROG, VERS, PROC, &e);  -- nothing to end on error;
  *                                             e and d may not be NULL
@@ -145,6 +148,11 @@ typedef struct onc_request {
 
 ONC_API onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
 				     uint32_t proc, onc_xdr_enc **args);
+/* The same with per-call options (timeout, arena for the results, error detail; NULL: the
+ * defaults), as the generated T_n_opts() stubs call it. */
+ONC_API onc_status onc_request_begin_opts(onc_client *c, onc_request *r, uint32_t prog,
+					  uint32_t vers, uint32_t proc, const onc_call_opts *opts,
+					  onc_xdr_enc **args);
 /* Sends and waits: onc_request_send() then onc_request_wait(). */
 ONC_API onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results);
 /* The asynchronous halves: send queues the call (as onc_client_start does) and returns; wait,

@@ -922,13 +922,19 @@ void onc_client_cancel(onc_client *c, onc_pending *p)
 onc_status onc_request_begin(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
 			     uint32_t proc, onc_xdr_enc **args)
 {
+	return onc_request_begin_opts(c, r, prog, vers, proc, NULL, args);
+}
+
+onc_status onc_request_begin_opts(onc_client *c, onc_request *r, uint32_t prog, uint32_t vers,
+				  uint32_t proc, const onc_call_opts *opts, onc_xdr_enc **args)
+{
 	onc_status st;
 	r->client = c;
 	r->sent = false;
 	r->pending = take_pending(c);
 	if (!r->pending)
 		return ONC_ERR_NOMEM;
-	st = begin_call(c, r->pending, prog, vers, proc, NULL);
+	st = begin_call(c, r->pending, prog, vers, proc, opts);
 	if (st != ONC_OK) {
 		put_pending(c, r->pending);
 		r->pending = NULL;

@@ -102,6 +102,28 @@ static void test_several_arguments(void **state)
 	list_free(&out);
 }
 
+/* The _opts stubs: results' parts in the caller's arena (nothing for T_free), a timeout of
+ * the call's own, and the error detail. */
+static void test_stubs_with_options(void **state)
+{
+	fixture *f = *state;
+	onc_arena arena;
+	onc_arena_init(&arena, 1 << 20);
+	onc_call_error err = {.low = 77};
+	onc_call_opts opts = {.timeout_ms = 5000, .arena = &arena, .error = &err};
+	name who = "arena";
+	char *greeting = NULL;
+	assert_int_equal(all_name_1_opts(f->client, &who, &greeting, &opts), ONC_OK);
+	assert_string_equal(greeting, "hello, arena");
+	assert_true(arena.used > 0); /* the greeting is the arena's: released with it */
+	assert_int_equal(err.low, 77); /* untouched on success */
+	int32_t sum = 0;
+	assert_int_equal(all_add_1_opts(f->client, 40, 2, &sum, &opts), ONC_OK);
+	assert_int_equal(sum, 42);
+	assert_int_equal(all_add_1_opts(f->client, INT32_MIN, 1, &sum, NULL), ONC_ERR_SYSTEM_ERR);
+	onc_arena_free(&arena);
+}
+
 /* The asynchronous halves: many calls sent before any answer is read, answers taken in
  * another order, a void procedure, a string result, and an error reply. */
 static void test_async_stubs(void **state)
@@ -157,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scalars_and_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stubs_with_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_stubs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatcher_errors, setup, teardown),

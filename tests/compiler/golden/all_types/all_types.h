@@ -44,6 +44,7 @@ typedef struct inline_nested inline_nested;
 typedef struct onc_client onc_client; /* <onc/client.h> */
 typedef struct onc_server onc_server; /* <onc/server.h> */
 typedef struct onc_request onc_request;
+typedef struct onc_call_opts onc_call_opts;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
@@ -677,23 +678,30 @@ void inline_nested_free(inline_nested *v);
 #define ALL_LIST 4
 
 /* ALL_TYPES_V1: the client stubs (results in caller storage, malloc'd parts freed
- * with T_free()), each also in two halves for asynchronous calls (_send starts
- * the call, kept by the caller's onc_request; _receive waits for its answer);
+ * with T_free()), each also with per-call options (_opts: timeout, an arena
+ * for the results' parts, error detail) and in two halves for asynchronous
+ * calls (_send starts the call, kept by the caller's onc_request; _receive
+ * waits for its answer); each calls the version in its name over the client's
+ * connection, whatever version the client was made for;
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
  * onc_call_defer(); registration with a server, whose ctx is passed to each
  * procedure. */
 onc_status all_null_1(onc_client *c);
+onc_status all_null_1_opts(onc_client *c, const onc_call_opts *opts);
 onc_status all_null_1_send(onc_client *c, onc_request *r);
 onc_status all_null_1_receive(onc_request *r);
 onc_status all_echo_1(onc_client *c, const everything *arg, everything *result);
+onc_status all_echo_1_opts(onc_client *c, const everything *arg, everything *result, const onc_call_opts *opts);
 onc_status all_echo_1_send(onc_client *c, onc_request *r, const everything *arg);
 onc_status all_echo_1_receive(onc_request *r, everything *result);
 onc_status all_add_1(onc_client *c, int32_t arg1, int32_t arg2, int32_t *result);
+onc_status all_add_1_opts(onc_client *c, int32_t arg1, int32_t arg2, int32_t *result, const onc_call_opts *opts);
 onc_status all_add_1_send(onc_client *c, onc_request *r, int32_t arg1, int32_t arg2);
 onc_status all_add_1_receive(onc_request *r, int32_t *result);
 onc_status all_name_1(onc_client *c, const name *arg, char **result);
+onc_status all_name_1_opts(onc_client *c, const name *arg, char **result, const onc_call_opts *opts);
 onc_status all_name_1_send(onc_client *c, onc_request *r, const name *arg);
 onc_status all_name_1_receive(onc_request *r, char **result);
 onc_status all_null_1_svc(onc_call *call, void *ctx);
@@ -707,17 +715,22 @@ onc_status all_name_1_reply(onc_deferred *d, const char **result);
 onc_status all_types_prog_1_register(onc_server *srv, void *ctx);
 
 /* ALL_TYPES_V2: the client stubs (results in caller storage, malloc'd parts freed
- * with T_free()), each also in two halves for asynchronous calls (_send starts
- * the call, kept by the caller's onc_request; _receive waits for its answer);
+ * with T_free()), each also with per-call options (_opts: timeout, an arena
+ * for the results' parts, error detail) and in two halves for asynchronous
+ * calls (_send starts the call, kept by the caller's onc_request; _receive
+ * waits for its answer); each calls the version in its name over the client's
+ * connection, whatever version the client was made for;
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
  * onc_call_defer(); registration with a server, whose ctx is passed to each
  * procedure. */
 onc_status all_null_2(onc_client *c);
+onc_status all_null_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status all_null_2_send(onc_client *c, onc_request *r);
 onc_status all_null_2_receive(onc_request *r);
 onc_status all_list_2(onc_client *c, const smalls *arg1, color arg2, int64_t arg3, list *result);
+onc_status all_list_2_opts(onc_client *c, const smalls *arg1, color arg2, int64_t arg3, list *result, const onc_call_opts *opts);
 onc_status all_list_2_send(onc_client *c, onc_request *r, const smalls *arg1, color arg2, int64_t arg3);
 onc_status all_list_2_receive(onc_request *r, list *result);
 onc_status all_null_2_svc(onc_call *call, void *ctx);

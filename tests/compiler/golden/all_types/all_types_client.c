@@ -6,10 +6,15 @@
 /* A passthrough line: copied into every generated file. */
 onc_status all_null_1(onc_client *c)
 {
+	return all_null_1_opts(c, NULL);
+}
+
+onc_status all_null_1_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_NULL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_NULL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -42,10 +47,15 @@ out:
 
 onc_status all_echo_1(onc_client *c, const everything *arg, everything *result)
 {
+	return all_echo_1_opts(c, arg, result, NULL);
+}
+
+onc_status all_echo_1_opts(onc_client *c, const everything *arg, everything *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_ECHO, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_ECHO, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = everything_encode(e, arg)) != ONC_OK)
@@ -85,10 +95,15 @@ out:
 
 onc_status all_add_1(onc_client *c, int32_t arg1, int32_t arg2, int32_t *result)
 {
+	return all_add_1_opts(c, arg1, arg2, result, NULL);
+}
+
+onc_status all_add_1_opts(onc_client *c, int32_t arg1, int32_t arg2, int32_t *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_ADD, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_ADD, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = onc_xdr_put_i32(e, arg1)) != ONC_OK)
@@ -132,10 +147,15 @@ out:
 
 onc_status all_name_1(onc_client *c, const name *arg, char **result)
 {
+	return all_name_1_opts(c, arg, result, NULL);
+}
+
+onc_status all_name_1_opts(onc_client *c, const name *arg, char **result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_NAME, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V1, ALL_NAME, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = name_encode(e, arg)) != ONC_OK)
@@ -175,10 +195,15 @@ out:
 
 onc_status all_null_2(onc_client *c)
 {
+	return all_null_2_opts(c, NULL);
+}
+
+onc_status all_null_2_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V2, ALL_NULL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V2, ALL_NULL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -211,10 +236,15 @@ out:
 
 onc_status all_list_2(onc_client *c, const smalls *arg1, color arg2, int64_t arg3, list *result)
 {
+	return all_list_2_opts(c, arg1, arg2, arg3, result, NULL);
+}
+
+onc_status all_list_2_opts(onc_client *c, const smalls *arg1, color arg2, int64_t arg3, list *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, ALL_TYPES_PROG, ALL_TYPES_V2, ALL_LIST, &e);
+	onc_status s = onc_request_begin_opts(c, &r, ALL_TYPES_PROG, ALL_TYPES_V2, ALL_LIST, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = smalls_encode(e, arg1)) != ONC_OK)

@@ -21,6 +21,7 @@ typedef struct division division;
 typedef struct onc_client onc_client; /* <onc/client.h> */
 typedef struct onc_server onc_server; /* <onc/server.h> */
 typedef struct onc_request onc_request;
+typedef struct onc_call_opts onc_call_opts;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
@@ -110,29 +111,38 @@ void text_free(text *v);
 #define CALC_SUM 6
 
 /* CALC_V1: the client stubs (results in caller storage, malloc'd parts freed
- * with T_free()), each also in two halves for asynchronous calls (_send starts
- * the call, kept by the caller's onc_request; _receive waits for its answer);
+ * with T_free()), each also with per-call options (_opts: timeout, an arena
+ * for the results' parts, error detail) and in two halves for asynchronous
+ * calls (_send starts the call, kept by the caller's onc_request; _receive
+ * waits for its answer); each calls the version in its name over the client's
+ * connection, whatever version the client was made for;
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
  * onc_call_defer(); registration with a server, whose ctx is passed to each
  * procedure. */
 onc_status calc_add_1(onc_client *c, const operands *arg, int32_t *result);
+onc_status calc_add_1_opts(onc_client *c, const operands *arg, int32_t *result, const onc_call_opts *opts);
 onc_status calc_add_1_send(onc_client *c, onc_request *r, const operands *arg);
 onc_status calc_add_1_receive(onc_request *r, int32_t *result);
 onc_status calc_subtract_1(onc_client *c, const operands *arg, int32_t *result);
+onc_status calc_subtract_1_opts(onc_client *c, const operands *arg, int32_t *result, const onc_call_opts *opts);
 onc_status calc_subtract_1_send(onc_client *c, onc_request *r, const operands *arg);
 onc_status calc_subtract_1_receive(onc_request *r, int32_t *result);
 onc_status calc_multiply_1(onc_client *c, int32_t arg1, int32_t arg2, int64_t *result);
+onc_status calc_multiply_1_opts(onc_client *c, int32_t arg1, int32_t arg2, int64_t *result, const onc_call_opts *opts);
 onc_status calc_multiply_1_send(onc_client *c, onc_request *r, int32_t arg1, int32_t arg2);
 onc_status calc_multiply_1_receive(onc_request *r, int64_t *result);
 onc_status calc_divide_1(onc_client *c, const operands *arg, division *result);
+onc_status calc_divide_1_opts(onc_client *c, const operands *arg, division *result, const onc_call_opts *opts);
 onc_status calc_divide_1_send(onc_client *c, onc_request *r, const operands *arg);
 onc_status calc_divide_1_receive(onc_request *r, division *result);
 onc_status calc_echo_1(onc_client *c, const text *arg, text *result);
+onc_status calc_echo_1_opts(onc_client *c, const text *arg, text *result, const onc_call_opts *opts);
 onc_status calc_echo_1_send(onc_client *c, onc_request *r, const text *arg);
 onc_status calc_echo_1_receive(onc_request *r, text *result);
 onc_status calc_sum_1(onc_client *c, const values *arg, int64_t *result);
+onc_status calc_sum_1_opts(onc_client *c, const values *arg, int64_t *result, const onc_call_opts *opts);
 onc_status calc_sum_1_send(onc_client *c, onc_request *r, const values *arg);
 onc_status calc_sum_1_receive(onc_request *r, int64_t *result);
 onc_status calc_add_1_svc(const operands *arg, int32_t *result, onc_call *call, void *ctx);

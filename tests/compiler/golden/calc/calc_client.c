@@ -5,10 +5,15 @@
 
 onc_status calc_add_1(onc_client *c, const operands *arg, int32_t *result)
 {
+	return calc_add_1_opts(c, arg, result, NULL);
+}
+
+onc_status calc_add_1_opts(onc_client *c, const operands *arg, int32_t *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_ADD, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_ADD, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = operands_encode(e, arg)) != ONC_OK)
@@ -48,10 +53,15 @@ out:
 
 onc_status calc_subtract_1(onc_client *c, const operands *arg, int32_t *result)
 {
+	return calc_subtract_1_opts(c, arg, result, NULL);
+}
+
+onc_status calc_subtract_1_opts(onc_client *c, const operands *arg, int32_t *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_SUBTRACT, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_SUBTRACT, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = operands_encode(e, arg)) != ONC_OK)
@@ -91,10 +101,15 @@ out:
 
 onc_status calc_multiply_1(onc_client *c, int32_t arg1, int32_t arg2, int64_t *result)
 {
+	return calc_multiply_1_opts(c, arg1, arg2, result, NULL);
+}
+
+onc_status calc_multiply_1_opts(onc_client *c, int32_t arg1, int32_t arg2, int64_t *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_MULTIPLY, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_MULTIPLY, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = onc_xdr_put_i32(e, arg1)) != ONC_OK)
@@ -138,10 +153,15 @@ out:
 
 onc_status calc_divide_1(onc_client *c, const operands *arg, division *result)
 {
+	return calc_divide_1_opts(c, arg, result, NULL);
+}
+
+onc_status calc_divide_1_opts(onc_client *c, const operands *arg, division *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_DIVIDE, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_DIVIDE, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = operands_encode(e, arg)) != ONC_OK)
@@ -181,10 +201,15 @@ out:
 
 onc_status calc_echo_1(onc_client *c, const text *arg, text *result)
 {
+	return calc_echo_1_opts(c, arg, result, NULL);
+}
+
+onc_status calc_echo_1_opts(onc_client *c, const text *arg, text *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_ECHO, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_ECHO, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = text_encode(e, arg)) != ONC_OK)
@@ -224,10 +249,15 @@ out:
 
 onc_status calc_sum_1(onc_client *c, const values *arg, int64_t *result)
 {
+	return calc_sum_1_opts(c, arg, result, NULL);
+}
+
+onc_status calc_sum_1_opts(onc_client *c, const values *arg, int64_t *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, CALC_PROG, CALC_V1, CALC_SUM, &e);
+	onc_status s = onc_request_begin_opts(c, &r, CALC_PROG, CALC_V1, CALC_SUM, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = values_encode(e, arg)) != ONC_OK)

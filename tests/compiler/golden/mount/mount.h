@@ -22,6 +22,7 @@ typedef struct exportnode exportnode;
 typedef struct onc_client onc_client; /* <onc/client.h> */
 typedef struct onc_server onc_server; /* <onc/server.h> */
 typedef struct onc_request onc_request;
+typedef struct onc_call_opts onc_call_opts;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
@@ -170,32 +171,42 @@ void exportnode_free(exportnode *v);
 #define MOUNTPROC_EXPORTALL 6
 
 /* MOUNTVERS: the client stubs (results in caller storage, malloc'd parts freed
- * with T_free()), each also in two halves for asynchronous calls (_send starts
- * the call, kept by the caller's onc_request; _receive waits for its answer);
+ * with T_free()), each also with per-call options (_opts: timeout, an arena
+ * for the results' parts, error detail) and in two halves for asynchronous
+ * calls (_send starts the call, kept by the caller's onc_request; _receive
+ * waits for its answer); each calls the version in its name over the client's
+ * connection, whatever version the client was made for;
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
  * onc_call_defer(); registration with a server, whose ctx is passed to each
  * procedure. */
 onc_status mountproc_null_1(onc_client *c);
+onc_status mountproc_null_1_opts(onc_client *c, const onc_call_opts *opts);
 onc_status mountproc_null_1_send(onc_client *c, onc_request *r);
 onc_status mountproc_null_1_receive(onc_request *r);
 onc_status mountproc_mnt_1(onc_client *c, const dirpath *arg, fhstatus *result);
+onc_status mountproc_mnt_1_opts(onc_client *c, const dirpath *arg, fhstatus *result, const onc_call_opts *opts);
 onc_status mountproc_mnt_1_send(onc_client *c, onc_request *r, const dirpath *arg);
 onc_status mountproc_mnt_1_receive(onc_request *r, fhstatus *result);
 onc_status mountproc_dump_1(onc_client *c, mountlist *result);
+onc_status mountproc_dump_1_opts(onc_client *c, mountlist *result, const onc_call_opts *opts);
 onc_status mountproc_dump_1_send(onc_client *c, onc_request *r);
 onc_status mountproc_dump_1_receive(onc_request *r, mountlist *result);
 onc_status mountproc_umnt_1(onc_client *c, const dirpath *arg);
+onc_status mountproc_umnt_1_opts(onc_client *c, const dirpath *arg, const onc_call_opts *opts);
 onc_status mountproc_umnt_1_send(onc_client *c, onc_request *r, const dirpath *arg);
 onc_status mountproc_umnt_1_receive(onc_request *r);
 onc_status mountproc_umntall_1(onc_client *c);
+onc_status mountproc_umntall_1_opts(onc_client *c, const onc_call_opts *opts);
 onc_status mountproc_umntall_1_send(onc_client *c, onc_request *r);
 onc_status mountproc_umntall_1_receive(onc_request *r);
 onc_status mountproc_export_1(onc_client *c, exports *result);
+onc_status mountproc_export_1_opts(onc_client *c, exports *result, const onc_call_opts *opts);
 onc_status mountproc_export_1_send(onc_client *c, onc_request *r);
 onc_status mountproc_export_1_receive(onc_request *r, exports *result);
 onc_status mountproc_exportall_1(onc_client *c, exports *result);
+onc_status mountproc_exportall_1_opts(onc_client *c, exports *result, const onc_call_opts *opts);
 onc_status mountproc_exportall_1_send(onc_client *c, onc_request *r);
 onc_status mountproc_exportall_1_receive(onc_request *r, exports *result);
 onc_status mountproc_null_1_svc(onc_call *call, void *ctx);

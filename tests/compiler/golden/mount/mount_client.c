@@ -5,10 +5,15 @@
 
 onc_status mountproc_null_1(onc_client *c)
 {
+	return mountproc_null_1_opts(c, NULL);
+}
+
+onc_status mountproc_null_1_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_NULL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_NULL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -41,10 +46,15 @@ out:
 
 onc_status mountproc_mnt_1(onc_client *c, const dirpath *arg, fhstatus *result)
 {
+	return mountproc_mnt_1_opts(c, arg, result, NULL);
+}
+
+onc_status mountproc_mnt_1_opts(onc_client *c, const dirpath *arg, fhstatus *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_MNT, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_MNT, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = dirpath_encode(e, arg)) != ONC_OK)
@@ -84,10 +94,15 @@ out:
 
 onc_status mountproc_dump_1(onc_client *c, mountlist *result)
 {
+	return mountproc_dump_1_opts(c, result, NULL);
+}
+
+onc_status mountproc_dump_1_opts(onc_client *c, mountlist *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_DUMP, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_DUMP, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
@@ -123,10 +138,15 @@ out:
 
 onc_status mountproc_umnt_1(onc_client *c, const dirpath *arg)
 {
+	return mountproc_umnt_1_opts(c, arg, NULL);
+}
+
+onc_status mountproc_umnt_1_opts(onc_client *c, const dirpath *arg, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_UMNT, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_UMNT, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = dirpath_encode(e, arg)) != ONC_OK)
@@ -164,10 +184,15 @@ out:
 
 onc_status mountproc_umntall_1(onc_client *c)
 {
+	return mountproc_umntall_1_opts(c, NULL);
+}
+
+onc_status mountproc_umntall_1_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_UMNTALL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_UMNTALL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -200,10 +225,15 @@ out:
 
 onc_status mountproc_export_1(onc_client *c, exports *result)
 {
+	return mountproc_export_1_opts(c, result, NULL);
+}
+
+onc_status mountproc_export_1_opts(onc_client *c, exports *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_EXPORT, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_EXPORT, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)
@@ -239,10 +269,15 @@ out:
 
 onc_status mountproc_exportall_1(onc_client *c, exports *result)
 {
+	return mountproc_exportall_1_opts(c, result, NULL);
+}
+
+onc_status mountproc_exportall_1_opts(onc_client *c, exports *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_EXPORTALL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, MOUNTPROG, MOUNTVERS, MOUNTPROC_EXPORTALL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = onc_request_invoke(&r, &d)) != ONC_OK)

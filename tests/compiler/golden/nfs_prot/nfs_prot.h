@@ -42,6 +42,7 @@ typedef struct statfsres statfsres;
 typedef struct onc_client onc_client; /* <onc/client.h> */
 typedef struct onc_server onc_server; /* <onc/server.h> */
 typedef struct onc_request onc_request;
+typedef struct onc_call_opts onc_call_opts;
 typedef struct onc_call onc_call;
 typedef struct onc_deferred onc_deferred;
 
@@ -577,65 +578,86 @@ static inline void statfsres_free(statfsres *v)
 #define NFSPROC_STATFS 17
 
 /* NFS_VERSION: the client stubs (results in caller storage, malloc'd parts freed
- * with T_free()), each also in two halves for asynchronous calls (_send starts
- * the call, kept by the caller's onc_request; _receive waits for its answer);
+ * with T_free()), each also with per-call options (_opts: timeout, an arena
+ * for the results' parts, error detail) and in two halves for asynchronous
+ * calls (_send starts the call, kept by the caller's onc_request; _receive
+ * waits for its answer); each calls the version in its name over the client's
+ * connection, whatever version the client was made for;
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
  * onc_call_defer(); registration with a server, whose ctx is passed to each
  * procedure. */
 onc_status nfsproc_null_2(onc_client *c);
+onc_status nfsproc_null_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status nfsproc_null_2_send(onc_client *c, onc_request *r);
 onc_status nfsproc_null_2_receive(onc_request *r);
 onc_status nfsproc_getattr_2(onc_client *c, const nfs_fh *arg, attrstat *result);
+onc_status nfsproc_getattr_2_opts(onc_client *c, const nfs_fh *arg, attrstat *result, const onc_call_opts *opts);
 onc_status nfsproc_getattr_2_send(onc_client *c, onc_request *r, const nfs_fh *arg);
 onc_status nfsproc_getattr_2_receive(onc_request *r, attrstat *result);
 onc_status nfsproc_setattr_2(onc_client *c, const sattrargs *arg, attrstat *result);
+onc_status nfsproc_setattr_2_opts(onc_client *c, const sattrargs *arg, attrstat *result, const onc_call_opts *opts);
 onc_status nfsproc_setattr_2_send(onc_client *c, onc_request *r, const sattrargs *arg);
 onc_status nfsproc_setattr_2_receive(onc_request *r, attrstat *result);
 onc_status nfsproc_root_2(onc_client *c);
+onc_status nfsproc_root_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status nfsproc_root_2_send(onc_client *c, onc_request *r);
 onc_status nfsproc_root_2_receive(onc_request *r);
 onc_status nfsproc_lookup_2(onc_client *c, const diropargs *arg, diropres *result);
+onc_status nfsproc_lookup_2_opts(onc_client *c, const diropargs *arg, diropres *result, const onc_call_opts *opts);
 onc_status nfsproc_lookup_2_send(onc_client *c, onc_request *r, const diropargs *arg);
 onc_status nfsproc_lookup_2_receive(onc_request *r, diropres *result);
 onc_status nfsproc_readlink_2(onc_client *c, const nfs_fh *arg, readlinkres *result);
+onc_status nfsproc_readlink_2_opts(onc_client *c, const nfs_fh *arg, readlinkres *result, const onc_call_opts *opts);
 onc_status nfsproc_readlink_2_send(onc_client *c, onc_request *r, const nfs_fh *arg);
 onc_status nfsproc_readlink_2_receive(onc_request *r, readlinkres *result);
 onc_status nfsproc_read_2(onc_client *c, const readargs *arg, readres *result);
+onc_status nfsproc_read_2_opts(onc_client *c, const readargs *arg, readres *result, const onc_call_opts *opts);
 onc_status nfsproc_read_2_send(onc_client *c, onc_request *r, const readargs *arg);
 onc_status nfsproc_read_2_receive(onc_request *r, readres *result);
 onc_status nfsproc_writecache_2(onc_client *c);
+onc_status nfsproc_writecache_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status nfsproc_writecache_2_send(onc_client *c, onc_request *r);
 onc_status nfsproc_writecache_2_receive(onc_request *r);
 onc_status nfsproc_write_2(onc_client *c, const writeargs *arg, attrstat *result);
+onc_status nfsproc_write_2_opts(onc_client *c, const writeargs *arg, attrstat *result, const onc_call_opts *opts);
 onc_status nfsproc_write_2_send(onc_client *c, onc_request *r, const writeargs *arg);
 onc_status nfsproc_write_2_receive(onc_request *r, attrstat *result);
 onc_status nfsproc_create_2(onc_client *c, const createargs *arg, diropres *result);
+onc_status nfsproc_create_2_opts(onc_client *c, const createargs *arg, diropres *result, const onc_call_opts *opts);
 onc_status nfsproc_create_2_send(onc_client *c, onc_request *r, const createargs *arg);
 onc_status nfsproc_create_2_receive(onc_request *r, diropres *result);
 onc_status nfsproc_remove_2(onc_client *c, const diropargs *arg, nfsstat *result);
+onc_status nfsproc_remove_2_opts(onc_client *c, const diropargs *arg, nfsstat *result, const onc_call_opts *opts);
 onc_status nfsproc_remove_2_send(onc_client *c, onc_request *r, const diropargs *arg);
 onc_status nfsproc_remove_2_receive(onc_request *r, nfsstat *result);
 onc_status nfsproc_rename_2(onc_client *c, const renameargs *arg, nfsstat *result);
+onc_status nfsproc_rename_2_opts(onc_client *c, const renameargs *arg, nfsstat *result, const onc_call_opts *opts);
 onc_status nfsproc_rename_2_send(onc_client *c, onc_request *r, const renameargs *arg);
 onc_status nfsproc_rename_2_receive(onc_request *r, nfsstat *result);
 onc_status nfsproc_link_2(onc_client *c, const linkargs *arg, nfsstat *result);
+onc_status nfsproc_link_2_opts(onc_client *c, const linkargs *arg, nfsstat *result, const onc_call_opts *opts);
 onc_status nfsproc_link_2_send(onc_client *c, onc_request *r, const linkargs *arg);
 onc_status nfsproc_link_2_receive(onc_request *r, nfsstat *result);
 onc_status nfsproc_symlink_2(onc_client *c, const symlinkargs *arg, nfsstat *result);
+onc_status nfsproc_symlink_2_opts(onc_client *c, const symlinkargs *arg, nfsstat *result, const onc_call_opts *opts);
 onc_status nfsproc_symlink_2_send(onc_client *c, onc_request *r, const symlinkargs *arg);
 onc_status nfsproc_symlink_2_receive(onc_request *r, nfsstat *result);
 onc_status nfsproc_mkdir_2(onc_client *c, const createargs *arg, diropres *result);
+onc_status nfsproc_mkdir_2_opts(onc_client *c, const createargs *arg, diropres *result, const onc_call_opts *opts);
 onc_status nfsproc_mkdir_2_send(onc_client *c, onc_request *r, const createargs *arg);
 onc_status nfsproc_mkdir_2_receive(onc_request *r, diropres *result);
 onc_status nfsproc_rmdir_2(onc_client *c, const diropargs *arg, nfsstat *result);
+onc_status nfsproc_rmdir_2_opts(onc_client *c, const diropargs *arg, nfsstat *result, const onc_call_opts *opts);
 onc_status nfsproc_rmdir_2_send(onc_client *c, onc_request *r, const diropargs *arg);
 onc_status nfsproc_rmdir_2_receive(onc_request *r, nfsstat *result);
 onc_status nfsproc_readdir_2(onc_client *c, const readdirargs *arg, readdirres *result);
+onc_status nfsproc_readdir_2_opts(onc_client *c, const readdirargs *arg, readdirres *result, const onc_call_opts *opts);
 onc_status nfsproc_readdir_2_send(onc_client *c, onc_request *r, const readdirargs *arg);
 onc_status nfsproc_readdir_2_receive(onc_request *r, readdirres *result);
 onc_status nfsproc_statfs_2(onc_client *c, const nfs_fh *arg, statfsres *result);
+onc_status nfsproc_statfs_2_opts(onc_client *c, const nfs_fh *arg, statfsres *result, const onc_call_opts *opts);
 onc_status nfsproc_statfs_2_send(onc_client *c, onc_request *r, const nfs_fh *arg);
 onc_status nfsproc_statfs_2_receive(onc_request *r, statfsres *result);
 onc_status nfsproc_null_2_svc(onc_call *call, void *ctx);

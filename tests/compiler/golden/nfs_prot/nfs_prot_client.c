@@ -5,10 +5,15 @@
 
 onc_status nfsproc_null_2(onc_client *c)
 {
+	return nfsproc_null_2_opts(c, NULL);
+}
+
+onc_status nfsproc_null_2_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_NULL, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_NULL, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -41,10 +46,15 @@ out:
 
 onc_status nfsproc_getattr_2(onc_client *c, const nfs_fh *arg, attrstat *result)
 {
+	return nfsproc_getattr_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_getattr_2_opts(onc_client *c, const nfs_fh *arg, attrstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_GETATTR, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_GETATTR, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = nfs_fh_encode(e, arg)) != ONC_OK)
@@ -84,10 +94,15 @@ out:
 
 onc_status nfsproc_setattr_2(onc_client *c, const sattrargs *arg, attrstat *result)
 {
+	return nfsproc_setattr_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_setattr_2_opts(onc_client *c, const sattrargs *arg, attrstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_SETATTR, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_SETATTR, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = sattrargs_encode(e, arg)) != ONC_OK)
@@ -127,10 +142,15 @@ out:
 
 onc_status nfsproc_root_2(onc_client *c)
 {
+	return nfsproc_root_2_opts(c, NULL);
+}
+
+onc_status nfsproc_root_2_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_ROOT, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_ROOT, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -163,10 +183,15 @@ out:
 
 onc_status nfsproc_lookup_2(onc_client *c, const diropargs *arg, diropres *result)
 {
+	return nfsproc_lookup_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_lookup_2_opts(onc_client *c, const diropargs *arg, diropres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_LOOKUP, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_LOOKUP, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = diropargs_encode(e, arg)) != ONC_OK)
@@ -206,10 +231,15 @@ out:
 
 onc_status nfsproc_readlink_2(onc_client *c, const nfs_fh *arg, readlinkres *result)
 {
+	return nfsproc_readlink_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_readlink_2_opts(onc_client *c, const nfs_fh *arg, readlinkres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READLINK, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READLINK, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = nfs_fh_encode(e, arg)) != ONC_OK)
@@ -249,10 +279,15 @@ out:
 
 onc_status nfsproc_read_2(onc_client *c, const readargs *arg, readres *result)
 {
+	return nfsproc_read_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_read_2_opts(onc_client *c, const readargs *arg, readres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READ, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READ, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = readargs_encode(e, arg)) != ONC_OK)
@@ -292,10 +327,15 @@ out:
 
 onc_status nfsproc_writecache_2(onc_client *c)
 {
+	return nfsproc_writecache_2_opts(c, NULL);
+}
+
+onc_status nfsproc_writecache_2_opts(onc_client *c, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_WRITECACHE, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_WRITECACHE, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	s = onc_request_invoke(&r, &d);
@@ -328,10 +368,15 @@ out:
 
 onc_status nfsproc_write_2(onc_client *c, const writeargs *arg, attrstat *result)
 {
+	return nfsproc_write_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_write_2_opts(onc_client *c, const writeargs *arg, attrstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_WRITE, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_WRITE, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = writeargs_encode(e, arg)) != ONC_OK)
@@ -371,10 +416,15 @@ out:
 
 onc_status nfsproc_create_2(onc_client *c, const createargs *arg, diropres *result)
 {
+	return nfsproc_create_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_create_2_opts(onc_client *c, const createargs *arg, diropres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_CREATE, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_CREATE, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = createargs_encode(e, arg)) != ONC_OK)
@@ -414,10 +464,15 @@ out:
 
 onc_status nfsproc_remove_2(onc_client *c, const diropargs *arg, nfsstat *result)
 {
+	return nfsproc_remove_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_remove_2_opts(onc_client *c, const diropargs *arg, nfsstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_REMOVE, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_REMOVE, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = diropargs_encode(e, arg)) != ONC_OK)
@@ -457,10 +512,15 @@ out:
 
 onc_status nfsproc_rename_2(onc_client *c, const renameargs *arg, nfsstat *result)
 {
+	return nfsproc_rename_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_rename_2_opts(onc_client *c, const renameargs *arg, nfsstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_RENAME, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_RENAME, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = renameargs_encode(e, arg)) != ONC_OK)
@@ -500,10 +560,15 @@ out:
 
 onc_status nfsproc_link_2(onc_client *c, const linkargs *arg, nfsstat *result)
 {
+	return nfsproc_link_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_link_2_opts(onc_client *c, const linkargs *arg, nfsstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_LINK, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_LINK, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = linkargs_encode(e, arg)) != ONC_OK)
@@ -543,10 +608,15 @@ out:
 
 onc_status nfsproc_symlink_2(onc_client *c, const symlinkargs *arg, nfsstat *result)
 {
+	return nfsproc_symlink_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_symlink_2_opts(onc_client *c, const symlinkargs *arg, nfsstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_SYMLINK, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_SYMLINK, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = symlinkargs_encode(e, arg)) != ONC_OK)
@@ -586,10 +656,15 @@ out:
 
 onc_status nfsproc_mkdir_2(onc_client *c, const createargs *arg, diropres *result)
 {
+	return nfsproc_mkdir_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_mkdir_2_opts(onc_client *c, const createargs *arg, diropres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_MKDIR, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_MKDIR, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = createargs_encode(e, arg)) != ONC_OK)
@@ -629,10 +704,15 @@ out:
 
 onc_status nfsproc_rmdir_2(onc_client *c, const diropargs *arg, nfsstat *result)
 {
+	return nfsproc_rmdir_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_rmdir_2_opts(onc_client *c, const diropargs *arg, nfsstat *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_RMDIR, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_RMDIR, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = diropargs_encode(e, arg)) != ONC_OK)
@@ -672,10 +752,15 @@ out:
 
 onc_status nfsproc_readdir_2(onc_client *c, const readdirargs *arg, readdirres *result)
 {
+	return nfsproc_readdir_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_readdir_2_opts(onc_client *c, const readdirargs *arg, readdirres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READDIR, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_READDIR, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = readdirargs_encode(e, arg)) != ONC_OK)
@@ -715,10 +800,15 @@ out:
 
 onc_status nfsproc_statfs_2(onc_client *c, const nfs_fh *arg, statfsres *result)
 {
+	return nfsproc_statfs_2_opts(c, arg, result, NULL);
+}
+
+onc_status nfsproc_statfs_2_opts(onc_client *c, const nfs_fh *arg, statfsres *result, const onc_call_opts *opts)
+{
 	onc_request r;
 	onc_xdr_enc *e;
 	onc_xdr_dec *d;
-	onc_status s = onc_request_begin(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_STATFS, &e);
+	onc_status s = onc_request_begin_opts(c, &r, NFS_PROGRAM, NFS_VERSION, NFSPROC_STATFS, opts, &e);
 	if (s != ONC_OK)
 		return s;
 	if ((s = nfs_fh_encode(e, arg)) != ONC_OK)
