@@ -5,6 +5,9 @@
  *   onc info [--port N] -T NETID HOST PROG [VERS]  over NETID, where rpcbind says
  *   onc info -a UADDR -T NETID PROG [VERS]      at a universal address, without rpcbind
  *   onc info [--port N] -d [-T NETID] PROG VERS removes a registration (this host's rpcbind)
+ *   onc info [--port N] [-s|-m] [HOST]         rpcbind's listing, short listing, statistics
+ *   onc info [--port N] -l HOST PROG VERS       rpcbind's addresses of PROG VERS
+ *   onc info -b PROG VERS                       NULL of PROG VERS broadcast on UDP
  * Without a version, those without rpcbind (and -T) call version 0 and then each version of
  * the range its PROG_MISMATCH names, as rpcinfo does. */
 #include <rpc/netdb.h> /* getrpcbynumber: glibc's reader of /etc/rpc */
@@ -15,9 +18,19 @@
 
 #include "args.h"
 #include "commands.h"
+#include "info_list.h"
 #include "onc/rpcbind.h"
 
 const char info_usage[] =
+	"  info [--port N] [-s|-m] [HOST]\n"
+	"        HOST's rpcbind registrations (netid, address, service, owner), one line per\n"
+	"        program with -s, or rpcbind's statistics with -m; without HOST, this host's\n"
+	"        rpcbind on its Unix socket\n"
+	"  info [--port N] -l HOST PROG VERS\n"
+	"        every address HOST's rpcbind has for PROG VERS (GETADDRLIST)\n"
+	"  info -b PROG VERS\n"
+	"        broadcast a call of NULL of PROG VERS through every rpcbind on this host's\n"
+	"        networks (UDP) and list who answers, for 12 s\n"
 	"  info [--port N] -p HOST\n"
 	"  info [--port N] -t|-u HOST PROG [VERS]\n"
 	"        list HOST's registrations, or call NULL of each version of PROG over TCP\n"
@@ -307,6 +320,30 @@ static int unregister(uint32_t prog, uint32_t vers, const char *netid, uint16_t 
 	return 0;
 }
 
+/* [-s|-m] [HOST] */
+static int listing(char mode, int npos, const char **pos, uint16_t pmap_port)
+{
+	if (npos > 1)
+		return arg_usage_error("info", "a listing takes at most a HOST", info_usage);
+	const char *host = npos ? pos[0] : NULL;
+	return mode == 'm' ? info_stat(host, pmap_port) : info_dump(host, pmap_port, mode == 's');
+}
+
+/* -l HOST PROG VERS, -b PROG VERS */
+static int addrlist_or_broadcast(char mode, int npos, const char **pos, uint16_t pmap_port)
+{
+	int first = mode == 'l';
+	uint32_t prog, vers;
+	if (npos != first + 2)
+		return arg_usage_error("info", mode == 'l' ? "-l takes a HOST, a PROG and a VERS"
+							   : "-b takes a PROG and a VERS", info_usage);
+	if (!arg_program("info", pos[first], &prog) ||
+	    !arg_number("info", "version", pos[first + 1], 0, UINT32_MAX, &vers))
+		return 2;
+	return mode == 'l' ? info_addrlist(pos[0], pmap_port, prog, vers)
+			   : info_broadcast(prog, vers);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	uint32_t pmap_port = ONC_PMAP_PORT, port = 0;
@@ -340,9 +377,11 @@ int cmd_info(int argc, char **argv)
 		} else if (strcmp(a, "-a") == 0) {
 			uaddr = argv[++i];
 		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0 ||
-			   strcmp(a, "-d") == 0) {
+			   strcmp(a, "-d") == 0 || strcmp(a, "-s") == 0 || strcmp(a, "-m") == 0 ||
+			   strcmp(a, "-l") == 0 || strcmp(a, "-b") == 0) {
 			if (mode)
-				return arg_usage_error("info", "one of -p, -t, -u and -d", info_usage);
+				return arg_usage_error("info", "one of -p, -t, -u, -d, -s, -m, -l and -b",
+						       info_usage);
 			mode = a;
 		} else if (a[0] == '-' && a[1]) {
 			return arg_unknown("info", a, info_usage);
@@ -352,12 +391,15 @@ int cmd_info(int argc, char **argv)
 			pos[npos++] = a;
 		}
 	}
-	if (!mode && !netid)
-		return arg_usage_error("info", "-p, -t, -u, -T or -d is needed", info_usage);
-	if ((direct && (!mode || mode[1] == 'p' || mode[1] == 'd')) || (uaddr && !netid) ||
-	    (uaddr && mode) || (netid && mode && mode[1] != 'd'))
+	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u');
+	if ((direct && !pinging) || (uaddr && !netid) || (uaddr && mode) ||
+	    (netid && mode && mode[1] != 'd'))
 		return arg_usage_error("info", "-n goes with -t or -u, -a with -T, and -T alone or "
 					       "with -a or -d", info_usage);
+	if (!netid && (!mode || mode[1] == 's' || mode[1] == 'm'))
+		return listing(mode ? mode[1] : 0, npos, pos, (uint16_t)pmap_port);
+	if (mode && (mode[1] == 'l' || mode[1] == 'b'))
+		return addrlist_or_broadcast(mode[1], npos, pos, (uint16_t)pmap_port);
 	if (mode && mode[1] == 'p') {
 		if (npos != 1)
 			return arg_usage_error("info", "-p takes a HOST", info_usage);
