@@ -123,6 +123,10 @@ questions() {
 	same -m
 	same -m 127.0.0.1
 	filter=
+	# what this rpcbind says of the lookups so far and of its own addresses, for the two
+	# rpcbinds to be compared at the end
+	"$onc" info -m 127.0.0.1 | sed -n '/^RPCB_GETADDR (version 4)/,$p' >"$tmp/lookups.$rpcb"
+	"$onc" info -l 127.0.0.1 100000 4 >"$tmp/addrlist.$rpcb"
 	same_broadcast $p 1
 	# the system rpcbind forwards the calls (GETSTAT counts them) but no answer of its goes
 	# out here (none in a capture); onc rpcbind's must come back, to both
@@ -150,6 +154,7 @@ ip link add v0 type veth peer name v1 && ip addr add 10.9.0.1/24 dev v0 &&
 	ip link set v1 up && ip link set v0 up || exit 1
 
 round="system rpcbind"
+rpcb=system
 rpcbind -f -w >"$tmp/rpcbind.log" 2>&1 &
 rpcbind=$!
 pids+=($rpcbind)
@@ -162,11 +167,25 @@ kill $rpcbind
 wait $rpcbind 2>/dev/null
 
 round="onc rpcbind"
+rpcb=onc
 # on every IPv4 address, for the broadcasts, and forwarding them as rpcbind does
 "$onc" rpcbind --host 0.0.0.0 --host ::1 --callit >"$tmp/onc-rpcbind.log" 2>&1 &
 pids+=($!)
 wait_for "$tmp/onc-rpcbind.log" "serving on"
 questions
+
+# onc rpcbind answers GETSTAT and GETADDRLIST as rpcbind 1.2.6 does, asked the same
+round="both rpcbinds"
+for f in lookups addrlist; do
+	if [ -s "$tmp/$f.system" ] && cmp -s "$tmp/$f.system" "$tmp/$f.onc"; then
+		echo "ok: $round: $f"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $round: $f differ"
+		diff "$tmp/$f.system" "$tmp/$f.onc"
+		failed=$((failed + 1))
+	fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
