@@ -320,11 +320,18 @@ static int unregister(uint32_t prog, uint32_t vers, const char *netid, uint16_t 
 	return 0;
 }
 
+/* Says what is wrong and how onc info is used; returns rpcinfo's status for it, 1. */
+static int usage_error(const char *text)
+{
+	arg_usage_error("info", text, info_usage);
+	return 1;
+}
+
 /* [-s|-m] [HOST] */
 static int listing(char mode, int npos, const char **pos, uint16_t pmap_port)
 {
 	if (npos > 1)
-		return arg_usage_error("info", "a listing takes at most a HOST", info_usage);
+		return usage_error("a listing takes at most a HOST");
 	const char *host = npos ? pos[0] : NULL;
 	return mode == 'm' ? info_stat(host, pmap_port) : info_dump(host, pmap_port, mode == 's');
 }
@@ -335,11 +342,11 @@ static int addrlist_or_broadcast(char mode, int npos, const char **pos, uint16_t
 	int first = mode == 'l';
 	uint32_t prog, vers;
 	if (npos != first + 2)
-		return arg_usage_error("info", mode == 'l' ? "-l takes a HOST, a PROG and a VERS"
-							   : "-b takes a PROG and a VERS", info_usage);
-	if (!arg_program("info", pos[first], &prog) ||
-	    !arg_number("info", "version", pos[first + 1], 0, UINT32_MAX, &vers))
-		return 2;
+		return usage_error(mode == 'l' ? "-l takes a HOST, a PROG and a VERS"
+					       : "-b takes a PROG and a VERS");
+	if (!arg_rpcinfo_program(pos[first], &prog) ||
+	    !arg_rpcinfo_number("version", pos[first + 1], 0, UINT32_MAX, &vers))
+		return 1;
 	return mode == 'l' ? info_addrlist(pos[0], pmap_port, prog, vers)
 			   : info_broadcast(prog, vers);
 }
@@ -363,14 +370,14 @@ int cmd_info(int argc, char **argv)
 		} else if (valued && i + 1 == argc) {
 			char text[64];
 			snprintf(text, sizeof text, "%s needs a value", a);
-			return arg_usage_error("info", text, info_usage);
+			return usage_error(text);
 		} else if (strcmp(a, "--port") == 0) {
-			if (!arg_number("info", "port", argv[++i], 1, 65535, &pmap_port))
-				return 2;
+			if (!arg_rpcinfo_number("port", argv[++i], 1, 65535, &pmap_port))
+				return 1;
 			port_given = true;
 		} else if (strcmp(a, "-n") == 0) {
-			if (!arg_number("info", "-n port", argv[++i], 1, 65535, &port))
-				return 2;
+			if (!arg_rpcinfo_number("port", argv[++i], 1, 65535, &port))
+				return 1;
 			direct = true;
 		} else if (strcmp(a, "-T") == 0) {
 			netid = argv[++i];
@@ -380,13 +387,13 @@ int cmd_info(int argc, char **argv)
 			   strcmp(a, "-d") == 0 || strcmp(a, "-s") == 0 || strcmp(a, "-m") == 0 ||
 			   strcmp(a, "-l") == 0 || strcmp(a, "-b") == 0) {
 			if (mode)
-				return arg_usage_error("info", "one of -p, -t, -u, -d, -s, -m, -l and -b",
-						       info_usage);
+				return usage_error("one of -p, -t, -u, -d, -s, -m, -l and -b");
 			mode = a;
 		} else if (a[0] == '-' && a[1]) {
-			return arg_unknown("info", a, info_usage);
+			arg_unknown("info", a, info_usage);
+			return 1; /* rpcinfo's status */
 		} else if (npos == 3) {
-			return arg_usage_error("info", "too many arguments", info_usage);
+			return usage_error("too many arguments");
 		} else {
 			pos[npos++] = a;
 		}
@@ -394,15 +401,14 @@ int cmd_info(int argc, char **argv)
 	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u');
 	if ((direct && !pinging) || (uaddr && !netid) || (uaddr && mode) ||
 	    (netid && mode && mode[1] != 'd'))
-		return arg_usage_error("info", "-n goes with -t or -u, -a with -T, and -T alone or "
-					       "with -a or -d", info_usage);
+		return usage_error("-n goes with -t or -u, -a with -T, and -T alone or with -a or -d");
 	if (!netid && (!mode || mode[1] == 's' || mode[1] == 'm'))
 		return listing(mode ? mode[1] : 0, npos, pos, (uint16_t)pmap_port);
 	if (mode && (mode[1] == 'l' || mode[1] == 'b'))
 		return addrlist_or_broadcast(mode[1], npos, pos, (uint16_t)pmap_port);
 	if (mode && mode[1] == 'p') {
 		if (npos != 1)
-			return arg_usage_error("info", "-p takes a HOST", info_usage);
+			return usage_error("-p takes a HOST");
 		arg_uri(pmap, sizeof pmap, "tcp", pos[0], pmap_port);
 		return list(pmap);
 	}
@@ -410,12 +416,13 @@ int cmd_info(int argc, char **argv)
 	int first = uaddr || (mode && mode[1] == 'd') ? 0 : 1;
 	uint32_t prog, vers;
 	if (npos < first + 1 || (mode && mode[1] == 'd' && npos != 2))
-		return arg_usage_error("info", first ? "a HOST and a PROG are needed"
-						     : mode ? "-d takes a PROG and a VERS"
-							    : "-a takes a PROG", info_usage);
-	if (!arg_program("info", pos[first], &prog) ||
-	    (npos == first + 2 && !arg_number("info", "version", pos[first + 1], 0, UINT32_MAX, &vers)))
-		return 2;
+		return usage_error(first  ? "a HOST and a PROG are needed"
+				   : mode ? "-d takes a PROG and a VERS"
+					  : "-a takes a PROG");
+	if (!arg_rpcinfo_program(pos[first], &prog) ||
+	    (npos == first + 2 &&
+	     !arg_rpcinfo_number("version", pos[first + 1], 0, UINT32_MAX, &vers)))
+		return 1;
 	const uint32_t *v = npos == first + 2 ? &vers : NULL;
 	if (mode && mode[1] == 'd')
 		return unregister(prog, vers, netid, (uint16_t)pmap_port, port_given);

@@ -82,6 +82,18 @@ same_broadcast() {
 	compare $rrc $orc -b "$@"
 }
 
+# same_status ARGS...: a usage error; each prints its own usage, so only the status and
+# the standard output (none) are compared
+same_status() {
+	rpcinfo "$@" >"$tmp/r.out" 2>/dev/null
+	local rrc=$?
+	"$onc" info "$@" >"$tmp/o.out" 2>"$tmp/o.err"
+	local orc=$?
+	: >"$tmp/r.err"
+	: >"$tmp/o.err"
+	compare $rrc $orc "$@"
+}
+
 # no rpcbind here, or HOST does not resolve: rpcinfo's failures
 failures() {
 	local h=$1
@@ -148,6 +160,18 @@ round="no rpcbind"
 same_broadcast 100000 2 # no interface to broadcast on
 failures ""
 failures 127.0.0.1
+round="bad arguments"
+same -l 127.0.0.1 nosuchname 1
+same -t 127.0.0.1 nosuchname
+same -l 127.0.0.1 100000 x
+same -b 100000 x
+same -u 127.0.0.1 100000 1x
+same_status -l 127.0.0.1 100000
+same_status -l 127.0.0.1 100000 4 5
+same_status -b 100000
+same_status -s -m
+same_status -s 127.0.0.1 extra
+same_status -x
 round="unknown host"
 failures nosuchhost.invalid
 ip link add v0 type veth peer name v1 && ip addr add 10.9.0.1/24 dev v0 &&
