@@ -147,6 +147,10 @@ questions() {
 		failed=$((failed + 1))
 	fi
 	same_broadcast 100000 2
+	filter=$stat_filter
+	same -m # with the forwarded calls of the broadcasts
+	filter=
+	"$onc" info -m | sed -n '/RMTCALL/,/^$/p' >"$tmp/forwards.$rpcb"
 	# each removes one transport, then the other's removal is seen by both
 	rpcinfo -d -T udp $p 1
 	same -p 127.0.0.1
@@ -200,7 +204,7 @@ questions
 
 # onc rpcbind answers GETSTAT and GETADDRLIST as rpcbind 1.2.6 does, asked the same
 round="both rpcbinds"
-for f in lookups addrlist; do
+for f in lookups addrlist forwards; do
 	if [ -s "$tmp/$f.system" ] && cmp -s "$tmp/$f.system" "$tmp/$f.onc"; then
 		echo "ok: $round: $f"
 		passed=$((passed + 1))
