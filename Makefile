@@ -47,7 +47,7 @@ test-python: build
 # clients, a client that reads while it writes, rpcbind's forwarding thread) under
 # ThreadSanitizer, built with clang in build-tsan/.
 TSAN_TESTS = test_workers test_conn_lifetime test_deferred test_backpressure test_async \
-	test_client_server test_client_send test_rpcbind
+	test_client_server test_client_send test_rpcbind test_tls test_tls_hostile
 test-tsan: deps
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONC_WERROR=ON -DONC_TSAN=ON \
 		-DONC_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null

@@ -171,3 +171,25 @@ void bench_json_result(FILE *f, const char *key, bench_result r)
 	fprintf(f, "\"%s\": {\"calls_per_s\": %.0f, \"p50_us\": %.2f, \"p99_us\": %.2f}", key, r.rate,
 		r.p50_us, r.p99_us);
 }
+
+void bench_run_cases(bench_case *cases, size_t n, int rounds)
+{
+	for (int round = 0; round < rounds; round++)
+		for (size_t i = 0; i < n; i++)
+			bench_keep_best(&cases[i].best, bench_run(cases[i].call, cases[i].ctx));
+}
+
+void bench_write_cases(const char *path, const char *benchmark, const bench_case *cases, size_t n,
+		       const char *extra)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(path);
+	fprintf(f, "{\n  \"benchmark\": \"%s\",\n  \"seconds\": %.1f", benchmark, bench_seconds);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, ",\n  ");
+		bench_json_result(f, cases[i].key, cases[i].best);
+	}
+	fprintf(f, "%s\n}\n", extra);
+	fclose(f);
+}

@@ -40,4 +40,20 @@ void bench_keep_best(bench_result *best, bench_result r);
 /* "key": {"calls_per_s": ..., "p50_us": ..., "p99_us": ...} */
 void bench_json_result(FILE *f, const char *key, bench_result r);
 
+/* One case of a benchmark that runs several side by side. */
+typedef struct bench_case {
+	const char *name, *key; /* for the table, for the JSON */
+	bench_call_fn call;
+	void *ctx;
+	bench_result best;
+} bench_case;
+
+/* Runs the cases in alternating rounds, so that a noisy moment hits all of them; each keeps
+ * its best round. */
+void bench_run_cases(bench_case *cases, size_t n, int rounds);
+/* Writes {"benchmark": benchmark, "seconds": ..., KEY: result, ...} to path, with extra (JSON
+ * members, each starting ",\n  ") before the closing brace. */
+void bench_write_cases(const char *path, const char *benchmark, const bench_case *cases, size_t n,
+		       const char *extra);
+
 #endif

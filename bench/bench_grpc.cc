@@ -3,10 +3,13 @@
  * channel (completion queue); 16 client threads, each with a channel of its own; a 64 KiB
  * bytes argument. The server is gRPC's synchronous server, in a thread of this process, as the
  * onc and libtirpc servers are in theirs. bench/summary.py sets the figures beside onc's.
- * bench_grpc [--seconds S] [--json FILE] */
+ * bench_grpc [--seconds S] [--json FILE]
+ * bench_grpc --serve: only the server, for python/bench_python.py's grpcio clients: prints
+ * "port N" and serves until killed. */
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -142,6 +145,12 @@ int main(int argc, char **argv)
 	if (!server || port == 0)
 		bench_die("grpc server");
 	target_of = "127.0.0.1:" + std::to_string(port);
+	if (argc == 2 && strcmp(argv[1], "--serve") == 0) {
+		printf("port %d\n", port);
+		fflush(stdout);
+		server->Wait();
+		return 0;
+	}
 
 	auto sync = open_stub(target_of);
 	Window w;

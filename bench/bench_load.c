@@ -19,9 +19,7 @@
 #include "bench_peers.h"
 #include "bench_window.h"
 
-#define PROC_BULK 1
 #define PROC_WORK 2
-#define BULK_BYTES 65536u
 #define THREADS 16
 #define IDLE_CONNECTIONS 1000
 #define WORK_US 20
@@ -58,15 +56,12 @@ static void calibrate_work(void)
 static onc_accept_stat onc_dispatch(onc_call *call, void *ctx)
 {
 	(void)ctx;
-	const uint8_t *data;
 	uint32_t len;
 	switch (call->header->proc) {
 	case 0:
 		return ONC_SUCCESS;
-	case PROC_BULK:
-		if (onc_xdr_get_opaque_ref(call->args, &data, &len, BULK_BYTES))
-			return ONC_GARBAGE_ARGS;
-		return onc_xdr_put_u32(call->results, len) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	case BENCH_PROC_BULK:
+		return bench_onc_bulk_serve(call);
 	case PROC_WORK:
 		if (onc_xdr_get_u32(call->args, &len))
 			return ONC_GARBAGE_ARGS;
@@ -85,34 +80,16 @@ static uint16_t start_onc_server(unsigned workers)
 	return bench_onc_server(&o, onc_dispatch);
 }
 
-typedef struct bulk {
-	u_int len;
-	char *data;
-} bulk;
-
-static bool_t xdr_bulk(XDR *x, void *v)
-{
-	bulk *b = v;
-	return xdr_bytes(x, &b->data, &b->len, BULK_BYTES);
-}
-
 static void tirpc_dispatch(struct svc_req *rq, SVCXPRT *x)
 {
-	bulk b = {0, NULL};
 	u_int len;
 	uint64_t h;
 	switch (rq->rq_proc) {
 	case 0:
 		svc_sendreply(x, (xdrproc_t)bench_xdr_void, NULL);
 		break;
-	case PROC_BULK:
-		if (!svc_getargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b)) {
-			svcerr_decode(x);
-			break;
-		}
-		len = b.len;
-		svc_sendreply(x, (xdrproc_t)xdr_u_int, (caddr_t)&len);
-		svc_freeargs(x, (xdrproc_t)xdr_bulk, (caddr_t)&b);
+	case BENCH_PROC_BULK:
+		bench_tirpc_bulk_serve(x);
 		break;
 	case PROC_WORK:
 		if (!svc_getargs(x, (xdrproc_t)xdr_u_int, (caddr_t)&len)) {
@@ -141,37 +118,6 @@ static bench_result threads_run(const side *s)
 					  &port)
 		      : bench_run_threads(THREADS, bench_tirpc_open, bench_tirpc_null,
 					  bench_tirpc_close, &port);
-}
-
-/* 64 KiB arguments, synchronous calls on one connection. */
-static char payload[BULK_BYTES];
-
-static onc_status put_bulk(onc_xdr_enc *e, const void *v)
-{
-	return onc_xdr_put_opaque(e, v, BULK_BYTES, BULK_BYTES);
-}
-
-static onc_status get_u32(onc_xdr_dec *d, void *v)
-{
-	return onc_xdr_get_u32(d, v);
-}
-
-static int onc_bulk(void *c, double *started)
-{
-	(void)started;
-	uint32_t got = 0;
-	return onc_client_call(c, PROC_BULK, put_bulk, payload, get_u32, &got, NULL) != ONC_OK ||
-	       got != BULK_BYTES;
-}
-
-static int tirpc_bulk(void *c, double *started)
-{
-	(void)started;
-	bulk b = {BULK_BYTES, payload};
-	u_int got = 0;
-	return clnt_call((CLIENT *)c, PROC_BULK, (xdrproc_t)xdr_bulk, (caddr_t)&b, (xdrproc_t)xdr_u_int,
-			 (caddr_t)&got, bench_tirpc_timeout) != RPC_SUCCESS ||
-	       got != BULK_BYTES;
 }
 
 /* Calls of s's kind on one connection, opened and closed around the run. */
@@ -219,66 +165,6 @@ static bench_result work_run(const side *s)
 	return r;
 }
 
-/* ---- memory per idle connection ---- */
-
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
-
-static double bytes_per_connection(void)
-{
-	int pipefd[2];
-	uint16_t port;
-	struct rlimit rl;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < 2 * IDLE_CONNECTIONS + 64 || pipe(pipefd))
-		return -1;
-	pid_t child = fork();
-	if (child == 0) {
-		onc_status st;
-		onc_server *srv = onc_server_create(NULL, &st);
-		onc_server_register(srv, BENCH_PROG, 1, onc_dispatch, NULL);
-		onc_server_listen(srv, "tcp://127.0.0.1:0", &port);
-		if (write(pipefd[1], &port, sizeof port) != sizeof port)
-			_exit(1);
-		onc_server_run(srv);
-		_exit(0);
-	}
-	if (read(pipefd[0], &port, sizeof port) != sizeof port)
-		bench_die("server child");
-	/* One connection and call first, so that the baseline has every lazy setup done. */
-	onc_client *warm = bench_onc_open(&port);
-	onc_client_call(warm, 0, NULL, NULL, NULL, NULL, NULL);
-	usleep(100000);
-	long before = rss_kib(child);
-	static onc_client *c[IDLE_CONNECTIONS];
-	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
-		c[i] = bench_onc_open(&port);
-		if (onc_client_call(c[i], 0, NULL, NULL, NULL, NULL, NULL) != ONC_OK)
-			bench_die("idle connection call");
-	}
-	usleep(200000);
-	long after = rss_kib(child);
-	for (int i = 0; i < IDLE_CONNECTIONS; i++)
-		onc_client_destroy(c[i]);
-	onc_client_destroy(warm);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	return (double)(after - before) * 1024.0 / IDLE_CONNECTIONS;
-}
-
 static void print_row(const char *what, bench_result r, double vs)
 {
 	printf("%-46s %12.0f %10.1f %10.1f %9.2fx\n", what, r.rate, r.p50_us, r.p99_us, vs);
@@ -289,12 +175,11 @@ int main(int argc, char **argv)
 	const char *json = bench_args(argc, argv);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* First, while this process is small and has one thread: the server child is forked. */
-	double per_conn = bytes_per_connection();
+	double per_conn =
+		bench_onc_bytes_per_idle(NULL, onc_dispatch, bench_onc_open, IDLE_CONNECTIONS);
 	calibrate_work();
 	side onc = {true, start_onc_server(0)}, tirpc = {false, bench_tirpc_server(tirpc_dispatch)};
 	side pool = {true, start_onc_server(cores > 0 ? (unsigned)cores : 1)};
-	for (unsigned i = 0; i < BULK_BYTES; i++)
-		payload[i] = (char)i;
 
 	/* Alternate rounds, keep each side's best. */
 	bench_result thr[2] = {{0, 0, 0}, {0, 0, 0}}, bulk[2] = {{0, 0, 0}, {0, 0, 0}},
@@ -303,12 +188,14 @@ int main(int argc, char **argv)
 		const side *sides[3] = {&onc, &tirpc, &pool};
 		for (int i = 0; i < 2; i++) {
 			bench_keep_best(&thr[i], threads_run(sides[i]));
-			bench_keep_best(&bulk[i], one_connection(sides[i], sides[i]->onc ? onc_bulk : tirpc_bulk));
+			bench_keep_best(&bulk[i],
+					one_connection(sides[i], sides[i]->onc ? bench_onc_bulk
+									       : bench_tirpc_bulk));
 		}
 		for (int i = 0; i < 3; i++)
 			bench_keep_best(&cpu[i], work_run(sides[i]));
 	}
-	double mb = BULK_BYTES / 1e6;
+	double mb = BENCH_BULK_BYTES / 1e6;
 
 	printf("\nload on one server (best of 2 rounds of %.1f s)\n", bench_seconds);
 	printf("%-46s %12s %10s %10s %10s\n", "", "calls/s", "p50 us", "p99 us", "vs libtirpc");

@@ -124,14 +124,7 @@ static void *setup_raw(void)
 int main(int argc, char **argv)
 {
 	const char *json = bench_args(argc, argv);
-	/* Rounds alternate between the sides so that a noisy moment hits all of them; each side
-	 * keeps its best round. */
-	struct side {
-		const char *name, *key;
-		bench_call_fn call;
-		void *ctx;
-		bench_result best;
-	} sides[] = {
+	bench_case sides[] = {
 		{"onc", "onc", bench_onc_null, setup_onc(0), {0, 0, 0}},
 		{"libtirpc", "libtirpc", bench_tirpc_null, setup_tirpc(), {0, 0, 0}},
 		{"raw TCP ping-pong", "raw", raw_call, setup_raw(), {0, 0, 0}},
@@ -141,9 +134,7 @@ int main(int argc, char **argv)
 		 setup_window(setup_onc(2)), {0, 0, 0}},
 	};
 	enum { SIDES = sizeof sides / sizeof *sides };
-	for (int round = 0; round < 3; round++)
-		for (int i = 0; i < SIDES; i++)
-			bench_keep_best(&sides[i].best, bench_run(sides[i].call, sides[i].ctx));
+	bench_run_cases(sides, SIDES, 3);
 	double tirpc = sides[1].best.rate, raw = sides[2].best.rate;
 
 	printf("\nnull call, loopback TCP, 1 connection (best of 3 rounds of %.1f s)\n",
@@ -155,17 +146,7 @@ int main(int argc, char **argv)
 		printf("%-20s %12.0f %10.1f %10.1f %11.2fx %11.2fx\n", sides[i].name, r->rate,
 		       r->p50_us, r->p99_us, r->rate / tirpc, r->rate / raw);
 	}
-	if (json) {
-		FILE *f = fopen(json, "w");
-		if (!f)
-			bench_die(json);
-		fprintf(f, "{\n  \"benchmark\": \"null_call_tcp\",\n  \"seconds\": %.1f", bench_seconds);
-		for (int i = 0; i < SIDES; i++) {
-			fprintf(f, ",\n  ");
-			bench_json_result(f, sides[i].key, sides[i].best);
-		}
-		fprintf(f, "\n}\n");
-		fclose(f);
-	}
+	if (json)
+		bench_write_cases(json, "null_call_tcp", sides, SIDES, "");
 	return 0;
 }

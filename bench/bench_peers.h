@@ -11,6 +11,9 @@
 #include "onc/server.h"
 
 #define BENCH_PROG 0x20000777u
+/* Procedure 1 of BENCH_PROG: opaque<BENCH_BULK_BYTES> in, its length (unsigned) out. */
+#define BENCH_PROC_BULK 1u
+#define BENCH_BULK_BYTES 65536u
 
 /* onc: opts as onc_server_create takes them (NULL: the defaults); the port it listens on. */
 uint16_t bench_onc_server(const onc_server_options *opts, onc_dispatch_fn dispatch);
@@ -18,6 +21,19 @@ uint16_t bench_onc_server(const onc_server_options *opts, onc_dispatch_fn dispat
 void *bench_onc_open(void *port);
 void bench_onc_close(void *client);
 int bench_onc_null(void *client, double *started);
+
+/* The bulk procedure's server side, onc (a dispatcher's answer for it) and libtirpc (answers
+ * the request), and its calls with BENCH_BULK_BYTES of data (bench_call_fn). */
+onc_accept_stat bench_onc_bulk_serve(onc_call *call);
+void bench_tirpc_bulk_serve(SVCXPRT *x);
+int bench_onc_bulk(void *client, double *started);
+int bench_tirpc_bulk(void *client, double *started);
+
+/* Resident bytes per idle connection of an onc server (opts, dispatch) run in a forked child:
+ * n clients from open(&port), each after one NULL call, held open while the child's VmRSS is
+ * read; -1 when the descriptor limit is too low. Call while this process has one thread. */
+double bench_onc_bytes_per_idle(const onc_server_options *opts, onc_dispatch_fn dispatch,
+				void *(*open)(void *port), unsigned n);
 
 /* libtirpc: svc_run serves every transport of the process, so one server per process. */
 uint16_t bench_tirpc_server(void (*dispatch)(struct svc_req *, SVCXPRT *));

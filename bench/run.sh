@@ -8,11 +8,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
 out=$root/bench/results
 
-cmake --build "$build" --target bench_xdr bench_null bench_load >/dev/null
+cmake --build "$build" --target bench_xdr bench_null bench_load bench_stubs bench_tls >/dev/null
 mkdir -p "$out"
 "$build/bench/bench_xdr" --json "$out/xdr.json"
 "$build/bench/bench_null" --json "$out/null_call.json"
 "$build/bench/bench_load" --json "$out/load.json"
+"$build/bench/bench_stubs" --json "$out/stubs.json"
+# RPC-with-TLS beside cleartext and libtirpc through stunnel4 (scripts/deps.sh installs it).
+"$build/bench/bench_tls" --json "$out/tls.json"
 # ntirpc is a column only where CMake found it (bench/CMakeLists.txt).
 rm -f "$out/ntirpc.json"
 if cmake --build "$build" --target bench_ntirpc >/dev/null 2>&1; then

@@ -100,9 +100,47 @@ if load_:
         cpu["libtirpc"]["calls_per_s"], None, (os.cpu_count() or 1) * 1e6 / us, lat(w))
     row("resident memory per idle connection", "bytes", load_["onc_bytes_per_idle_connection"],
         None, None, None, None, "< 64 KiB", load_["onc_bytes_per_idle_connection"] < 65536)
+tls = load("tls")
+if tls:
+    # The libtirpc column is libtirpc through stunnel4; the limit is onc in cleartext.
+    def rate(k):
+        return tls[k]["calls_per_s"]
+    o, c, t = rate("null_onc_tls"), rate("null_onc"), rate("null_tirpc_stunnel")
+    row("TLS null call, 1 connection, sync", "calls/s", o, t, None, c, lat(tls["null_onc_tls"]),
+        ">= 0.7x cleartext, >= 1.5x libtirpc+stunnel", o / c >= 0.7 and o / t >= 1.5)
+    row("TLS null call, 64 in flight", "calls/s", rate("window_onc_tls"), None, None,
+        rate("window_onc"), lat(tls["window_onc_tls"]))
+    mb = 65536 / 1e6
+    o, c, t = rate("bulk_onc_tls") * mb, rate("bulk_onc") * mb, rate("bulk_tirpc_stunnel") * mb
+    row("TLS 64 KiB argument, 1 connection", "MB/s", o, t, None, c, lat(tls["bulk_onc_tls"]),
+        ">= 0.6x cleartext", o / c >= 0.6)
+    row("TLS connect+handshake+call", "per s", rate("connect_onc_tls"),
+        rate("connect_tirpc_stunnel"), None, rate("connect_onc"), lat(tls["connect_onc_tls"]))
+    idle = tls["onc_tls_bytes_per_idle_connection"]
+    row("resident memory per idle TLS connection", "bytes", idle, None, None, None, None,
+        "< 64 KiB", idle < 65536)
+stubs = load("stubs")
+if stubs:
+    for key, case in (("stub_sync", "calc_add_1 stub, sync"),
+                      ("client_call", "onc_client_call, sync (same call)"),
+                      ("stub_64_in_flight", "calc_add_1_send/_receive, 64 in flight")):
+        row(case, "calls/s", stubs[key]["calls_per_s"], onc_lat=lat(stubs[key]))
+        a = stubs[key + "_allocs"]
+        row("  heap allocations per call, client", "allocs", a["client"], target="0 (issue 17)",
+            met=a["client"] == 0)
+        row("  heap allocations per call, server", "allocs", a["server"], target="0 (issue 17)",
+            met=a["server"] == 0)
 py = load("python")
 if py:
     row("Python client null call (TCP)", "calls/s", py["null_call"]["tcp"]["calls_per_s"])
+    calls = py.get("calls")
+    if calls:
+        g = calls.get("grpc") or {}
+        for key, case, least in (("sync", "Python null call, sync", 2),
+                                 ("threads", "Python null call, 8 threads, one client", None),
+                                 ("async_window", "Python asyncio, 64 in flight", 3)):
+            row(case, "calls/s", calls["onc"][key]["calls_per_s"],
+                grpc=g[key]["calls_per_s"] if key in g else None, grpc_target=least)
     for c in py["xdr"]:
         if "onc_vs_xdrlib" in c:
             row(f"Python XDR {c['data']} enc (vs xdrlib)", "x", c["onc_vs_xdrlib"]["encode"],
@@ -139,7 +177,8 @@ for i, line in enumerate(lines):
     if i == 0:
         print("-" * (sum(widths) + 2 * (len(widths) - 1)))
 print("\nLatency is onc's, from a call's start to its reply. For the null call, 'limit' is a raw "
-      "TCP ping-pong of the same bytes; for the XDR cases, memcpy of the same bytes.")
+      "TCP ping-pong of the same bytes; for the XDR cases, memcpy of the same bytes; for the TLS "
+      "cases, onc in cleartext, and 'libtirpc' is libtirpc through stunnel4.")
 with open(os.path.join(results, "summary.json"), "w") as f:
     json.dump({"benchmark": "summary", "rows": rows}, f, indent=1)
     f.write("\n")

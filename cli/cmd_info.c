@@ -5,6 +5,8 @@
  *   onc info [--port N] -T NETID HOST PROG [VERS]  over NETID, where rpcbind says
  *   onc info -a UADDR -T NETID PROG [VERS]      at a universal address, without rpcbind
  *   onc info [--port N] -d [-T NETID] PROG VERS removes a registration (this host's rpcbind)
+ *   onc info [--port N] [-n PORT] --tls HOST PROG [VERS]  asks each TCP version whether it
+ *                                               offers RPC-with-TLS (RFC 9289's probe)
  *   onc info [--port N] [-s|-m] [HOST]         rpcbind's listing, short listing, statistics
  *   onc info [--port N] -l HOST PROG VERS       rpcbind's addresses of PROG VERS
  *   onc info -b PROG VERS                       NULL of PROG VERS broadcast on UDP
@@ -43,7 +45,11 @@ const char info_usage[] =
 	"        or at a universal address (h1.h2.h3.h4.p1.p2); without VERS, each version\n"
 	"        of the range a call of version 0 is told\n"
 	"  info [--port N] -d [-T NETID] PROG VERS\n"
-	"        remove PROG VERS (over NETID only, with -T) from this host's rpcbind\n";
+	"        remove PROG VERS (over NETID only, with -T) from this host's rpcbind\n"
+	"  info [--port N] --tls HOST PROG [VERS]\n"
+	"  info -n PORT --tls HOST PROG VERS\n"
+	"        ask each TCP version (or VERS at PORT) whether it offers RPC-with-TLS\n"
+	"        (RFC 9289: does it answer the AUTH_TLS probe with STARTTLS?)\n";
 
 /* The program's name from /etc/rpc, as rpcinfo shows it; empty when it is not listed. */
 static const char *service_name(uint32_t prog)
@@ -104,6 +110,18 @@ static bool say_ping(uint32_t prog, uint32_t vers, onc_status st, const onc_call
 	return false;
 }
 
+/* --tls: the AUTH_TLS probe instead of the NULL call (no handshake, no certificate checked). */
+static bool say_tls(const char *addr, uint32_t prog, uint32_t vers)
+{
+	bool offered = false;
+	onc_status st = onc_client_probe_tls(addr, prog, vers, 5000, &offered);
+	if (st != ONC_OK)
+		return say_ping(prog, vers, st, &(onc_call_error){0});
+	printf("program %u version %u %s RPC-with-TLS\n", prog, vers,
+	       offered ? "offers" : "does not offer");
+	return offered;
+}
+
 /* At most this many versions of a program are tried: a portmapper lists what it likes. */
 #define MAX_VERSIONS 64
 
@@ -155,7 +173,7 @@ static int listed_versions(const char *pmap, uint32_t prog, uint32_t prot,
 }
 
 static int ping_versions(const char *proto, const char *host, const char *pmap, uint32_t prog,
-			 const uint32_t *vers)
+			 const uint32_t *vers, bool tls)
 {
 	uint32_t prot = proto[0] == 't' ? ONC_IPPROTO_TCP : ONC_IPPROTO_UDP;
 	uint32_t versions[MAX_VERSIONS];
@@ -182,6 +200,10 @@ static int ping_versions(const char *proto, const char *host, const char *pmap, 
 		onc_status st = onc_pmap_getport(pmap, prog, v, prot, &port);
 		if (st == ONC_OK) {
 			arg_uri(addr, sizeof addr, proto, host, port);
+			if (tls) {
+				failed |= !say_tls(addr, prog, v);
+				continue;
+			}
 			st = ping(addr, prog, v, &err);
 		}
 		failed |= !say_ping(prog, v, st, &err);
@@ -384,10 +406,10 @@ int cmd_info(int argc, char **argv)
 		} else if (strcmp(a, "-a") == 0) {
 			uaddr = argv[++i];
 		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0 ||
-			   strcmp(a, "-d") == 0 || strcmp(a, "-s") == 0 || strcmp(a, "-m") == 0 ||
-			   strcmp(a, "-l") == 0 || strcmp(a, "-b") == 0) {
+			   strcmp(a, "-d") == 0 || strcmp(a, "--tls") == 0 || strcmp(a, "-s") == 0 ||
+			   strcmp(a, "-m") == 0 || strcmp(a, "-l") == 0 || strcmp(a, "-b") == 0) {
 			if (mode)
-				return usage_error("one of -p, -t, -u, -d, -s, -m, -l and -b");
+				return usage_error("one of -p, -t, -u, -d, --tls, -s, -m, -l and -b");
 			mode = a;
 		} else if (a[0] == '-' && a[1]) {
 			arg_unknown("info", a, info_usage);
@@ -398,10 +420,11 @@ int cmd_info(int argc, char **argv)
 			pos[npos++] = a;
 		}
 	}
-	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u');
+	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u' || mode[1] == '-'); /* --tls */
 	if ((direct && !pinging) || (uaddr && !netid) || (uaddr && mode) ||
 	    (netid && mode && mode[1] != 'd'))
-		return usage_error("-n goes with -t or -u, -a with -T, and -T alone or with -a or -d");
+		return usage_error("-n goes with -t, -u or --tls, -a with -T, and -T alone or with -a "
+				   "or -d");
 	if (!netid && (!mode || mode[1] == 's' || mode[1] == 'm'))
 		return listing(mode ? mode[1] : 0, npos, pos, (uint16_t)pmap_port);
 	if (mode && (mode[1] == 'l' || mode[1] == 'b'))
@@ -430,12 +453,15 @@ int cmd_info(int argc, char **argv)
 		return ping_uaddr(uaddr, netid, prog, v);
 	if (netid)
 		return ping_netid(netid, pos[0], (uint16_t)pmap_port, prog, v);
-	const char *proto = mode[1] == 't' ? "tcp" : "udp";
+	bool tls = mode[1] == '-'; /* --tls: TCP, the AUTH_TLS probe */
+	const char *proto = mode[1] == 'u' ? "udp" : "tcp";
+	if (direct && tls && !v)
+		return usage_error("-n with --tls takes a VERS");
 	if (direct) {
 		char addr[300];
 		arg_uri(addr, sizeof addr, proto, pos[0], port);
-		return ping_at(addr, prog, v);
+		return tls ? !say_tls(addr, prog, *v) : ping_at(addr, prog, v);
 	}
 	arg_uri(pmap, sizeof pmap, proto, pos[0], pmap_port);
-	return ping_versions(proto, pos[0], pmap, prog, v);
+	return ping_versions(proto, pos[0], pmap, prog, v, tls);
 }

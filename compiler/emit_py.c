@@ -23,6 +23,8 @@ typedef struct py {
 	/* The struct or union whose class is being written: a field named as a type shadows that
 	 * type in the class's annotations, which name it through an alias then (class_hint). */
 	const definition *in_class;
+	table members; /* its members' names (fields, arms, discriminant) */
+	table arms;    /* a union's arm fields by name (arm_fields), while it is written */
 	table aliases; /* types given an alias _<T>_type, written at the end */
 	const char *qual; /* samples: "calc." before the names of the module, which they import */
 	const definition **aliased;
@@ -289,7 +291,8 @@ static bool immutable(py *g, const char *e)
 {
 	return strcmp(e, "0") == 0 || strcmp(e, "0.0") == 0 || strcmp(e, "False") == 0 ||
 	       strcmp(e, "True") == 0 || strcmp(e, "None") == 0 || strcmp(e, "\"\"") == 0 ||
-	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e);
+	       strcmp(e, "b\"\"") == 0 || table_get(&g->earlier, e) ||
+	       (*e && strspn(e + (*e == '-'), "0123456789") == strlen(e + (*e == '-')));
 }
 
 static void emit_field(py *g, const char *name, const char *hint, const char *dflt)
@@ -318,20 +321,22 @@ static const char *std_name(py *g, const char *module, const char *name)
  * arrays of ... would otherwise give a hint as long as the chain, for each use). */
 #define HINT_DEPTH 2
 
-static bool has_member(const definition *def, const char *name)
+/* Starts or ends (NULL) the class of a struct or union: its members' names are looked up in
+ * a table, so that a class of 100,000 fields costs no more per field than one of two. */
+static void enter_class(py *g, const definition *def)
 {
+	table_free(&g->members);
+	g->in_class = def;
+	if (!def)
+		return;
 	if (def->kind == DEF_UNION) {
-		if (strcmp(def->discriminant.name, name) == 0)
-			return true;
+		table_add(&g->members, def->discriminant.name, (void *)def);
 		for (const union_arm *a = def->arms; a; a = a->next)
-			if (a->arm.kind != DECL_VOID && strcmp(a->arm.name, name) == 0)
-				return true;
-		return false;
+			if (a->arm.kind != DECL_VOID)
+				table_add(&g->members, a->arm.name, (void *)a);
 	}
 	for (const decl *f = def->kind == DEF_STRUCT ? def->fields : NULL; f; f = f->next)
-		if (strcmp(f->name, name) == 0)
-			return true;
-	return false;
+		table_add(&g->members, f->name, (void *)f);
 }
 
 /* The names of Python's that annotations use: a type of the file with one of them is named
@@ -352,7 +357,7 @@ static const char *class_hint(py *g, const definition *def)
 {
 	if (g->qual)
 		return pool_printf(g->pool, "%s%s", g->qual, pyglobal(g, def->name));
-	if (!hint_builtin(def->name) && (!g->in_class || !has_member(g->in_class, def->name)))
+	if (!hint_builtin(def->name) && !table_get(&g->members, def->name))
 		return pyglobal(g, def->name);
 	if (!table_add(&g->aliases, def->name, (void *)def)) {
 		if (g->naliased == g->aliased_cap) {
@@ -682,7 +687,7 @@ static void emit_struct(py *g, const definition *def)
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
 		strbuf_puts(g->out, "\n");
-	g->in_class = def;
+	enter_class(g, def);
 	for (const decl *f = def->fields; f; f = f->next) {
 		py_comment(g, "    ", f->doc);
 		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
@@ -723,7 +728,7 @@ static void emit_struct(py *g, const definition *def)
 			strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
 		strbuf_puts(g->out, ")\n");
 	}
-	g->in_class = NULL;
+	enter_class(g, NULL);
 	emit_type_functions(g, def);
 }
 
@@ -742,6 +747,7 @@ static const char *arm_name(py *g, const definition *def, const decl *d)
 	return strcmp(d->name, def->discriminant.name) == 0 ? pool_printf(g->pool, "%s_arm", n) : n;
 }
 
+/* Also fills g->arms, name -> arm_field, for the union being written. */
 static size_t arm_fields(py *g, const definition *def, arm_field **out)
 {
 	size_t n = 0;
@@ -749,22 +755,22 @@ static size_t arm_fields(py *g, const definition *def, arm_field **out)
 		n++;
 	arm_field *f = pool_alloc(g->pool, (n ? n : 1) * sizeof *f);
 	size_t k = 0;
+	table_free(&g->arms);
 	for (const union_arm *a = def->arms; a; a = a->next) {
 		if (a->arm.kind == DECL_VOID)
 			continue;
 		const char *name = arm_name(g, def, &a->arm);
 		bool optional;
 		const char *hint = hint_depth(g, &a->arm, 0, &optional);
-		size_t i = 0;
-		while (i < k && strcmp(f[i].name, name) != 0)
-			i++;
-		if (i < k) {
-			if (strcmp(f[i].hint, hint) != 0 && !f[i].optional)
-				f[i].hint = "_typing.Any"; /* the name with two types */
+		arm_field *same = table_get(&g->arms, name);
+		if (same) {
+			if (strcmp(same->hint, hint) != 0 && !same->optional)
+				same->hint = "_typing.Any"; /* the name with two types */
 			continue;
 		}
-		f[k++] = (arm_field){ name, optional ? hint : pool_printf(g->pool, "%s[%s]",
+		f[k] = (arm_field){ name, optional ? hint : pool_printf(g->pool, "%s[%s]",
 					 std_name(g, "_typing", "Optional"), hint), optional, a->arm.doc };
+		table_add(&g->arms, name, &f[k++]);
 	}
 	*out = f;
 	return k;
@@ -794,17 +800,15 @@ static const char *union_value(py *g, const definition *def, const char *first, 
 
 /* Writes an arm's value: from its field, which must hold one unless the arm is optional
  * data (onc.arm raises an XdrError naming the field). */
-static const char *arm_pack(py *g, const definition *def, const arm_field *f, size_t nf,
-			    const plan_arm *a)
+static const char *arm_pack(py *g, const definition *def, const plan_arm *a)
 {
 	if (a->arm->arm.kind == DECL_VOID)
 		return NULL;
 	const char *name = arm_name(g, def, &a->arm->arm);
-	const char *x = pool_printf(g->pool, "self.%s", name);
-	for (size_t i = 0; i < nf; i++)
-		if (strcmp(f[i].name, name) == 0 && !f[i].optional)
-			x = pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name,
-					pyname(g, def->name), name);
+	const arm_field *f = table_get(&g->arms, name);
+	const char *x = f->optional ? pool_printf(g->pool, "self.%s", name)
+				    : pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name,
+						  pyname(g, def->name), name);
 	return py_pack(g, a->value, x);
 }
 
@@ -835,7 +839,7 @@ static void emit_union(py *g, const definition *def)
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
 		strbuf_puts(g->out, "\n");
-	g->in_class = def;
+	enter_class(g, def);
 	emit_field(g, disc, hint_decl(g, &def->discriminant), ddflt);
 	/* The arm of the first case starts with its default, so that T() codes; the others
 	 * start empty. */
@@ -875,12 +879,12 @@ static void emit_union(py *g, const definition *def)
 			dflt = a;
 			continue;
 		}
-		const char *e = arm_pack(g, def, f, nf, a);
+		const char *e = arm_pack(g, def, a);
 		strbuf_printf(g->out, "        %s d in %s:\n            %s\n", any ? "elif" : "if",
 			      labels(g, a->arm), e ? e : "pass");
 		any = true;
 	}
-	const char *e = dflt ? arm_pack(g, def, f, nf, dflt) : NULL;
+	const char *e = dflt ? arm_pack(g, def, dflt) : NULL;
 	if (dflt && e)
 		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
 	else if (!dflt)
@@ -904,7 +908,7 @@ static void emit_union(py *g, const definition *def)
 		strbuf_printf(g->out, "        raise onc.XdrError(f\"%s: no arm for {d!r}\", "
 				      "status=onc.Status.BAD_VALUE)\n",
 			      name);
-	g->in_class = NULL;
+	enter_class(g, NULL);
 	emit_type_functions(g, def);
 }
 
@@ -1206,6 +1210,7 @@ static void emit_program(py *g, const definition *def)
 {
 	strbuf_printf(g->out, "\n\n%s = %s\n", pyglobal(g, def->name), pyvalue(g, &def->number));
 	for (const version *v = def->versions; v; v = v->next) {
+		py_comment(g, "", v->doc); /* as C has it above the version's number */
 		strbuf_printf(g->out, "%s = %s\n", pyglobal(g, v->name), pyvalue(g, &v->number));
 		for (const procedure *proc = v->procs; proc; proc = proc->next)
 			strbuf_printf(g->out, "%s = %s\n", pyglobal(g, proc->name),
@@ -1336,6 +1341,8 @@ void emit_python(strbuf *out, pool *p, const plan *pl, const char *base, const c
 	free(g.defaults);
 	free(g.aliased);
 	table_free(&g.aliases);
+	table_free(&g.members);
+	table_free(&g.arms);
 	table_free(&g.array_defaults);
 	table_free(&g.names);
 	table_free(&g.consts);

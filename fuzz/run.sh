@@ -19,7 +19,8 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 fuzz=$root/fuzz
 build=$root/build-fuzz
-targets=(fuzz_xdr fuzz_rpc fuzz_record fuzz_server fuzz_rpcbind fuzz_x_parser fuzz_generated fuzz_json)
+targets=(fuzz_xdr fuzz_rpc fuzz_record fuzz_server fuzz_rpcbind fuzz_starttls fuzz_x_parser
+	fuzz_generated fuzz_json)
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz: clang is missing (scripts/deps.sh installs it)" >&2

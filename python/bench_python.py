@@ -1,6 +1,12 @@
 """Benchmarks of the pure-Python runtime, side by side in one run:
 
   1. null calls per second from the Python client to the onc C server (onc_testd), TCP and UDP;
+     and to the C server with RPC-with-TLS (tests/peers/tls_peer, certificates made by
+     tests/tls/make_certs.sh with the openssl CLI): the same calls in cleartext and inside TLS
+     1.3 on one connection, their ratio, and new TLS connections (probe, handshake, one call)
+     per second; and beside grpcio (Debian's python3-grpcio, calling bench/bench_grpc's C++
+     server), null calls synchronous, from 8 threads sharing one client, and on asyncio
+     (onc.aio, grpc.aio) with 64 in flight on one connection;
   2. XDR encode/decode of the benchmark's struct-heavy message (bench/bench_types.x:
      bench_item { int id; unsigned flags; hyper stamp; string name<32>; } x 100,000, and
      int<> x 1,000,000), written as generated code would write it, against an xdrlib-based
@@ -9,17 +15,20 @@
 
   python/bench_python.py [--build DIR] [--json FILE] [--quick]
 
-DIR is the CMake build directory holding tests/peers/onc_testd ($ONC_BUILD_DIR, default
-build/). Timings are the best of several runs.
+DIR is the CMake build directory holding tests/peers/onc_testd and tls_peer ($ONC_BUILD_DIR,
+default build/). Timings are the best of several runs.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import random
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import warnings
 
@@ -27,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the runtime from the source tree
 
 import onc  # noqa: E402
+import onc.aio  # noqa: E402
 
 try:
     with warnings.catch_warnings():
@@ -183,19 +193,155 @@ def bench_null(build, seconds):
     try:
         for kind, port in (("tcp", tcp), ("udp", udp)):
             with onc.Client(f"{kind}://127.0.0.1:{port}", TESTPROG, 1, timeout=5) as c:
-                for _ in range(200):  # warm up
-                    c.null()
-                n, t0 = 0, time.perf_counter()
-                while time.perf_counter() - t0 < seconds:
-                    for _ in range(100):
-                        c.null()
-                    n += 100
-                elapsed = time.perf_counter() - t0
-            out[kind] = {"calls": n, "seconds": elapsed, "calls_per_s": n / elapsed,
-                         "us_per_call": elapsed / n * 1e6}
+                out[kind] = rate(c.null, seconds, 100)
     finally:
         p.terminate()
         p.wait()
+    return out
+
+
+THREADS = 8  # threads sharing one client
+WINDOW = 64  # asyncio calls in flight on one connection
+
+
+def bench_calls(build, seconds):
+    """Null calls from this Python to the onc C server and to gRPC's C++ server (bench_grpc
+    --serve, when built): synchronous on one connection, THREADS threads sharing one client,
+    and asyncio with WINDOW calls in flight on one connection (onc.aio, grpc.aio)."""
+    p, tcp, _ = start_testd(build)
+    out = {"onc": {}}
+    try:
+        with onc.Client(f"tcp://127.0.0.1:{tcp}", TESTPROG, 1, timeout=5) as c:
+            out["onc"]["sync"] = rate(c.null, seconds, 100)
+            out["onc"]["threads"] = threads_rate(c.null, seconds)
+
+        async def onc_window():
+            async with onc.aio.Client(f"tcp://127.0.0.1:{tcp}", TESTPROG, 1, timeout=5) as a:
+                return await window_rate(a.null, seconds)
+
+        out["onc"]["async_window"] = asyncio.run(onc_window())
+    finally:
+        p.terminate()
+        p.wait()
+    out["grpc"] = bench_grpcio(build, seconds)
+    return out
+
+
+def bench_grpcio(build, seconds):
+    """grpcio (Debian's python3-grpcio) against bench_grpc's C++ server: an empty unary call,
+    its request and reply written by hand (an empty protobuf message is no bytes). None when
+    either is missing (scripts/deps.sh bench installs them)."""
+    exe = os.path.join(build, "bench", "bench_grpc")
+    try:
+        import grpc
+        import grpc.aio
+    except ImportError:
+        return None
+    if not os.access(exe, os.X_OK):
+        return None
+    p = subprocess.Popen([exe, "--serve"], stdout=subprocess.PIPE, text=True)
+    target = f"127.0.0.1:{int(p.stdout.readline().split()[1])}"
+    method = "/onc_bench.Bench/Null"
+    empty = dict(request_serializer=lambda _: b"", response_deserializer=bytes)
+    out = {"version": grpc.__version__}
+    try:
+        with grpc.insecure_channel(target) as ch:
+            null = ch.unary_unary(method, **empty)
+            out["sync"] = rate(lambda: null(None), seconds, 100)
+            out["threads"] = threads_rate(lambda: null(None), seconds)
+
+        async def grpc_window():
+            async with grpc.aio.insecure_channel(target) as ch:
+                null = ch.unary_unary(method, **empty)
+                return await window_rate(lambda: null(None), seconds)
+
+        out["async_window"] = asyncio.run(grpc_window())
+    finally:
+        p.terminate()
+        p.wait()
+    return out
+
+
+def threads_rate(fn, seconds):
+    """fn() called by THREADS threads at once for `seconds`: calls per second, all together."""
+    counts = [0] * THREADS
+    stop = time.perf_counter() + seconds
+
+    def run(i):
+        while time.perf_counter() < stop:
+            fn()
+            counts[i] += 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"calls_per_s": sum(counts) / (time.perf_counter() - t0)}
+
+
+async def window_rate(call, seconds):
+    """WINDOW tasks each awaiting call() in turn for `seconds`: WINDOW calls in flight."""
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker():
+        nonlocal done
+        while time.perf_counter() < stop:
+            await call()
+            done += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(WINDOW)))
+    return {"calls_per_s": done / (time.perf_counter() - t0)}
+
+
+def rate(fn, seconds, batch):
+    """fn() run in batches for about `seconds`, after a warm-up: calls per second."""
+    for _ in range(batch):
+        fn()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(batch):
+            fn()
+        n += batch
+    elapsed = time.perf_counter() - t0
+    return {"calls": n, "seconds": elapsed, "calls_per_s": n / elapsed,
+            "us_per_call": elapsed / n * 1e6}
+
+
+def bench_tls(build, seconds):
+    """The C TLS server: null calls in cleartext and inside TLS on one connection, and new
+    TLS connections (each: connect, probe, handshake, one null call, close)."""
+    exe = os.path.join(build, "tests", "peers", "tls_peer")
+    if not os.access(exe, os.X_OK):
+        raise SystemExit(f"{exe} is missing: cmake --build {build} --target tls_peer")
+    certs = tempfile.mkdtemp(prefix="onc-bench-tls-")
+    subprocess.run(["sh", os.path.join(os.path.dirname(HERE), "tests", "tls", "make_certs.sh"),
+                    certs], check=True)
+    p = subprocess.Popen([exe, "server", f"cert={certs}/server.pem", f"key={certs}/server.key"],
+                         stdout=subprocess.PIPE, text=True)
+    prog = 0x20000777  # TLSPROG, tests/tls/tls_test.h
+    options = onc.ClientTLS(ca_file=f"{certs}/ca.pem")
+    out = {}
+    try:
+        port = int(p.stdout.readline().split()[1])
+        for kind in ("tcp", "tls"):
+            with onc.Client(f"{kind}://127.0.0.1:{port}", prog, 1, timeout=5,
+                            tls=options if kind == "tls" else None) as c:
+                out[kind] = rate(c.null, seconds, 100)
+
+        def connect():
+            with onc.Client(f"tls://127.0.0.1:{port}", prog, 1, timeout=5, tls=options) as c:
+                c.null()
+
+        out["tls_connect"] = rate(connect, seconds, 10)
+    finally:
+        p.terminate()
+        p.wait()
+        subprocess.run(["rm", "-rf", certs], check=False)
+    out["tls_vs_tcp"] = round(out["tls"]["calls_per_s"] / out["tcp"]["calls_per_s"], 2)
     return out
 
 
@@ -214,6 +360,26 @@ def main():
     for kind, r in null.items():
         print(f"null call, Python client -> onc C server ({kind}): {r['calls_per_s']:9.0f} calls/s"
               f"  ({r['us_per_call']:.1f} us/call)")
+    calls = bench_calls(build, secs)
+    for side in ("onc", "grpc"):
+        r = calls[side]
+        if r is None:
+            print("grpcio or bench_grpc missing (scripts/deps.sh bench): no gRPC figures")
+            continue
+        print(f"null call, Python {side} client: sync {r['sync']['calls_per_s']:9.0f}/s, "
+              f"{THREADS} threads sharing a client {r['threads']['calls_per_s']:9.0f}/s, "
+              f"asyncio {WINDOW} in flight {r['async_window']['calls_per_s']:9.0f}/s")
+    if calls["grpc"]:
+        for k in ("sync", "threads", "async_window"):
+            calls.setdefault("onc_vs_grpc", {})[k] = round(
+                calls["onc"][k]["calls_per_s"] / calls["grpc"][k]["calls_per_s"], 2)
+        print(f"onc / grpcio: {calls['onc_vs_grpc']}")
+    tls = bench_tls(build, secs)
+    print(f"null call, Python client -> onc C server, cleartext TCP: "
+          f"{tls['tcp']['calls_per_s']:9.0f} calls/s; inside TLS 1.3: "
+          f"{tls['tls']['calls_per_s']:9.0f} calls/s ({tls['tls_vs_tcp']:.2f}x cleartext); "
+          f"new TLS connections (probe, handshake, a call): "
+          f"{tls['tls_connect']['calls_per_s']:.0f}/s")
     cases = bench_xdr(n_items, n_ints, runs)
     for case in cases:
         s = case["seconds"]
@@ -229,7 +395,9 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"benchmark": "python", "python": sys.version.split()[0],
-                       "xdrlib": bool(xdrlib), "null_call": null, "xdr": cases}, f, indent=1)
+                       "xdrlib": bool(xdrlib), "null_call": null, "calls": calls, "tls": tls,
+                       "xdr": cases}, f,
+                      indent=1)
         print(f"written: {args.json}")
 
 

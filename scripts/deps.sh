@@ -14,6 +14,11 @@ have /usr/include/jansson.h || need+=(libjansson-dev)
 # ntirpc, optional third column of the null-call benchmark (bench_ntirpc).
 have /usr/include/ntirpc/rpc/rpc.h || need+=(libntirpc-dev)
 have /usr/bin/rpcgen || need+=(rpcsvc-proto)
+# RPC-with-TLS (RFC 9289): OpenSSL 3; the openssl CLI makes the tests' certificates and tshark
+# (with its dumpcap) checks what a capture shows.
+have /usr/include/openssl/ssl.h || need+=(libssl-dev)
+command -v openssl >/dev/null || need+=(openssl)
+command -v tshark >/dev/null || need+=(tshark)
 have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
@@ -29,6 +34,20 @@ command -v clang >/dev/null && [ -e "$(clang -print-file-name=libclang_rt.fuzzer
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # The man pages are written for scdoc.
 command -v scdoc >/dev/null || need+=(scdoc)
+# Daemons and clients nobody here wrote, as peers of onc rpcbind (tests/peers).
+have /usr/sbin/rpc.rstatd || need+=(rstatd)
+have /usr/sbin/rpc.rusersd || need+=(rusersd)
+have /usr/bin/rup || need+=(rstat-client)
+have /usr/bin/rusers || need+=(rusers)
+have /usr/sbin/ypserv || need+=(ypserv)
+have /usr/bin/ypcat || need+=(yp-tools)
+# yp.x, the NIS protocol the tests' onc clients of ypserv are generated from.
+have /usr/include/rpcsvc/yp.x || need+=(libnsl-dev)
+have /usr/bin/ganesha.nfsd || need+=(nfs-ganesha)
+have "/usr/lib/$(uname -m)-linux-gnu/ganesha/libfsalvfs.so" || need+=(nfs-ganesha-vfs)
+have /usr/sbin/showmount || need+=(nfs-common)
+# systemd-socket-activate, which starts onc rpcbind as rpcbind.socket would.
+have /usr/bin/systemd-socket-activate || need+=(systemd)
 # /etc/rpc: the program names `onc info -p` shows, as rpcinfo does.
 have /etc/rpc || need+=(netbase)
 if [ "${1:-}" = bench ]; then
@@ -37,6 +56,10 @@ if [ "${1:-}" = bench ]; then
 	have /usr/bin/grpc_cpp_plugin || need+=(protobuf-compiler-grpc)
 	have /usr/bin/protoc || need+=(protobuf-compiler)
 	command -v c++ >/dev/null || need+=(g++)
+	# grpcio, the Python benchmark's gRPC client (python/bench_python.py).
+	/usr/bin/python3 -c 'import grpc' 2>/dev/null || need+=(python3-grpcio)
+	# libtirpc through stunnel, the TLS benchmark's "what people do today" (bench_tls).
+	command -v stunnel4 >/dev/null || need+=(stunnel4)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

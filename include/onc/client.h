@@ -18,6 +18,30 @@ typedef onc_status (*onc_decode_fn)(onc_xdr_dec *d, void *value);
 
 typedef struct onc_client onc_client;
 
+/* RPC-with-TLS (RFC 9289) on stream connections. The client probes right after connecting: a
+ * NULL call with credential AUTH_TLS (empty) and verifier AUTH_NONE; a server that offers TLS
+ * answers with the verifier "STARTTLS", and a TLS 1.3 handshake (ALPN "sunrpc") follows on the
+ * same connection, with every later record inside TLS. */
+typedef enum onc_tls_mode {
+	ONC_TLS_OFF = 0,        /* cleartext, no probe ("tls://" addresses mean REQUIRED) */
+	ONC_TLS_OPPORTUNISTIC,  /* TLS when the server offers it, else cleartext; a failed
+				 * handshake after STARTTLS is an error (ONC_ERR_TLS), never a
+				 * fall back to cleartext */
+	ONC_TLS_REQUIRED,       /* TLS or nothing: a server that does not offer it gets no
+				 * cleartext call, the call fails with ONC_ERR_TLS_UNAVAILABLE */
+} onc_tls_mode;
+
+typedef struct onc_tls_client_options {
+	onc_tls_mode mode;
+	const char *ca_file;     /* PEM file of trusted CAs; with ca_dir NULL too: the system's */
+	const char *ca_dir;      /* directory of hashed CA certificates (c_rehash) */
+	const char *cert_file;   /* our certificate chain (PEM), for mutual TLS; NULL: none */
+	const char *key_file;    /* its private key (PEM); NULL: in cert_file */
+	const char *server_name; /* the name the server's certificate must carry, a DNS name or
+				  * an IP address (matched against its DNS or IP SANs), sent as
+				  * SNI when a DNS name; NULL: the host of the address */
+} onc_tls_client_options;
+
 typedef struct onc_client_options {
 	int timeout_ms;      /* per call, sending included; 0 means the default, 25 s as in
 			      * rpcgen's clients */
@@ -27,15 +51,29 @@ typedef struct onc_client_options {
 	const onc_auth_sys *auth_sys; /* AUTH_SYS credentials; NULL for AUTH_NONE */
 	uint16_t rpcbind_port; /* where the host's rpcbind listens, for addresses without a
 				* port; 0 = 111 */
+	onc_tls_client_options tls; /* all zero: cleartext */
 } onc_client_options;
 
 /* Connects to program prog, version vers at addr:
  *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
  *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper, within the
- *   client's timeout).
+ *   client's timeout),
+ *   "tls://host:2049" or "tls://host": TCP with RPC-with-TLS required (opts->tls says how to
+ *   verify the server; its mode may relax it to ONC_TLS_OPPORTUNISTIC).
+ * With TLS, every connection the client makes (the first and any after a failure) is probed
+ * and secured before a call goes on it; clients made with equal TLS options share one TLS
+ * context (the CA store and certificates are loaded once).
  * opts may be NULL. Returns NULL with *status set on failure. */
 ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 				      const onc_client_options *opts, onc_status *status);
+/* Asks the server at addr ("tcp://host:port", "tls://host:port", "unix:///path") whether it
+ * offers RPC-with-TLS to prog/vers: one AUTH_TLS probe on a new connection, closed after the
+ * answer (no handshake, no certificate checked; `onc info --tls`). ONC_OK with *offered set,
+ * or why the server could not be asked. */
+ONC_API onc_status onc_client_probe_tls(const char *addr, uint32_t prog, uint32_t vers,
+					int timeout_ms, bool *offered);
+/* True when the client's connection is protected by TLS (after STARTTLS). */
+ONC_API bool onc_client_is_tls(onc_client *c);
 /* Closes the connection and frees the client; no call may be in progress on it. */
 ONC_API void onc_client_destroy(onc_client *c);
 

@@ -139,6 +139,34 @@ ONC_API onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb);
  * (IPv4), versions 3 and 4 on those and on tcp6, udp6 and local (a Unix socket, by path). */
 ONC_API onc_status onc_rpcbind_attach(onc_rpcbind *rb, onc_server *srv);
 
+/* Warm start, as rpcbind -w: the table saved when rpcbind stops and restored when it starts
+ * again, so that services need not register again. The files are rpcbind's own, in dir:
+ * rpcbind.xdr (an rpcblist: every registration with its owner) and portmap.xdr (a pmaplist),
+ * so that onc rpcbind and rpcbind 1.2.6 (-w, dir /run/rpcbind) take over each other's tables.
+ *
+ * onc_rpcbind_save writes both, each to a temporary file in dir first, then renamed over
+ * the old one (a crash leaves the old file or the new, never half of one); mode 0600, and
+ * written by root in a directory of another user's, that user's (rpcbind reads its files as
+ * _rpc, the owner of its /run/rpcbind). ONC_ERR_IO (errno says why) when dir cannot be
+ * written.
+ *
+ * onc_rpcbind_restore reads dir/rpcbind.xdr into rb (call it after onc_rpcbind_attach,
+ * before the server runs) and removes both files, as rpcbind does: what is restored is
+ * saved again at the next stop. Registrations of the portmapper itself are skipped (rb
+ * lists its own listeners), and so are those the table refuses (full, over an owner's
+ * quota, a netid or address too long for it, a second address for the same program,
+ * version and netid): *restored counts those added, *skipped those refused. No file:
+ * ONC_OK, nothing restored. A file that cannot be restored restores nothing and is kept, renamed
+ * to rpcbind.xdr.corrupt, so that the next save does not overwrite it; its status says why:
+ * not an rpcblist (ONC_ERR_TRUNCATED, ONC_ERR_TRAILING_DATA, ONC_ERR_TOO_LONG,
+ * ONC_ERR_BAD_VALUE), larger than 4 MiB (ONC_ERR_RECORD_TOO_BIG), writable by group or
+ * others (ONC_ERR_IO, errno EPERM: anyone could have planted registrations), unreadable
+ * (ONC_ERR_IO, errno says why).
+ */
+ONC_API onc_status onc_rpcbind_save(onc_rpcbind *rb, const char *dir);
+ONC_API onc_status onc_rpcbind_restore(onc_rpcbind *rb, const char *dir, size_t *restored,
+				       size_t *skipped);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,19 @@ typedef struct onc_call {
 	socklen_t peer_len;
 } onc_call;
 
+/* The peer of a call that came over RPC-with-TLS, as its certificate names it. Lives as long
+ * as the call (deferred ones included). */
+typedef struct onc_tls_peer {
+	const char *subject;      /* RFC 2253 form ("CN=client,O=example"); "" without a
+				   * certificate (when the server does not ask for one) */
+	size_t nsans;
+	const char *const *sans;  /* subjectAltNames: "DNS:host.example", "IP:192.0.2.1",
+				   * "IP:2001:db8::1", "URI:...", "email:..." */
+} onc_tls_peer;
+
+/* The TLS peer when the call came inside RPC-with-TLS, else NULL (cleartext, UDP). */
+ONC_API const onc_tls_peer *onc_call_tls(const onc_call *call);
+
 /* True when the caller is on this host: a Unix socket or a loopback address. */
 ONC_API bool onc_call_is_local(const onc_call *call);
 /* True when the call came in a datagram (UDP): its reply goes to whatever source address the
@@ -84,6 +97,21 @@ ONC_API onc_status onc_deferred_auth_error(onc_deferred *d, onc_auth_stat why);
 /* Frees d and sends no reply at all, for a call that gets none (RFC 1833's failed CALLIT). */
 ONC_API void onc_deferred_drop(onc_deferred *d);
 
+/* RPC-with-TLS (RFC 9289) for stream listeners. With cert_file set, the server answers a
+ * client's AUTH_TLS probe (a NULL call, credential AUTH_TLS) with the verifier "STARTTLS" and
+ * a TLS 1.3 handshake (ALPN "sunrpc") follows on the connection, run on the event loop without
+ * blocking; without it the probe is refused (MSG_DENIED, AUTH_ERROR) and clients go on in
+ * cleartext. UDP has no DTLS here: a probe over UDP is refused the same way. */
+typedef struct onc_tls_server_options {
+	const char *cert_file;      /* certificate chain (PEM, the server's first) */
+	const char *key_file;       /* its private key (PEM); NULL: in cert_file */
+	const char *client_ca_file; /* ask clients for a certificate verified against these CAs
+				     * (PEM); NULL: no client certificates */
+	bool require_client_cert;   /* with client_ca_file: refuse clients without one */
+	unsigned handshake_timeout_ms; /* close a connection whose handshake has not finished
+					* this long after STARTTLS; 0 = 10 s */
+} onc_tls_server_options;
+
 typedef struct onc_server_options {
 	unsigned threads;         /* event loop threads; 0 = one per core */
 	size_t max_record;        /* largest call accepted; 0 = ONC_RM_DEFAULT_MAX_RECORD */
@@ -100,6 +128,7 @@ typedef struct onc_server_options {
 	 * more calls until it is back under three quarters; if it stays over for 2 s, the
 	 * connections holding the most are closed. 0 = 256 MiB. */
 	size_t max_buffered;
+	onc_tls_server_options tls; /* all zero: no TLS */
 } onc_server_options;
 
 /* opts may be NULL. Returns NULL with *status set on failure. */
@@ -111,9 +140,21 @@ ONC_API void onc_server_destroy(onc_server *s);
 ONC_API onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t vers,
 				       onc_dispatch_fn fn, void *ctx);
 
+/* Calls to program prog version vers (registered) must come over TLS: a cleartext call gets
+ * MSG_DENIED / AUTH_ERROR with AUTH_TOOWEAK ("rejected for security reasons", RFC 5531) and
+ * never reaches the handler. ONC_ERR_INVALID_ARG when the version is not registered or the
+ * server has no TLS. Before run. */
+ONC_API onc_status onc_server_require_tls(onc_server *s, uint32_t prog, uint32_t vers);
+
 /* Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock" ...; port 0
  * picks a free port, which *port receives (may be NULL). */
 ONC_API onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port);
+/* Serves on a socket bound by someone else (systemd socket activation, a parent process):
+ * a TCP or Unix stream socket (made to listen if it does not yet) or a UDP socket. Once this
+ * succeeds the server owns fd (now non-blocking and close-on-exec) and closes it; until then
+ * the caller does. *port (may be NULL) receives its port, 0 for a Unix socket.
+ * ONC_ERR_ADDRESS when fd is no such socket. */
+ONC_API onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port);
 
 /* Answers one call message as the server would, without any I/O: appends the reply to out
  * (record-marked when record_mark is set), or nothing when the message gets no answer. The

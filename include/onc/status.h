@@ -63,7 +63,13 @@ extern "C" {
 	X(ERR_CONNREFUSED, "connection refused")                                                   \
 	X(ERR_IO, "I/O error")                                                                     \
 	X(ERR_CLOSED, "connection closed")                                                         \
-	X(ERR_ADDRESS, "bad or unresolvable address")
+	X(ERR_ADDRESS, "bad or unresolvable address")                                             \
+                                                                                                   \
+	/* RPC-with-TLS (RFC 9289) */                                                              \
+	/* TLS is required and the server did not answer the AUTH_TLS probe with STARTTLS */       \
+	X(ERR_TLS_UNAVAILABLE, "server does not offer RPC-with-TLS")                               \
+	/* the TLS handshake failed: certificate, name, version, ALPN or the peer went away */      \
+	X(ERR_TLS, "TLS handshake or certificate verification failed")
 
 /* Every library function reports through one of these; onc_strerror() gives the text. */
 typedef enum onc_status {

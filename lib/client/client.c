@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "open.h"
+#include "starttls.h"
 
 #define DEFAULT_RETRY_MS 500
 #define DEFAULT_MAX_IN_FLIGHT 1024u
@@ -51,6 +52,13 @@ struct onc_client {
 	unsigned outstanding;    /* calls sent and awaiting replies */
 	unsigned max_in_flight;
 	int fd;                  /* -1 while not connected */
+	/* RPC-with-TLS: every connection is probed and secured before its first call. */
+	SSL_CTX *tls_ctx;        /* NULL: cleartext */
+	onc_tls_mode tls_mode;
+	char tls_name[256];      /* whom the server's certificate must name */
+	SSL *ssl;                /* the connection's TLS; NULL in cleartext; replaced with fd */
+	pthread_mutex_t tls_mu;  /* one SSL call at a time: the reader and a writer share ssl,
+				  * and neither holds it while waiting */
 	bool dead;               /* the connection failed; replaced by the next call */
 	bool reader_active;
 	int rcvtimeo_ms;         /* the socket's SO_RCVTIMEO; 0 = none */
@@ -91,6 +99,61 @@ static void init_xids(void)
 	pthread_atfork(NULL, NULL, seed_xids);
 }
 
+/* Connects, and with TLS probes and secures the connection, by the deadline. */
+static onc_status open_connection(onc_client *c, int64_t deadline)
+{
+	int left = (int)(deadline - onc__now_ms());
+	if (left <= 0)
+		return ONC_ERR_TIMEDOUT;
+	ONC_TRY(onc__net_connect(&c->addr, left, &c->fd));
+	if (!c->tls_ctx)
+		return ONC_OK;
+	onc_status st = onc__starttls(c->fd, c->tls_ctx, c->tls_mode, c->tls_name,
+				      atomic_fetch_add(&next_xid, 1), c->prog, c->vers, deadline,
+				      &c->ssl);
+	if (st != ONC_OK) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	return st;
+}
+
+/* Ends the connection (with TLS, a close_notify if the socket takes it at once). */
+static void close_connection(onc_client *c)
+{
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* The client's TLS settings: a tls:// address requires TLS unless the options relax it; UDP
+ * has no DTLS here (RFC 9289, Section 5.1.2), so it is cleartext or, when TLS is required,
+ * refused. */
+static onc_status setup_tls(onc_client *c, const onc_client_options *opts)
+{
+	onc_tls_client_options none = {0};
+	const onc_tls_client_options *o = opts ? &opts->tls : &none;
+	c->tls_mode = o->mode != ONC_TLS_OFF ? o->mode : c->addr.tls ? ONC_TLS_REQUIRED : ONC_TLS_OFF;
+	if (c->tls_mode == ONC_TLS_OFF)
+		return ONC_OK;
+	if (!is_stream(c))
+		return c->tls_mode == ONC_TLS_REQUIRED ? ONC_ERR_TLS_UNAVAILABLE : ONC_OK;
+	const char *name = o->server_name ? o->server_name : c->addr.host;
+	size_t n = strlen(name);
+	if (n == 0 || n >= sizeof c->tls_name)
+		return ONC_ERR_INVALID_ARG; /* a Unix socket has no host: name the server */
+	memcpy(c->tls_name, name, n + 1);
+	onc_status st;
+	onc__tls_files files = {o->ca_file, o->ca_dir, o->cert_file, o->key_file};
+	c->tls_ctx = onc__tls_client_ctx(&files, &st);
+	return st;
+}
+
 onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t vers,
 			     const onc_client_options *opts, onc_status *status)
 {
@@ -100,12 +163,15 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	pthread_once(&xids_once, init_xids);
 	if (st == ONC_OK)
 		c->addr = *addr;
+	if (st == ONC_OK)
+		st = setup_tls(c, opts);
 	if (st == ONC_OK && opts && opts->auth_sys) {
 		c->cred.flavor = ONC_AUTH_SYS;
 		c->cred.body = c->cred_body;
 		st = onc_auth_sys_encode(opts->auth_sys, c->cred_body, &c->cred.len);
 	}
 	if (st != ONC_OK) {
+		SSL_CTX_free(c ? c->tls_ctx : NULL);
 		free(c);
 		*status = st;
 		return NULL;
@@ -118,10 +184,11 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	onc_xdr_enc_init(&c->outq);
 	pthread_mutex_init(&c->send_mu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->tls_mu, NULL);
 	pthread_cond_init(&c->room, NULL);
 	c->max_in_flight = opts && opts->max_in_flight ? opts->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
 	c->fd = -1;
-	st = onc__net_connect(&c->addr, c->timeout_ms, &c->fd);
+	st = open_connection(c, onc__now_ms() + c->timeout_ms);
 	if (st != ONC_OK) {
 		onc_client_destroy(c);
 		c = NULL;
@@ -134,8 +201,9 @@ void onc_client_destroy(onc_client *c)
 {
 	if (!c)
 		return;
-	if (c->fd >= 0)
-		close(c->fd);
+	close_connection(c);
+	SSL_CTX_free(c->tls_ctx);
+	pthread_mutex_destroy(&c->tls_mu);
 	onc_rm_reader_free(&c->rm);
 	onc_xdr_enc_free(&c->outq);
 	pthread_cond_destroy(&c->room);
@@ -190,11 +258,58 @@ static void deliver(onc_client *c, const uint8_t *msg, size_t len)
  * with SO_RCVTIMEO is one system call where poll() + recv() are two. */
 #define RCVTIMEO_SLACK_MS 20
 
+bool onc_client_is_tls(onc_client *c)
+{
+	pthread_mutex_lock(&c->mu);
+	bool tls = c->ssl != NULL;
+	pthread_mutex_unlock(&c->mu);
+	return tls;
+}
+
+/* receive() inside TLS: the socket is non-blocking and the wait is in poll(), so that a
+ * writer may use the connection meanwhile; the wait comes first when OpenSSL holds nothing
+ * read ahead (a reply is seldom there already: one system call saved per call). */
+static ssize_t tls_receive(onc_client *c, int wait_ms, bool *ready)
+{
+	int64_t until = onc__now_ms() + wait_ms;
+	pthread_mutex_lock(&c->tls_mu);
+	bool buffered = SSL_has_pending(c->ssl);
+	pthread_mutex_unlock(&c->tls_mu);
+	struct pollfd first = {.fd = c->fd, .events = POLLIN};
+	if (!buffered && wait_ms > 0 && poll(&first, 1, wait_ms) == 0) {
+		*ready = false;
+		return 0;
+	}
+	*ready = true;
+	for (;;) {
+		size_t n;
+		pthread_mutex_lock(&c->tls_mu);
+		onc__tls_io io = onc__tls_read(c->ssl, c->rbuf, sizeof c->rbuf, &n);
+		pthread_mutex_unlock(&c->tls_mu);
+		if (io == ONC__TLS_DONE)
+			return (ssize_t)n;
+		if (io == ONC__TLS_EOF)
+			return 0;
+		if (io == ONC__TLS_FAILED) {
+			errno = EPROTO; /* a TLS alert or error: ONC_ERR_TLS (read_replies) */
+			return -1;
+		}
+		int64_t left = until - onc__now_ms();
+		struct pollfd p = {.fd = c->fd, .events = io == ONC__TLS_WANT_READ ? POLLIN : POLLOUT};
+		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+			*ready = false;
+			return 0;
+		}
+	}
+}
+
 /* Waits up to wait_ms (0: not at all) for data and reads what is there: *ready is false on a
  * timeout. */
 static ssize_t receive(onc_client *c, int wait_ms, bool *ready)
 {
 	ssize_t n;
+	if (c->ssl)
+		return tls_receive(c, wait_ms, ready);
 	if (wait_ms == 0) {
 		n = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
 		*ready = n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
@@ -233,7 +348,9 @@ static onc_status read_replies(onc_client *c, int wait_ms)
 	if (n < 0) {
 		if (err == EINTR || err == EAGAIN)
 			return ONC_OK;
-		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED : ONC_ERR_IO;
+		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED
+		       : err == EPROTO	   ? ONC_ERR_TLS
+					   : ONC_ERR_IO;
 	}
 	if (!is_stream(c)) {
 		deliver(c, c->rbuf, (size_t)n);
@@ -386,11 +503,39 @@ static onc_status make_room(onc_client *c, int64_t deadline)
 #define QUIET_MS 100
 
 /* With nothing in flight a stream has nothing to say: readable means the peer closed it
- * (or a reply came too late to matter), so the call goes on a new connection. */
-static bool peer_closed(int fd)
+ * (or a reply came too late to matter), so the call goes on a new connection. Inside TLS the
+ * peer may also have sent a record that is not data (a session ticket): that is read, and
+ * only end of file, an error or data count. */
+static bool peer_closed(onc_client *c)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
-	return poll(&pfd, 1, 0) > 0;
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
+	if (poll(&pfd, 1, 0) <= 0)
+		return false;
+	if (!c->ssl || (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return true;
+	bool ready;
+	return receive(c, 0, &ready) != 0 || ready;
+}
+
+/* Writes what the connection takes without waiting (*sent bytes; fewer than len when full). */
+static onc_status conn_send(onc_client *c, const uint8_t *data, size_t len, size_t *sent)
+{
+	if (!c->ssl)
+		return onc__net_send(c->fd, data, len, sent);
+	*sent = 0;
+	while (*sent < len) {
+		size_t n;
+		pthread_mutex_lock(&c->tls_mu);
+		onc__tls_io io = onc__tls_write(c->ssl, data + *sent, len - *sent, &n);
+		pthread_mutex_unlock(&c->tls_mu);
+		if (io == ONC__TLS_DONE)
+			*sent += n;
+		else if (io == ONC__TLS_WANT_WRITE || io == ONC__TLS_WANT_READ)
+			break; /* retried with the same bytes once the socket takes more */
+		else
+			return io == ONC__TLS_EOF ? ONC_ERR_CLOSED : ONC_ERR_TLS;
+	}
+	return ONC_OK;
 }
 
 /* How long a writer waiting for room in the socket sleeps while another thread is the reader:
@@ -432,7 +577,7 @@ static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64
 	bool did_read = false;
 	while (len && st == ONC_OK) {
 		size_t sent;
-		st = onc__net_send(c->fd, data, len, &sent);
+		st = conn_send(c, data, len, &sent);
 		data += sent;
 		len -= sent;
 		if (st == ONC_OK && len)
@@ -488,13 +633,12 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 	onc_status st = ONC_OK;
 	pthread_mutex_lock(&c->mu);
 	if (!c->dead && c->fd >= 0 && is_stream(c) && !c->waiters &&
-	    onc__now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c->fd))
+	    onc__now_ms() - c->last_reply_ms > QUIET_MS && peer_closed(c))
 		c->dead = true;
 	if (c->dead && c->reader_active) {
 		st = ONC_ERR_CLOSED; /* the reader is still leaving the old connection */
 	} else if (c->dead) {
-		close(c->fd);
-		c->fd = -1;
+		close_connection(c);
 		c->dead = false;
 		c->rcvtimeo_ms = 0;
 		onc_rm_reader_free(&c->rm);
@@ -502,7 +646,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		atomic_store(&c->queued, false);
 	}
 	if (st == ONC_OK && c->fd < 0)
-		st = onc__net_connect(&c->addr, c->timeout_ms, &c->fd);
+		st = open_connection(c, deadline);
 	if (st == ONC_OK) {
 		waiter **bucket = &c->buckets[w->xid % WAITER_BUCKETS];
 		w->prev = NULL;

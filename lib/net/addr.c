@@ -45,8 +45,10 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 		out->kind = ONC__NET_UNIX;
 		return parse_unix(uri + 7, out);
 	}
-	if (strncmp(uri, "tcp://", 6) == 0)
+	if (strncmp(uri, "tcp://", 6) == 0 || strncmp(uri, "tls://", 6) == 0) {
 		out->kind = ONC__NET_TCP;
+		out->tls = uri[1] == 'l';
+	}
 	else if (strncmp(uri, "udp://", 6) == 0)
 		out->kind = ONC__NET_UDP;
 	else
@@ -72,6 +74,7 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 		return ONC_ERR_ADDRESS;
 	memcpy(host, rest, hlen);
 	host[hlen] = 0;
+	memcpy(out->host, host, hlen + 1);
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -181,6 +184,31 @@ onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound
 		return err == EADDRINUSE ? ONC_ERR_ADDRESS : errno_status(err);
 	}
 	*fd = s;
+	return ONC_OK;
+}
+
+onc_status onc__net_adopt(int fd, onc__net_addr *bound)
+{
+	int type, listening = 0, flags = fcntl(fd, F_GETFL);
+	socklen_t len = sizeof type;
+	memset(bound, 0, sizeof *bound);
+	bound->len = sizeof bound->sa;
+	if (flags < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound->sa, &bound->len) != 0)
+		return ONC_ERR_ADDRESS; /* not an open socket */
+	int family = bound->sa.ss_family;
+	if ((family != AF_INET && family != AF_INET6 && family != AF_UNIX) ||
+	    (type != SOCK_STREAM && type != SOCK_DGRAM) || (family == AF_UNIX && type != SOCK_STREAM))
+		return ONC_ERR_ADDRESS;
+	bound->kind = family == AF_UNIX ? ONC__NET_UNIX : type == SOCK_DGRAM ? ONC__NET_UDP : ONC__NET_TCP;
+	bound->has_port = family != AF_UNIX;
+	len = sizeof listening;
+	if (type == SOCK_STREAM &&
+	    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+	     (!listening && listen(fd, SOMAXCONN) != 0)))
+		return errno_status(errno);
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		return errno_status(errno);
 	return ONC_OK;
 }
 

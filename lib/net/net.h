@@ -13,6 +13,8 @@ typedef enum onc__net_kind { ONC__NET_TCP, ONC__NET_UDP, ONC__NET_UNIX } onc__ne
 typedef struct onc__net_addr {
 	onc__net_kind kind;
 	bool has_port; /* false for "tcp://host" without a port */
+	bool tls;      /* "tls://": TCP with RPC-with-TLS required */
+	char host[256]; /* the host as written (no brackets); "" for Unix sockets */
 	socklen_t len;
 	struct sockaddr_storage sa;
 } onc__net_addr;
@@ -20,7 +22,8 @@ typedef struct onc__net_addr {
 /* The monotonic clock, in milliseconds, that deadlines are counted on. */
 int64_t onc__now_ms(void);
 
-/* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "unix:///PATH"; HOST may be a name. */
+/* Parses "tcp://HOST:PORT", "udp://[V6]:PORT", "tls://HOST:PORT", "unix:///PATH"; HOST may be
+ * a name. */
 onc_status onc__net_parse(const char *uri, onc__net_addr *out);
 uint16_t onc__net_port(const onc__net_addr *a);
 void onc__net_set_port(onc__net_addr *a, uint16_t port);
@@ -31,6 +34,10 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd);
 /* A bound (and for streams listening) non-blocking socket; *bound gets its address (with
  * the port picked when a's is 0). */
 onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound);
+/* A socket bound by someone else (systemd, a parent): a TCP, UDP or Unix stream socket,
+ * made listening (streams), non-blocking and close-on-exec; *bound gets its address.
+ * ONC_ERR_ADDRESS when fd is no such socket. */
+onc_status onc__net_adopt(int fd, onc__net_addr *bound);
 /* Writes what the socket takes without waiting, retrying on EINTR: *sent bytes, fewer than
  * len (ONC_OK) when it is full. */
 onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent);

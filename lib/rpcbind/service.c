@@ -15,6 +15,7 @@
 #include "../server/internal.h" /* the server's listeners, which rpcbind lists */
 #include "codec.h"
 #include "stats.h"
+#include "table.h"
 
 /* The table's size limit: local callers cannot make it take more than this. */
 #define MAX_ENTRIES 4096u
@@ -224,6 +225,47 @@ static void answer_addr(const entry *e, const onc_call *call, char *out, size_t 
 	snprintf(out, cap, "%s", a);
 }
 
+/* ---- the table as DUMP answers it, and as warmstart.c saves and restores it ---- */
+
+/* pmaplist (v2: tcp and udp only) or rpcblist (v3, v4: every entry). Under mu. */
+onc_status onc__rpcbind_dump(onc_rpcbind *rb, uint32_t vers, onc_xdr_enc *out)
+{
+	for (size_t i = 0; i < rb->n; i++) {
+		const entry *e = &rb->entries[i];
+		if (vers == 2) {
+			uint16_t port;
+			uint32_t prot = strcmp(e->netid, "tcp") == 0   ? ONC_IPPROTO_TCP
+					: strcmp(e->netid, "udp") == 0 ? ONC_IPPROTO_UDP
+								       : 0;
+			if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
+				continue;
+			onc__mapping m = {e->prog, e->vers, prot, port};
+			ONC_TRY(onc_xdr_put_bool(out, true));
+			ONC_TRY(onc__mapping_encode(out, &m));
+		} else {
+			onc__rpcb r = {e->prog, e->vers, (char *)e->netid, (char *)e->addr,
+				       (char *)e->owner};
+			ONC_TRY(onc_xdr_put_bool(out, true));
+			ONC_TRY(onc__rpcb_encode(out, &r));
+		}
+	}
+	return onc_xdr_put_bool(out, false);
+}
+
+void onc__rpcbind_lock(onc_rpcbind *rb, bool lock)
+{
+	if (lock)
+		pthread_mutex_lock(&rb->mu);
+	else
+		pthread_mutex_unlock(&rb->mu);
+}
+
+/* A registration as it was saved, owner and all; false when the table refuses it. Under mu. */
+bool onc__rpcbind_restore(onc_rpcbind *rb, const onc__rpcb *r)
+{
+	return add(rb, r->r_prog, r->r_vers, r->r_netid, r->r_addr, r->r_owner);
+}
+
 /* The netid of the transport a call came on. GETADDR and GETVERSADDR answer for it, not for
  * the netid the call names: "The netid field of the argument is ignored and the netid is
  * inferred from the netid of the transport on which the request came in" (RFC 1833, 2.2.1,
@@ -251,22 +293,8 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 
 	if (proc == PMAPPROC_NULL)
 		return ONC_SUCCESS;
-	if (proc == PMAPPROC_DUMP) {
-		for (size_t i = 0; i < rb->n; i++) {
-			const entry *e = &rb->entries[i];
-			uint16_t port;
-			uint32_t prot = strcmp(e->netid, "tcp") == 0   ? ONC_IPPROTO_TCP
-					: strcmp(e->netid, "udp") == 0 ? ONC_IPPROTO_UDP
-								       : 0;
-			if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
-				continue;
-			onc__mapping out = {e->prog, e->vers, prot, port};
-			if (onc_xdr_put_bool(call->results, true) ||
-			    onc__mapping_encode(call->results, &out))
-				return ONC_SYSTEM_ERR;
-		}
-		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	}
+	if (proc == PMAPPROC_DUMP)
+		return onc__rpcbind_dump(rb, 2, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	if (proc > PMAPPROC_GETPORT)
 		return ONC_PROC_UNAVAIL;
 	if (onc__mapping_decode(call->args, &m) != ONC_OK)
@@ -395,12 +423,6 @@ static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc__r
 	return onc_xdr_put_bool(out, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
-static onc_status put_rpcb(onc_xdr_enc *e, const entry *x)
-{
-	onc__rpcb r = {x->prog, x->vers, (char *)x->netid, (char *)x->addr, (char *)x->owner};
-	return onc__rpcb_encode(e, &r);
-}
-
 static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 {
 	uint32_t proc = call->header->proc;
@@ -411,11 +433,7 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	case RPCBPROC_NULL:
 		return ONC_SUCCESS;
 	case RPCBPROC_DUMP:
-		for (size_t i = 0; i < rb->n; i++)
-			if (onc_xdr_put_bool(call->results, true) ||
-			    put_rpcb(call->results, &rb->entries[i]))
-				return ONC_SYSTEM_ERR;
-		return onc_xdr_put_bool(call->results, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+		return onc__rpcbind_dump(rb, 4, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	case RPCBPROC_GETTIME:
 		return onc_xdr_put_u32(call->results, (uint32_t)time(NULL)) ? ONC_SYSTEM_ERR
 									    : ONC_SUCCESS;

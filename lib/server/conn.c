@@ -11,6 +11,9 @@
  * Closing releases the socket and the buffers at once; what is left is the struct itself,
  * on which late replies find `dead` set and are dropped.
  *
+ * Its TLS (starttls.c) is its own: the SSL object goes with the socket, the peer's identity
+ * with the struct (calls in flight may still read it).
+ *
  * Threads: the loop alone reads, writes and closes. Workers and deferred replies only
  * append to `out` and put the connection on the ready list, under its lock; the fields
  * under the lock are marked in internal.h. */
@@ -63,6 +66,7 @@ static void touch(onc__conn *c)
 /* What is left of a connection once its last reference is gone. */
 static void conn_free(onc__conn *c)
 {
+	free((void *)c->peer.sans); /* the block of the peer's identity (onc__tls_peer_get) */
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -87,6 +91,7 @@ onc__conn *onc__conn_new(onc__loop *l, int fd, const struct sockaddr_storage *pe
 		c->origin.has_uid = true;
 		c->origin.uid = cred.uid;
 	}
+	c->origin.tls_offer = l->srv->tls_ctx != NULL;
 	c->refs = 1; /* the loop's */
 	c->reading = true;
 	c->last_call = onc__now_ms();
@@ -121,6 +126,7 @@ void onc__conn_hold(onc__conn *c)
 }
 
 static bool take_unread(onc__conn *c);
+static bool read_buffered(onc__conn *c);
 
 static size_t unsent(const onc__conn *c)
 {
@@ -152,7 +158,9 @@ static bool takes_no_calls(const onc__conn *c)
 static bool recount(onc__conn *c)
 {
 	onc_server *s = c->loop->srv;
-	size_t held = c->closed ? 0 : unsent(c) + c->inflight_bytes + c->unread_len + c->rm.len;
+	size_t held = c->closed ? 0
+				: unsent(c) + c->inflight_bytes + c->unread_len + c->rm.len +
+					  (c->tls_state != ONC__TLS_NONE ? ONC__TLS_CHARGE : 0);
 	size_t delta = held - c->charged; /* modulo 2^N, as the atomic's arithmetic */
 	if (delta == 0) /* the usual case after a flush: no write to the shared count */
 		return atomic_load(&s->over_budget);
@@ -168,8 +176,13 @@ static void arm(onc__conn *c)
 	bool over = recount(c);
 	if (over && !c->eof)
 		c->loop->paused = true; /* to be read again when the server is back under */
-	bool reading = !c->eof && !c->unread && !over_bounds(c) && !over;
+	bool reading = !c->eof && !c->unread && !over_bounds(c) && !over &&
+		       c->tls_state != ONC__TLS_STARTING;
 	bool writing = unsent(c) > 0;
+	if (c->tls_state == ONC__TLS_HANDSHAKE) { /* only what the handshake waits for */
+		reading = c->tls_want == ONC__POLL_IN;
+		writing = c->tls_want == ONC__POLL_OUT;
+	}
 	if (reading == c->reading && writing == c->writing)
 		return;
 	c->reading = reading;
@@ -193,16 +206,29 @@ static void compact(onc__conn *c)
 	c->out_sent = 0;
 }
 
+/* send() in cleartext or inside TLS: bytes written, or -1 with errno (EAGAIN: full). */
+static ssize_t conn_send(onc__conn *c, const uint8_t *data, size_t len)
+{
+	if (c->tls_state != ONC__TLS_ON)
+		return send(c->src.fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t n;
+	onc__tls_io io = onc__tls_write(c->ssl, data, len, &n);
+	if (io == ONC__TLS_DONE)
+		return (ssize_t)n;
+	errno = io == ONC__TLS_WANT_WRITE || io == ONC__TLS_WANT_READ ? EAGAIN : EIO;
+	return -1; /* a retry passes the same bytes again (compact may move them) */
+}
+
 /* Writes what it can of the pending replies; false when the connection must be closed
- * (an error, a reply that could not be stored, or nothing more to do after end of file). */
+ * (an error, a reply that could not be stored, or nothing more to do after end of file).
+ * Once the STARTTLS answer has gone, the handshake begins. */
 static bool flush_locked(onc__conn *c)
 {
 	size_t len = onc_xdr_enc_len(&c->out);
 	if (c->broken)
 		return false;
 	while (c->out_sent < len) {
-		ssize_t n = send(c->src.fd, c->out.base + c->out_sent, len - c->out_sent,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = conn_send(c, c->out.base + c->out_sent, len - c->out_sent);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
@@ -217,6 +243,8 @@ static bool flush_locked(onc__conn *c)
 	onc__release_if_large(&c->out);
 	onc_xdr_enc_reset(&c->out);
 	c->out_sent = 0;
+	if (c->tls_state == ONC__TLS_STARTING && !onc__starttls_begin(c))
+		return false;
 	arm(c);
 	return !finished(c);
 }
@@ -281,7 +309,7 @@ void onc__conn_flush_posted(onc__conn *c)
 	bool ok = c->dead || flush_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	if (ok && !c->closed)
-		ok = take_unread(c);
+		ok = take_unread(c) && read_buffered(c);
 	if (!ok)
 		onc__conn_close(c);
 	onc__conn_unref(c); /* the ready list's */
@@ -318,6 +346,22 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 		const uint8_t *rec = onc_rm_reader_record(&c->rm, &len);
 		if (!rec)
 			continue;
+		if (c->origin.tls_offer && onc__starttls_is_probe(rec, len)) {
+			/* RFC 9289, Section 4.1: the client waits for the answer before its
+			 * ClientHello, so nothing follows the probe, and no reply to an earlier call
+			 * may come after it (it would be inside TLS): anything else is not a client
+			 * following the RFC. The answer is made here, on the loop. */
+			ok = at == n && base_calls + njobs == 0;
+			if (ok) {
+				onc__dispatch(s, &l->arena, rec, len, &l->out, &c->origin);
+				c->origin.tls_offer = false;
+				c->tls_state = ONC__TLS_STARTING;
+				c->tls_since = onc__now_ms();
+				onc_rm_reader_next(&c->rm);
+				touch(c);
+			}
+			break;
+		}
 		if (s->pool.n == 0) {
 			onc__dispatch(s, &l->arena, rec, len, &l->out, &c->origin);
 		} else if ((*tail = onc__job_new(&c->origin, rec, len)) != NULL) {
@@ -358,22 +402,52 @@ static bool take_calls(onc__conn *c, const uint8_t *data, size_t n)
 	return ok;
 }
 
+/* recv() in cleartext or inside TLS: bytes read, 0 at end of file, or -1 with errno. Inside
+ * TLS, OpenSSL may hold records it read ahead: see read_buffered. */
+static ssize_t conn_recv(onc__conn *c, uint8_t *buf, size_t len)
+{
+	if (c->tls_state != ONC__TLS_ON)
+		return recv(c->src.fd, buf, len, MSG_DONTWAIT);
+	size_t n;
+	switch (onc__tls_read(c->ssl, buf, len, &n)) {
+	case ONC__TLS_DONE:
+		return (ssize_t)n;
+	case ONC__TLS_EOF:
+		return 0;
+	case ONC__TLS_WANT_READ:
+	case ONC__TLS_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	default:
+		errno = EIO;
+		return -1;
+	}
+}
+
+/* Reads once; inside TLS, again while OpenSSL holds bytes it read ahead (the poller cannot
+ * see them) and the connection still reads, until it needs the socket. */
 static bool read_calls(onc__conn *c)
 {
 	onc__loop *l = c->loop;
-	ssize_t n = recv(c->src.fd, l->rbuf, sizeof l->rbuf, MSG_DONTWAIT);
-	bool ok;
-	if (n == 0) {
-		pthread_mutex_lock(&c->lock);
-		c->eof = true;
-		arm(c);
-		ok = !finished(c);
-		pthread_mutex_unlock(&c->lock);
-		return ok;
+	for (;;) {
+		ssize_t n = conn_recv(c, l->rbuf, sizeof l->rbuf);
+		bool ok;
+		if (n == 0) {
+			pthread_mutex_lock(&c->lock);
+			c->eof = true;
+			arm(c);
+			ok = !finished(c);
+			pthread_mutex_unlock(&c->lock);
+			return ok;
+		}
+		if (n < 0)
+			return errno == EINTR || errno == EAGAIN;
+		if (!take_calls(c, l->rbuf, (size_t)n) || !take_unread(c))
+			return false;
+		if (c->closed || c->tls_state != ONC__TLS_ON || !c->reading ||
+		    !SSL_has_pending(c->ssl))
+			return true;
 	}
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
-	return take_calls(c, l->rbuf, (size_t)n) && take_unread(c);
 }
 
 bool onc__conn_may_run(onc__conn *c, onc__job *j)
@@ -435,8 +509,17 @@ void onc__conn_resume(onc__conn *c)
 	pthread_mutex_lock(&c->lock);
 	arm(c);
 	pthread_mutex_unlock(&c->lock);
-	if (!take_unread(c))
+	if (!take_unread(c) || !read_buffered(c))
 		onc__conn_close(c);
+}
+
+/* Inside TLS, the records that OpenSSL read ahead are invisible to the poller: when a
+ * connection reads again, they are taken as the socket's would be. */
+static bool read_buffered(onc__conn *c)
+{
+	if (c->closed || c->tls_state != ONC__TLS_ON || !c->reading || !SSL_has_pending(c->ssl))
+		return true;
+	return read_calls(c);
 }
 
 void onc__conn_event(onc__conn *c, unsigned events)
@@ -445,10 +528,23 @@ void onc__conn_event(onc__conn *c, unsigned events)
 	if (c->closed)
 		return; /* closed earlier in this batch */
 	ok = !(events & ONC__POLL_CLOSED) || (events & ONC__POLL_IN);
+	if (ok && c->tls_state == ONC__TLS_HANDSHAKE) {
+		ok = onc__starttls_step(c);
+		pthread_mutex_lock(&c->lock);
+		arm(c);
+		pthread_mutex_unlock(&c->lock);
+		if (ok) /* the first calls may have come with the client's Finished */
+			ok = read_buffered(c);
+		if (!ok)
+			onc__conn_close(c);
+		return;
+	}
 	if (ok && (events & ONC__POLL_OUT))
 		ok = flush(c) && take_unread(c);
 	if (ok && (events & ONC__POLL_IN) && c->reading)
 		ok = read_calls(c);
+	else if (ok)
+		ok = read_buffered(c); /* a flush may have let it read again */
 	if (!ok)
 		onc__conn_close(c);
 }
@@ -485,6 +581,8 @@ void onc__conn_close(onc__conn *c)
 		free(j);
 	}
 	onc__poller_del(&l->poller, c->src.fd);
+	SSL_free(c->ssl); /* no close_notify: the peer learns from the closed socket */
+	c->ssl = NULL;
 	close(c->src.fd);
 	atomic_fetch_sub(&l->srv->nconns, 1);
 }

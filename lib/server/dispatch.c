@@ -24,11 +24,22 @@ const onc__program *onc__find_program(const onc_server *s, uint32_t prog, uint32
 	return NULL;
 }
 
-/* Accepts AUTH_NONE and well-formed AUTH_SYS; other flavors are refused as RFC 5531 says. */
-static onc_status check_credentials(const onc_call_header *h, onc_auth_sys *sys, bool *have_sys,
+/* Accepts AUTH_NONE, well-formed AUTH_SYS and, on a cleartext connection of a server with TLS,
+ * the AUTH_TLS probe (*starttls set); other flavors are refused as RFC 5531 says. AUTH_TLS where
+ * TLS cannot start (no TLS configured, UDP: no DTLS here, or already inside TLS) is a flavor
+ * this server does not take, and the refusal tells the client to go on without TLS (RFC 9289,
+ * Section 4.1). */
+static onc_status check_credentials(const onc_call_header *h, const onc__origin *from,
+				    onc_auth_sys *sys, bool *have_sys, bool *starttls,
 				    onc_auth_stat *why)
 {
 	*have_sys = false;
+	*starttls = false;
+	if (h->cred.flavor == ONC_AUTH_TLS && from->tls_offer) {
+		*why = onc__starttls_check(h);
+		*starttls = *why == ONC_AUTH_OK;
+		return *starttls ? ONC_OK : ONC_ERR_AUTH;
+	}
 	if (h->verf.flavor != ONC_AUTH_NONE) {
 		*why = ONC_AUTH_BADVERF;
 		return ONC_ERR_AUTH;
@@ -113,6 +124,12 @@ bool onc_call_is_local(const onc_call *call)
 	return false;
 }
 
+const onc_tls_peer *onc_call_tls(const onc_call *call)
+{
+	const onc__origin *from = ((const onc__call *)call)->from;
+	return from->tls ? &from->conn->peer : NULL;
+}
+
 bool onc_call_is_datagram(const onc_call *call)
 {
 	return ((const onc__call *)call)->from->kind == ORIGIN_DATAGRAM;
@@ -128,10 +145,12 @@ bool onc_call_peer_uid(const onc_call *call, uid_t *uid)
 
 /* The reply to a call the server answers without a handler, or NULL for one to dispatch
  * (*p set, r an accepted SUCCESS header). false when the message gets no answer. */
-static bool answer_header(onc_server *s, onc_xdr_dec *d, onc_call_header *h, onc_auth_sys *sys,
-			  bool *have_sys, onc_reply_header *r, const onc__program **p)
+static bool answer_header(onc_server *s, onc_xdr_dec *d, const onc__origin *from,
+			  onc_call_header *h, onc_auth_sys *sys, bool *have_sys, onc_reply_header *r,
+			  const onc__program **p)
 {
 	onc_auth_stat why = ONC_AUTH_OK;
+	bool starttls;
 	onc_status st = onc_rpc_decode_call(d, h, &why);
 	*p = NULL;
 	if (st == ONC_ERR_RPC_MISMATCH) {
@@ -140,7 +159,7 @@ static bool answer_header(onc_server *s, onc_xdr_dec *d, onc_call_header *h, onc
 		onc_rpc_reply_auth_error(r, h->xid, why);
 	} else if (st != ONC_OK) {
 		return false;
-	} else if (check_credentials(h, sys, have_sys, &why) != ONC_OK) {
+	} else if (check_credentials(h, from, sys, have_sys, &starttls, &why) != ONC_OK) {
 		onc_rpc_reply_auth_error(r, h->xid, why);
 	} else {
 		*p = onc__find_program(s, h->prog, h->vers, &r->low, &r->high);
@@ -148,8 +167,22 @@ static bool answer_header(onc_server *s, onc_xdr_dec *d, onc_call_header *h, onc
 			onc_rpc_reply_prog_mismatch(r, h->xid, r->low, r->high);
 		else if (!*p)
 			onc_rpc_reply_accepted(r, h->xid, ONC_PROG_UNAVAIL);
+		else if ((*p)->tls_only && !from->tls && !starttls)
+			/* RFC 5531: AUTH_TOOWEAK, "rejected for security reasons": this program
+			 * takes calls inside TLS only (onc_server_require_tls). */
+			onc_rpc_reply_auth_error(r, h->xid, ONC_AUTH_TOOWEAK);
 		else
 			onc_rpc_reply_accepted(r, h->xid, ONC_SUCCESS);
+		if (r->stat == ONC_MSG_DENIED)
+			*p = NULL;
+		if (starttls) {
+			/* RFC 9289, Section 4.1: MSG_ACCEPTED with the AUTH_NONE verifier
+			 * "STARTTLS", whatever the accept status; the NULL procedure itself is
+			 * not run. */
+			r->verf = (onc_opaque_auth){ONC_AUTH_NONE, ONC__STARTTLS_LEN,
+						    (const uint8_t *)ONC__STARTTLS};
+			*p = NULL;
+		}
 	}
 	return true;
 }
@@ -167,7 +200,7 @@ bool onc__dispatch(onc_server *s, onc_arena *arena, const uint8_t *msg, size_t l
 	onc_status st;
 
 	onc_xdr_dec_init(&d, msg, len, arena);
-	if (!answer_header(s, &d, &h, &sys, &have_sys, &r, &p)) {
+	if (!answer_header(s, &d, from, &h, &sys, &have_sys, &r, &p)) {
 		onc_arena_reset(arena);
 		return false;
 	}
@@ -207,18 +240,25 @@ void onc_server_process(onc_server *s, const uint8_t *msg, size_t len, onc_xdr_e
 			bool record_mark)
 {
 	onc_arena arena;
+	onc_xdr_enc reply; /* the dispatcher's own: a deferred reply goes to out meanwhile, from
+			    * whatever thread, maybe before the dispatcher has let go of its */
 	onc__capture cap = {.out = out};
 	onc__origin from = {.kind = ORIGIN_CAPTURE, .stream = record_mark, .capture = &cap,
 			    .peer.ss_family = AF_UNIX, .peer_len = sizeof(sa_family_t)};
 	pthread_mutex_init(&cap.lock, NULL);
 	pthread_cond_init(&cap.done_cond, NULL);
 	onc_arena_init(&arena, ONC__ARENA_LIMIT);
-	if (onc__dispatch(s, &arena, msg, len, out, &from)) {
+	onc_xdr_enc_init(&reply);
+	if (onc__dispatch(s, &arena, msg, len, &reply, &from)) {
 		pthread_mutex_lock(&cap.lock);
 		while (!cap.done)
 			pthread_cond_wait(&cap.done_cond, &cap.lock);
 		pthread_mutex_unlock(&cap.lock);
+	} else if (onc_xdr_enc_len(&reply)) {
+		/* all or nothing: without room in out, no reply, as when the dispatcher has none */
+		(void)onc_xdr_put_opaque_fixed(out, reply.base, onc_xdr_enc_len(&reply));
 	}
+	onc_xdr_enc_free(&reply);
 	onc_arena_free(&arena);
 	pthread_mutex_destroy(&cap.lock);
 	pthread_cond_destroy(&cap.done_cond);

@@ -14,6 +14,7 @@
 
 #include "../net/net.h"
 #include "../net/poller.h"
+#include "../net/tls.h"
 #include "onc/server.h"
 
 #define ONC__ARENA_LIMIT (64u << 20)
@@ -22,6 +23,8 @@
 #define ONC__MAX_CONN_JOBS 256u    /* calls of one connection with the workers or deferred */
 #define ONC__MAX_DATAGRAM_JOBS 1024u /* datagrams queued for the workers; more are dropped */
 #define ONC__KEEP_BUFFER (64u << 10) /* larger reply buffers are given back once empty */
+#define ONC__TLS_CHARGE (48u << 10) /* what a TLS connection counts in the server's budget: its
+				     * handshake state, keys and record buffers */
 
 enum onc__source_kind { SRC_STREAM_LISTENER, SRC_DATAGRAM, SRC_CONN };
 
@@ -42,6 +45,7 @@ typedef struct onc__program {
 	uint32_t prog, vers;
 	onc_dispatch_fn fn;
 	void *ctx;
+	bool tls_only; /* onc_server_require_tls: cleartext calls are denied */
 } onc__program;
 
 typedef struct onc__loop onc__loop;
@@ -66,7 +70,17 @@ typedef struct onc__origin {
 	socklen_t peer_len;
 	bool has_uid; /* a Unix socket's peer user, uid (SO_PEERCRED) */
 	uid_t uid;
+	bool tls_offer; /* a cleartext connection of a server with TLS: a probe gets STARTTLS */
+	bool tls;       /* the call came inside TLS; conn->peer is the peer's identity */
 } onc__origin;
+
+/* A connection's RPC-with-TLS (lib/server/starttls.c). */
+typedef enum onc__tls_state {
+	ONC__TLS_NONE,      /* cleartext */
+	ONC__TLS_STARTING,  /* the STARTTLS answer is being sent; nothing else is read */
+	ONC__TLS_HANDSHAKE, /* the handshake runs, on the loop, non-blocking */
+	ONC__TLS_ON,        /* every record goes inside TLS */
+} onc__tls_state;
 
 /* A stream connection. Its lifetime rules are at the top of conn.c. */
 struct onc__conn {
@@ -98,6 +112,13 @@ struct onc__conn {
 	struct onc__job *parked; /* calls a worker put aside while too many replies wait */
 	unsigned nparked;
 	onc__conn *ready_next;
+	/* RPC-with-TLS (loop-only; peer is set once, before the first call inside TLS, and
+	 * freed with the struct, so that calls in flight may read it) */
+	onc__tls_state tls_state;
+	SSL *ssl;
+	int64_t tls_since; /* when STARTTLS was answered: the handshake's clock */
+	unsigned tls_want; /* ONC__POLL_IN / ONC__POLL_OUT: what the handshake waits for */
+	onc_tls_peer peer;
 };
 
 struct onc__loop {
@@ -169,6 +190,8 @@ struct onc_server {
 	atomic_int_fast64_t over_since, under_since;
 	onc__pool pool;
 	onc__server_hooks hooks;
+	SSL_CTX *tls_ctx; /* NULL: no TLS */
+	unsigned handshake_timeout_ms;
 	/* Deferred calls not yet ended: run() waits for them. */
 	pthread_mutex_t deferred_lock;
 	pthread_cond_t deferred_done;
@@ -233,6 +256,20 @@ bool onc__conn_busy(onc__conn *c);
  * replies wait to be sent, and c keeps j until they have been (then the loop queues it again,
  * or drops it with the connection). */
 bool onc__conn_may_run(onc__conn *c, struct onc__job *j);
+
+/* starttls.c: the server's half of RFC 9289. */
+/* True for a well-formed AUTH_TLS probe: a call whose credential is AUTH_TLS. */
+bool onc__starttls_is_probe(const uint8_t *msg, size_t len);
+/* For a call with credential AUTH_TLS: AUTH_OK when it is a proper probe, else the reason. */
+onc_auth_stat onc__starttls_check(const onc_call_header *h);
+/* On the loop, once the STARTTLS answer has been sent: starts the handshake; false when the
+ * connection must be closed. */
+bool onc__starttls_begin(onc__conn *c);
+/* On the loop: one step of the handshake (c->tls_want says what it waits for); false when it
+ * failed and the connection must be closed. */
+bool onc__starttls_step(onc__conn *c);
+/* On the loop: closes the connections whose handshake has run past the server's timeout. */
+void onc__starttls_expire(onc__loop *l, int64_t now);
 
 /* pool.c */
 onc_status onc__pool_init(onc__pool *p, onc_server *s, unsigned n);

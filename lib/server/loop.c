@@ -304,6 +304,8 @@ void *onc__loop_run(void *arg)
 		if (now >= next_scan) {
 			close_idle(l, now);
 			close_offenders(l, now);
+			if (l->srv->tls_ctx)
+				onc__starttls_expire(l, now);
 			onc__loop_release_closed(l);
 			next_scan = now + 1000;
 		}

@@ -17,6 +17,7 @@
 #define DEFAULT_MAX_CONNECTIONS 4096u
 #define DEFAULT_IDLE_TIMEOUT_MS 120000u
 #define DEFAULT_MAX_BUFFERED ((size_t)256 << 20)
+#define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000u
 #define MAX_LISTENERS (sizeof ((onc_server *)0)->listeners / sizeof(onc__listener))
 
 onc_server *onc_server_create(const onc_server_options *opts, onc_status *status)
@@ -36,6 +37,17 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 	s->max_buffered = opts && opts->max_buffered ? opts->max_buffered : DEFAULT_MAX_BUFFERED;
 	pthread_mutex_init(&s->deferred_lock, NULL);
 	pthread_cond_init(&s->deferred_done, NULL);
+	if (opts && opts->tls.cert_file) {
+		const onc_tls_server_options *o = &opts->tls;
+		onc__tls_files files = {o->client_ca_file, NULL, o->cert_file, o->key_file};
+		s->tls_ctx = onc__tls_server_ctx(&files, o->require_client_cert, status);
+		if (!s->tls_ctx)
+			goto err;
+	}
+	s->handshake_timeout_ms = opts && opts->tls.handshake_timeout_ms
+					  ? opts->tls.handshake_timeout_ms
+					  : DEFAULT_HANDSHAKE_TIMEOUT_MS;
+	*status = ONC_ERR_NOMEM;
 	s->loops = calloc(nloops, sizeof *s->loops);
 	if (!s->loops || onc__pool_init(&s->pool, s, opts ? opts->workers : 0) != ONC_OK)
 		goto err;
@@ -48,6 +60,8 @@ onc_server *onc_server_create(const onc_server_options *opts, onc_status *status
 	*status = ONC_OK;
 	return s;
 err:
+	if (*status == ONC_OK)
+		*status = ONC_ERR_NOMEM;
 	onc_server_destroy(s);
 	return NULL;
 }
@@ -65,6 +79,7 @@ void onc_server_destroy(onc_server *s)
 		s->hooks.free(s->hooks.ctx);
 	pthread_mutex_destroy(&s->deferred_lock);
 	pthread_cond_destroy(&s->deferred_done);
+	SSL_CTX_free(s->tls_ctx);
 	free(s->loops);
 	free(s->progs);
 	free(s);
@@ -80,7 +95,43 @@ onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t vers, onc_
 	if (!grown)
 		return ONC_ERR_NOMEM;
 	s->progs = grown;
-	s->progs[s->nprogs++] = (onc__program){prog, vers, fn, ctx};
+	s->progs[s->nprogs++] = (onc__program){prog, vers, fn, ctx, false};
+	return ONC_OK;
+}
+
+onc_status onc_server_require_tls(onc_server *s, uint32_t prog, uint32_t vers)
+{
+	uint32_t low, high;
+	onc__program *p = (onc__program *)onc__find_program(s, prog, vers, &low, &high);
+	if (!p || !s->tls_ctx)
+		return ONC_ERR_INVALID_ARG;
+	p->tls_only = true;
+	return ONC_OK;
+}
+
+/* Serves on fd, bound at bound; the server owns fd once this succeeds, the caller before. */
+static onc_status add_listener(onc_server *s, int fd, const onc__net_addr *bound, uint16_t *port)
+{
+	if (s->nlisteners == MAX_LISTENERS)
+		return ONC_ERR_INVALID_ARG;
+	onc__listener *l = &s->listeners[s->nlisteners];
+	memset(l, 0, sizeof *l);
+	l->src = (onc__source){
+		.kind = bound->kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER, .fd = fd};
+	l->stream = bound->kind != ONC__NET_UDP;
+	l->port = onc__net_port(bound);
+	l->addr = bound->sa;
+	for (unsigned i = 0; i < s->nloops; i++) {
+		if (onc__poller_add(&s->loops[i].poller, fd, ONC__POLL_IN | ONC__POLL_EXCLUSIVE,
+				    &l->src) != ONC_OK) {
+			while (i-- > 0)
+				onc__poller_del(&s->loops[i].poller, fd);
+			return ONC_ERR_IO;
+		}
+	}
+	if (port)
+		*port = l->port;
+	s->nlisteners++;
 	return ONC_OK;
 }
 
@@ -95,26 +146,17 @@ onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 	if (!a.has_port)
 		return ONC_ERR_ADDRESS;
 	ONC_TRY(onc__net_listen(&a, &fd, &bound));
-	onc__listener *l = &s->listeners[s->nlisteners];
-	memset(l, 0, sizeof *l);
-	l->src = (onc__source){.kind = a.kind == ONC__NET_UDP ? SRC_DATAGRAM : SRC_STREAM_LISTENER,
-			       .fd = fd};
-	l->stream = a.kind != ONC__NET_UDP;
-	l->port = onc__net_port(&bound);
-	l->addr = bound.sa;
-	if (port)
-		*port = l->port;
-	for (unsigned i = 0; i < s->nloops; i++) {
-		if (onc__poller_add(&s->loops[i].poller, fd, ONC__POLL_IN | ONC__POLL_EXCLUSIVE,
-				    &l->src) != ONC_OK) {
-			while (i-- > 0)
-				onc__poller_del(&s->loops[i].poller, fd);
-			close(fd);
-			return ONC_ERR_IO;
-		}
-	}
-	s->nlisteners++;
-	return ONC_OK;
+	onc_status st = add_listener(s, fd, &bound, port);
+	if (st != ONC_OK)
+		close(fd);
+	return st;
+}
+
+onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port)
+{
+	onc__net_addr bound;
+	ONC_TRY(onc__net_adopt(fd, &bound));
+	return add_listener(s, fd, &bound, port);
 }
 
 void onc__server_set_hooks(onc_server *s, const onc__server_hooks *h)
@@ -152,7 +194,8 @@ onc_status onc_server_run(onc_server *s)
 
 	if (s->hooks.start)
 		ONC_TRY(s->hooks.start(s, s->hooks.ctx));
-	atomic_store(&s->stopping, false);
+	/* A stop asked for before this point stands (clearing it here lost it, and run() then
+	 * served until another stop); it is cleared as run() returns, for the next run. */
 	st = onc__pool_start(&s->pool);
 	while (st == ONC_OK && started < s->nloops) {
 		if (!onc__start_thread(&s->loops[started].thread, onc__loop_run, &s->loops[started],
@@ -169,6 +212,7 @@ onc_status onc_server_run(onc_server *s)
 	drain(s);
 	if (s->hooks.stop)
 		s->hooks.stop(s, s->hooks.ctx);
+	atomic_store(&s->stopping, false);
 	return st;
 }
 

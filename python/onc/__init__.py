@@ -3,6 +3,7 @@
 Standard library only. Generated modules (`onc gen --lang python`) build on:
     Packer / Unpacker           XDR encode / decode (onc.xdr)
     Client                      calls over TCP, UDP or Unix sockets (onc.client)
+    ClientTLS, ServerTLS        RPC-with-TLS (RFC 9289) options (onc.tls)
     Server, Program, Procedure  a threaded server and the base of generated servers
     defer(), Deferred           a handler's reply sent later, from any thread
     RpcError and subclasses     every failure, with a Status like the C side's onc_status
@@ -12,13 +13,16 @@ whose handlers may be `async def`.
 
 from typing import TYPE_CHECKING
 
+from . import tls
 from .client import Client
 from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefused, GarbageArgs,
                      ProcUnavail, ProgMismatch, ProgUnavail, ProtocolError, ReplyError, RpcError,
-                     RpcMismatch, Status, SystemErr, Timeout, TransportError, XdrError, strerror)
+                     RpcMismatch, Status, SystemErr, Timeout, TLSError, TLSUnavailable,
+                     TransportError, XdrError, strerror)
 from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
+from .tls import ClientTLS, ServerTLS
 from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
 
 if TYPE_CHECKING:
@@ -38,9 +42,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "AUTH_NONE", "AcceptStat", "AddressError", "AuthError", "AuthFlavor", "AuthStat", "AuthSys",
-    "Call", "Client", "ConnectionClosed", "ConnectionRefused", "Deferred", "GarbageArgs",
-    "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch", "ProgUnavail", "Program",
-    "ProtocolError", "RecordReader", "ReplyError", "RpcError", "RpcMismatch", "Server", "Status",
-    "SystemErr", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
+    "Call", "Client", "ClientTLS", "ConnectionClosed", "ConnectionRefused", "Deferred",
+    "GarbageArgs", "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch",
+    "ProgUnavail", "Program", "ProtocolError", "RecordReader", "ReplyError", "RpcError",
+    "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr", "TLSError", "TLSUnavailable",
+    "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
     "current_call", "defer", "frame", "strerror",
 ]

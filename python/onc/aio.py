@@ -312,6 +312,11 @@ class _ReplyTo:
     """Where a call's reply goes, as server.py's _Connection and _Datagram, for calls read on
     the event loop: deliver() may come from any thread; run() starts an async handler."""
 
+    tls = None  # no RPC-with-TLS here (yet): AUTH_TLS is refused as a flavor not taken
+
+    def offers_tls(self):
+        return False
+
     def __init__(self, server):
         self.server = server
         self.loop = server._loop

@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import net
 from .record import DEFAULT_MAX_RECORD
+from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
 __all__ = ["Client", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
@@ -33,6 +34,8 @@ class Client(Channel):
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    tls      a tls.ClientTLS: RPC-with-TLS (RFC 9289) off, opportunistic or required;
+             "tls://HOST:PORT" is ClientTLS() (required)
     """
 
     PROGRAM: Optional[int] = None
@@ -41,7 +44,8 @@ class Client(Channel):
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: Optional[int] = None) -> None:
+                 auth: object = None, rpcbind_port: Optional[int] = None,
+                 tls: "Optional[ClientTLS]" = None) -> None:
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:
@@ -52,4 +56,4 @@ class Client(Channel):
             port = PMAP_PORT if rpcbind_port is None else rpcbind_port
             a = a.with_port(find_port(a.host, a.netid, prog, vers, port=port, timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
-                         auth=auth)
+                         auth=auth, tls=tls)

@@ -38,6 +38,8 @@ class Status(IntEnum):
     IO = 22
     CLOSED = 23
     ADDRESS = 24
+    TLS_UNAVAILABLE = 25
+    TLS = 26
 
 
 _TEXT = {
@@ -66,6 +68,8 @@ _TEXT = {
     Status.IO: "I/O error",
     Status.CLOSED: "connection closed",
     Status.ADDRESS: "bad or unresolvable address",
+    Status.TLS_UNAVAILABLE: "server does not offer RPC-with-TLS",
+    Status.TLS: "TLS handshake or certificate verification failed",
 }
 
 
@@ -221,6 +225,20 @@ class AddressError(TransportError):
     status = Status.ADDRESS
 
 
+class TLSError(TransportError):
+    """RPC-with-TLS failed: a certificate or name that does not verify, a TLS version or
+    ALPN refused, an alert, a peer gone in the handshake (TLS); TLSUnavailable below."""
+
+    status = Status.TLS
+
+
+class TLSUnavailable(TLSError):
+    """TLS is required and the server did not answer the AUTH_TLS probe with STARTTLS: no
+    call was sent in cleartext."""
+
+    status = Status.TLS_UNAVAILABLE
+
+
 _BY_STATUS = {
     Status.PROG_UNAVAIL: ProgUnavail,
     Status.PROG_MISMATCH: ProgMismatch,
@@ -233,6 +251,8 @@ _BY_STATUS = {
     Status.CLOSED: ConnectionClosed,
     Status.CONNREFUSED: ConnectionRefused,
     Status.ADDRESS: AddressError,
+    Status.TLS: TLSError,
+    Status.TLS_UNAVAILABLE: TLSUnavailable,
     Status.IO: TransportError,
     Status.NOT_CALL: ProtocolError,
     Status.NOT_REPLY: ProtocolError,

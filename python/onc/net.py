@@ -1,5 +1,6 @@
 """Addresses: "tcp://HOST:PORT", "udp://[::1]:PORT", "unix:///path", and "tcp://HOST" (no
-port: the client asks HOST's rpcbind), as the C side parses them; universal addresses."""
+port: the client asks HOST's rpcbind), as the C side parses them; "tls://HOST:PORT" is TCP
+with RPC-with-TLS required (Address.tls); universal addresses."""
 
 import socket
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from .errors import AddressError, ConnectionRefused, RpcError, Status, Timeout, TransportError
 
 TCP, UDP, UNIX = "tcp", "udp", "unix"
+TLS = "tls"  # a scheme, not a kind: TCP with RPC-with-TLS
 IPPROTO_TCP, IPPROTO_UDP = 6, 17
 
 
@@ -17,6 +19,7 @@ class Address:
     sockaddr: object  # what connect()/bind() take
     host: str = ""  # as written, brackets included for IPv6 ("[::1]")
     port: int = None  # None: not given (ask rpcbind)
+    tls: bool = False  # written tls://
 
     @property
     def socktype(self):
@@ -31,12 +34,13 @@ class Address:
 
     def with_port(self, port):
         sa = (self.sockaddr[0], port) + tuple(self.sockaddr[2:])
-        return Address(self.kind, self.family, sa, self.host, port)
+        return Address(self.kind, self.family, sa, self.host, port, self.tls)
 
     def uri(self):
         if self.kind == UNIX:
             return f"unix://{self.sockaddr}"
-        return f"{self.kind}://{self.host}" + ("" if self.port is None else f":{self.port}")
+        scheme = TLS if self.tls else self.kind
+        return f"{scheme}://{self.host}" + ("" if self.port is None else f":{self.port}")
 
 
 def parse(uri):
@@ -44,8 +48,9 @@ def parse(uri):
     if not isinstance(uri, str):
         raise AddressError(repr(uri))
     kind, sep, rest = uri.partition("://")
-    if not sep or kind not in (TCP, UDP, UNIX):
-        raise AddressError(f"{uri!r} (want tcp://, udp:// or unix://)")
+    if not sep or kind not in (TCP, UDP, UNIX, TLS):
+        raise AddressError(f"{uri!r} (want tcp://, udp://, unix:// or tls://)")
+    tls, kind = kind == TLS, TCP if kind == TLS else kind
     if kind == UNIX:
         if not rest or len(rest.encode()) >= 108:
             raise AddressError(repr(uri))
@@ -77,7 +82,7 @@ def parse(uri):
         family, _, _, _, sa = socket.getaddrinfo(host, port or 0, socket.AF_UNSPEC, socktype)[0]
     except (socket.gaierror, UnicodeError) as e:
         raise AddressError(f"{uri!r}: {e}") from None
-    return Address(kind, family, sa, shown, port)
+    return Address(kind, family, sa, shown, port, tls)
 
 
 def os_error(e):

@@ -41,6 +41,16 @@ its `timeout` (10 s by default); replies made after that are dropped.
 
 Each stream connection has its own thread, which reads its calls and runs their handlers in
 order; datagrams are answered by a few worker threads.
+
+RPC-with-TLS (RFC 9289, tls.py): with Server(tls=ServerTLS(...)), a stream connection's
+(TCP or Unix) AUTH_TLS probe is answered "STARTTLS" and the connection's thread runs the TLS
+handshake (within ServerTLS.handshake_timeout; the other connections go on, each on its own
+thread, and the connection counts against max_connections meanwhile); its later calls come
+and go inside TLS and their handlers see Call.tls (version, ALPN, the client's verified
+certificate). A version named to require_tls() answers cleartext calls AUTH_ERROR /
+AUTH_TOOWEAK. Without TLS, over UDP (no DTLS) and inside TLS, AUTH_TLS is a flavor the
+server does not take (AUTH_REJECTEDCRED), which tells a client that TLS is not offered there
+(RFC 9289 section 4.1). The answers are the C server's, byte for byte.
 """
 
 import contextvars
@@ -56,9 +66,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, NamedTuple, Optional, TypeVar
 
-from . import net
+from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
-                     ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, XdrError)
+                     ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, TLSError,
+                     XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
 from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
                   auth_error_reply, decode_call, encode_reply, reply_for_error)
@@ -100,6 +111,9 @@ class Call:
     peer: object  # the caller's socket address ("" or a path on Unix sockets)
     transport: str  # net.TCP, net.UDP, net.UNIX, or "" for Server.process()
     procedure: Optional[Procedure] = None
+    # The connection's TLS session (a tls.TLSInfo: version, alpn, and peer, the client's
+    # verified certificate as a tls.TLSPeer with subject and sans, or None), None in cleartext
+    tls: object = None
     _reply_to: object = field(default=None, repr=False, compare=False)  # where replies go
     _deferred: object = field(default=None, repr=False, compare=False)
 
@@ -345,6 +359,13 @@ class _Connection:
         self.handling = False  # its thread is running handlers
         self.last_call = time.monotonic()  # when its last complete call arrived
         self.closed = False
+        self.tls = None  # the tls.TLSInfo once its handshake is done
+        self.starting_tls = False  # its probe was answered STARTTLS: the handshake is next
+
+    def offers_tls(self):
+        """An AUTH_TLS probe here is answered STARTTLS: the server has TLS and this stream
+        (TCP or Unix) is still in cleartext."""
+        return self.server._tls_context is not None and self.tls is None
 
     def idle(self, now, seconds):
         """No complete call for `seconds`, no handler running, no deferred reply owed."""
@@ -358,7 +379,7 @@ class _Connection:
             try:
                 self.sock.sendall(data)
                 return True
-            except OSError:
+            except (OSError, TLSError):  # TLSError: the TLS session failed (after an alert)
                 return False
 
     def hold(self):
@@ -408,6 +429,10 @@ class _Datagram:
     """The sender of one datagram; a deferred reply goes back with sendto."""
 
     transport = net.UDP
+    tls = None
+
+    def offers_tls(self):
+        return False  # no DTLS
 
     def __init__(self, server, sock, peer):
         self.server, self.sock, self.peer = server, sock, peer
@@ -428,7 +453,10 @@ class _Datagram:
 class _Capture:
     """Server.process(): the caller waits for a deferred reply."""
 
-    peer, transport = "", ""
+    peer, transport, tls = "", "", None
+
+    def offers_tls(self):
+        return False
 
     def __init__(self):
         self.deferred = False
@@ -449,15 +477,20 @@ class Server:
     connection); max_connections: at the limit, a new connection takes the place of the one
     idle the longest (for at least EVICT_AFTER seconds), or is closed at once; idle_timeout:
     seconds after which a connection that sent no complete call (and waits for no deferred
-    reply) is closed."""
+    reply) is closed; tls: a tls.ServerTLS, to offer RPC-with-TLS on the TCP listeners
+    (TLSError at once when its files do not load)."""
 
     def __init__(self, *, max_record: int = DEFAULT_MAX_RECORD,
                  max_connections: int = DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                 tls: "Optional[tls.ServerTLS]" = None) -> None:
         self.max_record = max_record
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
+        self.tls = tls
+        self._tls_context = tls.context() if tls else None
         self._programs = {}  # (prog, vers) -> Program
+        self._require_tls = set()  # (prog, vers) answering cleartext calls AUTH_TOOWEAK
         self._listeners = []  # (socket, Address, port)
         self._hooks = (None, None)  # set_hooks()
         self._hooked = False  # the start hook ran: the stop hook is due
@@ -482,10 +515,24 @@ class Server:
         self._programs[key] = program
         return program
 
+    def require_tls(self, prog: int, vers: int) -> None:
+        """Calls to program prog version vers (registered) must come over TLS: a cleartext
+        call gets MSG_DENIED / AUTH_ERROR with AUTH_TOOWEAK ("rejected for security
+        reasons", RFC 5531) and never reaches the handler; the AUTH_TLS probe, which leads
+        to TLS, is answered. ValueError when the version is not registered or the server
+        has no TLS (C's onc_server_require_tls). Before start()."""
+        if (prog, vers) not in self._programs or self._tls_context is None:
+            raise ValueError(f"program {prog} version {vers}: " + (
+                "not registered" if self._tls_context else "the server has no TLS"))
+        self._require_tls.add((prog, vers))
+
     def listen(self, addr: str) -> int:
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"...;
-        port 0 picks a free port, which is returned (0 for Unix sockets)."""
+        port 0 picks a free port, which is returned (0 for Unix sockets). "tls://" is a TCP
+        listener of a server made with tls= (every TCP listener of it offers TLS)."""
         a = net.parse(addr)
+        if a.tls and self._tls_context is None:
+            raise AddressError(f"{addr!r}: the server has no TLS (Server(tls=ServerTLS(...)))")
         if a.port is None:
             raise AddressError(f"{addr!r}: a port is needed (0 picks one)")
         s = socket.socket(a.family, a.socktype)
@@ -730,9 +777,13 @@ class Server:
                         return  # idle too long
                     conn.last_call = time.monotonic()  # waiting for a deferred reply: not idle
                     continue
-                if not readable.poll(int(left * 1000) + 1):
+                buffered = conn.tls is not None and conn.sock.pending()
+                if not buffered and not readable.poll(int(left * 1000) + 1):
                     continue
-                data = conn.sock.recv(READ_SIZE)
+                try:  # not blocking: TLS records may hold no call data (and a stall)
+                    data = conn.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
                 if not data:
                     conn.wait_replies()  # end of file: the deferred replies still go
                     return
@@ -741,10 +792,12 @@ class Server:
                     continue
                 conn.handling = True
                 conn.last_call = time.monotonic()
-                if not self._answer(conn, records):
+                if not self._answer(conn, records, reader.pending()):
                     return
                 conn.handling = False
-        except (OSError, XdrError):
+                if conn.starting_tls and not self._start_tls(conn):
+                    return
+        except (OSError, RpcError):  # XdrError (RECORD_TOO_BIG), TLSError
             pass
         finally:
             conn.close()
@@ -755,21 +808,48 @@ class Server:
                 except ValueError:
                     pass
 
-    def _answer(self, conn, records):
+    def _answer(self, conn, records, more):
         """Answers the calls of one read; replies to pipelined calls leave in one write, but
         no more than REPLY_BATCH bytes are built before they are sent: a peer that sends
         many calls with big results in one read and does not read the replies holds the
-        thread in send(), not the server's memory. False when the connection is broken."""
+        thread in send(), not the server's memory. False when the connection is broken or
+        is to be closed: a probe must be the last bytes of its read (more: part of a record
+        follows), with no deferred reply owed, as the C server says (RFC 9289 section 4.1:
+        the client waits for the answer before its ClientHello, and a reply owed would have
+        to go inside TLS)."""
         out, size = [], 0
         for i, msg in enumerate(records, 1):
+            if conn.offers_tls() and tls.is_probe(msg) and (i != len(records) or more or
+                                                             conn.pending):
+                return False
             reply = self._handle(msg, conn)
             if reply is not None:
                 out.append(frame(reply))
                 size += len(out[-1])
-            if out and (size >= REPLY_BATCH or i == len(records)):
+            if out and (size >= REPLY_BATCH or i == len(records) or conn.starting_tls):
                 if not conn.send(b"".join(out)):
                     return False
                 out, size = [], 0
+            if conn.starting_tls:
+                return i == len(records)
+        return True
+
+    def _start_tls(self, conn):
+        """The handshake after STARTTLS, on the connection's thread; False (the connection
+        is closed) when it fails or times out. Logged on "onc.server", as RFC 9289 section
+        6.1 asks (an audit of the security chosen)."""
+        conn.starting_tls = False
+        stream = tls.TLSStream(conn.sock, self._tls_context, server_side=True)
+        try:
+            stream.handshake(time.monotonic() + self.tls.handshake_timeout)
+        except (OSError, RpcError) as e:
+            log.info("%s: TLS handshake failed: %s", conn.peer, e)
+            return False
+        with conn.write_lock:
+            conn.sock = stream
+        conn.tls = stream.info()
+        log.info("%s: %s, ALPN %s, client %s", conn.peer, conn.tls.version, conn.tls.alpn,
+                 conn.tls.peer.subject if conn.tls.peer else "without a certificate")
         return True
 
     # --- one message ---
@@ -796,12 +876,17 @@ class Server:
             return _header_only(reply_for_error(e.xid, e))
         except RpcError:
             return None  # not a call, or too broken to hold an xid: no answer
+        if h.cred.flavor == AuthFlavor.AUTH_TLS and reply_to.offers_tls():
+            return self._answer_probe(h, reply_to)
         try:
             call = Call(h, _check_credentials(h), reply_to.peer, reply_to.transport,
-                        _reply_to=reply_to)
+                        tls=reply_to.tls, _reply_to=reply_to)
             program = self._find(h.prog, h.vers)
         except ReplyError as e:
             return _header_only(reply_for_error(h.xid, e))
+        if reply_to.tls is None and (h.prog, h.vers) in self._require_tls:
+            # RFC 5531's "rejected for security reasons": this version takes TLS calls only
+            return _header_only(auth_error_reply(h.xid, AuthStat.AUTH_TOOWEAK))
         results = Packer()
         encode_reply(results, accepted_reply(h.xid))
         token = _current.set(call)
@@ -817,6 +902,25 @@ class Server:
                 call.deferred._handler_raised(failed)
             return None
         return _error_reply(call, failed) if failed is not None else results.get_buffer()
+
+    def _answer_probe(self, h, conn):
+        """The answer to an AUTH_TLS call on a connection that offers TLS, as the C server's:
+        AUTH_BADCRED / AUTH_BADVERF when it is not a well-formed probe; else the program
+        looked up as for any call (SUCCESS, PROG_UNAVAIL or PROG_MISMATCH, a TLS-only program
+        included: the probe leads to TLS), the NULL procedure not run, with the verifier
+        "STARTTLS" (RFC 9289 section 4.1), and the handshake next. (Where TLS is not offered,
+        AUTH_TLS is a flavor this server does not take: AUTH_REJECTEDCRED.)"""
+        why = tls.probe_check(h)
+        if why is not None:
+            return _header_only(auth_error_reply(h.xid, why))
+        try:
+            self._find(h.prog, h.vers)
+            r = accepted_reply(h.xid)
+        except ReplyError as e:
+            r = reply_for_error(h.xid, e)
+        r.verf = tls.STARTTLS_VERIFIER
+        conn.starting_tls = True
+        return _header_only(r)
 
     def _find(self, prog, vers):
         p = self._programs.get((prog, vers))

@@ -7,8 +7,12 @@ Unix stream), its connection, xids, retransmissions and reply matching.
 onc.Client (client.py) is a Channel that also takes addresses without a port, asking the
 host's rpcbind (rpcbind.py, which makes its own calls on Channels). This module knows
 nothing of rpcbind. A channel may be shared between threads; its calls take turns.
+
+RPC-with-TLS (tls.py): with tls=ClientTLS(...) or a "tls://" address, each connection
+starts with the AUTH_TLS probe and a TLS handshake, and its records travel inside TLS.
 """
 
+import dataclasses
 import itertools
 import os
 import select
@@ -18,8 +22,9 @@ import threading
 import time
 from typing import Any, Callable, Optional, TypeVar, overload
 
-from . import net
-from .errors import AddressError, ConnectionClosed, Status, Timeout, XdrError
+from . import net, tls
+from .errors import (AddressError, ConnectionClosed, Status, Timeout, TLSError, TLSUnavailable,
+                     XdrError)
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
 from .xdr import Packer, Unpacker, too_deep
@@ -39,17 +44,21 @@ _ACCEPTED_SUCCESS = struct.pack(">IIIII", 1, 0, 0, 0, 0)
 
 
 class _Stream:
-    """TCP or Unix stream: record-marked messages, replies matched by xid."""
+    """TCP or Unix stream: record-marked messages, replies matched by xid; with `secure`
+    (a _Secure), each connection probes and starts TLS before its first call."""
 
-    def __init__(self, addr, max_record):
+    def __init__(self, addr, max_record, secure=None):
         self.addr = addr
         self.max_record = max_record
+        self.secure = secure
         self.sock = None
         self.reader = None
         self.last_used = 0.0
 
     def connect(self, timeout):
         self.sock = net.connect(self.addr, timeout)
+        if self.secure is not None:
+            self.sock = self.secure.start(self.sock, timeout)
         self.reader = RecordReader(self.max_record)
         self.last_used = time.monotonic()
 
@@ -64,8 +73,10 @@ class _Stream:
         counts as closed, or the drain would never end (the C client reconnects on any
         byte)."""
         drained = 0
+        readable = select.poll()  # not select(): a descriptor may be past 1024
+        readable.register(self.sock, select.POLLIN)
         try:
-            while select.select([self.sock], [], [], 0)[0]:
+            while readable.poll(0):
                 if drained >= DRAIN_LIMIT:
                     return True
                 data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
@@ -73,7 +84,9 @@ class _Stream:
                 if not data:
                     return True
                 self.reader.feed(data)  # late replies of timed-out calls: dropped
-        except (OSError, XdrError):
+        except BlockingIOError:
+            return False  # TLS records without application data (a session ticket)
+        except (OSError, XdrError, TLSError):
             return True
         return False
 
@@ -160,6 +173,24 @@ class _Datagram:
             raise net.os_error(e) from None
 
 
+class _Secure:
+    """What a TLS stream needs to start each connection: the options, their context (made
+    once), the name to verify and the program probed."""
+
+    def __init__(self, options, addr, prog, vers):
+        self.options = options
+        self.name = options.server_name or (None if addr.kind == net.UNIX else
+                                            addr.host.strip("[]"))
+        if not self.name:
+            raise ValueError(f"{addr.uri()}: a Unix socket has no host: ClientTLS(server_name=)")
+        self.context = options.context()
+        self.prog, self.vers = prog, vers
+
+    def start(self, sock, timeout):
+        return tls.start_client(sock, self.options, self.context, self.name,
+                                next(_xids) & 0xFFFFFFFF, self.prog, self.vers, timeout)
+
+
 def _random_xids():
     return itertools.count(int.from_bytes(os.urandom(4), "big"))
 
@@ -231,11 +262,16 @@ class Channel:
     retry    UDP: seconds before the first retransmission (doubled each time)
     max_record  the largest reply accepted (4 MiB)
     auth     None (AUTH_NONE), an rpc.AuthSys (e.g. AuthSys.local()) or an rpc.OpaqueAuth
+    tls      a tls.ClientTLS (RPC-with-TLS options); a "tls://" address requires TLS
+             unless its mode is OPPORTUNISTIC (without options: the system's CAs, the
+             address's host verified). TLSUnavailable when TLS is required on UDP (no
+             DTLS) or the server does not offer it; TLSError when the handshake fails
     """
 
     def __init__(self, addr: "str | net.Address", prog: Optional[int], vers: Optional[int], *,
                  timeout: float = DEFAULT_TIMEOUT, retry: float = DEFAULT_RETRY,
-                 max_record: int = DEFAULT_MAX_RECORD, auth: object = None) -> None:
+                 max_record: int = DEFAULT_MAX_RECORD, auth: object = None,
+                 tls: "Optional[tls.ClientTLS]" = None) -> None:
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
         a = addr if isinstance(addr, net.Address) else net.parse(addr)
@@ -246,15 +282,28 @@ class Channel:
         self.address = a
         self._prefix_auth = auth_prefix(auth)
         self._lock = threading.Lock()
+        options = _tls_options(tls, a)
         if a.kind == net.UDP:
             self._transport = _Datagram(a, max_record, retry)
         else:
-            self._transport = _Stream(a, max_record)
+            secure = _Secure(options, a, prog, vers) if options else None
+            self._transport = _Stream(a, max_record, secure)
         self._transport.connect(timeout)
 
     def close(self) -> None:
         with self._lock:
             self._transport.close()
+
+    def is_tls(self) -> bool:
+        """True when the connection is protected by TLS (after STARTTLS)."""
+        return self.tls_info() is not None
+
+    def tls_info(self) -> "Optional[tls.TLSInfo]":
+        """The connection's TLS session as a tls.TLSInfo (version, ALPN, the server's
+        certificate), or None when its calls travel in cleartext."""
+        with self._lock:
+            sock = getattr(self._transport, "sock", None)
+            return sock.info() if isinstance(sock, tls.TLSStream) else None
 
     def __enter__(self: "C") -> "C":
         return self
@@ -298,4 +347,21 @@ class Channel:
     def null(self, *, timeout: Optional[float] = None) -> None:
         """Procedure 0, which every program answers: a ping."""
         return self.call(0, timeout=timeout)
+
+
+def _tls_options(options, addr):
+    """The ClientTLS a channel to addr uses, or None for cleartext: a tls:// address
+    requires TLS unless the options relax it to OPPORTUNISTIC; UDP has no DTLS here (RFC
+    9289 section 5.1.2), so it is cleartext or, when TLS is required, refused."""
+    if addr.tls:
+        options = options or tls.ClientTLS()
+        if options.mode == tls.OFF:
+            options = dataclasses.replace(options, mode=tls.REQUIRED)
+    if options is None or options.mode == tls.OFF:
+        return None
+    if addr.kind == net.UDP:
+        if options.mode == tls.REQUIRED:
+            raise TLSUnavailable(f"{addr.uri()}: no DTLS for UDP")
+        return None
+    return options
 

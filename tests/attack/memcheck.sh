@@ -23,6 +23,8 @@ test_deferred tests/runtime/test_deferred
 test_rpcbind tests/runtime/test_rpcbind
 test_rpcbind_access tests/runtime/test_rpcbind_access
 test_server_limits tests/runtime/test_server_limits
+test_tls tests/tls/test_tls
+test_tls_hostile tests/tls/test_tls_hostile
 test_attack_program tests/attack/test_attack_program
 test_attack_rpcbind tests/attack/test_attack_rpcbind
 test_attack_program_workers tests/attack/test_attack_program_workers

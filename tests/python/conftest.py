@@ -6,6 +6,7 @@ on loopback, on ports the test picks."""
 import importlib.util
 import os
 import py_compile
+import resource
 import select
 import signal
 import socket
@@ -256,14 +257,41 @@ def _recv_exact(conn, n):
 
 
 @pytest.fixture
-def fake_server():
+def fds_past_1024():
+    """While the test runs, this process holds over 1,100 descriptors (RLIMIT_NOFILE raised
+    for it), so that the sockets it opens are past select()'s 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = []
+    try:
+        while len(os.listdir("/proc/self/fd")) < 1100:
+            filler.append(socket.socket())
+        yield
+    finally:
+        for s in filler:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """Certificates for the RPC-with-TLS tests, made once with the openssl CLI."""
+    from tls_helpers import Pki
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def stopped_after():
+    """keep(x) returns x, and x.stop() is called when the test ends (for the servers a test
+    makes with its own options)."""
     made = []
+    yield lambda x: made.append(x) or x
+    for x in reversed(made):
+        x.stop()
 
-    def make(kind, respond, **kw):
-        s = FakeServer(kind, respond, **kw)
-        made.append(s)
-        return s
 
-    yield make
-    for s in made:
-        s.stop()
+@pytest.fixture
+def fake_server(stopped_after):
+    return lambda kind, respond, **kw: stopped_after(FakeServer(kind, respond, **kw))

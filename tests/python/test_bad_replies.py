@@ -247,3 +247,12 @@ def test_server_streaming_unasked_replies_does_not_block_the_next_call():
         proc.stdout.close()
         if c is not None:
             c.close()
+
+
+def test_idle_check_on_a_descriptor_past_1024(py_server, fds_past_1024):
+    """The check of a quiet stream before a call waits with poll(), not select(), which
+    raises ValueError for a descriptor past 1024 (a process with many files)."""
+    with TestprogClient(f"tcp://127.0.0.1:{py_server.tcp}", timeout=10) as c:
+        assert c.add(1, 2) == 3
+        time.sleep(0.3)  # quiet for longer than transport.QUIET: checked before the call
+        assert c.add(2, 3) == 5

@@ -42,7 +42,7 @@ def test_help_exits_0(args):
     (["info", "-t", "127.0.0.1", "100003", "2x"], "onc info: 2x is illegal version number", 1),
     (["info", "-l", "127.0.0.1", "100000"], "onc info: -l takes a HOST, a PROG and a VERS", 1),
     (["info", "-b", "100000", "x"], "onc info: x is illegal version number", 1),
-    (["info", "-s", "-m"], "onc info: one of -p, -t, -u, -d, -s, -m, -l and -b", 1),
+    (["info", "-s", "-m"], "onc info: one of -p, -t, -u, -d, --tls, -s, -m, -l and -b", 1),
 ])
 def test_bad_arguments_are_named(args, message, status):
     r = onc(*args)

@@ -24,7 +24,7 @@
 #include "test_server.h"
 
 #define PROG 0x20000126u
-enum { P_NULL, P_DEFER, P_NOW, P_DROP };
+enum { P_NULL, P_DEFER, P_NOW, P_DROP, P_AT_ONCE };
 
 /* The deferred calls, handed from the handlers to the test. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -59,6 +59,15 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 		if (!d)
 			return ONC_SYSTEM_ERR;
 		onc_deferred_drop(d);
+		return ONC_SUCCESS;
+	}
+	case P_AT_ONCE: { /* deferred, and answered before the handler returns: 9 */
+		onc_xdr_enc *results;
+		onc_deferred *d = onc_call_defer(call);
+		if (!d || onc_deferred_begin(d, &results) != ONC_OK ||
+		    onc_xdr_put_i32(results, 9) != ONC_OK)
+			return ONC_SYSTEM_ERR;
+		onc_deferred_end(d, ONC_OK);
 		return ONC_SUCCESS;
 	}
 	default:
@@ -324,6 +333,29 @@ static void test_dropped(void **state)
 	bg_server_stop(&s);
 }
 
+/* A deferred reply sent before the handler returns (as one from another thread may be, when
+ * that thread is quick) reaches onc_server_process()'s caller: it used to be appended to the
+ * caller's buffer and then cut off with the reply header the dispatcher had begun there. */
+static void test_answered_before_the_handler_returns(void **state)
+{
+	(void)state;
+	bg_server s;
+	onc_xdr_enc e, out;
+	start(&s, 0);
+	onc_xdr_enc_init(&e);
+	onc_xdr_enc_init(&out);
+	put_call(&e, 5, P_AT_ONCE, false);
+	onc_server_process(s.srv, onc_xdr_enc_data(&e), onc_xdr_enc_len(&e), &out, false);
+	/* xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS, 9 */
+	static const uint8_t want[] = {0, 0, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
+	assert_int_equal(onc_xdr_enc_len(&out), sizeof want);
+	assert_memory_equal(onc_xdr_enc_data(&out), want, sizeof want);
+	onc_xdr_enc_free(&e);
+	onc_xdr_enc_free(&out);
+	bg_server_stop(&s);
+}
+
 typedef struct stopper {
 	bg_server *s;
 	bool returned;
@@ -384,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_run_waits_for_deferred_calls),
 		cmocka_unit_test(test_limit_spares_deferred_calls),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_answered_before_the_handler_returns),
 	};
 	if (getenv("TEST_FILTER")) /* e.g. TEST_FILTER='test_udp*' */
 		cmocka_set_test_filter(getenv("TEST_FILTER"));

@@ -6,11 +6,14 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,6 +465,126 @@ static void test_dump_addrlist_and_stats(void **state)
 	rpcbind_server_stop(&rb2);
 }
 
+/* dir/name's bytes (malloc'd) and length. */
+static uint8_t *slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[256];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	uint8_t *buf = malloc((size_t)sb.st_size + 1);
+	assert_int_equal(read(fd, buf, (size_t)sb.st_size), sb.st_size);
+	close(fd);
+	*len = (size_t)sb.st_size;
+	return buf;
+}
+
+static void spill(const char *dir, const char *name, const uint8_t *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* --warm-start: what one table saves another restores, all of it or, from a file cut short
+ * anywhere or with bytes after its end, nothing, with the file kept aside. */
+static void test_warm_start(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/onc_warm_XXXXXX", dir2[] = "/tmp/onc_warm_XXXXXX";
+	onc_rpcb r = {0x20000997, 1, "udp", "127.0.0.1.1.2", "ignored"};
+	onc_pmap_mapping m = {0x20000997, 2, ONC_IPPROTO_TCP, 4243};
+	size_t restored, skipped, len, len2, pmap_len;
+	bool done;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(dir2));
+	assert_int_equal(onc_rpcb_set(rbs.tcp, &r, &done), ONC_OK);
+	assert_true(done);
+	assert_int_equal(onc_pmap_set(rbs.udp, &m, &done), ONC_OK);
+	assert_true(done);
+
+	assert_int_equal(onc_rpcbind_save(rbs.rb, dir), ONC_OK);
+	uint8_t *saved = slurp(dir, "rpcbind.xdr", &len);
+	free(slurp(dir, "portmap.xdr", &pmap_len));
+	assert_false(exists(dir, ".rpcbind.xdr.tmp"));
+	/* a pmaplist of the tcp and udp entries: the service's versions 2, 3, 4 on each, and
+	 * the two */
+	assert_int_equal(pmap_len, 8 * (4 + 16) + 4);
+
+	onc_status st;
+	onc_rpcbind *rb = onc_rpcbind_create(&st);
+	assert_int_equal(onc_rpcbind_restore(rb, dir, &restored, &skipped), ONC_OK);
+	assert_int_equal(restored, 2); /* the portmapper's own are rb's listeners' business */
+	assert_int_equal(skipped, 0);
+	assert_false(exists(dir, "rpcbind.xdr"));
+	assert_false(exists(dir, "portmap.xdr"));
+	/* No file: a cold start. */
+	assert_int_equal(onc_rpcbind_restore(rb, dir, &restored, &skipped), ONC_OK);
+	assert_int_equal(restored, 0);
+	/* What rb saves is the two, with their owners ("unknown": set over TCP). */
+	assert_int_equal(onc_rpcbind_save(rb, dir2), ONC_OK);
+	uint8_t *again = slurp(dir2, "rpcbind.xdr", &len2);
+	assert_non_null(memmem(again, len2, "127.0.0.1.1.2", 13));
+	assert_non_null(memmem(again, len2, "unknown", 7));
+	assert_null(memmem(again, len2, "ignored", 7));
+	free(again);
+	onc_rpcbind_destroy(rb);
+
+	for (size_t cut = 0; cut <= len + 4; cut++) {
+		uint8_t more[4] = {0, 0, 0, 0};
+		spill(dir, "rpcbind.xdr", saved, cut <= len ? cut : len);
+		if (cut > len) { /* and bytes after the end */
+			char path[256];
+			snprintf(path, sizeof path, "%s/rpcbind.xdr", dir);
+			int fd = open(path, O_WRONLY | O_APPEND);
+			assert_int_equal(write(fd, more, cut - len), (ssize_t)(cut - len));
+			close(fd);
+		}
+		rb = onc_rpcbind_create(&st);
+		st = onc_rpcbind_restore(rb, dir, &restored, &skipped);
+		onc_rpcbind_destroy(rb);
+		if (cut == len) {
+			assert_int_equal(st, ONC_OK);
+			assert_int_equal(restored, 2);
+			continue;
+		}
+		assert_int_equal(st, cut < len ? ONC_ERR_TRUNCATED : ONC_ERR_TRAILING_DATA);
+		assert_int_equal(restored, 0);
+		assert_false(exists(dir, "rpcbind.xdr"));
+		size_t kept_len;
+		uint8_t *kept = slurp(dir, "rpcbind.xdr.corrupt", &kept_len);
+		assert_int_equal(kept_len, cut);
+		assert_memory_equal(kept, saved, cut < len ? cut : len);
+		free(kept);
+	}
+	free(saved);
+
+	/* A directory that is not there cannot be saved in. */
+	char gone[300];
+	snprintf(gone, sizeof gone, "%s/not/there", dir);
+	assert_int_equal(onc_rpcbind_save(rbs.rb, gone), ONC_ERR_IO);
+	assert_int_equal(errno, ENOENT);
+
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, dir2);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(onc_rpcb_unset(rbs.tcp, r.prog, r.vers, "", &done), ONC_OK);
+	assert_int_equal(onc_pmap_unset(rbs.udp, m.prog, m.vers, &done), ONC_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
 		cmocka_unit_test(test_callit),
 		cmocka_unit_test(test_dump_addrlist_and_stats),
+		cmocka_unit_test(test_warm_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

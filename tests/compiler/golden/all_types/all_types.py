@@ -554,7 +554,7 @@ maybe_MAXSIZE = 20  # largest encoded size in bytes
 
 @_dc.dataclass
 class with_default:
-    kind: int = _dc.field(default_factory=lambda: 1)
+    kind: int = 1
     h: Optional[int] = 0
     data: Optional[bytes] = None
     # Any other kind: a float (comments of union arms carry over, in C and Python).
@@ -965,7 +965,7 @@ inline_types_tint_MAXSIZE = 4  # largest encoded size in bytes
 
 @_dc.dataclass
 class inline_types_extra:
-    kind: int = _dc.field(default_factory=lambda: 1)
+    kind: int = 1
     # an inline union's arm
     h: Optional[int] = 0
 
@@ -1201,7 +1201,7 @@ inline_nested_m_u_m_MAXSIZE = 8  # largest encoded size in bytes
 
 @_dc.dataclass
 class inline_nested_m_u:
-    kind: int = _dc.field(default_factory=lambda: 1)
+    kind: int = 1
     m: Optional[inline_nested_m_u_m] = _dc.field(default_factory=inline_nested_m_u_m)
 
     def __post_init__(self) -> None:
@@ -1290,6 +1290,7 @@ ALL_NULL = 0
 ALL_ECHO = 1
 ALL_ADD = 2
 ALL_NAME = 3
+# The second version: lists.
 ALL_TYPES_V2 = 2
 ALL_NULL = 0
 ALL_LIST = 4

@@ -236,6 +236,9 @@ def unpack_exportnode(u: onc.Unpacker) -> exportnode:
 
 
 MOUNTPROG = 100005
+# Version one of the mount protocol communicates with version two
+# of the NFS protocol. The only connecting point is the fhandle
+# structure, which is the same for both protocols.
 MOUNTVERS = 1
 MOUNTPROC_NULL = 0
 MOUNTPROC_MNT = 1
