@@ -24,10 +24,10 @@
 #include "onc/rpcbind.h"
 
 const char info_usage[] =
-	"  info [--port N] [-s|-m] [HOST]\n"
+	"  info [--port N] [-s|-m] [-T NETID] [HOST]\n"
 	"        HOST's rpcbind registrations (netid, address, service, owner), one line per\n"
 	"        program with -s, or rpcbind's statistics with -m; without HOST, this host's\n"
-	"        rpcbind on its Unix socket\n"
+	"        rpcbind on its Unix socket; asked over NETID with -T (but -m)\n"
 	"  info [--port N] -l HOST PROG VERS\n"
 	"        every address HOST's rpcbind has for PROG VERS (GETADDRLIST)\n"
 	"  info -b PROG VERS\n"
@@ -349,13 +349,14 @@ static int usage_error(const char *text)
 	return 1;
 }
 
-/* [-s|-m] [HOST] */
-static int listing(char mode, int npos, const char **pos, uint16_t pmap_port)
+/* [-s|-m] [-T NETID] [HOST]; -m asks over TCP whatever NETID, as rpcinfo does */
+static int listing(char mode, const char *netid, int npos, const char **pos, uint16_t pmap_port)
 {
 	if (npos > 1)
 		return usage_error("a listing takes at most a HOST");
 	const char *host = npos ? pos[0] : NULL;
-	return mode == 'm' ? info_stat(host, pmap_port) : info_dump(host, pmap_port, mode == 's');
+	return mode == 'm' ? info_stat(host, pmap_port)
+			   : info_dump(host, netid, pmap_port, mode == 's');
 }
 
 /* -l HOST PROG VERS, -b PROG VERS */
@@ -421,12 +422,16 @@ int cmd_info(int argc, char **argv)
 		}
 	}
 	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u' || mode[1] == '-'); /* --tls */
+	bool listed = mode ? mode[1] == 's' || mode[1] == 'm' : !uaddr && npos <= 1;
 	if ((direct && !pinging) || (uaddr && !netid) || (uaddr && mode) ||
-	    (netid && mode && mode[1] != 'd'))
-		return usage_error("-n goes with -t, -u or --tls, -a with -T, and -T alone or with -a "
-				   "or -d");
-	if (!netid && (!mode || mode[1] == 's' || mode[1] == 'm'))
-		return listing(mode ? mode[1] : 0, npos, pos, (uint16_t)pmap_port);
+	    (netid && mode && mode[1] != 'd' && !listed))
+		return usage_error("-n goes with -t, -u or --tls, -a with -T, and -T alone or with -a, "
+				   "-d, -s or -m");
+	if (listed && !direct)
+		return listing(mode ? mode[1] : 0, netid, npos, pos, (uint16_t)pmap_port);
+	if (!mode && !netid)
+		return usage_error(direct ? "-n goes with -t, -u or --tls"
+					  : "a listing takes at most a HOST; a call, -T NETID");
 	if (mode && (mode[1] == 'l' || mode[1] == 'b'))
 		return addrlist_or_broadcast(mode[1], npos, pos, (uint16_t)pmap_port);
 	if (mode && mode[1] == 'p') {

@@ -149,12 +149,33 @@ static void print_short(const onc_rpcb *r, size_t n)
 	}
 }
 
-int info_dump(const char *host, uint16_t pmap_port, bool brief)
+/* HOST's rpcbind over netid, as rpcinfo -T NETID HOST asks it: pmap its address; false after
+ * saying why there is none. */
+static bool rpcbind_over(char *pmap, size_t cap, const char *host, const char *netid,
+			 uint16_t pmap_port)
+{
+	bool v6 = strcmp(netid, "tcp6") == 0 || strcmp(netid, "udp6") == 0;
+	if (!v6 && strcmp(netid, "tcp") != 0 && strcmp(netid, "udp") != 0) {
+		fprintf(stderr, "onc info: invalid transport: Netid not found in netconfig database\n");
+		return false;
+	}
+	struct addrinfo hints = {.ai_family = v6 ? AF_INET6 : AF_INET}, *ai;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0) {
+		fprintf(stderr, "onc info: can't contact rpcbind: RPC: Unknown host\n");
+		return false;
+	}
+	freeaddrinfo(ai);
+	arg_uri(pmap, cap, netid[0] == 'u' ? "udp" : "tcp", host, pmap_port);
+	return true;
+}
+
+int info_dump(const char *host, const char *netid, uint16_t pmap_port, bool brief)
 {
 	char pmap[300];
 	onc_rpcb *list;
 	size_t n;
-	if (!info_rpcbind_addr(pmap, sizeof pmap, host, pmap_port))
+	if (host && netid ? !rpcbind_over(pmap, sizeof pmap, host, netid, pmap_port)
+			  : !info_rpcbind_addr(pmap, sizeof pmap, host, pmap_port))
 		return 1;
 	onc_status st = dump(pmap, &list, &n);
 	if (st != ONC_OK)

@@ -9,8 +9,9 @@
 
 #include "onc/rpcbind.h"
 
-/* rpcbind DUMP, in full or (brief, -s) one line per program. */
-int info_dump(const char *host, uint16_t pmap_port, bool brief);
+/* rpcbind DUMP, in full or (brief, -s) one line per program; over netid ("tcp", "udp",
+ * "tcp6", "udp6") when it is not NULL and there is a HOST, else over TCP. */
+int info_dump(const char *host, const char *netid, uint16_t pmap_port, bool brief);
 /* -m: rpcbind's GETSTAT counts. */
 int info_stat(const char *host, uint16_t pmap_port);
 /* -l: the addresses GETADDRLIST gives for prog/vers. */

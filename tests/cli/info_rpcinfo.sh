@@ -128,6 +128,10 @@ questions() {
 	same 127.0.0.1
 	same -s
 	same -s 127.0.0.1
+	same -T udp 127.0.0.1
+	same -s -T udp 127.0.0.1
+	same -T udp6 ::1
+	same -T tcp
 	same -l 127.0.0.1 100000 4
 	same -l 127.0.0.1 $p 1
 	same -l 127.0.0.1 $p 9
@@ -165,6 +169,8 @@ same_broadcast 100000 2 # no interface to broadcast on
 failures ""
 failures 127.0.0.1
 round="bad arguments"
+same -T foo 127.0.0.1
+same -T tcp6 127.0.0.1
 same -l 127.0.0.1 nosuchname 1
 same -t 127.0.0.1 nosuchname
 same -l 127.0.0.1 100000 x
