@@ -42,17 +42,43 @@ bool arg_number(const char *cmd, const char *what, const char *s, uint32_t min, 
 	return false;
 }
 
-bool arg_program(const char *cmd, const char *s, uint32_t *out)
+/* A program number or a name /etc/rpc lists. */
+static bool find_program(const char *s, uint32_t *out)
 {
 	if (parse_number(s, 0, UINT32_MAX, out))
 		return true;
 	const struct rpcent *e = getrpcbyname(s);
-	if (e) {
+	if (e)
 		*out = (uint32_t)e->r_number;
+	return e != NULL;
+}
+
+bool arg_program(const char *cmd, const char *s, uint32_t *out)
+{
+	if (find_program(s, out))
 		return true;
-	}
 	fprintf(stderr, "onc %s: program '%s' is neither a number (decimal or 0x hex) nor a name "
 			"in /etc/rpc\n", cmd, s);
+	return false;
+}
+
+bool arg_rpcinfo_program(const char *s, uint32_t *out)
+{
+	if (find_program(s, out))
+		return true;
+	/* rpcinfo looks up in /etc/rpc what is not all digits */
+	bool digits = *s && strspn(s, "0123456789") == strlen(s);
+	fprintf(stderr, digits ? "onc info: %s is illegal program number\n"
+			       : "onc info: %s is unknown service\n", s);
+	return false;
+}
+
+bool arg_rpcinfo_number(const char *what, const char *s, uint32_t min, uint32_t max,
+			uint32_t *out)
+{
+	if (parse_number(s, min, max, out))
+		return true;
+	fprintf(stderr, "onc info: %s is illegal %s number\n", s, what);
 	return false;
 }
 

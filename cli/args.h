@@ -18,6 +18,11 @@ bool arg_number(const char *cmd, const char *what, const char *s, uint32_t min, 
 		 uint32_t *out);
 /* A program: a number, or a name /etc/rpc lists (as rpcinfo takes them). */
 bool arg_program(const char *cmd, const char *s, uint32_t *out);
+/* arg_program and arg_number for onc info, said in rpcinfo's words, which scripts written
+ * for rpcinfo may read: "onc info: X is unknown service", "X is illegal WHAT number". */
+bool arg_rpcinfo_program(const char *s, uint32_t *out);
+bool arg_rpcinfo_number(const char *what, const char *s, uint32_t min, uint32_t max,
+			uint32_t *out);
 /* The preprocessor's arguments (-I DIR, -IDIR, -D NAME[=VALUE], -U NAME) as onc gen takes
  * them: when argv[*i] is one, it (and its value) go to cpp, *i moves past it and this returns
  * true; false when it is none. A missing value is said (naming cmd) and sets *bad. */

@@ -7,6 +7,9 @@
  *   onc info [--port N] -d [-T NETID] PROG VERS removes a registration (this host's rpcbind)
  *   onc info [--port N] [-n PORT] --tls HOST PROG [VERS]  asks each TCP version whether it
  *                                               offers RPC-with-TLS (RFC 9289's probe)
+ *   onc info [--port N] [-s|-m] [HOST]         rpcbind's listing, short listing, statistics
+ *   onc info [--port N] -l HOST PROG VERS       rpcbind's addresses of PROG VERS
+ *   onc info -b PROG VERS                       NULL of PROG VERS broadcast on UDP
  * Without a version, those without rpcbind (and -T) call version 0 and then each version of
  * the range its PROG_MISMATCH names, as rpcinfo does. */
 #include <rpc/netdb.h> /* getrpcbynumber: glibc's reader of /etc/rpc */
@@ -17,9 +20,19 @@
 
 #include "args.h"
 #include "commands.h"
+#include "info_list.h"
 #include "onc/rpcbind.h"
 
 const char info_usage[] =
+	"  info [--port N] [-s|-m] [-T NETID] [HOST]\n"
+	"        HOST's rpcbind registrations (netid, address, service, owner), one line per\n"
+	"        program with -s, or rpcbind's statistics with -m; without HOST, this host's\n"
+	"        rpcbind on its Unix socket; asked over NETID with -T (but -m)\n"
+	"  info [--port N] -l HOST PROG VERS\n"
+	"        every address HOST's rpcbind has for PROG VERS (GETADDRLIST)\n"
+	"  info -b PROG VERS\n"
+	"        broadcast a call of NULL of PROG VERS through every rpcbind on this host's\n"
+	"        networks (UDP) and list who answers, for 12 s\n"
 	"  info [--port N] -p HOST\n"
 	"  info [--port N] -t|-u HOST PROG [VERS]\n"
 	"        list HOST's registrations, or call NULL of each version of PROG over TCP\n"
@@ -329,6 +342,38 @@ static int unregister(uint32_t prog, uint32_t vers, const char *netid, uint16_t 
 	return 0;
 }
 
+/* Says what is wrong and how onc info is used; returns rpcinfo's status for it, 1. */
+static int usage_error(const char *text)
+{
+	arg_usage_error("info", text, info_usage);
+	return 1;
+}
+
+/* [-s|-m] [-T NETID] [HOST]; -m asks over TCP whatever NETID, as rpcinfo does */
+static int listing(char mode, const char *netid, int npos, const char **pos, uint16_t pmap_port)
+{
+	if (npos > 1)
+		return usage_error("a listing takes at most a HOST");
+	const char *host = npos ? pos[0] : NULL;
+	return mode == 'm' ? info_stat(host, pmap_port)
+			   : info_dump(host, netid, pmap_port, mode == 's');
+}
+
+/* -l HOST PROG VERS, -b PROG VERS */
+static int addrlist_or_broadcast(char mode, int npos, const char **pos, uint16_t pmap_port)
+{
+	int first = mode == 'l';
+	uint32_t prog, vers;
+	if (npos != first + 2)
+		return usage_error(mode == 'l' ? "-l takes a HOST, a PROG and a VERS"
+					       : "-b takes a PROG and a VERS");
+	if (!arg_rpcinfo_program(pos[first], &prog) ||
+	    !arg_rpcinfo_number("version", pos[first + 1], 0, UINT32_MAX, &vers))
+		return 1;
+	return mode == 'l' ? info_addrlist(pos[0], pmap_port, prog, vers)
+			   : info_broadcast(prog, vers);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	uint32_t pmap_port = ONC_PMAP_PORT, port = 0;
@@ -348,42 +393,50 @@ int cmd_info(int argc, char **argv)
 		} else if (valued && i + 1 == argc) {
 			char text[64];
 			snprintf(text, sizeof text, "%s needs a value", a);
-			return arg_usage_error("info", text, info_usage);
+			return usage_error(text);
 		} else if (strcmp(a, "--port") == 0) {
-			if (!arg_number("info", "port", argv[++i], 1, 65535, &pmap_port))
-				return 2;
+			if (!arg_rpcinfo_number("port", argv[++i], 1, 65535, &pmap_port))
+				return 1;
 			port_given = true;
 		} else if (strcmp(a, "-n") == 0) {
-			if (!arg_number("info", "-n port", argv[++i], 1, 65535, &port))
-				return 2;
+			if (!arg_rpcinfo_number("port", argv[++i], 1, 65535, &port))
+				return 1;
 			direct = true;
 		} else if (strcmp(a, "-T") == 0) {
 			netid = argv[++i];
 		} else if (strcmp(a, "-a") == 0) {
 			uaddr = argv[++i];
 		} else if (strcmp(a, "-p") == 0 || strcmp(a, "-t") == 0 || strcmp(a, "-u") == 0 ||
-			   strcmp(a, "-d") == 0 || strcmp(a, "--tls") == 0) {
+			   strcmp(a, "-d") == 0 || strcmp(a, "--tls") == 0 || strcmp(a, "-s") == 0 ||
+			   strcmp(a, "-m") == 0 || strcmp(a, "-l") == 0 || strcmp(a, "-b") == 0) {
 			if (mode)
-				return arg_usage_error("info", "one of -p, -t, -u, -d and --tls",
-						       info_usage);
+				return usage_error("one of -p, -t, -u, -d, --tls, -s, -m, -l and -b");
 			mode = a;
 		} else if (a[0] == '-' && a[1]) {
-			return arg_unknown("info", a, info_usage);
+			arg_unknown("info", a, info_usage);
+			return 1; /* rpcinfo's status */
 		} else if (npos == 3) {
-			return arg_usage_error("info", "too many arguments", info_usage);
+			return usage_error("too many arguments");
 		} else {
 			pos[npos++] = a;
 		}
 	}
+	bool pinging = mode && (mode[1] == 't' || mode[1] == 'u' || mode[1] == '-'); /* --tls */
+	bool listed = mode ? mode[1] == 's' || mode[1] == 'm' : !uaddr && npos <= 1;
+	if ((direct && !pinging) || (uaddr && !netid) || (uaddr && mode) ||
+	    (netid && mode && mode[1] != 'd' && !listed))
+		return usage_error("-n goes with -t, -u or --tls, -a with -T, and -T alone or with -a, "
+				   "-d, -s or -m");
+	if (listed && !direct)
+		return listing(mode ? mode[1] : 0, netid, npos, pos, (uint16_t)pmap_port);
 	if (!mode && !netid)
-		return arg_usage_error("info", "-p, -t, -u, -T, -d or --tls is needed", info_usage);
-	if ((direct && (!mode || mode[1] == 'p' || mode[1] == 'd')) || (uaddr && !netid) ||
-	    (uaddr && mode) || (netid && mode && mode[1] != 'd'))
-		return arg_usage_error("info", "-n goes with -t or -u, -a with -T, and -T alone or "
-					       "with -a or -d", info_usage);
+		return usage_error(direct ? "-n goes with -t, -u or --tls"
+					  : "a listing takes at most a HOST; a call, -T NETID");
+	if (mode && (mode[1] == 'l' || mode[1] == 'b'))
+		return addrlist_or_broadcast(mode[1], npos, pos, (uint16_t)pmap_port);
 	if (mode && mode[1] == 'p') {
 		if (npos != 1)
-			return arg_usage_error("info", "-p takes a HOST", info_usage);
+			return usage_error("-p takes a HOST");
 		arg_uri(pmap, sizeof pmap, "tcp", pos[0], pmap_port);
 		return list(pmap);
 	}
@@ -391,12 +444,13 @@ int cmd_info(int argc, char **argv)
 	int first = uaddr || (mode && mode[1] == 'd') ? 0 : 1;
 	uint32_t prog, vers;
 	if (npos < first + 1 || (mode && mode[1] == 'd' && npos != 2))
-		return arg_usage_error("info", first ? "a HOST and a PROG are needed"
-						     : mode ? "-d takes a PROG and a VERS"
-							    : "-a takes a PROG", info_usage);
-	if (!arg_program("info", pos[first], &prog) ||
-	    (npos == first + 2 && !arg_number("info", "version", pos[first + 1], 0, UINT32_MAX, &vers)))
-		return 2;
+		return usage_error(first  ? "a HOST and a PROG are needed"
+				   : mode ? "-d takes a PROG and a VERS"
+					  : "-a takes a PROG");
+	if (!arg_rpcinfo_program(pos[first], &prog) ||
+	    (npos == first + 2 &&
+	     !arg_rpcinfo_number("version", pos[first + 1], 0, UINT32_MAX, &vers)))
+		return 1;
 	const uint32_t *v = npos == first + 2 ? &vers : NULL;
 	if (mode && mode[1] == 'd')
 		return unregister(prog, vers, netid, (uint16_t)pmap_port, port_given);
@@ -407,7 +461,7 @@ int cmd_info(int argc, char **argv)
 	bool tls = mode[1] == '-'; /* --tls: TCP, the AUTH_TLS probe */
 	const char *proto = mode[1] == 'u' ? "udp" : "tcp";
 	if (direct && tls && !v)
-		return arg_usage_error("info", "-n with --tls takes a VERS", info_usage);
+		return usage_error("-n with --tls takes a VERS");
 	if (direct) {
 		char addr[300];
 		arg_uri(addr, sizeof addr, proto, pos[0], port);

@@ -38,6 +38,51 @@ ONC_API onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size
 ONC_API onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog,
 				    uint32_t vers, const char *netid, char **uaddr);
 
+/* rpcbind v3/v4 DUMP (rpcb_vers 3 or 4): the registrations with their netids, universal
+ * addresses and owners, as one malloc'd block (the array and its strings): free(*list). */
+ONC_API onc_status onc_rpcb_dump(const char *pmap, uint32_t rpcb_vers, onc_rpcb **list,
+				 size_t *n);
+
+/* One transport of an rpcbind v4 GETADDRLIST answer. */
+typedef struct onc_rpcb_entry {
+	char *maddr;        /* the universal address, merged for the caller */
+	char *netid;        /* "tcp", "udp6", "local"... */
+	uint32_t semantics; /* 1 connectionless (clts), 2 cots, 3 cots_ord */
+	char *protofmly;    /* "inet", "inet6", "loopback" */
+	char *proto;        /* "tcp", "udp", "-" */
+} onc_rpcb_entry;
+
+/* rpcbind v4 GETADDRLIST: every transport r->prog/r->vers is registered on (r->netid and
+ * r->addr say how the caller reached rpcbind, r->owner is ignored), as one malloc'd block:
+ * free(*list). */
+ONC_API onc_status onc_rpcb_getaddrlist(const char *pmap, const onc_rpcb *r,
+					onc_rpcb_entry **list, size_t *n);
+
+/* rpcbind v4 GETSTAT: what one protocol version (2, 3, 4) was asked. */
+#define ONC_RPCB_STAT_PROCS 13 /* procedures counted: 0 to GETSTAT (12) */
+typedef struct onc_rpcb_addr_stat { /* lookups (GETPORT, GETADDR) of one prog/vers/netid */
+	uint32_t prog, vers;
+	int32_t success, failure;
+	char *netid;
+} onc_rpcb_addr_stat;
+typedef struct onc_rpcb_call_stat { /* forwarded calls (CALLIT, INDIRECT) to one procedure */
+	uint32_t prog, vers, proc;
+	int32_t success, failure, indirect;
+	char *netid;
+} onc_rpcb_call_stat;
+typedef struct onc_rpcb_stat {
+	int32_t calls[ONC_RPCB_STAT_PROCS]; /* calls per procedure */
+	int32_t sets, unsets;               /* successful SETs and UNSETs */
+	onc_rpcb_addr_stat *addrs;          /* most recent first, as rpcbind lists them */
+	size_t naddrs;
+	onc_rpcb_call_stat *forwards;
+	size_t nforwards;
+} onc_rpcb_stat;
+
+/* rpcbind v4 GETSTAT: (*stats)[0], [1] and [2] for versions 2, 3 and 4, as one malloc'd
+ * block (the three, their lists and strings): free(*stats). */
+ONC_API onc_status onc_rpcb_getstat(const char *pmap, onc_rpcb_stat **stats);
+
 /* Where prog/vers listens on host ("127.0.0.1", "[::1]", "server.example") for netid "tcp",
  * "udp", "tcp6" or "udp6": asks the rpcbind at host:pmap_port (0: port 111) with v4 GETADDR,
  * then v3, then portmapper v2 GETPORT, as rpcinfo does, all within timeout_ms (0: 25 s, a

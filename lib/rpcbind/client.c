@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../client/open.h"
 #include "codec.h"
@@ -120,6 +121,188 @@ onc_status onc_pmap_dump(const char *pmap, onc_pmap_mapping **list, size_t *n)
 		*n = count;
 	}
 	onc__pmaplist_ptr_free(&head);
+	return st;
+}
+
+/* ---- answers copied into one malloc'd block, so that the caller frees one pointer ---- */
+
+/* A copy is made twice by the same function: first with at == NULL, to measure (nothing is
+ * written), then into a block of that size. */
+typedef struct block {
+	char *at;
+	size_t used;
+} block;
+
+static void *carve(block *b, size_t len)
+{
+	void *p = b->at ? b->at + b->used : NULL;
+	b->used += (len + 7) & ~(size_t)7; /* keeps the next piece aligned */
+	return p;
+}
+
+static char *carve_str(block *b, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *p = carve(b, len);
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+
+/* Runs copy(b, from, out) to measure, then into a new block whose address lands in *out. */
+static onc_status copy_to_block(void (*copy)(block *, const void *, void *), const void *from,
+				void *out)
+{
+	block b = {NULL, 0};
+	copy(&b, from, out);
+	if (!(b.at = malloc(b.used ? b.used : 1)))
+		return ONC_ERR_NOMEM;
+	b.used = 0;
+	copy(&b, from, out);
+	return ONC_OK;
+}
+
+typedef struct rpcb_list {
+	onc_rpcb *items;
+	size_t n;
+} rpcb_list;
+
+static void copy_rpcbs(block *b, const void *from, void *out)
+{
+	rpcb_list *o = out;
+	size_t n = 0;
+	for (const onc__rp__list *l = *(const onc__rpcblist_ptr *)from; l; l = l->rpcb_next)
+		n++;
+	onc_rpcb *items = carve(b, n * sizeof *items);
+	size_t i = 0;
+	for (const onc__rp__list *l = *(const onc__rpcblist_ptr *)from; l; l = l->rpcb_next, i++) {
+		const onc__rpcb *r = &l->rpcb_map;
+		onc_rpcb x = {r->r_prog, r->r_vers, carve_str(b, r->r_netid),
+			      carve_str(b, r->r_addr), carve_str(b, r->r_owner)};
+		if (items)
+			items[i] = x;
+	}
+	*o = (rpcb_list){items, n};
+}
+
+static onc_status get_rpcblist(onc_xdr_dec *d, void *v)
+{
+	return onc__rpcblist_ptr_decode(d, v);
+}
+
+onc_status onc_rpcb_dump(const char *pmap, uint32_t rpcb_vers, onc_rpcb **list, size_t *n)
+{
+	onc__rpcblist_ptr head = NULL;
+	rpcb_list out;
+	onc_status st = pmap_call(pmap, rpcb_vers, RPCBPROC_DUMP, NULL, NULL, get_rpcblist, &head,
+				  pmap_deadline());
+	if (st == ONC_OK)
+		st = copy_to_block(copy_rpcbs, &head, &out);
+	onc__rpcblist_ptr_free(&head);
+	*list = st == ONC_OK ? out.items : NULL;
+	*n = st == ONC_OK ? out.n : 0;
+	return st;
+}
+
+typedef struct entry_list {
+	onc_rpcb_entry *items;
+	size_t n;
+} entry_list;
+
+static void copy_entries(block *b, const void *from, void *out)
+{
+	entry_list *o = out;
+	size_t n = 0;
+	const onc__rpcb_entry_list *l;
+	for (l = *(const onc__rpcb_entry_list_ptr *)from; l; l = l->rpcb_entry_next)
+		n++;
+	onc_rpcb_entry *items = carve(b, n * sizeof *items);
+	size_t i = 0;
+	for (l = *(const onc__rpcb_entry_list_ptr *)from; l; l = l->rpcb_entry_next, i++) {
+		const onc__rpcb_entry *e = &l->rpcb_entry_map;
+		onc_rpcb_entry x = {carve_str(b, e->r_maddr), carve_str(b, e->r_nc_netid),
+				    e->r_nc_semantics, carve_str(b, e->r_nc_protofmly),
+				    carve_str(b, e->r_nc_proto)};
+		if (items)
+			items[i] = x;
+	}
+	*o = (entry_list){items, n};
+}
+
+static onc_status get_entry_list(onc_xdr_dec *d, void *v)
+{
+	return onc__rpcb_entry_list_ptr_decode(d, v);
+}
+
+onc_status onc_rpcb_getaddrlist(const char *pmap, const onc_rpcb *r, onc_rpcb_entry **list,
+				size_t *n)
+{
+	onc__rpcb x = {r->prog, r->vers, r->netid, r->addr, r->owner};
+	onc__rpcb_entry_list_ptr head = NULL;
+	entry_list out;
+	onc_status st = pmap_call(pmap, RPCBVERS4, RPCBPROC_GETADDRLIST, put_rpcb, &x,
+				  get_entry_list, &head, pmap_deadline());
+	if (st == ONC_OK)
+		st = copy_to_block(copy_entries, &head, &out);
+	onc__rpcb_entry_list_ptr_free(&head);
+	*list = st == ONC_OK ? out.items : NULL;
+	*n = st == ONC_OK ? out.n : 0;
+	return st;
+}
+
+static void copy_stats(block *b, const void *from, void *out)
+{
+	const onc__rpcb_stat *in = from; /* onc__rpcb_stat_byvers */
+	onc_rpcb_stat *stats = carve(b, RPCBVERS_STAT * sizeof *stats);
+	for (int v = 0; v < RPCBVERS_STAT; v++) {
+		onc_rpcb_stat s = {.sets = in[v].setinfo, .unsets = in[v].unsetinfo};
+		memcpy(s.calls, in[v].info, sizeof s.calls);
+		for (const onc__rpcbs_addrlist *a = in[v].addrinfo; a; a = a->next)
+			s.naddrs++;
+		for (const onc__rpcbs_rmtcalllist *f = in[v].rmtinfo; f; f = f->next)
+			s.nforwards++;
+		s.addrs = carve(b, s.naddrs * sizeof *s.addrs);
+		s.forwards = carve(b, s.nforwards * sizeof *s.forwards);
+		size_t i = 0;
+		for (const onc__rpcbs_addrlist *a = in[v].addrinfo; a; a = a->next, i++) {
+			onc_rpcb_addr_stat x = {a->prog, a->vers, a->success, a->failure,
+						carve_str(b, a->netid)};
+			if (s.addrs)
+				s.addrs[i] = x;
+		}
+		i = 0;
+		for (const onc__rpcbs_rmtcalllist *f = in[v].rmtinfo; f; f = f->next, i++) {
+			onc_rpcb_call_stat x = {f->prog,
+						f->vers,
+						f->proc,
+						f->success,
+						f->failure,
+						f->indirect,
+						carve_str(b, f->netid)};
+			if (s.forwards)
+				s.forwards[i] = x;
+		}
+		if (stats)
+			stats[v] = s;
+	}
+	*(onc_rpcb_stat **)out = stats;
+}
+
+static onc_status get_stat_byvers(onc_xdr_dec *d, void *v)
+{
+	return onc__rpcb_stat_byvers_decode(d, v);
+}
+
+onc_status onc_rpcb_getstat(const char *pmap, onc_rpcb_stat **stats)
+{
+	onc__rpcb_stat_byvers in;
+	memset(&in, 0, sizeof in);
+	onc_status st = pmap_call(pmap, RPCBVERS4, RPCBPROC_GETSTAT, NULL, NULL, get_stat_byvers,
+				  &in, pmap_deadline());
+	*stats = NULL;
+	if (st == ONC_OK)
+		st = copy_to_block(copy_stats, in, stats);
+	onc__rpcb_stat_byvers_free(&in);
 	return st;
 }
 

@@ -14,6 +14,7 @@
 #include "../net/net.h" /* onc__now_ms */
 #include "../server/internal.h" /* the server's listeners, which rpcbind lists */
 #include "codec.h"
+#include "stats.h"
 #include "table.h"
 
 /* The table's size limit: local callers cannot make it take more than this. */
@@ -40,12 +41,6 @@ typedef struct entry {
 	char owner[32];
 } entry;
 
-/* What GETSTAT reports for one protocol version. */
-typedef struct stats {
-	uint32_t calls[RPCBSTAT_HIGHPROC];
-	uint32_t sets, unsets;
-} stats;
-
 /* A forwarded call in flight, in slot xid % MAX_FORWARDS. */
 typedef struct forward {
 	onc_deferred *d;  /* the caller's call; NULL when the slot is free */
@@ -61,7 +56,7 @@ struct onc_rpcbind {
 	pthread_mutex_t mu;
 	entry *entries;
 	size_t n, cap;
-	stats by_version[3]; /* versions 2, 3, 4 */
+	onc__rpcb_stats stats;
 	/* CALLIT/INDIRECT, when allowed: forwarded calls leave from fwd_fd (bound to 127.0.0.1)
 	 * and their answers come back to it, read by fwd_thread. Under mu but fwd_in. */
 	int fwd_fd; /* -1: not allowed */
@@ -102,6 +97,7 @@ void onc_rpcbind_destroy(onc_rpcbind *rb)
 		close(rb->fwd_fd);
 	}
 	onc_xdr_enc_free(&rb->fwd_out);
+	onc__stats_free(&rb->stats);
 	pthread_mutex_destroy(&rb->mu);
 	free(rb->entries);
 	free(rb);
@@ -229,15 +225,6 @@ static void answer_addr(const entry *e, const onc_call *call, char *out, size_t 
 	snprintf(out, cap, "%s", a);
 }
 
-static void count_change(onc_rpcbind *rb, const onc_call *call, bool set, bool ok)
-{
-	stats *st = &rb->by_version[call->header->vers - 2];
-	if (ok && set)
-		st->sets++;
-	else if (ok)
-		st->unsets++;
-}
-
 /* ---- the table as DUMP answers it, and as warmstart.c saves and restores it ---- */
 
 /* pmaplist (v2: tcp and udp only) or rpcblist (v3, v4: every entry). Under mu. */
@@ -279,6 +266,23 @@ bool onc__rpcbind_restore(onc_rpcbind *rb, const onc__rpcb *r)
 	return add(rb, r->r_prog, r->r_vers, r->r_netid, r->r_addr, r->r_owner);
 }
 
+/* The netid of the transport a call came on. GETADDR and GETVERSADDR answer for it, not for
+ * the netid the call names: "The netid field of the argument is ignored and the netid is
+ * inferred from the netid of the transport on which the request came in" (RFC 1833, 2.2.1,
+ * RPCBPROC_GETADDR), and rpcbind 1.2.6 does so for both. */
+static const char *transport_netid(const onc_call *call)
+{
+	bool dgram = onc_call_is_datagram(call);
+	switch (call->peer_len ? call->peer->sa_family : AF_UNIX) {
+	case AF_INET:
+		return dgram ? "udp" : "tcp";
+	case AF_INET6:
+		return dgram ? "udp6" : "tcp6";
+	default:
+		return "local";
+	}
+}
+
 /* ---- version 2 ---- */
 
 static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
@@ -303,6 +307,7 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 		uint16_t port = 0;
 		if (e && onc_uaddr_port(e->addr, &port) != ONC_OK)
 			port = 0;
+		onc__stats_lookup(&rb->stats, 2, m.prog, m.vers, transport_netid(call), port != 0);
 		return onc_xdr_put_u32(call->results, port) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
 	if (onc_call_is_local(call)) {
@@ -318,28 +323,11 @@ static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
 			ok = remove_entries(rb, m.prog, m.vers, "udp", owner) || ok;
 		}
 	}
-	count_change(rb, call, proc == PMAPPROC_SET, ok);
+	onc__stats_change(&rb->stats, 2, proc == PMAPPROC_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 /* ---- versions 3 and 4 ---- */
-
-/* The netid of the transport a call came on. GETADDR and GETVERSADDR answer for it, not for
- * the netid the call names: "The netid field of the argument is ignored and the netid is
- * inferred from the netid of the transport on which the request came in" (RFC 1833, 2.2.1,
- * RPCBPROC_GETADDR), and rpcbind 1.2.6 does so for both. */
-static const char *transport_netid(const onc_call *call)
-{
-	bool dgram = onc_call_is_datagram(call);
-	switch (call->peer_len ? call->peer->sa_family : AF_UNIX) {
-	case AF_INET:
-		return dgram ? "udp" : "tcp";
-	case AF_INET6:
-		return dgram ? "udp6" : "tcp6";
-	default:
-		return "local";
-	}
-}
 
 /* netbuf { unsigned maxlen; opaque buf<>; } holding a struct sockaddr as this host lays it
  * out, which is what libtirpc puts there. */
@@ -395,45 +383,44 @@ static onc_accept_stat taddr2uaddr(onc_call *call)
 	return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
-/* rpcb_entry_list: every transport prog/vers is registered on, with its netconfig facts. */
+/* The protocol family of a netid, as netconfig names it. */
+static const char *netid_family(const char *netid)
+{
+	if (strcmp(netid, "local") == 0 || strcmp(netid, "unix") == 0)
+		return "loopback";
+	return strchr(netid, '6') ? "inet6" : "inet";
+}
+
+/* rpcb_entry_list: every transport prog/vers is registered on in the protocol family of the
+ * caller's transport (as rpcbind 1.2.6 answers: an inet caller learns of no inet6 or local
+ * address), with its netconfig facts. Counted as one lookup. */
 static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc__rpcb *r)
 {
 	onc_xdr_enc *out = call->results;
+	const char *family = netid_family(transport_netid(call));
+	bool found = false;
 	for (size_t i = 0; i < rb->n; i++) {
 		const entry *e = &rb->entries[i];
 		char addr[80];
-		if (e->prog != r->r_prog || e->vers != r->r_vers)
+		if (e->prog != r->r_prog || e->vers != r->r_vers ||
+		    strcmp(netid_family(e->netid), family) != 0)
 			continue;
 		bool udp = strncmp(e->netid, "udp", 3) == 0;
-		bool local = strcmp(e->netid, "local") == 0 || strcmp(e->netid, "unix") == 0;
-		bool inet6 = strchr(e->netid, '6');
+		bool local = strcmp(family, "loopback") == 0;
 		answer_addr(e, call, addr, sizeof addr);
 		onc__rpcb_entry x = {
 			.r_maddr = addr,
 			.r_nc_netid = (char *)e->netid,
 			.r_nc_semantics = udp ? 1 : 3, /* NC_TPI_CLTS 1, NC_TPI_COTS_ORD 3 */
-			.r_nc_protofmly = local ? "loopback" : inet6 ? "inet6" : "inet",
+			.r_nc_protofmly = (char *)family,
 			.r_nc_proto = local ? "-" : udp ? "udp" : "tcp",
 		};
 		if (onc_xdr_put_bool(out, true) || onc__rpcb_entry_encode(out, &x))
 			return ONC_SYSTEM_ERR;
+		found = true;
 	}
+	onc__stats_lookup(&rb->stats, 4, r->r_prog, r->r_vers, transport_netid(call), found);
 	return onc_xdr_put_bool(out, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-}
-
-/* rpcb_stat_byvers: per version, calls per procedure and successful SETs/UNSETs; the
- * address and remote-call lists are left empty. */
-static onc_accept_stat getstat(onc_rpcbind *rb, onc_call *call)
-{
-	onc__rpcb_stat_byvers out = {0};
-	for (int v = 0; v < RPCBVERS_STAT; v++) {
-		const stats *st = &rb->by_version[v];
-		for (unsigned p = 0; p < RPCBSTAT_HIGHPROC; p++)
-			out[v].info[p] = (int32_t)st->calls[p];
-		out[v].setinfo = (int32_t)st->sets;
-		out[v].unsetinfo = (int32_t)st->unsets;
-	}
-	return onc__rpcb_stat_byvers_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
 static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
@@ -455,7 +442,9 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 	case RPCBPROC_TADDR2UADDR:
 		return taddr2uaddr(call);
 	case RPCBPROC_GETSTAT:
-		return call->header->vers == 4 ? getstat(rb, call) : ONC_PROC_UNAVAIL;
+		if (call->header->vers != 4)
+			return ONC_PROC_UNAVAIL;
+		return onc__stats_encode(&rb->stats, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	case RPCBPROC_SET:
 	case RPCBPROC_UNSET:
 	case RPCBPROC_GETADDR:
@@ -478,6 +467,8 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 		addr[0] = 0;
 		if (e)
 			answer_addr(e, call, addr, sizeof addr);
+		onc__stats_lookup(&rb->stats, call->header->vers, r.r_prog, r.r_vers,
+				  transport_netid(call), addr[0] != 0);
 		onc__rpcb_uaddr out = addr;
 		return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 	}
@@ -488,7 +479,7 @@ static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
 		ok = proc == RPCBPROC_SET
 			     ? add(rb, r.r_prog, r.r_vers, r.r_netid, r.r_addr, owner)
 			     : remove_entries(rb, r.r_prog, r.r_vers, r.r_netid, owner);
-	count_change(rb, call, proc == RPCBPROC_SET, ok);
+	onc__stats_change(&rb->stats, call->header->vers, proc == RPCBPROC_SET, ok);
 	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
 }
 
@@ -579,6 +570,12 @@ static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call, size_t max_reply)
 	if (!d)
 		return ONC_SYSTEM_ERR;
 	pthread_mutex_lock(&rb->mu);
+	/* counted as rpcbind counts it: a success when prog/vers is registered on the caller's
+	 * transport, whatever the forward comes to */
+	const char *netid = transport_netid(call);
+	const entry *e = find(rb, a.prog, a.vers, netid, false);
+	onc__stats_forward(&rb->stats, call->header->vers, a.prog, a.vers, a.proc, netid, e != NULL,
+			   indirect);
 	onc_status st = forward_call(rb, d, call, a.prog, a.vers, a.proc, a.args.args_val,
 				     a.args.args_len, max_reply);
 	pthread_mutex_unlock(&rb->mu);
@@ -708,8 +705,7 @@ static onc_accept_stat dispatch(onc_call *call, void *ctx)
 	size_t max_reply = reply_limit(call), start = onc_xdr_enc_len(call->results);
 	bool forward = is_callit(call);
 	pthread_mutex_lock(&rb->mu);
-	if (proc < RPCBSTAT_HIGHPROC)
-		rb->by_version[call->header->vers - 2].calls[proc]++;
+	onc__stats_call(&rb->stats, call->header->vers, proc);
 	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
 			     : call->header->vers == 2 ? pmap_v2(rb, call)
 						       : rpcb_v34(rb, call);

@@ -267,3 +267,42 @@ def test_serve_forever_removes_its_registration_on_ctrl_c():
     finally:
         s.stop()
         r.stop()
+
+
+@pytest.fixture
+def c_rpcbind():
+    """The C `onc rpcbind` on 127.0.0.1, a free port, no Unix socket: its pmap address."""
+    p = subprocess.Popen([onc_bin(), "rpcbind", "--host", "127.0.0.1", "--port", "0",
+                          "--unix", "none"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()  # onc rpcbind: serving on 127.0.0.1 port N (tcp and udp)
+        yield f"tcp://127.0.0.1:{line.split(' port ')[1].split()[0]}"
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+        p.stdout.close()
+
+
+def test_rpcb_dump_getaddrlist_getstat(c_rpcbind):
+    """rpcbind v3/v4 DUMP, v4 GETADDRLIST and GETSTAT, as onc info -s, -l and -m make them."""
+    pmap = c_rpcbind
+    port = int(pmap.rsplit(":", 1)[1])
+    here = make_uaddr("127.0.0.1", port)
+    assert rpcbind.rpcb_set(pmap, 0x20005555, 1, "udp", "127.0.0.1.4.1") is True
+    for v in (3, 4):
+        listed = rpcbind.rpcb_dump(pmap, v)
+        assert onc.rpcb_prot.rpcb(0x20005555, 1, "udp", "127.0.0.1.4.1", "unknown") in listed
+        assert onc.rpcb_prot.rpcb(100000, 4, "tcp", here, "superuser") in listed
+    # a caller on IPv4 learns of the IPv4 addresses only
+    entries = rpcbind.rpcb_getaddrlist(pmap, 100000, 4, "tcp", here)
+    assert [(e.r_maddr, e.r_nc_netid, e.r_nc_semantics, e.r_nc_protofmly, e.r_nc_proto)
+            for e in entries] == [(here, "tcp", 3, "inet", "tcp"), (here, "udp", 1, "inet", "udp")]
+    assert rpcbind.rpcb_getaddrlist(pmap, 100000, 9, "tcp", here) == []
+    assert rpcbind.rpcb_getaddr(pmap, 4, 0x20005555, 1, "tcp") == ""  # on udp only
+    v2, v3, v4 = rpcbind.rpcb_getstat(pmap)
+    assert v4.info[onc.rpcb_prot.RPCBPROC_GETSTAT] == 1  # this call, counted before it answers
+    assert v4.info[onc.rpcb_prot.RPCBPROC_GETADDRLIST] == 2 and v4.setinfo == 1
+    assert v3.info[onc.rpcb_prot.RPCBPROC_DUMP] == 1 and v2.addrinfo == []
+    # each lookup once per prog/vers/netid of the caller, most recent first
+    assert [(a.prog, a.vers, a.netid, a.success, a.failure) for a in v4.addrinfo] == [
+        (0x20005555, 1, "tcp", 0, 1), (100000, 9, "tcp", 0, 1), (100000, 4, "tcp", 1, 0)]

@@ -389,6 +389,82 @@ static void test_callit(void **state)
 	rpcbind_server_stop(&rb2);
 }
 
+/* rpcbind v3/v4 DUMP, v4 GETADDRLIST and GETSTAT (onc info's listing, -l and -m), against a
+ * service of the test's own, so that its counts are this test's calls. */
+static void test_dump_addrlist_and_stats(void **state)
+{
+	(void)state;
+	rpcbind_server rb2;
+	char here[32];
+	bool done;
+	rpcbind_server_start(&rb2, "127.0.0.1", NULL, false);
+	snprintf(here, sizeof here, "127.0.0.1.%u.%u", rb2.tcp_port >> 8, rb2.tcp_port & 255);
+	onc_rpcb r = {0x20005555, 1, "udp", "127.0.0.1.4.1", "somebody"};
+	assert_int_equal(onc_rpcb_set(rb2.tcp, &r, &done), ONC_OK);
+	assert_true(done);
+
+	for (uint32_t v = 3; v <= 4; v++) {
+		onc_rpcb *list;
+		size_t n, found = 0;
+		assert_int_equal(onc_rpcb_dump(rb2.tcp, v, &list, &n), ONC_OK);
+		for (size_t i = 0; i < n; i++)
+			found += list[i].prog == r.prog && list[i].vers == 1 &&
+				 strcmp(list[i].netid, "udp") == 0 &&
+				 strcmp(list[i].addr, r.addr) == 0 &&
+				 strcmp(list[i].owner, "unknown") == 0; /* not whom the call names */
+		assert_int_equal(found, 1);
+		free(list);
+	}
+
+	/* an IPv4 caller learns of the IPv4 addresses only */
+	onc_rpcb q = {ONC_PMAP_PROG, 4, "tcp", here, ""};
+	onc_rpcb_entry *e;
+	size_t n;
+	assert_int_equal(onc_rpcb_getaddrlist(rb2.tcp, &q, &e, &n), ONC_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(e[0].maddr, here);
+	assert_string_equal(e[0].netid, "tcp");
+	assert_int_equal(e[0].semantics, 3);
+	assert_string_equal(e[1].netid, "udp");
+	assert_int_equal(e[1].semantics, 1);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(e[i].protofmly, "inet");
+		assert_string_equal(e[i].proto, e[i].netid);
+	}
+	free(e);
+	q.vers = 9;
+	assert_int_equal(onc_rpcb_getaddrlist(rb2.tcp, &q, &e, &n), ONC_OK);
+	assert_int_equal(n, 0);
+	free(e);
+	char *uaddr;
+	assert_int_equal(onc_rpcb_getaddr(rb2.tcp, 4, r.prog, 1, "udp", &uaddr), ONC_OK);
+	assert_string_equal(uaddr, ""); /* asked over TCP, where it is not */
+	free(uaddr);
+
+	onc_rpcb_stat *s;
+	assert_int_equal(onc_rpcb_getstat(rb2.tcp, &s), ONC_OK);
+	assert_int_equal(s[2].calls[12], 1); /* this GETSTAT, counted before it answers */
+	assert_int_equal(s[2].calls[11], 2);
+	assert_int_equal(s[2].sets, 1);
+	assert_int_equal(s[1].calls[4], 1);
+	assert_int_equal(s[0].naddrs + s[1].naddrs + s[0].nforwards, 0);
+	/* one entry per prog/vers/netid of the caller's transport, the most recent first */
+	assert_int_equal(s[2].naddrs, 3);
+	const struct {
+		uint32_t prog, vers;
+		int32_t success, failure;
+	} want[] = {{r.prog, 1, 0, 1}, {ONC_PMAP_PROG, 9, 0, 1}, {ONC_PMAP_PROG, 4, 1, 0}};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(s[2].addrs[i].prog, want[i].prog);
+		assert_int_equal(s[2].addrs[i].vers, want[i].vers);
+		assert_int_equal(s[2].addrs[i].success, want[i].success);
+		assert_int_equal(s[2].addrs[i].failure, want[i].failure);
+		assert_string_equal(s[2].addrs[i].netid, "tcp");
+	}
+	free(s);
+	rpcbind_server_stop(&rb2);
+}
+
 /* dir/name's bytes (malloc'd) and length. */
 static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 {
@@ -520,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_uaddr_taddr_and_time),
 		cmocka_unit_test(test_server_registers_ipv4_and_ipv6),
 		cmocka_unit_test(test_callit),
+		cmocka_unit_test(test_dump_addrlist_and_stats),
 		cmocka_unit_test(test_warm_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
