@@ -30,5 +30,6 @@ if cmake --build "$build" --target bench_grpc >/dev/null 2>&1; then
 else
 	echo "bench_grpc not built (libgrpc++-dev or protobuf-compiler-grpc missing): no gRPC column"
 fi
-python3 "$root/python/bench_python.py" --build "$build" --json "$out/python.json"
+# Debian's Python: grpcio (python3-grpcio) is installed for it.
+/usr/bin/python3 "$root/python/bench_python.py" --build "$build" --json "$out/python.json"
 python3 "$root/bench/summary.py" "$out"
