@@ -166,7 +166,8 @@ static bool matches(const entry *e, uint32_t prog, uint32_t vers, const char *ne
 }
 
 /* Removes prog/vers on netid (every netid when empty) for owner: the superuser removes any
- * registration, others only their own, and nothing when one of them is someone else's. */
+ * registration, others only their own, and nothing when one of them is someone else's (then
+ * false). Nothing to remove is true, as rpcbind 1.2.6 answers. */
 static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const char *netid,
 			   const char *owner)
 {
@@ -179,9 +180,8 @@ static bool remove_entries(onc_rpcbind *rb, uint32_t prog, uint32_t vers, const 
 	for (size_t i = 0; i < rb->n; i++)
 		if (!matches(&rb->entries[i], prog, vers, netid))
 			rb->entries[kept++] = rb->entries[i];
-	bool removed = kept < rb->n;
 	rb->n = kept;
-	return removed;
+	return true;
 }
 
 /* Who owns what the caller registers, as rpcbind names owners: on a Unix socket "superuser"

@@ -1,5 +1,6 @@
 """Asks the rpcbind on this host's port 111 (and /run/rpcbind.sock) the questions where onc
 and rpcbind 1.2.6 answered differently: repeated SETs, GETPORT of an unregistered version,
+UNSET of what is not registered,
 GETADDR and GETVERSADDR for every netid over every transport. Prints one line each, for
 run_rpcbind_answers.sh to compare. Usage: rpcbind_answers.py PYTHON_RUNTIME_DIR"""
 import sys
@@ -28,6 +29,8 @@ q("v3 SET tcp6 again", lambda: rb.rpcb_set(u, P, 2, "tcp6", "::1.15.162"))
 q("v3 SET tcp6 again, other addr", lambda: rb.rpcb_set(u, P, 2, "tcp6", "::1.15.163"))
 q("v3 SET udp", lambda: rb.rpcb_set(u, P, 2, "udp", "127.0.0.1.15.164"))
 q("v3 SET tcp", lambda: rb.rpcb_set(u, P, 2, "tcp", "127.0.0.1.15.165"))
+q("v2 UNSET of nothing registered", lambda: rb.pmap_unset(u, P + 1, 1))
+q("v4 UNSET of nothing registered", lambda: rb.rpcb_unset(u, P + 1, 1, "tcp"))
 for vers in (3, 4):
     for addr in (u, t, u6):
         for netid in ("tcp6", "udp", "tcp", "bogus"):

@@ -81,7 +81,7 @@ static void test_pmap_set_getport_unset(void **state)
 	assert_int_equal(onc_pmap_getport(rbs.udp, m.prog, 2, ONC_IPPROTO_TCP, &port),
 			 ONC_ERR_PROG_UNAVAIL);
 	assert_int_equal(onc_pmap_unset(rbs.udp, m.prog, 2, &done), ONC_OK);
-	assert_false(done);
+	assert_true(done); /* nothing to remove: TRUE, as rpcbind 1.2.6 answers */
 }
 
 static void test_rpcb_getaddr(void **state)
