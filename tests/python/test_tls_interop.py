@@ -4,8 +4,13 @@ built beside the other peers), in every mode, with and without client certificat
 failures give the same statuses; and the two servers answer the same probe bytes with the
 same reply bytes."""
 
+import asyncio
+import os
+import resource
 import socket
+import struct
 import subprocess
+import time
 
 import pytest
 
@@ -281,3 +286,60 @@ def test_same_refusals_where_tls_is_not_offered(pki, c_server, py_tls_server, py
             assert t.selected_alpn_protocol() == "sunrpc"
             t.sendall(frame_words(call))
             assert read_record(t) == REFUSED
+
+
+# --- 1,000 handshakes at once ---
+
+
+def test_thousand_concurrent_handshakes_on_the_c_server(pki):
+    """1,000 clients at once, each written here from the RFC (asyncio streams and ssl): the
+    probe, STARTTLS, TLS 1.3 with ALPN "sunrpc", then a NULL call inside TLS, all connections
+    open together. The C server answers every one, and afterwards holds as many descriptors
+    as before and still serves an onc client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))  # for the server too
+    p = c_server_with(f"cert={pki.server}", f"key={pki.server_key}")
+    try:
+        fds = f"/proc/{p.proc.pid}/fd"
+        before = len(os.listdir(fds))
+        ctx = hand_written_client_context(pki)
+        all_open = asyncio.Event()
+        opened = 0
+
+        async def read_async(reader):
+            head = await reader.readexactly(4)
+            return await reader.readexactly(struct.unpack(">I", head)[0] & 0x7FFFFFFF)
+
+        async def client(i):
+            nonlocal opened
+            reader, writer = await asyncio.open_connection("127.0.0.1", p.tcp)
+            writer.write(frame_words(XID, 0, 2, TLSPROG, 1, 0, 7, 0, 0, 0))
+            assert await read_async(reader) == words(XID, 1, 0, 0, 8, b"STARTTLS", 0)
+            await writer.start_tls(ctx, server_hostname="localhost")
+            assert writer.get_extra_info("ssl_object").selected_alpn_protocol() == "sunrpc"
+            opened += 1
+            if opened == N:
+                all_open.set()
+            await all_open.wait()  # every connection is open and secured at once
+            writer.write(frame_words(i, 0, 2, TLSPROG, 1, 0, 0, 0, 0, 0))
+            assert await read_async(reader) == words(i, 1, 0, 0, 0, 0)
+            writer.close()
+            await writer.wait_closed()
+
+        N = 1000
+
+        async def all_clients():
+            return await asyncio.wait_for(
+                asyncio.gather(*(client(i) for i in range(N)), return_exceptions=True), 120)
+
+        errors = [r for r in asyncio.run(all_clients()) if r is not None]
+        assert not errors, f"{len(errors)} of {N} failed, the first: {errors[0]!r}"
+        for _ in range(100):  # the server closes its ends as it reads the ends of file
+            if len(os.listdir(fds)) <= before:
+                break
+            time.sleep(0.05)
+        assert len(os.listdir(fds)) <= before
+        assert c_client(f"tls://127.0.0.1:{p.tcp}", f"ca={pki.ca}")[0] == 0
+    finally:
+        p.stop()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
