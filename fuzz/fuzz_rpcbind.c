@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "onc/rpcbind.h"
+#include "rpcb_prot.h" /* generated: the rpcbind types, named onc__T */
 
 #define MAX_STRING 255u
 
@@ -62,16 +63,15 @@ static onc_status get_rpcb_entry(onc_xdr_dec *d)
 	return get_string(d);   /* proto */
 }
 
+/* GETSTAT's rpcb_stat_byvers, with its lists of lookups and forwarded calls, by the codec
+ * generated from lib/rpcbind/rpcb_prot.x. */
 static onc_status get_stats(onc_xdr_dec *d)
 {
-	uint32_t v[13 + 2];
-	bool more;
-	for (int i = 0; i < 3; i++) {
-		ONC_TRY(onc_xdr_get_u32_array(d, v, 15));
-		ONC_TRY(onc_xdr_get_bool(d, &more)); /* address list: empty */
-		ONC_TRY(onc_xdr_get_bool(d, &more)); /* remote call list: empty */
-	}
-	return ONC_OK;
+	onc__rpcb_stat_byvers stats;
+	onc_status st = onc__rpcb_stat_byvers_decode(d, &stats);
+	if (st == ONC_OK)
+		onc__rpcb_stat_byvers_free(&stats);
+	return st;
 }
 
 /* The results of a successful call decode as the procedure's result type. */
