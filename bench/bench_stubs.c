@@ -1,58 +1,18 @@
 /* The calls users make: the stubs onc gen writes (calc.x's calc_add_1, and its _send/_receive
  * halves with 64 in flight), beside onc_client_call() with the same arguments, on loopback
  * TCP to a server of the generated dispatcher; and the heap allocations each call makes, on
- * the client and on the server, counted by the malloc family of this program (the counters
- * below stand in for glibc's, which they call).
+ * the client and on the server, counted by the malloc family of alloc_count.c.
  * bench_stubs [--seconds S] [--json FILE] */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "onc/client.h"
 #include "onc/server.h"
 
+#include "alloc_count.h"
 #include "bench_common.h"
 #include "calc.h"
-
-/* ---- the counting allocator ---- */
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-void __libc_free(void *p);
-
-static atomic_ulong all_allocs;           /* every thread's */
-static _Thread_local unsigned long allocs; /* this thread's */
-
-static void counted(void)
-{
-	allocs++;
-	atomic_fetch_add_explicit(&all_allocs, 1, memory_order_relaxed);
-}
-
-void *malloc(size_t n)
-{
-	counted();
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	counted();
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	counted();
-	return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-	__libc_free(p);
-}
 
 /* ---- the server: calc's procedures, as little as they can do ---- */
 
@@ -202,11 +162,11 @@ static void count_allocations(bench_call_fn call, void *ctx, double *client, dou
 	for (int i = 0; i < WARM; i++)
 		if (call(ctx, &started))
 			bench_die("call");
-	unsigned long mine = allocs, all = atomic_load(&all_allocs);
+	unsigned long mine = alloc_count_mine(), all = alloc_count_all();
 	for (int i = 0; i < N; i++)
 		if (call(ctx, &started))
 			bench_die("call");
-	unsigned long my_delta = allocs - mine, all_delta = atomic_load(&all_allocs) - all;
+	unsigned long my_delta = alloc_count_mine() - mine, all_delta = alloc_count_all() - all;
 	*client = (double)my_delta / N;
 	*server = (double)(all_delta - my_delta) / N;
 }
