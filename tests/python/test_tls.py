@@ -302,6 +302,23 @@ def test_probe_then_tls_by_hand(pki, server):
         assert read_record(t) == REFUSED
 
 
+@pytest.mark.parametrize("alpn", [None, ["h2"]])
+def test_client_without_alpn_sunrpc_is_closed(pki, server, alpn):
+    """RFC 9289 section 5: ALPN "sunrpc" both ways. Python's ssl server selects no protocol
+    for a client that offers none or others (no alert), then the server closes."""
+    raw, got = exchange_raw(server.tcp, PROBE)
+    assert got == STARTTLS_OK
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(pki.ca)
+    if alpn:
+        ctx.set_alpn_protocols(alpn)  # else: no ALPN extension at all
+    with ctx.wrap_socket(raw, server_hostname="localhost") as t:
+        assert t.selected_alpn_protocol() is None
+        t.sendall(frame_words(words(7, 0, 2, TESTPROG, 1, 0, 0, 0, 0, 0)))
+        assert closed_by_server(t)
+    assert server.v1.calls == []
+
+
 def test_probe_where_tls_is_not_offered_is_refused(pki, server, py_server):
     """No TLS configured, UDP (no DTLS): AUTH_TLS is refused as an unknown flavor, which
     tells the client to go on in cleartext."""
