@@ -279,9 +279,11 @@ static void say_error(const call_args *ca, const target *t, onc_status st,
 		fprintf(stderr, "timed out after %g s\n",
 			(ca->timeout_ms ? ca->timeout_ms : 25000) / 1000.0);
 		break;
-	default:
-		fprintf(stderr, "%s\n", onc_strerror(st));
+	default: {
+		char text[256];
+		fprintf(stderr, "%s\n", onc_error_text(st, err, text, sizeof text));
 		break;
+	}
 	}
 }
 
@@ -295,17 +297,20 @@ static int call(const call_args *ca, const target *t, const bytes *args)
 			t->prog->name, t->vers->name, t->proc->name, prog, vers, proc, ca->address);
 		dump(">", "arguments", args->data, args->len);
 	}
+	onc_call_error err = { 0 };
 	onc_client_options o = { .timeout_ms = ca->timeout_ms,
 				 .auth_sys = ca->auth ? &ca->auth_sys : NULL,
-				 .rpcbind_port = ca->rpcbind_port };
+				 .rpcbind_port = ca->rpcbind_port,
+				 .error = &err };
 	onc_status st;
 	onc_client *c = onc_client_create(ca->address, prog, vers, &o, &st);
 	if (!c) {
+		char text[256];
 		fprintf(stderr, "onc call: cannot reach program %s version %s at %s: %s\n",
-			t->prog->name, t->vers->name, ca->address, onc_strerror(st));
+			t->prog->name, t->vers->name, ca->address,
+			onc_error_text(st, &err, text, sizeof text));
 		return 1;
 	}
-	onc_call_error err = { 0 };
 	onc_call_opts co = { .error = &err };
 	bytes reply = { 0 };
 	st = onc_client_call(c, proc, put_bytes, args, take_bytes, &reply, &co);

@@ -149,6 +149,7 @@ int cmd_rpcbind(int argc, char **argv)
 	if (rb && callit)
 		st = onc_rpcbind_allow_callit(rb);
 	onc_server *srv = st == ONC_OK ? onc_server_create(&opts, &st) : NULL;
+	errno = 0; /* from here, what a failed listen leaves there is printed */
 	for (int fd = SYSTEMD_LISTEN_FDS_START; st == ONC_OK && fd < SYSTEMD_LISTEN_FDS_START + passed;
 	     fd++) {
 		snprintf(fd_name, sizeof fd_name, "descriptor %d from systemd", fd);
@@ -163,11 +164,13 @@ int cmd_rpcbind(int argc, char **argv)
 		failed = unix_path;
 		st = listen_unix(srv, unix_path);
 	}
+	onc_call_error why = {.os_error = st != ONC_OK ? errno : 0};
 	if (st == ONC_OK)
 		st = onc_rpcbind_attach(rb, srv);
 	if (st != ONC_OK) {
+		char text[256];
 		fprintf(stderr, "onc rpcbind: cannot serve on %s%s: %s\n", failed ? failed : "",
-			passed > 0 ? "" : port_name, onc_strerror(st));
+			passed > 0 ? "" : port_name, onc_error_text(st, &why, text, sizeof text));
 		onc_server_destroy(srv);
 		onc_rpcbind_destroy(rb);
 		return 1;

@@ -18,6 +18,28 @@ typedef onc_status (*onc_decode_fn)(onc_xdr_dec *d, void *value);
 
 typedef struct onc_client onc_client;
 
+/* Details of a failure, for the errors that carry them: a call's (onc_call_opts.error) or a
+ * client's creation (onc_client_options.error). Every field is 0 when it does not apply. */
+typedef struct onc_call_error {
+	uint32_t low, high; /* ONC_ERR_PROG_MISMATCH, ONC_ERR_RPC_MISMATCH: supported versions */
+	onc_auth_stat auth; /* ONC_ERR_AUTH: the server's reason */
+	int os_error;       /* the errno of the system call that failed (ECONNREFUSED,
+			     * EADDRNOTAVAIL, EMSGSIZE...) behind a transport status */
+	int gai_error;      /* ONC_ERR_ADDRESS: getaddrinfo()'s EAI_* code for a host name that
+			     * does not resolve */
+} onc_call_error;
+
+/* Writes the status's text and what the detail adds to it into buf (size n, NUL-terminated
+ * when n > 0, cut short when it does not fit), and returns buf:
+ *   "bad or unresolvable address: Cannot assign requested address"  (strerror(os_error))
+ *   "bad or unresolvable address: Name or service not known"       (gai_strerror(gai_error))
+ *   "program version mismatch: server supports versions 1 to 2"
+ *   "authentication error: AUTH_BADCRED"
+ * and the bare onc_strerror() text when the detail adds nothing (an OS text that says the same,
+ * as "Connection refused" does for ONC_ERR_CONNREFUSED, is left out). err may be NULL. The Python
+ * runtime's exceptions read the same (str() of an onc.RpcError). */
+ONC_API char *onc_error_text(onc_status status, const onc_call_error *err, char *buf, size_t n);
+
 /* RPC-with-TLS (RFC 9289) on stream connections. The client probes right after connecting: a
  * NULL call with credential AUTH_TLS (empty) and verifier AUTH_NONE; a server that offers TLS
  * answers with the verifier "STARTTLS", and a TLS 1.3 handshake (ALPN "sunrpc") follows on the
@@ -52,18 +74,22 @@ typedef struct onc_client_options {
 	uint16_t rpcbind_port; /* where the host's rpcbind listens, for addresses without a
 				* port; 0 = 111 */
 	onc_tls_client_options tls; /* all zero: cleartext */
+	onc_call_error *error; /* when onc_client_create() fails: why, e.g. os_error ECONNREFUSED
+				* or getaddrinfo()'s gai_error (written as a call's is); may
+				* be NULL */
 } onc_client_options;
 
 /* Connects to program prog, version vers at addr:
  *   "tcp://127.0.0.1:2049", "udp://[::1]:2049", "unix:///run/calc.sock",
  *   "tcp://host" or "udp://host" (no port: asked of host's rpcbind/portmapper, within the
- *   client's timeout),
+ *   client's timeout; ONC_ERR_RPCBIND_UNREACHABLE when that rpcbind cannot be reached),
  *   "tls://host:2049" or "tls://host": TCP with RPC-with-TLS required (opts->tls says how to
  *   verify the server; its mode may relax it to ONC_TLS_OPPORTUNISTIC).
  * With TLS, every connection the client makes (the first and any after a failure) is probed
  * and secured before a call goes on it; clients made with equal TLS options share one TLS
  * context (the CA store and certificates are loaded once).
- * opts may be NULL. Returns NULL with *status set on failure. */
+ * opts may be NULL. Returns NULL with *status set on failure, and opts->error (when set)
+ * filled in: onc_error_text() prints both. */
 ONC_API onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 				      const onc_client_options *opts, onc_status *status);
 /* Asks the server at addr ("tcp://host:port", "tls://host:port", "unix:///path") whether it
@@ -77,18 +103,13 @@ ONC_API bool onc_client_is_tls(onc_client *c);
 /* Closes the connection and frees the client; no call may be in progress on it. */
 ONC_API void onc_client_destroy(onc_client *c);
 
-/* Details of a failed call, for the errors that carry them. */
-typedef struct onc_call_error {
-	uint32_t low, high; /* ONC_ERR_PROG_MISMATCH, ONC_ERR_RPC_MISMATCH: supported versions */
-	onc_auth_stat auth; /* ONC_ERR_AUTH: the server's reason */
-} onc_call_error;
-
 /* Per-call settings; a NULL pointer means all defaults. */
 typedef struct onc_call_opts {
 	int timeout_ms;       /* 0: the client's timeout */
 	onc_arena *arena;     /* where the result's strings, arrays and optional data go;
 			       * NULL: they are malloc'd and the generated T_free() releases them */
-	onc_call_error *error; /* filled in when the call fails; may be NULL */
+	onc_call_error *error; /* when the call fails: every field written (0 where it does not
+				* apply); untouched when it succeeds; may be NULL */
 } onc_call_opts;
 
 /* Calls procedure proc: encodes args with encode (NULL for void arguments), waits for the

@@ -147,13 +147,17 @@ ONC_API onc_status onc_server_register(onc_server *s, uint32_t prog, uint32_t ve
 ONC_API onc_status onc_server_require_tls(onc_server *s, uint32_t prog, uint32_t vers);
 
 /* Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock" ...; port 0
- * picks a free port, which *port receives (may be NULL). */
+ * picks a free port, which *port receives (may be NULL). On failure errno is the error of the
+ * system call that failed, 0 when none did: ONC_ERR_ADDRESS when the address cannot be
+ * bound, with EADDRINUSE (taken), EADDRNOTAVAIL (not an address of this host), EACCES...;
+ * onc_error_text() prints it (client.h):
+ *   onc_call_error e = {.os_error = errno}; onc_error_text(st, &e, buf, sizeof buf) */
 ONC_API onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port);
 /* Serves on a socket bound by someone else (systemd socket activation, a parent process):
  * a TCP or Unix stream socket (made to listen if it does not yet) or a UDP socket. Once this
  * succeeds the server owns fd (now non-blocking and close-on-exec) and closes it; until then
  * the caller does. *port (may be NULL) receives its port, 0 for a Unix socket.
- * ONC_ERR_ADDRESS when fd is no such socket. */
+ * ONC_ERR_ADDRESS when fd is no such socket. errno on failure: as onc_server_listen(). */
 ONC_API onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port);
 
 /* Answers one call message as the server would, without any I/O: appends the reply to out

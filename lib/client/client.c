@@ -24,6 +24,7 @@ typedef struct waiter {
 	uint32_t xid;
 	bool done;
 	onc_status err;
+	int os_error;     /* with err: the errno of the system call that failed, or 0 */
 	uint8_t *reply;   /* the reply's bytes, in a buffer the waiter keeps from call to call */
 	size_t reply_len, reply_cap;
 	pthread_cond_t cv;
@@ -101,12 +102,12 @@ static void init_xids(void)
 }
 
 /* Connects, and with TLS probes and secures the connection, by the deadline. */
-static onc_status open_connection(onc_client *c, int64_t deadline)
+static onc_status open_connection(onc_client *c, int64_t deadline, int *os_error)
 {
 	int left = (int)(deadline - onc__now_ms());
 	if (left <= 0)
 		return ONC_ERR_TIMEDOUT;
-	ONC_TRY(onc__net_connect(&c->addr, left, &c->fd));
+	ONC_TRY(onc__net_connect(&c->addr, left, &c->fd, os_error));
 	if (!c->tls_ctx)
 		return ONC_OK;
 	onc_status st = onc__starttls(c->fd, c->tls_ctx, c->tls_mode, c->tls_name,
@@ -189,10 +190,13 @@ onc_client *onc__client_open(const onc__net_addr *addr, uint32_t prog, uint32_t 
 	pthread_cond_init(&c->room, NULL);
 	c->max_in_flight = opts && opts->max_in_flight ? opts->max_in_flight : DEFAULT_MAX_IN_FLIGHT;
 	c->fd = -1;
-	st = open_connection(c, onc__now_ms() + c->timeout_ms);
+	int os_error = 0;
+	st = open_connection(c, onc__now_ms() + c->timeout_ms, &os_error);
 	if (st != ONC_OK) {
 		onc_client_destroy(c);
 		c = NULL;
+		if (opts && opts->error)
+			*opts->error = (onc_call_error){.os_error = os_error};
 	}
 	*status = st;
 	return c;
@@ -216,14 +220,16 @@ void onc_client_destroy(onc_client *c)
 	free(c);
 }
 
-/* With mu held: the connection is unusable; every waiter learns why. */
-static void fail_connection(onc_client *c, onc_status why)
+/* With mu held: the connection is unusable; every waiter learns why (os_error: the errno
+ * behind it, or 0). */
+static void fail_connection(onc_client *c, onc_status why, int os_error)
 {
 	c->dead = true;
 	for (waiter *w = c->waiters; w; w = w->next) {
 		if (!w->done) {
 			w->done = true;
 			w->err = why;
+			w->os_error = os_error;
 			c->outstanding--;
 			pthread_cond_signal(&w->cv);
 		}
@@ -337,8 +343,8 @@ static ssize_t receive(onc_client *c, int wait_ms, bool *ready)
 }
 
 /* The reader's turn, entered and left with mu held: waits up to wait_ms for data and
- * delivers every complete reply it brings. */
-static onc_status read_replies(onc_client *c, int wait_ms)
+ * delivers every complete reply it brings; *os_error gets the errno of a failed read. */
+static onc_status read_replies(onc_client *c, int wait_ms, int *os_error)
 {
 	bool ready;
 
@@ -354,6 +360,8 @@ static onc_status read_replies(onc_client *c, int wait_ms)
 	if (n < 0) {
 		if (err == EINTR || err == EAGAIN)
 			return ONC_OK;
+		if (err != EPROTO) /* EPROTO: set by tls_receive for a TLS failure */
+			*os_error = err;
 		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED
 		       : err == EPROTO	   ? ONC_ERR_TLS
 					   : ONC_ERR_IO;
@@ -395,7 +403,8 @@ struct onc_pending {
 	int64_t deadline;
 	int64_t retry_ms, resend_at; /* UDP retransmission */
 	onc_arena *arena;
-	onc_call_error *error;
+	onc_call_error *error; /* the caller's: given detail, only when the call fails */
+	onc_call_error detail; /* gathered meanwhile */
 	onc_xdr_enc req; /* the encoded call, kept for retransmission */
 	size_t record;   /* where its record mark is, on streams */
 };
@@ -430,11 +439,12 @@ static void sleep_until(onc_client *c, waiter *w, int64_t at_ms)
 /* One turn as the reader, for up to wait_ms, with mu held. */
 static void read_turn(onc_client *c, int wait_ms)
 {
+	int os_error = 0;
 	c->reader_active = true;
-	onc_status st = read_replies(c, wait_ms);
+	onc_status st = read_replies(c, wait_ms, &os_error);
 	c->reader_active = false;
 	if (st != ONC_OK)
-		fail_connection(c, st);
+		fail_connection(c, st, os_error);
 }
 
 static void flush_by(onc_client *c, int64_t deadline);
@@ -525,10 +535,11 @@ static bool peer_closed(onc_client *c)
 }
 
 /* Writes what the connection takes without waiting (*sent bytes; fewer than len when full). */
-static onc_status conn_send(onc_client *c, const uint8_t *data, size_t len, size_t *sent)
+static onc_status conn_send(onc_client *c, const uint8_t *data, size_t len, size_t *sent,
+			    int *os_error)
 {
 	if (!c->ssl)
-		return onc__net_send(c->fd, data, len, sent);
+		return onc__net_send(c->fd, data, len, sent, os_error);
 	*sent = 0;
 	while (*sent < len) {
 		size_t n;
@@ -553,7 +564,7 @@ static onc_status conn_send(onc_client *c, const uint8_t *data, size_t len, size
  * The peer may not read our calls until we read its replies (both ways full: an onc server
  * stops reading a connection once 4 MiB of its replies wait), so replies are read and
  * delivered meanwhile, by this thread when no other is the reader. */
-static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
+static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read, int *os_error)
 {
 	int64_t left = deadline - onc__now_ms();
 	if (left <= 0)
@@ -563,8 +574,10 @@ static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
 	pthread_mutex_unlock(&c->mu);
 	int wait_ms = can_read || left < WRITE_WAIT_MS ? (int)left : WRITE_WAIT_MS;
 	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT | (can_read ? POLLIN : 0)};
-	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+	if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+		*os_error = errno;
 		return ONC_ERR_IO;
+	}
 	if (!(pfd.revents & POLLIN))
 		return ONC_OK; /* room, or an error that the next send reports */
 	pthread_mutex_lock(&c->mu);
@@ -578,17 +591,18 @@ static onc_status await_room(onc_client *c, int64_t deadline, bool *did_read)
 }
 
 /* With send_mu held: writes data by the deadline, reading replies while the socket is full. */
-static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64_t deadline)
+static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64_t deadline,
+			   int *os_error)
 {
 	onc_status st = ONC_OK;
 	bool did_read = false;
 	while (len && st == ONC_OK) {
 		size_t sent;
-		st = conn_send(c, data, len, &sent);
+		st = conn_send(c, data, len, &sent, os_error);
 		data += sent;
 		len -= sent;
 		if (st == ONC_OK && len)
-			st = await_room(c, deadline, &did_read);
+			st = await_room(c, deadline, &did_read, os_error);
 	}
 	if (did_read) {
 		pthread_mutex_lock(&c->mu);
@@ -600,8 +614,10 @@ static onc_status send_all(onc_client *c, const uint8_t *data, size_t len, int64
 
 /* With send_mu held: writes the queued requests and then req (len may be 0) by the deadline.
  * A failure, a timeout included, may leave part of a record written: the connection is
- * failed, and the next call makes a new one. */
-static onc_status write_out(onc_client *c, const uint8_t *req, size_t len, int64_t deadline)
+ * failed, and the next call makes a new one; a datagram too large was not sent at all, and
+ * fails its call alone. *os_error gets the errno of a failed system call. */
+static onc_status write_out(onc_client *c, const uint8_t *req, size_t len, int64_t deadline,
+			    int *os_error)
 {
 	onc_status st = ONC_OK;
 	if (onc_xdr_enc_len(&c->outq)) {
@@ -611,12 +627,12 @@ static onc_status write_out(onc_client *c, const uint8_t *req, size_t len, int64
 		len = onc_xdr_enc_len(&c->outq);
 	}
 	if (st == ONC_OK && len)
-		st = send_all(c, req, len, deadline);
+		st = send_all(c, req, len, deadline, os_error);
 	onc_xdr_enc_reset(&c->outq);
 	atomic_store(&c->queued, false);
-	if (st != ONC_OK) {
+	if (st != ONC_OK && st != ONC_ERR_DATAGRAM_TOO_BIG) {
 		pthread_mutex_lock(&c->mu);
-		fail_connection(c, st);
+		fail_connection(c, st, *os_error);
 		pthread_mutex_unlock(&c->mu);
 	}
 	return st;
@@ -634,7 +650,7 @@ static onc_status lock_send(onc_client *c, int64_t deadline)
  * connection is gone (every call on it has been failed by then). With defer, a stream
  * request may wait in the queue for the next write instead (see onc_client_start). */
 static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, size_t len,
-			       bool defer, int64_t deadline)
+			       bool defer, int64_t deadline, int *os_error)
 {
 	ONC_TRY(lock_send(c, deadline));
 	onc_status st = ONC_OK;
@@ -653,7 +669,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		atomic_store(&c->queued, false);
 	}
 	if (st == ONC_OK && c->fd < 0)
-		st = open_connection(c, deadline);
+		st = open_connection(c, deadline, os_error);
 	if (st == ONC_OK) {
 		waiter **bucket = &c->buckets[w->xid % WAITER_BUCKETS];
 		w->prev = NULL;
@@ -671,7 +687,7 @@ static onc_status send_request(onc_client *c, waiter *w, const uint8_t *req, siz
 		    onc_xdr_put_opaque_fixed(&c->outq, req, len) == ONC_OK)
 			atomic_store(&c->queued, true);
 		else
-			st = write_out(c, req, len, deadline);
+			st = write_out(c, req, len, deadline, os_error);
 	}
 	pthread_mutex_unlock(&c->send_mu);
 	return st;
@@ -682,8 +698,9 @@ static void flush_by(onc_client *c, int64_t deadline)
 {
 	if (lock_send(c, deadline) != ONC_OK)
 		return;
+	int os_error = 0;
 	if (c->fd >= 0)
-		write_out(c, NULL, 0, deadline);
+		write_out(c, NULL, 0, deadline, &os_error);
 	pthread_mutex_unlock(&c->send_mu);
 }
 
@@ -712,8 +729,9 @@ static void unlink_waiter(onc_client *c, waiter *w)
 		wake_others(c);
 }
 
-/* The reply's header: ONC_OK with d at the results, or the error the reply carries. */
-static onc_status open_reply(const onc_pending *p, onc_xdr_dec *d)
+/* The reply's header: ONC_OK with d at the results, or the error the reply carries (its
+ * detail kept in p). */
+static onc_status open_reply(onc_pending *p, onc_xdr_dec *d)
 {
 	onc_reply_header h;
 	onc_status st;
@@ -721,11 +739,21 @@ static onc_status open_reply(const onc_pending *p, onc_xdr_dec *d)
 	onc_xdr_dec_init(d, p->w.reply, p->w.reply_len, p->arena);
 	ONC_TRY(onc_rpc_decode_reply(d, &h));
 	st = onc_rpc_reply_status(&h);
-	if (st != ONC_OK && p->error) {
-		p->error->low = h.low;
-		p->error->high = h.high;
-		p->error->auth = h.auth;
+	if (st != ONC_OK) {
+		p->detail.low = h.low;
+		p->detail.high = h.high;
+		p->detail.auth = h.auth;
 	}
+	return st;
+}
+
+/* A call ends with status st: the caller's error detail gets what was gathered when it
+ * failed, every field (0 where it does not apply), and stays untouched when it succeeded
+ * (calls that share one onc_call_opts do not write to it then). */
+static onc_status report(onc_pending *p, onc_status st)
+{
+	if (st != ONC_OK && p->error)
+		*p->error = p->detail;
 	return st;
 }
 
@@ -768,8 +796,11 @@ static onc_status submit_call(onc_client *c, onc_pending *p, bool defer)
 	if (st != ONC_OK)
 		return st;
 	pthread_cond_init(&p->w.cv, NULL);
-	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer, p->deadline);
+	int os_error = 0;
+	st = send_request(c, &p->w, p->req.base, onc_xdr_enc_len(&p->req), defer, p->deadline,
+			  &os_error);
 	if (st != ONC_OK) {
+		p->detail.os_error = os_error;
 		pthread_mutex_lock(&c->mu);
 		unlink_waiter(c, &p->w);
 		pthread_mutex_unlock(&c->mu);
@@ -868,8 +899,11 @@ static onc_pending *start_pending(onc_client *c, uint32_t proc, onc_encode_fn en
 	if (st == ONC_OK)
 		st = submit_call(c, p, defer);
 	if (st != ONC_OK && p) {
+		report(p, st);
 		put_pending(c, p);
 		p = NULL;
+	} else if (st != ONC_OK && opts && opts->error) {
+		*opts->error = (onc_call_error){0};
 	}
 	*status = st;
 	return p;
@@ -879,6 +913,8 @@ static onc_status wait_for(onc_client *c, onc_pending *p)
 {
 	pthread_mutex_lock(&c->mu);
 	onc_status st = wait_reply(c, p);
+	if (st != ONC_OK)
+		p->detail.os_error = p->w.os_error;
 	pthread_mutex_unlock(&c->mu);
 	return st;
 }
@@ -891,6 +927,7 @@ static onc_status finish_call(onc_client *c, onc_pending *p, onc_decode_fn decod
 		st = open_reply(p, &d);
 	if (st == ONC_OK && decode)
 		st = decode(&d, result);
+	report(p, st);
 	end_call(c, p);
 	return st;
 }
@@ -932,10 +969,14 @@ onc_status onc_request_begin_opts(onc_client *c, onc_request *r, uint32_t prog, 
 	r->client = c;
 	r->sent = false;
 	r->pending = take_pending(c);
-	if (!r->pending)
+	if (!r->pending) {
+		if (opts && opts->error)
+			*opts->error = (onc_call_error){0};
 		return ONC_ERR_NOMEM;
+	}
 	st = begin_call(c, r->pending, prog, vers, proc, opts);
 	if (st != ONC_OK) {
+		report(r->pending, st);
 		put_pending(c, r->pending);
 		r->pending = NULL;
 		return st;
@@ -974,6 +1015,8 @@ onc_status onc_request_invoke(onc_request *r, onc_xdr_dec **results)
 
 onc_status onc_request_end(onc_request *r, onc_status status)
 {
+	if (r->pending)
+		report(r->pending, status);
 	if (r->pending && r->sent)
 		end_call(r->client, r->pending);
 	else if (r->pending)

@@ -77,7 +77,7 @@ static onc_status probe(int fd, uint32_t xid, uint32_t prog, uint32_t vers, int6
 	len = onc_xdr_enc_len(&e);
 	while (sent < len) {
 		size_t n;
-		ONC_TRY(onc__net_send(fd, buf + sent, len - sent, &n));
+		ONC_TRY(onc__net_send(fd, buf + sent, len - sent, &n, NULL));
 		sent += n;
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		int64_t left = deadline_ms - onc__now_ms();
@@ -128,10 +128,10 @@ onc_status onc_client_probe_tls(const char *addr, uint32_t prog, uint32_t vers, 
 	onc__net_addr a;
 	int fd;
 	int64_t deadline = onc__now_ms() + (timeout_ms > 0 ? timeout_ms : 25000);
-	ONC_TRY(onc__net_parse(addr, &a));
+	ONC_TRY(onc__net_parse(addr, &a, NULL));
 	if (a.kind == ONC__NET_UDP || !a.has_port)
 		return ONC_ERR_ADDRESS; /* a stream address with its port: no DTLS, no lookup */
-	ONC_TRY(onc__net_connect(&a, (int)(deadline - onc__now_ms()), &fd));
+	ONC_TRY(onc__net_connect(&a, (int)(deadline - onc__now_ms()), &fd, NULL));
 	uint32_t xid;
 	if (getrandom(&xid, sizeof xid, 0) != sizeof xid)
 		xid = (uint32_t)onc__now_ms();

@@ -33,7 +33,7 @@ static onc_status parse_unix(const char *path, onc__net_addr *out)
 	return ONC_OK;
 }
 
-onc_status onc__net_parse(const char *uri, onc__net_addr *out)
+onc_status onc__net_parse(const char *uri, onc__net_addr *out, int *gai_error)
 {
 	char host[256];
 	const char *rest, *port = NULL;
@@ -79,8 +79,12 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = out->kind == ONC__NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+	int gai = getaddrinfo(host, NULL, &hints, &res);
+	if (gai != 0) {
+		if (gai_error)
+			*gai_error = gai;
 		return ONC_ERR_ADDRESS;
+	}
 	memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
 	out->len = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -119,8 +123,11 @@ static int new_socket(const onc__net_addr *a, int extra_flags)
 	return socket(a->sa.ss_family, type | SOCK_CLOEXEC | extra_flags, 0);
 }
 
-static onc_status errno_status(int err)
+/* The status for a system call's errno, which *os_error (if not NULL) keeps. */
+static onc_status os_fail(int err, int *os_error)
 {
+	if (os_error)
+		*os_error = err;
 	switch (err) {
 	case ECONNREFUSED:
 	case ENOENT:
@@ -130,17 +137,22 @@ static onc_status errno_status(int err)
 	case ENOMEM:
 	case ENOBUFS:
 		return ONC_ERR_NOMEM;
+	case EMSGSIZE:
+		return ONC_ERR_DATAGRAM_TOO_BIG;
+	case EPIPE:
+	case ECONNRESET:
+		return ONC_ERR_CLOSED;
 	default:
 		return ONC_ERR_IO;
 	}
 }
 
-onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd)
+onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd, int *os_error)
 {
 	int s = new_socket(a, SOCK_NONBLOCK), one = 1, err = 0;
 	socklen_t len = sizeof err;
 	if (s < 0)
-		return errno_status(errno);
+		return os_fail(errno, os_error);
 	if (connect(s, (const struct sockaddr *)&a->sa, a->len) != 0) {
 		struct pollfd p = {.fd = s, .events = POLLOUT};
 		err = errno;
@@ -155,7 +167,7 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd)
 		err = errno;
 	if (err != 0) {
 		close(s);
-		return errno_status(err);
+		return os_fail(err, os_error);
 	}
 	if (a->kind == ONC__NET_TCP)
 		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -163,13 +175,14 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd)
 	return ONC_OK;
 }
 
-onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound)
+onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound,
+			   int *os_error)
 {
 	int s = new_socket(a, SOCK_NONBLOCK), one = 1;
 	*bound = *a;
 	bound->len = sizeof bound->sa;
 	if (s < 0)
-		return errno_status(errno);
+		return os_fail(errno, os_error);
 	if (a->kind == ONC__NET_UNIX)
 		unlink(((const struct sockaddr_un *)&a->sa)->sun_path);
 	else
@@ -181,21 +194,24 @@ onc_status onc__net_listen(const onc__net_addr *a, int *fd, onc__net_addr *bound
 	    getsockname(s, (struct sockaddr *)&bound->sa, &bound->len) != 0) {
 		int err = errno;
 		close(s);
-		return err == EADDRINUSE ? ONC_ERR_ADDRESS : errno_status(err);
+		os_fail(err, os_error);
+		return ONC_ERR_ADDRESS; /* taken, not this host's, no such directory, no right */
 	}
 	*fd = s;
 	return ONC_OK;
 }
 
-onc_status onc__net_adopt(int fd, onc__net_addr *bound)
+onc_status onc__net_adopt(int fd, onc__net_addr *bound, int *os_error)
 {
 	int type, listening = 0, flags = fcntl(fd, F_GETFL);
 	socklen_t len = sizeof type;
 	memset(bound, 0, sizeof *bound);
 	bound->len = sizeof bound->sa;
 	if (flags < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&bound->sa, &bound->len) != 0)
+	    getsockname(fd, (struct sockaddr *)&bound->sa, &bound->len) != 0) {
+		*os_error = errno;
 		return ONC_ERR_ADDRESS; /* not an open socket */
+	}
 	int family = bound->sa.ss_family;
 	if ((family != AF_INET && family != AF_INET6 && family != AF_UNIX) ||
 	    (type != SOCK_STREAM && type != SOCK_DGRAM) || (family == AF_UNIX && type != SOCK_STREAM))
@@ -206,13 +222,13 @@ onc_status onc__net_adopt(int fd, onc__net_addr *bound)
 	if (type == SOCK_STREAM &&
 	    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
 	     (!listening && listen(fd, SOMAXCONN) != 0)))
-		return errno_status(errno);
+		return os_fail(errno, os_error);
 	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
-		return errno_status(errno);
+		return os_fail(errno, os_error);
 	return ONC_OK;
 }
 
-onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent)
+onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent, int *os_error)
 {
 	*sent = 0;
 	while (*sent < len) {
@@ -221,10 +237,8 @@ onc_status onc__net_send(int fd, const uint8_t *data, size_t len, size_t *sent)
 			*sent += (size_t)n;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
-		else if (errno == EPIPE || errno == ECONNRESET)
-			return ONC_ERR_CLOSED;
 		else if (errno != EINTR)
-			return errno_status(errno);
+			return os_fail(errno, os_error);
 	}
 	return ONC_OK;
 }

@@ -21,19 +21,26 @@ static int ms_left(int64_t deadline)
 }
 
 /* One call to the portmapper at pmap, version vers, on a short-lived client: connecting and
- * calling end by the deadline. */
-static onc_status pmap_call(const char *pmap, uint32_t vers, uint32_t proc, onc_encode_fn enc,
-			    const void *args, onc_decode_fn dec, void *result, int64_t deadline)
+ * calling end by the deadline. err (may be NULL) gets the failure's detail. */
+static onc_status pmap_call_detail(const char *pmap, uint32_t vers, uint32_t proc,
+				   onc_encode_fn enc, const void *args, onc_decode_fn dec,
+				   void *result, int64_t deadline, onc_call_error *err)
 {
-	onc_client_options o = {.timeout_ms = ms_left(deadline)};
+	onc_client_options o = {.timeout_ms = ms_left(deadline), .error = err};
 	onc_status st;
 	onc_client *c = onc_client_create(pmap, ONC_PMAP_PROG, vers, &o, &st);
 	if (!c)
 		return st;
-	onc_call_opts co = {.timeout_ms = ms_left(deadline)};
+	onc_call_opts co = {.timeout_ms = ms_left(deadline), .error = err};
 	st = onc_client_call(c, proc, enc, args, dec, result, &co);
 	onc_client_destroy(c);
 	return st;
+}
+
+static onc_status pmap_call(const char *pmap, uint32_t vers, uint32_t proc, onc_encode_fn enc,
+			    const void *args, onc_decode_fn dec, void *result, int64_t deadline)
+{
+	return pmap_call_detail(pmap, vers, proc, enc, args, dec, result, deadline, NULL);
 }
 
 /* onc_client_call's codecs take untyped values; the generated ones typed values. */
@@ -68,12 +75,12 @@ static onc_status get_pmaplist(onc_xdr_dec *d, void *v)
 }
 
 static onc_status getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
-			  uint16_t *port, int64_t deadline)
+			  uint16_t *port, int64_t deadline, onc_call_error *err)
 {
 	onc__mapping m = {prog, vers, prot, 0};
 	uint32_t p;
-	ONC_TRY(pmap_call(pmap, PMAPVERS, PMAPPROC_GETPORT, put_mapping, &m, get_u32, &p,
-			  deadline));
+	ONC_TRY(pmap_call_detail(pmap, PMAPVERS, PMAPPROC_GETPORT, put_mapping, &m, get_u32, &p,
+				 deadline, err));
 	if (p == 0)
 		return ONC_ERR_PROG_UNAVAIL;
 	if (p > 65535)
@@ -85,7 +92,7 @@ static onc_status getport(const char *pmap, uint32_t prog, uint32_t vers, uint32
 onc_status onc_pmap_getport(const char *pmap, uint32_t prog, uint32_t vers, uint32_t prot,
 			    uint16_t *port)
 {
-	return getport(pmap, prog, vers, prot, port, pmap_deadline());
+	return getport(pmap, prog, vers, prot, port, pmap_deadline(), NULL);
 }
 
 onc_status onc_pmap_set(const char *pmap, const onc_pmap_mapping *m, bool *done)
@@ -307,22 +314,23 @@ onc_status onc_rpcb_getstat(const char *pmap, onc_rpcb_stat **stats)
 }
 
 static onc_status getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
-			  const char *netid, char **uaddr, int64_t deadline)
+			  const char *netid, char **uaddr, int64_t deadline, onc_call_error *err)
 {
 	onc__rpcb r = {prog, vers, (char *)netid, "", ""};
 	*uaddr = NULL;
-	return pmap_call(pmap, rpcb_vers, RPCBPROC_GETADDR, put_rpcb, &r, get_uaddr, uaddr,
-			 deadline);
+	return pmap_call_detail(pmap, rpcb_vers, RPCBPROC_GETADDR, put_rpcb, &r, get_uaddr, uaddr,
+				deadline, err);
 }
 
 onc_status onc_rpcb_getaddr(const char *pmap, uint32_t rpcb_vers, uint32_t prog, uint32_t vers,
 			    const char *netid, char **uaddr)
 {
-	return getaddr(pmap, rpcb_vers, prog, vers, netid, uaddr, pmap_deadline());
+	return getaddr(pmap, rpcb_vers, prog, vers, netid, uaddr, pmap_deadline(), NULL);
 }
 
-onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
-			      uint32_t prog, uint32_t vers, int timeout_ms, uint16_t *port)
+static onc_status find_port(const char *host, uint16_t pmap_port, const char *netid,
+			    uint32_t prog, uint32_t vers, int timeout_ms, uint16_t *port,
+			    onc_call_error *err)
 {
 	char pmap[300];
 	bool udp = strncmp(netid, "udp", 3) == 0;
@@ -332,7 +340,7 @@ onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *
 		 pmap_port ? pmap_port : ONC_PMAP_PORT);
 	for (uint32_t v = 4; v >= 3; v--) {
 		char *uaddr = NULL;
-		onc_status st = getaddr(pmap, v, prog, vers, netid, &uaddr, deadline);
+		onc_status st = getaddr(pmap, v, prog, vers, netid, &uaddr, deadline, err);
 		if (st == ONC_OK)
 			st = *uaddr ? onc_uaddr_port(uaddr, port) : ONC_ERR_PROG_UNAVAIL;
 		free(uaddr);
@@ -340,7 +348,25 @@ onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *
 		if (st != ONC_ERR_PROG_MISMATCH && st != ONC_ERR_PROC_UNAVAIL)
 			return st;
 	}
-	return getport(pmap, prog, vers, udp ? ONC_IPPROTO_UDP : ONC_IPPROTO_TCP, port, deadline);
+	return getport(pmap, prog, vers, udp ? ONC_IPPROTO_UDP : ONC_IPPROTO_TCP, port, deadline,
+		       err);
+}
+
+onc_status onc__rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
+			       uint32_t prog, uint32_t vers, int timeout_ms, uint16_t *port,
+			       onc_call_error *err)
+{
+	onc_status st = find_port(host, pmap_port, netid, prog, vers, timeout_ms, port, err);
+	/* The lookup's transport failed, not the service's: say so (a timeout stays one). */
+	if (st == ONC_ERR_CONNREFUSED || st == ONC_ERR_CLOSED || st == ONC_ERR_IO)
+		return ONC_ERR_RPCBIND_UNREACHABLE;
+	return st;
+}
+
+onc_status onc_rpcb_find_port(const char *host, uint16_t pmap_port, const char *netid,
+			      uint32_t prog, uint32_t vers, int timeout_ms, uint16_t *port)
+{
+	return onc__rpcb_find_port(host, pmap_port, netid, prog, vers, timeout_ms, port, NULL);
 }
 
 /* A v4 call, then the same as v3 when the peer does not speak v4. */

@@ -4,23 +4,26 @@
 #include <string.h>
 
 #include "../client/open.h"
-#include "onc/rpcbind.h"
+#include "codec.h"
 
 onc_client *onc_client_create(const char *addr, uint32_t prog, uint32_t vers,
 			      const onc_client_options *opts, onc_status *status)
 {
 	onc__net_addr a;
-	onc_status st = onc__net_parse(addr, &a);
+	onc_call_error detail = {0};
+	onc_status st = onc__net_parse(addr, &a, &detail.gai_error);
 	if (st == ONC_OK && !a.has_port) {
 		bool v6 = a.sa.ss_family == AF_INET6;
 		const char *netid = a.kind == ONC__NET_UDP ? (v6 ? "udp6" : "udp") : (v6 ? "tcp6" : "tcp");
 		uint16_t port;
-		st = onc_rpcb_find_port(strstr(addr, "://") + 3, opts ? opts->rpcbind_port : 0, netid,
-					prog, vers, opts ? opts->timeout_ms : 0, &port);
+		st = onc__rpcb_find_port(strstr(addr, "://") + 3, opts ? opts->rpcbind_port : 0,
+					 netid, prog, vers, opts ? opts->timeout_ms : 0, &port, &detail);
 		if (st == ONC_OK)
 			onc__net_set_port(&a, port);
 	}
 	if (st != ONC_OK) {
+		if (opts && opts->error)
+			*opts->error = detail;
 		*status = st;
 		return NULL;
 	}

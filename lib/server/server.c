@@ -6,6 +6,7 @@
  *   posts the reply to the connection, whose loop writes every reply that has gathered in
  *   one send. Pipelined calls from one connection then run on all the workers at once, and
  *   a handler that blocks holds up no connection but its own. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,25 +139,33 @@ static onc_status add_listener(onc_server *s, int fd, const onc__net_addr *bound
 onc_status onc_server_listen(onc_server *s, const char *addr, uint16_t *port)
 {
 	onc__net_addr a, bound;
-	int fd;
-
-	if (s->nlisteners == MAX_LISTENERS)
-		return ONC_ERR_INVALID_ARG;
-	ONC_TRY(onc__net_parse(addr, &a));
-	if (!a.has_port)
-		return ONC_ERR_ADDRESS;
-	ONC_TRY(onc__net_listen(&a, &fd, &bound));
-	onc_status st = add_listener(s, fd, &bound, port);
+	int fd, os_error = 0;
+	onc_status st = s->nlisteners == MAX_LISTENERS ? ONC_ERR_INVALID_ARG
+						       : onc__net_parse(addr, &a, NULL);
+	if (st == ONC_OK && !a.has_port)
+		st = ONC_ERR_ADDRESS;
+	if (st == ONC_OK)
+		st = onc__net_listen(&a, &fd, &bound, &os_error);
+	if (st == ONC_OK) {
+		st = add_listener(s, fd, &bound, port);
+		if (st != ONC_OK)
+			close(fd);
+	}
 	if (st != ONC_OK)
-		close(fd);
+		errno = os_error;
 	return st;
 }
 
 onc_status onc_server_listen_fd(onc_server *s, int fd, uint16_t *port)
 {
 	onc__net_addr bound;
-	ONC_TRY(onc__net_adopt(fd, &bound));
-	return add_listener(s, fd, &bound, port);
+	int os_error = 0;
+	onc_status st = onc__net_adopt(fd, &bound, &os_error);
+	if (st == ONC_OK)
+		st = add_listener(s, fd, &bound, port);
+	if (st != ONC_OK)
+		errno = os_error;
+	return st;
 }
 
 void onc__server_set_hooks(onc_server *s, const onc__server_hooks *h)

@@ -17,8 +17,8 @@ from . import tls
 from .client import Client
 from .errors import (AddressError, AuthError, ConnectionClosed, ConnectionRefused, GarbageArgs,
                      ProcUnavail, ProgMismatch, ProgUnavail, ProtocolError, ReplyError, RpcError,
-                     RpcMismatch, Status, SystemErr, Timeout, TLSError, TLSUnavailable,
-                     TransportError, XdrError, strerror)
+                     RpcbindUnreachable, RpcMismatch, Status, SystemErr, Timeout, TLSError,
+                     TLSUnavailable, TransportError, XdrError, strerror)
 from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
@@ -45,7 +45,7 @@ __all__ = [
     "Call", "Client", "ClientTLS", "ConnectionClosed", "ConnectionRefused", "Deferred",
     "GarbageArgs", "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch",
     "ProgUnavail", "Program", "ProtocolError", "RecordReader", "ReplyError", "RpcError",
-    "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr", "TLSError", "TLSUnavailable",
-    "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
+    "RpcbindUnreachable", "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr",
+    "TLSError", "TLSUnavailable", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
     "current_call", "defer", "frame", "strerror",
 ]

@@ -3,9 +3,14 @@
 Every failure is an exception derived from RpcError carrying a Status, the same codes as the C
 side's onc_status (ONC_STATUS_LIST in include/onc/status.h), with the same texts as
 onc_strerror(): Status.X is ONC_ERR_X (Status.OK is ONC_OK). tests/python/test_errors.py checks
-values, names and texts against the built libonc.
+values, names and texts against the built libonc. A failure with an OS cause keeps it: the
+exception's errno (EADDRNOTAVAIL, EMSGSIZE, ECONNREFUSED...; getaddrinfo's EAI_* code for an
+unresolvable name) and its __cause__, the OSError; str() reads as the C side's onc_error_text()
+(an AddressError adds the address).
 """
 
+import errno as _errno
+import os
 from enum import IntEnum
 from typing import Any, Optional
 
@@ -40,6 +45,8 @@ class Status(IntEnum):
     ADDRESS = 24
     TLS_UNAVAILABLE = 25
     TLS = 26
+    DATAGRAM_TOO_BIG = 27
+    RPCBIND_UNREACHABLE = 28
 
 
 _TEXT = {
@@ -70,6 +77,8 @@ _TEXT = {
     Status.ADDRESS: "bad or unresolvable address",
     Status.TLS_UNAVAILABLE: "server does not offer RPC-with-TLS",
     Status.TLS: "TLS handshake or certificate verification failed",
+    Status.DATAGRAM_TOO_BIG: "message too large for a UDP datagram",
+    Status.RPCBIND_UNREACHABLE: "cannot reach the host's rpcbind/portmapper",
 }
 
 
@@ -82,17 +91,19 @@ def strerror(status):
 
 
 class RpcError(Exception):
-    """Base of every onc error. `status` is a Status; `detail` adds context to the text."""
+    """Base of every onc error. `status` is a Status; `detail` adds context to the text;
+    `errno` is the OS error behind it (None when there is none)."""
 
     status = Status.IO
 
     def __init__(self, detail: object = None, *, status: Optional[int] = None,
-                 xid: Optional[int] = None) -> None:
+                 xid: Optional[int] = None, errno: Optional[int] = None) -> None:
         if status is not None:
             self.status = Status(status)
         self.detail = detail
         self.xid = xid  # set when the error concerns one message (server-side decoding)
         super().__init__(str(self))
+        self.errno = errno  # after: OSError's __init__ (Timeout, ConnectionRefused) sets it
 
     def __str__(self):
         text = strerror(self.status)
@@ -225,6 +236,14 @@ class AddressError(TransportError):
     status = Status.ADDRESS
 
 
+class RpcbindUnreachable(TransportError):
+    """Looking up a port (an address without one), the host's rpcbind could not be reached
+    (refused, reset, a network error): the lookup failed, not the service. A timeout stays a
+    Timeout."""
+
+    status = Status.RPCBIND_UNREACHABLE
+
+
 class TLSError(TransportError):
     """RPC-with-TLS failed: a certificate or name that does not verify, a TLS version or
     ALPN refused, an alert, a peer gone in the handshake (TLS); TLSUnavailable below."""
@@ -251,6 +270,8 @@ _BY_STATUS = {
     Status.CLOSED: ConnectionClosed,
     Status.CONNREFUSED: ConnectionRefused,
     Status.ADDRESS: AddressError,
+    Status.RPCBIND_UNREACHABLE: RpcbindUnreachable,
+    Status.DATAGRAM_TOO_BIG: TransportError,
     Status.TLS: TLSError,
     Status.TLS_UNAVAILABLE: TLSUnavailable,
     Status.IO: TransportError,
@@ -268,3 +289,40 @@ def error_for(status, detail=None):
     if cls in (ProgMismatch, RpcMismatch, AuthError):
         return cls()
     return cls(detail, status=status)
+
+
+# The status of a system call's errno, as lib/net/addr.c's os_fail() gives it; IO otherwise.
+_ERRNO_STATUS = {
+    _errno.ECONNREFUSED: Status.CONNREFUSED,
+    _errno.ENOENT: Status.CONNREFUSED,
+    _errno.ETIMEDOUT: Status.TIMEDOUT,
+    _errno.ENOMEM: Status.NOMEM,
+    _errno.ENOBUFS: Status.NOMEM,
+    _errno.EMSGSIZE: Status.DATAGRAM_TOO_BIG,
+    _errno.EPIPE: Status.CLOSED,
+    _errno.ECONNRESET: Status.CLOSED,
+    _errno.ECONNABORTED: Status.CLOSED,
+}
+
+
+def from_os_error(e: OSError, status: Optional[int] = None, where: Optional[str] = None
+                  ) -> RpcError:
+    """The RpcError for an OSError (status: its errno's, unless given), with its errno and
+    its reason as the detail (left out when it says what the status says, as "Connection
+    refused" for CONNREFUSED; followed by " (where)" when given, e.g. the address), and the
+    OSError as __cause__. A timeout with no errno is Timeout."""
+    if isinstance(e, RpcError):
+        return e
+    if e.errno is None and isinstance(e, TimeoutError):
+        return Timeout()
+    if status is None:
+        status = _ERRNO_STATUS.get(e.errno, Status.IO)
+    reason = e.strerror or (os.strerror(e.errno) if e.errno else str(e))
+    if reason.lower() == strerror(status).lower():
+        reason = None
+    if where:
+        reason = f"{reason} ({where})" if reason else where
+    err = error_for(status, reason)
+    err.errno = e.errno
+    err.__cause__ = e
+    return err

@@ -5,7 +5,7 @@ with RPC-with-TLS required (Address.tls); universal addresses."""
 import socket
 from dataclasses import dataclass
 
-from .errors import AddressError, ConnectionRefused, RpcError, Status, Timeout, TransportError
+from .errors import AddressError, from_os_error
 
 TCP, UDP, UNIX = "tcp", "udp", "unix"
 TLS = "tls"  # a scheme, not a kind: TCP with RPC-with-TLS
@@ -80,23 +80,14 @@ def parse(uri):
     socktype = socket.SOCK_DGRAM if kind == UDP else socket.SOCK_STREAM
     try:
         family, _, _, _, sa = socket.getaddrinfo(host, port or 0, socket.AF_UNSPEC, socktype)[0]
-    except (socket.gaierror, UnicodeError) as e:
+    except socket.gaierror as e:  # e.errno: getaddrinfo's EAI_* code, as the C side's gai_error
+        raise from_os_error(e, AddressError.status, uri) from e
+    except UnicodeError as e:
         raise AddressError(f"{uri!r}: {e}") from None
     return Address(kind, family, sa, shown, port, tls)
 
 
-def os_error(e):
-    """The RpcError for an OSError from a socket call (itself, for the RpcErrors that are
-    OSErrors too: Timeout, ConnectionRefused)."""
-    if isinstance(e, RpcError):
-        return e
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return Timeout()
-    if isinstance(e, (ConnectionRefusedError, FileNotFoundError)):
-        return ConnectionRefused(str(e))
-    if isinstance(e, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
-        return TransportError(str(e), status=Status.CLOSED)
-    return TransportError(str(e))
+os_error = from_os_error  # the RpcError for an OSError from a socket call (errors.py)
 
 
 def connect(addr, timeout):
@@ -109,7 +100,7 @@ def connect(addr, timeout):
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError as e:
         s.close()
-        raise os_error(e) from None
+        raise os_error(e) from e
     return s
 
 

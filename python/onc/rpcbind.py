@@ -8,12 +8,13 @@ client.py sits on it (addresses without a port), and neither transport.py nor se
 knows it.
 """
 
+import os
 import time
 from typing import Any, Protocol
 
 from . import net, rpcb_prot
-from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
-                     XdrError)
+from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcbindUnreachable,
+                     RpcError, Status, TransportError, XdrError)
 from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
 from .rpcb_prot import (PMAP_PORT, PMAPPROC_DUMP, PMAPPROC_GETPORT, PMAPPROC_SET,
                         PMAPPROC_UNSET, PMAPVERS, RPCBPROC_DUMP, RPCBPROC_GETADDR,
@@ -144,7 +145,19 @@ def find_port(host, netid, prog, vers, *, port=PMAP_PORT, timeout=DEFAULT_TIMEOU
     """Where prog/vers listens on host ("127.0.0.1", "[::1]", a name) for netid "tcp", "udp",
     "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2 GETPORT,
     as the C side and rpcinfo do, all within timeout seconds (a client's default; Client
-    passes its own). ProgUnavail when it is not registered."""
+    passes its own). ProgUnavail when it is not registered; RpcbindUnreachable (with the
+    errno) when that rpcbind refuses the connection or the network fails, as the C side's
+    ONC_ERR_RPCBIND_UNREACHABLE."""
+    try:
+        return _find_port(host, netid, prog, vers, port, timeout)
+    except TransportError as e:  # the lookup's transport failed, not the service's
+        if e.status not in (Status.CONNREFUSED, Status.CLOSED, Status.IO):
+            raise
+        reason = os.strerror(e.errno) if e.errno else e.detail
+        raise RpcbindUnreachable(reason, errno=e.errno) from e
+
+
+def _find_port(host, netid, prog, vers, port, timeout):
     udp = netid.startswith("udp")
     pmap = f"{'udp' if udp else 'tcp'}://{host}:{port}"
     deadline = time.monotonic() + timeout

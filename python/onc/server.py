@@ -547,9 +547,9 @@ class Server:
             s.bind(a.sockaddr)
             if a.kind != net.UDP:
                 s.listen(socket.SOMAXCONN)
-        except OSError as e:
+        except OSError as e:  # EADDRINUSE, EADDRNOTAVAIL...: AddressError, as the C side's
             s.close()
-            raise AddressError(f"{addr!r}: {e}") from None
+            raise net.os_error(e, AddressError.status, addr) from e
         s.setblocking(False)
         port = 0 if a.kind == net.UNIX else s.getsockname()[1]
         self._listeners.append((s, a, port))

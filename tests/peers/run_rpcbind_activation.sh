@@ -93,7 +93,7 @@ out=$(LISTEN_PID=1 LISTEN_FDS=1 timeout -k 1 2 "$onc" rpcbind --host 127.0.0.1 -
 [[ "$out" == "onc rpcbind: serving on 127.0.0.1 port "*" (tcp and udp)" ]] ||
 	fail "LISTEN_PID of another process: <$out>"
 out=$(timeout -k 1 5 bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" rpcbind 3<"$0"' "$onc" 2>&1)
-[ $? -eq 1 ] && [[ "$out" == "onc rpcbind: cannot serve on descriptor 3 from systemd: bad or unresolvable address" ]] ||
+[ $? -eq 1 ] && [[ "$out" == "onc rpcbind: cannot serve on descriptor 3 from systemd: bad or unresolvable address: Socket operation on non-socket" ]] ||
 	fail "a file as descriptor 3: <$out>"
 
 finish "onc rpcbind serves the sockets systemd passes, as rpcbind does, and says READY=1"

@@ -1,15 +1,22 @@
 """python/onc/errors.py's status list against the C one (include/onc/status.h's
 ONC_STATUS_LIST), read from the built libonc.so through onc_status_name() and onc_strerror():
-the same values, names and texts, in both directions."""
+the same values, names and texts, in both directions. Then the failures that keep their OS
+cause (issue 17), on real loopback sockets: the status, the errno, and str() against the C
+side's onc_error_text() for the same status and detail (tests/runtime/test_errors.c does the
+same failures in C)."""
 
 import ctypes
+import errno
 import os
+import socket
 
 import pytest
 
+import onc
 from conftest import build_dir
 from onc import errors
 from onc.errors import Status
+from testprog import Testprog, TestprogClient
 
 UNKNOWN_NAME = "ONC_UNKNOWN_STATUS"
 
@@ -63,3 +70,94 @@ def test_unknown_values(libonc, c_statuses):
     for value in (-1, len(c_statuses), 1000):
         assert errors.strerror(value) == libonc.onc_strerror(value).decode() == "unknown status"
         assert libonc.onc_status_name(value).decode() == UNKNOWN_NAME
+
+
+class CallError(ctypes.Structure):
+    """include/onc/client.h's onc_call_error."""
+    _fields_ = [("low", ctypes.c_uint32), ("high", ctypes.c_uint32), ("auth", ctypes.c_int),
+                ("os_error", ctypes.c_int), ("gai_error", ctypes.c_int)]
+
+
+def c_text(libonc, status, **detail):
+    """onc_error_text() of the C library."""
+    f = libonc.onc_error_text
+    f.argtypes = [ctypes.c_int, ctypes.POINTER(CallError), ctypes.c_char_p, ctypes.c_size_t]
+    f.restype = ctypes.c_char_p
+    buf = ctypes.create_string_buffer(256)
+    return f(int(status), ctypes.byref(CallError(**detail)), buf, len(buf)).decode()
+
+
+def closed_port(kind=socket.SOCK_STREAM):
+    """A port of 127.0.0.1 where nothing listens: bound a moment and closed."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_listen_on_a_foreign_address(libonc):
+    server = onc.Server()
+    with pytest.raises(onc.RpcError) as e:
+        server.listen("tcp://10.255.255.1:0")  # no address of this host
+    assert e.value.status.name == "ADDRESS"
+    assert e.value.errno == errno.EADDRNOTAVAIL
+    assert isinstance(e.value.__cause__, OSError)
+    assert str(e.value) == ("bad or unresolvable address: Cannot assign requested address"
+                            " (tcp://10.255.255.1:0)")  # the C side's text, and the address
+    assert str(e.value) == (c_text(libonc, e.value.status, os_error=errno.EADDRNOTAVAIL) +
+                            " (tcp://10.255.255.1:0)")
+    # Any address that cannot be bound is the same status, with its own reason.
+    port = server.listen("tcp://127.0.0.1:0")
+    for addr, why in ((f"tcp://127.0.0.1:{port}", errno.EADDRINUSE),
+                      ("unix:///nonexistent/onc.sock", errno.ENOENT)):
+        with pytest.raises(onc.AddressError) as e:
+            onc.Server().listen(addr)
+        assert e.value.errno == why, addr
+        assert str(e.value) == c_text(libonc, e.value.status, os_error=why) + f" ({addr})"
+    server.stop()
+
+
+def test_udp_call_too_big(libonc):
+    server = onc.Server()
+    server.register(Testprog(1))
+    port = server.listen("udp://127.0.0.1:0")
+    server.start()
+    try:
+        with TestprogClient(f"udp://127.0.0.1:{port}", timeout=2) as c:
+            with pytest.raises(onc.RpcError) as e:
+                c.call(2, lambda p: p.pack_opaque(bytes(65536)))
+            assert e.value.status.name == "DATAGRAM_TOO_BIG"
+            assert e.value.errno == errno.EMSGSIZE
+            assert str(e.value) == "message too large for a UDP datagram: Message too long"
+            assert str(e.value) == c_text(libonc, e.value.status, os_error=errno.EMSGSIZE)
+            assert c.add(2, 3) == 5  # nothing else failed
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("scheme", ["tcp", "udp"])
+def test_lookup_with_rpcbind_refusing(libonc, scheme):
+    kind = socket.SOCK_STREAM if scheme == "tcp" else socket.SOCK_DGRAM
+    with pytest.raises(onc.RpcError) as e:
+        TestprogClient(f"{scheme}://127.0.0.1", rpcbind_port=closed_port(kind), timeout=2)
+    assert e.value.status.name == "RPCBIND_UNREACHABLE"
+    assert e.value.errno == errno.ECONNREFUSED
+    assert str(e.value) == "cannot reach the host's rpcbind/portmapper: Connection refused"
+    assert str(e.value) == c_text(libonc, e.value.status, os_error=errno.ECONNREFUSED)
+
+
+def test_connect_keeps_the_os_reason(libonc):
+    with pytest.raises(onc.ConnectionRefused) as e:
+        TestprogClient(f"tcp://127.0.0.1:{closed_port()}", timeout=2)
+    assert e.value.errno == errno.ECONNREFUSED
+    assert str(e.value) == "connection refused"  # the OS text says the same: left out
+    assert str(e.value) == c_text(libonc, e.value.status, os_error=errno.ECONNREFUSED)
+    with pytest.raises(onc.ConnectionRefused) as e:
+        TestprogClient("unix:///nonexistent/onc.sock", timeout=2)
+    assert e.value.errno == errno.ENOENT
+    assert str(e.value) == "connection refused: No such file or directory"
+    assert str(e.value) == c_text(libonc, e.value.status, os_error=errno.ENOENT)
+    with pytest.raises(onc.AddressError) as e:
+        TestprogClient("tcp://no-such-host.invalid:1", timeout=2)
+    assert e.value.errno is not None and e.value.errno < 0  # getaddrinfo's EAI_*
+    assert str(e.value) == (c_text(libonc, e.value.status, gai_error=e.value.errno) +
+                            " (tcp://no-such-host.invalid:1)")

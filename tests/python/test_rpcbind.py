@@ -1,6 +1,7 @@
 """rpcbind: universal addresses, lookup (v4, v3 GETADDR, then portmapper v2 GETPORT, as the C
 side does), and servers registering: the Python server, and the C server with Python's."""
 
+import errno
 import signal
 import socket
 import subprocess
@@ -179,8 +180,9 @@ def test_lookup_without_rpcbind_fails_fast():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(onc.ConnectionRefused):
+    with pytest.raises(onc.RpcbindUnreachable) as e:  # the lookup was refused, not the service
         TestprogClient("tcp://127.0.0.1", rpcbind_port=port, timeout=2)
+    assert e.value.errno == errno.ECONNREFUSED
 
 
 @pytest.mark.parametrize("scheme,kind", [("tcp", socket.SOCK_STREAM), ("udp", socket.SOCK_DGRAM)])
