@@ -229,7 +229,8 @@ class Client:
             if a.port is None:
                 # Not imported before: onc.rpcbind's protocol module defines clients of
                 # rpcbind on this one (as client.py does).
-                from .rpcbind import PMAP_PORT, find_port
+                from .rpcb_prot import PMAP_PORT
+                from .rpcbind import find_port
                 rpcbind = PMAP_PORT if self.rpcbind_port is None else self.rpcbind_port
                 port = await asyncio.to_thread(find_port, a.host, a.netid, self.prog,
                                                self.vers, port=rpcbind,
@@ -313,9 +314,6 @@ class _ReplyTo:
     the event loop: deliver() may come from any thread; run() starts an async handler."""
 
     tls = None  # no RPC-with-TLS here (yet): AUTH_TLS is refused as a flavor not taken
-
-    def offers_tls(self):
-        return False
 
     def __init__(self, server):
         self.server = server

@@ -50,9 +50,10 @@ class Client(Channel):
         vers = self.VERSION if vers is None else vers
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
-        a = net.parse(addr)
+        a = addr if isinstance(addr, net.Address) else net.parse(addr)
         if a.port is None:
-            from .rpcbind import PMAP_PORT, find_port
+            from .rpcb_prot import PMAP_PORT
+            from .rpcbind import find_port
             port = PMAP_PORT if rpcbind_port is None else rpcbind_port
             a = a.with_port(find_port(a.host, a.netid, prog, vers, port=port, timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,
