@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import net
 from .record import DEFAULT_MAX_RECORD
+from .rpc import Auth
 from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
@@ -44,7 +45,7 @@ class Client(Channel):
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: Optional[int] = None,
+                 auth: Auth = None, rpcbind_port: Optional[int] = None,
                  tls: "Optional[ClientTLS]" = None) -> None:
         prog = self.PROGRAM if prog is None else prog
         vers = self.VERSION if vers is None else vers
