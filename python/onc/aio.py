@@ -39,7 +39,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Awaitable, Callable, Generic, Optional, TypeVar, Union, cast, overload
+from typing import Awaitable, Callable, Generic, Optional, TypeVar, Union, cast, overload
 
 from . import net
 from .errors import AddressError, ConnectionClosed, RpcError, Timeout, XdrError
@@ -289,13 +289,13 @@ class Client:
 
     async def _exchange(self, proc: int, encode: Optional[Callable[[Packer], object]]) -> bytes:
         r = await self._connection()
+        # connection_made() gave it its transport before _connection() returned it
+        assert r.transport is not None
         xid = next_xid()
         key = _U32.pack(xid)
         msg = call_message(xid, self.prog, self.vers, proc, self._prefix_auth, encode)
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         r.waiting[key] = fut
-        # connection_made() gave it its transport before _connection() returned it
-        assert r.transport is not None
         try:
             if isinstance(r, _StreamReplies):
                 await r.writable.wait()

@@ -8,9 +8,6 @@ import glob
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 import onc
 from conftest import ROOT, gen, load
