@@ -14,7 +14,8 @@ from typing import Any, Callable, Optional, Protocol, TypeVar
 from . import net, rpcb_prot
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
                      XdrError)
-from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
+from .net import (IPPROTO_TCP as IPPROTO_TCP, IPPROTO_UDP as IPPROTO_UDP,  # re-exported
+                  make_uaddr as make_uaddr, uaddr_port as uaddr_port)
 from .rpcb_prot import (PMAP_PORT, PMAPPROC_DUMP, PMAPPROC_GETPORT, PMAPPROC_SET,
                         PMAPPROC_UNSET, PMAPVERS, RPCBPROC_DUMP, RPCBPROC_GETADDR,
                         RPCBPROC_GETADDRLIST, RPCBPROC_GETSTAT, RPCBPROC_SET, RPCBPROC_UNSET,
