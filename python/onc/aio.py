@@ -44,7 +44,7 @@ from typing import Awaitable, Callable, Generic, Optional, TypeVar, Union, cast,
 from . import net
 from .errors import AddressError, ConnectionClosed, RpcError, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, RecordReader, frame
-from .rpc import Auth
+from .rpc import Auth, program_version
 from .server import (DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STOP_TIMEOUT,
                      EVICT_AFTER, REPLY_BATCH, UDP_QUEUE, P, Server as _Answers)
 from .transport import (DEFAULT_RETRY, DEFAULT_TIMEOUT, auth_prefix, call_message, call_result,
@@ -178,10 +178,7 @@ class Client:
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
                  auth: Auth = None, rpcbind_port: Optional[int] = None,
                  max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
-        prog = self.PROGRAM if prog is None else prog
-        vers = self.VERSION if vers is None else vers
-        if prog is None or vers is None:
-            raise TypeError("a program number and version are needed")
+        prog, vers = program_version(prog, vers, self.PROGRAM, self.VERSION)
         self.prog, self.vers = prog, vers
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight {max_in_flight}: at least 1")
@@ -536,9 +533,6 @@ class Server:
         # only runs them on asyncio. Its own threads are never started.
         self._answers = _Answers(max_record=max_record, max_connections=max_connections,
                                  idle_timeout=idle_timeout)
-        self.max_record = max_record
-        self.max_connections = max_connections
-        self.idle_timeout = idle_timeout
         self.calls_per_connection = calls_per_connection
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._loop_thread: Optional[int] = None
@@ -552,6 +546,19 @@ class Server:
         self._sweeper: Optional[asyncio.TimerHandle] = None  # set going by _start()
         self._hooks: tuple[Optional[Hook], Optional[Hook]] = (None, None)  # set_hooks()
         self._hooked = False  # the start hook ran: the stop hook is due
+
+    # The limits are the inner onc.Server's: one copy of each.
+    @property
+    def max_record(self) -> int:
+        return self._answers.max_record
+
+    @property
+    def max_connections(self) -> int:
+        return self._answers.max_connections
+
+    @property
+    def idle_timeout(self) -> float:
+        return self._answers.idle_timeout
 
     def register(self, program: P, prog: Optional[int] = None,
                  vers: Optional[int] = None) -> P:

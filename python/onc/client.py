@@ -18,7 +18,7 @@ from typing import Optional
 
 from . import net
 from .record import DEFAULT_MAX_RECORD
-from .rpc import Auth
+from .rpc import Auth, program_version
 from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
@@ -47,10 +47,7 @@ class Client(Channel):
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
                  auth: Auth = None, rpcbind_port: Optional[int] = None,
                  tls: "Optional[ClientTLS]" = None) -> None:
-        prog = self.PROGRAM if prog is None else prog
-        vers = self.VERSION if vers is None else vers
-        if prog is None or vers is None:
-            raise TypeError("a program number and version are needed")
+        prog, vers = program_version(prog, vers, self.PROGRAM, self.VERSION)
         a = addr if isinstance(addr, net.Address) else net.parse(addr)
         if a.port is None:
             from .rpcb_prot import PMAP_PORT

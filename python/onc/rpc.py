@@ -158,6 +158,17 @@ class CallHeader:
     rpcvers: int = RPC_VERSION
 
 
+def program_version(prog: Optional[int], vers: Optional[int], default_prog: Optional[int],
+                    default_vers: Optional[int]) -> tuple[int, int]:
+    """The program and version a client calls: prog and vers when given, else the defaults
+    (a generated client class's PROGRAM and VERSION); TypeError when there are none."""
+    prog = default_prog if prog is None else prog
+    vers = default_vers if vers is None else vers
+    if prog is None or vers is None:
+        raise TypeError("a program number and version are needed")
+    return prog, vers
+
+
 def encode_call(p: Packer, h: CallHeader) -> None:
     """Appends the call header to Packer p; the arguments follow it."""
     p.pack_struct(_CALL_HEAD, h.xid, MsgType.CALL, h.rpcvers, h.prog, h.vers, h.proc)
