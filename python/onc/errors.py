@@ -82,7 +82,7 @@ _TEXT = {
 }
 
 
-def strerror(status):
+def strerror(status: int) -> str:
     """The C library's onc_strerror(): a short English text, also for unknown values."""
     try:
         return _TEXT[Status(status)]
@@ -95,6 +95,7 @@ class RpcError(Exception):
     `errno` is the OS error behind it (None when there is none)."""
 
     status = Status.IO
+    errno: Any  # Optional[int]; Any as OSError (a base of Timeout, ConnectionRefused) says int
 
     def __init__(self, detail: object = None, *, status: Optional[int] = None,
                  xid: Optional[int] = None, errno: Optional[int] = None) -> None:
@@ -105,7 +106,7 @@ class RpcError(Exception):
         super().__init__(str(self))
         self.errno = errno  # after: OSError's __init__ (Timeout, ConnectionRefused) sets it
 
-    def __str__(self):
+    def __str__(self) -> str:
         text = strerror(self.status)
         return f"{text}: {self.detail}" if self.detail else text
 
@@ -197,6 +198,7 @@ class AuthError(ReplyError):
     status = Status.AUTH
 
     def __init__(self, stat: int = 1, **kw: Any) -> None:
+        self.stat: int  # an AuthStat, or the number when it names none
         try:
             self.stat = AuthStat(stat)
             name = self.stat.name
@@ -258,7 +260,7 @@ class TLSUnavailable(TLSError):
     status = Status.TLS_UNAVAILABLE
 
 
-_BY_STATUS = {
+_BY_STATUS: dict[Status, type[RpcError]] = {
     Status.PROG_UNAVAIL: ProgUnavail,
     Status.PROG_MISMATCH: ProgMismatch,
     Status.PROC_UNAVAIL: ProcUnavail,
@@ -280,7 +282,7 @@ _BY_STATUS = {
 }
 
 
-def error_for(status, detail=None):
+def error_for(status: int, detail: object = None) -> RpcError:
     """The exception class matching a Status, instantiated (codec statuses give XdrError)."""
     status = Status(status)
     cls = _BY_STATUS.get(status)
@@ -305,24 +307,26 @@ _ERRNO_STATUS = {
 }
 
 
-def from_os_error(e: OSError, status: Optional[int] = None, where: Optional[str] = None
+def from_os_error(e: Exception, status: Optional[int] = None, where: Optional[str] = None
                   ) -> RpcError:
     """The RpcError for an OSError (status: its errno's, unless given), with its errno and
     its reason as the detail (left out when it says what the status says, as "Connection
     refused" for CONNREFUSED; followed by " (where)" when given, e.g. the address), and the
-    OSError as __cause__. A timeout with no errno is Timeout."""
+    OSError as __cause__. A timeout with no errno is Timeout; an RpcError is itself."""
     if isinstance(e, RpcError):
         return e
-    if e.errno is None and isinstance(e, TimeoutError):
+    code: Optional[int] = getattr(e, "errno", None)
+    if code is None and isinstance(e, TimeoutError):
         return Timeout()
     if status is None:
-        status = _ERRNO_STATUS.get(e.errno, Status.IO)
-    reason = e.strerror or (os.strerror(e.errno) if e.errno else str(e))
-    if reason.lower() == strerror(status).lower():
+        status = _ERRNO_STATUS.get(code, Status.IO) if code is not None else Status.IO
+    reason: Optional[str] = getattr(e, "strerror", None) or (os.strerror(code) if code
+                                                             else str(e))
+    if reason and reason.lower() == strerror(status).lower():
         reason = None
     if where:
         reason = f"{reason} ({where})" if reason else where
     err = error_for(status, reason)
-    err.errno = e.errno
+    err.errno = code
     err.__cause__ = e
     return err
