@@ -35,9 +35,9 @@ typedef struct onc_call_error {
  *   "bad or unresolvable address: Name or service not known"       (gai_strerror(gai_error))
  *   "program version mismatch: server supports versions 1 to 2"
  *   "authentication error: AUTH_BADCRED"
- * and the bare onc_strerror() text when the detail adds nothing (an OS text that says the same,
- * as "Connection refused" does for ONC_ERR_CONNREFUSED, is left out). err may be NULL. The Python
- * runtime's exceptions read the same (str() of an onc.RpcError). */
+ * and the bare onc_strerror() text when the detail adds nothing (an OS text that says the
+ * same, as "Connection refused" does for ONC_ERR_CONNREFUSED, is left out). err may be NULL.
+ * The Python runtime's exceptions read the same (str() of an onc.RpcError). */
 ONC_API char *onc_error_text(onc_status status, const onc_call_error *err, char *buf, size_t n);
 
 /* RPC-with-TLS (RFC 9289) on stream connections. The client probes right after connecting: a

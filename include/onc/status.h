@@ -69,10 +69,10 @@ extern "C" {
 	/* TLS is required and the server did not answer the AUTH_TLS probe with STARTTLS */       \
 	X(ERR_TLS_UNAVAILABLE, "server does not offer RPC-with-TLS")                               \
 	/* the TLS handshake failed: certificate, name, version, ALPN or the peer went away */      \
-	X(ERR_TLS, "TLS handshake or certificate verification failed")                          \
+	X(ERR_TLS, "TLS handshake or certificate verification failed")                             \
                                                                                                    \
 	/* Transport level, added later */                                                         \
-	/* a UDP call (or reply) larger than a datagram can carry (EMSGSIZE): use TCP */          \
+	/* a UDP call (or reply) larger than a datagram can carry (EMSGSIZE): use TCP */           \
 	X(ERR_DATAGRAM_TOO_BIG, "message too large for a UDP datagram")                            \
 	/* looking up a port (an address without one), the host's rpcbind could not be reached: */ \
 	/* refused, reset or a network error; the error detail has the OS reason */                \
