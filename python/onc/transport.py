@@ -22,9 +22,12 @@ delays.
 RPC-with-TLS (tls.py): with tls=ClientTLS(...) or a "tls://" address, each connection
 starts with the AUTH_TLS probe and a TLS handshake, and its records travel inside TLS. TLS
 calls are pipelined too: tls.TLSStream keeps the SSL object behind memory BIOs and its own
-lock (never held while waiting on the socket), so the reader and a writer use it at once;
-the socket itself waits for nobody (a timeout of 0) except while the write lock's holder is
-writing, with that call's time left as its timeout.
+lock (never held while waiting on the socket), so the reader and a writer use it at once.
+
+The socket itself never waits (its timeout is 0): the reader and a writer each wait in
+poll() with their own call's deadline. Only TLS's sendall waits in the socket, so while the
+write lock's holder writes inside TLS the socket has that call's time left as its timeout
+(a reader that meanwhile has part of a TLS record may wait there for the rest).
 """
 
 import dataclasses
@@ -41,7 +44,8 @@ from . import net, tls
 from .errors import (AddressError, ConnectionClosed, RpcError, Status, Timeout, TLSError,
                      TLSUnavailable, XdrError)
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
-from .rpc import AUTH_NONE, MsgType, RPC_VERSION, credential_of, decode_reply
+from .rpc import (AUTH_NONE, AuthSys, MsgType, OpaqueAuth, RPC_VERSION, credential_of,
+                  decode_reply)
 from .xdr import Packer, Unpacker, too_deep
 
 DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
@@ -57,6 +61,7 @@ _U32 = struct.Struct(">I")
 # REPLY, MSG_ACCEPTED, verifier AUTH_NONE with an empty body, SUCCESS: bytes 4..24 of a reply
 _ACCEPTED_SUCCESS = struct.pack(">IIIII", 1, 0, 0, 0, 0)
 _DONTWAIT = int(socket.MSG_DONTWAIT)
+_NEVER = float("inf")
 
 # What a connection's records travel on: the socket, or TLS over it.
 _Stream = Union[socket.socket, "tls.TLSStream"]
@@ -64,18 +69,23 @@ _Stream = Union[socket.socket, "tls.TLSStream"]
 
 class _Waiter:
     """One call awaiting its reply. Its thread sleeps on `wake` (a condition of the channel's
-    lock); whoever settles it (the reader with the reply, a failure with an error) sets done
-    and notifies it."""
+    lock, made when it first sleeps: a call whose thread reads itself never does); whoever
+    settles it (the reader with the reply, a failure with an error) calls settle()."""
 
     __slots__ = ("xid", "deadline", "wake", "reply", "error", "done")
 
-    def __init__(self, xid: bytes, deadline: float, lock: threading.Lock) -> None:
+    def __init__(self, xid: bytes, deadline: float) -> None:
         self.xid = xid
         self.deadline = deadline
-        self.wake = threading.Condition(lock)
+        self.wake: Optional[threading.Condition] = None
         self.reply = b""
         self.error: Optional[RpcError] = None
         self.done = False
+
+    def settle(self) -> None:
+        self.done = True
+        if self.wake is not None:
+            self.wake.notify()
 
 
 class _Connection:
@@ -85,7 +95,7 @@ class _Connection:
     connection is dead and neither the reader nor a writer is on it."""
 
     __slots__ = ("stream", "sock", "datagram", "records", "readable", "pending", "asleep",
-                 "reading", "writing", "dead", "closed", "last_used")
+                 "reading", "writer", "dead", "closed", "last_used")
 
     def __init__(self, stream: _Stream, sock: socket.socket, datagram: bool,
                  max_record: int) -> None:
@@ -98,7 +108,7 @@ class _Connection:
         self.pending: dict[bytes, _Waiter] = {}  # by xid: the calls awaiting replies
         self.asleep: dict[_Waiter, None] = {}  # those whose threads sleep, in order
         self.reading = False  # a thread is the reader
-        self.writing = False  # the write lock's holder is writing
+        self.writer: Optional[_Waiter] = None  # the call writing, until it has written
         self.dead: Optional[RpcError] = None  # why it failed
         self.closed = False
         self.last_used = time.monotonic()
@@ -150,7 +160,7 @@ def next_xid() -> int:
     return next(_xids) & 0xFFFFFFFF
 
 
-def auth_prefix(auth: object) -> bytes:
+def auth_prefix(auth: "Optional[AuthSys | OpaqueAuth]") -> bytes:
     """The credential and verifier bytes of every call made with auth (None: AUTH_NONE)."""
     p = Packer()
     credential_of(auth).pack(p)
@@ -224,7 +234,8 @@ class Channel:
 
     def __init__(self, addr: "str | net.Address", prog: Optional[int], vers: Optional[int], *,
                  timeout: float = DEFAULT_TIMEOUT, retry: float = DEFAULT_RETRY,
-                 max_record: int = DEFAULT_MAX_RECORD, auth: object = None,
+                 max_record: int = DEFAULT_MAX_RECORD,
+                 auth: "Optional[AuthSys | OpaqueAuth]" = None,
                  tls: "Optional[tls.ClientTLS]" = None) -> None:
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
@@ -295,7 +306,7 @@ class Channel:
         deadline = time.monotonic() + timeout
         xid = next_xid()
         request = call_message(xid, self.prog, self.vers, proc, self._prefix_auth, encode)
-        waiter = _Waiter(_U32.pack(xid), deadline, self._lock)
+        waiter = _Waiter(_U32.pack(xid), deadline)
         conn = self._send(waiter, request)
         return call_result(self._wait(conn, waiter, request), decode)
 
@@ -315,52 +326,51 @@ class Channel:
         stream.settimeout(0.0)  # see the module's comment: nobody waits in the socket
         return _Connection(stream, sock, a.kind == net.UDP, self._max_record)
 
-    def _usable(self, deadline: float) -> _Connection:
-        """With the write lock held: the connection, or a new one when there is none, it
-        failed, or (quiet a while, nothing awaited on it) the server has closed it."""
+    def _registered(self, w: _Waiter) -> Optional[_Connection]:
+        """With the write lock held: registers w as awaiting its reply on the connection, and
+        as its writer; None when a new connection is needed (there is none, it failed, or,
+        quiet a while with nothing awaited on it, the server has closed it)."""
         with self._lock:
             conn = self._conn
-            if (conn is not None and conn.dead is None and not conn.datagram
-                    and not conn.pending and not conn.reading
-                    and time.monotonic() - conn.last_used > QUIET and _peer_closed(conn)):
+            if conn is None:
+                return None
+            if (conn.dead is None and not conn.pending and not conn.datagram
+                    and not conn.reading and time.monotonic() - conn.last_used > QUIET
+                    and _peer_closed(conn)):
                 self._fail(conn, ConnectionClosed("by the server"))  # no call on it to fail
-            if conn is not None and conn.dead is None:
-                return conn
-        conn = self._open(deadline)  # under the write lock alone: the reader goes on
-        with self._lock:
-            self._conn = conn
-        return conn
+            if conn.dead is not None:
+                return None
+            conn.pending[w.xid] = w
+            conn.writer = w
+            return conn
 
     # --- a call's two halves ---
 
     def _send(self, w: _Waiter, request: bytes) -> _Connection:
         """Registers w on the connection (connecting first when needed) and writes the request
         whole, within w's deadline. A write that fails or times out may have left part of a
-        record: the connection is failed, and the next call makes a new one."""
+        record: the connection is failed, and the next call makes a new one. w stays the
+        connection's writer until _wait() (or here, after a failure) says it is done."""
         if not self._write_lock.acquire(timeout=max(w.deadline - time.monotonic(), 0)):
             raise Timeout("waiting for another call's write on this client")
         try:
-            while True:
-                conn = self._usable(w.deadline)
+            conn = self._registered(w)
+            while conn is None:
+                new = self._open(w.deadline)  # under the write lock alone: the reader goes on
                 with self._lock:
-                    if conn.dead is None:  # else the reader failed it meanwhile
-                        conn.pending[w.xid] = w
-                        conn.writing = True
-                        break
+                    self._conn = new
+                conn = self._registered(w)
             try:
                 _write(conn, request, w.deadline)
             except Exception as e:
                 err = _io_error(e)
                 with self._lock:
                     conn.pending.pop(w.xid, None)
+                    conn.writer = None
                     others = ConnectionClosed("a call's write timed out part way") \
                         if isinstance(err, Timeout) else _again(err)
                     self._fail(conn, others)
                 raise err from None
-            finally:
-                with self._lock:
-                    conn.writing = False
-                    self._retire(conn)
         finally:
             self._write_lock.release()
         return conn
@@ -369,8 +379,11 @@ class Channel:
         """w's reply, waited for until its deadline: read by this thread while nobody else
         reads, else given by the reader. On UDP the request is resent meanwhile."""
         retry = self._retry
-        resend_at = time.monotonic() + retry if conn.datagram else float("inf")
+        resend_at = time.monotonic() + retry if conn.datagram else _NEVER
         with self._lock:
+            if conn.writer is w:
+                conn.writer = None
+                self._retire(conn)
             try:
                 while not w.done:
                     now = time.monotonic()
@@ -387,13 +400,16 @@ class Channel:
                     if not conn.reading:
                         self._read_turn(conn, until - now)
                     else:
+                        if w.wake is None:
+                            w.wake = threading.Condition(self._lock)
                         conn.asleep[w] = None
                         w.wake.wait(until - now)
                         del conn.asleep[w]
             finally:
                 conn.pending.pop(w.xid, None)  # a call that timed out is forgotten
-                conn.asleep.pop(w, None)  # interrupted in its sleep (KeyboardInterrupt)
-                self._hand_off(conn)
+                if conn.asleep:
+                    conn.asleep.pop(w, None)  # interrupted in its sleep (KeyboardInterrupt)
+                    self._hand_off(conn)
         if w.error is not None:
             raise w.error
         return w.reply
@@ -426,7 +442,8 @@ class Channel:
             self._deliver(conn, rec)
         if err is not None:
             self._fail(conn, err)
-        self._retire(conn)
+        elif conn.dead is not None:  # failed while this thread read (close())
+            self._retire(conn)
 
     def _deliver(self, conn: _Connection, rec: bytes) -> None:
         """Hands a reply to the call with its xid; late and duplicate replies, and replies
@@ -439,9 +456,8 @@ class Channel:
                                status=Status.RECORD_TOO_BIG)
         else:
             w.reply = rec
-        w.done = True
         conn.last_used = time.monotonic()
-        w.wake.notify()
+        w.settle()
 
     def _hand_off(self, conn: _Connection) -> None:
         """When nobody reads: wakes one call whose thread sleeps and that is still waiting,
@@ -450,7 +466,7 @@ class Channel:
         if conn.reading:
             return
         for w in conn.asleep:
-            if not w.done:
+            if not w.done and w.wake is not None:
                 w.wake.notify()
                 return
 
@@ -462,8 +478,7 @@ class Channel:
         conn.dead = why
         for w in conn.pending.values():
             w.error = _again(why)
-            w.done = True
-            w.wake.notify()
+            w.settle()
         conn.pending.clear()
         if self._conn is conn:
             self._conn = None
@@ -476,7 +491,7 @@ class Channel:
 
     def _retire(self, conn: _Connection) -> None:
         """Closes a dead connection's socket once neither the reader nor a writer is on it."""
-        if conn.dead is not None and not conn.reading and not conn.writing and not conn.closed:
+        if conn.dead is not None and not conn.reading and conn.writer is None and not conn.closed:
             conn.closed = True
             conn.stream.close()
 
@@ -488,11 +503,30 @@ def _write(conn: _Connection, request: bytes, deadline: float) -> None:
     """With the write lock held: the request whole (record-marked on a stream) by the
     deadline; socket.timeout, OSError or TLSError otherwise."""
     data = request if conn.datagram else _U32.pack(len(request) | LAST_FRAG) + request
-    conn.stream.settimeout(max(deadline - time.monotonic(), 0.001))
+    if conn.stream is not conn.sock:  # TLS: its sendall waits in the socket's timeout
+        conn.stream.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            conn.stream.sendall(data)
+        finally:
+            conn.stream.settimeout(0.0)
+        return
     try:
-        conn.stream.sendall(data)
-    finally:
-        conn.stream.settimeout(0.0)
+        sent = conn.sock.send(data)  # the socket does not wait: all of it, mostly
+    except BlockingIOError:
+        sent = 0
+    if sent == len(data):
+        return
+    writable = select.poll()
+    writable.register(conn.sock, select.POLLOUT)
+    view = memoryview(data)
+    while sent < len(view):
+        left = deadline - time.monotonic()
+        if left <= 0 or not writable.poll(int(left * 1000) + 1):
+            raise socket.timeout()
+        try:
+            sent += conn.sock.send(view[sent:])
+        except BlockingIOError:
+            pass
 
 
 def _receive(conn: _Connection, wait: float) -> Optional[bytes]:
