@@ -94,13 +94,14 @@ class _Connection:
     holder and read by the reader alone. Owner of the socket: _retire() closes it once the
     connection is dead and neither the reader nor a writer is on it."""
 
-    __slots__ = ("stream", "sock", "datagram", "records", "readable", "pending", "asleep",
+    __slots__ = ("stream", "sock", "tls", "datagram", "records", "readable", "pending", "asleep",
                  "reading", "writer", "dead", "closed", "last_used")
 
     def __init__(self, stream: _Stream, sock: socket.socket, datagram: bool,
                  max_record: int) -> None:
         self.stream = stream
         self.sock = sock  # the socket under stream (stream itself without TLS)
+        self.tls = stream is not sock
         self.datagram = datagram
         self.records = RecordReader(max_record)  # the reader's alone
         self.readable = select.poll()  # the reader's alone; not select(): fds pass 1024
@@ -396,7 +397,7 @@ class Channel:
                             pass  # the reader hears of it (ECONNREFUSED), or the next resend
                         retry *= 2
                         resend_at = now + retry
-                    until = min(w.deadline, resend_at)
+                    until = w.deadline if w.deadline < resend_at else resend_at
                     if not conn.reading:
                         self._read_turn(conn, until - now)
                     else:
@@ -424,7 +425,7 @@ class Channel:
         err: Optional[RpcError] = None
         records: list[bytes] = []
         try:
-            data = _receive(conn, wait)
+            data = _receive(conn, wait) if conn.tls else _receive_plain(conn, wait)
             if data is None:
                 pass
             elif conn.datagram:
@@ -503,7 +504,7 @@ def _write(conn: _Connection, request: bytes, deadline: float) -> None:
     """With the write lock held: the request whole (record-marked on a stream) by the
     deadline; socket.timeout, OSError or TLSError otherwise."""
     data = request if conn.datagram else _U32.pack(len(request) | LAST_FRAG) + request
-    if conn.stream is not conn.sock:  # TLS: its sendall waits in the socket's timeout
+    if conn.tls:  # its sendall waits in the socket's timeout
         conn.stream.settimeout(max(deadline - time.monotonic(), 0.001))
         try:
             conn.stream.sendall(data)
@@ -529,9 +530,21 @@ def _write(conn: _Connection, request: bytes, deadline: float) -> None:
             pass
 
 
+def _receive_plain(conn: _Connection, wait: float) -> Optional[bytes]:
+    """As the reader, on a connection without TLS: what it has within `wait` seconds (b"" at
+    a stream's end), or None when nothing came."""
+    if not conn.readable.poll(int(wait * 1000) + 1):
+        return None
+    try:
+        data: bytes = conn.sock.recv(READ_SIZE, _DONTWAIT)
+        return data
+    except BlockingIOError:
+        return None
+
+
 def _receive(conn: _Connection, wait: float) -> Optional[bytes]:
-    """As the reader: what the connection has within `wait` seconds (b"" at a stream's end),
-    or None when nothing came (inside TLS: or no application data)."""
+    """_receive_plain() inside TLS; None also when what came is no application data yet (part
+    of a TLS record, a session ticket)."""
     stream = conn.stream
     buffered = isinstance(stream, tls.TLSStream) and stream.pending()  # poll() misses them
     if not buffered and not conn.readable.poll(int(wait * 1000) + 1):
@@ -539,7 +552,7 @@ def _receive(conn: _Connection, wait: float) -> Optional[bytes]:
     try:
         data: bytes = stream.recv(READ_SIZE, _DONTWAIT)
         return data
-    except (BlockingIOError, socket.timeout):  # a TLS record not whole yet, a ticket
+    except (BlockingIOError, socket.timeout):  # socket.timeout: see the module's comment
         return None
 
 
