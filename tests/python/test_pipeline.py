@@ -258,7 +258,8 @@ def test_the_reader_whose_reply_came_wakes_a_waiting_thread_to_read(meeting, fir
 
 class Closer:
     """A server (TCP or a Unix socket) that reads calls and, on its first connection, closes
-    it once `quorum` calls are in; on later ones it answers each call with its argument."""
+    it once `quorum` calls are in (quorum None: it reads nothing there, and sets `arrived`
+    when bytes come); on later ones it answers each call with its argument."""
 
     def __init__(self, kind, path, quorum):
         family = socket.AF_UNIX if kind == "unix" else socket.AF_INET
@@ -270,6 +271,7 @@ class Closer:
         self.quorum = quorum
         self.connections = 0
         self.calls_on_first = 0
+        self.arrived, self.stopped = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -286,6 +288,11 @@ class Closer:
     def _serve(self, conn, first):
         reader = RecordReader()
         with conn:
+            if first and self.quorum is None:
+                conn.recv(1, socket.MSG_PEEK)
+                self.arrived.set()
+                self.stopped.wait(30)
+                return
             while True:
                 data = conn.recv(65536)
                 if not data:
@@ -300,8 +307,11 @@ class Closer:
                                            + rec[-4:]))
 
     def stop(self):
+        self.stopped.set()
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes accept() (close() alone would not)
         self.sock.close()
         self.thread.join(5)
+        assert not self.thread.is_alive()
 
 
 @pytest.mark.parametrize("kind", ["tcp", "unix"])
@@ -319,24 +329,52 @@ def test_the_server_closing_the_connection_fails_every_call_in_flight_then_recon
     assert s.connections == 2
 
 
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_a_write_timing_out_part_way_fails_the_calls_in_flight_then_reconnects(
+        tmp_path, stopped_after, kind):
+    s = stopped_after(Closer(kind, str(tmp_path / "silent.sock"), quorum=None))
+    with MeetingClient(s.addr, timeout=10) as c:
+        first = in_background(lambda: c.echo(1))
+        assert s.arrived.wait(10)  # its call is out; the server reads nothing
+        big = b"\0" * (32 << 20)  # more than the socket buffers take
+        with pytest.raises(onc.Timeout):
+            c.call(PROC_ECHO, lambda p: p.pack_raw(big), None, timeout=0.5)
+        e = first.result()
+        assert type(e) is onc.ConnectionClosed and "write timed out part way" in str(e), e
+        assert c.echo(42) == 42  # on a new connection
+    assert s.connections == 2
+
+
+def in_background(fn):
+    """Runs fn() in a thread; .result() joins it and gives what it returned or raised."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(_outcome(fn)), daemon=True)
+    t.start()
+
+    class Pending:
+        def result(self):
+            t.join(30)
+            assert out, "the thread is stuck"
+            return out[0]
+
+    return Pending()
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as e:
+        return e
+
+
 def test_close_fails_the_calls_awaiting_replies(meeting):
     s = meeting()
     c = MeetingClient(s.addrs["tcp"], timeout=10)
-    results = []
-
-    def run():
-        try:
-            c.hold(1)
-        except Exception as e:
-            results.append(e)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
+    held = in_background(lambda: c.hold(1))
     s.program.wait_held(1)
     c.close()
-    t.join(10)
-    assert [type(e) for e in results] == [onc.ConnectionClosed]
-    assert "the client was closed" in str(results[0])
+    e = held.result()
+    assert type(e) is onc.ConnectionClosed and "the client was closed" in str(e), e
     assert c.echo(3) == 3  # a later call connects again
     c.close()
 
