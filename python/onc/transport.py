@@ -363,14 +363,19 @@ class Channel:
                 conn = self._registered(w)
             try:
                 _write(conn, request, w.deadline)
-            except Exception as e:
-                err = _io_error(e)
+            except BaseException as e:  # KeyboardInterrupt too: part of a record may be out
+                err = _io_error(e) if isinstance(e, Exception) else None
                 with self._lock:
                     conn.pending.pop(w.xid, None)
                     conn.writer = None
-                    others = ConnectionClosed("a call's write timed out part way") \
-                        if isinstance(err, Timeout) else _again(err)
-                    self._fail(conn, others)
+                    if err is None:
+                        self._fail(conn, ConnectionClosed("a call's write stopped part way"))
+                    elif isinstance(err, Timeout):
+                        self._fail(conn, ConnectionClosed("a call's write timed out part way"))
+                    else:
+                        self._fail(conn, _again(err))
+                if err is None:
+                    raise
                 raise err from None
         finally:
             self._write_lock.release()
@@ -424,6 +429,7 @@ class Channel:
         self._lock.release()
         err: Optional[RpcError] = None
         records: list[bytes] = []
+        interrupted = True  # by a KeyboardInterrupt: what was read may be lost
         try:
             data = _receive(conn, wait) if conn.tls else _receive_plain(conn, wait)
             if data is None:
@@ -434,11 +440,15 @@ class Channel:
                 err = ConnectionClosed("by the server")
             else:
                 records = conn.records.feed(data)  # XdrError(RECORD_TOO_BIG) below
+            interrupted = False
         except Exception as e:
             err = _io_error(e)
+            interrupted = False
         finally:
             self._lock.acquire()
             conn.reading = False
+            if interrupted:
+                self._fail(conn, ConnectionClosed("a read stopped part way"))
         for rec in records:
             self._deliver(conn, rec)
         if err is not None:
@@ -473,21 +483,21 @@ class Channel:
 
     def _fail(self, conn: _Connection, why: RpcError) -> None:
         """The connection is unusable: every call awaiting a reply on it fails with why (a
-        copy each), and it is shut down, which ends a reader's or a writer's wait on it."""
-        if conn.dead is not None:
-            return
-        conn.dead = why
-        for w in conn.pending.values():
-            w.error = _again(why)
-            w.settle()
-        conn.pending.clear()
-        if self._conn is conn:
-            self._conn = None
-        if not conn.datagram:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        copy each), and it is shut down, which ends a reader's or a writer's wait on it. Its
+        socket is closed now, or by the reader or writer still on it when they leave."""
+        if conn.dead is None:
+            conn.dead = why
+            for w in conn.pending.values():
+                w.error = _again(why)
+                w.settle()
+            conn.pending.clear()
+            if self._conn is conn:
+                self._conn = None
+            if not conn.datagram:
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         self._retire(conn)
 
     def _retire(self, conn: _Connection) -> None:

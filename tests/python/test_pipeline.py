@@ -379,6 +379,17 @@ def test_close_fails_the_calls_awaiting_replies(meeting):
     c.close()
 
 
+def test_close_while_a_thread_reads_closes_the_socket_when_the_reader_leaves(meeting):
+    s = meeting()
+    c = MeetingClient(s.addrs["tcp"], timeout=10)
+    sock = c._conn.sock  # the client's socket (private): closed by whoever leaves it last
+    held = in_background(lambda: c.hold(1))  # its thread reads, alone
+    s.program.wait_held(1)
+    c.close()  # the reader is on the socket: it closes it as it leaves
+    assert type(held.result()) is onc.ConnectionClosed
+    assert sock.fileno() == -1
+
+
 # --- UDP: each waiting call retransmits its own datagram ---
 
 
