@@ -223,6 +223,50 @@ def test_a_timeout_in_one_thread_leaves_the_others_alone_and_its_late_reply_is_d
     assert len(s.program.links) == 1
 
 
+@pytest.mark.parametrize("kind", ["tcp", "udp"])
+def test_calls_timing_out_all_the_time_among_the_others_lose_no_reply(meeting, kind):
+    """16 threads: every fourth call is held by the server and times out, and a helper answers
+    the held calls late (with -1) all along; every other call gets its own reply."""
+    s = meeting()
+    stop = threading.Event()
+
+    def answer_late():
+        done = 0
+        while not stop.is_set():
+            with s.program.lock:
+                todo = s.program.held[done:]
+            for n, d in todo:
+                d.reply(-1)
+            done += len(todo)
+            stop.wait(0.005)
+
+    late = threading.Thread(target=answer_late, daemon=True)
+    late.start()
+    try:
+        with MeetingClient(s.addrs[kind], timeout=10, retry=5) as c:
+            def work(i):
+                got = []
+                for k in range(40):
+                    if k % 4 == i % 4:
+                        try:
+                            got.append(c.hold(k, timeout=0.002 * (1 + k % 5)))
+                        except onc.Timeout:
+                            got.append("timeout")
+                    else:
+                        got.append(c.echo(i * 1000 + k))
+                return got
+
+            out = in_threads(THREADS, work)
+    finally:
+        stop.set()
+        late.join(5)
+    for i, (got, e) in enumerate(out):
+        assert e is None, e
+        for k, v in enumerate(got):
+            assert v == (i * 1000 + k) if k % 4 != i % 4 else v in ("timeout", -1), (i, k, v)
+    assert len(s.program.links) == 1
+
+
 @pytest.mark.parametrize("first", [0, 1])
 def test_the_reader_whose_reply_came_wakes_a_waiting_thread_to_read(meeting, first):
     """Two calls held by the server, answered one at a time: the thread reading for both
