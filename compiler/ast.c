@@ -49,12 +49,14 @@ void ast_prefix_types(spec *s, const char *prefix, pool *p)
 			follow_name(&d->target.type);
 			break;
 		case DEF_PROGRAM:
-			for (version *v = d->versions; v; v = v->next)
+			for (version *v = d->versions; v; v = v->next) {
+				v->c_prefix = prefix;
 				for (procedure *pr = v->procs; pr; pr = pr->next) {
 					follow_name(&pr->result);
 					for (int i = 0; i < pr->nargs; i++)
 						follow_name(&pr->args[i]);
 				}
+			}
 			break;
 		default:
 			break;

@@ -102,6 +102,7 @@ typedef struct version {
 	value number;
 	loc where;
 	const char *doc;
+	const char *c_prefix; /* before the names of its C functions (onc gen --prefix) or NULL */
 } version;
 
 typedef enum def_kind {
@@ -155,8 +156,9 @@ const type_ref *type_base(const type_ref *t);
 struct pool;
 /* Puts prefix before the name of every type of a checked file (onc gen --prefix): its C
  * types and codecs are then the prefix's, for a library that holds a private copy of a
- * protocol (libonc's rpcbind: onc__). Constants, enum members, programs and procedures keep
- * their names. Before the plan is built. */
+ * protocol (libonc's rpcbind: onc__). The C functions of its versions (stubs, handlers,
+ * dispatchers) take it too; constants, enum members and the macros of programs and
+ * procedures keep their names. Before the plan is built. */
 void ast_prefix_types(spec *s, const char *prefix, struct pool *p);
 
 #endif

@@ -90,12 +90,14 @@ static const char *c_version_suffix(pool *p, const version *v)
 
 const char *c_proc_name(pool *p, const procedure *proc, const version *v)
 {
-	return pool_printf(p, "%s_%s", lower(p, proc->name), c_version_suffix(p, v));
+	return pool_printf(p, "%s%s_%s", v->c_prefix ? v->c_prefix : "", lower(p, proc->name),
+			   c_version_suffix(p, v));
 }
 
 const char *c_version_name(pool *p, const definition *prog, const version *v)
 {
-	return pool_printf(p, "%s_%s", lower(p, prog->name), c_version_suffix(p, v));
+	return pool_printf(p, "%s%s_%s", v->c_prefix ? v->c_prefix : "", lower(p, prog->name),
+			   c_version_suffix(p, v));
 }
 
 const char *c_client_params(pool *p, const procedure *proc)

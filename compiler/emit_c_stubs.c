@@ -189,7 +189,7 @@ static void server_version(cg *g, const definition *prog, const version *v)
 		has_null |= proc->number.known && proc->number.number == 0;
 	}
 	strbuf_printf(g->out,
-		      "static onc_accept_stat %s_dispatch(onc_call *call, void *ctx)\n{\n"
+		      "onc_accept_stat %s_dispatch(onc_call *call, void *ctx)\n{\n"
 		      "\tswitch (call->header->proc) {\n",
 		      name);
 	/* Procedure 0 answers with nothing even when the .x does not declare it (RFC 5531). */

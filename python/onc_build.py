@@ -27,11 +27,12 @@ def _metadata(p):
 
 
 def _sources():
-    """(path in the archive, path on disk) of every module of the package."""
+    """(path in the archive, path on disk) of every module of the package, and its py.typed
+    (PEP 561: the marker that has type checkers read the installed package's annotations)."""
     for root, dirs, files in os.walk(os.path.join(HERE, PACKAGE)):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith(".py") or name == "py.typed":
                 full = os.path.join(root, name)
                 yield os.path.relpath(full, HERE).replace(os.sep, "/"), full
 

@@ -23,8 +23,10 @@ have /usr/sbin/rpcbind || need+=(rpcbind)
 have /usr/bin/ss || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
-# mypy checks that generated Python modules are typed (tests/python/test_typed.py).
+# mypy checks that the runtime and generated Python modules are typed, and pip installs the
+# runtime (offline) to check that what it installs is typed too (tests/python/test_typed.py).
 /usr/bin/python3 -c 'import mypy' 2>/dev/null || need+=(python3-mypy)
+/usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)

@@ -264,6 +264,9 @@ ONC_API onc_status onc_xdr_put_u64_array(onc_xdr_enc *e, const uint64_t *v, size
 
 enum {
 	ONC_XDR_STRICT_PADDING = 1u << 0, /* padding bytes must be zero */
+	/* onc_xdr_dec_finish() lets bytes after the data be: arguments taken as rpcgen's
+	 * servers take them (libonc's rpcbind, as rpcbind does) */
+	ONC_XDR_ALLOW_TRAILING = 1u << 1,
 };
 
 typedef struct onc_xdr_dec {
@@ -271,7 +274,7 @@ typedef struct onc_xdr_dec {
 	const uint8_t *end; /* end of input */
 	onc_arena *arena;   /* where strings, opaques, arrays and optional data go;
 			     * NULL: they are malloc'd, and the caller frees each one */
-	unsigned flags;     /* ONC_XDR_STRICT_PADDING */
+	unsigned flags;     /* ONC_XDR_STRICT_PADDING, ONC_XDR_ALLOW_TRAILING */
 	unsigned depth;     /* remaining nesting allowance for recursive types */
 } onc_xdr_dec;
 
@@ -300,10 +303,11 @@ static inline onc_status onc_xdr_dec_need(const onc_xdr_dec *d, size_t n)
 	return onc_xdr_dec_left(d) >= n ? ONC_OK : ONC_ERR_TRUNCATED;
 }
 
-/* ONC_OK when the whole input was consumed. */
+/* ONC_OK when the whole input was consumed (or what is left may be: ONC_XDR_ALLOW_TRAILING). */
 static inline onc_status onc_xdr_dec_finish(const onc_xdr_dec *d)
 {
-	return d->p == d->end ? ONC_OK : ONC_ERR_TRAILING_DATA;
+	return d->p == d->end || (d->flags & ONC_XDR_ALLOW_TRAILING) ? ONC_OK
+								      : ONC_ERR_TRAILING_DATA;
 }
 
 static inline uint32_t onc_xdr_get_u32_unchecked(onc_xdr_dec *d)

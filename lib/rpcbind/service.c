@@ -227,29 +227,64 @@ static void answer_addr(const entry *e, const onc_call *call, char *out, size_t 
 
 /* ---- the table as DUMP answers it, and as warmstart.c saves and restores it ---- */
 
-/* pmaplist (v2: tcp and udp only) or rpcblist (v3, v4: every entry). Under mu. */
-onc_status onc__rpcbind_dump(onc_rpcbind *rb, uint32_t vers, onc_xdr_enc *out)
+/* pmaplist (v2: tcp and udp only) or rpcblist (v3, v4: every entry), its nodes from arena,
+ * its strings the table's. Under mu. */
+static onc_status pmap_list(onc_rpcbind *rb, onc_arena *arena, onc__pmaplist_ptr *out)
 {
+	onc__pmaplist **tail = out;
 	for (size_t i = 0; i < rb->n; i++) {
 		const entry *e = &rb->entries[i];
-		if (vers == 2) {
-			uint16_t port;
-			uint32_t prot = strcmp(e->netid, "tcp") == 0   ? ONC_IPPROTO_TCP
-					: strcmp(e->netid, "udp") == 0 ? ONC_IPPROTO_UDP
-								       : 0;
-			if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
-				continue;
-			onc__mapping m = {e->prog, e->vers, prot, port};
-			ONC_TRY(onc_xdr_put_bool(out, true));
-			ONC_TRY(onc__mapping_encode(out, &m));
-		} else {
-			onc__rpcb r = {e->prog, e->vers, (char *)e->netid, (char *)e->addr,
-				       (char *)e->owner};
-			ONC_TRY(onc_xdr_put_bool(out, true));
-			ONC_TRY(onc__rpcb_encode(out, &r));
-		}
+		uint16_t port;
+		uint32_t prot = strcmp(e->netid, "tcp") == 0   ? ONC_IPPROTO_TCP
+				: strcmp(e->netid, "udp") == 0 ? ONC_IPPROTO_UDP
+							       : 0;
+		if (!prot || onc_uaddr_port(e->addr, &port) != ONC_OK)
+			continue;
+		onc__pmaplist *node = onc_arena_alloc(arena, sizeof *node);
+		if (!node)
+			return ONC_ERR_NOMEM;
+		*node = (onc__pmaplist){{e->prog, e->vers, prot, port}, NULL};
+		*tail = node;
+		tail = &node->next;
 	}
-	return onc_xdr_put_bool(out, false);
+	*tail = NULL;
+	return ONC_OK;
+}
+
+static onc_status rpcb_list(onc_rpcbind *rb, onc_arena *arena, onc__rpcblist_ptr *out)
+{
+	onc__rp__list **tail = out;
+	for (size_t i = 0; i < rb->n; i++) {
+		entry *e = &rb->entries[i];
+		onc__rp__list *node = onc_arena_alloc(arena, sizeof *node);
+		if (!node)
+			return ONC_ERR_NOMEM;
+		*node = (onc__rp__list){{e->prog, e->vers, e->netid, e->addr, e->owner}, NULL};
+		*tail = node;
+		tail = &node->rpcb_next;
+	}
+	*tail = NULL;
+	return ONC_OK;
+}
+
+onc_status onc__rpcbind_dump(onc_rpcbind *rb, uint32_t vers, onc_xdr_enc *out)
+{
+	onc_arena arena;
+	onc__pmaplist_ptr pmap;
+	onc__rpcblist_ptr rpcb;
+	onc_status st;
+	onc_arena_init(&arena, 0);
+	if (vers == 2) {
+		st = pmap_list(rb, &arena, &pmap);
+		if (st == ONC_OK)
+			st = onc__pmaplist_ptr_encode(out, &pmap);
+	} else {
+		st = rpcb_list(rb, &arena, &rpcb);
+		if (st == ONC_OK)
+			st = onc__rpcblist_ptr_encode(out, &rpcb);
+	}
+	onc_arena_free(&arena);
+	return st;
 }
 
 void onc__rpcbind_lock(onc_rpcbind *rb, bool lock)
@@ -283,104 +318,105 @@ static const char *transport_netid(const onc_call *call)
 	}
 }
 
-/* ---- version 2 ---- */
+/* ---- the procedures of rpcb_prot.x, called by its generated dispatchers through
+ * dispatch() below, with mu held for all but the forwarding ones ---- */
 
-static onc_accept_stat pmap_v2(onc_rpcbind *rb, onc_call *call)
+/* What dispatch() passes them as ctx. */
+typedef struct request {
+	onc_rpcbind *rb;
+	size_t max_reply; /* reply_limit() */
+} request;
+
+/* A copy of s in the call's arena, for a result. */
+static onc_status keep(onc_call *call, const char *s, char **out)
 {
-	onc__mapping m;
-	uint32_t proc = call->header->proc;
-	bool ok = false;
-
-	if (proc == PMAPPROC_NULL)
-		return ONC_SUCCESS;
-	if (proc == PMAPPROC_DUMP)
-		return onc__rpcbind_dump(rb, 2, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	if (proc > PMAPPROC_GETPORT)
-		return ONC_PROC_UNAVAIL;
-	if (onc__mapping_decode(call->args, &m) != ONC_OK)
-		return ONC_GARBAGE_ARGS;
-	if (proc == PMAPPROC_GETPORT) {
-		/* Another version's port when this one is not registered, as rpcbind answers: the
-		 * caller then learns from the server which versions there are (PROG_MISMATCH). */
-		const char *netid = prot_netid(m.prot);
-		const entry *e = netid ? find(rb, m.prog, m.vers, netid, true) : NULL;
-		uint16_t port = 0;
-		if (e && onc_uaddr_port(e->addr, &port) != ONC_OK)
-			port = 0;
-		onc__stats_lookup(&rb->stats, 2, m.prog, m.vers, transport_netid(call), port != 0);
-		return onc_xdr_put_u32(call->results, port) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	}
-	if (onc_call_is_local(call)) {
-		char owner[16];
-		caller_owner(call, owner);
-		if (proc == PMAPPROC_SET) {
-			char addr[32];
-			snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m.port >> 8 & 255, m.port & 255);
-			ok = prot_netid(m.prot) && m.port <= 65535 &&
-			     add(rb, m.prog, m.vers, prot_netid(m.prot), addr, owner);
-		} else {
-			ok = remove_entries(rb, m.prog, m.vers, "tcp", owner);
-			ok = remove_entries(rb, m.prog, m.vers, "udp", owner) || ok;
-		}
-	}
-	onc__stats_change(&rb->stats, 2, proc == PMAPPROC_SET, ok);
-	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	size_t n = strlen(s) + 1;
+	if (!(*out = onc_arena_alloc(call->arena, n)))
+		return ONC_ERR_NOMEM;
+	memcpy(*out, s, n);
+	return ONC_OK;
 }
 
-/* ---- versions 3 and 4 ---- */
+static onc_status callit(const request *rq, onc_call *call, uint32_t prog, uint32_t vers,
+			 uint32_t proc, const uint8_t *args, uint32_t nargs);
+
+/* SET (set) or UNSET of r, from a local caller only, and counted. */
+static onc_status change(const request *rq, onc_call *call, const onc__rpcb *r, bool set,
+			 bool *result)
+{
+	onc_rpcbind *rb = rq->rb;
+	char owner[16];
+	caller_owner(call, owner);
+	*result = onc_call_is_local(call) &&
+		  (set ? add(rb, r->r_prog, r->r_vers, r->r_netid, r->r_addr, owner)
+		       : remove_entries(rb, r->r_prog, r->r_vers, r->r_netid, owner));
+	onc__stats_change(&rb->stats, call->header->vers, set, *result);
+	return ONC_OK;
+}
+
+/* GETADDR (any version of prog when r's is not registered) and GETVERSADDR: the address on
+ * the caller's transport, "" when there is none. */
+static onc_status lookup(const request *rq, onc_call *call, const onc__rpcb *r,
+			 bool any_version, onc__rpcb_uaddr *result)
+{
+	onc_rpcbind *rb = rq->rb;
+	char addr[80] = "";
+	const entry *e = find(rb, r->r_prog, r->r_vers, transport_netid(call), any_version);
+	if (e)
+		answer_addr(e, call, addr, sizeof addr);
+	onc__stats_lookup(&rb->stats, call->header->vers, r->r_prog, r->r_vers,
+			  transport_netid(call), addr[0] != 0);
+	return keep(call, addr, result);
+}
 
 /* netbuf { unsigned maxlen; opaque buf<>; } holding a struct sockaddr as this host lays it
- * out, which is what libtirpc puts there. */
-static onc_accept_stat uaddr2taddr(onc_call *call)
+ * out, which is what libtirpc puts there. An address that does not parse is answered with
+ * an empty netbuf, as rpcbind does. */
+static onc_status uaddr2taddr(onc_call *call, const char *uaddr, onc__netbuf *result)
 {
-	onc__rpcb_uaddr uaddr;
+	char host[RPCB_MAXSTRING + 1];
 	uint16_t port;
-	struct sockaddr_storage ss;
+	struct sockaddr_storage *ss = onc_arena_alloc(call->arena, sizeof *ss);
 	socklen_t len = 0;
 
-	if (onc__rpcb_uaddr_decode(call->args, &uaddr) != ONC_OK)
-		return ONC_GARBAGE_ARGS;
-	memset(&ss, 0, sizeof ss);
-	char *dot = strrchr(uaddr, '.');
-	while (dot && dot > uaddr && *--dot != '.')
+	if (!ss)
+		return ONC_ERR_NOMEM;
+	memset(ss, 0, sizeof *ss);
+	snprintf(host, sizeof host, "%s", uaddr);
+	char *dot = strrchr(host, '.');
+	while (dot && dot > host && *--dot != '.')
 		;
 	if (dot && onc_uaddr_port(uaddr, &port) == ONC_OK) {
 		*dot = 0;
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		if (inet_pton(AF_INET, uaddr, &in->sin_addr) == 1) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
 			in->sin_family = AF_INET;
 			in->sin_port = htons(port);
 			len = sizeof *in;
-		} else if (inet_pton(AF_INET6, uaddr, &in6->sin6_addr) == 1) {
+		} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
 			in6->sin6_family = AF_INET6;
 			in6->sin6_port = htons(port);
 			len = sizeof *in6;
 		}
 	}
-	/* An address that does not parse is answered with an empty netbuf, as rpcbind does. */
-	onc__netbuf out = {.maxlen = len, .buf = {len, (uint8_t *)&ss}};
-	return onc__netbuf_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	*result = (onc__netbuf){.maxlen = len, .buf = {len, (uint8_t *)ss}};
+	return ONC_OK;
 }
 
-static onc_accept_stat taddr2uaddr(onc_call *call)
+/* An address that is not one is answered with the empty string, as rpcbind does. */
+static onc_status taddr2uaddr(onc_call *call, const onc__netbuf *in, onc__rpcb_uaddr *result)
 {
-	onc__netbuf in;
 	char uaddr[80] = "";
 	struct sockaddr_storage ss;
-
-	if (onc__netbuf_decode(call->args, &in) != ONC_OK)
-		return ONC_GARBAGE_ARGS;
-	uint32_t len = in.buf.buf_len; /* at most RPCB_MAXADDRLEN, sizeof ss */
+	uint32_t len = in->buf.buf_len; /* at most RPCB_MAXADDRLEN, sizeof ss */
 	memset(&ss, 0, sizeof ss);
 	if (len)
-		memcpy(&ss, in.buf.buf_val, len);
+		memcpy(&ss, in->buf.buf_val, len);
 	size_t need = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	/* An address that is not one is answered with the empty string, as rpcbind does. */
 	if (len < need || onc_uaddr_format((const struct sockaddr *)&ss, uaddr, sizeof uaddr))
 		uaddr[0] = 0;
-	onc__rpcb_uaddr out = uaddr;
-	return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	return keep(call, uaddr, result);
 }
 
 /* The protocol family of a netid, as netconfig names it. */
@@ -391,96 +427,242 @@ static const char *netid_family(const char *netid)
 	return strchr(netid, '6') ? "inet6" : "inet";
 }
 
-/* rpcb_entry_list: every transport prog/vers is registered on in the protocol family of the
+/* GETADDRLIST: every transport prog/vers is registered on in the protocol family of the
  * caller's transport (as rpcbind 1.2.6 answers: an inet caller learns of no inet6 or local
  * address), with its netconfig facts. Counted as one lookup. */
-static onc_accept_stat getaddrlist(onc_rpcbind *rb, onc_call *call, const onc__rpcb *r)
+static onc_status getaddrlist(const request *rq, onc_call *call, const onc__rpcb *r,
+			      onc__rpcb_entry_list_ptr *result)
 {
-	onc_xdr_enc *out = call->results;
+	onc_rpcbind *rb = rq->rb;
 	const char *family = netid_family(transport_netid(call));
-	bool found = false;
+	onc__rpcb_entry_list **tail = result;
 	for (size_t i = 0; i < rb->n; i++) {
-		const entry *e = &rb->entries[i];
+		entry *e = &rb->entries[i];
 		char addr[80];
 		if (e->prog != r->r_prog || e->vers != r->r_vers ||
 		    strcmp(netid_family(e->netid), family) != 0)
 			continue;
 		bool udp = strncmp(e->netid, "udp", 3) == 0;
 		bool local = strcmp(family, "loopback") == 0;
+		onc__rpcb_entry_list *node = onc_arena_alloc(call->arena, sizeof *node);
 		answer_addr(e, call, addr, sizeof addr);
-		onc__rpcb_entry x = {
-			.r_maddr = addr,
-			.r_nc_netid = (char *)e->netid,
+		if (!node)
+			return ONC_ERR_NOMEM;
+		*node = (onc__rpcb_entry_list){.rpcb_entry_map = {
+			.r_nc_netid = e->netid,
 			.r_nc_semantics = udp ? 1 : 3, /* NC_TPI_CLTS 1, NC_TPI_COTS_ORD 3 */
 			.r_nc_protofmly = (char *)family,
 			.r_nc_proto = local ? "-" : udp ? "udp" : "tcp",
-		};
-		if (onc_xdr_put_bool(out, true) || onc__rpcb_entry_encode(out, &x))
-			return ONC_SYSTEM_ERR;
-		found = true;
+		}};
+		ONC_TRY(keep(call, addr, &node->rpcb_entry_map.r_maddr));
+		*tail = node;
+		tail = &node->rpcb_entry_next;
 	}
-	onc__stats_lookup(&rb->stats, 4, r->r_prog, r->r_vers, transport_netid(call), found);
-	return onc_xdr_put_bool(out, false) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	*tail = NULL;
+	onc__stats_lookup(&rb->stats, 4, r->r_prog, r->r_vers, transport_netid(call),
+			  *result != NULL);
+	return ONC_OK;
 }
 
-static onc_accept_stat rpcb_v34(onc_rpcbind *rb, onc_call *call)
-{
-	uint32_t proc = call->header->proc;
-	onc__rpcb r;
-	char addr[80];
+/* version 2, the portmapper */
 
-	switch (proc) {
-	case RPCBPROC_NULL:
-		return ONC_SUCCESS;
-	case RPCBPROC_DUMP:
-		return onc__rpcbind_dump(rb, 4, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	case RPCBPROC_GETTIME:
-		return onc_xdr_put_u32(call->results, (uint32_t)time(NULL)) ? ONC_SYSTEM_ERR
-									    : ONC_SUCCESS;
-	case RPCBPROC_UADDR2TADDR:
-		return uaddr2taddr(call);
-	case RPCBPROC_TADDR2UADDR:
-		return taddr2uaddr(call);
-	case RPCBPROC_GETSTAT:
-		if (call->header->vers != 4)
-			return ONC_PROC_UNAVAIL;
-		return onc__stats_encode(&rb->stats, call->results) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	case RPCBPROC_SET:
-	case RPCBPROC_UNSET:
-	case RPCBPROC_GETADDR:
-	case RPCBPROC_GETVERSADDR:
-	case RPCBPROC_GETADDRLIST:
-		break;
-	default:
-		return ONC_PROC_UNAVAIL;
+onc_status onc__pmapproc_null_2_svc(onc_call *call, void *ctx)
+{
+	(void)call;
+	(void)ctx;
+	return ONC_OK;
+}
+
+onc_status onc__pmapproc_set_2_svc(const onc__mapping *m, bool *result, onc_call *call,
+				   void *ctx)
+{
+	char addr[32];
+	snprintf(addr, sizeof addr, "0.0.0.0.%u.%u", m->port >> 8 & 255, m->port & 255);
+	onc__rpcb r = {m->prog, m->vers, (char *)prot_netid(m->prot), addr, NULL};
+	if (!r.r_netid || m->port > 65535) {
+		*result = false;
+		onc__stats_change(&((request *)ctx)->rb->stats, 2, true, false);
+		return ONC_OK;
 	}
-	if ((proc == RPCBPROC_GETVERSADDR || proc == RPCBPROC_GETADDRLIST) &&
-	    call->header->vers != 4)
-		return ONC_PROC_UNAVAIL;
-	if (onc__rpcb_decode(call->args, &r) != ONC_OK)
-		return ONC_GARBAGE_ARGS;
-	if (proc == RPCBPROC_GETADDRLIST)
-		return getaddrlist(rb, call, &r);
-	if (proc == RPCBPROC_GETADDR || proc == RPCBPROC_GETVERSADDR) {
-		const entry *e = find(rb, r.r_prog, r.r_vers, transport_netid(call),
-				      proc == RPCBPROC_GETADDR);
-		addr[0] = 0;
-		if (e)
-			answer_addr(e, call, addr, sizeof addr);
-		onc__stats_lookup(&rb->stats, call->header->vers, r.r_prog, r.r_vers,
-				  transport_netid(call), addr[0] != 0);
-		onc__rpcb_uaddr out = addr;
-		return onc__rpcb_uaddr_encode(call->results, &out) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
-	}
-	bool ok = false;
+	return change(ctx, call, &r, true, result);
+}
+
+/* Removes prog/vers on every protocol (prot and port are ignored). */
+onc_status onc__pmapproc_unset_2_svc(const onc__mapping *m, bool *result, onc_call *call,
+				     void *ctx)
+{
+	onc_rpcbind *rb = ((request *)ctx)->rb;
 	char owner[16];
 	caller_owner(call, owner);
-	if (onc_call_is_local(call))
-		ok = proc == RPCBPROC_SET
-			     ? add(rb, r.r_prog, r.r_vers, r.r_netid, r.r_addr, owner)
-			     : remove_entries(rb, r.r_prog, r.r_vers, r.r_netid, owner);
-	onc__stats_change(&rb->stats, call->header->vers, proc == RPCBPROC_SET, ok);
-	return onc_xdr_put_bool(call->results, ok) ? ONC_SYSTEM_ERR : ONC_SUCCESS;
+	*result = false;
+	if (onc_call_is_local(call)) {
+		*result = remove_entries(rb, m->prog, m->vers, "tcp", owner);
+		*result = remove_entries(rb, m->prog, m->vers, "udp", owner) || *result;
+	}
+	onc__stats_change(&rb->stats, 2, false, *result);
+	return ONC_OK;
+}
+
+/* Another version's port when this one is not registered, as rpcbind answers: the caller
+ * then learns from the server which versions there are (PROG_MISMATCH). */
+onc_status onc__pmapproc_getport_2_svc(const onc__mapping *m, uint32_t *result,
+				       onc_call *call, void *ctx)
+{
+	onc_rpcbind *rb = ((request *)ctx)->rb;
+	const char *netid = prot_netid(m->prot);
+	const entry *e = netid ? find(rb, m->prog, m->vers, netid, true) : NULL;
+	uint16_t port = 0;
+	if (e && onc_uaddr_port(e->addr, &port) != ONC_OK)
+		port = 0;
+	onc__stats_lookup(&rb->stats, 2, m->prog, m->vers, transport_netid(call), port != 0);
+	*result = port;
+	return ONC_OK;
+}
+
+onc_status onc__pmapproc_dump_2_svc(onc__pmaplist_ptr *result, onc_call *call, void *ctx)
+{
+	return pmap_list(((request *)ctx)->rb, call->arena, result);
+}
+
+onc_status onc__pmapproc_callit_2_svc(const onc__call_args *a, onc__call_result *result,
+				      onc_call *call, void *ctx)
+{
+	(void)result;
+	return callit(ctx, call, a->prog, a->vers, a->proc, a->args.args_val, a->args.args_len);
+}
+
+/* versions 3 and 4, rpcbind: 4 answers what 3 does, and more */
+
+onc_status onc__rpcbproc_null_3_svc(onc_call *call, void *ctx)
+{
+	(void)call;
+	(void)ctx;
+	return ONC_OK;
+}
+
+onc_status onc__rpcbproc_set_3_svc(const onc__rpcb *r, bool *result, onc_call *call, void *ctx)
+{
+	return change(ctx, call, r, true, result);
+}
+
+onc_status onc__rpcbproc_unset_3_svc(const onc__rpcb *r, bool *result, onc_call *call,
+				     void *ctx)
+{
+	return change(ctx, call, r, false, result);
+}
+
+onc_status onc__rpcbproc_getaddr_3_svc(const onc__rpcb *r, onc__rpcb_uaddr *result,
+				       onc_call *call, void *ctx)
+{
+	return lookup(ctx, call, r, true, result);
+}
+
+onc_status onc__rpcbproc_dump_3_svc(onc__rpcblist_ptr *result, onc_call *call, void *ctx)
+{
+	return rpcb_list(((request *)ctx)->rb, call->arena, result);
+}
+
+onc_status onc__rpcbproc_callit_3_svc(const onc__rpcb_rmtcallargs *a,
+				      onc__rpcb_rmtcallres *result, onc_call *call, void *ctx)
+{
+	(void)result;
+	return callit(ctx, call, a->prog, a->vers, a->proc, a->args.args_val, a->args.args_len);
+}
+
+onc_status onc__rpcbproc_gettime_3_svc(uint32_t *result, onc_call *call, void *ctx)
+{
+	(void)call;
+	(void)ctx;
+	*result = (uint32_t)time(NULL);
+	return ONC_OK;
+}
+
+onc_status onc__rpcbproc_uaddr2taddr_3_svc(const onc__rpcb_uaddr *uaddr, onc__netbuf *result,
+					   onc_call *call, void *ctx)
+{
+	(void)ctx;
+	return uaddr2taddr(call, *uaddr, result);
+}
+
+onc_status onc__rpcbproc_taddr2uaddr_3_svc(const onc__netbuf *taddr, onc__rpcb_uaddr *result,
+					   onc_call *call, void *ctx)
+{
+	(void)ctx;
+	return taddr2uaddr(call, taddr, result);
+}
+
+onc_status onc__rpcbproc_null_4_svc(onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_null_3_svc(call, ctx);
+}
+
+onc_status onc__rpcbproc_set_4_svc(const onc__rpcb *r, bool *result, onc_call *call, void *ctx)
+{
+	return change(ctx, call, r, true, result);
+}
+
+onc_status onc__rpcbproc_unset_4_svc(const onc__rpcb *r, bool *result, onc_call *call,
+				     void *ctx)
+{
+	return change(ctx, call, r, false, result);
+}
+
+onc_status onc__rpcbproc_getaddr_4_svc(const onc__rpcb *r, onc__rpcb_uaddr *result,
+				       onc_call *call, void *ctx)
+{
+	return lookup(ctx, call, r, true, result);
+}
+
+onc_status onc__rpcbproc_dump_4_svc(onc__rpcblist_ptr *result, onc_call *call, void *ctx)
+{
+	return rpcb_list(((request *)ctx)->rb, call->arena, result);
+}
+
+onc_status onc__rpcbproc_bcast_4_svc(const onc__rpcb_rmtcallargs *a,
+				     onc__rpcb_rmtcallres *result, onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_callit_3_svc(a, result, call, ctx);
+}
+
+onc_status onc__rpcbproc_gettime_4_svc(uint32_t *result, onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_gettime_3_svc(result, call, ctx);
+}
+
+onc_status onc__rpcbproc_uaddr2taddr_4_svc(const onc__rpcb_uaddr *uaddr, onc__netbuf *result,
+					   onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_uaddr2taddr_3_svc(uaddr, result, call, ctx);
+}
+
+onc_status onc__rpcbproc_taddr2uaddr_4_svc(const onc__netbuf *taddr, onc__rpcb_uaddr *result,
+					   onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_taddr2uaddr_3_svc(taddr, result, call, ctx);
+}
+
+onc_status onc__rpcbproc_getversaddr_4_svc(const onc__rpcb *r, onc__rpcb_uaddr *result,
+					   onc_call *call, void *ctx)
+{
+	return lookup(ctx, call, r, false, result);
+}
+
+onc_status onc__rpcbproc_indirect_4_svc(const onc__rpcb_rmtcallargs *a,
+					onc__rpcb_rmtcallres *result, onc_call *call, void *ctx)
+{
+	return onc__rpcbproc_callit_3_svc(a, result, call, ctx);
+}
+
+onc_status onc__rpcbproc_getaddrlist_4_svc(const onc__rpcb *r,
+					   onc__rpcb_entry_list_ptr *result, onc_call *call,
+					   void *ctx)
+{
+	return getaddrlist(ctx, call, r, result);
+}
+
+onc_status onc__rpcbproc_getstat_4_svc(onc__rpcb_stat_byvers *result, onc_call *call, void *ctx)
+{
+	return onc__stats_fill(&((request *)ctx)->rb->stats, *result, call->arena);
 }
 
 /* ---- what is answered, and to whom ---- */
@@ -558,32 +740,28 @@ static onc_status forward_call(onc_rpcbind *rb, onc_deferred *d, const onc_call 
 }
 
 /* Forwards the call and defers it: the forwarding thread answers it. */
-static onc_accept_stat callit(onc_rpcbind *rb, onc_call *call, size_t max_reply)
+static onc_status callit(const request *rq, onc_call *call, uint32_t prog, uint32_t vers,
+			 uint32_t proc, const uint8_t *args, uint32_t nargs)
 {
-	/* v2's call_args are the same on the wire */
-	onc__rpcb_rmtcallargs a;
+	onc_rpcbind *rb = rq->rb;
 	bool indirect = call->header->vers == 4;
-
-	if (onc__rpcb_rmtcallargs_decode(call->args, &a) != ONC_OK)
-		return indirect ? ONC_GARBAGE_ARGS : no_reply(call);
 	onc_deferred *d = onc_call_defer(call);
 	if (!d)
-		return ONC_SYSTEM_ERR;
+		return ONC_ERR_SYSTEM_ERR;
 	pthread_mutex_lock(&rb->mu);
 	/* counted as rpcbind counts it: a success when prog/vers is registered on the caller's
 	 * transport, whatever the forward comes to */
 	const char *netid = transport_netid(call);
-	const entry *e = find(rb, a.prog, a.vers, netid, false);
-	onc__stats_forward(&rb->stats, call->header->vers, a.prog, a.vers, a.proc, netid, e != NULL,
+	const entry *e = find(rb, prog, vers, netid, false);
+	onc__stats_forward(&rb->stats, call->header->vers, prog, vers, proc, netid, e != NULL,
 			   indirect);
-	onc_status st = forward_call(rb, d, call, a.prog, a.vers, a.proc, a.args.args_val,
-				     a.args.args_len, max_reply);
+	onc_status st = forward_call(rb, d, call, prog, vers, proc, args, nargs, rq->max_reply);
 	pthread_mutex_unlock(&rb->mu);
 	if (st == ONC_ERR_NOMEM)
 		onc_deferred_drop(d);
 	else if (st != ONC_OK)
 		refuse(d, indirect, st);
-	return ONC_SUCCESS; /* not sent: the call was deferred */
+	return ONC_OK; /* not sent: the call was deferred */
 }
 
 /* Answers f's caller with the service's results, the rest of d after the reply header:
@@ -698,22 +876,34 @@ onc_status onc_rpcbind_allow_callit(onc_rpcbind *rb)
 	return ONC_ERR_IO;
 }
 
+/* Every call to rpcbind: counted, then answered by rpcb_prot.x's dispatcher for its version
+ * under mu, or without it for the forwarding procedures, which take it themselves. */
 static onc_accept_stat dispatch(onc_call *call, void *ctx)
 {
-	onc_rpcbind *rb = ctx;
-	uint32_t proc = call->header->proc;
-	size_t max_reply = reply_limit(call), start = onc_xdr_enc_len(call->results);
-	bool forward = is_callit(call);
-	pthread_mutex_lock(&rb->mu);
-	onc__stats_call(&rb->stats, call->header->vers, proc);
-	onc_accept_stat st = forward ? ONC_PROC_UNAVAIL
-			     : call->header->vers == 2 ? pmap_v2(rb, call)
-						       : rpcb_v34(rb, call);
-	bool allowed = rb->fwd_fd >= 0;
-	pthread_mutex_unlock(&rb->mu);
-	if (forward && allowed)
-		return callit(rb, call, max_reply);
-	if (st == ONC_SUCCESS && REPLY_HEADER + onc_xdr_enc_len(call->results) - start > max_reply)
+	static const onc_dispatch_fn by_version[] = {
+		[2] = onc__rpcbprog_2_dispatch,
+		[3] = onc__rpcbprog_3_dispatch,
+		[4] = onc__rpcbprog_4_dispatch,
+	};
+	request rq = {ctx, reply_limit(call)};
+	uint32_t vers = call->header->vers; /* 2 to 4: registered so */
+	size_t start = onc_xdr_enc_len(call->results);
+	call->args->flags |= ONC_XDR_ALLOW_TRAILING; /* as rpcbind, which never looks */
+	pthread_mutex_lock(&rq.rb->mu);
+	onc__stats_call(&rq.rb->stats, vers, call->header->proc);
+	if (is_callit(call)) {
+		bool allowed = rq.rb->fwd_fd >= 0;
+		pthread_mutex_unlock(&rq.rb->mu);
+		if (!allowed)
+			return ONC_PROC_UNAVAIL;
+		onc_accept_stat st = by_version[vers](call, &rq);
+		/* CALLIT's arguments that do not decode get no answer, INDIRECT's GARBAGE_ARGS */
+		return st == ONC_GARBAGE_ARGS && vers != 4 ? no_reply(call) : st;
+	}
+	onc_accept_stat st = by_version[vers](call, &rq);
+	size_t len = onc_xdr_enc_len(call->results) - start;
+	pthread_mutex_unlock(&rq.rb->mu);
+	if (st == ONC_SUCCESS && REPLY_HEADER + len > rq.max_reply)
 		return no_reply(call);
 	return st;
 }

@@ -87,47 +87,37 @@ void onc__stats_forward(onc__rpcb_stats *s, uint32_t vers, uint32_t prog, uint32
 		e->failure++;
 }
 
-onc_status onc__stats_encode(const onc__rpcb_stats *s, onc_xdr_enc *out)
+onc_status onc__stats_fill(const onc__rpcb_stats *s, onc__rpcb_stat_byvers out, onc_arena *arena)
 {
-	size_t n = 0;
-	for (int i = 0; i < RPCBVERS_STAT; i++)
-		n += s->v[i].nlookups + s->v[i].nforwards;
-	/* the lists as the generated codec takes them: nodes linked newest first */
-	onc__rpcbs_addrlist *lookups = calloc(n ? n : 1, sizeof *lookups);
-	onc__rpcbs_rmtcalllist *forwards = calloc(n ? n : 1, sizeof *forwards);
-	onc__rpcb_stat_byvers byvers;
-	onc_status st = ONC_ERR_NOMEM;
-	if (!lookups || !forwards)
-		goto out;
-	memset(&byvers, 0, sizeof byvers);
-	size_t used_l = 0, used_f = 0;
+	memset(out, 0, sizeof(onc__rpcb_stat_byvers));
 	for (int i = 0; i < RPCBVERS_STAT; i++) {
-		onc__rpcb_stat *b = &byvers[i];
+		onc__rpcb_stat *b = &out[i];
 		for (unsigned p = 0; p < RPCBSTAT_HIGHPROC; p++)
 			b->info[p] = (int32_t)s->v[i].calls[p];
 		b->setinfo = (int32_t)s->v[i].sets;
 		b->unsetinfo = (int32_t)s->v[i].unsets;
+		/* each list linked newest first */
 		for (size_t j = 0; j < s->v[i].nlookups; j++) {
 			const onc__lookup_stat *e = &s->v[i].lookups[j];
-			onc__rpcbs_addrlist *node = &lookups[used_l++];
+			onc__rpcbs_addrlist *node = onc_arena_alloc(arena, sizeof *node);
+			if (!node)
+				return ONC_ERR_NOMEM;
 			*node = (onc__rpcbs_addrlist){e->prog, e->vers, e->success, e->failure,
 						      (char *)e->netid, b->addrinfo};
 			b->addrinfo = node;
 		}
 		for (size_t j = 0; j < s->v[i].nforwards; j++) {
 			const onc__forward_stat *e = &s->v[i].forwards[j];
-			onc__rpcbs_rmtcalllist *node = &forwards[used_f++];
+			onc__rpcbs_rmtcalllist *node = onc_arena_alloc(arena, sizeof *node);
+			if (!node)
+				return ONC_ERR_NOMEM;
 			*node = (onc__rpcbs_rmtcalllist){e->prog,     e->vers,     e->proc,
 							 e->success,  e->failure,  e->indirect,
 							 (char *)e->netid, b->rmtinfo};
 			b->rmtinfo = node;
 		}
 	}
-	st = onc__rpcb_stat_byvers_encode(out, &byvers);
-out:
-	free(lookups);
-	free(forwards);
-	return st;
+	return ONC_OK;
 }
 
 void onc__stats_free(onc__rpcb_stats *s)

@@ -44,8 +44,9 @@ void onc__stats_lookup(onc__rpcb_stats *s, uint32_t vers, uint32_t prog, uint32_
  * indirect for RPCBPROC_INDIRECT. */
 void onc__stats_forward(onc__rpcb_stats *s, uint32_t vers, uint32_t prog, uint32_t pvers,
 			uint32_t proc, const char *netid, bool found, bool indirect);
-/* rpcb_stat_byvers, the lists most recent first as rpcbind sends them. */
-onc_status onc__stats_encode(const onc__rpcb_stats *s, onc_xdr_enc *out);
+/* GETSTAT's answer, the lists most recent first as rpcbind sends them, their nodes taken
+ * from arena; they point into s, so they are encoded before s changes. */
+onc_status onc__stats_fill(const onc__rpcb_stats *s, onc__rpcb_stat_byvers out, onc_arena *arena);
 void onc__stats_free(onc__rpcb_stats *s);
 
 #endif

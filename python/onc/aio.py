@@ -39,13 +39,14 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Callable, Optional, TypeVar, overload
+from typing import Awaitable, Callable, Generic, Optional, TypeVar, Union, cast, overload
 
 from . import net
-from .errors import AddressError, ConnectionClosed, Timeout, XdrError
+from .errors import AddressError, ConnectionClosed, RpcError, Timeout, XdrError
 from .record import DEFAULT_MAX_RECORD, RecordReader, frame
+from .rpc import Auth, program_version
 from .server import (DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STOP_TIMEOUT,
-                     EVICT_AFTER, REPLY_BATCH, UDP_QUEUE, Server as _Answers)
+                     EVICT_AFTER, REPLY_BATCH, UDP_QUEUE, P, Server as _Answers)
 from .transport import (DEFAULT_RETRY, DEFAULT_TIMEOUT, auth_prefix, call_message, call_result,
                         next_xid)
 from .xdr import Packer, Unpacker
@@ -58,9 +59,13 @@ DEFAULT_CALLS_PER_CONNECTION = 64  # server: handlers running for one connection
 _U32 = struct.Struct(">I")
 T = TypeVar("T")
 A = TypeVar("A", bound="Client")
+S = TypeVar("S", bound="Server")
+TransportT = TypeVar("TransportT", bound=asyncio.BaseTransport)
+# A start or stop hook (Server.set_hooks): called with the server, in a thread.
+Hook = Callable[["Server"], object]
 
 
-async def _connected_socket(addr):
+async def _connected_socket(addr: net.Address) -> socket.socket:
     """A non-blocking socket connected to addr, or an RpcError."""
     s = socket.socket(addr.family, addr.socktype)
     try:
@@ -78,24 +83,25 @@ async def _connected_socket(addr):
 # --- the client ---
 
 
-class _Replies:
+class _Replies(Generic[TransportT]):
     """What the client's two protocols share: calls waiting for their reply by xid, and the
     error that ends them all when the connection goes."""
 
-    def __init__(self):
-        self.transport = None
-        self.waiting = {}  # xid (4 bytes) -> Future of the reply message
-        self.broken = None  # the error that ended the connection, once it has
+    def __init__(self) -> None:
+        self.transport: Optional[TransportT] = None
+        self.waiting: dict[bytes, asyncio.Future[bytes]] = {}  # xid (4 bytes) -> the reply
+        self.broken: Optional[RpcError] = None  # the error that ended the connection
 
-    def connection_made(self, transport):
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio gives a protocol the kind of transport it was made for (stream, datagram)
+        self.transport = cast(TransportT, transport)
 
-    def matched(self, reply):
+    def matched(self, reply: bytes) -> None:
         fut = self.waiting.pop(reply[:4], None)  # a late or duplicate reply: dropped
         if fut is not None and not fut.done():
             fut.set_result(reply)
 
-    def fail(self, make_error):
+    def fail(self, make_error: Callable[[], RpcError]) -> None:
         if self.broken is None:
             self.broken = make_error()
         waiting, self.waiting = self.waiting, {}
@@ -106,14 +112,14 @@ class _Replies:
             self.transport.close()
 
 
-class _StreamReplies(_Replies, asyncio.Protocol):
-    def __init__(self, max_record):
+class _StreamReplies(_Replies[asyncio.Transport], asyncio.Protocol):
+    def __init__(self, max_record: int) -> None:
         super().__init__()
         self.reader = RecordReader(max_record)
         self.writable = asyncio.Event()  # False while the socket's buffer is over its mark
         self.writable.set()
 
-    def data_received(self, data):
+    def data_received(self, data: bytes) -> None:
         try:
             records = self.reader.feed(data)
         except XdrError as e:  # a record over max_record: the stream is unusable
@@ -122,31 +128,31 @@ class _StreamReplies(_Replies, asyncio.Protocol):
         for rec in records:
             self.matched(rec)
 
-    def pause_writing(self):
+    def pause_writing(self) -> None:
         self.writable.clear()
 
-    def resume_writing(self):
+    def resume_writing(self) -> None:
         self.writable.set()
 
-    def connection_lost(self, exc):
+    def connection_lost(self, exc: Optional[Exception]) -> None:
         self.writable.set()  # a call waiting to write sees the error
         self.fail(lambda: ConnectionClosed("by the server") if exc is None
                   else net.os_error(exc))
 
 
-class _DatagramReplies(_Replies, asyncio.DatagramProtocol):
-    def __init__(self, max_record):
+class _DatagramReplies(_Replies[asyncio.DatagramTransport], asyncio.DatagramProtocol):
+    def __init__(self, max_record: int) -> None:
         super().__init__()
         self.max_record = max_record
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: net.SockAddr) -> None:
         if len(data) <= self.max_record:  # bigger: dropped, and the call times out
             self.matched(data)
 
-    def error_received(self, exc):  # e.g. ICMP port unreachable: ConnectionRefused
+    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable: refused
         self.fail(lambda: net.os_error(exc))
 
-    def connection_lost(self, exc):
+    def connection_lost(self, exc: Optional[Exception]) -> None:
         self.fail(lambda: ConnectionClosed("socket closed"))
 
 
@@ -170,12 +176,10 @@ class Client:
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: Optional[int] = None,
+                 auth: Auth = None, rpcbind_port: Optional[int] = None,
                  max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
-        self.prog = self.PROGRAM if prog is None else prog
-        self.vers = self.VERSION if vers is None else vers
-        if self.prog is None or self.vers is None:
-            raise TypeError("a program number and version are needed")
+        prog, vers = program_version(prog, vers, self.PROGRAM, self.VERSION)
+        self.prog, self.vers = prog, vers
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight {max_in_flight}: at least 1")
         self.address = addr if isinstance(addr, net.Address) else net.parse(addr)
@@ -184,10 +188,10 @@ class Client:
         self._prefix_auth = auth_prefix(auth)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._opening = asyncio.Lock()
-        self._replies = None
+        self._replies: Optional[Union[_StreamReplies, _DatagramReplies]] = None
         self._closed = False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"<{type(self).__name__} {self.address.uri()} prog {self.prog} "
                 f"vers {self.vers}>")
 
@@ -214,7 +218,7 @@ class Client:
             self._replies.fail(lambda: ConnectionClosed("client closed"))
             self._replies = None
 
-    async def _connection(self):
+    async def _connection(self) -> "Union[_StreamReplies, _DatagramReplies]":
         """The connection's protocol, connected first when there is none or it broke."""
         r = self._replies
         if r is not None and r.broken is None:
@@ -229,7 +233,8 @@ class Client:
             if a.port is None:
                 # Not imported before: onc.rpcbind's protocol module defines clients of
                 # rpcbind on this one (as client.py does).
-                from .rpcbind import PMAP_PORT, find_port
+                from .rpcb_prot import PMAP_PORT
+                from .rpcbind import find_port
                 rpcbind = PMAP_PORT if self.rpcbind_port is None else self.rpcbind_port
                 port = await asyncio.to_thread(find_port, a.host, a.netid, self.prog,
                                                self.vers, port=rpcbind,
@@ -279,12 +284,14 @@ class Client:
         """Procedure 0, which every program answers: a ping."""
         return await self.call(0, timeout=timeout)
 
-    async def _exchange(self, proc, encode):
+    async def _exchange(self, proc: int, encode: Optional[Callable[[Packer], object]]) -> bytes:
         r = await self._connection()
+        # connection_made() gave it its transport before _connection() returned it
+        assert r.transport is not None
         xid = next_xid()
         key = _U32.pack(xid)
         msg = call_message(xid, self.prog, self.vers, proc, self._prefix_auth, encode)
-        fut = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         r.waiting[key] = fut
         try:
             if isinstance(r, _StreamReplies):
@@ -314,20 +321,19 @@ class _ReplyTo:
 
     tls = None  # no RPC-with-TLS here (yet): AUTH_TLS is refused as a flavor not taken
 
-    def offers_tls(self):
-        return False
-
-    def __init__(self, server):
+    def __init__(self, server: "Server") -> None:
         self.server = server
-        self.loop = server._loop
+        self.loop = asyncio.get_running_loop()  # the server's: this is made on it
 
-    def run(self, awaitable, done):
+    def run(self, awaitable: Awaitable[object],
+            done: Callable[[object, Optional[BaseException]], None]) -> None:
         # The context copied here holds the current call (server.py sets it around dispatch).
         task = self.loop.create_task(_awaited(awaitable), context=contextvars.copy_context())
         self.server._tasks.add(task)
         task.add_done_callback(lambda t: self._ended(t, done))
 
-    def _ended(self, task, done):
+    def _ended(self, task: "asyncio.Task[object]",
+               done: Callable[[object, Optional[BaseException]], None]) -> None:
         self.server._tasks.discard(task)
         if task.cancelled():  # by close(), after its timeout: no reply
             self._drop()
@@ -336,7 +342,7 @@ class _ReplyTo:
         else:
             done(task.result(), None)
 
-    def deliver(self, reply):
+    def deliver(self, reply: bytes) -> bool:
         if threading.get_ident() == self.server._loop_thread:
             return self._deliver(reply)
         try:
@@ -345,28 +351,33 @@ class _ReplyTo:
             return False
         return not self.server._closing
 
-    def hold(self):
+    def _deliver(self, reply: bytes) -> bool:
+        """Sends the reply, on the loop's thread; False when it was dropped."""
+        raise NotImplementedError
+
+    def hold(self) -> None:
         self.server._held += 1
 
-    def _drop(self):
+    def _drop(self) -> None:
         """A reply owed is sent or dropped."""
         self.server._held -= 1
 
 
-async def _awaited(awaitable):
+async def _awaited(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
 class _Stream(_ReplyTo, asyncio.Protocol):
     """One stream connection of the server."""
 
-    def __init__(self, server, kind):
+    stream: asyncio.Transport  # set by connection_made(), asyncio's first call
+
+    def __init__(self, server: "Server", kind: str) -> None:
         super().__init__(server)
-        self.stream = None
         self.kind = kind
-        self.peer = ""
+        self.peer: net.SockAddr = ""
         self.reader = RecordReader(server.max_record)
-        self.backlog = collections.deque()  # calls read, waiting for a place to run
+        self.backlog: collections.deque[bytes] = collections.deque()  # calls waiting to run
         self.running = 0  # calls deferred or in an async handler, not yet answered
         self.writing_paused = False
         self.reading_paused = False
@@ -374,18 +385,18 @@ class _Stream(_ReplyTo, asyncio.Protocol):
         self.last_call = time.monotonic()
 
     @property
-    def transport(self):  # server.py's Call reads reply_to.transport: the kind
+    def transport(self) -> str:  # server.py's Call reads reply_to.transport: the kind
         return self.kind
 
-    def connection_made(self, transport):
-        self.stream = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.stream = cast(asyncio.Transport, transport)  # a stream server's: a Transport
         peer = transport.get_extra_info("peername")
         self.peer = peer if peer is not None else ""
         if not self.server._admit(self):
             self.closed = True
-            transport.abort()
+            self.stream.abort()
 
-    def data_received(self, data):
+    def data_received(self, data: bytes) -> None:
         try:
             records = self.reader.feed(data)
         except XdrError:  # a record over max_record
@@ -396,10 +407,11 @@ class _Stream(_ReplyTo, asyncio.Protocol):
             self.backlog.extend(records)
             self._answer()
 
-    def _answer(self):
+    def _answer(self) -> None:
         """Dispatches the calls read while fewer than calls_per_connection are running and the
         peer takes its replies; replies made at once leave together, REPLY_BATCH at most."""
-        out, size = [], 0
+        out: list[bytes] = []
+        size = 0
         while (self.backlog and self.running < self.server.calls_per_connection
                and not self.writing_paused and not self.closed):
             reply = self.server._answers._handle(self.backlog.popleft(), self)
@@ -413,15 +425,15 @@ class _Stream(_ReplyTo, asyncio.Protocol):
             self.stream.write(b"".join(out))
         self._flow()
 
-    def hold(self):
+    def hold(self) -> None:
         super().hold()
         self.running += 1
 
-    def _drop(self):
+    def _drop(self) -> None:
         super()._drop()
         self.running -= 1
 
-    def _deliver(self, reply):
+    def _deliver(self, reply: bytes) -> bool:
         self._drop()
         if self.closed:
             return False
@@ -432,15 +444,15 @@ class _Stream(_ReplyTo, asyncio.Protocol):
             self._flow()
         return True
 
-    def pause_writing(self):
+    def pause_writing(self) -> None:
         self.writing_paused = True
         self._flow()
 
-    def resume_writing(self):
+    def resume_writing(self) -> None:
         self.writing_paused = False
         self._answer()
 
-    def _flow(self):
+    def _flow(self) -> None:
         """Reads while every call read has been dispatched and the peer takes its replies."""
         pause = self.writing_paused or bool(self.backlog) or self.server._closing
         if self.closed or pause == self.reading_paused:
@@ -451,14 +463,14 @@ class _Stream(_ReplyTo, asyncio.Protocol):
         else:
             self.stream.resume_reading()
 
-    def idle(self, now, seconds):
+    def idle(self, now: float, seconds: float) -> bool:
         return now - self.last_call >= seconds and not self.running
 
-    def abort(self):
+    def abort(self) -> None:
         self.closed = True
         self.stream.abort()
 
-    def connection_lost(self, exc):
+    def connection_lost(self, exc: Optional[Exception]) -> None:
         self.closed = True
         self.server._conns.discard(self)
 
@@ -466,19 +478,20 @@ class _Stream(_ReplyTo, asyncio.Protocol):
 class _DatagramReply(_ReplyTo):
     transport = net.UDP
 
-    def __init__(self, server, endpoint, peer):
+    def __init__(self, server: "Server", endpoint: asyncio.DatagramTransport,
+                 peer: net.SockAddr) -> None:
         super().__init__(server)
         self.endpoint, self.peer = endpoint, peer
 
-    def hold(self):
+    def hold(self) -> None:
         super().hold()
         self.server._udp_running += 1
 
-    def _drop(self):
+    def _drop(self) -> None:
         super()._drop()
         self.server._udp_running -= 1
 
-    def _deliver(self, reply):
+    def _deliver(self, reply: bytes) -> bool:
         self._drop()
         if self.endpoint.is_closing():
             return False
@@ -487,14 +500,15 @@ class _DatagramReply(_ReplyTo):
 
 
 class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, server):
+    endpoint: asyncio.DatagramTransport  # set by connection_made(), asyncio's first call
+
+    def __init__(self, server: "Server") -> None:
         self.server = server
-        self.endpoint = None
 
-    def connection_made(self, transport):
-        self.endpoint = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.endpoint = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: net.SockAddr) -> None:
         if self.server._udp_running >= UDP_QUEUE or self.server._closing:
             return  # dropped, as by a full socket: the client sends it again
         reply = self.server._answers._handle(data, _DatagramReply(self.server, self.endpoint,
@@ -502,7 +516,7 @@ class _Datagrams(asyncio.DatagramProtocol):
         if reply is not None:
             self.endpoint.sendto(reply, addr)
 
-    def error_received(self, exc):
+    def error_received(self, exc: Exception) -> None:
         pass  # an ICMP error about an earlier reply: nothing to do
 
 
@@ -511,47 +525,58 @@ class Server:
     (max_record, max_connections with eviction of the connection idle the longest,
     idle_timeout), and calls_per_connection: handlers of one connection running at once."""
 
-    def __init__(self, *, max_record=DEFAULT_MAX_RECORD, max_connections=DEFAULT_MAX_CONNECTIONS,
-                 idle_timeout=DEFAULT_IDLE_TIMEOUT,
-                 calls_per_connection=DEFAULT_CALLS_PER_CONNECTION):
+    def __init__(self, *, max_record: int = DEFAULT_MAX_RECORD,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                 calls_per_connection: int = DEFAULT_CALLS_PER_CONNECTION) -> None:
         # The programs, the listening sockets and every answer are onc.Server's; this class
         # only runs them on asyncio. Its own threads are never started.
         self._answers = _Answers(max_record=max_record, max_connections=max_connections,
                                  idle_timeout=idle_timeout)
-        self.max_record = max_record
-        self.max_connections = max_connections
-        self.idle_timeout = idle_timeout
         self.calls_per_connection = calls_per_connection
-        self._loop = None
-        self._loop_thread = None
-        self._served = []  # asyncio.Server or datagram transports
-        self._conns = set()
-        self._tasks = set()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._loop_thread: Optional[int] = None
+        self._served: list[Union[asyncio.AbstractServer, asyncio.DatagramTransport]] = []
+        self._conns: set[_Stream] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._held = 0  # replies owed (deferred or async handlers)
         self._udp_running = 0  # of which to datagrams
         self._closing = False
-        self._closed = None
-        self._sweeper = None
-        self._hooks = (None, None)  # set_hooks()
+        self._closed = asyncio.Event()  # (bound to the loop that first waits on it)
+        self._sweeper: Optional[asyncio.TimerHandle] = None  # set going by _start()
+        self._hooks: tuple[Optional[Hook], Optional[Hook]] = (None, None)  # set_hooks()
         self._hooked = False  # the start hook ran: the stop hook is due
 
-    def register(self, program, prog=None, vers=None):
+    # The limits are the inner onc.Server's: one copy of each.
+    @property
+    def max_record(self) -> int:
+        return self._answers.max_record
+
+    @property
+    def max_connections(self) -> int:
+        return self._answers.max_connections
+
+    @property
+    def idle_timeout(self) -> float:
+        return self._answers.idle_timeout
+
+    def register(self, program: P, prog: Optional[int] = None,
+                 vers: Optional[int] = None) -> P:
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given)."""
         return self._answers.register(program, prog, vers)
 
-    def program_versions(self):
+    def program_versions(self) -> list[tuple[int, int]]:
         return self._answers.program_versions()
 
-    def listening(self):
+    def listening(self) -> list[net.Address]:
         return self._answers.listening()
 
-    async def listen(self, addr):
+    async def listen(self, addr: str) -> int:
         """Listens on "tcp://127.0.0.1:0", "udp://[::1]:8000", "unix:///run/calc.sock"... and
         serves at once; port 0 picks a free port, which is returned (0 for Unix sockets)."""
-        self._start()
+        loop = self._start()
         port = self._answers.listen(addr)
         sock, a, _ = self._answers._listeners[-1]
-        loop = self._loop
         if a.kind == net.UDP:
             endpoint, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(self),
                                                               sock=sock)
@@ -564,24 +589,25 @@ class Server:
                                                          sock=sock))
         return port
 
-    def _start(self):
+    def _start(self) -> asyncio.AbstractEventLoop:
+        """The loop served on: the running one, from the first call on."""
         if self._closing:
             raise AddressError("the server is closed")
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             self._loop_thread = threading.get_ident()
-            self._closed = asyncio.Event()
-            self._sweep()
+            self._sweep(self._loop)
+        return self._loop
 
-    def _sweep(self):
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
         """Closes the connections idle for idle_timeout, every second or idle_timeout."""
         now = time.monotonic()
         for c in [c for c in self._conns if c.idle(now, self.idle_timeout)]:
             self._conns.discard(c)
             c.abort()
-        self._sweeper = self._loop.call_later(min(1.0, self.idle_timeout), self._sweep)
+        self._sweeper = loop.call_later(min(1.0, self.idle_timeout), self._sweep, loop)
 
-    def _admit(self, conn):
+    def _admit(self, conn: _Stream) -> bool:
         """At max_connections, a newcomer takes the place of the connection idle the longest
         (for EVICT_AFTER at least), or is refused."""
         if self._closing:
@@ -597,13 +623,13 @@ class Server:
         self._conns.add(conn)
         return True
 
-    def set_hooks(self, start=None, stop=None):
+    def set_hooks(self, start: Optional[Hook] = None, stop: Optional[Hook] = None) -> None:
         """As onc.Server.set_hooks (onc.rpcbind.use_portmapper sets them): start(server) runs
         when serve_forever() begins, stop(server) at the end of close(), each in a thread of
         its own (they may block, as rpcbind calls do)."""
         self._hooks = (start, stop)
 
-    async def serve_forever(self):
+    async def serve_forever(self) -> None:
         """Runs the start hook (registering with rpcbind, for one), then returns when close()
         has ended."""
         self._start()
@@ -612,18 +638,18 @@ class Server:
             self._hooked = True
         await self._closed.wait()
 
-    async def __aenter__(self):
+    async def __aenter__(self: S) -> S:
         self._start()
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def close(self, timeout=DEFAULT_STOP_TIMEOUT):
+    async def close(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Stops serving, as onc.Server.stop(): no more connections or calls are taken; the
         handlers running are waited for, for at most `timeout` seconds (then cancelled: their
         calls get no reply), their replies sent, and everything closed."""
-        if self._loop is None or self._closing:
+        if self._sweeper is None or self._closing:  # not started, or closed already
             return
         self._closing = True
         self._sweeper.cancel()

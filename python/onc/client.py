@@ -19,6 +19,7 @@ from typing import Optional
 
 from . import net
 from .record import DEFAULT_MAX_RECORD
+from .rpc import Auth, program_version
 from .tls import ClientTLS
 from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Channel
 
@@ -45,15 +46,13 @@ class Client(Channel):
     def __init__(self, addr: "str | net.Address", prog: Optional[int] = None,
                  vers: Optional[int] = None, *, timeout: float = DEFAULT_TIMEOUT,
                  retry: float = DEFAULT_RETRY, max_record: int = DEFAULT_MAX_RECORD,
-                 auth: object = None, rpcbind_port: Optional[int] = None,
+                 auth: Auth = None, rpcbind_port: Optional[int] = None,
                  tls: "Optional[ClientTLS]" = None) -> None:
-        prog = self.PROGRAM if prog is None else prog
-        vers = self.VERSION if vers is None else vers
-        if prog is None or vers is None:
-            raise TypeError("a program number and version are needed")
-        a = net.parse(addr)
+        prog, vers = program_version(prog, vers, self.PROGRAM, self.VERSION)
+        a = addr if isinstance(addr, net.Address) else net.parse(addr)
         if a.port is None:
-            from .rpcbind import PMAP_PORT, find_port
+            from .rpcb_prot import PMAP_PORT
+            from .rpcbind import find_port
             port = PMAP_PORT if rpcbind_port is None else rpcbind_port
             a = a.with_port(find_port(a.host, a.netid, prog, vers, port=port, timeout=timeout))
         super().__init__(a, prog, vers, timeout=timeout, retry=retry, max_record=max_record,

@@ -73,7 +73,7 @@ _TEXT = {
 }
 
 
-def strerror(status):
+def strerror(status: int) -> str:
     """The C library's onc_strerror(): a short English text, also for unknown values."""
     try:
         return _TEXT[Status(status)]
@@ -94,7 +94,7 @@ class RpcError(Exception):
         self.xid = xid  # set when the error concerns one message (server-side decoding)
         super().__init__(str(self))
 
-    def __str__(self):
+    def __str__(self) -> str:
         text = strerror(self.status)
         return f"{text}: {self.detail}" if self.detail else text
 
@@ -186,6 +186,7 @@ class AuthError(ReplyError):
     status = Status.AUTH
 
     def __init__(self, stat: int = 1, **kw: Any) -> None:
+        self.stat: int  # an AuthStat, or the number when it names none
         try:
             self.stat = AuthStat(stat)
             name = self.stat.name
@@ -239,7 +240,7 @@ class TLSUnavailable(TLSError):
     status = Status.TLS_UNAVAILABLE
 
 
-_BY_STATUS = {
+_BY_STATUS: dict[Status, type[RpcError]] = {
     Status.PROG_UNAVAIL: ProgUnavail,
     Status.PROG_MISMATCH: ProgMismatch,
     Status.PROC_UNAVAIL: ProcUnavail,
@@ -259,7 +260,7 @@ _BY_STATUS = {
 }
 
 
-def error_for(status, detail=None):
+def error_for(status: int, detail: object = None) -> RpcError:
     """The exception class matching a Status, instantiated (codec statuses give XdrError)."""
     status = Status(status)
     cls = _BY_STATUS.get(status)

@@ -4,6 +4,7 @@ with RPC-with-TLS required (Address.tls); universal addresses."""
 
 import socket
 from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 from .errors import AddressError, ConnectionRefused, RpcError, Status, Timeout, TransportError
 
@@ -11,39 +12,42 @@ TCP, UDP, UNIX = "tcp", "udp", "unix"
 TLS = "tls"  # a scheme, not a kind: TCP with RPC-with-TLS
 IPPROTO_TCP, IPPROTO_UDP = 6, 17
 
+# What connect() and bind() take: a path (Unix) or (host, port[, flowinfo, scope_id]).
+SockAddr = Union[str, tuple[Any, ...]]
+
 
 @dataclass
 class Address:
     kind: str  # TCP, UDP or UNIX
     family: int  # socket.AF_INET, AF_INET6 or AF_UNIX
-    sockaddr: object  # what connect()/bind() take
+    sockaddr: SockAddr  # what connect()/bind() take
     host: str = ""  # as written, brackets included for IPv6 ("[::1]")
-    port: int = None  # None: not given (ask rpcbind)
+    port: Optional[int] = None  # None: not given (ask rpcbind)
     tls: bool = False  # written tls://
 
     @property
-    def socktype(self):
+    def socktype(self) -> int:
         return socket.SOCK_DGRAM if self.kind == UDP else socket.SOCK_STREAM
 
     @property
-    def netid(self):
+    def netid(self) -> str:
         """rpcbind's netid: "tcp", "udp", "tcp6", "udp6" or "local"."""
         if self.kind == UNIX:
             return "local"
         return self.kind + ("6" if self.family == socket.AF_INET6 else "")
 
-    def with_port(self, port):
+    def with_port(self, port: int) -> "Address":
         sa = (self.sockaddr[0], port) + tuple(self.sockaddr[2:])
         return Address(self.kind, self.family, sa, self.host, port, self.tls)
 
-    def uri(self):
+    def uri(self) -> str:
         if self.kind == UNIX:
             return f"unix://{self.sockaddr}"
         scheme = TLS if self.tls else self.kind
         return f"{scheme}://{self.host}" + ("" if self.port is None else f":{self.port}")
 
 
-def parse(uri):
+def parse(uri: str) -> Address:
     """Parses and resolves an address; AddressError when it is malformed or unresolvable."""
     if not isinstance(uri, str):
         raise AddressError(repr(uri))
@@ -55,7 +59,7 @@ def parse(uri):
         if not rest or len(rest.encode()) >= 108:
             raise AddressError(repr(uri))
         return Address(UNIX, socket.AF_UNIX, rest, rest, 0)
-    port = None
+    port: Optional[str] = None
     if rest.startswith("["):
         close = rest.find("]")
         if close < 0:
@@ -73,19 +77,20 @@ def parse(uri):
         shown = host
     if not host or len(host) >= 256:
         raise AddressError(repr(uri))
+    number = None
     if port is not None:
         if not port.isdigit() or int(port) > 65535:
             raise AddressError(f"{uri!r}: bad port")
-        port = int(port)
+        number = int(port)
     socktype = socket.SOCK_DGRAM if kind == UDP else socket.SOCK_STREAM
     try:
-        family, _, _, _, sa = socket.getaddrinfo(host, port or 0, socket.AF_UNSPEC, socktype)[0]
+        family, _, _, _, sa = socket.getaddrinfo(host, number or 0, socket.AF_UNSPEC, socktype)[0]
     except (socket.gaierror, UnicodeError) as e:
         raise AddressError(f"{uri!r}: {e}") from None
-    return Address(kind, family, sa, shown, port, tls)
+    return Address(kind, family, sa, shown, number, tls)
 
 
-def os_error(e):
+def os_error(e: Exception) -> RpcError:
     """The RpcError for an OSError from a socket call (itself, for the RpcErrors that are
     OSErrors too: Timeout, ConnectionRefused)."""
     if isinstance(e, RpcError):
@@ -99,7 +104,7 @@ def os_error(e):
     return TransportError(str(e))
 
 
-def connect(addr, timeout):
+def connect(addr: Address, timeout: Optional[float]) -> socket.socket:
     """A socket connected to addr (TCP_NODELAY on TCP), or an RpcError."""
     s = socket.socket(addr.family, addr.socktype)
     try:
@@ -116,7 +121,7 @@ def connect(addr, timeout):
 # --- universal addresses (RFC 5665) ---
 
 
-def uaddr_port(uaddr):
+def uaddr_port(uaddr: str) -> int:
     """The port of "h1.h2.h3.h4.p1.p2" or "x:x::x.p1.p2"; AddressError when malformed."""
     head, dot, lo = uaddr.rpartition(".")
     _, dot2, hi = head.rpartition(".")
@@ -128,6 +133,6 @@ def uaddr_port(uaddr):
     return int(hi) << 8 | int(lo)
 
 
-def make_uaddr(host, port):
+def make_uaddr(host: str, port: int) -> str:
     """The universal address of an IP host and port: "127.0.0.1.8.1" for 127.0.0.1:2049."""
     return f"{host.strip('[]')}.{port >> 8}.{port & 255}"

@@ -5,6 +5,7 @@ the record's last fragment and whose low 31 bits give the fragment's length.
 """
 
 import struct
+from typing import Optional, Union
 
 from .errors import Status, XdrError
 
@@ -15,7 +16,7 @@ DEFAULT_MAX_RECORD = 4 << 20  # ONC_RM_DEFAULT_MAX_RECORD: an NFS transfer of 1 
 _HDR = struct.Struct(">I")
 
 
-def frame(data, max_frag=MAX_FRAG):
+def frame(data: bytes, max_frag: int = MAX_FRAG) -> bytes:
     """data as one record: a single fragment, or fragments of at most max_frag bytes."""
     if not 0 < max_frag <= MAX_FRAG:
         max_frag = MAX_FRAG
@@ -41,20 +42,20 @@ class RecordReader:
 
     __slots__ = ("max_record", "_hdr", "_frag_left", "_last", "_in_frag", "_record", "_failed")
 
-    def __init__(self, max_record=DEFAULT_MAX_RECORD):
+    def __init__(self, max_record: int = DEFAULT_MAX_RECORD) -> None:
         self.max_record = max_record or DEFAULT_MAX_RECORD
         self._hdr = b""  # a header not yet complete
         self._frag_left = 0
         self._last = False
         self._in_frag = False
         self._record = bytearray()
-        self._failed = None
+        self._failed: Optional[XdrError] = None
 
-    def pending(self):
+    def pending(self) -> bool:
         """True when part of a record (or of a header) has arrived but not all of it."""
         return bool(self._hdr or self._in_frag or self._record)
 
-    def feed(self, data):
+    def feed(self, data: Union[bytes, bytearray, memoryview]) -> list[bytes]:
         if self._failed:
             raise self._failed
         records = []
@@ -93,7 +94,7 @@ class RecordReader:
                     self._record = bytearray()
         return records
 
-    def _check(self, total):
+    def _check(self, total: int) -> None:
         if total > self.max_record:
             self._failed = XdrError(f"{total} bytes, limit {self.max_record}",
                                     status=Status.RECORD_TOO_BIG)

@@ -6,9 +6,11 @@ import struct
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Optional, Union
 
-from .errors import (AuthError, AuthStat, GarbageArgs, ProcUnavail, ProgMismatch,
-                     ProgUnavail, ProtocolError, RpcMismatch, Status, SystemErr, XdrError)
+from .errors import AuthStat as AuthStat  # also onc.rpc.AuthStat, with the other enums
+from .errors import (AuthError, GarbageArgs, ProcUnavail, ProgMismatch, ProgUnavail,
+                     ProtocolError, ReplyError, RpcMismatch, Status, SystemErr, XdrError)
 from .xdr import Packer, Unpacker
 
 RPC_VERSION = 2
@@ -57,12 +59,12 @@ class OpaqueAuth:
     flavor: int = AuthFlavor.AUTH_NONE
     body: bytes = b""
 
-    def pack(self, p):
+    def pack(self, p: Packer) -> None:
         p.pack_uint(self.flavor)
         p.pack_opaque(self.body, AUTH_MAX_BODY)
 
     @classmethod
-    def unpack(cls, u):
+    def unpack(cls, u: Unpacker) -> "OpaqueAuth":
         """TOO_LONG (an XdrError) when the body is over 400 bytes."""
         return cls(u.unpack_uint(), u.unpack_opaque(AUTH_MAX_BODY))
 
@@ -78,16 +80,16 @@ class AuthSys:
     machinename: str = ""
     uid: int = 0
     gid: int = 0
-    gids: list = field(default_factory=list)
+    gids: list[int] = field(default_factory=list)
 
     @classmethod
-    def local(cls):
+    def local(cls) -> "AuthSys":
         """This process's credentials, as an AUTH_SYS client would send them."""
         gids = [g for g in os.getgroups() if g != os.getgid()][:AUTH_SYS_MAX_GIDS]
         name = socket.gethostname().encode()[:AUTH_SYS_MAX_NAME].decode("utf-8", "ignore")
         return cls(int(time.time()) & 0xFFFFFFFF, name, os.getuid(), os.getgid(), gids)
 
-    def encode(self):
+    def encode(self) -> bytes:
         """The body's bytes; TOO_LONG when the name is over 255 bytes or there are more than
         16 gids (or, which these bounds rule out, the body over 400 bytes)."""
         if len(self.gids) > AUTH_SYS_MAX_GIDS:
@@ -104,11 +106,11 @@ class AuthSys:
             raise XdrError(f"credential of {len(body)} bytes", status=Status.TOO_LONG)
         return body
 
-    def credential(self):
+    def credential(self) -> OpaqueAuth:
         return OpaqueAuth(AuthFlavor.AUTH_SYS, self.encode())
 
     @classmethod
-    def decode(cls, cred):
+    def decode(cls, cred: OpaqueAuth) -> "AuthSys":
         """From an OpaqueAuth; anything malformed (wrong flavor, truncated, a name over 255
         bytes, more than 16 gids, bytes left over) is AuthError(AUTH_BADCRED)."""
         try:
@@ -123,7 +125,11 @@ class AuthSys:
             raise AuthError(AuthStat.AUTH_BADCRED) from None
 
 
-def credential_of(auth):
+# A call's credentials: None (AUTH_NONE), an AuthSys or an OpaqueAuth.
+Auth = Union[None, AuthSys, OpaqueAuth]
+
+
+def credential_of(auth: "Auth") -> OpaqueAuth:
     """An OpaqueAuth from None (AUTH_NONE), an AuthSys or an OpaqueAuth."""
     if auth is None:
         return AUTH_NONE
@@ -152,14 +158,25 @@ class CallHeader:
     rpcvers: int = RPC_VERSION
 
 
-def encode_call(p, h):
+def program_version(prog: Optional[int], vers: Optional[int], default_prog: Optional[int],
+                    default_vers: Optional[int]) -> tuple[int, int]:
+    """The program and version a client calls: prog and vers when given, else the defaults
+    (a generated client class's PROGRAM and VERSION); TypeError when there are none."""
+    prog = default_prog if prog is None else prog
+    vers = default_vers if vers is None else vers
+    if prog is None or vers is None:
+        raise TypeError("a program number and version are needed")
+    return prog, vers
+
+
+def encode_call(p: Packer, h: CallHeader) -> None:
     """Appends the call header to Packer p; the arguments follow it."""
     p.pack_struct(_CALL_HEAD, h.xid, MsgType.CALL, h.rpcvers, h.prog, h.vers, h.proc)
     h.cred.pack(p)
     h.verf.pack(p)
 
 
-def decode_call(u):
+def decode_call(u: Unpacker) -> CallHeader:
     """Decodes a call header from Unpacker u, leaving it at the arguments.
 
     Raises ProtocolError(NOT_CALL) and XdrError for messages that cannot be answered, and,
@@ -173,7 +190,7 @@ def decode_call(u):
     if rpcvers != RPC_VERSION:
         raise RpcMismatch(RPC_VERSION, RPC_VERSION, xid=xid)
     prog, vers, proc = u.unpack_uint(), u.unpack_uint(), u.unpack_uint()
-    auths = []
+    auths: list[OpaqueAuth] = []
     for why in (AuthStat.AUTH_BADCRED, AuthStat.AUTH_BADVERF):
         try:
             auths.append(OpaqueAuth.unpack(u))
@@ -200,7 +217,7 @@ class ReplyHeader:
     high: int = 0
     auth: int = AuthStat.AUTH_OK  # AUTH_ERROR
 
-    def error(self):
+    def error(self) -> Optional[ReplyError]:
         """The exception this reply means for the caller, or None for SUCCESS."""
         if self.stat == ReplyStat.MSG_DENIED:
             if self.reject == RejectStat.RPC_MISMATCH:
@@ -212,7 +229,7 @@ class ReplyHeader:
         return cls(xid=self.xid) if cls else None
 
 
-_ACCEPT_ERRORS = {
+_ACCEPT_ERRORS: dict[int, type[ReplyError]] = {
     AcceptStat.PROG_UNAVAIL: ProgUnavail,
     AcceptStat.PROG_MISMATCH: ProgMismatch,
     AcceptStat.PROC_UNAVAIL: ProcUnavail,
@@ -221,25 +238,25 @@ _ACCEPT_ERRORS = {
 }
 
 
-def accepted_reply(xid, accept=AcceptStat.SUCCESS):
+def accepted_reply(xid: int, accept: int = AcceptStat.SUCCESS) -> ReplyHeader:
     return ReplyHeader(xid, ReplyStat.MSG_ACCEPTED, accept=accept)
 
 
-def prog_mismatch_reply(xid, low, high):
+def prog_mismatch_reply(xid: int, low: int, high: int) -> ReplyHeader:
     return ReplyHeader(xid, ReplyStat.MSG_ACCEPTED, accept=AcceptStat.PROG_MISMATCH,
                        low=low, high=high)
 
 
-def rpc_mismatch_reply(xid):
+def rpc_mismatch_reply(xid: int) -> ReplyHeader:
     return ReplyHeader(xid, ReplyStat.MSG_DENIED, reject=RejectStat.RPC_MISMATCH,
                        low=RPC_VERSION, high=RPC_VERSION)
 
 
-def auth_error_reply(xid, why):
+def auth_error_reply(xid: int, why: int) -> ReplyHeader:
     return ReplyHeader(xid, ReplyStat.MSG_DENIED, reject=RejectStat.AUTH_ERROR, auth=why)
 
 
-def reply_for_error(xid, err):
+def reply_for_error(xid: int, err: ReplyError) -> ReplyHeader:
     """The reply header that reports a ReplyError raised on the server side."""
     if isinstance(err, RpcMismatch):
         return rpc_mismatch_reply(xid)
@@ -256,7 +273,7 @@ def reply_for_error(xid, err):
 _REPLY_HEAD = struct.Struct(">III")
 
 
-def encode_reply(p, h):
+def encode_reply(p: Packer, h: ReplyHeader) -> None:
     """Appends the reply header to Packer p; for SUCCESS the results follow it."""
     p.pack_struct(_REPLY_HEAD, h.xid, MsgType.REPLY, h.stat)
     if h.stat == ReplyStat.MSG_ACCEPTED:
@@ -273,7 +290,7 @@ def encode_reply(p, h):
     p.pack_uint(h.high)
 
 
-def decode_reply(u):
+def decode_reply(u: Unpacker) -> ReplyHeader:
     """Decodes a reply header from Unpacker u; for SUCCESS u is left at the results.
     ProtocolError(NOT_REPLY) for a message that is not a reply, XdrError(BAD_VALUE) for an
     unknown reply_stat, accept_stat or reject_stat, XdrError(TRUNCATED) for a short one."""

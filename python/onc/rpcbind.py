@@ -9,32 +9,35 @@ knows it.
 """
 
 import time
-from typing import Any, Protocol
+from typing import Any, Callable, Optional, Protocol, TypeVar
 
 from . import net, rpcb_prot
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcError, Status,
                      XdrError)
-from .net import IPPROTO_TCP, IPPROTO_UDP, make_uaddr, uaddr_port  # noqa: F401 (re-exported)
+from .net import (IPPROTO_TCP as IPPROTO_TCP, IPPROTO_UDP as IPPROTO_UDP,  # re-exported
+                  make_uaddr as make_uaddr, uaddr_port as uaddr_port)
 from .rpcb_prot import (PMAP_PORT, PMAPPROC_DUMP, PMAPPROC_GETPORT, PMAPPROC_SET,
                         PMAPPROC_UNSET, PMAPVERS, RPCBPROC_DUMP, RPCBPROC_GETADDR,
                         RPCBPROC_GETADDRLIST, RPCBPROC_GETSTAT, RPCBPROC_SET, RPCBPROC_UNSET,
                         RPCBPROG, RPCBVERS4, rpcb)
 from .transport import DEFAULT_TIMEOUT, Channel
-from .xdr import Unpacker
+from .xdr import Packer, Unpacker
 
 PMAP_PROG = RPCBPROG
 # A portmapper v2 mapping (prog, vers, prot, port), as rpcb_prot.x names it.
 Mapping = rpcb_prot.mapping
 PMAP_TIMEOUT = 5.0  # seconds, for a call to a portmapper given by its address
+T = TypeVar("T")
 
 
-def _left(deadline):
+def _left(deadline: float) -> float:
     """The seconds left until deadline, at least 1 ms: a step that finds none left times out
     at once."""
     return max(deadline - time.monotonic(), 0.001)
 
 
-def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
+def _call(pmap: str, vers: int, proc: int, encode: Optional[Callable[[Packer], object]],
+          decode: Callable[[Unpacker], T], timeout: float = PMAP_TIMEOUT) -> T:
     """One call to the portmapper at pmap on a short-lived channel: connecting and calling
     end within timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -42,7 +45,8 @@ def _call(pmap, vers, proc, encode, decode, timeout=PMAP_TIMEOUT):
         return c.call(proc, encode, decode, timeout=_left(deadline))
 
 
-def pmap_getport(pmap, prog, vers, prot, *, timeout=PMAP_TIMEOUT):
+def pmap_getport(pmap: str, prog: int, vers: int, prot: int, *,
+                 timeout: float = PMAP_TIMEOUT) -> int:
     """The port of prog/vers over prot (IPPROTO_TCP or IPPROTO_UDP); ProgUnavail when it is
     not registered, XdrError(BAD_VALUE) for a port over 65535."""
     port = _call(pmap, PMAPVERS, PMAPPROC_GETPORT, Mapping(prog, vers, prot, 0).pack,
@@ -54,53 +58,56 @@ def pmap_getport(pmap, prog, vers, prot, *, timeout=PMAP_TIMEOUT):
     return port
 
 
-def pmap_set(pmap, prog, vers, prot, port):
+def pmap_set(pmap: str, prog: int, vers: int, prot: int, port: int) -> bool:
     """Registers prog/vers at port; False when the portmapper refuses."""
     return _call(pmap, PMAPVERS, PMAPPROC_SET, Mapping(prog, vers, prot, port).pack,
                  Unpacker.unpack_bool)
 
 
-def pmap_unset(pmap, prog, vers):
+def pmap_unset(pmap: str, prog: int, vers: int) -> bool:
     """Removes every registration of prog/vers; False when there was none."""
     return _call(pmap, PMAPVERS, PMAPPROC_UNSET, Mapping(prog, vers, 0, 0).pack,
                  Unpacker.unpack_bool)
 
 
-def _walk(node, item, next_):
+def _walk(node: object, item: Optional[str], next_: str) -> list[Any]:
     """A linked list of the .x as a Python list: each node's item field (the node itself when
     item is None), following its next_ field."""
-    out = []
+    out: list[Any] = []
     while node is not None:
         out.append(node if item is None else getattr(node, item))
         node = getattr(node, next_)
     return out
 
 
-def pmap_dump(pmap):
+def pmap_dump(pmap: str) -> list[Mapping]:
     """Every registration, as a list of Mapping."""
     node = _call(pmap, PMAPVERS, PMAPPROC_DUMP, None, rpcb_prot.unpack_pmaplist_ptr)
     return _walk(node, "map", "next")
 
 
-def _rpcb(prog, vers, netid, addr="", owner=""):
+def _rpcb(prog: int, vers: int, netid: str, addr: str = "",
+          owner: str = "") -> Callable[[Packer], None]:
     """An encoder of rpcb {prog, vers, netid, addr, owner}."""
     return rpcb(prog, vers, netid, addr, owner).pack
 
 
-def rpcb_getaddr(pmap, rpcb_vers, prog, vers, netid, *, timeout=PMAP_TIMEOUT):
+def rpcb_getaddr(pmap: str, rpcb_vers: int, prog: int, vers: int, netid: str, *,
+                 timeout: float = PMAP_TIMEOUT) -> str:
     """rpcbind v3/v4 GETADDR: the universal address, "" when not registered."""
     return _call(pmap, rpcb_vers, RPCBPROC_GETADDR, _rpcb(prog, vers, netid),
                  rpcb_prot.unpack_rpcb_uaddr, timeout)
 
 
-def rpcb_dump(pmap, rpcb_vers):
+def rpcb_dump(pmap: str, rpcb_vers: int) -> list[rpcb]:
     """rpcbind v3/v4 DUMP: every registration, as a list of rpcb_prot.rpcb (r_prog, r_vers,
     r_netid, r_addr, r_owner)."""
     node = _call(pmap, rpcb_vers, RPCBPROC_DUMP, None, rpcb_prot.unpack_rpcblist_ptr)
     return _walk(node, "rpcb_map", "rpcb_next")
 
 
-def rpcb_getaddrlist(pmap, prog, vers, netid, addr=""):
+def rpcb_getaddrlist(pmap: str, prog: int, vers: int, netid: str,
+                     addr: str = "") -> list[rpcb_prot.rpcb_entry]:
     """rpcbind v4 GETADDRLIST: every address of prog/vers in the protocol family the call
     came in, as a list of rpcb_prot.rpcb_entry (r_maddr, r_nc_netid, r_nc_semantics,
     r_nc_protofmly, r_nc_proto); netid and addr say how rpcbind was reached."""
@@ -109,38 +116,41 @@ def rpcb_getaddrlist(pmap, prog, vers, netid, addr=""):
     return _walk(node, "rpcb_entry_map", "rpcb_entry_next")
 
 
-def rpcb_getstat(pmap):
+def rpcb_getstat(pmap: str) -> list[rpcb_prot.rpcb_stat]:
     """rpcbind v4 GETSTAT: a list of three rpcb_prot.rpcb_stat, for versions 2, 3 and 4; each
     one's addrinfo and rmtinfo are Python lists (of rpcbs_addrlist and rpcbs_rmtcalllist,
     most recent first, their next fields left as received)."""
     stats = _call(pmap, RPCBVERS4, RPCBPROC_GETSTAT, None, rpcb_prot.unpack_rpcb_stat_byvers)
     for s in stats:
-        s.addrinfo = _walk(s.addrinfo, None, "next")
-        s.rmtinfo = _walk(s.rmtinfo, None, "next")
+        # Lists where rpcb_prot.py declares node chains: the generated module keeps linked
+        # lists as chains for now (issue 16 decides between chains and lists).
+        s.addrinfo = _walk(s.addrinfo, None, "next")  # type: ignore[assignment]
+        s.rmtinfo = _walk(s.rmtinfo, None, "next")  # type: ignore[assignment]
     return stats
 
 
-def _rpcb_v4_then_v3(pmap, proc, encode):
-    for v in (4, 3):
-        try:
-            return _call(pmap, v, proc, encode, Unpacker.unpack_bool)
-        except (ProgMismatch, ProcUnavail):
-            if v == 3:
-                raise
+def _rpcb_v4_then_v3(pmap: str, proc: int, encode: Callable[[Packer], object]) -> bool:
+    try:
+        return _call(pmap, 4, proc, encode, Unpacker.unpack_bool)
+    except (ProgMismatch, ProcUnavail):
+        pass  # an rpcbind that speaks version 3 at most
+    return _call(pmap, 3, proc, encode, Unpacker.unpack_bool)
 
 
-def rpcb_set(pmap, prog, vers, netid, uaddr, owner="onc"):
+def rpcb_set(pmap: str, prog: int, vers: int, netid: str, uaddr: str,
+             owner: str = "onc") -> bool:
     """rpcbind v4 (then v3) SET; False when refused. ProgMismatch from a portmapper that
     speaks version 2 only."""
     return _rpcb_v4_then_v3(pmap, RPCBPROC_SET, _rpcb(prog, vers, netid, uaddr, owner))
 
 
-def rpcb_unset(pmap, prog, vers, netid=""):
+def rpcb_unset(pmap: str, prog: int, vers: int, netid: str = "") -> bool:
     """rpcbind v4 (then v3) UNSET; an empty netid removes every transport."""
     return _rpcb_v4_then_v3(pmap, RPCBPROC_UNSET, _rpcb(prog, vers, netid))
 
 
-def find_port(host, netid, prog, vers, *, port=PMAP_PORT, timeout=DEFAULT_TIMEOUT):
+def find_port(host: str, netid: str, prog: int, vers: int, *, port: int = PMAP_PORT,
+              timeout: float = DEFAULT_TIMEOUT) -> int:
     """Where prog/vers listens on host ("127.0.0.1", "[::1]", a name) for netid "tcp", "udp",
     "tcp6" or "udp6": asks host's rpcbind v4 GETADDR, then v3, then portmapper v2 GETPORT,
     as the C side and rpcinfo do, all within timeout seconds (a client's default; Client
@@ -163,7 +173,7 @@ def find_port(host, netid, prog, vers, *, port=PMAP_PORT, timeout=DEFAULT_TIMEOU
 # --- a server's registration ---
 
 
-def _update(server, pmap, set_):
+def _update(server: "Served", pmap: str, set_: bool) -> None:
     """Registers (or removes) every program version of server on every TCP/UDP listener:
     rpcbind v4 (then v3) SET with netid and universal address, or portmapper v2 SET for IPv4
     when that is all pmap speaks. UNSET errors are ignored."""
@@ -178,7 +188,7 @@ def _update(server, pmap, set_):
                 pass
             continue
         for a in server.listening():
-            if a.kind == net.UNIX:
+            if a.kind == net.UNIX or a.port is None:  # (listening() gives the port)
                 continue
             try:
                 done = rpcb_set(pmap, prog, vers, a.netid, make_uaddr(a.sockaddr[0], a.port))
@@ -192,11 +202,20 @@ def _update(server, pmap, set_):
                                    f" on {a.netid} port {a.port}")
 
 
+class Served(Protocol):
+    """What registering needs of a server (onc.Server, onc.aio.Server)."""
+
+    def program_versions(self) -> list[tuple[int, int]]: ...
+
+    def listening(self) -> list[net.Address]: ...
+
+
 class Hooked(Protocol):
     """What use_portmapper needs of a server (onc.Server): the server does not depend on
     rpcbind, nor rpcbind on the server."""
 
-    def set_hooks(self, start: Any = None, stop: Any = None) -> None: ...
+    def set_hooks(self, start: Optional[Callable[[Served], object]] = None,
+                  stop: Optional[Callable[[Served], object]] = None) -> None: ...
 
 
 def use_portmapper(server: Hooked, pmap: str = "udp://127.0.0.1:111") -> None:
@@ -207,7 +226,7 @@ def use_portmapper(server: Hooked, pmap: str = "udp://127.0.0.1:111") -> None:
     registration fails (what was registered is removed); on a running server, it registers
     at once and raises here."""
 
-    def on_start(s):
+    def on_start(s: Served) -> None:
         _update(s, pmap, False)
         try:
             _update(s, pmap, True)

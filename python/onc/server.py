@@ -61,18 +61,21 @@ import queue
 import select
 import selectors
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, NamedTuple, Optional, TypeVar
+from typing import (Any, Awaitable, Callable, ClassVar, NamedTuple, Optional, Protocol, TypeVar,
+                    Union)
 
 from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
                      ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, TLSError,
                      XdrError)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
-from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, accepted_reply,
-                  auth_error_reply, decode_call, encode_reply, reply_for_error)
+from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, ReplyHeader,
+                  accepted_reply, auth_error_reply, decode_call, encode_reply, reply_for_error)
+from .tls import TLSInfo
 from .xdr import Packer, Unpacker, too_deep
 
 log = logging.getLogger("onc.server")
@@ -108,16 +111,17 @@ class Call:
 
     header: CallHeader
     auth_sys: Optional[AuthSys]  # the caller's AUTH_SYS credentials, or None
-    peer: object  # the caller's socket address ("" or a path on Unix sockets)
+    peer: net.SockAddr  # the caller's socket address ("" or a path on Unix sockets)
     transport: str  # net.TCP, net.UDP, net.UNIX, or "" for Server.process()
     procedure: Optional[Procedure] = None
     # The connection's TLS session (a tls.TLSInfo: version, alpn, and peer, the client's
     # verified certificate as a tls.TLSPeer with subject and sans, or None), None in cleartext
-    tls: object = None
-    _reply_to: object = field(default=None, repr=False, compare=False)  # where replies go
-    _deferred: object = field(default=None, repr=False, compare=False)
+    tls: Optional[TLSInfo] = None
+    # where replies go
+    _reply_to: "Optional[ReplyTo]" = field(default=None, repr=False, compare=False)
+    _deferred: "Optional[Deferred]" = field(default=None, repr=False, compare=False)
 
-    def is_local(self):
+    def is_local(self) -> bool:
         """True when the caller is on this host: a Unix socket or a loopback address."""
         if self.transport in (net.UNIX, ""):
             return True
@@ -126,18 +130,18 @@ class Call:
         return host.startswith("127.") or host == "::1"
 
     @property
-    def deferred(self):
+    def deferred(self) -> "Optional[Deferred]":
         """The Deferred made by defer(), or None."""
         return self._deferred
 
-    def defer(self):
+    def defer(self) -> "Deferred":
         """Defers this call's reply (see the module's documentation) and returns the
         Deferred that sends it; the same one when called again. Only in the handler, on its
         thread: RuntimeError elsewhere."""
         if self._deferred is None:
             if current_call() is not self or self._reply_to is None:
                 raise RuntimeError("a call is deferred by its handler, while it runs")
-            self._deferred = Deferred(self)
+            self._deferred = Deferred(self, self._reply_to)
         self._deferred._implicit = False  # an async handler that defers answers on its own
         return self._deferred
 
@@ -148,12 +152,12 @@ _current: "contextvars.ContextVar[Optional[Call]]" = contextvars.ContextVar("onc
                                                                           default=None)
 
 
-def current_call():
+def current_call() -> Optional[Call]:
     """The Call being handled by this thread or asyncio task (None outside a handler)."""
     return _current.get()
 
 
-def defer():
+def defer() -> "Deferred":
     """Defers the reply to the call this thread's handler is answering: current_call().defer().
     RuntimeError outside a handler."""
     call = current_call()
@@ -168,14 +172,15 @@ class Deferred:
     call's arguments); the connection is closed by its own thread, and a reply to a closed
     one is dropped."""
 
-    def __init__(self, call):
+    def __init__(self, call: Call, reply_to: "ReplyTo") -> None:
         self.call = call
+        self._reply_to = reply_to
         self._lock = threading.Lock()
         self._answered = False
         self._implicit = True  # made for an async handler, not by defer(): see _await
-        call._reply_to.hold()
+        reply_to.hold()
 
-    def reply(self, value=None):
+    def reply(self, value: object = None) -> bool:
         """Sends SUCCESS with value, encoded as the procedure's result (ignored for a void
         result); a value that does not encode sends SYSTEM_ERR (logged). True when the reply
         went out, False when its connection or server had gone."""
@@ -189,27 +194,27 @@ class Deferred:
                                                           AcceptStat.SYSTEM_ERR)))
         return self._send(p.get_buffer())
 
-    def fail(self, exc):
+    def fail(self, exc: BaseException) -> bool:
         """Sends the reply a handler raising exc would get: ProcUnavail, GarbageArgs,
         ProgUnavail, SystemErr, AuthError(stat) are those; anything else SYSTEM_ERR (logged).
         Returns as reply()."""
         self._claim()
         return self._send(_error_reply(self.call, exc))
 
-    def _claim(self):
+    def _claim(self) -> None:
         with self._lock:
             if self._answered:
                 raise RuntimeError(f"{_describe(self.call)}: already answered")
             self._answered = True
 
-    def _send(self, reply):
-        return self.call._reply_to.deliver(reply)
+    def _send(self, reply: bytes) -> bool:
+        return self._reply_to.deliver(reply)
 
-    def _await(self, awaitable):
+    def _await(self, awaitable: Awaitable[object]) -> None:
         """Runs an async handler's awaitable where the call's connection can (onc.aio); its
         value is the reply, or what it raises, unless the handler called defer() itself and
         answers through it. A server of threads cannot: SYSTEM_ERR, logged."""
-        run = getattr(self.call._reply_to, "run", None)
+        run = getattr(self._reply_to, "run", None)
         if run is None:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
@@ -219,14 +224,14 @@ class Deferred:
         self._implicit = True
         run(awaitable, self._finish_async)
 
-    def _finish_async(self, value, exc):
+    def _finish_async(self, value: object, exc: Optional[BaseException]) -> None:
         """An async handler ended with value, or raised exc (not None)."""
         if exc is not None:
             self._handler_raised(exc)
         elif self._implicit:
             self.reply(value)
 
-    def _handler_raised(self, exc):
+    def _handler_raised(self, exc: BaseException) -> None:
         """The handler raised exc after deferring: that is the answer, unless one went."""
         with self._lock:
             first, self._answered = not self._answered, True
@@ -238,6 +243,8 @@ class Deferred:
 
 P = TypeVar("P", bound="Program")
 S = TypeVar("S", bound="Server")
+# A start or stop hook (Server.set_hooks): called with the server.
+Hook = Callable[["Server"], object]
 
 
 class Program:
@@ -253,7 +260,7 @@ class Program:
     VERSION: Optional[int] = None
     PROCEDURES: ClassVar[dict[int, Procedure]] = {}
 
-    def dispatch(self, call, args, results):
+    def dispatch(self, call: Call, args: Unpacker, results: Packer) -> None:
         """Decodes the arguments from Unpacker args, calls the method and encodes its result
         into Packer results (unless the method deferred it). Override for a program that
         does not fit the table.
@@ -280,18 +287,18 @@ class Program:
             _encode_result(call, results, value)
 
 
-def _describe(call):
+def _describe(call: Call) -> str:
     h = call.header
     name = f" ({call.procedure.name})" if call.procedure else ""
     return f"procedure {h.proc}{name} of program {h.prog} version {h.vers}"
 
 
-def _bounded(text, limit=LOG_TEXT_MAX):
+def _bounded(text: str, limit: int = LOG_TEXT_MAX) -> str:
     """text cut to limit characters: an error's text may quote a value of any size."""
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
-def _encode_result(call, p, value):
+def _encode_result(call: Call, p: Packer, value: object) -> None:
     """Writes value with the procedure's result encoder (nothing for a void result); a value
     that does not encode raises SystemErr, logged in one line."""
     encode = call.procedure.encode_result if call.procedure else None
@@ -305,7 +312,7 @@ def _encode_result(call, p, value):
         raise SystemErr() from None
 
 
-def _error_reply(call, e):
+def _error_reply(call: Call, e: BaseException) -> bytes:
     """The reply to exception e of a handler, as the C server's onc_call_fail: ProcUnavail,
     GarbageArgs, ProgUnavail and SystemErr are those answers, AuthError is AUTH_ERROR with
     its reason (AUTH_FAILED when it has none); anything else, other onc errors included (a
@@ -320,7 +327,7 @@ def _error_reply(call, e):
     return _header_only(accepted_reply(xid, AcceptStat.SYSTEM_ERR))
 
 
-def _check_credentials(h):
+def _check_credentials(h: CallHeader) -> Optional[AuthSys]:
     """AUTH_NONE and well-formed AUTH_SYS are accepted (the AuthSys is returned); anything
     else is refused as the C server does."""
     if h.verf.flavor != AuthFlavor.AUTH_NONE:
@@ -332,7 +339,7 @@ def _check_credentials(h):
     raise AuthError(AuthStat.AUTH_REJECTEDCRED)
 
 
-def _header_only(h):
+def _header_only(h: ReplyHeader) -> bytes:
     p = Packer()
     encode_reply(p, h)
     return p.get_buffer()
@@ -340,6 +347,25 @@ def _header_only(h):
 
 # --- where replies go: a connection, a datagram's sender, Server.process() ---
 # Each takes hold() when one of its calls is deferred and deliver(reply) for that reply.
+
+
+class ReplyTo(Protocol):
+    """Where the replies to a call go: _Connection, _Datagram and _Capture here, onc.aio's
+    connections and datagram senders. (One may also have run(awaitable, done), which runs
+    an async handler: see Deferred._await.)"""
+
+    @property
+    def peer(self) -> net.SockAddr: ...  # the caller's address, for Call.peer
+    @property
+    def transport(self) -> str: ...  # net.TCP, net.UDP, net.UNIX or "", for Call.transport
+    @property
+    def tls(self) -> Optional[TLSInfo]: ...  # the TLS session, for Call.tls
+
+    def hold(self) -> None:
+        """One of its calls is deferred: its reply comes later, through deliver()."""
+
+    def deliver(self, reply: bytes) -> bool:
+        """Sends a deferred reply; False when it was dropped (the connection is gone)."""
 
 
 class _Connection:
@@ -350,28 +376,30 @@ class _Connection:
     `cond` guards the count of deferred calls (apart, so that a handler deferring does not
     wait for a write to a slow reader)."""
 
-    def __init__(self, server, sock, peer, kind):
+    def __init__(self, server: "Server", sock: socket.socket, peer: net.SockAddr,
+                 kind: str) -> None:
         self.server = server
-        self.sock, self.peer, self.transport = sock, peer, kind
+        self.sock: Union[socket.socket, tls.TLSStream] = sock  # a TLSStream after STARTTLS
+        self.peer, self.transport = peer, kind
         self.write_lock = threading.Lock()
         self.cond = threading.Condition()
         self.pending = 0  # deferred calls not yet answered
         self.handling = False  # its thread is running handlers
         self.last_call = time.monotonic()  # when its last complete call arrived
         self.closed = False
-        self.tls = None  # the tls.TLSInfo once its handshake is done
+        self.tls: Optional[TLSInfo] = None  # once its handshake is done
         self.starting_tls = False  # its probe was answered STARTTLS: the handshake is next
 
-    def offers_tls(self):
+    def offers_tls(self) -> bool:
         """An AUTH_TLS probe here is answered STARTTLS: the server has TLS and this stream
         (TCP or Unix) is still in cleartext."""
         return self.server._tls_context is not None and self.tls is None
 
-    def idle(self, now, seconds):
+    def idle(self, now: float, seconds: float) -> bool:
         """No complete call for `seconds`, no handler running, no deferred reply owed."""
         return now - self.last_call >= seconds and not self.handling and not self.pending
 
-    def send(self, data):
+    def send(self, data: bytes) -> bool:
         """Writes data whole; False when the connection is closed or broken."""
         with self.write_lock:
             if self.closed:
@@ -382,12 +410,12 @@ class _Connection:
             except (OSError, TLSError):  # TLSError: the TLS session failed (after an alert)
                 return False
 
-    def hold(self):
+    def hold(self) -> None:
         with self.cond:
             self.pending += 1
         self.server._deferred_add(1)
 
-    def deliver(self, reply):
+    def deliver(self, reply: bytes) -> bool:
         sent = self.send(frame(reply))
         with self.cond:
             self.pending -= 1
@@ -395,20 +423,20 @@ class _Connection:
         self.server._deferred_add(-1)
         return sent
 
-    def wait_replies(self):
+    def wait_replies(self) -> None:
         """After the peer's end of file: until every deferred reply is sent (or abort())."""
         with self.cond:
             while self.pending and not self.closed:
                 self.cond.wait()
 
-    def stop_reading(self):
+    def stop_reading(self) -> None:
         """The thread sees end of file: it sends what it owes, then closes (Server.stop)."""
         try:
             self.sock.shutdown(socket.SHUT_RD)
         except OSError:
             pass
 
-    def abort(self):
+    def abort(self) -> None:
         """Breaks off a write to a peer that does not read, ends wait_replies(), and drops
         the replies still to come."""
         try:
@@ -419,7 +447,7 @@ class _Connection:
             self.closed = True
             self.cond.notify_all()
 
-    def close(self):
+    def close(self) -> None:
         self.abort()
         with self.write_lock:  # no write is under way on the descriptor closed
             self.sock.close()
@@ -429,18 +457,15 @@ class _Datagram:
     """The sender of one datagram; a deferred reply goes back with sendto."""
 
     transport = net.UDP
-    tls = None
+    tls = None  # no DTLS
 
-    def offers_tls(self):
-        return False  # no DTLS
-
-    def __init__(self, server, sock, peer):
+    def __init__(self, server: "Server", sock: socket.socket, peer: net.SockAddr) -> None:
         self.server, self.sock, self.peer = server, sock, peer
 
-    def hold(self):
+    def hold(self) -> None:
         self.server._deferred_add(1)
 
-    def deliver(self, reply):
+    def deliver(self, reply: bytes) -> bool:
         try:
             self.sock.sendto(reply, self.peer)
             return True
@@ -455,18 +480,15 @@ class _Capture:
 
     peer, transport, tls = "", "", None
 
-    def offers_tls(self):
-        return False
-
-    def __init__(self):
+    def __init__(self) -> None:
         self.deferred = False
         self.done = threading.Event()
-        self.reply = None
+        self.reply: Optional[bytes] = None
 
-    def hold(self):
+    def hold(self) -> None:
         self.deferred = True
 
-    def deliver(self, reply):
+    def deliver(self, reply: bytes) -> bool:
         self.reply = reply
         self.done.set()
         return True
@@ -489,18 +511,21 @@ class Server:
         self.idle_timeout = idle_timeout
         self.tls = tls
         self._tls_context = tls.context() if tls else None
-        self._programs = {}  # (prog, vers) -> Program
-        self._require_tls = set()  # (prog, vers) answering cleartext calls AUTH_TOOWEAK
-        self._listeners = []  # (socket, Address, port)
-        self._hooks = (None, None)  # set_hooks()
+        self._programs: dict[tuple[int, int], Program] = {}  # (prog, vers) -> Program
+        # (prog, vers) answering cleartext calls AUTH_TOOWEAK
+        self._require_tls: set[tuple[int, int]] = set()
+        self._listeners: list[tuple[socket.socket, net.Address, int]] = []  # (.., .., port)
+        self._hooks: tuple[Optional[Hook], Optional[Hook]] = (None, None)  # set_hooks()
         self._hooked = False  # the start hook ran: the stop hook is due
         self._lock = threading.Lock()
-        self._conns = set()  # of _Connection
-        self._threads = []
-        self._loop_thread = None
+        self._conns: set[_Connection] = set()
+        self._threads: list[threading.Thread] = []
+        self._loop_thread: Optional[threading.Thread] = None
         self._running = False
         self._stopped = threading.Event()
-        self._udp_queue = queue.Queue(UDP_QUEUE)
+        # datagrams (socket, message, sender) for the workers; None: a worker's end
+        self._udp_queue: "queue.Queue[Optional[tuple[socket.socket, bytes, net.SockAddr]]]" = \
+            queue.Queue(UDP_QUEUE)
         self._deferred = 0  # deferred calls on sockets not yet answered: stop() waits
         self._deferred_cond = threading.Condition()
 
@@ -509,10 +534,11 @@ class Server:
     def register(self, program: P, prog: Optional[int] = None,
                  vers: Optional[int] = None) -> P:
         """Adds a Program (its PROGRAM/VERSION unless prog/vers are given). Before start()."""
-        key = (program.PROGRAM if prog is None else prog, program.VERSION if vers is None else vers)
-        if None in key or key in self._programs:
-            raise ValueError(f"cannot register program {key[0]} version {key[1]}")
-        self._programs[key] = program
+        p = program.PROGRAM if prog is None else prog
+        v = program.VERSION if vers is None else vers
+        if p is None or v is None or (p, v) in self._programs:
+            raise ValueError(f"cannot register program {p} version {v}")
+        self._programs[(p, v)] = program
         return program
 
     def require_tls(self, prog: int, vers: int) -> None:
@@ -537,7 +563,7 @@ class Server:
             raise AddressError(f"{addr!r}: a port is needed (0 picks one)")
         s = socket.socket(a.family, a.socktype)
         try:
-            if a.kind == net.UNIX:
+            if isinstance(a.sockaddr, str):  # a Unix socket's path
                 if os.path.exists(a.sockaddr):
                     os.unlink(a.sockaddr)
             else:
@@ -551,17 +577,17 @@ class Server:
             s.close()
             raise AddressError(f"{addr!r}: {e}") from None
         s.setblocking(False)
-        port = 0 if a.kind == net.UNIX else s.getsockname()[1]
+        port: int = 0 if a.kind == net.UNIX else s.getsockname()[1]
         self._listeners.append((s, a, port))
         if self._running:
             self._selector.register(s, selectors.EVENT_READ, (s, a))
         return port
 
-    def program_versions(self):
+    def program_versions(self) -> list[tuple[int, int]]:
         """The (program, version) pairs registered, in order."""
         return sorted(self._programs)
 
-    def listening(self):
+    def listening(self) -> list[net.Address]:
         """The addresses listened on, as net.Address with the port bound (port 0 resolved)
         and sockaddr the socket's own address (the host bound to)."""
         out = []
@@ -570,7 +596,7 @@ class Server:
             out.append(net.Address(a.kind, a.family, sockaddr, a.host, port))
         return out
 
-    def set_hooks(self, start=None, stop=None):
+    def set_hooks(self, start: Optional[Hook] = None, stop: Optional[Hook] = None) -> None:
         """start(server) runs first in start() (an exception it raises aborts start()), or at
         once when the server is running already (its exception is raised here), and
         stop(server), if start ran, last in stop(). For what is layered on the server, such
@@ -625,7 +651,8 @@ class Server:
         deadline = time.monotonic() + timeout
         self._running = False
         self._wake_w.send(b"x")
-        self._loop_thread.join()  # no connection is accepted after this
+        if self._loop_thread is not None:  # (None when start() could not start it)
+            self._loop_thread.join()  # no connection is accepted after this
         for _ in range(UDP_WORKERS):
             self._udp_queue.put(None)  # after the datagrams already queued
         with self._lock:
@@ -655,21 +682,21 @@ class Server:
             self._hooks[1](self)
         self._stopped.set()
 
-    def pending_deferred(self):
+    def pending_deferred(self) -> int:
         """How many deferred calls from the sockets await their reply."""
         with self._deferred_cond:
             return self._deferred
 
-    def _deferred_add(self, n):
+    def _deferred_add(self, n: int) -> None:
         with self._deferred_cond:
             self._deferred += n
             if not self._deferred:
                 self._deferred_cond.notify_all()
 
-    def _close_listeners(self):
+    def _close_listeners(self) -> None:
         for s, a, _ in self._listeners:
             s.close()
-            if a.kind == net.UNIX and os.path.exists(a.sockaddr):
+            if isinstance(a.sockaddr, str) and os.path.exists(a.sockaddr):  # Unix
                 os.unlink(a.sockaddr)
         self._listeners = []
 
@@ -680,7 +707,7 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _spawn(self, fn, name, *args):
+    def _spawn(self, fn: Callable[..., object], name: str, *args: object) -> threading.Thread:
         """Starts a thread that stop() joins. RuntimeError when none can be started (a pids
         cgroup, the address space): then nothing is left for stop() to join."""
         t = threading.Thread(target=fn, args=args, name=name, daemon=True)
@@ -696,7 +723,7 @@ class Server:
 
     # --- the threads ---
 
-    def _event_loop(self):
+    def _event_loop(self) -> None:
         """Accepts connections and reads datagrams until stop()."""
         while self._running:
             for key, _ in self._selector.select():
@@ -720,7 +747,7 @@ class Server:
                         return
                     time.sleep(0.01)  # e.g. out of file descriptors: let connections close
 
-    def _udp_worker(self):
+    def _udp_worker(self) -> None:
         while True:
             item = self._udp_queue.get()
             if item is None:
@@ -733,7 +760,7 @@ class Server:
                 except OSError:
                     pass
 
-    def _start_connection(self, sock, peer, a):
+    def _start_connection(self, sock: socket.socket, peer: net.SockAddr, a: net.Address) -> None:
         with self._lock:
             full = len(self._conns) >= self.max_connections and not self._evict_idle()
         if full or not self._running:
@@ -752,7 +779,7 @@ class Server:
                 self._conns.discard(conn)
             conn.close()
 
-    def _evict_idle(self):
+    def _evict_idle(self) -> bool:
         """Under _lock, at the connection limit: closes the connection idle the longest, if
         one has been for EVICT_AFTER. Without this, a client making one call per connection
         before each idle timeout would keep every slot."""
@@ -765,7 +792,7 @@ class Server:
         victim.abort()
         return True
 
-    def _serve_connection(self, conn):
+    def _serve_connection(self, conn: _Connection) -> None:
         reader = RecordReader(self.max_record)
         readable = select.poll()  # the read timeout (the socket itself has none)
         readable.register(conn.sock, select.POLLIN)
@@ -777,7 +804,7 @@ class Server:
                         return  # idle too long
                     conn.last_call = time.monotonic()  # waiting for a deferred reply: not idle
                     continue
-                buffered = conn.tls is not None and conn.sock.pending()
+                buffered = isinstance(conn.sock, tls.TLSStream) and conn.sock.pending()
                 if not buffered and not readable.poll(int(left * 1000) + 1):
                     continue
                 try:  # not blocking: TLS records may hold no call data (and a stall)
@@ -808,7 +835,7 @@ class Server:
                 except ValueError:
                     pass
 
-    def _answer(self, conn, records, more):
+    def _answer(self, conn: _Connection, records: list[bytes], more: bool) -> bool:
         """Answers the calls of one read; replies to pipelined calls leave in one write, but
         no more than REPLY_BATCH bytes are built before they are sent: a peer that sends
         many calls with big results in one read and does not read the replies holds the
@@ -817,7 +844,8 @@ class Server:
         follows), with no deferred reply owed, as the C server says (RFC 9289 section 4.1:
         the client waits for the answer before its ClientHello, and a reply owed would have
         to go inside TLS)."""
-        out, size = [], 0
+        out: list[bytes] = []
+        size = 0
         for i, msg in enumerate(records, 1):
             if conn.offers_tls() and tls.is_probe(msg) and (i != len(records) or more or
                                                              conn.pending):
@@ -834,11 +862,13 @@ class Server:
                 return i == len(records)
         return True
 
-    def _start_tls(self, conn):
+    def _start_tls(self, conn: _Connection) -> bool:
         """The handshake after STARTTLS, on the connection's thread; False (the connection
         is closed) when it fails or times out. Logged on "onc.server", as RFC 9289 section
         6.1 asks (an audit of the security chosen)."""
         conn.starting_tls = False
+        # STARTTLS was answered: the server has TLS, and the connection none yet.
+        assert self.tls and self._tls_context and isinstance(conn.sock, socket.socket)
         stream = tls.TLSStream(conn.sock, self._tls_context, server_side=True)
         try:
             stream.handshake(time.monotonic() + self.tls.handshake_timeout)
@@ -854,7 +884,7 @@ class Server:
 
     # --- one message ---
 
-    def process(self, msg):
+    def process(self, msg: bytes) -> Optional[bytes]:
         """The reply to one call message (bytes, not record-marked), or None when it gets no
         answer; without any I/O, the caller counting as local. A deferred call is waited
         for, however long it takes: its reply, sent from whatever thread, is returned. For
@@ -866,17 +896,19 @@ class Server:
             return capture.reply
         return reply
 
-    def _handle(self, msg, reply_to):
+    def _handle(self, msg: bytes, reply_to: ReplyTo) -> Optional[bytes]:
         """The reply to msg, or None when it gets none or was deferred (then it goes to
         reply_to, a _Connection, _Datagram or _Capture)."""
         u = Unpacker(msg)
         try:
             h = decode_call(u)
-        except (RpcMismatch, AuthError) as e:
-            return _header_only(reply_for_error(e.xid, e))
-        except RpcError:
+        except RpcError as e:  # decode_call gives these two an xid, to be answered
+            if isinstance(e, (RpcMismatch, AuthError)) and e.xid is not None:
+                return _header_only(reply_for_error(e.xid, e))
             return None  # not a call, or too broken to hold an xid: no answer
-        if h.cred.flavor == AuthFlavor.AUTH_TLS and reply_to.offers_tls():
+        # Only a stream connection may offer TLS (no DTLS here, none in onc.aio yet).
+        if (h.cred.flavor == AuthFlavor.AUTH_TLS and isinstance(reply_to, _Connection)
+                and reply_to.offers_tls()):
             return self._answer_probe(h, reply_to)
         try:
             call = Call(h, _check_credentials(h), reply_to.peer, reply_to.transport,
@@ -903,7 +935,7 @@ class Server:
             return None
         return _error_reply(call, failed) if failed is not None else results.get_buffer()
 
-    def _answer_probe(self, h, conn):
+    def _answer_probe(self, h: CallHeader, conn: _Connection) -> bytes:
         """The answer to an AUTH_TLS call on a connection that offers TLS, as the C server's:
         AUTH_BADCRED / AUTH_BADVERF when it is not a well-formed probe; else the program
         looked up as for any call (SUCCESS, PROG_UNAVAIL or PROG_MISMATCH, a TLS-only program
@@ -922,7 +954,7 @@ class Server:
         conn.starting_tls = True
         return _header_only(r)
 
-    def _find(self, prog, vers):
+    def _find(self, prog: int, vers: int) -> Program:
         p = self._programs.get((prog, vers))
         if p is not None:
             return p

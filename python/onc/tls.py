@@ -25,7 +25,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, Optional, Union
 
 from .errors import (ConnectionClosed, ProtocolError, RpcError, Status, Timeout, TLSError,
                      TLSUnavailable)
@@ -49,7 +49,7 @@ IO_SIZE = 65536
 _DONTWAIT = int(socket.MSG_DONTWAIT)  # a plain int: the flag enum's & costs a call each time
 
 
-def _load(what, path, load):
+def _load(what: str, path: Optional[str], load: Callable[[], object]) -> None:
     try:
         load()
     except (OSError, ssl.SSLError, ValueError) as e:
@@ -76,11 +76,11 @@ class ClientTLS:
     key_file: Optional[str] = None
     server_name: Optional[str] = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"TLS mode {self.mode!r} (want one of {', '.join(MODES)})")
 
-    def context(self):
+    def context(self) -> ssl.SSLContext:
         """The ssl.SSLContext: TLS 1.3 only, ALPN "sunrpc", the server's certificate
         verified against the CAs and the name. TLSError names a file that does not load."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname
@@ -91,8 +91,8 @@ class ClientTLS:
         else:
             ctx.load_default_certs()
         if self.cert_file:
-            _load("certificate", self.cert_file,
-                  lambda: ctx.load_cert_chain(self.cert_file, self.key_file))
+            cert_file: str = self.cert_file  # (mypy 1.0 does not narrow inside a lambda)
+            _load("certificate", cert_file, lambda: ctx.load_cert_chain(cert_file, self.key_file))
         ctx.set_alpn_protocols([ALPN])
         return ctx
 
@@ -115,11 +115,11 @@ class ServerTLS:
     require_client_cert: bool = False
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.require_client_cert and not self.client_ca_file:
             raise ValueError("require_client_cert needs client_ca_file to verify them")
 
-    def context(self):
+    def context(self) -> ssl.SSLContext:
         """The ssl.SSLContext; TLSError names a file that does not load."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_3  # RFC 9289 section 5
@@ -131,7 +131,9 @@ class ServerTLS:
             # RFC 9289 section 4.2: the server asks for the client's identity.
             ctx.verify_mode = ssl.CERT_REQUIRED if self.require_client_cert else ssl.CERT_OPTIONAL
         ctx.set_alpn_protocols([ALPN])
-        ctx.num_tickets = 0  # no resumption: no tickets to send after the handshake
+        # no resumption: no tickets to send after the handshake (num_tickets is in ssl since
+        # Python 3.8; Debian's mypy 1.0 stubs lack it)
+        ctx.num_tickets = 0  # type: ignore[attr-defined]
         return ctx
 
 
@@ -142,7 +144,7 @@ class TLSPeer:
     "IP:addr", "URI:...", "email:..."."""
 
     subject: str
-    sans: tuple
+    sans: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -160,21 +162,23 @@ _SHORT = {"commonName": "CN", "organizationName": "O", "organizationalUnitName":
 _SAN = {"DNS": "DNS", "IP Address": "IP", "URI": "URI", "email": "email"}
 
 
-def peer_of(cert):
+def peer_of(cert: Optional[dict[str, Any]]) -> Optional[TLSPeer]:
     """A TLSPeer from ssl's getpeercert() dict, None without a verified certificate."""
     if not cert:
         return None
-    rdns = [",".join(f"{_SHORT.get(k, k)}={_escape(v)}" for k, v in rdn)
-            for rdn in cert.get("subject", ())]
+    # The dict's values differ by key (ssl's stubs give the union of them all):
+    subject: tuple[tuple[tuple[str, str], ...], ...] = cert.get("subject", ())  # RDNs
+    alt_names: tuple[tuple[str, str], ...] = cert.get("subjectAltName", ())
+    rdns = [",".join(f"{_SHORT.get(k, k)}={_escape(v)}" for k, v in rdn) for rdn in subject]
     sans = []
-    for kind, value in cert.get("subjectAltName", ()):
+    for kind, value in alt_names:
         if kind == "IP Address":
             value = str(ipaddress.ip_address(value.strip()))
         sans.append(f"{_SAN.get(kind, kind)}:{value}")
     return TLSPeer(",".join(reversed(rdns)), tuple(sans))  # RFC 4514: last RDN first
 
 
-def _escape(v):
+def _escape(v: str) -> str:
     out = "".join("\\" + c if c in ',+"\\<>;=' else c for c in v)
     if out[:1] in ("#", " "):
         out = "\\" + out
@@ -187,7 +191,7 @@ def _escape(v):
 _AUTH_TLS_FLAVOR = AuthFlavor.AUTH_TLS.to_bytes(4, "big")
 
 
-def probe_call(xid, prog, vers):
+def probe_call(xid: int, prog: int, vers: int) -> bytes:
     """The probe's message (not record-marked): NULL, credential AUTH_TLS with an empty body,
     verifier AUTH_NONE."""
     p = Packer()
@@ -195,7 +199,7 @@ def probe_call(xid, prog, vers):
     return p.get_buffer()
 
 
-def probe_check(h):
+def probe_check(h: CallHeader) -> Optional[AuthStat]:
     """What is wrong with the AUTH_TLS call h as a probe (section 4.1: a NULL call, an empty
     credential body, an empty AUTH_NONE verifier): AUTH_BADCRED or AUTH_BADVERF, None when
     it is one."""
@@ -206,7 +210,7 @@ def probe_check(h):
     return None
 
 
-def is_probe(msg):
+def is_probe(msg: bytes) -> bool:
     """True when the message msg is a well-formed AUTH_TLS probe."""
     if msg[24:28] != _AUTH_TLS_FLAVOR:  # the credential's flavor, after six words
         return False
@@ -217,7 +221,7 @@ def is_probe(msg):
     return h.cred.flavor == AuthFlavor.AUTH_TLS and probe_check(h) is None
 
 
-def _offered(reply, xid):
+def _offered(reply: bytes, xid: int) -> bool:
     """The probe's reply read (section 4.1): TLS is offered by MSG_ACCEPTED with the
     verifier AUTH_NONE "STARTTLS", whatever the accept_stat; anything else refuses it.
     ProtocolError(NOT_REPLY) for another xid, XdrError for what does not decode."""
@@ -228,7 +232,9 @@ def _offered(reply, xid):
     return h.stat == ReplyStat.MSG_ACCEPTED and h.verf == STARTTLS_VERIFIER
 
 
-def start_client(sock, options, context, server_name, xid, prog, vers, timeout):
+def start_client(sock: socket.socket, options: ClientTLS, context: ssl.SSLContext,
+                 server_name: Optional[str], xid: int, prog: int, vers: int,
+                 timeout: float) -> Union[socket.socket, "TLSStream"]:
     """Probes on the connected stream sock and starts TLS on it (context from
     options.context(), the server's certificate checked against server_name, which is sent
     as SNI when it is a DNS name): returns a TLSStream, or
@@ -254,7 +260,7 @@ def start_client(sock, options, context, server_name, xid, prog, vers, timeout):
         raise
 
 
-def _send_within(sock, data, deadline):
+def _send_within(sock: socket.socket, data: bytes, deadline: float) -> None:
     sock.settimeout(max(deadline - time.monotonic(), 0.001))
     try:
         sock.sendall(data)
@@ -264,7 +270,7 @@ def _send_within(sock, data, deadline):
         raise ConnectionClosed(f"sending the AUTH_TLS probe: {e}") from None
 
 
-def _read_record(sock, deadline):
+def _read_record(sock: socket.socket, deadline: float) -> bytes:
     """The probe's reply record, read without taking a byte after it (the server sends
     nothing more before the ClientHello)."""
     reader = RecordReader(PROBE_REPLY_MAX)
@@ -305,7 +311,8 @@ class TLSStream:
     raises BlockingIOError when what the socket holds is no application data (none, part of
     a record, a session ticket)."""
 
-    def __init__(self, sock, context, *, server_side=False, server_hostname=None):
+    def __init__(self, sock: socket.socket, context: ssl.SSLContext, *, server_side: bool = False,
+                 server_hostname: Optional[str] = None) -> None:
         self.sock = sock
         self._in, self._out = ssl.MemoryBIO(), ssl.MemoryBIO()
         self._obj = context.wrap_bio(self._in, self._out, server_side=server_side,
@@ -316,7 +323,7 @@ class TLSStream:
 
     # --- the handshake ---
 
-    def handshake(self, deadline):
+    def handshake(self, deadline: float) -> None:
         """Runs the handshake by deadline (time.monotonic()), then checks ALPN. TLSError
         when it fails (with OpenSSL's reason: certificate verify failed, ...), Timeout,
         ConnectionClosed."""
@@ -349,7 +356,7 @@ class TLSStream:
             raise TLSError(f"the peer did not negotiate ALPN {ALPN!r} (RFC 9289)")
         self.settimeout(self._timeout)
 
-    def _flush_raw(self, deadline):
+    def _flush_raw(self, deadline: float) -> None:
         out = self._out.read()
         if out:
             self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
@@ -360,25 +367,27 @@ class TLSStream:
             except OSError as e:
                 raise ConnectionClosed(f"during the TLS handshake: {e}") from None
 
-    def info(self):
-        """The session as a TLSInfo (the peer: its verified certificate, or None)."""
+    def info(self) -> TLSInfo:
+        """The session as a TLSInfo (the peer: its verified certificate, or None), once the
+        handshake is done."""
         with self._lock:
-            return TLSInfo(self._obj.version(), self._obj.selected_alpn_protocol(),
-                           peer_of(self._obj.getpeercert()))
+            version, alpn = self._obj.version(), self._obj.selected_alpn_protocol()
+            assert version is not None and alpn is not None  # handshake() checked the ALPN
+            return TLSInfo(version, alpn, peer_of(self._obj.getpeercert()))
 
     # --- the socket calls ---
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self.sock.fileno()
 
-    def settimeout(self, t):
+    def settimeout(self, t: Optional[float]) -> None:
         self._timeout = t
         self.sock.settimeout(t)
 
-    def gettimeout(self):
+    def gettimeout(self) -> Optional[float]:
         return self._timeout
 
-    def sendall(self, data):
+    def sendall(self, data: bytes) -> None:
         view = memoryview(data)
         for at in range(0, len(view), IO_SIZE):  # encrypted a piece at a time: bounded memory
             with self._lock:
@@ -394,7 +403,7 @@ class TLSStream:
             if out:
                 self._send_raw(out)
 
-    def _send_raw(self, out):
+    def _send_raw(self, out: bytes) -> None:
         try:
             self.sock.sendall(out)
         except (ConnectionResetError, BrokenPipeError):
@@ -402,7 +411,7 @@ class TLSStream:
                 raise
             raise _refused() from None
 
-    def recv(self, size, flags=0):
+    def recv(self, size: int, flags: int = 0) -> bytes:
         """Application data, b"" at the end of the stream (a close_notify or the socket's
         end), as socket.recv; TLSError for what does not decrypt or an alert, and on a
         client for a server that ends the connection before sending anything inside TLS."""
@@ -432,20 +441,20 @@ class TLSStream:
             with self._lock:
                 self._in.write(data)
 
-    def pending(self):
+    def pending(self) -> bool:
         """True when bytes already read from the socket (with the handshake's last ones, or
         beyond what one recv() returned) wait to be decrypted: poll() would not see them."""
         with self._lock:
             return bool(self._in.pending or self._obj.pending())
 
-    def shutdown(self, how):
+    def shutdown(self, how: int) -> None:
         self.sock.shutdown(how)
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()
 
 
-def _refused():
+def _refused() -> TLSError:
     """A client's error for a server that ends the connection after the handshake without
     a word inside TLS. In TLS 1.3 the client's handshake ends before the server has checked
     the client's certificate: a server refusing it sends an alert and closes, and the reset
@@ -454,7 +463,7 @@ def _refused():
                     "refused this client (its certificate?)")
 
 
-def _reason(e):
+def _reason(e: ssl.SSLError) -> str:
     """OpenSSL's reason for an ssl.SSLError, readable: "certificate verify failed:
     Hostname mismatch, certificate is not valid for 'x'." or "tlsv13 alert certificate
     required"."""

@@ -156,7 +156,7 @@ class Packer:
 
     def pack_string(self, s: Union[str, bytes, None], max: int = UNLIMITED) -> None:
         """string<max>: a str (sent as UTF-8) or bytes; None is the empty string, as in C."""
-        if s.__class__ is str:
+        if isinstance(s, str):  # a subclass too (a StrEnum's member)
             s = s.encode("utf-8", "surrogateescape")
         elif s is None:
             s = b""
@@ -339,14 +339,16 @@ class Unpacker:
         if self._end - pos < 4:
             self._need(4)
         self._pos = pos + 4
-        return _U32.unpack_from(self._data, pos)[0]
+        v: int = _U32.unpack_from(self._data, pos)[0]
+        return v
 
     def unpack_int(self) -> int:
         pos = self._pos
         if self._end - pos < 4:
             self._need(4)
         self._pos = pos + 4
-        return _I32.unpack_from(self._data, pos)[0]
+        v: int = _I32.unpack_from(self._data, pos)[0]
+        return v
 
     @overload
     def unpack_enum(self) -> int: ...
@@ -372,16 +374,20 @@ class Unpacker:
         return v == 1
 
     def unpack_uhyper(self) -> int:
-        return self._unpack(_U64)
+        v: int = self._unpack(_U64)
+        return v
 
     def unpack_hyper(self) -> int:
-        return self._unpack(_I64)
+        v: int = self._unpack(_I64)
+        return v
 
     def unpack_float(self) -> float:
-        return self._unpack(_F32)
+        v: float = self._unpack(_F32)
+        return v
 
     def unpack_double(self) -> float:
-        return self._unpack(_F64)
+        v: float = self._unpack(_F64)
+        return v
 
     def unpack_quadruple(self) -> bytes:
         return self.unpack_fopaque(16)
@@ -504,22 +510,22 @@ class Unpacker:
         n = self.unpack_array_len(max, _BULK[kind][1])
         return self.unpack_fixed_scalars(kind, n)
 
-    def unpack_int_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_int_array(self, max: int = UNLIMITED) -> list[int]:
         return self.unpack_scalar_array("int", max)
 
-    def unpack_uint_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_uint_array(self, max: int = UNLIMITED) -> list[int]:
         return self.unpack_scalar_array("uint", max)
 
-    def unpack_hyper_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_hyper_array(self, max: int = UNLIMITED) -> list[int]:
         return self.unpack_scalar_array("hyper", max)
 
-    def unpack_uhyper_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_uhyper_array(self, max: int = UNLIMITED) -> list[int]:
         return self.unpack_scalar_array("uhyper", max)
 
-    def unpack_float_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_float_array(self, max: int = UNLIMITED) -> list[float]:
         return self.unpack_scalar_array("float", max)
 
-    def unpack_double_array(self, max: int = UNLIMITED) -> list[Any]:
+    def unpack_double_array(self, max: int = UNLIMITED) -> list[float]:
         return self.unpack_scalar_array("double", max)
 
     # --- runs of fixed-size fields ---

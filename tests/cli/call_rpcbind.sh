@@ -6,45 +6,17 @@
 # through it, and `onc call --list` shows what `rpcinfo -p` shows.
 # usage: call_rpcbind.sh BUILD_DIR SOURCE_DIR
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount "$0" "$@"
-fi
-ip link set lo up
-mount --make-rprivate / && mount -t tmpfs tmpfs /run || exit 1
+. "$(dirname "$0")/../peers/netns.sh"
 build=$1
 src=$2
 onc=$build/cli/onc
 rpcb_x=/usr/include/tirpc/rpc/rpcb_prot.x
 calc_x=$src/examples/calc/calc.x
-passed=0 failed=0
-pids=()
-tmp=$(mktemp -d)
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-
-check() { # check NAME COMMAND...: passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok: $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $name"; cat "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
 
 rpcbind -f -w >"$tmp/rpcbind.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-	ss -ltn "sport = :111" | grep -q LISTEN && break
-	sleep 0.1
-done
+wait_for sh -c 'ss -ltn "sport = :111" | grep -q LISTEN' || fail "rpcbind did not start"
 "$build/examples/calc/calc_server" >"$tmp/calc.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-	grep -q "serving on" "$tmp/calc.log" && break
-	sleep 0.1
-done
+wait_for grep -q "serving on" "$tmp/calc.log" || fail "calc_server did not start"
 calc_tcp=$(sed -n 's/.*tcp port \([0-9]*\),.*/\1/p' "$tmp/calc.log")
 calc_udp=$(sed -n 's/.*udp port \([0-9]*\);.*/\1/p' "$tmp/calc.log")
 rpcb=("$onc" call "$rpcb_x" tcp://127.0.0.1:111)
@@ -74,5 +46,4 @@ rpcinfo -p 127.0.0.1 | awk 'NR > 1 {print $1, $2, $3, $4}' | sort -n -k1 -k2 | a
 	  else line = line ", " $3 " " $4; last = key } END { print line }' >"$tmp/rpcinfo"
 check "--list shows what rpcinfo -p shows" diff "$tmp/rpcinfo" "$tmp/list"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "$passed checks"

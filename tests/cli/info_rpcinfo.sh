@@ -8,17 +8,9 @@
 # broadcast on.
 # usage: info_rpcinfo.sh BUILD_DIR
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount "$0" "$@"
-fi
-ip link set lo up
-mount --make-rprivate / && mount -t tmpfs tmpfs /run || exit 1
+. "$(dirname "$0")/../peers/netns.sh"
 build=$1
 onc=$build/cli/onc
-passed=0 failed=0
-pids=()
-tmp=$(mktemp -d)
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # same ARGS...: rpcinfo ARGS and onc info ARGS answer alike; both outputs go through
 # $filter first when it is set
@@ -45,20 +37,14 @@ compare() { # compare RPCINFO_STATUS ONC_STATUS ARGS...
 		echo "ok: $round: $*"
 		passed=$((passed + 1))
 	else
-		echo "FAIL: $round: $*"
+		fail "$round: $*"
 		echo "--- rpcinfo (status $rrc)"; cat "$tmp/r.out" "$tmp/r.err"
 		echo "--- onc info (status $orc)"; cat "$tmp/o.out" "$tmp/o.err"
-		failed=$((failed + 1))
 	fi
 }
 
-wait_for() { # wait_for FILE PATTERN
-	for _ in $(seq 100); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: no '$2' in $1"; cat "$1"
-	exit 1
+started() { # started LOG: until the server logging to LOG says it serves
+	wait_for grep -q "serving on" "$1" || { fail "no 'serving on' in $1"; cat "$1"; finish; }
 }
 
 # -m: GETSTAT counts itself before it answers, so the second to ask sees one GETSTAT more:
@@ -106,7 +92,7 @@ failures() {
 questions() {
 	"$build/examples/calc/calc_server" >"$tmp/calc.log" 2>&1 &
 	local calc=$!
-	wait_for "$tmp/calc.log" "serving on"
+	started "$tmp/calc.log"
 	local t u p=536873985
 	t=$(sed -n 's/.*tcp port \([0-9]*\),.*/\1/p' "$tmp/calc.log")
 	u=$(sed -n 's/.*udp port \([0-9]*\);.*/\1/p' "$tmp/calc.log")
@@ -147,8 +133,7 @@ questions() {
 	# the system rpcbind forwards the calls (GETSTAT counts them) but no answer of its goes
 	# out here (none in a capture); onc rpcbind's must come back, to both
 	if [ "$round" = "onc rpcbind" ] && ! grep -q "^10\.9\.0\.1\." "$tmp/o.out"; then
-		echo "FAIL: $round: no answer to the broadcast"
-		failed=$((failed + 1))
+		fail "$round: no answer to the broadcast"
 	fi
 	same_broadcast 100000 2
 	filter=$stat_filter
@@ -185,17 +170,13 @@ same_status -x
 round="unknown host"
 failures nosuchhost.invalid
 ip link add v0 type veth peer name v1 && ip addr add 10.9.0.1/24 dev v0 &&
-	ip link set v1 up && ip link set v0 up || exit 1
+	ip link set v1 up && ip link set v0 up || { fail "no veth pair"; finish; }
 
 round="system rpcbind"
 rpcb=system
 rpcbind -f -w >"$tmp/rpcbind.log" 2>&1 &
 rpcbind=$!
-pids+=($rpcbind)
-for _ in $(seq 100); do
-	ss -ltn "sport = :111" | grep -q LISTEN && break
-	sleep 0.1
-done
+wait_for sh -c 'ss -ltn "sport = :111" | grep -q LISTEN' || fail "rpcbind did not start"
 questions
 kill $rpcbind
 wait $rpcbind 2>/dev/null
@@ -204,22 +185,13 @@ round="onc rpcbind"
 rpcb=onc
 # on every IPv4 address, for the broadcasts, and forwarding them as rpcbind does
 "$onc" rpcbind --host 0.0.0.0 --host ::1 --callit >"$tmp/onc-rpcbind.log" 2>&1 &
-pids+=($!)
-wait_for "$tmp/onc-rpcbind.log" "serving on"
+started "$tmp/onc-rpcbind.log"
 questions
 
 # onc rpcbind answers GETSTAT and GETADDRLIST as rpcbind 1.2.6 does, asked the same
 round="both rpcbinds"
 for f in lookups addrlist forwards; do
-	if [ -s "$tmp/$f.system" ] && cmp -s "$tmp/$f.system" "$tmp/$f.onc"; then
-		echo "ok: $round: $f"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $round: $f differ"
-		diff "$tmp/$f.system" "$tmp/$f.onc"
-		failed=$((failed + 1))
-	fi
+	[ -s "$tmp/$f.system" ] || fail "$round: no $f from the system rpcbind"
+	check "$round: $f" diff "$tmp/$f.system" "$tmp/$f.onc"
 done
-
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "$passed answers alike"

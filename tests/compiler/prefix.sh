@@ -1,7 +1,8 @@
 #!/bin/sh
 # onc gen --prefix: every type of all_types.x (structs, unions, enums, typedefs, inline
-# definitions, lists) gets the prefix in C, and so does every codec: the generated C compiles
-# with -Werror and each global function of FILE_xdr.c starts with the prefix. A prefix that
+# definitions, lists) gets the prefix in C, and so does every function: the generated C
+# compiles with -Werror and each global function of FILE_xdr.c, FILE_client.c and
+# FILE_server.c (codecs, stubs, dispatchers, registrations) starts with the prefix. A prefix that
 # cannot start a C name is refused, naming it.
 # usage: prefix.sh ONC ONC_INCLUDE_DIR ALL_TYPES_X WORK_DIR CC
 onc=$1
@@ -23,9 +24,11 @@ for c in "$work"/*.c; do
 		failed=1
 	fi
 done
-nm -g --defined-only "$work/all_types_xdr.o" | awk 'NF == 3 { print $3 }' >"$work/globals"
-if [ ! -s "$work/globals" ] || grep -v '^p__' "$work/globals" >"$work/unprefixed"; then
-	echo "FAIL: global functions of all_types_xdr.c without the prefix:"
+nm -g --defined-only "$work"/all_types_xdr.o "$work"/all_types_client.o "$work"/all_types_server.o |
+	awk 'NF == 3 { print $3 }' >"$work/globals"
+grep -v '^p__' "$work/globals" >"$work/unprefixed"
+if ! grep -q '^p__.*_dispatch$' "$work/globals" || [ -s "$work/unprefixed" ]; then
+	echo "FAIL: global functions of the generated C without the prefix (or no dispatcher):"
 	cat "$work/unprefixed"
 	failed=1
 fi
@@ -51,5 +54,5 @@ if "$onc" gen --lang python --prefix p__ -o "$work/py" "$x" 2>"$work/stderr" ||
 	echo "FAIL: --prefix with --lang python was not refused"
 	failed=1
 fi
-[ $failed = 0 ] && echo "ok: $(wc -l <"$work/globals") codecs, all prefixed"
+[ $failed = 0 ] && echo "ok: $(wc -l <"$work/globals") functions, all prefixed"
 exit $failed

@@ -47,3 +47,21 @@ for addr in (u, t, x):
     for netid in ("tcp6", "udp", "tcp"):
         q(f"v4 GETVERSADDR {netid} vers 2 over {addr}", lambda: getversaddr(addr, netid, 2))
         q(f"v4 GETVERSADDR {netid} vers 9 over {addr}", lambda: getversaddr(addr, netid, 9))
+# Arguments with bytes after them, and arguments cut short: rpcbind's procedures are
+# dispatched by onc gen's dispatchers for rpcb_prot.x, which must answer these as rpcbind does.
+def words_call(addr, vers, proc, words):
+    with Channel(addr, RPCBPROG, vers, timeout=3) as c:
+        return c.call(proc, lambda p: [p.pack_uint(w) for w in words],
+                      lambda u: u.unpack_fopaque(u.remaining()).hex())
+GETPORT = [P, 1, 17, 0]
+GETADDR = [P, 2, 0, 0, 0]  # rpcb with empty netid, addr and owner
+for addr in (u, t):
+    q(f"v2 NULL with 4 bytes after over {addr}", lambda: words_call(addr, 2, 0, [7]))
+    q(f"v2 GETPORT with 4 bytes after over {addr}", lambda: words_call(addr, 2, 3, GETPORT + [7]))
+    q(f"v4 GETADDR with 4 bytes after over {addr}", lambda: words_call(addr, 4, 3, GETADDR + [7]))
+    q(f"v3 GETSTAT over {addr}", lambda: words_call(addr, 3, 12, []))
+    q(f"v4 DUMP with 4 bytes after over {addr}", lambda: len(words_call(addr, 4, 4, [7])) > 0)
+# Over TCP only: over UDP, rpcbind 1.2.6 decodes a datagram cut short on into what is left in
+# its receive buffer from the datagram before (it answers GETPORT with the last call's port).
+q("v2 GETPORT cut short over tcp", lambda: words_call(t, 2, 3, GETPORT[:3]))
+q("v4 GETADDR cut short over tcp", lambda: words_call(t, 4, 3, GETADDR[:4]))

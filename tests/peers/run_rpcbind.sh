@@ -6,36 +6,11 @@
 #  2. onc rpcbind: the system rpcinfo lists and pings it, and the onc server and client use it.
 # Usage: run_rpcbind.sh PEERS_DIR ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/netns.sh"
 peers=$1 onc=$2
-passed=0 failed=0
 pids=()
-tmp=$(mktemp -d)
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
-check() { # check NAME COMMAND...: passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok: $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $name"
-		cat "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
-
-wait_port() { # wait_port PORT: until something listens on TCP PORT
-	for _ in $(seq 100); do
-		ss -ltn "sport = :$1" | grep -q LISTEN && return 0
-		sleep 0.1
-	done
-	return 1
-}
+listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 
 start() { # start NAME COMMAND...: in the background, pid in $!
 	"${@:2}" >"$tmp/$1.log" 2>&1 &
@@ -62,23 +37,22 @@ round() {
 }
 
 if ! command -v rpcbind >/dev/null; then
-	echo "FAIL: the system rpcbind is not installed (scripts/deps.sh installs it)"
-	exit 1
+	fail "the system rpcbind is not installed (scripts/deps.sh installs it)"
+	finish
 fi
 start rpcbind rpcbind -f -w
-check "system rpcbind is up" wait_port 111
+check "system rpcbind is up" wait_for listening 111
 round "system rpcbind"
 kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
 pids=()
 
 start onc-rpcbind "$onc" rpcbind --port 111
-check "onc rpcbind is up" wait_port 111
+check "onc rpcbind is up" wait_for listening 111
 check "rpcinfo -p 127.0.0.1 against onc rpcbind" sh -c 'rpcinfo -p 127.0.0.1 | grep -Eq "^ +100000 +4 +tcp +111 +portmapper"'
 check "rpcinfo -T tcp 127.0.0.1 100000 4 against onc rpcbind" pings tcp 4
 check "rpcinfo -T udp 127.0.0.1 100000 2 against onc rpcbind" pings udp 2
 check "onc info -p against onc rpcbind" sh -c "'$onc' info -p 127.0.0.1 | grep -Eq '^ +100000 +2 +udp +111'"
 round "onc rpcbind"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "$passed checks"

@@ -4,15 +4,9 @@
 # /run, and the answers compared line by line.
 # Usage: run_rpcbind_answers.sh ONC_COMMAND
 set -u
-if [ -z "${ONC_IN_NETNS:-}" ]; then
-	ONC_IN_NETNS=1 exec unshare --net --mount "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 onc=$1
 here=$(cd "$(dirname "$0")" && pwd)
-mount -t tmpfs tmpfs /run
-ip link set lo up
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 ask() { # ask NAME COMMAND...: starts the rpcbind, asks, stops it
 	"${@:2}" >"$tmp/$1.log" 2>&1 &
@@ -28,9 +22,5 @@ ask() { # ask NAME COMMAND...: starts the rpcbind, asks, stops it
 
 ask system rpcbind -f
 ask onc "$onc" rpcbind
-if diff "$tmp/system" "$tmp/onc"; then
-	echo "ok: $(wc -l <"$tmp/onc") answers, the same from onc rpcbind as from rpcbind"
-else
-	echo "FAIL: onc rpcbind answers differently (< rpcbind, > onc rpcbind)"
-	exit 1
-fi
+diff "$tmp/system" "$tmp/onc" || fail "onc rpcbind answers differently (< rpcbind, > onc rpcbind)"
+finish "$(wc -l <"$tmp/onc") answers, the same from onc rpcbind as from rpcbind"

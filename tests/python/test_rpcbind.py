@@ -207,6 +207,20 @@ def test_the_call_engine_wants_a_port():
     assert "no port" in str(e.value)
 
 
+def test_client_takes_a_net_address(rpcb):
+    """onc.Client takes a net.Address, as its signature says (as transport.Channel and
+    onc.aio.Client do): with a port, and without one (asked of rpcbind). mypy found that it
+    handed the Address to net.parse, which refused it (AddressError)."""
+    s = onc.Server()
+    s.register(Testprog())
+    port = s.listen("tcp://127.0.0.1:0")
+    register(rpcb, TESTPROG, 1, "tcp", port)
+    with s:
+        for a in (onc.net.parse(f"tcp://127.0.0.1:{port}"), onc.net.parse("tcp://127.0.0.1")):
+            with TestprogClient(a, rpcbind_port=rpcb.port, timeout=5) as c:
+                assert c.add(40, 2) == 42
+
+
 def test_onc_info_names_programs_from_etc_rpc(rpcb):
     """As rpcinfo -p: the service column comes from /etc/rpc (getrpcbynumber)."""
     rpcb.table.entries += [[100001, 5, "udp", "127.0.0.1.3.233", ""]]  # rstatd, port 1001

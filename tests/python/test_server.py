@@ -284,6 +284,30 @@ def test_connection_refused_when_no_thread_starts(tmp_path, monkeypatch):
         monkeypatch.undo()
 
 
+def test_stop_after_a_start_that_had_no_thread(monkeypatch):
+    """start() raises when its listening thread cannot start; stop() then still closes the
+    listeners and runs the stop hook (it joined the thread that never was: AttributeError on
+    None, found by mypy)."""
+    s = onc.Server()
+    s.register(Testprog(1))
+    s.listen("tcp://127.0.0.1:0")
+    stopped = []
+    s.set_hooks(stop=stopped.append)
+    real_start = threading.Thread.start
+
+    def start(t):
+        if t.name == "onc-listen":
+            raise RuntimeError("can't start new thread")
+        return real_start(t)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(RuntimeError):
+        s.start()
+    monkeypatch.undo()
+    s.stop()
+    assert s.listening() == [] and stopped == [s]
+
+
 def test_concurrent_clients(py_server):
     errors = []
 

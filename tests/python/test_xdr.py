@@ -79,6 +79,14 @@ def test_exact_bytes(fn, value, hexbytes):
     assert packed(fn, value) == bytes.fromhex(hexbytes.replace(" ", ""))
 
 
+def test_a_str_subclass_is_a_string():
+    """A StrEnum's member (a str subclass) is sent as its UTF-8 text, as a str is; pack_string
+    tested the class for str exactly and raised TypeError "can't concat" (found by mypy)."""
+    import enum
+    word = enum.StrEnum("Word", {"HE": "h\u00e9"}).HE
+    assert packed("pack_string", word, 3) == bytes.fromhex("00000003 68c3a9 00".replace(" ", ""))
+
+
 def test_fixed_opaque_is_padded_and_round_trips():
     assert packed("pack_fopaque", 3, b"xyz") == b"xyz\0"
     assert packed("pack_fopaque", 0, b"") == b""

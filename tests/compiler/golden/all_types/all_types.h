@@ -2,7 +2,7 @@
 #ifndef ALL_TYPES_H_ONC
 #define ALL_TYPES_H_ONC
 
-#include <onc/xdr.h>
+#include <onc/rpc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -686,8 +686,9 @@ void inline_nested_free(inline_nested *v);
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
- * onc_call_defer(); registration with a server, whose ctx is passed to each
- * procedure. */
+ * onc_call_defer(); the version's dispatcher, and its registration with a
+ * server, whose ctx is passed to each procedure (a server that wraps the
+ * dispatcher registers its own function and calls it from there). */
 onc_status all_null_1(onc_client *c);
 onc_status all_null_1_opts(onc_client *c, const onc_call_opts *opts);
 onc_status all_null_1_send(onc_client *c, onc_request *r);
@@ -712,6 +713,7 @@ onc_status all_null_1_reply(onc_deferred *d);
 onc_status all_echo_1_reply(onc_deferred *d, const everything *result);
 onc_status all_add_1_reply(onc_deferred *d, const int32_t *result);
 onc_status all_name_1_reply(onc_deferred *d, const char **result);
+onc_accept_stat all_types_prog_1_dispatch(onc_call *call, void *ctx);
 onc_status all_types_prog_1_register(onc_server *srv, void *ctx);
 
 /* ALL_TYPES_V2: the client stubs (results in caller storage, malloc'd parts freed
@@ -723,8 +725,9 @@ onc_status all_types_prog_1_register(onc_server *srv, void *ctx);
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
- * onc_call_defer(); registration with a server, whose ctx is passed to each
- * procedure. */
+ * onc_call_defer(); the version's dispatcher, and its registration with a
+ * server, whose ctx is passed to each procedure (a server that wraps the
+ * dispatcher registers its own function and calls it from there). */
 onc_status all_null_2(onc_client *c);
 onc_status all_null_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status all_null_2_send(onc_client *c, onc_request *r);
@@ -737,6 +740,7 @@ onc_status all_null_2_svc(onc_call *call, void *ctx);
 onc_status all_list_2_svc(const smalls *arg1, color arg2, int64_t arg3, list *result, onc_call *call, void *ctx);
 onc_status all_null_2_reply(onc_deferred *d);
 onc_status all_list_2_reply(onc_deferred *d, const list *result);
+onc_accept_stat all_types_prog_2_dispatch(onc_call *call, void *ctx);
 onc_status all_types_prog_2_register(onc_server *srv, void *ctx);
 
 #ifdef __cplusplus

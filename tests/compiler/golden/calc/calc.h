@@ -2,7 +2,7 @@
 #ifndef CALC_H_ONC
 #define CALC_H_ONC
 
-#include <onc/xdr.h>
+#include <onc/rpc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,8 +119,9 @@ void text_free(text *v);
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
- * onc_call_defer(); registration with a server, whose ctx is passed to each
- * procedure. */
+ * onc_call_defer(); the version's dispatcher, and its registration with a
+ * server, whose ctx is passed to each procedure (a server that wraps the
+ * dispatcher registers its own function and calls it from there). */
 onc_status calc_add_1(onc_client *c, const operands *arg, int32_t *result);
 onc_status calc_add_1_opts(onc_client *c, const operands *arg, int32_t *result, const onc_call_opts *opts);
 onc_status calc_add_1_send(onc_client *c, onc_request *r, const operands *arg);
@@ -157,6 +158,7 @@ onc_status calc_multiply_1_reply(onc_deferred *d, const int64_t *result);
 onc_status calc_divide_1_reply(onc_deferred *d, const division *result);
 onc_status calc_echo_1_reply(onc_deferred *d, const text *result);
 onc_status calc_sum_1_reply(onc_deferred *d, const int64_t *result);
+onc_accept_stat calc_prog_1_dispatch(onc_call *call, void *ctx);
 onc_status calc_prog_1_register(onc_server *srv, void *ctx);
 
 #ifdef __cplusplus

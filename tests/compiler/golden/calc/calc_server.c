@@ -188,7 +188,7 @@ out:
 	return onc_deferred_end(d, s);
 }
 
-static onc_accept_stat calc_prog_1_dispatch(onc_call *call, void *ctx)
+onc_accept_stat calc_prog_1_dispatch(onc_call *call, void *ctx)
 {
 	switch (call->header->proc) {
 	case 0:

@@ -2,7 +2,7 @@
 #ifndef MOUNT_H_ONC
 #define MOUNT_H_ONC
 
-#include <onc/xdr.h>
+#include <onc/rpc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -179,8 +179,9 @@ void exportnode_free(exportnode *v);
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
- * onc_call_defer(); registration with a server, whose ctx is passed to each
- * procedure. */
+ * onc_call_defer(); the version's dispatcher, and its registration with a
+ * server, whose ctx is passed to each procedure (a server that wraps the
+ * dispatcher registers its own function and calls it from there). */
 onc_status mountproc_null_1(onc_client *c);
 onc_status mountproc_null_1_opts(onc_client *c, const onc_call_opts *opts);
 onc_status mountproc_null_1_send(onc_client *c, onc_request *r);
@@ -223,6 +224,7 @@ onc_status mountproc_umnt_1_reply(onc_deferred *d);
 onc_status mountproc_umntall_1_reply(onc_deferred *d);
 onc_status mountproc_export_1_reply(onc_deferred *d, const exports *result);
 onc_status mountproc_exportall_1_reply(onc_deferred *d, const exports *result);
+onc_accept_stat mountprog_1_dispatch(onc_call *call, void *ctx);
 onc_status mountprog_1_register(onc_server *srv, void *ctx);
 
 #ifdef __cplusplus

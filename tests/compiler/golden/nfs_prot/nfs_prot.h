@@ -2,7 +2,7 @@
 #ifndef NFS_PROT_H_ONC
 #define NFS_PROT_H_ONC
 
-#include <onc/xdr.h>
+#include <onc/rpc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -586,8 +586,9 @@ static inline void statfsres_free(statfsres *v)
  * the procedures a server implements (call->arena holds the
  * arguments and is where results' parts go; a status other than ONC_OK picks an
  * error reply, see onc_call_fail); the replies of calls deferred with
- * onc_call_defer(); registration with a server, whose ctx is passed to each
- * procedure. */
+ * onc_call_defer(); the version's dispatcher, and its registration with a
+ * server, whose ctx is passed to each procedure (a server that wraps the
+ * dispatcher registers its own function and calls it from there). */
 onc_status nfsproc_null_2(onc_client *c);
 onc_status nfsproc_null_2_opts(onc_client *c, const onc_call_opts *opts);
 onc_status nfsproc_null_2_send(onc_client *c, onc_request *r);
@@ -696,6 +697,7 @@ onc_status nfsproc_mkdir_2_reply(onc_deferred *d, const diropres *result);
 onc_status nfsproc_rmdir_2_reply(onc_deferred *d, const nfsstat *result);
 onc_status nfsproc_readdir_2_reply(onc_deferred *d, const readdirres *result);
 onc_status nfsproc_statfs_2_reply(onc_deferred *d, const statfsres *result);
+onc_accept_stat nfs_program_2_dispatch(onc_call *call, void *ctx);
 onc_status nfs_program_2_register(onc_server *srv, void *ctx);
 
 #ifdef __cplusplus

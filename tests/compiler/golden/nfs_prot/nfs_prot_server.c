@@ -503,7 +503,7 @@ out:
 	return onc_deferred_end(d, s);
 }
 
-static onc_accept_stat nfs_program_2_dispatch(onc_call *call, void *ctx)
+onc_accept_stat nfs_program_2_dispatch(onc_call *call, void *ctx)
 {
 	switch (call->header->proc) {
 	case NFSPROC_NULL:
