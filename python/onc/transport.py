@@ -44,8 +44,7 @@ from . import net, tls
 from .errors import (AddressError, ConnectionClosed, RpcError, Status, Timeout, TLSError,
                      TLSUnavailable, XdrError)
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
-from .rpc import (AUTH_NONE, AuthSys, MsgType, OpaqueAuth, RPC_VERSION, credential_of,
-                  decode_reply)
+from .rpc import AUTH_NONE, RPC_VERSION, Auth, MsgType, credential_of, decode_reply
 from .xdr import Packer, Unpacker, too_deep
 
 DEFAULT_TIMEOUT = 25.0  # seconds, as rpcgen's clients
@@ -161,7 +160,7 @@ def next_xid() -> int:
     return next(_xids) & 0xFFFFFFFF
 
 
-def auth_prefix(auth: "Optional[AuthSys | OpaqueAuth]") -> bytes:
+def auth_prefix(auth: Auth) -> bytes:
     """The credential and verifier bytes of every call made with auth (None: AUTH_NONE)."""
     p = Packer()
     credential_of(auth).pack(p)
@@ -235,8 +234,7 @@ class Channel:
 
     def __init__(self, addr: "str | net.Address", prog: Optional[int], vers: Optional[int], *,
                  timeout: float = DEFAULT_TIMEOUT, retry: float = DEFAULT_RETRY,
-                 max_record: int = DEFAULT_MAX_RECORD,
-                 auth: "Optional[AuthSys | OpaqueAuth]" = None,
+                 max_record: int = DEFAULT_MAX_RECORD, auth: Auth = None,
                  tls: "Optional[tls.ClientTLS]" = None) -> None:
         if prog is None or vers is None:
             raise TypeError("a program number and version are needed")
