@@ -6,7 +6,8 @@
      1.3 on one connection, their ratio, and new TLS connections (probe, handshake, one call)
      per second; and beside grpcio (Debian's python3-grpcio, calling bench/bench_grpc's C++
      server), null calls synchronous, from 8 threads sharing one client, and on asyncio
-     (onc.aio, grpc.aio) with 64 in flight on one connection;
+     (onc.aio, grpc.aio) with 64 in flight on one connection; and calls of a 1 ms handler
+     (onc_testd with 8 workers) from one thread and from 8 threads sharing one client;
   2. XDR encode/decode of the benchmark's struct-heavy message (bench/bench_types.x:
      bench_item { int id; unsigned flags; hyper stamp; string name<32>; } x 100,000, and
      int<> x 1,000,000), written as generated code would write it, against an xdrlib-based
