@@ -389,10 +389,11 @@ def test_lists_in_every_place(tmp_path):
              0,  # ap: []
              1, 1, 0,  # o: two empty elements
              1, 0,  # pk: k = 1, l = []
-             2, 5, 0, 6, 1, 7, 0]  # arr: two lists by value
+             2, 5, 0, 6, 1, 7, 0,  # arr: two lists by value
+             1, 0]  # sv: b = TRUE, arr = []
     assert data == struct.pack(f">{len(words)}I", *words)
     assert packed(m.pack_holder, m.holder(pp=None))[:4] == b"\0\0\0\0"
-    assert m.pick().l == [] and m.holder().arr == []
+    assert m.pick().l == [] and m.holder().arr == [] and m.several().arr == []
     helper = build_c_helper(x, tmp_path / "c")
     assert helper([("holder", data), ("nodes", packed(m.pack_nodes, []))]) == \
         [(0, data), (0, b"\0\0\0\0")]
