@@ -17,6 +17,7 @@ pack_struct()/unpack_struct() with a precompiled struct.Struct (one call for the
 """
 
 import array
+import collections.abc
 import struct
 import sys
 from enum import IntEnum
@@ -204,7 +205,7 @@ class Packer:
         its elements, in the bytes of the chain: TRUE before each value, FALSE after the last.
         nonempty: the list is a node by value (`node n`, not `node *n`), whose first value has
         no TRUE before it, and which holds one value at least (BAD_VALUE otherwise)."""
-        if not isinstance(values, (list, tuple)):
+        if not isinstance(values, collections.abc.Sequence):  # None, a node
             raise _bad_value("linked list (a Python list of its elements)", values)
         if nonempty and not values:
             raise XdrError("a list of at least one node, got an empty list",
