@@ -17,6 +17,7 @@ pack_struct()/unpack_struct() with a precompiled struct.Struct (one call for the
 """
 
 import array
+import collections.abc
 import struct
 import sys
 from enum import IntEnum
@@ -197,6 +198,24 @@ class Packer:
         else:
             self._buf += b"\0\0\0\1"
             pack_item(value)
+
+    def pack_list(self, values: Sequence[T], pack_item: Callable[[T], object], *,
+                  nonempty: bool = False) -> None:
+        """A linked list of the .x (`struct node { ...; node *next; }`) from a Python list of
+        its elements, in the bytes of the chain: TRUE before each value, FALSE after the last.
+        nonempty: the list is a node by value (`node n`, not `node *n`), whose first value has
+        no TRUE before it, and which holds one value at least (BAD_VALUE otherwise)."""
+        if not isinstance(values, collections.abc.Sequence):  # None, a node
+            raise _bad_value("linked list (a Python list of its elements)", values)
+        if nonempty and not values:
+            raise XdrError("a list of at least one node, got an empty list",
+                           status=Status.BAD_VALUE)
+        buf = self._buf
+        for i, v in enumerate(values):
+            if i or not nonempty:
+                buf += b"\0\0\0\1"
+            pack_item(v)
+        buf += _ZERO4
 
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 
@@ -488,6 +507,20 @@ class Unpacker:
             raise too_deep() from None
         finally:
             self.depth += 1
+
+    def unpack_list(self, unpack_item: Callable[[], T], *, nonempty: bool = False) -> list[T]:
+        """A linked list of the .x as a Python list of its elements, read in a loop (a long
+        list costs no stack): values while the bool before each is TRUE (so each takes 4 bytes
+        at least, and what is left bounds the count: TRUNCATED past the end). Behind a pointer
+        (not nonempty), the list counts one level against max_depth, as unpack_optional
+        does; nonempty: a node by value, whose first value has no bool before it."""
+        if not nonempty:
+            items = self.unpack_optional(lambda: self.unpack_list(unpack_item, nonempty=True))
+            return [] if items is None else items
+        items = [unpack_item()]
+        while self.unpack_bool():
+            items.append(unpack_item())
+        return items
 
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 

@@ -206,6 +206,13 @@ class RandomValues:
             return None
         return self._nest(1, unpack_item)[0]
 
+    def unpack_list(self, unpack_item, nonempty=False):
+        """A linked list: as an array, with one element at least for a node by value."""
+        if self.depth >= self.max_depth:
+            return self._nest(1, unpack_item) if nonempty else []
+        n = self._length(FULL_ITEMS, self.items >> self.depth, FULL_ITEMS)
+        return self._nest(max(n, 1) if nonempty else n, unpack_item)
+
     def unpack_struct(self, st):
         return tuple(self._scalar(_STRUCT_KINDS[c]) for c in st.format.lstrip(">"))
 

@@ -355,90 +355,68 @@ def unpack_optionals(u: onc.Unpacker) -> optionals:
 
 
 
+# An element of a linked list: the chain of its `next` pointers is a Python list.
 @_dc.dataclass
 class list:
     """A list: the last member points to the next node (coded in a loop, not by recursion)."""
 
     value: int = 0
     tag: str = ""
-    next: Optional[_list_type] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[_list_type] = self
-        while node is not None:
-            p.pack_int(node.value)
-            p.pack_string(node.tag, 8)
-            node = node.next
-            p.pack_bool(node is not None)
+        p.pack_int(self.value)
+        p.pack_string(self.tag, 8)
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> _list_type:
-        nodes: _builtins.list[_list_type] = []
-        while True:
-            v0 = u.unpack_int()
-            v1 = u.unpack_string(8)
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.next = after
-        return nodes[0]
+        v0 = u.unpack_int()
+        v1 = u.unpack_string(8)
+        return cls(v0, v1)
 
 
-def pack_list(p: onc.Packer, v: _list_type) -> None:
-    v.pack(p)
+def pack_list(p: onc.Packer, v: _builtins.list[_list_type]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_list(u: onc.Unpacker) -> _list_type:
-    return list.unpack(u)
+def unpack_list(u: onc.Unpacker) -> _builtins.list[_list_type]:
+    return u.unpack_list(lambda: list.unpack(u), nonempty=True)
 
 
-def pack_listptr(p: onc.Packer, v: Optional[_list_type]) -> None:
-    p.pack_optional(v, lambda v: pack_list(p, v))
+def pack_listptr(p: onc.Packer, v: _builtins.list[_list_type]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_listptr(u: onc.Unpacker) -> Optional[_list_type]:
-    return u.unpack_optional(lambda: unpack_list(u))
+def unpack_listptr(u: onc.Unpacker) -> _builtins.list[_list_type]:
+    return u.unpack_list(lambda: list.unpack(u))
 
 
 
 
+# An element of a linked list: the chain of its `right` pointers is a Python list.
 @_dc.dataclass
 class tree:
     """Recursive through the left member, a list through the right one."""
 
     key: int = 0
-    left: Optional[tree] = None
-    right: Optional[tree] = None
+    left: _builtins.list[tree] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[tree] = self
-        while node is not None:
-            p.pack_int(node.key)
-            p.pack_optional(node.left, lambda v: pack_tree(p, v))
-            node = node.right
-            p.pack_bool(node is not None)
+        p.pack_int(self.key)
+        p.pack_list(self.left, lambda v: v.pack(p))
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> tree:
-        nodes: _builtins.list[tree] = []
-        while True:
-            v0 = u.unpack_int()
-            v1 = u.unpack_optional(lambda: unpack_tree(u))
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.right = after
-        return nodes[0]
+        v0 = u.unpack_int()
+        v1 = u.unpack_list(lambda: tree.unpack(u))
+        return cls(v0, v1)
 
 
-def pack_tree(p: onc.Packer, v: tree) -> None:
-    v.pack(p)
+def pack_tree(p: onc.Packer, v: _builtins.list[tree]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_tree(u: onc.Unpacker) -> tree:
-    return tree.unpack(u)
+def unpack_tree(u: onc.Unpacker) -> _builtins.list[tree]:
+    return u.unpack_list(lambda: tree.unpack(u), nonempty=True)
 
 
 
@@ -790,8 +768,8 @@ class everything:
     ar: arrays = _dc.field(default_factory=arrays)
     ne: nested = _dc.field(default_factory=nested)
     op: optionals = _dc.field(default_factory=optionals)
-    li: Optional[_list_type] = None
-    tr: Optional[tree] = None
+    li: _builtins.list[_list_type] = _dc.field(default_factory=lambda: [])
+    tr: _builtins.list[tree] = _dc.field(default_factory=lambda: [])
     ch: Optional[chain] = None
     sh: shape = _dc.field(default_factory=shape)
     mb: maybe = _dc.field(default_factory=maybe)
@@ -810,7 +788,7 @@ class everything:
     sa: small = _dc.field(default_factory=small)
     no: bytes = b""
     shapes: _builtins.list[shape] = _dc.field(default_factory=lambda: [])
-    lists: _builtins.list[_list_type] = _dc.field(default_factory=lambda: [list() for _ in range(2)])
+    lists: _builtins.list[_builtins.list[_list_type]] = _dc.field(default_factory=lambda: [[list()] for _ in range(2)])
 
     def pack(self, p: onc.Packer) -> None:
         pack_scalars(p, self.sc)
@@ -818,7 +796,7 @@ class everything:
         pack_nested(p, self.ne)
         pack_optionals(p, self.op)
         pack_listptr(p, self.li)
-        p.pack_optional(self.tr, lambda v: pack_tree(p, v))
+        p.pack_list(self.tr, lambda v: v.pack(p))
         p.pack_optional(self.ch, lambda v: pack_chain(p, v))
         pack_shape(p, self.sh)
         pack_maybe(p, self.mb)
@@ -848,7 +826,7 @@ class everything:
         v2 = unpack_nested(u)
         v3 = unpack_optionals(u)
         v4 = unpack_listptr(u)
-        v5 = u.unpack_optional(lambda: unpack_tree(u))
+        v5 = u.unpack_list(lambda: tree.unpack(u))
         v6 = u.unpack_optional(lambda: unpack_chain(u))
         v7 = unpack_shape(u)
         v8 = unpack_maybe(u)
@@ -1310,7 +1288,7 @@ class AllTypesV1Client(onc.Client):
             timeout=timeout,
         )
 
-    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]], *, timeout: Optional[float] = None) -> everything:
         return self.call(
             ALL_ECHO,
             lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
@@ -1353,7 +1331,7 @@ class AllTypesV1AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+    async def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]], *, timeout: Optional[float] = None) -> everything:
         return await self.call(
             ALL_ECHO,
             lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
@@ -1382,7 +1360,7 @@ class AllTypesV1AsyncClient(onc.aio.Client):
         )
 
 
-def _AllTypesV1_echo_args(u: onc.Unpacker) -> tuple[scalars, arrays, nested, optionals, Optional[_list_type], Optional[tree], Optional[chain], shape, maybe, with_default, big_case, only_void, _builtins.list[int], str, bytes, bytes, _builtins.list[color], _builtins.list[small], _builtins.list[str], Optional[shape], _builtins.list[int], small, bytes, _builtins.list[shape], _builtins.list[_list_type]]:
+def _AllTypesV1_echo_args(u: onc.Unpacker) -> tuple[scalars, arrays, nested, optionals, _builtins.list[_list_type], _builtins.list[tree], Optional[chain], shape, maybe, with_default, big_case, only_void, _builtins.list[int], str, bytes, bytes, _builtins.list[color], _builtins.list[small], _builtins.list[str], Optional[shape], _builtins.list[int], small, bytes, _builtins.list[shape], _builtins.list[_builtins.list[_list_type]]]:
     s = unpack_everything(u)
     return (s.sc, s.ar, s.ne, s.op, s.li, s.tr, s.ch, s.sh, s.mb, s.wd, s.bc, s.ov, s.mi, s.nm, s.hs, s.bl, s.cs, s.sm, s.nms, s.shp, s.hy, s.sa, s.no, s.shapes, s.lists)
 
@@ -1418,7 +1396,7 @@ class AllTypesV1Server(onc.Program):
     def null(self) -> None:
         pass
 
-    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type]) -> everything:
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]]) -> everything:
         raise onc.ProcUnavail()
 
     def add(self, arg1: int, arg2: int) -> int:
@@ -1442,7 +1420,7 @@ class AllTypesV2Client(onc.Client):
             timeout=timeout,
         )
 
-    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _builtins.list[_list_type]:
         def encode(p: onc.Packer) -> None:
             pack_smalls(p, arg1)
             pack_color(p, arg2)
@@ -1470,7 +1448,7 @@ class AllTypesV2AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+    async def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _builtins.list[_list_type]:
         def encode(p: onc.Packer) -> None:
             pack_smalls(p, arg1)
             pack_color(p, arg2)
@@ -1505,7 +1483,7 @@ class AllTypesV2Server(onc.Program):
     def null(self) -> None:
         pass
 
-    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int) -> _list_type:
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int) -> _builtins.list[_list_type]:
         raise onc.ProcUnavail()
 
 

@@ -886,59 +886,48 @@ readdirargs_MAXSIZE = 40  # largest encoded size in bytes
 
 
 
+# An element of a linked list: the chain of its `nextentry` pointers is a Python list.
 @_dc.dataclass
 class entry:
     fileid: int = 0
     name: str = ""
     cookie: bytes = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
-    nextentry: Optional[entry] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[entry] = self
-        while node is not None:
-            p.pack_uint(node.fileid)
-            pack_filename(p, node.name)
-            pack_nfscookie(p, node.cookie)
-            node = node.nextentry
-            p.pack_bool(node is not None)
+        p.pack_uint(self.fileid)
+        pack_filename(p, self.name)
+        pack_nfscookie(p, self.cookie)
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> entry:
-        nodes: list[entry] = []
-        while True:
-            v0 = u.unpack_uint()
-            v1 = unpack_filename(u)
-            v2 = unpack_nfscookie(u)
-            nodes.append(cls(v0, v1, v2, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.nextentry = after
-        return nodes[0]
+        v0 = u.unpack_uint()
+        v1 = unpack_filename(u)
+        v2 = unpack_nfscookie(u)
+        return cls(v0, v1, v2)
 
 
-def pack_entry(p: onc.Packer, v: entry) -> None:
-    v.pack(p)
+def pack_entry(p: onc.Packer, v: list[entry]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_entry(u: onc.Unpacker) -> entry:
-    return entry.unpack(u)
+def unpack_entry(u: onc.Unpacker) -> list[entry]:
+    return u.unpack_list(lambda: entry.unpack(u), nonempty=True)
 
 
 
 
 @_dc.dataclass
 class dirlist:
-    entries: Optional[entry] = None
+    entries: list[entry] = _dc.field(default_factory=lambda: [])
     eof: bool = False
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.entries, lambda v: pack_entry(p, v))
+        p.pack_list(self.entries, lambda v: v.pack(p))
         p.pack_bool(self.eof)
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> dirlist:
-        v0 = u.unpack_optional(lambda: unpack_entry(u))
+        v0 = u.unpack_list(lambda: entry.unpack(u))
         v1 = u.unpack_bool()
         return cls(v0, v1)
 
