@@ -33,6 +33,8 @@ typedef struct py {
 	const version *prefixed;
 	const char *prefix;
 	size_t prefix_len;
+	/* While a pack method is written: what each line of its body codes (pack_line). */
+	strbuf *fields;
 } py;
 
 static const char *const reserved[] = {
@@ -568,9 +570,11 @@ static bool struct_code(scalar sc)
 	return plan_scalars[sc].py_struct != 0;
 }
 
+/* A leaf of a run: obj.member[.inner], or its path member[.inner] when obj is NULL. */
 static const char *leaf_x(py *g, const plan_leaf *l, const char *obj)
 {
-	const char *m = pool_printf(g->pool, "%s.%s", obj, pyname(g, l->member->name));
+	const char *m = obj ? pool_printf(g->pool, "%s.%s", obj, pyname(g, l->member->name))
+			    : pyname(g, l->member->name);
 	return l->inner ? pool_printf(g->pool, "%s.%s", m, pyname(g, l->inner->name)) : m;
 }
 
@@ -616,33 +620,71 @@ static void emit_formats(py *g, const plan_type *t)
 		}
 }
 
+/* A pack method's body is one try: its except clause asks onc.field_error() which field an
+ * error came from, by the line it came from; _FIELDS, after the method, says what each line
+ * codes ("name", a run's (format, "name", ...), or None). */
+static void begin_pack(py *g, strbuf *fields)
+{
+	g->fields = fields;
+	strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        try:\n");
+}
+
+/* A line of the body at depth (0: the try's own), coding what. */
+static void pack_line(py *g, int depth, const char *code, const char *what)
+{
+	strbuf_printf(g->out, "%*s%s\n", 12 + 4 * depth, "", code);
+	strbuf_printf(g->fields, "        %s,\n", what ? what : "None");
+}
+
+static void end_pack(py *g)
+{
+	strbuf_puts(g->out, "        except onc.PACK_ERRORS as e:\n"
+			    "            raise onc.field_error(e, self) from None\n\n"
+			    "    # what each line of pack() after `try:` codes, for onc.field_error()\n"
+			    "    _FIELDS = (\n");
+	strbuf_puts(g->out, g->fields->data);
+	strbuf_puts(g->out, "    )\n");
+	g->fields = NULL;
+}
+
+static const char *quoted(py *g, const char *s)
+{
+	return pool_printf(g->pool, "\"%s\"", s);
+}
+
 /* Packs the steps of self, in a pack method. */
 static void pack_steps(py *g, const plan_type *t)
 {
-	const char *obj = "self", *indent = "        ";
 	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
 		if (s->member) {
-			const char *e = py_pack(g, s->value,
-						pool_printf(g->pool, "%s.%s", obj, pyname(g, s->member->name)));
+			const char *field = pyname(g, s->member->name);
+			const char *e = py_pack(g, s->value, pool_printf(g->pool, "self.%s", field));
 			if (e)
-				strbuf_printf(g->out, "%s%s\n", indent, e);
+				pack_line(g, 0, e, quoted(g, field));
 			continue;
 		}
 		for (size_t k = 0; k < s->nleaves;) {
 			chunk c;
 			k = next_chunk(s, k, &index, &c);
+			const plan_leaf *l = &s->leaves[c.from];
 			if (c.index < 0) {
-				strbuf_printf(g->out, "%s%s\n", indent,
-					      py_pack(g, s->leaves[c.from].value, leaf_x(g, &s->leaves[c.from], obj)));
+				pack_line(g, 0, py_pack(g, l->value, leaf_x(g, l, "self")),
+					  quoted(g, leaf_x(g, l, NULL)));
 				continue;
 			}
-			strbuf_printf(g->out, "%sp.pack_struct(%s", indent, format_name(g, name, c.index));
-			for (size_t j = c.from; j < c.end; j++)
-				strbuf_printf(g->out, ", %s", leaf_x(g, &s->leaves[j], obj));
-			strbuf_puts(g->out, ")\n");
+			const char *code = pool_printf(g->pool, "p.pack_struct(%s",
+						       format_name(g, name, c.index));
+			const char *what = pool_printf(g->pool, "(%s", format_name(g, name, c.index));
+			for (size_t j = c.from; j < c.end; j++) {
+				code = pool_printf(g->pool, "%s, %s", code, leaf_x(g, &s->leaves[j], "self"));
+				what = pool_printf(g->pool, "%s, %s", what,
+						   quoted(g, leaf_x(g, &s->leaves[j], NULL)));
+			}
+			pack_line(g, 0, pool_printf(g->pool, "%s)", code),
+				  pool_printf(g->pool, "%s)", what));
 		}
 	}
 }
@@ -730,10 +772,15 @@ static void emit_struct(py *g, const definition *def)
 	if (link && def->fields == link)
 		strbuf_puts(g->out, "    pass\n");
 
-	strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n");
-	pack_steps(g, t);
-	if (!t->nsteps)
-		strbuf_puts(g->out, "        pass\n");
+	if (t->nsteps) {
+		strbuf fields = { 0 };
+		begin_pack(g, &fields);
+		pack_steps(g, t);
+		end_pack(g);
+		strbuf_free(&fields);
+	} else {
+		strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        pass\n");
+	}
 	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u: onc.Unpacker) -> %s:\n",
 		      class_hint(g, def));
 	int n = unpack_steps(g, t);
@@ -830,9 +877,7 @@ static const char *arm_pack(py *g, const definition *def, const plan_arm *a)
 		return NULL;
 	const char *name = arm_name(g, def, &a->arm->arm);
 	const arm_field *f = table_get(&g->arms, name);
-	const char *x = f->optional ? pool_printf(g->pool, "self.%s", name)
-				    : pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name,
-						  pyname(g, def->name), name);
+	const char *x = pool_printf(g->pool, f->optional ? "self.%s" : "onc.arm(self.%s)", name);
 	return py_pack(g, a->value, x);
 }
 
@@ -899,8 +944,11 @@ static void emit_union(py *g, const definition *def)
 
 	const plan_type *t = def->plan;
 	const plan_arm *dflt = NULL;
-	strbuf_printf(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        d = self.%s\n"
-			      "        %s\n", disc, py_pack(g, t->disc, "d"));
+	strbuf fields = { 0 };
+	const char *qdisc = quoted(g, disc);
+	begin_pack(g, &fields);
+	pack_line(g, 0, pool_printf(g->pool, "d = self.%s", disc), NULL);
+	pack_line(g, 0, py_pack(g, t->disc, "d"), qdisc);
 	bool any = false;
 	for (size_t i = 0; i < t->narms; i++) {
 		const plan_arm *a = &t->arms[i];
@@ -909,17 +957,22 @@ static void emit_union(py *g, const definition *def)
 			continue;
 		}
 		const char *e = arm_pack(g, def, a);
-		strbuf_printf(g->out, "        %s d in %s:\n            %s\n", any ? "elif" : "if",
-			      labels(g, a->arm), e ? e : "pass");
+		pack_line(g, 0, pool_printf(g->pool, "%s d in %s:", any ? "elif" : "if",
+					    labels(g, a->arm)), NULL);
+		pack_line(g, 1, e ? e : "pass", e ? quoted(g, arm_name(g, def, &a->arm->arm)) : NULL);
 		any = true;
 	}
 	const char *e = dflt ? arm_pack(g, def, dflt) : NULL;
-	if (dflt && e)
-		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
-	else if (!dflt)
-		strbuf_printf(g->out, "        %s\n            raise onc.XdrError("
-				      "f\"%s: no arm for {d!r}\", status=onc.Status.BAD_VALUE)\n",
-			      any ? "else:" : "if True:", name);
+	if (dflt && e) {
+		pack_line(g, 0, any ? "else:" : "if True:", NULL);
+		pack_line(g, 1, e, quoted(g, arm_name(g, def, &dflt->arm->arm)));
+	} else if (!dflt) {
+		pack_line(g, 0, any ? "else:" : "if True:", NULL);
+		pack_line(g, 1, "raise onc.XdrError(f\"no arm for {d!r}\", status=onc.Status.BAD_VALUE)",
+			  qdisc);
+	}
+	end_pack(g);
+	strbuf_free(&fields);
 
 	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u: onc.Unpacker) -> %s:\n"
 			      "        d = %s\n", class_hint(g, def), py_unpack(g, t->disc));

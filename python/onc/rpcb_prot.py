@@ -52,7 +52,15 @@ class mapping:
     port: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_mapping_format, self.prog, self.vers, self.prot, self.port)
+        try:
+            p.pack_struct(_mapping_format, self.prog, self.vers, self.prot, self.port)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_mapping_format, "prog", "vers", "prot", "port"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> mapping:
@@ -83,7 +91,15 @@ class pmaplist:
     map: mapping = _dc.field(default_factory=mapping)
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_pmaplist_format, self.map.prog, self.map.vers, self.map.prot, self.map.port)
+        try:
+            p.pack_struct(_pmaplist_format, self.map.prog, self.map.vers, self.map.prot, self.map.port)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_pmaplist_format, "map.prog", "map.vers", "map.prot", "map.port"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> pmaplist:
@@ -121,8 +137,17 @@ class call_args:
     args: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_call_args_format, self.prog, self.vers, self.proc)
-        p.pack_opaque(self.args, onc.UNLIMITED)
+        try:
+            p.pack_struct(_call_args_format, self.prog, self.vers, self.proc)
+            p.pack_opaque(self.args, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_call_args_format, "prog", "vers", "proc"),
+        "args",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> call_args:
@@ -149,8 +174,17 @@ class call_result:
     res: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.port)
-        p.pack_opaque(self.res, onc.UNLIMITED)
+        try:
+            p.pack_uint(self.port)
+            p.pack_opaque(self.res, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "port",
+        "res",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> call_result:
@@ -184,10 +218,21 @@ class rpcb:
     r_owner: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcb_format, self.r_prog, self.r_vers)
-        p.pack_string(self.r_netid, RPCB_MAXSTRING)
-        p.pack_string(self.r_addr, RPCB_MAXSTRING)
-        p.pack_string(self.r_owner, RPCB_MAXSTRING)
+        try:
+            p.pack_struct(_rpcb_format, self.r_prog, self.r_vers)
+            p.pack_string(self.r_netid, RPCB_MAXSTRING)
+            p.pack_string(self.r_addr, RPCB_MAXSTRING)
+            p.pack_string(self.r_owner, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcb_format, "r_prog", "r_vers"),
+        "r_netid",
+        "r_addr",
+        "r_owner",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb:
@@ -219,7 +264,15 @@ class rp__list:
     rpcb_map: rpcb = _dc.field(default_factory=rpcb)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_rpcb(p, self.rpcb_map)
+        try:
+            pack_rpcb(p, self.rpcb_map)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "rpcb_map",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rp__list:
@@ -256,8 +309,17 @@ class rpcb_rmtcallargs:
     args: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcb_rmtcallargs_format, self.prog, self.vers, self.proc)
-        p.pack_opaque(self.args, onc.UNLIMITED)
+        try:
+            p.pack_struct(_rpcb_rmtcallargs_format, self.prog, self.vers, self.proc)
+            p.pack_opaque(self.args, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcb_rmtcallargs_format, "prog", "vers", "proc"),
+        "args",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallargs:
@@ -284,8 +346,17 @@ class rpcb_rmtcallres:
     results: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.addr, RPCB_MAXSTRING)
-        p.pack_opaque(self.results, onc.UNLIMITED)
+        try:
+            p.pack_string(self.addr, RPCB_MAXSTRING)
+            p.pack_opaque(self.results, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "addr",
+        "results",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallres:
@@ -320,11 +391,23 @@ class rpcb_entry:
     r_nc_proto: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.r_maddr, RPCB_MAXSTRING)
-        p.pack_string(self.r_nc_netid, RPCB_MAXSTRING)
-        p.pack_uint(self.r_nc_semantics)
-        p.pack_string(self.r_nc_protofmly, RPCB_MAXSTRING)
-        p.pack_string(self.r_nc_proto, RPCB_MAXSTRING)
+        try:
+            p.pack_string(self.r_maddr, RPCB_MAXSTRING)
+            p.pack_string(self.r_nc_netid, RPCB_MAXSTRING)
+            p.pack_uint(self.r_nc_semantics)
+            p.pack_string(self.r_nc_protofmly, RPCB_MAXSTRING)
+            p.pack_string(self.r_nc_proto, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "r_maddr",
+        "r_nc_netid",
+        "r_nc_semantics",
+        "r_nc_protofmly",
+        "r_nc_proto",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_entry:
@@ -355,7 +438,15 @@ class rpcb_entry_list:
     rpcb_entry_map: rpcb_entry = _dc.field(default_factory=rpcb_entry)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_rpcb_entry(p, self.rpcb_entry_map)
+        try:
+            pack_rpcb_entry(p, self.rpcb_entry_map)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "rpcb_entry_map",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_entry_list:
@@ -394,8 +485,17 @@ class rpcbs_addrlist:
     netid: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcbs_addrlist_format, self.prog, self.vers, self.success, self.failure)
-        p.pack_string(self.netid, RPCB_MAXSTRING)
+        try:
+            p.pack_struct(_rpcbs_addrlist_format, self.prog, self.vers, self.success, self.failure)
+            p.pack_string(self.netid, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcbs_addrlist_format, "prog", "vers", "success", "failure"),
+        "netid",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcbs_addrlist:
@@ -430,8 +530,17 @@ class rpcbs_rmtcalllist:
     netid: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcbs_rmtcalllist_format, self.prog, self.vers, self.proc, self.success, self.failure, self.indirect)
-        p.pack_string(self.netid, RPCB_MAXSTRING)
+        try:
+            p.pack_struct(_rpcbs_rmtcalllist_format, self.prog, self.vers, self.proc, self.success, self.failure, self.indirect)
+            p.pack_string(self.netid, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcbs_rmtcalllist_format, "prog", "vers", "proc", "success", "failure", "indirect"),
+        "netid",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcbs_rmtcalllist:
@@ -493,10 +602,21 @@ class rpcb_stat:
     rmtinfo: list[rpcbs_rmtcalllist] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        pack_rpcbs_proc(p, self.info)
-        p.pack_struct(_rpcb_stat_format, self.setinfo, self.unsetinfo)
-        pack_rpcbs_addrlist_ptr(p, self.addrinfo)
-        pack_rpcbs_rmtcalllist_ptr(p, self.rmtinfo)
+        try:
+            pack_rpcbs_proc(p, self.info)
+            p.pack_struct(_rpcb_stat_format, self.setinfo, self.unsetinfo)
+            pack_rpcbs_addrlist_ptr(p, self.addrinfo)
+            pack_rpcbs_rmtcalllist_ptr(p, self.rmtinfo)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "info",
+        (_rpcb_stat_format, "setinfo", "unsetinfo"),
+        "addrinfo",
+        "rmtinfo",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_stat:
@@ -534,8 +654,17 @@ class netbuf:
     buf: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.maxlen)
-        p.pack_opaque(self.buf, RPCB_MAXADDRLEN)
+        try:
+            p.pack_uint(self.maxlen)
+            p.pack_opaque(self.buf, RPCB_MAXADDRLEN)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "maxlen",
+        "buf",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> netbuf:

@@ -268,6 +268,41 @@ def test_names_of_generated_locals(tmp_path):
     assert m.ProgClient.get  # the client's method of GET
 
 
+def test_encoding_errors_name_the_field(at):
+    """A value that cannot be encoded raises an XdrError whose path names the field, from
+    the outermost value down through elements and union arms, and whose text gives the
+    limit; a value of the wrong type (TypeError inside) is one too."""
+    def path_of(v):
+        with pytest.raises(onc.XdrError) as e:
+            packed(at.pack_everything, v)
+        assert str(e.value).startswith(e.value.path + ": "), e.value
+        return e.value.path, str(e.value)
+
+    v = at.everything()
+    v.ne.inner.big = "x"  # a run of fixed-size fields: the one that does not fit
+    assert path_of(v) == ("ne.inner.big", "ne.inner.big: value out of range for its type: "
+                          "unsigned hyper 'x'")
+    v = at.everything()
+    v.ne.pair[1].a = 2**40  # an element of a fixed array, then its field
+    assert path_of(v)[0] == "ne.pair[1].a"
+    v = at.everything()
+    v.ar.vib = [1, 2, "z"]  # a bulk array of scalars
+    assert path_of(v)[0] == "ar.vib[2]"
+    v = at.everything()
+    v.ar.sb = "x" * 300  # a string over its bound: the limit is in the text
+    assert path_of(v) == ("ar.sb", "ar.sb: length exceeds the declared maximum: 300 bytes, "
+                          "at most 32")
+    v = at.everything()
+    v.li = [at.list(1, "a"), at.list(2, "b" * 9)]  # an element of a linked list
+    assert path_of(v)[0] == "li[1].tag"
+    v = at.everything()
+    v.shapes = [at.shape(at.RED, radius=1), at.shape(at.GREEN)]  # a union's empty arm
+    assert path_of(v)[0] == "shapes[1].label"
+    v = at.everything()
+    v.ne.pair = 5  # the wrong type altogether
+    assert path_of(v)[0] == "ne.pair"
+
+
 def test_unions(at):
     # Each arm is a field named as in the .x file; the one the discriminant selects is set.
     assert packed(at.pack_shape, at.shape(at.RED, radius=7)) == b"\0\0\0\0\0\0\0\7"
@@ -284,7 +319,7 @@ def test_unions(at):
     assert packed(at.pack_with_default, at.with_default(9, f=1.0)) == b"\0\0\0\x09\x3f\x80\0\0"
     # The selected arm left empty: BAD_VALUE naming the field.
     e = xdr_error(onc.Status.BAD_VALUE, packed, at.pack_shape, at.shape(at.GREEN))
-    assert "shape.label" in str(e)
+    assert e.path == "label" and str(e).startswith("label: ") and "no value for the arm" in str(e)
     # No default arm: an undeclared discriminant is BAD_VALUE both ways.
     xdr_error(onc.Status.BAD_VALUE, packed, at.pack_big_case, at.big_case(1))
     xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_big_case, b"\0\0\0\1")

@@ -124,12 +124,25 @@ class scalars:
     ul: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_scalars_format, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
-        p.pack_bool(self.b)
-        pack_color(p, self.c)
-        pack_sparse(p, self.sp)
-        pack_counted(p, self.cn)
-        p.pack_struct(_scalars_format_2, self.l, self.ul)
+        try:
+            p.pack_struct(_scalars_format, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
+            p.pack_bool(self.b)
+            pack_color(p, self.c)
+            pack_sparse(p, self.sp)
+            pack_counted(p, self.cn)
+            p.pack_struct(_scalars_format_2, self.l, self.ul)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_scalars_format, "i", "u", "plain_unsigned", "h", "uh", "f", "d"),
+        "b",
+        "c",
+        "sp",
+        "cn",
+        (_scalars_format_2, "l", "ul"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> scalars:
@@ -163,9 +176,19 @@ class small:
     big: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.a)
-        pack_color(p, self.c)
-        p.pack_uhyper(self.big)
+        try:
+            p.pack_int(self.a)
+            pack_color(p, self.c)
+            p.pack_uhyper(self.big)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "a",
+        "c",
+        "big",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> small:
@@ -199,10 +222,21 @@ class nested:
     pair: _builtins.list[small] = _dc.field(default_factory=lambda: [small() for _ in range(2)])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.inner.a)
-        pack_color(p, self.inner.c)
-        p.pack_struct(_nested_format, self.inner.big, self.h)
-        p.pack_farray(2, self.pair, lambda v: pack_small(p, v))
+        try:
+            p.pack_int(self.inner.a)
+            pack_color(p, self.inner.c)
+            p.pack_struct(_nested_format, self.inner.big, self.h)
+            p.pack_farray(2, self.pair, lambda v: pack_small(p, v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "inner.a",
+        "inner.c",
+        (_nested_format, "inner.big", "h"),
+        "pair",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> nested:
@@ -257,31 +291,63 @@ class arrays:
     sb: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_fixed_scalars("int", FIXED_N, self.fi)
-        p.pack_fixed_scalars("uint", 2, self.fu)
-        p.pack_fixed_scalars("hyper", 2, self.fh)
-        p.pack_fixed_scalars("uhyper", ALIAS_N, self.fuh)
-        p.pack_fixed_scalars("float", 2, self.ff)
-        p.pack_fixed_scalars("double", 2, self.fd)
-        p.pack_farray(3, self.fc, lambda v: pack_color(p, v))
-        p.pack_fixed_scalars("bool", 2, self.fb)
-        p.pack_farray(2, self.fs, lambda v: pack_small(p, v))
-        p.pack_scalar_array("int", self.vi, onc.UNLIMITED)
-        p.pack_scalar_array("int", self.vib, 10)
-        p.pack_scalar_array("uint", self.vu, onc.UNLIMITED)
-        p.pack_scalar_array("hyper", self.vh, onc.UNLIMITED)
-        p.pack_scalar_array("uhyper", self.vuh, 5)
-        p.pack_scalar_array("float", self.vf, onc.UNLIMITED)
-        p.pack_scalar_array("double", self.vd, onc.UNLIMITED)
-        p.pack_array(self.vc, lambda v: pack_color(p, v), onc.UNLIMITED)
-        p.pack_scalar_array("bool", self.vb, 4)
-        p.pack_array(self.vs, lambda v: pack_small(p, v), onc.UNLIMITED)
-        p.pack_fopaque(5, self.fo)
-        p.pack_fopaque(6, self.fo4)
-        p.pack_opaque(self.vo, onc.UNLIMITED)
-        p.pack_opaque(self.vob, 7)
-        p.pack_string(self.s, onc.UNLIMITED)
-        p.pack_string(self.sb, MAXNAME)
+        try:
+            p.pack_fixed_scalars("int", FIXED_N, self.fi)
+            p.pack_fixed_scalars("uint", 2, self.fu)
+            p.pack_fixed_scalars("hyper", 2, self.fh)
+            p.pack_fixed_scalars("uhyper", ALIAS_N, self.fuh)
+            p.pack_fixed_scalars("float", 2, self.ff)
+            p.pack_fixed_scalars("double", 2, self.fd)
+            p.pack_farray(3, self.fc, lambda v: pack_color(p, v))
+            p.pack_fixed_scalars("bool", 2, self.fb)
+            p.pack_farray(2, self.fs, lambda v: pack_small(p, v))
+            p.pack_scalar_array("int", self.vi, onc.UNLIMITED)
+            p.pack_scalar_array("int", self.vib, 10)
+            p.pack_scalar_array("uint", self.vu, onc.UNLIMITED)
+            p.pack_scalar_array("hyper", self.vh, onc.UNLIMITED)
+            p.pack_scalar_array("uhyper", self.vuh, 5)
+            p.pack_scalar_array("float", self.vf, onc.UNLIMITED)
+            p.pack_scalar_array("double", self.vd, onc.UNLIMITED)
+            p.pack_array(self.vc, lambda v: pack_color(p, v), onc.UNLIMITED)
+            p.pack_scalar_array("bool", self.vb, 4)
+            p.pack_array(self.vs, lambda v: pack_small(p, v), onc.UNLIMITED)
+            p.pack_fopaque(5, self.fo)
+            p.pack_fopaque(6, self.fo4)
+            p.pack_opaque(self.vo, onc.UNLIMITED)
+            p.pack_opaque(self.vob, 7)
+            p.pack_string(self.s, onc.UNLIMITED)
+            p.pack_string(self.sb, MAXNAME)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "fi",
+        "fu",
+        "fh",
+        "fuh",
+        "ff",
+        "fd",
+        "fc",
+        "fb",
+        "fs",
+        "vi",
+        "vib",
+        "vu",
+        "vh",
+        "vuh",
+        "vf",
+        "vd",
+        "vc",
+        "vb",
+        "vs",
+        "fo",
+        "fo4",
+        "vo",
+        "vob",
+        "s",
+        "sb",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> arrays:
@@ -331,10 +397,21 @@ class optionals:
     oh: Optional[int] = None
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.oi, lambda v: p.pack_int(v))
-        p.pack_optional(self.os, lambda v: pack_small(p, v))
-        p.pack_string(self.name, onc.UNLIMITED)
-        p.pack_optional(self.oh, lambda v: p.pack_hyper(v))
+        try:
+            p.pack_optional(self.oi, lambda v: p.pack_int(v))
+            p.pack_optional(self.os, lambda v: pack_small(p, v))
+            p.pack_string(self.name, onc.UNLIMITED)
+            p.pack_optional(self.oh, lambda v: p.pack_hyper(v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "oi",
+        "os",
+        "name",
+        "oh",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> optionals:
@@ -364,8 +441,17 @@ class list:
     tag: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.value)
-        p.pack_string(self.tag, 8)
+        try:
+            p.pack_int(self.value)
+            p.pack_string(self.tag, 8)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "value",
+        "tag",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> _list_type:
@@ -401,8 +487,17 @@ class tree:
     left: _builtins.list[tree] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.key)
-        p.pack_list(self.left, lambda v: v.pack(p))
+        try:
+            p.pack_int(self.key)
+            p.pack_list(self.left, lambda v: v.pack(p))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "key",
+        "left",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> tree:
@@ -429,8 +524,17 @@ class chain:
     after: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.next, lambda v: pack_chain(p, v))
-        p.pack_int(self.after)
+        try:
+            p.pack_optional(self.next, lambda v: pack_chain(p, v))
+            p.pack_int(self.after)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "next",
+        "after",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> chain:
@@ -460,14 +564,29 @@ class shape:
             self.radius = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.c
-        pack_color(p, d)
-        if d in (RED,):
-            p.pack_int(onc.arm(self.radius, "shape.radius"))
-        elif d in (GREEN, BLUE):
-            p.pack_string(onc.arm(self.label, "shape.label"), 16)
-        else:
-            raise onc.XdrError(f"shape: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.c
+            pack_color(p, d)
+            if d in (RED,):
+                p.pack_int(onc.arm(self.radius))
+            elif d in (GREEN, BLUE):
+                p.pack_string(onc.arm(self.label), 16)
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "c",
+        None,
+        "radius",
+        None,
+        "label",
+        None,
+        "c",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> shape:
@@ -500,14 +619,29 @@ class maybe:
             self.value = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.present
-        p.pack_bool(d)
-        if d in (1,):
-            pack_small(p, onc.arm(self.value, "maybe.value"))
-        elif d in (0,):
-            pass
-        else:
-            raise onc.XdrError(f"maybe: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.present
+            p.pack_bool(d)
+            if d in (1,):
+                pack_small(p, onc.arm(self.value))
+            elif d in (0,):
+                pass
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "present",
+        None,
+        "value",
+        None,
+        None,
+        None,
+        "present",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> maybe:
@@ -543,16 +677,33 @@ class with_default:
             self.h = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            p.pack_hyper(onc.arm(self.h, "with_default.h"))
-        elif d in (2,):
-            p.pack_opaque(onc.arm(self.data, "with_default.data"), onc.UNLIMITED)
-        elif d in (-3,):
-            pass
-        else:
-            p.pack_float(onc.arm(self.f, "with_default.f"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                p.pack_hyper(onc.arm(self.h))
+            elif d in (2,):
+                p.pack_opaque(onc.arm(self.data), onc.UNLIMITED)
+            elif d in (-3,):
+                pass
+            else:
+                p.pack_float(onc.arm(self.f))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "h",
+        None,
+        "data",
+        None,
+        None,
+        None,
+        "f",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> with_default:
@@ -580,14 +731,29 @@ class big_case:
     big: Optional[int] = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.k
-        p.pack_uint(d)
-        if d in (0,):
-            pass
-        elif d in (4000000000,):
-            p.pack_int(onc.arm(self.big, "big_case.big"))
-        else:
-            raise onc.XdrError(f"big_case: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.k
+            p.pack_uint(d)
+            if d in (0,):
+                pass
+            elif d in (4000000000,):
+                p.pack_int(onc.arm(self.big))
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "k",
+        None,
+        None,
+        None,
+        "big",
+        None,
+        "k",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> big_case:
@@ -615,10 +781,21 @@ class only_void:
     k: sparse = _dc.field(default_factory=lambda: sparse.S_LOW)
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.k
-        pack_sparse(p, d)
-        if d in (S_LOW,):
-            pass
+        try:
+            d = self.k
+            pack_sparse(p, d)
+            if d in (S_LOW,):
+                pass
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "k",
+        None,
+        None,
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> only_void:
@@ -791,33 +968,67 @@ class everything:
     lists: _builtins.list[_builtins.list[_list_type]] = _dc.field(default_factory=lambda: [[list()] for _ in range(2)])
 
     def pack(self, p: onc.Packer) -> None:
-        pack_scalars(p, self.sc)
-        pack_arrays(p, self.ar)
-        pack_nested(p, self.ne)
-        pack_optionals(p, self.op)
-        pack_listptr(p, self.li)
-        p.pack_list(self.tr, lambda v: v.pack(p))
-        p.pack_optional(self.ch, lambda v: pack_chain(p, v))
-        pack_shape(p, self.sh)
-        pack_maybe(p, self.mb)
-        pack_with_default(p, self.wd)
-        pack_big_case(p, self.bc)
-        pack_only_void(p, self.ov)
-        pack_myints(p, self.mi)
-        pack_name(p, self.nm)
-        pack_hash(p, self.hs)
-        pack_blob(p, self.bl)
-        pack_colors(p, self.cs)
-        pack_smalls(p, self.sm)
-        pack_names(p, self.nms)
-        pack_shapeptr(p, self.shp)
-        pack_hypers(p, self.hy)
-        p.pack_int(self.sa.a)
-        pack_color(p, self.sa.c)
-        p.pack_uhyper(self.sa.big)
-        pack_netobj(p, self.no)
-        p.pack_array(self.shapes, lambda v: pack_shape(p, v), 3)
-        p.pack_farray(2, self.lists, lambda v: pack_list(p, v))
+        try:
+            pack_scalars(p, self.sc)
+            pack_arrays(p, self.ar)
+            pack_nested(p, self.ne)
+            pack_optionals(p, self.op)
+            pack_listptr(p, self.li)
+            p.pack_list(self.tr, lambda v: v.pack(p))
+            p.pack_optional(self.ch, lambda v: pack_chain(p, v))
+            pack_shape(p, self.sh)
+            pack_maybe(p, self.mb)
+            pack_with_default(p, self.wd)
+            pack_big_case(p, self.bc)
+            pack_only_void(p, self.ov)
+            pack_myints(p, self.mi)
+            pack_name(p, self.nm)
+            pack_hash(p, self.hs)
+            pack_blob(p, self.bl)
+            pack_colors(p, self.cs)
+            pack_smalls(p, self.sm)
+            pack_names(p, self.nms)
+            pack_shapeptr(p, self.shp)
+            pack_hypers(p, self.hy)
+            p.pack_int(self.sa.a)
+            pack_color(p, self.sa.c)
+            p.pack_uhyper(self.sa.big)
+            pack_netobj(p, self.no)
+            p.pack_array(self.shapes, lambda v: pack_shape(p, v), 3)
+            p.pack_farray(2, self.lists, lambda v: pack_list(p, v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "sc",
+        "ar",
+        "ne",
+        "op",
+        "li",
+        "tr",
+        "ch",
+        "sh",
+        "mb",
+        "wd",
+        "bc",
+        "ov",
+        "mi",
+        "nm",
+        "hs",
+        "bl",
+        "cs",
+        "sm",
+        "nms",
+        "shp",
+        "hy",
+        "sa.a",
+        "sa.c",
+        "sa.big",
+        "no",
+        "shapes",
+        "lists",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> everything:
@@ -873,8 +1084,17 @@ class quads:
     qs: _builtins.list[bytes] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_quadruple(self.q)
-        p.pack_array(self.qs, lambda v: p.pack_quadruple(v), onc.UNLIMITED)
+        try:
+            p.pack_quadruple(self.q)
+            p.pack_array(self.qs, lambda v: p.pack_quadruple(v), onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "q",
+        "qs",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> quads:
@@ -900,7 +1120,15 @@ class inline_types_pos:
     y: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_inline_types_pos_format, self.x, self.y)
+        try:
+            p.pack_struct(_inline_types_pos_format, self.x, self.y)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_inline_types_pos_format, "x", "y"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_pos:
@@ -952,10 +1180,21 @@ class inline_types_extra:
             self.h = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            p.pack_hyper(onc.arm(self.h, "inline_types_extra.h"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                p.pack_hyper(onc.arm(self.h))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "h",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_extra:
@@ -983,7 +1222,15 @@ class inline_types_maybe:
     label: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.label, onc.UNLIMITED)
+        try:
+            p.pack_string(self.label, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "label",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_maybe:
@@ -1006,7 +1253,15 @@ class inline_types_many:
     n: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.n)
+        try:
+            p.pack_uint(self.n)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "n",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_many:
@@ -1038,11 +1293,23 @@ class inline_types:
     many: _builtins.list[inline_types_many] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_inline_types_format, self.pos.x, self.pos.y)
-        pack_inline_types_tint(p, self.tint)
-        pack_inline_types_extra(p, self.extra)
-        p.pack_optional(self.maybe, lambda v: pack_inline_types_maybe(p, v))
-        p.pack_array(self.many, lambda v: pack_inline_types_many(p, v), 3)
+        try:
+            p.pack_struct(_inline_types_format, self.pos.x, self.pos.y)
+            pack_inline_types_tint(p, self.tint)
+            pack_inline_types_extra(p, self.extra)
+            p.pack_optional(self.maybe, lambda v: pack_inline_types_maybe(p, v))
+            p.pack_array(self.many, lambda v: pack_inline_types_many(p, v), 3)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_inline_types_format, "pos.x", "pos.y"),
+        "tint",
+        "extra",
+        "maybe",
+        "many",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types:
@@ -1071,8 +1338,17 @@ class inline_pair:
     s: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.a)
-        p.pack_string(self.s, onc.UNLIMITED)
+        try:
+            p.pack_int(self.a)
+            p.pack_string(self.s, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "a",
+        "s",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_pair:
@@ -1132,8 +1408,17 @@ class inline_nested_m_m:
     s: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.v)
-        p.pack_string(self.s, onc.UNLIMITED)
+        try:
+            p.pack_int(self.v)
+            p.pack_string(self.s, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "v",
+        "s",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_m:
@@ -1157,7 +1442,15 @@ class inline_nested_m_u_m:
     h: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_hyper(self.h)
+        try:
+            p.pack_hyper(self.h)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "h",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u_m:
@@ -1187,10 +1480,21 @@ class inline_nested_m_u:
             self.m = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            pack_inline_nested_m_u_m(p, onc.arm(self.m, "inline_nested_m_u.m"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                pack_inline_nested_m_u_m(p, onc.arm(self.m))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "m",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u:
@@ -1219,8 +1523,17 @@ class inline_nested_m:
     u: inline_nested_m_u = _dc.field(default_factory=inline_nested_m_u)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_inline_nested_m_m(p, self.m)
-        pack_inline_nested_m_u(p, self.u)
+        try:
+            pack_inline_nested_m_m(p, self.m)
+            pack_inline_nested_m_u(p, self.u)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "m",
+        "u",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m:
@@ -1246,7 +1559,15 @@ class inline_nested:
     m: inline_nested_m = _dc.field(default_factory=inline_nested_m)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_inline_nested_m(p, self.m)
+        try:
+            pack_inline_nested_m(p, self.m)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "m",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested:

@@ -49,10 +49,21 @@ class fhstatus:
             self.fhs_fhandle = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.fhs_status
-        p.pack_uint(d)
-        if d in (0,):
-            pack_fhandle(p, onc.arm(self.fhs_fhandle, "fhstatus.fhs_fhandle"))
+        try:
+            d = self.fhs_status
+            p.pack_uint(d)
+            if d in (0,):
+                pack_fhandle(p, onc.arm(self.fhs_fhandle))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "fhs_status",
+        None,
+        "fhs_fhandle",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> fhstatus:
@@ -115,8 +126,17 @@ class mountbody:
     ml_directory: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        pack_name(p, self.ml_hostname)
-        pack_dirpath(p, self.ml_directory)
+        try:
+            pack_name(p, self.ml_hostname)
+            pack_dirpath(p, self.ml_directory)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "ml_hostname",
+        "ml_directory",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> mountbody:
@@ -150,7 +170,15 @@ class groupnode:
     gr_name: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        pack_name(p, self.gr_name)
+        try:
+            pack_name(p, self.gr_name)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "gr_name",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> groupnode:
@@ -184,8 +212,17 @@ class exportnode:
     ex_groups: list[groupnode] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        pack_dirpath(p, self.ex_dir)
-        pack_groups(p, self.ex_groups)
+        try:
+            pack_dirpath(p, self.ex_dir)
+            pack_groups(p, self.ex_groups)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "ex_dir",
+        "ex_groups",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> exportnode:
