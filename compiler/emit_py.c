@@ -675,16 +675,16 @@ static void pack_steps(py *g, const plan_type *t)
 					  quoted(g, leaf_x(g, l, NULL)));
 				continue;
 			}
-			const char *code = pool_printf(g->pool, "p.pack_struct(%s",
-						       format_name(g, name, c.index));
-			const char *what = pool_printf(g->pool, "(%s", format_name(g, name, c.index));
+			/* pack_line()'s work, a leaf at a time: a run may have 100,000 */
+			const char *format = format_name(g, name, c.index);
+			strbuf_printf(g->out, "            p.pack_struct(%s", format);
+			strbuf_printf(g->fields, "        (%s", format);
 			for (size_t j = c.from; j < c.end; j++) {
-				code = pool_printf(g->pool, "%s, %s", code, leaf_x(g, &s->leaves[j], "self"));
-				what = pool_printf(g->pool, "%s, %s", what,
-						   quoted(g, leaf_x(g, &s->leaves[j], NULL)));
+				strbuf_printf(g->out, ", %s", leaf_x(g, &s->leaves[j], "self"));
+				strbuf_printf(g->fields, ", \"%s\"", leaf_x(g, &s->leaves[j], NULL));
 			}
-			pack_line(g, 0, pool_printf(g->pool, "%s)", code),
-				  pool_printf(g->pool, "%s)", what));
+			strbuf_puts(g->out, ")\n");
+			strbuf_puts(g->fields, "),\n");
 		}
 	}
 }
