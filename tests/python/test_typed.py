@@ -15,7 +15,7 @@ from conftest import ROOT, gen, load
 X_FILES = sorted(glob.glob("/usr/include/rpcsvc/*.x")) + [
     str(ROOT / p) for p in ("tests/compiler/all_types.x", "tests/compiler/forward.x",
                             "tests/conformance/conform.x", "tests/peers/peers.x",
-                            "examples/calc/calc.x")]
+                            "tests/python/lists.x", "examples/calc/calc.x")]
 # nis_callback.x uses types it never defines (onc gen refuses it).
 X_FILES = [x for x in X_FILES if not x.endswith("nis_callback.x")]
 
