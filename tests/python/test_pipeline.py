@@ -488,3 +488,26 @@ def test_tls_threads_sharing_a_client_of_the_c_server_send_and_get_large_records
                  for k in range(6)] for i in range(8)]
     assert out == [(e, None) for e in expected]
 
+
+
+def test_tls_a_server_gone_mid_flight_fails_every_call_then_the_client_handshakes_again(
+        pki, meeting):
+    s = meeting(tls=pki.server_tls())
+    port = int(s.addrs["tcp"].rsplit(":", 1)[1])
+    with MeetingClient(s.addrs["tcp"], timeout=10, tls=pki.client_tls()) as c:
+        assert c.echo(1) == 1
+        held = [in_background(lambda n=n: c.hold(n)) for n in range(4)]
+        s.program.wait_held(4)
+        s.server.stop(timeout=0.1)  # the calls held are dropped with their connection
+        for h in held:
+            e = h.result()
+            assert type(e) is onc.ConnectionClosed and "by the server" in str(e), e
+        again = onc.Server(tls=pki.server_tls())
+        again.register(Meeting())
+        again.listen(f"tcp://127.0.0.1:{port}")
+        again.start()
+        try:
+            assert c.echo(2) == 2  # a new connection, a new handshake
+            assert c.tls_info().version == "TLSv1.3"
+        finally:
+            again.stop()
