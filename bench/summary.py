@@ -141,6 +141,11 @@ if py:
                                  ("async_window", "Python asyncio, 64 in flight", 3)):
             row(case, "calls/s", calls["onc"][key]["calls_per_s"],
                 grpc=g[key]["calls_per_s"] if key in g else None, grpc_target=least)
+        slow = calls["onc"].get("slow_handler")
+        if slow:
+            row("Python 1 ms handler, 8 threads, one client", "calls/s",
+                slow["threads"]["calls_per_s"])
+            row("  vs the same calls from one thread", "x", slow["threads_vs_one"])
     for c in py["xdr"]:
         if "onc_vs_xdrlib" in c:
             row(f"Python XDR {c['data']} enc (vs xdrlib)", "x", c["onc_vs_xdrlib"]["encode"],

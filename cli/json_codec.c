@@ -412,14 +412,6 @@ static bool enc_array(walk *w, const plan_value *v, const json_t *j, onc_xdr_enc
 	return true;
 }
 
-/* The list type a value codes, through typedefs; NULL when it is not a list. */
-static const plan_type *list_of(const plan_value *v)
-{
-	while (v->kind == PLAN_CALL && v->type && v->type->shape == SHAPE_TYPEDEF)
-		v = v->type->target;
-	return v->kind == PLAN_CALL && v->type && v->type->shape == SHAPE_LIST ? v->type : NULL;
-}
-
 static bool enc_members(walk *w, const plan_type *t, const json_t *j, onc_xdr_enc *e);
 
 /* A list's nodes from a JSON array: each node's members, then whether another follows. */
@@ -612,7 +604,7 @@ static bool enc_value(walk *w, const plan_value *v, const json_t *j, onc_xdr_enc
 	case PLAN_ARRAY:
 		return enc_array(w, v, j, e);
 	case PLAN_OPTIONAL: {
-		const plan_type *list = list_of(v->elem);
+		const plan_type *list = plan_list_of(v->elem);
 		if (list)
 			return enc_list(w, list, j, true, e);
 		if (json_is_null(j))
@@ -944,7 +936,7 @@ static json_t *dec_one(walk *w, const plan_value *v, onc_xdr_dec *d)
 	case PLAN_ARRAY:
 		return dec_array(w, v, d);
 	case PLAN_OPTIONAL: {
-		const plan_type *list = list_of(v->elem);
+		const plan_type *list = plan_list_of(v->elem);
 		if (list)
 			return dec_list(w, list, true, d);
 		uint32_t present = 0;

@@ -33,6 +33,8 @@ typedef struct py {
 	const version *prefixed;
 	const char *prefix;
 	size_t prefix_len;
+	/* While a pack method is written: what each line of its body codes (pack_line). */
+	strbuf *fields;
 } py;
 
 static const char *const reserved[] = {
@@ -115,6 +117,22 @@ static const char *pyvalue(py *g, const value *v)
 	return pool_printf(g->pool, "%s", v->text ? v->text : "None");
 }
 
+/* Linked lists (a struct whose last member points to the next node, plan.h's SHAPE_LIST) are
+ * Python lists of their elements, as onc call shows them in JSON: a value of the struct (at
+ * least one element) or optional data of it (none when the pointer is NULL). The struct's
+ * class is one element: its members but the link. The bytes on the wire are the chain's. */
+
+/* The list struct a plain or optional declaration is, NULL when it is not one (the same
+ * question as plan_list_of, asked of the syntax tree for hints and defaults). */
+static const definition *list_def(const decl *d)
+{
+	if (d->kind != DECL_PLAIN && d->kind != DECL_OPTIONAL)
+		return NULL;
+	const type_ref *b = type_base(&d->type);
+	const definition *def = b->kind == TYPE_NAMED ? b->def : NULL;
+	return def && def->kind == DEF_STRUCT && def->list_link ? def : NULL;
+}
+
 /* ---- coding: expressions printed from the plan ---- */
 
 /* The length of a fixed array or opaque, or the maximum of a variable one. */
@@ -158,6 +176,8 @@ static const char *py_pack(py *g, const plan_value *v, const char *x)
 		return pool_printf(g->pool, "p.pack_array(%s, lambda v: %s, %s)", x,
 				   py_pack(g, v->elem, "v"), py_bound(g, v));
 	case PLAN_OPTIONAL:
+		if (plan_list_of(v->elem))
+			return pool_printf(g->pool, "p.pack_list(%s, lambda v: v.pack(p))", x);
 		return pool_printf(g->pool, "p.pack_optional(%s, lambda v: %s)", x,
 				   py_pack(g, v->elem, "v"));
 	case PLAN_CALL:
@@ -194,6 +214,9 @@ static const char *py_unpack(py *g, const plan_value *v)
 		return pool_printf(g->pool, "u.unpack_array(lambda: %s, %s, %lld)", py_unpack(g, v->elem),
 				   py_bound(g, v), (long long)v->elem->size.min);
 	case PLAN_OPTIONAL:
+		if (plan_list_of(v->elem))
+			return pool_printf(g->pool, "u.unpack_list(lambda: %s.unpack(u))",
+					   pyglobal(g, plan_list_of(v->elem)->def->name));
 		return pool_printf(g->pool, "u.unpack_optional(lambda: %s)", py_unpack(g, v->elem));
 	case PLAN_CALL:
 		break;
@@ -232,7 +255,8 @@ static const char *default_type(py *g, const type_ref *t)
 				    : "0";
 	case DEF_STRUCT:
 	case DEF_UNION:
-		return pool_printf(g->pool, "%s%s()", g->qual ? g->qual : "", pyglobal(g, def->name));
+		return pool_printf(g->pool, def->list_link ? "[%s%s()]" : "%s%s()", g->qual ? g->qual : "",
+				   pyglobal(g, def->name));
 	case DEF_TYPEDEF:
 		return default_decl(g, &def->target);
 	default:
@@ -265,8 +289,9 @@ static const char *default_decl(py *g, const decl *d)
 {
 	switch (d->kind) {
 	case DECL_VOID:
-	case DECL_OPTIONAL:
 		return "None";
+	case DECL_OPTIONAL:
+		return list_def(d) ? "[]" : "None";
 	case DECL_PLAIN:
 		return default_type(g, &d->type);
 	case DECL_FIXED:
@@ -335,7 +360,8 @@ static void enter_class(py *g, const definition *def)
 			if (a->arm.kind != DECL_VOID)
 				table_add(&g->members, a->arm.name, (void *)a);
 	}
-	for (const decl *f = def->kind == DEF_STRUCT ? def->fields : NULL; f; f = f->next)
+	for (const decl *f = def->kind == DEF_STRUCT ? def->fields : NULL; f && f != def->list_link;
+	     f = f->next)
 		table_add(&g->members, f->name, (void *)f);
 }
 
@@ -372,7 +398,7 @@ static const char *class_hint(py *g, const definition *def)
 /* A typedef has no Python name of its own: a declaration of one is hinted as the type it
  * stands for, found in a loop (a chain of typedefs costs no stack), and Optional once however
  * many pointers it goes through (Optional[Optional[T]] is Optional[T]). Arrays are lists of
- * their element's hint. */
+ * their element's hint, and so are linked lists (the pointer to one is the list). */
 static const char *hint_depth(py *g, const decl *d, int depth, bool *is_optional)
 {
 	bool optional = false;
@@ -380,6 +406,9 @@ static const char *hint_depth(py *g, const decl *d, int depth, bool *is_optional
 	while (!h) {
 		if (d->kind == DECL_VOID) {
 			h = "None";
+		} else if (list_def(d)) {
+			h = pool_printf(g->pool, "%s[%s]", std_name(g, "_builtins", "list"),
+					class_hint(g, list_def(d)));
 		} else if ((d->kind == DECL_FIXED || d->kind == DECL_VAR) &&
 			   (d->type.kind == TYPE_STRING || d->type.kind == TYPE_OPAQUE)) {
 			h = std_name(g, "_builtins", d->type.kind == TYPE_STRING ? "str" : "bytes");
@@ -541,9 +570,11 @@ static bool struct_code(scalar sc)
 	return plan_scalars[sc].py_struct != 0;
 }
 
+/* A leaf of a run: obj.member[.inner], or its path member[.inner] when obj is NULL. */
 static const char *leaf_x(py *g, const plan_leaf *l, const char *obj)
 {
-	const char *m = pool_printf(g->pool, "%s.%s", obj, pyname(g, l->member->name));
+	const char *m = obj ? pool_printf(g->pool, "%s.%s", obj, pyname(g, l->member->name))
+			    : pyname(g, l->member->name);
 	return l->inner ? pool_printf(g->pool, "%s.%s", m, pyname(g, l->inner->name)) : m;
 }
 
@@ -589,32 +620,71 @@ static void emit_formats(py *g, const plan_type *t)
 		}
 }
 
-/* Packs the steps of `obj` ("self" or "node"). */
-static void pack_steps(py *g, const plan_type *t, const char *obj, const char *indent)
+/* A pack method's body is one try: its except clause asks onc.field_error() which field an
+ * error came from, by the line it came from; _FIELDS, after the method, says what each line
+ * codes ("name", a run's (format, "name", ...), or None). */
+static void begin_pack(py *g, strbuf *fields)
+{
+	g->fields = fields;
+	strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        try:\n");
+}
+
+/* A line of the body at depth (0: the try's own), coding what. */
+static void pack_line(py *g, int depth, const char *code, const char *what)
+{
+	strbuf_printf(g->out, "%*s%s\n", 12 + 4 * depth, "", code);
+	strbuf_printf(g->fields, "        %s,\n", what ? what : "None");
+}
+
+static void end_pack(py *g)
+{
+	strbuf_puts(g->out, "        except onc.PACK_ERRORS as e:\n"
+			    "            raise onc.field_error(e, self) from None\n\n"
+			    "    # what each line of pack() after `try:` codes, for onc.field_error()\n"
+			    "    _FIELDS = (\n");
+	strbuf_puts(g->out, g->fields->data);
+	strbuf_puts(g->out, "    )\n");
+	g->fields = NULL;
+}
+
+static const char *quoted(py *g, const char *s)
+{
+	return pool_printf(g->pool, "\"%s\"", s);
+}
+
+/* Packs the steps of self, in a pack method. */
+static void pack_steps(py *g, const plan_type *t)
 {
 	const char *name = pyglobal(g, t->def->name);
 	int index = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const plan_step *s = &t->steps[i];
 		if (s->member) {
-			const char *e = py_pack(g, s->value,
-						pool_printf(g->pool, "%s.%s", obj, pyname(g, s->member->name)));
+			const char *field = pyname(g, s->member->name);
+			const char *e = py_pack(g, s->value, pool_printf(g->pool, "self.%s", field));
 			if (e)
-				strbuf_printf(g->out, "%s%s\n", indent, e);
+				pack_line(g, 0, e, quoted(g, field));
 			continue;
 		}
 		for (size_t k = 0; k < s->nleaves;) {
 			chunk c;
 			k = next_chunk(s, k, &index, &c);
+			const plan_leaf *l = &s->leaves[c.from];
 			if (c.index < 0) {
-				strbuf_printf(g->out, "%s%s\n", indent,
-					      py_pack(g, s->leaves[c.from].value, leaf_x(g, &s->leaves[c.from], obj)));
+				pack_line(g, 0, py_pack(g, l->value, leaf_x(g, l, "self")),
+					  quoted(g, leaf_x(g, l, NULL)));
 				continue;
 			}
-			strbuf_printf(g->out, "%sp.pack_struct(%s", indent, format_name(g, name, c.index));
-			for (size_t j = c.from; j < c.end; j++)
-				strbuf_printf(g->out, ", %s", leaf_x(g, &s->leaves[j], obj));
+			/* pack_line()'s work, a leaf at a time: a run may have 100,000 */
+			const char *format = format_name(g, name, c.index);
+			strbuf_printf(g->out, "            p.pack_struct(%s", format);
+			strbuf_printf(g->fields, "        (%s", format);
+			for (size_t j = c.from; j < c.end; j++) {
+				strbuf_printf(g->out, ", %s", leaf_x(g, &s->leaves[j], "self"));
+				strbuf_printf(g->fields, ", \"%s\"", leaf_x(g, &s->leaves[j], NULL));
+			}
 			strbuf_puts(g->out, ")\n");
+			strbuf_puts(g->fields, "),\n");
 		}
 	}
 }
@@ -661,9 +731,11 @@ static void unpack_run(py *g, const plan_step *s, const char *name, int *index, 
 	*member = m + 1;
 }
 
-/* Decodes the steps into locals v0, v1... (one per member); returns the count. */
-static int unpack_steps(py *g, const plan_type *t, const char *indent)
+/* Decodes the steps into locals v0, v1... (one per member) of an unpack method; returns the
+ * count. */
+static int unpack_steps(py *g, const plan_type *t)
 {
+	const char *indent = "        ";
 	const char *name = pyglobal(g, t->def->name);
 	int index = 0, member = 0;
 	for (size_t i = 0; i < t->nsteps; i++) {
@@ -683,53 +755,52 @@ static void emit_struct(py *g, const definition *def)
 	const decl *link = def->list_link;
 	strbuf_puts(g->out, "\n\n");
 	emit_formats(g, t);
-	strbuf_printf(g->out, "\n\n@_dc.dataclass\nclass %s:\n", name);
+	strbuf_puts(g->out, "\n\n");
+	if (link)
+		strbuf_printf(g->out, "# An element of a linked list: the chain of its `%s` pointers is a "
+				      "Python list.\n",
+			      link->name);
+	strbuf_printf(g->out, "@_dc.dataclass\nclass %s:\n", name);
 	py_docstring(g, "    ", def->doc, NULL);
 	if (def->doc)
 		strbuf_puts(g->out, "\n");
 	enter_class(g, def);
-	for (const decl *f = def->fields; f; f = f->next) {
+	for (const decl *f = def->fields; f != link; f = f->next) {
 		py_comment(g, "    ", f->doc);
 		emit_field(g, pyname(g, f->name), hint_decl(g, f), default_decl(g, f));
 	}
+	if (link && def->fields == link)
+		strbuf_puts(g->out, "    pass\n");
 
-	strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n");
-	if (link) {
-		strbuf_printf(g->out, "        node: %s[%s] = self\n        while node is not None:\n",
-			      std_name(g, "_typing", "Optional"), class_hint(g, def));
-		pack_steps(g, t, "node", "            ");
-		strbuf_printf(g->out, "            node = node.%s\n"
-				      "            p.pack_bool(node is not None)\n",
-			      pyname(g, link->name));
+	if (t->nsteps) {
+		strbuf fields = { 0 };
+		begin_pack(g, &fields);
+		pack_steps(g, t);
+		end_pack(g);
+		strbuf_free(&fields);
 	} else {
-		pack_steps(g, t, "self", "        ");
+		strbuf_puts(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        pass\n");
 	}
 	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u: onc.Unpacker) -> %s:\n",
 		      class_hint(g, def));
-	if (link) {
-		/* The nodes are read in a loop and linked at the end: a long list costs no stack. */
-		strbuf_printf(g->out, "        nodes: %s[%s] = []\n        while True:\n",
-			      std_name(g, "_builtins", "list"), class_hint(g, def));
-		int n = unpack_steps(g, t, "            ");
-		strbuf_puts(g->out, "            nodes.append(cls(");
-		for (int i = 0; i < n; i++)
-			strbuf_printf(g->out, "v%d, ", i);
-		strbuf_printf(g->out, "None))\n"
-				      "            if not u.unpack_bool():\n"
-				      "                break\n"
-				      "        for node, after in zip(nodes, nodes[1:]):\n"
-				      "            node.%s = after\n"
-				      "        return nodes[0]\n",
-			      pyname(g, link->name));
-	} else {
-		int n = unpack_steps(g, t, "        ");
-		strbuf_puts(g->out, "        return cls(");
-		for (int i = 0; i < n; i++)
-			strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
-		strbuf_puts(g->out, ")\n");
-	}
+	int n = unpack_steps(g, t);
+	strbuf_puts(g->out, "        return cls(");
+	for (int i = 0; i < n; i++)
+		strbuf_printf(g->out, "%sv%d", i ? ", " : "", i);
+	strbuf_puts(g->out, ")\n");
 	enter_class(g, NULL);
-	emit_type_functions(g, def);
+	if (!link) {
+		emit_type_functions(g, def);
+		return;
+	}
+	/* A value of the struct is a list of one element or more. */
+	const char *hint = pool_printf(g->pool, "%s[%s]", std_name(g, "_builtins", "list"),
+				       class_hint(g, def));
+	strbuf_printf(g->out, "\n\ndef pack_%s(p: onc.Packer, v: %s) -> None:\n"
+			      "    p.pack_list(v, lambda v: v.pack(p), nonempty=True)\n\n\n"
+			      "def unpack_%s(u: onc.Unpacker) -> %s:\n"
+			      "    return u.unpack_list(lambda: %s.unpack(u), nonempty=True)\n",
+		      def->name, hint, def->name, hint, name);
 }
 
 /* The fields of a union's arms: one per name (arms may share one), in file order; the
@@ -806,9 +877,7 @@ static const char *arm_pack(py *g, const definition *def, const plan_arm *a)
 		return NULL;
 	const char *name = arm_name(g, def, &a->arm->arm);
 	const arm_field *f = table_get(&g->arms, name);
-	const char *x = f->optional ? pool_printf(g->pool, "self.%s", name)
-				    : pool_printf(g->pool, "onc.arm(self.%s, \"%s.%s\")", name,
-						  pyname(g, def->name), name);
+	const char *x = pool_printf(g->pool, f->optional ? "self.%s" : "onc.arm(self.%s)", name);
 	return py_pack(g, a->value, x);
 }
 
@@ -846,9 +915,14 @@ static void emit_union(py *g, const definition *def)
 	const char *first_arm = first && first->arm.kind != DECL_VOID ? arm_name(g, def, &first->arm)
 								      : "";
 	for (size_t i = 0; i < nf; i++) {
+		const char *dflt = strcmp(f[i].name, first_arm) == 0 ? default_decl(g, &first->arm)
+								     : "None";
+		/* An empty list (array or linked list) in an Optional field: mypy infers the type
+		 * of a bare [] from the field's, which it cannot when that is Optional. */
+		if (strcmp(dflt, "[]") == 0)
+			dflt = pool_printf(g->pool, "%s()", hint_decl(g, &first->arm));
 		py_comment(g, "    ", f[i].doc);
-		emit_field(g, f[i].name, f[i].hint,
-			   strcmp(f[i].name, first_arm) == 0 ? default_decl(g, &first->arm) : "None");
+		emit_field(g, f[i].name, f[i].hint, dflt);
 	}
 
 	/* The first arm's default is for T(); made with another discriminant, T has it None, as
@@ -870,8 +944,11 @@ static void emit_union(py *g, const definition *def)
 
 	const plan_type *t = def->plan;
 	const plan_arm *dflt = NULL;
-	strbuf_printf(g->out, "\n    def pack(self, p: onc.Packer) -> None:\n        d = self.%s\n"
-			      "        %s\n", disc, py_pack(g, t->disc, "d"));
+	strbuf fields = { 0 };
+	const char *qdisc = quoted(g, disc);
+	begin_pack(g, &fields);
+	pack_line(g, 0, pool_printf(g->pool, "d = self.%s", disc), NULL);
+	pack_line(g, 0, py_pack(g, t->disc, "d"), qdisc);
 	bool any = false;
 	for (size_t i = 0; i < t->narms; i++) {
 		const plan_arm *a = &t->arms[i];
@@ -880,17 +957,22 @@ static void emit_union(py *g, const definition *def)
 			continue;
 		}
 		const char *e = arm_pack(g, def, a);
-		strbuf_printf(g->out, "        %s d in %s:\n            %s\n", any ? "elif" : "if",
-			      labels(g, a->arm), e ? e : "pass");
+		pack_line(g, 0, pool_printf(g->pool, "%s d in %s:", any ? "elif" : "if",
+					    labels(g, a->arm)), NULL);
+		pack_line(g, 1, e ? e : "pass", e ? quoted(g, arm_name(g, def, &a->arm->arm)) : NULL);
 		any = true;
 	}
 	const char *e = dflt ? arm_pack(g, def, dflt) : NULL;
-	if (dflt && e)
-		strbuf_printf(g->out, "        %s\n            %s\n", any ? "else:" : "if True:", e);
-	else if (!dflt)
-		strbuf_printf(g->out, "        %s\n            raise onc.XdrError("
-				      "f\"%s: no arm for {d!r}\", status=onc.Status.BAD_VALUE)\n",
-			      any ? "else:" : "if True:", name);
+	if (dflt && e) {
+		pack_line(g, 0, any ? "else:" : "if True:", NULL);
+		pack_line(g, 1, e, quoted(g, arm_name(g, def, &dflt->arm->arm)));
+	} else if (!dflt) {
+		pack_line(g, 0, any ? "else:" : "if True:", NULL);
+		pack_line(g, 1, "raise onc.XdrError(f\"no arm for {d!r}\", status=onc.Status.BAD_VALUE)",
+			  qdisc);
+	}
+	end_pack(g);
+	strbuf_free(&fields);
 
 	strbuf_printf(g->out, "\n    @classmethod\n    def unpack(cls, u: onc.Unpacker) -> %s:\n"
 			      "        d = %s\n", class_hint(g, def), py_unpack(g, t->disc));

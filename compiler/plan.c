@@ -30,6 +30,13 @@ _Static_assert(TYPE_INT == (int)SC_INT && TYPE_UINT == (int)SC_UINT &&
 		       TYPE_QUAD == (int)SC_QUAD && TYPE_BOOL == (int)SC_BOOL,
 	       "type_kind and scalar list the scalars in the same order");
 
+const plan_type *plan_list_of(const plan_value *v)
+{
+	while (v->kind == PLAN_CALL && v->type && v->type->shape == SHAPE_TYPEDEF)
+		v = v->type->target;
+	return v->kind == PLAN_CALL && v->type && v->type->shape == SHAPE_LIST ? v->type : NULL;
+}
+
 bool plan_scalar(const type_ref *t, scalar *sc)
 {
 	const type_ref *b = type_base(t);

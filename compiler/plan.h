@@ -147,6 +147,12 @@ typedef struct plan {
  * def->plan, proc->arg_plans and proc->result_plan. */
 void plan_build(plan *pl, spec *s, pool *p);
 
+/* The list a value is, through typedefs: the plan of the SHAPE_LIST type v calls, else NULL.
+ * Optional data of such a value is the same list, empty when the pointer is NULL: the
+ * languages that show lists as arrays (onc call's JSON, Python) ask this of a PLAN_OPTIONAL's
+ * element. */
+const plan_type *plan_list_of(const plan_value *v);
+
 /* The scalar a type stands for (through typedefs of plain declarations): an RPC-language
  * scalar or an enum. False for the others. */
 bool plan_scalar(const type_ref *t, scalar *sc);

@@ -6,7 +6,8 @@
      1.3 on one connection, their ratio, and new TLS connections (probe, handshake, one call)
      per second; and beside grpcio (Debian's python3-grpcio, calling bench/bench_grpc's C++
      server), null calls synchronous, from 8 threads sharing one client, and on asyncio
-     (onc.aio, grpc.aio) with 64 in flight on one connection;
+     (onc.aio, grpc.aio) with 64 in flight on one connection; and calls of a 1 ms handler
+     (onc_testd with 8 workers) from one thread and from 8 threads sharing one client;
   2. XDR encode/decode of the benchmark's struct-heavy message (bench/bench_types.x:
      bench_item { int id; unsigned flags; hyper stamp; string name<32>; } x 100,000, and
      int<> x 1,000,000), written as generated code would write it, against an xdrlib-based
@@ -178,11 +179,13 @@ def bench_xdr(n_items, n_ints, runs):
     return cases
 
 
-def start_testd(build):
+def start_testd(build, workers=0):
+    """onc_testd (running its calls on `workers` threads when not 0): (process, tcp, udp)."""
     exe = os.path.join(build, "tests", "peers", "onc_testd")
     if not os.access(exe, os.X_OK):
         raise SystemExit(f"{exe} is missing: cmake --build {build} --target onc_testd")
-    p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, ONC_TEST_WORKERS=str(workers))
+    p = subprocess.Popen([exe], stdout=subprocess.PIPE, text=True, env=env)
     line = p.stdout.readline().split()
     return p, int(line[1]), int(line[3])
 
@@ -202,6 +205,7 @@ def bench_null(build, seconds):
 
 THREADS = 8  # threads sharing one client
 WINDOW = 64  # asyncio calls in flight on one connection
+PROC_SLEEP = 3  # onc_testd's SLEEP(ms)
 
 
 def bench_calls(build, seconds):
@@ -225,6 +229,25 @@ def bench_calls(build, seconds):
         p.wait()
     out["grpc"] = bench_grpcio(build, seconds)
     return out
+
+
+def bench_slow_calls(build, seconds):
+    """Calls of a 1 ms handler (onc_testd's SLEEP(1), its calls on THREADS workers) from one
+    thread and from THREADS threads sharing one client: what pipelining gains when the server
+    takes its time (with calls taking turns, THREADS threads are no faster than one)."""
+    p, tcp, _ = start_testd(build, workers=THREADS)
+    try:
+        with onc.Client(f"tcp://127.0.0.1:{tcp}", TESTPROG, 1, timeout=5) as c:
+            def sleep_1ms():
+                c.call(PROC_SLEEP, lambda q: q.pack_int(1))
+
+            one = rate(sleep_1ms, seconds, 10)
+            many = threads_rate(sleep_1ms, seconds)
+    finally:
+        p.terminate()
+        p.wait()
+    return {"one_thread": one, "threads": many,
+            "threads_vs_one": round(many["calls_per_s"] / one["calls_per_s"], 2)}
 
 
 def bench_grpcio(build, seconds):
@@ -374,6 +397,10 @@ def main():
             calls.setdefault("onc_vs_grpc", {})[k] = round(
                 calls["onc"][k]["calls_per_s"] / calls["grpc"][k]["calls_per_s"], 2)
         print(f"onc / grpcio: {calls['onc_vs_grpc']}")
+    slow = calls["onc"]["slow_handler"] = bench_slow_calls(build, secs)
+    print(f"calls of a 1 ms handler (server: {THREADS} workers), Python onc client: one thread "
+          f"{slow['one_thread']['calls_per_s']:7.0f}/s, {THREADS} threads sharing a client "
+          f"{slow['threads']['calls_per_s']:7.0f}/s ({slow['threads_vs_one']:.2f}x)")
     tls = bench_tls(build, secs)
     print(f"null call, Python client -> onc C server, cleartext TCP: "
           f"{tls['tcp']['calls_per_s']:9.0f} calls/s; inside TLS 1.3: "

@@ -23,7 +23,7 @@ from .record import RecordReader, frame
 from .rpc import (AUTH_NONE, AcceptStat, AuthFlavor, AuthStat, AuthSys, OpaqueAuth)
 from .server import Call, Deferred, Procedure, Program, Server, current_call, defer
 from .tls import ClientTLS, ServerTLS
-from .xdr import UNLIMITED, Packer, Unpacker, arm, check_bool
+from .xdr import PACK_ERRORS, UNLIMITED, Packer, Unpacker, arm, check_bool, field_error
 
 if TYPE_CHECKING:
     from . import aio as aio
@@ -41,11 +41,11 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "AUTH_NONE", "AcceptStat", "AddressError", "AuthError", "AuthFlavor", "AuthStat", "AuthSys",
+    "AUTH_NONE", "AcceptStat", "PACK_ERRORS", "AddressError", "AuthError", "AuthFlavor", "AuthStat", "AuthSys",
     "Call", "Client", "ClientTLS", "ConnectionClosed", "ConnectionRefused", "Deferred",
     "GarbageArgs", "OpaqueAuth", "Packer", "ProcUnavail", "Procedure", "ProgMismatch",
     "ProgUnavail", "Program", "ProtocolError", "RecordReader", "ReplyError", "RpcError",
     "RpcbindUnreachable", "RpcMismatch", "Server", "ServerTLS", "Status", "SystemErr",
-    "TLSError", "TLSUnavailable", "Timeout", "TransportError", "UNLIMITED", "Unpacker", "XdrError", "arm", "check_bool",
-    "current_call", "defer", "frame", "strerror",
+    "TLSError", "TLSUnavailable", "Timeout", "TransportError", "UNLIMITED", "Unpacker",
+    "XdrError", "arm", "check_bool", "current_call", "defer", "field_error", "frame", "strerror",
 ]

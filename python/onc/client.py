@@ -5,7 +5,8 @@
     total = c.call(1, lambda p: (p.pack_int(40), p.pack_int(2)), Unpacker.unpack_int)
 
 Generated clients subclass Client, set PROGRAM and VERSION, and give each procedure a method
-that calls self.call(). A client may be shared between threads; its calls take turns.
+that calls self.call(). A client may be shared between threads: their calls are in flight
+together on its one connection (transport.py).
 
 Layers: Client is transport.Channel (the call engine) plus the rpcbind lookup of a missing
 port (rpcbind.py); rpcbind.py calls on Channels, never on Clients. rpcbind.py is imported

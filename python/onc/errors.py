@@ -116,9 +116,26 @@ class RpcError(Exception):
 
 class XdrError(RpcError):
     """The bytes do not decode (or the value does not encode): TRUNCATED, TOO_LONG,
-    BAD_PADDING, BAD_VALUE, TRAILING_DATA, TOO_DEEP, RECORD_TOO_BIG, ..."""
+    BAD_PADDING, BAD_VALUE, TRAILING_DATA, TOO_DEEP, RECORD_TOO_BIG, ...
+
+    `path` says where in a value of a generated type encoding failed ("pair[1].a"), and
+    leads the text."""
 
     status = Status.TRUNCATED
+    path = ""
+
+    def at(self, outer: str) -> "XdrError":
+        """The same error seen from one level out: outer (a field name, or "[i]" for an
+        element) goes before the path."""
+        e = XdrError(self.detail, status=self.status, xid=self.xid)
+        sep = "." if self.path and not self.path.startswith("[") else ""
+        e.path = f"{outer}{sep}{self.path}"
+        e.args = (str(e),)
+        return e
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{self.path}: {text}" if self.path else text
 
 
 class ProtocolError(RpcError):

@@ -52,7 +52,15 @@ class mapping:
     port: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_mapping_format, self.prog, self.vers, self.prot, self.port)
+        try:
+            p.pack_struct(_mapping_format, self.prog, self.vers, self.prot, self.port)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_mapping_format, "prog", "vers", "prot", "port"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> mapping:
@@ -75,48 +83,45 @@ mapping_MAXSIZE = 16  # largest encoded size in bytes
 _pmaplist_format = _struct.Struct(">IIII")
 
 
+# An element of a linked list: the chain of its `next` pointers is a Python list.
 @_dc.dataclass
 class pmaplist:
     """What PMAPPROC_DUMP answers."""
 
     map: mapping = _dc.field(default_factory=mapping)
-    next: Optional[pmaplist] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[pmaplist] = self
-        while node is not None:
-            p.pack_struct(_pmaplist_format, node.map.prog, node.map.vers, node.map.prot, node.map.port)
-            node = node.next
-            p.pack_bool(node is not None)
+        try:
+            p.pack_struct(_pmaplist_format, self.map.prog, self.map.vers, self.map.prot, self.map.port)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_pmaplist_format, "map.prog", "map.vers", "map.prot", "map.port"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> pmaplist:
-        nodes: list[pmaplist] = []
-        while True:
-            v0_0, v0_1, v0_2, v0_3 = u.unpack_struct(_pmaplist_format)
-            v0 = mapping(v0_0, v0_1, v0_2, v0_3)
-            nodes.append(cls(v0, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.next = after
-        return nodes[0]
+        v0_0, v0_1, v0_2, v0_3 = u.unpack_struct(_pmaplist_format)
+        v0 = mapping(v0_0, v0_1, v0_2, v0_3)
+        return cls(v0)
 
 
-def pack_pmaplist(p: onc.Packer, v: pmaplist) -> None:
-    v.pack(p)
+def pack_pmaplist(p: onc.Packer, v: list[pmaplist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_pmaplist(u: onc.Unpacker) -> pmaplist:
-    return pmaplist.unpack(u)
+def unpack_pmaplist(u: onc.Unpacker) -> list[pmaplist]:
+    return u.unpack_list(lambda: pmaplist.unpack(u), nonempty=True)
 
 
-def pack_pmaplist_ptr(p: onc.Packer, v: Optional[pmaplist]) -> None:
-    p.pack_optional(v, lambda v: pack_pmaplist(p, v))
+def pack_pmaplist_ptr(p: onc.Packer, v: list[pmaplist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_pmaplist_ptr(u: onc.Unpacker) -> Optional[pmaplist]:
-    return u.unpack_optional(lambda: unpack_pmaplist(u))
+def unpack_pmaplist_ptr(u: onc.Unpacker) -> list[pmaplist]:
+    return u.unpack_list(lambda: pmaplist.unpack(u))
 
 
 _call_args_format = _struct.Struct(">III")
@@ -132,8 +137,17 @@ class call_args:
     args: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_call_args_format, self.prog, self.vers, self.proc)
-        p.pack_opaque(self.args, onc.UNLIMITED)
+        try:
+            p.pack_struct(_call_args_format, self.prog, self.vers, self.proc)
+            p.pack_opaque(self.args, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_call_args_format, "prog", "vers", "proc"),
+        "args",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> call_args:
@@ -160,8 +174,17 @@ class call_result:
     res: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.port)
-        p.pack_opaque(self.res, onc.UNLIMITED)
+        try:
+            p.pack_uint(self.port)
+            p.pack_opaque(self.res, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "port",
+        "res",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> call_result:
@@ -195,10 +218,21 @@ class rpcb:
     r_owner: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcb_format, self.r_prog, self.r_vers)
-        p.pack_string(self.r_netid, RPCB_MAXSTRING)
-        p.pack_string(self.r_addr, RPCB_MAXSTRING)
-        p.pack_string(self.r_owner, RPCB_MAXSTRING)
+        try:
+            p.pack_struct(_rpcb_format, self.r_prog, self.r_vers)
+            p.pack_string(self.r_netid, RPCB_MAXSTRING)
+            p.pack_string(self.r_addr, RPCB_MAXSTRING)
+            p.pack_string(self.r_owner, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcb_format, "r_prog", "r_vers"),
+        "r_netid",
+        "r_addr",
+        "r_owner",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb:
@@ -222,47 +256,44 @@ rpcb_MAXSIZE = 788  # largest encoded size in bytes
 
 
 
+# An element of a linked list: the chain of its `rpcb_next` pointers is a Python list.
 @_dc.dataclass
 class rp__list:
     """What RPCBPROC_DUMP answers."""
 
     rpcb_map: rpcb = _dc.field(default_factory=rpcb)
-    rpcb_next: Optional[rp__list] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[rp__list] = self
-        while node is not None:
-            pack_rpcb(p, node.rpcb_map)
-            node = node.rpcb_next
-            p.pack_bool(node is not None)
+        try:
+            pack_rpcb(p, self.rpcb_map)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "rpcb_map",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rp__list:
-        nodes: list[rp__list] = []
-        while True:
-            v0 = unpack_rpcb(u)
-            nodes.append(cls(v0, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.rpcb_next = after
-        return nodes[0]
+        v0 = unpack_rpcb(u)
+        return cls(v0)
 
 
-def pack_rp__list(p: onc.Packer, v: rp__list) -> None:
-    v.pack(p)
+def pack_rp__list(p: onc.Packer, v: list[rp__list]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_rp__list(u: onc.Unpacker) -> rp__list:
-    return rp__list.unpack(u)
+def unpack_rp__list(u: onc.Unpacker) -> list[rp__list]:
+    return u.unpack_list(lambda: rp__list.unpack(u), nonempty=True)
 
 
-def pack_rpcblist_ptr(p: onc.Packer, v: Optional[rp__list]) -> None:
-    p.pack_optional(v, lambda v: pack_rp__list(p, v))
+def pack_rpcblist_ptr(p: onc.Packer, v: list[rp__list]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_rpcblist_ptr(u: onc.Unpacker) -> Optional[rp__list]:
-    return u.unpack_optional(lambda: unpack_rp__list(u))
+def unpack_rpcblist_ptr(u: onc.Unpacker) -> list[rp__list]:
+    return u.unpack_list(lambda: rp__list.unpack(u))
 
 
 _rpcb_rmtcallargs_format = _struct.Struct(">III")
@@ -278,8 +309,17 @@ class rpcb_rmtcallargs:
     args: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_rpcb_rmtcallargs_format, self.prog, self.vers, self.proc)
-        p.pack_opaque(self.args, onc.UNLIMITED)
+        try:
+            p.pack_struct(_rpcb_rmtcallargs_format, self.prog, self.vers, self.proc)
+            p.pack_opaque(self.args, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcb_rmtcallargs_format, "prog", "vers", "proc"),
+        "args",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallargs:
@@ -306,8 +346,17 @@ class rpcb_rmtcallres:
     results: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.addr, RPCB_MAXSTRING)
-        p.pack_opaque(self.results, onc.UNLIMITED)
+        try:
+            p.pack_string(self.addr, RPCB_MAXSTRING)
+            p.pack_opaque(self.results, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "addr",
+        "results",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_rmtcallres:
@@ -342,11 +391,23 @@ class rpcb_entry:
     r_nc_proto: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.r_maddr, RPCB_MAXSTRING)
-        p.pack_string(self.r_nc_netid, RPCB_MAXSTRING)
-        p.pack_uint(self.r_nc_semantics)
-        p.pack_string(self.r_nc_protofmly, RPCB_MAXSTRING)
-        p.pack_string(self.r_nc_proto, RPCB_MAXSTRING)
+        try:
+            p.pack_string(self.r_maddr, RPCB_MAXSTRING)
+            p.pack_string(self.r_nc_netid, RPCB_MAXSTRING)
+            p.pack_uint(self.r_nc_semantics)
+            p.pack_string(self.r_nc_protofmly, RPCB_MAXSTRING)
+            p.pack_string(self.r_nc_proto, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "r_maddr",
+        "r_nc_netid",
+        "r_nc_semantics",
+        "r_nc_protofmly",
+        "r_nc_proto",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_entry:
@@ -371,50 +432,48 @@ rpcb_entry_MAXSIZE = 1044  # largest encoded size in bytes
 
 
 
+# An element of a linked list: the chain of its `rpcb_entry_next` pointers is a Python list.
 @_dc.dataclass
 class rpcb_entry_list:
     rpcb_entry_map: rpcb_entry = _dc.field(default_factory=rpcb_entry)
-    rpcb_entry_next: Optional[rpcb_entry_list] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[rpcb_entry_list] = self
-        while node is not None:
-            pack_rpcb_entry(p, node.rpcb_entry_map)
-            node = node.rpcb_entry_next
-            p.pack_bool(node is not None)
+        try:
+            pack_rpcb_entry(p, self.rpcb_entry_map)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "rpcb_entry_map",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_entry_list:
-        nodes: list[rpcb_entry_list] = []
-        while True:
-            v0 = unpack_rpcb_entry(u)
-            nodes.append(cls(v0, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.rpcb_entry_next = after
-        return nodes[0]
+        v0 = unpack_rpcb_entry(u)
+        return cls(v0)
 
 
-def pack_rpcb_entry_list(p: onc.Packer, v: rpcb_entry_list) -> None:
-    v.pack(p)
+def pack_rpcb_entry_list(p: onc.Packer, v: list[rpcb_entry_list]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_rpcb_entry_list(u: onc.Unpacker) -> rpcb_entry_list:
-    return rpcb_entry_list.unpack(u)
+def unpack_rpcb_entry_list(u: onc.Unpacker) -> list[rpcb_entry_list]:
+    return u.unpack_list(lambda: rpcb_entry_list.unpack(u), nonempty=True)
 
 
-def pack_rpcb_entry_list_ptr(p: onc.Packer, v: Optional[rpcb_entry_list]) -> None:
-    p.pack_optional(v, lambda v: pack_rpcb_entry_list(p, v))
+def pack_rpcb_entry_list_ptr(p: onc.Packer, v: list[rpcb_entry_list]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_rpcb_entry_list_ptr(u: onc.Unpacker) -> Optional[rpcb_entry_list]:
-    return u.unpack_optional(lambda: unpack_rpcb_entry_list(u))
+def unpack_rpcb_entry_list_ptr(u: onc.Unpacker) -> list[rpcb_entry_list]:
+    return u.unpack_list(lambda: rpcb_entry_list.unpack(u))
 
 
 _rpcbs_addrlist_format = _struct.Struct(">IIii")
 
 
+# An element of a linked list: the chain of its `next` pointers is a Python list.
 @_dc.dataclass
 class rpcbs_addrlist:
     """Lookups of one program version on one transport."""
@@ -424,41 +483,39 @@ class rpcbs_addrlist:
     success: int = 0
     failure: int = 0
     netid: str = ""
-    next: Optional[rpcbs_addrlist] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[rpcbs_addrlist] = self
-        while node is not None:
-            p.pack_struct(_rpcbs_addrlist_format, node.prog, node.vers, node.success, node.failure)
-            p.pack_string(node.netid, RPCB_MAXSTRING)
-            node = node.next
-            p.pack_bool(node is not None)
+        try:
+            p.pack_struct(_rpcbs_addrlist_format, self.prog, self.vers, self.success, self.failure)
+            p.pack_string(self.netid, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcbs_addrlist_format, "prog", "vers", "success", "failure"),
+        "netid",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcbs_addrlist:
-        nodes: list[rpcbs_addrlist] = []
-        while True:
-            v0, v1, v2, v3 = u.unpack_struct(_rpcbs_addrlist_format)
-            v4 = u.unpack_string(RPCB_MAXSTRING)
-            nodes.append(cls(v0, v1, v2, v3, v4, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.next = after
-        return nodes[0]
+        v0, v1, v2, v3 = u.unpack_struct(_rpcbs_addrlist_format)
+        v4 = u.unpack_string(RPCB_MAXSTRING)
+        return cls(v0, v1, v2, v3, v4)
 
 
-def pack_rpcbs_addrlist(p: onc.Packer, v: rpcbs_addrlist) -> None:
-    v.pack(p)
+def pack_rpcbs_addrlist(p: onc.Packer, v: list[rpcbs_addrlist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_rpcbs_addrlist(u: onc.Unpacker) -> rpcbs_addrlist:
-    return rpcbs_addrlist.unpack(u)
+def unpack_rpcbs_addrlist(u: onc.Unpacker) -> list[rpcbs_addrlist]:
+    return u.unpack_list(lambda: rpcbs_addrlist.unpack(u), nonempty=True)
 
 
 _rpcbs_rmtcalllist_format = _struct.Struct(">IIIiii")
 
 
+# An element of a linked list: the chain of its `next` pointers is a Python list.
 @_dc.dataclass
 class rpcbs_rmtcalllist:
     """Forwarded calls to one procedure on one transport."""
@@ -471,36 +528,33 @@ class rpcbs_rmtcalllist:
     # RPCBPROC_INDIRECT rather than CALLIT
     indirect: int = 0
     netid: str = ""
-    next: Optional[rpcbs_rmtcalllist] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[rpcbs_rmtcalllist] = self
-        while node is not None:
-            p.pack_struct(_rpcbs_rmtcalllist_format, node.prog, node.vers, node.proc, node.success, node.failure, node.indirect)
-            p.pack_string(node.netid, RPCB_MAXSTRING)
-            node = node.next
-            p.pack_bool(node is not None)
+        try:
+            p.pack_struct(_rpcbs_rmtcalllist_format, self.prog, self.vers, self.proc, self.success, self.failure, self.indirect)
+            p.pack_string(self.netid, RPCB_MAXSTRING)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_rpcbs_rmtcalllist_format, "prog", "vers", "proc", "success", "failure", "indirect"),
+        "netid",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcbs_rmtcalllist:
-        nodes: list[rpcbs_rmtcalllist] = []
-        while True:
-            v0, v1, v2, v3, v4, v5 = u.unpack_struct(_rpcbs_rmtcalllist_format)
-            v6 = u.unpack_string(RPCB_MAXSTRING)
-            nodes.append(cls(v0, v1, v2, v3, v4, v5, v6, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.next = after
-        return nodes[0]
+        v0, v1, v2, v3, v4, v5 = u.unpack_struct(_rpcbs_rmtcalllist_format)
+        v6 = u.unpack_string(RPCB_MAXSTRING)
+        return cls(v0, v1, v2, v3, v4, v5, v6)
 
 
-def pack_rpcbs_rmtcalllist(p: onc.Packer, v: rpcbs_rmtcalllist) -> None:
-    v.pack(p)
+def pack_rpcbs_rmtcalllist(p: onc.Packer, v: list[rpcbs_rmtcalllist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_rpcbs_rmtcalllist(u: onc.Unpacker) -> rpcbs_rmtcalllist:
-    return rpcbs_rmtcalllist.unpack(u)
+def unpack_rpcbs_rmtcalllist(u: onc.Unpacker) -> list[rpcbs_rmtcalllist]:
+    return u.unpack_list(lambda: rpcbs_rmtcalllist.unpack(u), nonempty=True)
 
 
 def pack_rpcbs_proc(p: onc.Packer, v: list[int]) -> None:
@@ -515,20 +569,20 @@ rpcbs_proc_SIZE = 52  # encoded size in bytes
 rpcbs_proc_MAXSIZE = 52  # largest encoded size in bytes
 
 
-def pack_rpcbs_addrlist_ptr(p: onc.Packer, v: Optional[rpcbs_addrlist]) -> None:
-    p.pack_optional(v, lambda v: pack_rpcbs_addrlist(p, v))
+def pack_rpcbs_addrlist_ptr(p: onc.Packer, v: list[rpcbs_addrlist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_rpcbs_addrlist_ptr(u: onc.Unpacker) -> Optional[rpcbs_addrlist]:
-    return u.unpack_optional(lambda: unpack_rpcbs_addrlist(u))
+def unpack_rpcbs_addrlist_ptr(u: onc.Unpacker) -> list[rpcbs_addrlist]:
+    return u.unpack_list(lambda: rpcbs_addrlist.unpack(u))
 
 
-def pack_rpcbs_rmtcalllist_ptr(p: onc.Packer, v: Optional[rpcbs_rmtcalllist]) -> None:
-    p.pack_optional(v, lambda v: pack_rpcbs_rmtcalllist(p, v))
+def pack_rpcbs_rmtcalllist_ptr(p: onc.Packer, v: list[rpcbs_rmtcalllist]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_rpcbs_rmtcalllist_ptr(u: onc.Unpacker) -> Optional[rpcbs_rmtcalllist]:
-    return u.unpack_optional(lambda: unpack_rpcbs_rmtcalllist(u))
+def unpack_rpcbs_rmtcalllist_ptr(u: onc.Unpacker) -> list[rpcbs_rmtcalllist]:
+    return u.unpack_list(lambda: rpcbs_rmtcalllist.unpack(u))
 
 
 _rpcb_stat_format = _struct.Struct(">ii")
@@ -544,14 +598,25 @@ class rpcb_stat:
     setinfo: int = 0
     # successful UNSETs
     unsetinfo: int = 0
-    addrinfo: Optional[rpcbs_addrlist] = None
-    rmtinfo: Optional[rpcbs_rmtcalllist] = None
+    addrinfo: list[rpcbs_addrlist] = _dc.field(default_factory=lambda: [])
+    rmtinfo: list[rpcbs_rmtcalllist] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        pack_rpcbs_proc(p, self.info)
-        p.pack_struct(_rpcb_stat_format, self.setinfo, self.unsetinfo)
-        pack_rpcbs_addrlist_ptr(p, self.addrinfo)
-        pack_rpcbs_rmtcalllist_ptr(p, self.rmtinfo)
+        try:
+            pack_rpcbs_proc(p, self.info)
+            p.pack_struct(_rpcb_stat_format, self.setinfo, self.unsetinfo)
+            pack_rpcbs_addrlist_ptr(p, self.addrinfo)
+            pack_rpcbs_rmtcalllist_ptr(p, self.rmtinfo)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "info",
+        (_rpcb_stat_format, "setinfo", "unsetinfo"),
+        "addrinfo",
+        "rmtinfo",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> rpcb_stat:
@@ -589,8 +654,17 @@ class netbuf:
     buf: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.maxlen)
-        p.pack_opaque(self.buf, RPCB_MAXADDRLEN)
+        try:
+            p.pack_uint(self.maxlen)
+            p.pack_opaque(self.buf, RPCB_MAXADDRLEN)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "maxlen",
+        "buf",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> netbuf:
@@ -685,7 +759,7 @@ class RpcbprogV2Client(onc.Client):
             timeout=timeout,
         )
 
-    def dump(self, *, timeout: Optional[float] = None) -> Optional[pmaplist]:
+    def dump(self, *, timeout: Optional[float] = None) -> list[pmaplist]:
         return self.call(
             PMAPPROC_DUMP,
             None,
@@ -744,7 +818,7 @@ class RpcbprogV2AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def dump(self, *, timeout: Optional[float] = None) -> Optional[pmaplist]:
+    async def dump(self, *, timeout: Optional[float] = None) -> list[pmaplist]:
         return await self.call(
             PMAPPROC_DUMP,
             None,
@@ -835,7 +909,7 @@ class RpcbprogV2Server(onc.Program):
         """The port of prog/vers/prot (port is ignored), 0 when none."""
         raise onc.ProcUnavail()
 
-    def dump(self) -> Optional[pmaplist]:
+    def dump(self) -> list[pmaplist]:
         raise onc.ProcUnavail()
 
     def callit(self, prog: int, vers: int, proc: int, args: bytes) -> call_result:
@@ -882,7 +956,7 @@ class RpcbprogV3Client(onc.Client):
             timeout=timeout,
         )
 
-    def dump(self, *, timeout: Optional[float] = None) -> Optional[rp__list]:
+    def dump(self, *, timeout: Optional[float] = None) -> list[rp__list]:
         return self.call(
             RPCBPROC_DUMP,
             None,
@@ -963,7 +1037,7 @@ class RpcbprogV3AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def dump(self, *, timeout: Optional[float] = None) -> Optional[rp__list]:
+    async def dump(self, *, timeout: Optional[float] = None) -> list[rp__list]:
         return await self.call(
             RPCBPROC_DUMP,
             None,
@@ -1096,7 +1170,7 @@ class RpcbprogV3Server(onc.Program):
         """The address of prog/vers on the transport the call came on."""
         raise onc.ProcUnavail()
 
-    def dump(self) -> Optional[rp__list]:
+    def dump(self) -> list[rp__list]:
         raise onc.ProcUnavail()
 
     def callit(self, prog: int, vers: int, proc: int, args: bytes) -> rpcb_rmtcallres:
@@ -1151,7 +1225,7 @@ class RpcbprogV4Client(onc.Client):
             timeout=timeout,
         )
 
-    def dump(self, *, timeout: Optional[float] = None) -> Optional[rp__list]:
+    def dump(self, *, timeout: Optional[float] = None) -> list[rp__list]:
         return self.call(
             RPCBPROC_DUMP,
             None,
@@ -1210,7 +1284,7 @@ class RpcbprogV4Client(onc.Client):
             timeout=timeout,
         )
 
-    def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str, *, timeout: Optional[float] = None) -> Optional[rpcb_entry_list]:
+    def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str, *, timeout: Optional[float] = None) -> list[rpcb_entry_list]:
         return self.call(
             RPCBPROC_GETADDRLIST,
             lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
@@ -1265,7 +1339,7 @@ class RpcbprogV4AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def dump(self, *, timeout: Optional[float] = None) -> Optional[rp__list]:
+    async def dump(self, *, timeout: Optional[float] = None) -> list[rp__list]:
         return await self.call(
             RPCBPROC_DUMP,
             None,
@@ -1324,7 +1398,7 @@ class RpcbprogV4AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str, *, timeout: Optional[float] = None) -> Optional[rpcb_entry_list]:
+    async def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str, *, timeout: Optional[float] = None) -> list[rpcb_entry_list]:
         return await self.call(
             RPCBPROC_GETADDRLIST,
             lambda p: pack_rpcb(p, rpcb(r_prog, r_vers, r_netid, r_addr, r_owner)),
@@ -1466,7 +1540,7 @@ class RpcbprogV4Server(onc.Program):
     def getaddr(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str) -> str:
         raise onc.ProcUnavail()
 
-    def dump(self) -> Optional[rp__list]:
+    def dump(self) -> list[rp__list]:
         raise onc.ProcUnavail()
 
     def bcast(self, prog: int, vers: int, proc: int, args: bytes) -> rpcb_rmtcallres:
@@ -1490,7 +1564,7 @@ class RpcbprogV4Server(onc.Program):
         """CALLIT that answers errors."""
         raise onc.ProcUnavail()
 
-    def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str) -> Optional[rpcb_entry_list]:
+    def getaddrlist(self, r_prog: int, r_vers: int, r_netid: str, r_addr: str, r_owner: str) -> list[rpcb_entry_list]:
         raise onc.ProcUnavail()
 
     def getstat(self) -> list[rpcb_stat]:

@@ -10,7 +10,7 @@ knows it.
 
 import os
 import time
-from typing import Any, Callable, Optional, Protocol, TypeVar
+from typing import Callable, Optional, Protocol, TypeVar
 
 from . import net, rpcb_prot
 from .errors import (AddressError, ProcUnavail, ProgMismatch, ProgUnavail, RpcbindUnreachable,
@@ -71,20 +71,10 @@ def pmap_unset(pmap: str, prog: int, vers: int) -> bool:
                  Unpacker.unpack_bool)
 
 
-def _walk(node: object, item: Optional[str], next_: str) -> list[Any]:
-    """A linked list of the .x as a Python list: each node's item field (the node itself when
-    item is None), following its next_ field."""
-    out: list[Any] = []
-    while node is not None:
-        out.append(node if item is None else getattr(node, item))
-        node = getattr(node, next_)
-    return out
-
-
 def pmap_dump(pmap: str) -> list[Mapping]:
     """Every registration, as a list of Mapping."""
-    node = _call(pmap, PMAPVERS, PMAPPROC_DUMP, None, rpcb_prot.unpack_pmaplist_ptr)
-    return _walk(node, "map", "next")
+    nodes = _call(pmap, PMAPVERS, PMAPPROC_DUMP, None, rpcb_prot.unpack_pmaplist_ptr)
+    return [n.map for n in nodes]
 
 
 def _rpcb(prog: int, vers: int, netid: str, addr: str = "",
@@ -103,8 +93,8 @@ def rpcb_getaddr(pmap: str, rpcb_vers: int, prog: int, vers: int, netid: str, *,
 def rpcb_dump(pmap: str, rpcb_vers: int) -> list[rpcb]:
     """rpcbind v3/v4 DUMP: every registration, as a list of rpcb_prot.rpcb (r_prog, r_vers,
     r_netid, r_addr, r_owner)."""
-    node = _call(pmap, rpcb_vers, RPCBPROC_DUMP, None, rpcb_prot.unpack_rpcblist_ptr)
-    return _walk(node, "rpcb_map", "rpcb_next")
+    nodes = _call(pmap, rpcb_vers, RPCBPROC_DUMP, None, rpcb_prot.unpack_rpcblist_ptr)
+    return [n.rpcb_map for n in nodes]
 
 
 def rpcb_getaddrlist(pmap: str, prog: int, vers: int, netid: str,
@@ -112,22 +102,16 @@ def rpcb_getaddrlist(pmap: str, prog: int, vers: int, netid: str,
     """rpcbind v4 GETADDRLIST: every address of prog/vers in the protocol family the call
     came in, as a list of rpcb_prot.rpcb_entry (r_maddr, r_nc_netid, r_nc_semantics,
     r_nc_protofmly, r_nc_proto); netid and addr say how rpcbind was reached."""
-    node = _call(pmap, RPCBVERS4, RPCBPROC_GETADDRLIST, _rpcb(prog, vers, netid, addr),
-                 rpcb_prot.unpack_rpcb_entry_list_ptr)
-    return _walk(node, "rpcb_entry_map", "rpcb_entry_next")
+    nodes = _call(pmap, RPCBVERS4, RPCBPROC_GETADDRLIST, _rpcb(prog, vers, netid, addr),
+                  rpcb_prot.unpack_rpcb_entry_list_ptr)
+    return [n.rpcb_entry_map for n in nodes]
 
 
 def rpcb_getstat(pmap: str) -> list[rpcb_prot.rpcb_stat]:
     """rpcbind v4 GETSTAT: a list of three rpcb_prot.rpcb_stat, for versions 2, 3 and 4; each
     one's addrinfo and rmtinfo are Python lists (of rpcbs_addrlist and rpcbs_rmtcalllist,
-    most recent first, their next fields left as received)."""
-    stats = _call(pmap, RPCBVERS4, RPCBPROC_GETSTAT, None, rpcb_prot.unpack_rpcb_stat_byvers)
-    for s in stats:
-        # Lists where rpcb_prot.py declares node chains: the generated module keeps linked
-        # lists as chains for now (issue 16 decides between chains and lists).
-        s.addrinfo = _walk(s.addrinfo, None, "next")  # type: ignore[assignment]
-        s.rmtinfo = _walk(s.rmtinfo, None, "next")  # type: ignore[assignment]
-    return stats
+    most recent first), as the generated module gives every linked list."""
+    return _call(pmap, RPCBVERS4, RPCBPROC_GETSTAT, None, rpcb_prot.unpack_rpcb_stat_byvers)
 
 
 def _rpcb_v4_then_v3(pmap: str, proc: int, encode: Callable[[Packer], object]) -> bool:

@@ -17,6 +17,8 @@ pack_struct()/unpack_struct() with a precompiled struct.Struct (one call for the
 """
 
 import array
+import collections.abc
+import operator
 import struct
 import sys
 from enum import IntEnum
@@ -180,15 +182,21 @@ class Packer:
         any callable taking the value)."""
         if len(values) != n:
             raise XdrError(f"fixed array of {n} given {len(values)}", status=Status.BAD_VALUE)
-        for v in values:
-            pack_item(v)
+        try:
+            for v in values:
+                pack_item(v)
+        except PACK_ERRORS as e:
+            raise _element_error(e, values, v) from None
 
     def pack_array(self, values: Sequence[T], pack_item: Callable[[T], object],
                    max: int = UNLIMITED) -> None:
         """Variable-length T<max> of any type."""
         self.pack_array_len(len(values), max)
-        for v in values:
-            pack_item(v)
+        try:
+            for v in values:
+                pack_item(v)
+        except PACK_ERRORS as e:
+            raise _element_error(e, values, v) from None
 
     def pack_optional(self, value: Optional[T], pack_item: Callable[[T], object]) -> None:
         """Optional data (T *): FALSE for None, else TRUE and the value."""
@@ -198,14 +206,35 @@ class Packer:
             self._buf += b"\0\0\0\1"
             pack_item(value)
 
+    def pack_list(self, values: Sequence[T], pack_item: Callable[[T], object], *,
+                  nonempty: bool = False) -> None:
+        """A linked list of the .x (`struct node { ...; node *next; }`) from a Python list of
+        its elements, in the bytes of the chain: TRUE before each value, FALSE after the last.
+        nonempty: the list is a node by value (`node n`, not `node *n`), whose first value has
+        no TRUE before it, and which holds one value at least (BAD_VALUE otherwise)."""
+        if not isinstance(values, collections.abc.Sequence):  # None, a node
+            raise _bad_value("linked list (a Python list of its elements)", values)
+        if nonempty and not values:
+            raise XdrError("a list of at least one node, got an empty list",
+                           status=Status.BAD_VALUE)
+        buf = self._buf
+        try:
+            for i, v in enumerate(values):
+                if i or not nonempty:
+                    buf += b"\0\0\0\1"
+                pack_item(v)
+        except PACK_ERRORS as e:
+            raise _as_xdr_error(e).at(f"[{i}]") from None
+        buf += _ZERO4
+
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 
     def _pack_bulk(self, kind: str, values: Sequence[float]) -> None:
         code, size = _BULK[kind]
         if kind == "bool":
-            for v in values:
+            for i, v in enumerate(values):
                 if not (v is True or v is False or v == 0 or v == 1):
-                    raise _bad_value("bool", v)
+                    raise _bad_value("bool", v).at(f"[{i}]")
             values = [1 if v else 0 for v in values]
         try:
             if code in _ARRAY_CODES and len(values) > 16:
@@ -216,8 +245,10 @@ class Packer:
             else:
                 self._buf += struct.pack(f">{len(values)}{code}", *values)
         except (struct.error, OverflowError, TypeError):
-            bad = next((v for v in values if not _fits(code, v)), values)
-            raise _bad_value(kind, bad) from None
+            at = next((i for i, v in enumerate(values) if not _fits(code, v)), None)
+            if at is None:
+                raise _bad_value(kind, values) from None
+            raise _bad_value(kind, values[at]).at(f"[{at}]") from None
 
     def pack_fixed_scalars(self, kind: str, n: int, values: Sequence[float]) -> None:
         """Fixed-length array T[n] of kind "int", "uint", "hyper", "uhyper", "float",
@@ -263,6 +294,49 @@ class Packer:
     def pack_raw(self, data: bytes) -> None:
         """Bytes already in XDR form (a multiple of 4 long), appended as they are."""
         self._buf += data
+
+
+# What encoding a value may raise besides XdrError: a value of the wrong type.
+PACK_ERRORS = (XdrError, TypeError, ValueError, AttributeError, OverflowError, struct.error)
+
+# A run's struct code, as the .x names the type (field_error()).
+_CODE_TYPES = {"i": "int", "I": "unsigned int", "q": "hyper", "Q": "unsigned hyper",
+               "f": "float", "d": "double"}
+
+
+def _as_xdr_error(e: BaseException) -> XdrError:
+    if isinstance(e, XdrError):
+        return e
+    return XdrError(str(e), status=Status.BAD_VALUE)
+
+
+def _element_error(e: BaseException, values: Sequence[T], v: T) -> XdrError:
+    """e, raised by element v of values, naming its index (the first element that is v:
+    an earlier one that is v too would have failed first)."""
+    at = next(i for i, x in enumerate(values) if x is v)
+    return _as_xdr_error(e).at(f"[{at}]")
+
+
+def field_error(e: BaseException, obj: object) -> XdrError:
+    """The error e, raised by the pack() method of obj (an instance of a generated class),
+    naming the field it came from. The method's one `except` calls this: its class's _FIELDS
+    says what each line of the method after `try:` codes (a field's name, a run of fields
+    coded by one struct.Struct, or None)."""
+    err = _as_xdr_error(e)
+    tb = e.__traceback__
+    cls = type(obj)
+    fields = getattr(cls, "_FIELDS", ())
+    line = tb.tb_lineno - getattr(cls, "pack").__code__.co_firstlineno - 2 if tb else -1
+    what = fields[line] if 0 <= line < len(fields) else None
+    if isinstance(what, str):
+        return err.at(what)
+    if isinstance(what, tuple):  # (struct.Struct, name, name...): the value that does not fit
+        st, names = what[0], what[1:]
+        for name, code in zip(names, st.format.lstrip(">")):
+            value = operator.attrgetter(name)(obj)
+            if not _fits(code, value):
+                return _bad_value(_CODE_TYPES.get(code, code), value).at(name)
+    return err
 
 
 def _fits(code: str, v: float) -> bool:
@@ -489,6 +563,20 @@ class Unpacker:
         finally:
             self.depth += 1
 
+    def unpack_list(self, unpack_item: Callable[[], T], *, nonempty: bool = False) -> list[T]:
+        """A linked list of the .x as a Python list of its elements, read in a loop (a long
+        list costs no stack): values while the bool before each is TRUE (so each takes 4 bytes
+        at least, and what is left bounds the count: TRUNCATED past the end). Behind a pointer
+        (not nonempty), the list counts one level against max_depth, as unpack_optional
+        does; nonempty: a node by value, whose first value has no bool before it."""
+        if not nonempty:
+            items = self.unpack_optional(lambda: self.unpack_list(unpack_item, nonempty=True))
+            return [] if items is None else items
+        items = [unpack_item()]
+        while self.unpack_bool():
+            items.append(unpack_item())
+        return items
+
     # --- bulk: arrays of 4- and 8-byte scalars, one struct call each ---
 
     def unpack_fixed_scalars(self, kind: str, n: int) -> list[Any]:
@@ -546,10 +634,9 @@ class Unpacker:
         return bytes(self._data[pos:pos + n])
 
 
-def arm(value: Optional[T], name: str) -> T:
-    """The value of the union arm `name` (union.field) that its discriminant selects, for
-    encoding: None there is BAD_VALUE, naming the field (generated pack methods call this)."""
+def arm(value: Optional[T]) -> T:
+    """The value of a union's arm that its discriminant selects, for encoding: None there
+    is BAD_VALUE (generated pack methods call this; field_error() names the arm)."""
     if value is None:
-        raise XdrError(f"{name}: no value for the arm the discriminant selects",
-                       status=Status.BAD_VALUE)
+        raise XdrError("no value for the arm the discriminant selects", status=Status.BAD_VALUE)
     return value

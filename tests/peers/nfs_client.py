@@ -34,11 +34,7 @@ def same_as_stat(what, a, st):
 
 auth = AuthSys.local()
 mount = nfs3.MountClient("tcp://127.0.0.1", auth=auth, timeout=10)
-exports = mount.export()
-dirs = []
-while exports:
-    dirs.append(exports.ex_dir)
-    exports = exports.ex_next
+dirs = [e.ex_dir for e in mount.export()]  # a linked list of the .x: a Python list
 check("EXPORT lists the export", dirs == [export], dirs)
 r = mount.mnt(export)
 check("MNT", r.fhs_status == nfs3.MNT3_OK, r)

@@ -1,7 +1,10 @@
 /* The onc test server as a process: prints "tcp PORT udp PORT" and serves until SIGTERM.
- * onc_testd [PORTMAPPER]: registers with the portmapper at that address while it runs. */
+ * onc_testd [PORTMAPPER]: registers with the portmapper at that address while it runs.
+ * ONC_TEST_WORKERS=N: the calls run on N worker threads (pipelined calls of one connection at
+ * once), as the runtime tests' shared server. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "test_server.h"
 
@@ -15,7 +18,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server threads inherit the mask */
-	test_server_start(&t, NULL, 0);
+	const char *workers = getenv("ONC_TEST_WORKERS");
+	onc_server_options o = {.workers = workers ? (unsigned)atoi(workers) : 0};
+	test_server_start(&t, &o, 0);
 	printf("tcp %u udp %u\n", t.tcp_port, t.udp_port);
 	fflush(stdout);
 	sigwait(&set, &sig);

@@ -56,10 +56,7 @@ def answer(at, method, args):
         return "hello, " + args[0]
     if method == "list":  # a node per small (its a plus the hyper), then one with the color
         items, color, hyper = args
-        head = at.list(int(color), "end", None)
-        for item in reversed(items):
-            head = at.list(wrap32(item.a + hyper), "", head)
-        return head
+        return [at.list(wrap32(item.a + hyper), "") for item in items] + [at.list(int(color), "end")]
     assert method == "echo"
     return at.everything(*args)
 

@@ -4,7 +4,9 @@ every type (xdr_random) round-trip, Python-encoded bytes are what the C codecs g
 the same file decode and encode again byte for byte, and a generated client and server talk
 to the C test peers over TCP and UDP (all_types.x's: test_all_types_wire.py)."""
 
+import dataclasses
 import glob
+import json
 import os
 import py_compile
 import re
@@ -16,8 +18,9 @@ import typing
 import pytest
 
 import onc
-from conftest import (ALL_TYPES_X, ROOT, build_dir, gen, generate, load, packed, peer_path,
-                      unpacked)
+from conftest import (ALL_TYPES_X, ROOT, build_dir, gen, generate, load, onc_bin, packed,
+                      peer_path, unpacked)
+from onc import rpcb_prot
 from onc.record import frame
 from onc.transport import Channel
 from xdr_random import RandomValues, codec_types, unrun_lines
@@ -133,9 +136,12 @@ def test_type_hints(at):
     own, and through typedefs (which have no Python name)."""
     arrays, everything = typing.get_type_hints(at.arrays), typing.get_type_hints(at.everything)
     assert arrays["fi"] == list[int] and arrays["s"] is str and arrays["vo"] is bytes
-    assert everything["li"] == typing.Optional[at.list]
+    assert everything["li"] == list[at.list] and everything["tr"] == list[at.tree]
+    assert everything["lists"] == list[list[at.list]]
     assert typing.get_type_hints(at.shape)["label"] == typing.Optional[str]
-    assert typing.get_type_hints(at.list)["next"] == typing.Optional[at.list]
+    # A linked list's struct is one element: its members but the pointer to the next node.
+    assert typing.get_type_hints(at.list) == {"value": int, "tag": str}
+    assert typing.get_type_hints(at.tree) == {"key": int, "left": list[at.tree]}
 
 
 def test_constants_and_enums(at):
@@ -177,8 +183,10 @@ def sample_arrays(at):
 
 
 def sample_everything(at):
-    lst = at.list(1, "a", at.list(2, "bb", at.list(3, "ccc", None)))
-    tree = at.tree(10, at.tree(5, None, None), at.tree(20, None, at.tree(30, None, None)))
+    lst = [at.list(1, "a"), at.list(2, "bb"), at.list(3, "ccc")]
+    # 10 with 5 on its left and 20 on its right, 30 on 20's right: the right pointers make
+    # the list, the left ones lists inside its elements.
+    tree = [at.tree(10, [at.tree(5)]), at.tree(20), at.tree(30)]
     chain = at.chain(at.chain(None, 2), 1)
     return at.everything(
         sc=at.scalars(i=1, u=2, h=3, b=True, c=at.GREEN, sp=at.S_MID),
@@ -192,7 +200,7 @@ def sample_everything(at):
         sm=[at.small(i, at.RED, i) for i in range(10)], nms=["a", "bc", ""],
         shp=at.shape(at.RED, radius=12), hy=[-1, 2**63 - 1], sa=at.small_alias(2, at.GREEN, 3),
         no=b"netobj", shapes=[at.shape(at.RED, radius=1), at.shape(at.BLUE, label="b")],
-        lists=[at.list(1, "x", None), at.list(2, "y", at.list(3, "z", None))])
+        lists=[[at.list(1, "x")], [at.list(2, "y"), at.list(3, "z")]])
 
 
 def test_random_values_roundtrip(at):
@@ -260,6 +268,41 @@ def test_names_of_generated_locals(tmp_path):
     assert m.ProgClient.get  # the client's method of GET
 
 
+def test_encoding_errors_name_the_field(at):
+    """A value that cannot be encoded raises an XdrError whose path names the field, from
+    the outermost value down through elements and union arms, and whose text gives the
+    limit; a value of the wrong type (TypeError inside) is one too."""
+    def path_of(v):
+        with pytest.raises(onc.XdrError) as e:
+            packed(at.pack_everything, v)
+        assert str(e.value).startswith(e.value.path + ": "), e.value
+        return e.value.path, str(e.value)
+
+    v = at.everything()
+    v.ne.inner.big = "x"  # a run of fixed-size fields: the one that does not fit
+    assert path_of(v) == ("ne.inner.big", "ne.inner.big: value out of range for its type: "
+                          "unsigned hyper 'x'")
+    v = at.everything()
+    v.ne.pair[1].a = 2**40  # an element of a fixed array, then its field
+    assert path_of(v)[0] == "ne.pair[1].a"
+    v = at.everything()
+    v.ar.vib = [1, 2, "z"]  # a bulk array of scalars
+    assert path_of(v)[0] == "ar.vib[2]"
+    v = at.everything()
+    v.ar.sb = "x" * 300  # a string over its bound: the limit is in the text
+    assert path_of(v) == ("ar.sb", "ar.sb: length exceeds the declared maximum: 300 bytes, "
+                          "at most 32")
+    v = at.everything()
+    v.li = [at.list(1, "a"), at.list(2, "b" * 9)]  # an element of a linked list
+    assert path_of(v)[0] == "li[1].tag"
+    v = at.everything()
+    v.shapes = [at.shape(at.RED, radius=1), at.shape(at.GREEN)]  # a union's empty arm
+    assert path_of(v)[0] == "shapes[1].label"
+    v = at.everything()
+    v.ne.pair = 5  # the wrong type altogether
+    assert path_of(v)[0] == "ne.pair"
+
+
 def test_unions(at):
     # Each arm is a field named as in the .x file; the one the discriminant selects is set.
     assert packed(at.pack_shape, at.shape(at.RED, radius=7)) == b"\0\0\0\0\0\0\0\7"
@@ -276,7 +319,7 @@ def test_unions(at):
     assert packed(at.pack_with_default, at.with_default(9, f=1.0)) == b"\0\0\0\x09\x3f\x80\0\0"
     # The selected arm left empty: BAD_VALUE naming the field.
     e = xdr_error(onc.Status.BAD_VALUE, packed, at.pack_shape, at.shape(at.GREEN))
-    assert "shape.label" in str(e)
+    assert e.path == "label" and str(e).startswith("label: ") and "no value for the arm" in str(e)
     # No default arm: an undeclared discriminant is BAD_VALUE both ways.
     xdr_error(onc.Status.BAD_VALUE, packed, at.pack_big_case, at.big_case(1))
     xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_big_case, b"\0\0\0\1")
@@ -313,22 +356,126 @@ def test_limits(at):
     xdr_error(onc.Status.TOO_DEEP, at.unpack_chain, u)
 
 
-def test_long_list_uses_a_loop(at):
-    n = 100000  # far past Python's recursion limit
-    head = None
-    for i in reversed(range(n)):
-        head = at.list(i, str(i % 100), head)
-    data = packed(at.pack_list, head)
-    assert len(data) == n * 16  # value, tag (length + up to 2 bytes, padded), more?
-    back = unpacked(at.unpack_list, data)
-    count, node = 0, back
-    while node is not None:
-        assert node.value == count
-        count, node = count + 1, node.next
-    assert count == n
+def chain_bytes(values, behind_pointer):
+    """all_types.x's `list` of (value, tag) pairs in the bytes of the chain of nodes, written
+    out by hand: each node's members, then TRUE when another node follows, FALSE after the
+    last; behind a pointer (listptr), TRUE before the first node (FALSE alone: no node)."""
     p = onc.Packer()
-    at.pack_listptr(p, head)
-    assert p.get_buffer()[:4] == b"\0\0\0\1" and len(p.get_buffer()) == n * 16 + 4
+    if behind_pointer:
+        p.pack_bool(bool(values))
+    for i, (value, tag) in enumerate(values):
+        p.pack_int(value)
+        p.pack_string(tag)
+        p.pack_bool(i + 1 < len(values))
+    return p.get_buffer()
+
+
+def test_linked_lists_are_python_lists(at):
+    """A linked list of the .x is a Python list of its elements, in the chain's bytes, and is
+    decoded in a loop: 100,000 elements, far past Python's recursion limit."""
+    n = 100000
+    values = [(i, str(i % 100)) for i in range(n)]
+    lst = [at.list(value, tag) for value, tag in values]
+    data = packed(at.pack_list, lst)  # a node by value: one element at least
+    assert data == chain_bytes(values, False) and len(data) == n * 16
+    assert unpacked(at.unpack_list, data) == lst
+    data = packed(at.pack_listptr, lst)  # behind a pointer: TRUE first
+    assert data == chain_bytes(values, True) and data[:4] == b"\0\0\0\1"
+    assert unpacked(at.unpack_listptr, data) == lst
+    assert packed(at.pack_listptr, []) == b"\0\0\0\0" == chain_bytes([], True)
+    assert unpacked(at.unpack_listptr, b"\0\0\0\0") == []
+    # Inside a struct, and a list whose elements hold lists (tree: right is the link).
+    e = sample_everything(at)
+    assert roundtrip(at.pack_everything, at.unpack_everything, e)
+    assert packed(at.pack_listptr, e.li) == chain_bytes([(1, "a"), (2, "bb"), (3, "ccc")], True)
+    # What is not a list of elements, and a node by value with none, are refused by name.
+    for pack, bad in ((at.pack_listptr, None), (at.pack_listptr, at.list(1, "x")),
+                      (at.pack_list, [])):
+        assert "list" in str(xdr_error(onc.Status.BAD_VALUE, packed, pack, bad))
+
+
+def test_hostile_lists_are_bounded(at):
+    """A list whose end never comes stops at the end of the input (TRUNCATED: each element
+    costs the 4 bytes of its TRUE at least, so the input bounds the count), a "more" that is
+    not a bool is BAD_VALUE, lists nested in lists count against max_depth (TOO_DEEP); the
+    C decoders say the same of the same bytes (test_python_bytes_equal_c_bytes)."""
+    endless = b"\0\0\0\1" + (b"\0\0\0\7" + b"\0\0\0\0" + b"\0\0\0\1") * 100000
+    xdr_error(onc.Status.TRUNCATED, unpacked, at.unpack_listptr, endless)
+    # rpcbind's DUMP answer, every word TRUE: nodes of mapping(1, 1, 1, 1) while it lasts.
+    xdr_error(onc.Status.TRUNCATED, unpacked, rpcb_prot.unpack_pmaplist_ptr,
+              b"\0\0\0\1" * 250001)
+    xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_listptr, chain_bytes([(1, "")], True)[:-4]
+              + b"\0\0\0\2")
+    deep = HOSTILE_TREE
+    xdr_error(onc.Status.TOO_DEEP, at.unpack_tree, onc.Unpacker(deep, max_depth=10))
+    xdr_error(onc.Status.TOO_DEEP, unpacked, at.unpack_tree, deep)  # at the default depth
+
+
+def test_lists_in_every_place(tmp_path):
+    """tests/python/lists.x: a list of empty elements, optional data of a list, a list in a
+    union arm and in an array, in the bytes the C codecs decode and encode again."""
+    x = ROOT / "tests" / "python" / "lists.x"
+    m = generate(x, tmp_path)
+    node = m.node_  # `node` is a name the generated functions use for a local
+    h = m.holder(pp=[node(1), node(2)], ap=[], o=[m.only(), m.only()], pk=m.pick(1, l=[]),
+                 arr=[[node(5)], [node(6), node(7)]])
+    data = roundtrip(m.pack_holder, m.unpack_holder, h)
+    words = [1, 1, 1, 1, 2, 0,  # pp: present, then the list [1, 2]
+             0,  # ap: []
+             1, 1, 0,  # o: two empty elements
+             1, 0,  # pk: k = 1, l = []
+             2, 5, 0, 6, 1, 7, 0,  # arr: two lists by value
+             1, 0]  # sv: b = TRUE, arr = []
+    assert data == struct.pack(f">{len(words)}I", *words)
+    assert packed(m.pack_holder, m.holder(pp=None))[:4] == b"\0\0\0\0"
+    assert m.pick().l == [] and m.holder().arr == [] and m.several().arr == []
+    helper = build_c_helper(x, tmp_path / "c")
+    assert helper([("holder", data), ("nodes", packed(m.pack_nodes, []))]) == \
+        [(0, data), (0, b"\0\0\0\0")]
+
+
+# A tree whose left lists nest 2000 deep: each node's key, then TRUE (a left list follows).
+HOSTILE_TREE = b"\0\0\0\5\0\0\0\1" * 2000
+
+
+def test_onc_call_json_and_python_lists_have_one_shape(at):
+    """onc call's JSON and the Python values of the same bytes have one shape: a linked list
+    is an array of objects of the node's members but the link, and a Python list of the
+    dataclasses of the same members. onc call sends tests/cli/everything.json to a generated
+    Python server, which gets it as Python values and echoes them; and LIST answers a Python
+    list, which onc call prints as a JSON array."""
+    got = []
+
+    class Impl(at.AllTypesV1Server):
+        def echo(self, *args):
+            got.append(at.everything(*args))
+            return got[-1]
+
+    class ImplV2(at.AllTypesV2Server):
+        def list(self, items, color, hyper):
+            return [at.list(item.a + hyper, "") for item in items] + [at.list(int(color), "end")]
+
+    s = onc.Server()
+    s.register(Impl())
+    s.register(ImplV2())
+    port = s.listen("tcp://127.0.0.1:0")
+    sent = (ROOT / "tests" / "cli" / "everything.json").read_text()
+
+    def call(proc, arg):
+        r = subprocess.run([onc_bin(), "call", str(ALL_TYPES_X), f"tcp://127.0.0.1:{port}",
+                            f"ALL_TYPES_PROG.{proc}", arg], capture_output=True, text=True,
+                           timeout=30)
+        assert (r.returncode, r.stderr) == (0, ""), r
+        return json.loads(r.stdout)
+
+    with s:
+        echoed = call("ALL_TYPES_V1.ALL_ECHO", sent)
+        listed = call("ALL_TYPES_V2.ALL_LIST", '[[{"a": 1, "c": "RED", "big": 0}], "BLUE", 10]')
+    sent, python = json.loads(sent), dataclasses.asdict(got[0])
+    for field in ("li", "tr", "lists"):
+        assert python[field] == sent[field] == echoed[field], field
+    assert python["li"] == [{"value": 1, "tag": "one"}, {"value": 2, "tag": "two"}]
+    assert listed == [{"value": 11, "tag": ""}, {"value": 2, "tag": "end"}]
 
 
 def test_quads_and_inline_types(at):
@@ -352,7 +499,7 @@ def test_client_and_server_classes(at):
     p.pack_int(40), p.pack_int(2)
     assert procs[2].decode_args(onc.Unpacker(p.get_buffer())) == (40, 2)
     p = onc.Packer()
-    at.AllTypesV2Server.PROCEDURES[4].encode_result(p, at.list(1, "t", None))
+    at.AllTypesV2Server.PROCEDURES[4].encode_result(p, [at.list(1, "t")])
     assert p.get_buffer() == b"\0\0\0\1\0\0\0\1t\0\0\0\0\0\0\0"
     with pytest.raises(onc.ProcUnavail):
         at.AllTypesV1Server().add(1, 2)
@@ -491,9 +638,7 @@ def c_helper(tmp_path_factory):
 
 
 def test_python_bytes_equal_c_bytes(at, c_helper):
-    lst = None
-    for i in range(1000):
-        lst = at.list(i, "t" * (i % 9), lst)
+    lst = [at.list(i, "t" * (i % 9)) for i in reversed(range(1000))]
     cases = [("everything", at.pack_everything, sample_everything(at)),
              ("everything", at.pack_everything, at.everything()),
              ("quads", at.pack_quads, at.quads(bytes(range(16)), [b"\3" * 16])),
@@ -501,6 +646,9 @@ def test_python_bytes_equal_c_bytes(at, c_helper):
               at.inline_types(at.inline_types_pos(-1, 1), at.IN_RED, at.inline_types_extra(2),
                               None, [at.inline_types_many(1), at.inline_types_many(2)])),
              ("list", at.pack_list, lst),
+             ("listptr", at.pack_listptr, [at.list(i, str(i % 100)) for i in range(100000)]),
+             ("listptr", at.pack_listptr, []),
+             ("tree", at.pack_tree, sample_everything(at).tr),
              ("scalars", at.pack_scalars,
               at.scalars(-7, 7, 8, -9, 9, 3.25, 1e-300, True, at.GREEN, at.S_LOW, at.C_ONE, -1, 1)),
              ("with_default", at.pack_with_default, at.with_default(-3)),
@@ -516,6 +664,13 @@ def test_python_bytes_equal_c_bytes(at, c_helper):
                      ("scalars", bad_enum)]) == [(onc.Status.TRUNCATED, b""),
                                                  (onc.Status.BAD_VALUE, b"")]
     xdr_error(onc.Status.BAD_VALUE, unpacked, at.unpack_scalars, bad_enum)
+    # Hostile lists (test_hostile_lists_are_bounded): endless, a "more" of 2, nested deep.
+    endless = b"\0\0\0\1" + (b"\0\0\0\7" + b"\0\0\0\0" + b"\0\0\0\1") * 100000
+    assert c_helper([("listptr", endless),
+                     ("listptr", chain_bytes([(1, "")], True)[:-4] + b"\0\0\0\2"),
+                     ("tree", HOSTILE_TREE)]) == [(onc.Status.TRUNCATED, b""),
+                                                  (onc.Status.BAD_VALUE, b""),
+                                                  (onc.Status.TOO_DEEP, b"")]
 
 
 def test_random_python_bytes_equal_c_bytes(at, c_helper):

@@ -206,6 +206,13 @@ class RandomValues:
             return None
         return self._nest(1, unpack_item)[0]
 
+    def unpack_list(self, unpack_item, nonempty=False):
+        """A linked list: as an array, with one element at least for a node by value."""
+        if self.depth >= self.max_depth:
+            return self._nest(1, unpack_item) if nonempty else []
+        n = self._length(FULL_ITEMS, self.items >> self.depth, FULL_ITEMS)
+        return self._nest(max(n, 1) if nonempty else n, unpack_item)
+
     def unpack_struct(self, st):
         return tuple(self._scalar(_STRUCT_KINDS[c]) for c in st.format.lstrip(">"))
 
@@ -230,7 +237,8 @@ def _codec_code(mod):
 
 def unrun_lines(mod, run):
     """Calls run() and returns the lines of the module's codecs (lambdas apart from the line
-    they are on) it did not run, but those raising an error, as "LINE: TEXT" strings."""
+    they are on) it did not run, but those of error paths (raising, or catching an error to
+    name its field), as "LINE: TEXT" strings."""
     codes = _codec_code(mod)
     ran = set()
 
@@ -250,4 +258,4 @@ def unrun_lines(mod, run):
     lines = {(c, n) for c in codes for _, _, n in c.co_lines()
              if n is not None and (n != c.co_firstlineno or c.co_name == "<lambda>")}
     return [f"{n}: {text[n - 1].strip()}" for n in sorted({n for _, n in lines - ran})
-            if "raise " not in text[n - 1]]
+            if "raise " not in text[n - 1] and not text[n - 1].strip().startswith("except ")]

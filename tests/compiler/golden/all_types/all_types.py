@@ -124,12 +124,25 @@ class scalars:
     ul: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_scalars_format, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
-        p.pack_bool(self.b)
-        pack_color(p, self.c)
-        pack_sparse(p, self.sp)
-        pack_counted(p, self.cn)
-        p.pack_struct(_scalars_format_2, self.l, self.ul)
+        try:
+            p.pack_struct(_scalars_format, self.i, self.u, self.plain_unsigned, self.h, self.uh, self.f, self.d)
+            p.pack_bool(self.b)
+            pack_color(p, self.c)
+            pack_sparse(p, self.sp)
+            pack_counted(p, self.cn)
+            p.pack_struct(_scalars_format_2, self.l, self.ul)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_scalars_format, "i", "u", "plain_unsigned", "h", "uh", "f", "d"),
+        "b",
+        "c",
+        "sp",
+        "cn",
+        (_scalars_format_2, "l", "ul"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> scalars:
@@ -163,9 +176,19 @@ class small:
     big: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.a)
-        pack_color(p, self.c)
-        p.pack_uhyper(self.big)
+        try:
+            p.pack_int(self.a)
+            pack_color(p, self.c)
+            p.pack_uhyper(self.big)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "a",
+        "c",
+        "big",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> small:
@@ -199,10 +222,21 @@ class nested:
     pair: _builtins.list[small] = _dc.field(default_factory=lambda: [small() for _ in range(2)])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.inner.a)
-        pack_color(p, self.inner.c)
-        p.pack_struct(_nested_format, self.inner.big, self.h)
-        p.pack_farray(2, self.pair, lambda v: pack_small(p, v))
+        try:
+            p.pack_int(self.inner.a)
+            pack_color(p, self.inner.c)
+            p.pack_struct(_nested_format, self.inner.big, self.h)
+            p.pack_farray(2, self.pair, lambda v: pack_small(p, v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "inner.a",
+        "inner.c",
+        (_nested_format, "inner.big", "h"),
+        "pair",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> nested:
@@ -257,31 +291,63 @@ class arrays:
     sb: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_fixed_scalars("int", FIXED_N, self.fi)
-        p.pack_fixed_scalars("uint", 2, self.fu)
-        p.pack_fixed_scalars("hyper", 2, self.fh)
-        p.pack_fixed_scalars("uhyper", ALIAS_N, self.fuh)
-        p.pack_fixed_scalars("float", 2, self.ff)
-        p.pack_fixed_scalars("double", 2, self.fd)
-        p.pack_farray(3, self.fc, lambda v: pack_color(p, v))
-        p.pack_fixed_scalars("bool", 2, self.fb)
-        p.pack_farray(2, self.fs, lambda v: pack_small(p, v))
-        p.pack_scalar_array("int", self.vi, onc.UNLIMITED)
-        p.pack_scalar_array("int", self.vib, 10)
-        p.pack_scalar_array("uint", self.vu, onc.UNLIMITED)
-        p.pack_scalar_array("hyper", self.vh, onc.UNLIMITED)
-        p.pack_scalar_array("uhyper", self.vuh, 5)
-        p.pack_scalar_array("float", self.vf, onc.UNLIMITED)
-        p.pack_scalar_array("double", self.vd, onc.UNLIMITED)
-        p.pack_array(self.vc, lambda v: pack_color(p, v), onc.UNLIMITED)
-        p.pack_scalar_array("bool", self.vb, 4)
-        p.pack_array(self.vs, lambda v: pack_small(p, v), onc.UNLIMITED)
-        p.pack_fopaque(5, self.fo)
-        p.pack_fopaque(6, self.fo4)
-        p.pack_opaque(self.vo, onc.UNLIMITED)
-        p.pack_opaque(self.vob, 7)
-        p.pack_string(self.s, onc.UNLIMITED)
-        p.pack_string(self.sb, MAXNAME)
+        try:
+            p.pack_fixed_scalars("int", FIXED_N, self.fi)
+            p.pack_fixed_scalars("uint", 2, self.fu)
+            p.pack_fixed_scalars("hyper", 2, self.fh)
+            p.pack_fixed_scalars("uhyper", ALIAS_N, self.fuh)
+            p.pack_fixed_scalars("float", 2, self.ff)
+            p.pack_fixed_scalars("double", 2, self.fd)
+            p.pack_farray(3, self.fc, lambda v: pack_color(p, v))
+            p.pack_fixed_scalars("bool", 2, self.fb)
+            p.pack_farray(2, self.fs, lambda v: pack_small(p, v))
+            p.pack_scalar_array("int", self.vi, onc.UNLIMITED)
+            p.pack_scalar_array("int", self.vib, 10)
+            p.pack_scalar_array("uint", self.vu, onc.UNLIMITED)
+            p.pack_scalar_array("hyper", self.vh, onc.UNLIMITED)
+            p.pack_scalar_array("uhyper", self.vuh, 5)
+            p.pack_scalar_array("float", self.vf, onc.UNLIMITED)
+            p.pack_scalar_array("double", self.vd, onc.UNLIMITED)
+            p.pack_array(self.vc, lambda v: pack_color(p, v), onc.UNLIMITED)
+            p.pack_scalar_array("bool", self.vb, 4)
+            p.pack_array(self.vs, lambda v: pack_small(p, v), onc.UNLIMITED)
+            p.pack_fopaque(5, self.fo)
+            p.pack_fopaque(6, self.fo4)
+            p.pack_opaque(self.vo, onc.UNLIMITED)
+            p.pack_opaque(self.vob, 7)
+            p.pack_string(self.s, onc.UNLIMITED)
+            p.pack_string(self.sb, MAXNAME)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "fi",
+        "fu",
+        "fh",
+        "fuh",
+        "ff",
+        "fd",
+        "fc",
+        "fb",
+        "fs",
+        "vi",
+        "vib",
+        "vu",
+        "vh",
+        "vuh",
+        "vf",
+        "vd",
+        "vc",
+        "vb",
+        "vs",
+        "fo",
+        "fo4",
+        "vo",
+        "vob",
+        "s",
+        "sb",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> arrays:
@@ -331,10 +397,21 @@ class optionals:
     oh: Optional[int] = None
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.oi, lambda v: p.pack_int(v))
-        p.pack_optional(self.os, lambda v: pack_small(p, v))
-        p.pack_string(self.name, onc.UNLIMITED)
-        p.pack_optional(self.oh, lambda v: p.pack_hyper(v))
+        try:
+            p.pack_optional(self.oi, lambda v: p.pack_int(v))
+            p.pack_optional(self.os, lambda v: pack_small(p, v))
+            p.pack_string(self.name, onc.UNLIMITED)
+            p.pack_optional(self.oh, lambda v: p.pack_hyper(v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "oi",
+        "os",
+        "name",
+        "oh",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> optionals:
@@ -355,90 +432,86 @@ def unpack_optionals(u: onc.Unpacker) -> optionals:
 
 
 
+# An element of a linked list: the chain of its `next` pointers is a Python list.
 @_dc.dataclass
 class list:
     """A list: the last member points to the next node (coded in a loop, not by recursion)."""
 
     value: int = 0
     tag: str = ""
-    next: Optional[_list_type] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[_list_type] = self
-        while node is not None:
-            p.pack_int(node.value)
-            p.pack_string(node.tag, 8)
-            node = node.next
-            p.pack_bool(node is not None)
+        try:
+            p.pack_int(self.value)
+            p.pack_string(self.tag, 8)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "value",
+        "tag",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> _list_type:
-        nodes: _builtins.list[_list_type] = []
-        while True:
-            v0 = u.unpack_int()
-            v1 = u.unpack_string(8)
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.next = after
-        return nodes[0]
+        v0 = u.unpack_int()
+        v1 = u.unpack_string(8)
+        return cls(v0, v1)
 
 
-def pack_list(p: onc.Packer, v: _list_type) -> None:
-    v.pack(p)
+def pack_list(p: onc.Packer, v: _builtins.list[_list_type]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_list(u: onc.Unpacker) -> _list_type:
-    return list.unpack(u)
+def unpack_list(u: onc.Unpacker) -> _builtins.list[_list_type]:
+    return u.unpack_list(lambda: list.unpack(u), nonempty=True)
 
 
-def pack_listptr(p: onc.Packer, v: Optional[_list_type]) -> None:
-    p.pack_optional(v, lambda v: pack_list(p, v))
+def pack_listptr(p: onc.Packer, v: _builtins.list[_list_type]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_listptr(u: onc.Unpacker) -> Optional[_list_type]:
-    return u.unpack_optional(lambda: unpack_list(u))
+def unpack_listptr(u: onc.Unpacker) -> _builtins.list[_list_type]:
+    return u.unpack_list(lambda: list.unpack(u))
 
 
 
 
+# An element of a linked list: the chain of its `right` pointers is a Python list.
 @_dc.dataclass
 class tree:
     """Recursive through the left member, a list through the right one."""
 
     key: int = 0
-    left: Optional[tree] = None
-    right: Optional[tree] = None
+    left: _builtins.list[tree] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[tree] = self
-        while node is not None:
-            p.pack_int(node.key)
-            p.pack_optional(node.left, lambda v: pack_tree(p, v))
-            node = node.right
-            p.pack_bool(node is not None)
+        try:
+            p.pack_int(self.key)
+            p.pack_list(self.left, lambda v: v.pack(p))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "key",
+        "left",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> tree:
-        nodes: _builtins.list[tree] = []
-        while True:
-            v0 = u.unpack_int()
-            v1 = u.unpack_optional(lambda: unpack_tree(u))
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.right = after
-        return nodes[0]
+        v0 = u.unpack_int()
+        v1 = u.unpack_list(lambda: tree.unpack(u))
+        return cls(v0, v1)
 
 
-def pack_tree(p: onc.Packer, v: tree) -> None:
-    v.pack(p)
+def pack_tree(p: onc.Packer, v: _builtins.list[tree]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_tree(u: onc.Unpacker) -> tree:
-    return tree.unpack(u)
+def unpack_tree(u: onc.Unpacker) -> _builtins.list[tree]:
+    return u.unpack_list(lambda: tree.unpack(u), nonempty=True)
 
 
 
@@ -451,8 +524,17 @@ class chain:
     after: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.next, lambda v: pack_chain(p, v))
-        p.pack_int(self.after)
+        try:
+            p.pack_optional(self.next, lambda v: pack_chain(p, v))
+            p.pack_int(self.after)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "next",
+        "after",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> chain:
@@ -482,14 +564,29 @@ class shape:
             self.radius = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.c
-        pack_color(p, d)
-        if d in (RED,):
-            p.pack_int(onc.arm(self.radius, "shape.radius"))
-        elif d in (GREEN, BLUE):
-            p.pack_string(onc.arm(self.label, "shape.label"), 16)
-        else:
-            raise onc.XdrError(f"shape: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.c
+            pack_color(p, d)
+            if d in (RED,):
+                p.pack_int(onc.arm(self.radius))
+            elif d in (GREEN, BLUE):
+                p.pack_string(onc.arm(self.label), 16)
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "c",
+        None,
+        "radius",
+        None,
+        "label",
+        None,
+        "c",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> shape:
@@ -522,14 +619,29 @@ class maybe:
             self.value = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.present
-        p.pack_bool(d)
-        if d in (1,):
-            pack_small(p, onc.arm(self.value, "maybe.value"))
-        elif d in (0,):
-            pass
-        else:
-            raise onc.XdrError(f"maybe: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.present
+            p.pack_bool(d)
+            if d in (1,):
+                pack_small(p, onc.arm(self.value))
+            elif d in (0,):
+                pass
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "present",
+        None,
+        "value",
+        None,
+        None,
+        None,
+        "present",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> maybe:
@@ -565,16 +677,33 @@ class with_default:
             self.h = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            p.pack_hyper(onc.arm(self.h, "with_default.h"))
-        elif d in (2,):
-            p.pack_opaque(onc.arm(self.data, "with_default.data"), onc.UNLIMITED)
-        elif d in (-3,):
-            pass
-        else:
-            p.pack_float(onc.arm(self.f, "with_default.f"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                p.pack_hyper(onc.arm(self.h))
+            elif d in (2,):
+                p.pack_opaque(onc.arm(self.data), onc.UNLIMITED)
+            elif d in (-3,):
+                pass
+            else:
+                p.pack_float(onc.arm(self.f))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "h",
+        None,
+        "data",
+        None,
+        None,
+        None,
+        "f",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> with_default:
@@ -602,14 +731,29 @@ class big_case:
     big: Optional[int] = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.k
-        p.pack_uint(d)
-        if d in (0,):
-            pass
-        elif d in (4000000000,):
-            p.pack_int(onc.arm(self.big, "big_case.big"))
-        else:
-            raise onc.XdrError(f"big_case: no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        try:
+            d = self.k
+            p.pack_uint(d)
+            if d in (0,):
+                pass
+            elif d in (4000000000,):
+                p.pack_int(onc.arm(self.big))
+            else:
+                raise onc.XdrError(f"no arm for {d!r}", status=onc.Status.BAD_VALUE)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "k",
+        None,
+        None,
+        None,
+        "big",
+        None,
+        "k",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> big_case:
@@ -637,10 +781,21 @@ class only_void:
     k: sparse = _dc.field(default_factory=lambda: sparse.S_LOW)
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.k
-        pack_sparse(p, d)
-        if d in (S_LOW,):
-            pass
+        try:
+            d = self.k
+            pack_sparse(p, d)
+            if d in (S_LOW,):
+                pass
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "k",
+        None,
+        None,
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> only_void:
@@ -790,8 +945,8 @@ class everything:
     ar: arrays = _dc.field(default_factory=arrays)
     ne: nested = _dc.field(default_factory=nested)
     op: optionals = _dc.field(default_factory=optionals)
-    li: Optional[_list_type] = None
-    tr: Optional[tree] = None
+    li: _builtins.list[_list_type] = _dc.field(default_factory=lambda: [])
+    tr: _builtins.list[tree] = _dc.field(default_factory=lambda: [])
     ch: Optional[chain] = None
     sh: shape = _dc.field(default_factory=shape)
     mb: maybe = _dc.field(default_factory=maybe)
@@ -810,36 +965,70 @@ class everything:
     sa: small = _dc.field(default_factory=small)
     no: bytes = b""
     shapes: _builtins.list[shape] = _dc.field(default_factory=lambda: [])
-    lists: _builtins.list[_list_type] = _dc.field(default_factory=lambda: [list() for _ in range(2)])
+    lists: _builtins.list[_builtins.list[_list_type]] = _dc.field(default_factory=lambda: [[list()] for _ in range(2)])
 
     def pack(self, p: onc.Packer) -> None:
-        pack_scalars(p, self.sc)
-        pack_arrays(p, self.ar)
-        pack_nested(p, self.ne)
-        pack_optionals(p, self.op)
-        pack_listptr(p, self.li)
-        p.pack_optional(self.tr, lambda v: pack_tree(p, v))
-        p.pack_optional(self.ch, lambda v: pack_chain(p, v))
-        pack_shape(p, self.sh)
-        pack_maybe(p, self.mb)
-        pack_with_default(p, self.wd)
-        pack_big_case(p, self.bc)
-        pack_only_void(p, self.ov)
-        pack_myints(p, self.mi)
-        pack_name(p, self.nm)
-        pack_hash(p, self.hs)
-        pack_blob(p, self.bl)
-        pack_colors(p, self.cs)
-        pack_smalls(p, self.sm)
-        pack_names(p, self.nms)
-        pack_shapeptr(p, self.shp)
-        pack_hypers(p, self.hy)
-        p.pack_int(self.sa.a)
-        pack_color(p, self.sa.c)
-        p.pack_uhyper(self.sa.big)
-        pack_netobj(p, self.no)
-        p.pack_array(self.shapes, lambda v: pack_shape(p, v), 3)
-        p.pack_farray(2, self.lists, lambda v: pack_list(p, v))
+        try:
+            pack_scalars(p, self.sc)
+            pack_arrays(p, self.ar)
+            pack_nested(p, self.ne)
+            pack_optionals(p, self.op)
+            pack_listptr(p, self.li)
+            p.pack_list(self.tr, lambda v: v.pack(p))
+            p.pack_optional(self.ch, lambda v: pack_chain(p, v))
+            pack_shape(p, self.sh)
+            pack_maybe(p, self.mb)
+            pack_with_default(p, self.wd)
+            pack_big_case(p, self.bc)
+            pack_only_void(p, self.ov)
+            pack_myints(p, self.mi)
+            pack_name(p, self.nm)
+            pack_hash(p, self.hs)
+            pack_blob(p, self.bl)
+            pack_colors(p, self.cs)
+            pack_smalls(p, self.sm)
+            pack_names(p, self.nms)
+            pack_shapeptr(p, self.shp)
+            pack_hypers(p, self.hy)
+            p.pack_int(self.sa.a)
+            pack_color(p, self.sa.c)
+            p.pack_uhyper(self.sa.big)
+            pack_netobj(p, self.no)
+            p.pack_array(self.shapes, lambda v: pack_shape(p, v), 3)
+            p.pack_farray(2, self.lists, lambda v: pack_list(p, v))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "sc",
+        "ar",
+        "ne",
+        "op",
+        "li",
+        "tr",
+        "ch",
+        "sh",
+        "mb",
+        "wd",
+        "bc",
+        "ov",
+        "mi",
+        "nm",
+        "hs",
+        "bl",
+        "cs",
+        "sm",
+        "nms",
+        "shp",
+        "hy",
+        "sa.a",
+        "sa.c",
+        "sa.big",
+        "no",
+        "shapes",
+        "lists",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> everything:
@@ -848,7 +1037,7 @@ class everything:
         v2 = unpack_nested(u)
         v3 = unpack_optionals(u)
         v4 = unpack_listptr(u)
-        v5 = u.unpack_optional(lambda: unpack_tree(u))
+        v5 = u.unpack_list(lambda: tree.unpack(u))
         v6 = u.unpack_optional(lambda: unpack_chain(u))
         v7 = unpack_shape(u)
         v8 = unpack_maybe(u)
@@ -895,8 +1084,17 @@ class quads:
     qs: _builtins.list[bytes] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_quadruple(self.q)
-        p.pack_array(self.qs, lambda v: p.pack_quadruple(v), onc.UNLIMITED)
+        try:
+            p.pack_quadruple(self.q)
+            p.pack_array(self.qs, lambda v: p.pack_quadruple(v), onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "q",
+        "qs",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> quads:
@@ -922,7 +1120,15 @@ class inline_types_pos:
     y: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_inline_types_pos_format, self.x, self.y)
+        try:
+            p.pack_struct(_inline_types_pos_format, self.x, self.y)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_inline_types_pos_format, "x", "y"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_pos:
@@ -974,10 +1180,21 @@ class inline_types_extra:
             self.h = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            p.pack_hyper(onc.arm(self.h, "inline_types_extra.h"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                p.pack_hyper(onc.arm(self.h))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "h",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_extra:
@@ -1005,7 +1222,15 @@ class inline_types_maybe:
     label: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_string(self.label, onc.UNLIMITED)
+        try:
+            p.pack_string(self.label, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "label",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_maybe:
@@ -1028,7 +1253,15 @@ class inline_types_many:
     n: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_uint(self.n)
+        try:
+            p.pack_uint(self.n)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "n",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types_many:
@@ -1060,11 +1293,23 @@ class inline_types:
     many: _builtins.list[inline_types_many] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_inline_types_format, self.pos.x, self.pos.y)
-        pack_inline_types_tint(p, self.tint)
-        pack_inline_types_extra(p, self.extra)
-        p.pack_optional(self.maybe, lambda v: pack_inline_types_maybe(p, v))
-        p.pack_array(self.many, lambda v: pack_inline_types_many(p, v), 3)
+        try:
+            p.pack_struct(_inline_types_format, self.pos.x, self.pos.y)
+            pack_inline_types_tint(p, self.tint)
+            pack_inline_types_extra(p, self.extra)
+            p.pack_optional(self.maybe, lambda v: pack_inline_types_maybe(p, v))
+            p.pack_array(self.many, lambda v: pack_inline_types_many(p, v), 3)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_inline_types_format, "pos.x", "pos.y"),
+        "tint",
+        "extra",
+        "maybe",
+        "many",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_types:
@@ -1093,8 +1338,17 @@ class inline_pair:
     s: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.a)
-        p.pack_string(self.s, onc.UNLIMITED)
+        try:
+            p.pack_int(self.a)
+            p.pack_string(self.s, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "a",
+        "s",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_pair:
@@ -1154,8 +1408,17 @@ class inline_nested_m_m:
     s: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_int(self.v)
-        p.pack_string(self.s, onc.UNLIMITED)
+        try:
+            p.pack_int(self.v)
+            p.pack_string(self.s, onc.UNLIMITED)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "v",
+        "s",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_m:
@@ -1179,7 +1442,15 @@ class inline_nested_m_u_m:
     h: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_hyper(self.h)
+        try:
+            p.pack_hyper(self.h)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "h",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u_m:
@@ -1209,10 +1480,21 @@ class inline_nested_m_u:
             self.m = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.kind
-        p.pack_int(d)
-        if d in (1,):
-            pack_inline_nested_m_u_m(p, onc.arm(self.m, "inline_nested_m_u.m"))
+        try:
+            d = self.kind
+            p.pack_int(d)
+            if d in (1,):
+                pack_inline_nested_m_u_m(p, onc.arm(self.m))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "kind",
+        None,
+        "m",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m_u:
@@ -1241,8 +1523,17 @@ class inline_nested_m:
     u: inline_nested_m_u = _dc.field(default_factory=inline_nested_m_u)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_inline_nested_m_m(p, self.m)
-        pack_inline_nested_m_u(p, self.u)
+        try:
+            pack_inline_nested_m_m(p, self.m)
+            pack_inline_nested_m_u(p, self.u)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "m",
+        "u",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested_m:
@@ -1268,7 +1559,15 @@ class inline_nested:
     m: inline_nested_m = _dc.field(default_factory=inline_nested_m)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_inline_nested_m(p, self.m)
+        try:
+            pack_inline_nested_m(p, self.m)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "m",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> inline_nested:
@@ -1310,7 +1609,7 @@ class AllTypesV1Client(onc.Client):
             timeout=timeout,
         )
 
-    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]], *, timeout: Optional[float] = None) -> everything:
         return self.call(
             ALL_ECHO,
             lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
@@ -1353,7 +1652,7 @@ class AllTypesV1AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type], *, timeout: Optional[float] = None) -> everything:
+    async def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]], *, timeout: Optional[float] = None) -> everything:
         return await self.call(
             ALL_ECHO,
             lambda p: pack_everything(p, everything(sc, ar, ne, op, li, tr, ch, sh, mb, wd, bc, ov, mi, nm, hs, bl, cs, sm, nms, shp, hy, sa, no, shapes, lists)),
@@ -1382,7 +1681,7 @@ class AllTypesV1AsyncClient(onc.aio.Client):
         )
 
 
-def _AllTypesV1_echo_args(u: onc.Unpacker) -> tuple[scalars, arrays, nested, optionals, Optional[_list_type], Optional[tree], Optional[chain], shape, maybe, with_default, big_case, only_void, _builtins.list[int], str, bytes, bytes, _builtins.list[color], _builtins.list[small], _builtins.list[str], Optional[shape], _builtins.list[int], small, bytes, _builtins.list[shape], _builtins.list[_list_type]]:
+def _AllTypesV1_echo_args(u: onc.Unpacker) -> tuple[scalars, arrays, nested, optionals, _builtins.list[_list_type], _builtins.list[tree], Optional[chain], shape, maybe, with_default, big_case, only_void, _builtins.list[int], str, bytes, bytes, _builtins.list[color], _builtins.list[small], _builtins.list[str], Optional[shape], _builtins.list[int], small, bytes, _builtins.list[shape], _builtins.list[_builtins.list[_list_type]]]:
     s = unpack_everything(u)
     return (s.sc, s.ar, s.ne, s.op, s.li, s.tr, s.ch, s.sh, s.mb, s.wd, s.bc, s.ov, s.mi, s.nm, s.hs, s.bl, s.cs, s.sm, s.nms, s.shp, s.hy, s.sa, s.no, s.shapes, s.lists)
 
@@ -1418,7 +1717,7 @@ class AllTypesV1Server(onc.Program):
     def null(self) -> None:
         pass
 
-    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: Optional[_list_type], tr: Optional[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_list_type]) -> everything:
+    def echo(self, sc: scalars, ar: arrays, ne: nested, op: optionals, li: _builtins.list[_list_type], tr: _builtins.list[tree], ch: Optional[chain], sh: shape, mb: maybe, wd: with_default, bc: big_case, ov: only_void, mi: _builtins.list[int], nm: str, hs: bytes, bl: bytes, cs: _builtins.list[color], sm: _builtins.list[small], nms: _builtins.list[str], shp: Optional[shape], hy: _builtins.list[int], sa: small, no: bytes, shapes: _builtins.list[shape], lists: _builtins.list[_builtins.list[_list_type]]) -> everything:
         raise onc.ProcUnavail()
 
     def add(self, arg1: int, arg2: int) -> int:
@@ -1442,7 +1741,7 @@ class AllTypesV2Client(onc.Client):
             timeout=timeout,
         )
 
-    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _builtins.list[_list_type]:
         def encode(p: onc.Packer) -> None:
             pack_smalls(p, arg1)
             pack_color(p, arg2)
@@ -1470,7 +1769,7 @@ class AllTypesV2AsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _list_type:
+    async def list(self, arg1: _builtins.list[small], arg2: color, arg3: int, *, timeout: Optional[float] = None) -> _builtins.list[_list_type]:
         def encode(p: onc.Packer) -> None:
             pack_smalls(p, arg1)
             pack_color(p, arg2)
@@ -1505,7 +1804,7 @@ class AllTypesV2Server(onc.Program):
     def null(self) -> None:
         pass
 
-    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int) -> _list_type:
+    def list(self, arg1: _builtins.list[small], arg2: color, arg3: int) -> _builtins.list[_list_type]:
         raise onc.ProcUnavail()
 
 

@@ -27,7 +27,15 @@ class operands:
     b: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_operands_format, self.a, self.b)
+        try:
+            p.pack_struct(_operands_format, self.a, self.b)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_operands_format, "a", "b"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> operands:
@@ -82,7 +90,15 @@ class quotient:
     rem: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_quotient_format, self.quot, self.rem)
+        try:
+            p.pack_struct(_quotient_format, self.quot, self.rem)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_quotient_format, "quot", "rem"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> quotient:
@@ -112,10 +128,21 @@ class division:
             self.result = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_calc_error(p, d)
-        if d in (CALC_OK,):
-            pack_quotient(p, onc.arm(self.result, "division.result"))
+        try:
+            d = self.status
+            pack_calc_error(p, d)
+            if d in (CALC_OK,):
+                pack_quotient(p, onc.arm(self.result))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "result",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> division:

@@ -49,10 +49,21 @@ class fhstatus:
             self.fhs_fhandle = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.fhs_status
-        p.pack_uint(d)
-        if d in (0,):
-            pack_fhandle(p, onc.arm(self.fhs_fhandle, "fhstatus.fhs_fhandle"))
+        try:
+            d = self.fhs_status
+            p.pack_uint(d)
+            if d in (0,):
+                pack_fhandle(p, onc.arm(self.fhs_fhandle))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "fhs_status",
+        None,
+        "fhs_fhandle",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> fhstatus:
@@ -98,141 +109,134 @@ name_MAXSIZE = 260  # largest encoded size in bytes
 
 
 # A list of who has what mounted
-def pack_mountlist(p: onc.Packer, v: Optional[mountbody]) -> None:
-    p.pack_optional(v, lambda v: pack_mountbody(p, v))
+def pack_mountlist(p: onc.Packer, v: list[mountbody]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_mountlist(u: onc.Unpacker) -> Optional[mountbody]:
-    return u.unpack_optional(lambda: unpack_mountbody(u))
+def unpack_mountlist(u: onc.Unpacker) -> list[mountbody]:
+    return u.unpack_list(lambda: mountbody.unpack(u))
 
 
 
 
+# An element of a linked list: the chain of its `ml_next` pointers is a Python list.
 @_dc.dataclass
 class mountbody:
     ml_hostname: str = ""
     ml_directory: str = ""
-    ml_next: Optional[mountbody] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[mountbody] = self
-        while node is not None:
-            pack_name(p, node.ml_hostname)
-            pack_dirpath(p, node.ml_directory)
-            node = node.ml_next
-            p.pack_bool(node is not None)
+        try:
+            pack_name(p, self.ml_hostname)
+            pack_dirpath(p, self.ml_directory)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "ml_hostname",
+        "ml_directory",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> mountbody:
-        nodes: list[mountbody] = []
-        while True:
-            v0 = unpack_name(u)
-            v1 = unpack_dirpath(u)
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.ml_next = after
-        return nodes[0]
+        v0 = unpack_name(u)
+        v1 = unpack_dirpath(u)
+        return cls(v0, v1)
 
 
-def pack_mountbody(p: onc.Packer, v: mountbody) -> None:
-    v.pack(p)
+def pack_mountbody(p: onc.Packer, v: list[mountbody]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_mountbody(u: onc.Unpacker) -> mountbody:
-    return mountbody.unpack(u)
+def unpack_mountbody(u: onc.Unpacker) -> list[mountbody]:
+    return u.unpack_list(lambda: mountbody.unpack(u), nonempty=True)
 
 
 # A list of netgroups
-def pack_groups(p: onc.Packer, v: Optional[groupnode]) -> None:
-    p.pack_optional(v, lambda v: pack_groupnode(p, v))
+def pack_groups(p: onc.Packer, v: list[groupnode]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_groups(u: onc.Unpacker) -> Optional[groupnode]:
-    return u.unpack_optional(lambda: unpack_groupnode(u))
+def unpack_groups(u: onc.Unpacker) -> list[groupnode]:
+    return u.unpack_list(lambda: groupnode.unpack(u))
 
 
 
 
+# An element of a linked list: the chain of its `gr_next` pointers is a Python list.
 @_dc.dataclass
 class groupnode:
     gr_name: str = ""
-    gr_next: Optional[groupnode] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[groupnode] = self
-        while node is not None:
-            pack_name(p, node.gr_name)
-            node = node.gr_next
-            p.pack_bool(node is not None)
+        try:
+            pack_name(p, self.gr_name)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "gr_name",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> groupnode:
-        nodes: list[groupnode] = []
-        while True:
-            v0 = unpack_name(u)
-            nodes.append(cls(v0, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.gr_next = after
-        return nodes[0]
+        v0 = unpack_name(u)
+        return cls(v0)
 
 
-def pack_groupnode(p: onc.Packer, v: groupnode) -> None:
-    v.pack(p)
+def pack_groupnode(p: onc.Packer, v: list[groupnode]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_groupnode(u: onc.Unpacker) -> groupnode:
-    return groupnode.unpack(u)
+def unpack_groupnode(u: onc.Unpacker) -> list[groupnode]:
+    return u.unpack_list(lambda: groupnode.unpack(u), nonempty=True)
 
 
 # A list of what is exported and to whom
-def pack_exports(p: onc.Packer, v: Optional[exportnode]) -> None:
-    p.pack_optional(v, lambda v: pack_exportnode(p, v))
+def pack_exports(p: onc.Packer, v: list[exportnode]) -> None:
+    p.pack_list(v, lambda v: v.pack(p))
 
 
-def unpack_exports(u: onc.Unpacker) -> Optional[exportnode]:
-    return u.unpack_optional(lambda: unpack_exportnode(u))
+def unpack_exports(u: onc.Unpacker) -> list[exportnode]:
+    return u.unpack_list(lambda: exportnode.unpack(u))
 
 
 
 
+# An element of a linked list: the chain of its `ex_next` pointers is a Python list.
 @_dc.dataclass
 class exportnode:
     ex_dir: str = ""
-    ex_groups: Optional[groupnode] = None
-    ex_next: Optional[exportnode] = None
+    ex_groups: list[groupnode] = _dc.field(default_factory=lambda: [])
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[exportnode] = self
-        while node is not None:
-            pack_dirpath(p, node.ex_dir)
-            pack_groups(p, node.ex_groups)
-            node = node.ex_next
-            p.pack_bool(node is not None)
+        try:
+            pack_dirpath(p, self.ex_dir)
+            pack_groups(p, self.ex_groups)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "ex_dir",
+        "ex_groups",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> exportnode:
-        nodes: list[exportnode] = []
-        while True:
-            v0 = unpack_dirpath(u)
-            v1 = unpack_groups(u)
-            nodes.append(cls(v0, v1, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.ex_next = after
-        return nodes[0]
+        v0 = unpack_dirpath(u)
+        v1 = unpack_groups(u)
+        return cls(v0, v1)
 
 
-def pack_exportnode(p: onc.Packer, v: exportnode) -> None:
-    v.pack(p)
+def pack_exportnode(p: onc.Packer, v: list[exportnode]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_exportnode(u: onc.Unpacker) -> exportnode:
-    return exportnode.unpack(u)
+def unpack_exportnode(u: onc.Unpacker) -> list[exportnode]:
+    return u.unpack_list(lambda: exportnode.unpack(u), nonempty=True)
 
 
 MOUNTPROG = 100005
@@ -281,7 +285,7 @@ class MountprogClient(onc.Client):
             timeout=timeout,
         )
 
-    def dump(self, *, timeout: Optional[float] = None) -> Optional[mountbody]:
+    def dump(self, *, timeout: Optional[float] = None) -> list[mountbody]:
         """Returns the list of remotely mounted filesystems. The
         mountlist contains one entry for each hostname and
         directory pair.
@@ -315,7 +319,7 @@ class MountprogClient(onc.Client):
             timeout=timeout,
         )
 
-    def export(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+    def export(self, *, timeout: Optional[float] = None) -> list[exportnode]:
         """Returns a list of all the exported filesystems, and which
         machines are allowed to import it.
         """
@@ -326,7 +330,7 @@ class MountprogClient(onc.Client):
             timeout=timeout,
         )
 
-    def exportall(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+    def exportall(self, *, timeout: Optional[float] = None) -> list[exportnode]:
         """Identical to MOUNTPROC_EXPORT above"""
         return self.call(
             MOUNTPROC_EXPORTALL,
@@ -368,7 +372,7 @@ class MountprogAsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def dump(self, *, timeout: Optional[float] = None) -> Optional[mountbody]:
+    async def dump(self, *, timeout: Optional[float] = None) -> list[mountbody]:
         """Returns the list of remotely mounted filesystems. The
         mountlist contains one entry for each hostname and
         directory pair.
@@ -402,7 +406,7 @@ class MountprogAsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def export(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+    async def export(self, *, timeout: Optional[float] = None) -> list[exportnode]:
         """Returns a list of all the exported filesystems, and which
         machines are allowed to import it.
         """
@@ -413,7 +417,7 @@ class MountprogAsyncClient(onc.aio.Client):
             timeout=timeout,
         )
 
-    async def exportall(self, *, timeout: Optional[float] = None) -> Optional[exportnode]:
+    async def exportall(self, *, timeout: Optional[float] = None) -> list[exportnode]:
         """Identical to MOUNTPROC_EXPORT above"""
         return await self.call(
             MOUNTPROC_EXPORTALL,
@@ -482,7 +486,7 @@ class MountprogServer(onc.Program):
         """
         raise onc.ProcUnavail()
 
-    def dump(self) -> Optional[mountbody]:
+    def dump(self) -> list[mountbody]:
         """Returns the list of remotely mounted filesystems. The
         mountlist contains one entry for each hostname and
         directory pair.
@@ -501,12 +505,12 @@ class MountprogServer(onc.Program):
         """
         raise onc.ProcUnavail()
 
-    def export(self) -> Optional[exportnode]:
+    def export(self) -> list[exportnode]:
         """Returns a list of all the exported filesystems, and which
         machines are allowed to import it.
         """
         raise onc.ProcUnavail()
 
-    def exportall(self) -> Optional[exportnode]:
+    def exportall(self) -> list[exportnode]:
         """Identical to MOUNTPROC_EXPORT above"""
         raise onc.ProcUnavail()

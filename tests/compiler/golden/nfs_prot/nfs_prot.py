@@ -193,7 +193,15 @@ class nfs_fh:
     data: bytes = _dc.field(default_factory=lambda: bytes(NFS_FHSIZE))
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_fopaque(NFS_FHSIZE, self.data)
+        try:
+            p.pack_fopaque(NFS_FHSIZE, self.data)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "data",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> nfs_fh:
@@ -224,7 +232,15 @@ class nfstime:
     useconds: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_nfstime_format, self.seconds, self.useconds)
+        try:
+            p.pack_struct(_nfstime_format, self.seconds, self.useconds)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_nfstime_format, "seconds", "useconds"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> nfstime:
@@ -281,8 +297,17 @@ class fattr:
     ctime: nfstime = _dc.field(default_factory=nfstime)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_ftype(p, self.type_)
-        p.pack_struct(_fattr_format, self.mode, self.nlink, self.uid, self.gid, self.size, self.blocksize, self.rdev, self.blocks, self.fsid, self.fileid, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds, self.ctime.seconds, self.ctime.useconds)
+        try:
+            pack_ftype(p, self.type_)
+            p.pack_struct(_fattr_format, self.mode, self.nlink, self.uid, self.gid, self.size, self.blocksize, self.rdev, self.blocks, self.fsid, self.fileid, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds, self.ctime.seconds, self.ctime.useconds)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "type_",
+        (_fattr_format, "mode", "nlink", "uid", "gid", "size", "blocksize", "rdev", "blocks", "fsid", "fileid", "atime.seconds", "atime.useconds", "mtime.seconds", "mtime.useconds", "ctime.seconds", "ctime.useconds"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> fattr:
@@ -327,7 +352,15 @@ class sattr:
     mtime: nfstime = _dc.field(default_factory=nfstime)
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_sattr_format, self.mode, self.uid, self.gid, self.size, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds)
+        try:
+            p.pack_struct(_sattr_format, self.mode, self.uid, self.gid, self.size, self.atime.seconds, self.atime.useconds, self.mtime.seconds, self.mtime.useconds)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_sattr_format, "mode", "uid", "gid", "size", "atime.seconds", "atime.useconds", "mtime.seconds", "mtime.useconds"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> sattr:
@@ -383,10 +416,21 @@ class attrstat:
             self.attributes = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_fattr(p, onc.arm(self.attributes, "attrstat.attributes"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_fattr(p, onc.arm(self.attributes))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "attributes",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> attrstat:
@@ -415,8 +459,17 @@ class sattrargs:
     attributes: sattr = _dc.field(default_factory=sattr)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.file)
-        pack_sattr(p, self.attributes)
+        try:
+            pack_nfs_fh(p, self.file)
+            pack_sattr(p, self.attributes)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "file",
+        "attributes",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> sattrargs:
@@ -449,8 +502,17 @@ class diropargs:
     name: str = ""
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.dir)
-        pack_filename(p, self.name)
+        try:
+            pack_nfs_fh(p, self.dir)
+            pack_filename(p, self.name)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "dir",
+        "name",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> diropargs:
@@ -478,8 +540,17 @@ class diropokres:
     attributes: fattr = _dc.field(default_factory=fattr)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.file)
-        pack_fattr(p, self.attributes)
+        try:
+            pack_nfs_fh(p, self.file)
+            pack_fattr(p, self.attributes)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "file",
+        "attributes",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> diropokres:
@@ -512,10 +583,21 @@ class diropres:
             self.diropres = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_diropokres(p, onc.arm(self.diropres, "diropres.diropres"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_diropokres(p, onc.arm(self.diropres))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "diropres",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> _diropres_type:
@@ -546,10 +628,21 @@ class readlinkres:
             self.data = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_nfspath(p, onc.arm(self.data, "readlinkres.data"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_nfspath(p, onc.arm(self.data))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "data",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readlinkres:
@@ -587,8 +680,17 @@ class readargs:
     totalcount: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.file)
-        p.pack_struct(_readargs_format, self.offset, self.count, self.totalcount)
+        try:
+            pack_nfs_fh(p, self.file)
+            p.pack_struct(_readargs_format, self.offset, self.count, self.totalcount)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "file",
+        (_readargs_format, "offset", "count", "totalcount"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readargs:
@@ -620,8 +722,17 @@ class readokres:
     data: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        pack_fattr(p, self.attributes)
-        p.pack_opaque(self.data, NFS_MAXDATA)
+        try:
+            pack_fattr(p, self.attributes)
+            p.pack_opaque(self.data, NFS_MAXDATA)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "attributes",
+        "data",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readokres:
@@ -651,10 +762,21 @@ class readres:
             self.reply = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_readokres(p, onc.arm(self.reply, "readres.reply"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_readokres(p, onc.arm(self.reply))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "reply",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readres:
@@ -693,9 +815,19 @@ class writeargs:
     data: bytes = b""
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.file)
-        p.pack_struct(_writeargs_format, self.beginoffset, self.offset, self.totalcount)
-        p.pack_opaque(self.data, NFS_MAXDATA)
+        try:
+            pack_nfs_fh(p, self.file)
+            p.pack_struct(_writeargs_format, self.beginoffset, self.offset, self.totalcount)
+            p.pack_opaque(self.data, NFS_MAXDATA)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "file",
+        (_writeargs_format, "beginoffset", "offset", "totalcount"),
+        "data",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> writeargs:
@@ -724,8 +856,17 @@ class createargs:
     attributes: sattr = _dc.field(default_factory=sattr)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_diropargs(p, self.where)
-        pack_sattr(p, self.attributes)
+        try:
+            pack_diropargs(p, self.where)
+            pack_sattr(p, self.attributes)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "where",
+        "attributes",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> createargs:
@@ -753,8 +894,17 @@ class renameargs:
     to: diropargs = _dc.field(default_factory=diropargs)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_diropargs(p, self.from_)
-        pack_diropargs(p, self.to)
+        try:
+            pack_diropargs(p, self.from_)
+            pack_diropargs(p, self.to)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "from_",
+        "to",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> renameargs:
@@ -782,8 +932,17 @@ class linkargs:
     to: diropargs = _dc.field(default_factory=diropargs)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.from_)
-        pack_diropargs(p, self.to)
+        try:
+            pack_nfs_fh(p, self.from_)
+            pack_diropargs(p, self.to)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "from_",
+        "to",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> linkargs:
@@ -812,9 +971,19 @@ class symlinkargs:
     attributes: sattr = _dc.field(default_factory=sattr)
 
     def pack(self, p: onc.Packer) -> None:
-        pack_diropargs(p, self.from_)
-        pack_nfspath(p, self.to)
-        pack_sattr(p, self.attributes)
+        try:
+            pack_diropargs(p, self.from_)
+            pack_nfspath(p, self.to)
+            pack_sattr(p, self.attributes)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "from_",
+        "to",
+        "attributes",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> symlinkargs:
@@ -860,9 +1029,19 @@ class readdirargs:
     count: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        pack_nfs_fh(p, self.dir)
-        pack_nfscookie(p, self.cookie)
-        p.pack_uint(self.count)
+        try:
+            pack_nfs_fh(p, self.dir)
+            pack_nfscookie(p, self.cookie)
+            p.pack_uint(self.count)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "dir",
+        "cookie",
+        "count",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readdirargs:
@@ -886,59 +1065,67 @@ readdirargs_MAXSIZE = 40  # largest encoded size in bytes
 
 
 
+# An element of a linked list: the chain of its `nextentry` pointers is a Python list.
 @_dc.dataclass
 class entry:
     fileid: int = 0
     name: str = ""
     cookie: bytes = _dc.field(default_factory=lambda: bytes(NFS_COOKIESIZE))
-    nextentry: Optional[entry] = None
 
     def pack(self, p: onc.Packer) -> None:
-        node: Optional[entry] = self
-        while node is not None:
-            p.pack_uint(node.fileid)
-            pack_filename(p, node.name)
-            pack_nfscookie(p, node.cookie)
-            node = node.nextentry
-            p.pack_bool(node is not None)
+        try:
+            p.pack_uint(self.fileid)
+            pack_filename(p, self.name)
+            pack_nfscookie(p, self.cookie)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "fileid",
+        "name",
+        "cookie",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> entry:
-        nodes: list[entry] = []
-        while True:
-            v0 = u.unpack_uint()
-            v1 = unpack_filename(u)
-            v2 = unpack_nfscookie(u)
-            nodes.append(cls(v0, v1, v2, None))
-            if not u.unpack_bool():
-                break
-        for node, after in zip(nodes, nodes[1:]):
-            node.nextentry = after
-        return nodes[0]
+        v0 = u.unpack_uint()
+        v1 = unpack_filename(u)
+        v2 = unpack_nfscookie(u)
+        return cls(v0, v1, v2)
 
 
-def pack_entry(p: onc.Packer, v: entry) -> None:
-    v.pack(p)
+def pack_entry(p: onc.Packer, v: list[entry]) -> None:
+    p.pack_list(v, lambda v: v.pack(p), nonempty=True)
 
 
-def unpack_entry(u: onc.Unpacker) -> entry:
-    return entry.unpack(u)
+def unpack_entry(u: onc.Unpacker) -> list[entry]:
+    return u.unpack_list(lambda: entry.unpack(u), nonempty=True)
 
 
 
 
 @_dc.dataclass
 class dirlist:
-    entries: Optional[entry] = None
+    entries: list[entry] = _dc.field(default_factory=lambda: [])
     eof: bool = False
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_optional(self.entries, lambda v: pack_entry(p, v))
-        p.pack_bool(self.eof)
+        try:
+            p.pack_list(self.entries, lambda v: v.pack(p))
+            p.pack_bool(self.eof)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        "entries",
+        "eof",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> dirlist:
-        v0 = u.unpack_optional(lambda: unpack_entry(u))
+        v0 = u.unpack_list(lambda: entry.unpack(u))
         v1 = u.unpack_bool()
         return cls(v0, v1)
 
@@ -961,10 +1148,21 @@ class readdirres:
             self.reply = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_dirlist(p, onc.arm(self.reply, "readdirres.reply"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_dirlist(p, onc.arm(self.reply))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "reply",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> readdirres:
@@ -999,7 +1197,15 @@ class statfsokres:
     bavail: int = 0
 
     def pack(self, p: onc.Packer) -> None:
-        p.pack_struct(_statfsokres_format, self.tsize, self.bsize, self.blocks, self.bfree, self.bavail)
+        try:
+            p.pack_struct(_statfsokres_format, self.tsize, self.bsize, self.blocks, self.bfree, self.bavail)
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        (_statfsokres_format, "tsize", "bsize", "blocks", "bfree", "bavail"),
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> statfsokres:
@@ -1029,10 +1235,21 @@ class statfsres:
             self.reply = None
 
     def pack(self, p: onc.Packer) -> None:
-        d = self.status
-        pack_nfsstat(p, d)
-        if d in (NFS_OK,):
-            pack_statfsokres(p, onc.arm(self.reply, "statfsres.reply"))
+        try:
+            d = self.status
+            pack_nfsstat(p, d)
+            if d in (NFS_OK,):
+                pack_statfsokres(p, onc.arm(self.reply))
+        except onc.PACK_ERRORS as e:
+            raise onc.field_error(e, self) from None
+
+    # what each line of pack() after `try:` codes, for onc.field_error()
+    _FIELDS = (
+        None,
+        "status",
+        None,
+        "reply",
+    )
 
     @classmethod
     def unpack(cls, u: onc.Unpacker) -> statfsres:
