@@ -158,7 +158,12 @@ onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd, int
 		err = errno;
 		if (err == EINPROGRESS) {
 			int n = poll(&p, 1, timeout_ms);
-			err = n == 0 ? ETIMEDOUT : n < 0 ? errno : 0;
+			if (n == 0) { /* the caller's deadline, not the system's: no OS error, as
+				       * for Python's socket timeout */
+				close(s);
+				return ONC_ERR_TIMEDOUT;
+			}
+			err = n < 0 ? errno : 0;
 			if (n > 0 && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 				err = errno;
 		}

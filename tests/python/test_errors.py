@@ -161,3 +161,24 @@ def test_connect_keeps_the_os_reason(libonc):
     assert e.value.errno is not None and e.value.errno < 0  # getaddrinfo's EAI_*
     assert str(e.value) == (c_text(libonc, e.value.status, gai_error=e.value.errno) +
                             " (tcp://no-such-host.invalid:1)")
+
+
+def test_connect_timeout_is_the_clients_own(libonc):
+    """A connect that the client's deadline ends (a listener whose backlog is full, so that
+    handshakes go unanswered) is Timeout with no errno, and reads as the C client's does:
+    "timed out" (test_client_server.c's test_connect_timeout checks the C side)."""
+    with socket.socket() as lsock:
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(0)
+        fill = [socket.socket() for _ in range(4)]
+        for s in fill:
+            s.setblocking(False)
+            s.connect_ex(lsock.getsockname())
+        try:
+            with pytest.raises(onc.Timeout) as e:
+                TestprogClient(f"tcp://127.0.0.1:{lsock.getsockname()[1]}", timeout=0.3).null()
+        finally:
+            for s in fill:
+                s.close()
+    assert e.value.errno is None
+    assert str(e.value) == "timed out" == c_text(libonc, e.value.status)

@@ -270,10 +270,15 @@ static void test_connect_timeout(void **state)
 	usleep(100 * 1000);
 	char addr[64];
 	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", ntohs(sin.sin_port));
-	onc_client_options o = {.timeout_ms = 300};
+	onc_call_error err = {.os_error = -1};
+	onc_client_options o = {.timeout_ms = 300, .error = &err};
 	onc_status st;
+	char text[128];
 	assert_null(onc_client_create(addr, TESTPROG, 1, &o, &st));
 	assert_int_equal(st, ONC_ERR_TIMEDOUT);
+	/* The client's own deadline, not an errno: worded as Python's (test_errors.py). */
+	assert_int_equal(err.os_error, 0);
+	assert_string_equal(onc_error_text(st, &err, text, sizeof text), "timed out");
 	for (int i = 0; i < 4; i++)
 		close(fill[i]);
 	close(lfd);
