@@ -360,11 +360,10 @@ static onc_status read_replies(onc_client *c, int wait_ms, int *os_error)
 	if (n < 0) {
 		if (err == EINTR || err == EAGAIN)
 			return ONC_OK;
-		if (err != EPROTO) /* EPROTO: set by tls_receive for a TLS failure */
-			*os_error = err;
-		return err == ECONNREFUSED ? ONC_ERR_CONNREFUSED
-		       : err == EPROTO	   ? ONC_ERR_TLS
-					   : ONC_ERR_IO;
+		if (err == EPROTO) /* set by tls_receive for a TLS failure */
+			return ONC_ERR_TLS;
+		*os_error = err;
+		return onc__os_status(err);
 	}
 	if (!is_stream(c)) {
 		deliver(c, c->rbuf, (size_t)n);

@@ -123,11 +123,8 @@ static int new_socket(const onc__net_addr *a, int extra_flags)
 	return socket(a->sa.ss_family, type | SOCK_CLOEXEC | extra_flags, 0);
 }
 
-/* The status for a system call's errno, which *os_error (if not NULL) keeps. */
-static onc_status os_fail(int err, int *os_error)
+onc_status onc__os_status(int err)
 {
-	if (os_error)
-		*os_error = err;
 	switch (err) {
 	case ECONNREFUSED:
 	case ENOENT:
@@ -141,10 +138,19 @@ static onc_status os_fail(int err, int *os_error)
 		return ONC_ERR_DATAGRAM_TOO_BIG;
 	case EPIPE:
 	case ECONNRESET:
+	case ECONNABORTED:
 		return ONC_ERR_CLOSED;
 	default:
 		return ONC_ERR_IO;
 	}
+}
+
+/* The status for a system call's errno, which *os_error (if not NULL) keeps. */
+static onc_status os_fail(int err, int *os_error)
+{
+	if (os_error)
+		*os_error = err;
+	return onc__os_status(err);
 }
 
 onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd, int *os_error)

@@ -31,6 +31,10 @@ onc_status onc__net_parse(const char *uri, onc__net_addr *out, int *gai_error);
 uint16_t onc__net_port(const onc__net_addr *a);
 void onc__net_set_port(onc__net_addr *a, uint16_t port);
 
+/* The status for a failed system call's errno, the same for every socket call (and as
+ * python/onc/errors.py's _ERRNO_STATUS): CONNREFUSED, CLOSED (EPIPE, ECONNRESET,
+ * ECONNABORTED), DATAGRAM_TOO_BIG, NOMEM, TIMEDOUT, else IO. */
+onc_status onc__os_status(int err);
 /* A connected socket (blocking, close-on-exec, TCP_NODELAY on TCP); gives up after
  * timeout_ms with ONC_ERR_TIMEDOUT. */
 onc_status onc__net_connect(const onc__net_addr *a, int timeout_ms, int *fd, int *os_error);

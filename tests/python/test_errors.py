@@ -9,6 +9,8 @@ import ctypes
 import errno
 import os
 import socket
+import struct
+import threading
 
 import pytest
 
@@ -182,3 +184,28 @@ def test_connect_timeout_is_the_clients_own(libonc):
                 s.close()
     assert e.value.errno is None
     assert str(e.value) == "timed out" == c_text(libonc, e.value.status)
+
+
+def test_reset_while_waiting(libonc):
+    """A server that reads the call and resets the connection: ConnectionClosed with the
+    errno, reading as the C client's (test_errors.c's test_reset_while_waiting)."""
+    with socket.socket() as lsock:
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+
+        def reset() -> None:
+            conn, _ = lsock.accept()
+            conn.recv(64)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+        t = threading.Thread(target=reset)
+        t.start()
+        try:
+            with pytest.raises(onc.ConnectionClosed) as e:
+                TestprogClient(f"tcp://127.0.0.1:{lsock.getsockname()[1]}", timeout=5).null()
+        finally:
+            t.join()
+    assert e.value.errno == errno.ECONNRESET
+    assert str(e.value) == "connection closed: Connection reset by peer"
+    assert str(e.value) == c_text(libonc, e.value.status, os_error=errno.ECONNRESET)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -144,6 +145,48 @@ static void test_create_keeps_the_os_reason(void **state)
 	assert_true(strncmp(text, "bad or unresolvable address: ", 29) == 0 && strlen(text) > 29);
 }
 
+/* A server that takes the connection, reads the call and resets the connection (SO_LINGER
+ * 0) instead of answering. */
+static void *reset_after_the_call(void *arg)
+{
+	int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
+	uint8_t buf[64];
+	struct linger now = {1, 0};
+	assert_true(fd >= 0 && read(fd, buf, sizeof buf) > 0);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+	close(fd);
+	return NULL;
+}
+
+/* A reset while the call waits for its reply is "connection closed", with the errno, as a
+ * reset while sending is, and as Python says (test_errors.py). */
+static void test_reset_while_waiting(void **state)
+{
+	(void)state;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char addr[64];
+	pthread_t t;
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(pthread_create(&t, NULL, reset_after_the_call, &lfd), 0);
+	snprintf(addr, sizeof addr, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	onc_status st;
+	onc_client *c = onc_client_create(addr, TESTPROG, 1, NULL, &st);
+	assert_non_null(c);
+	onc_call_error err;
+	onc_call_opts o = {.timeout_ms = 5000, .error = &err};
+	st = onc_client_call(c, PROC_NULL, NULL, NULL, NULL, NULL, &o);
+	pthread_join(t, NULL);
+	assert_string_equal(onc_status_name(st), "ONC_ERR_CLOSED");
+	assert_int_equal(err.os_error, ECONNRESET);
+	assert_text(st, &err, "connection closed: Connection reset by peer");
+	onc_client_destroy(c);
+	close(lfd);
+}
+
 static void test_error_text(void **state)
 {
 	(void)state;
@@ -170,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_udp_call_too_big),
 		cmocka_unit_test(test_lookup_with_rpcbind_refusing),
 		cmocka_unit_test(test_create_keeps_the_os_reason),
+		cmocka_unit_test(test_reset_while_waiting),
 		cmocka_unit_test(test_error_text),
 	};
 	return cmocka_run_group_tests(tests, the_server_setup, the_server_teardown);
