@@ -42,7 +42,7 @@ import time
 from typing import Awaitable, Callable, Generic, Optional, TypeVar, Union, cast, overload
 
 from . import net
-from .errors import AddressError, ConnectionClosed, RpcError, Timeout, XdrError
+from .errors import AddressError, ConnectionClosed, RpcError, Timeout, XdrError, from_os_error
 from .record import DEFAULT_MAX_RECORD, RecordReader, frame
 from .rpc import Auth, program_version
 from .server import (DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_STOP_TIMEOUT,
@@ -73,7 +73,7 @@ async def _connected_socket(addr: net.Address) -> socket.socket:
         await asyncio.get_running_loop().sock_connect(s, addr.sockaddr)
     except OSError as e:
         s.close()
-        raise net.os_error(e) from None
+        raise from_os_error(e) from None
     except BaseException:
         s.close()
         raise
@@ -137,7 +137,7 @@ class _StreamReplies(_Replies[asyncio.Transport], asyncio.Protocol):
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.writable.set()  # a call waiting to write sees the error
         self.fail(lambda: ConnectionClosed("by the server") if exc is None
-                  else net.os_error(exc))
+                  else from_os_error(exc))
 
 
 class _DatagramReplies(_Replies[asyncio.DatagramTransport], asyncio.DatagramProtocol):
@@ -150,7 +150,7 @@ class _DatagramReplies(_Replies[asyncio.DatagramTransport], asyncio.DatagramProt
             self.matched(data)
 
     def error_received(self, exc: Exception) -> None:  # ICMP port unreachable: refused
-        self.fail(lambda: net.os_error(exc))
+        self.fail(lambda: from_os_error(exc))
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.fail(lambda: ConnectionClosed("socket closed"))
@@ -254,7 +254,7 @@ class Client:
                         lambda: _StreamReplies(self.max_record), sock=sock)
             except OSError as e:
                 sock.close()
-                raise net.os_error(e) from None
+                raise from_os_error(e) from None
             self._replies = r
             return r
 

@@ -92,9 +92,6 @@ def parse(uri: str) -> Address:
     return Address(kind, family, sa, shown, number, tls)
 
 
-os_error = from_os_error  # the RpcError for an OSError from a socket call (errors.py)
-
-
 def connect(addr: Address, timeout: Optional[float]) -> socket.socket:
     """A socket connected to addr (TCP_NODELAY on TCP), or an RpcError."""
     s = socket.socket(addr.family, addr.socktype)
@@ -105,7 +102,7 @@ def connect(addr: Address, timeout: Optional[float]) -> socket.socket:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError as e:
         s.close()
-        raise os_error(e) from e
+        raise from_os_error(e) from e
     return s
 
 

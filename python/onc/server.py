@@ -71,7 +71,7 @@ from typing import (Any, Awaitable, Callable, ClassVar, NamedTuple, Optional, Pr
 from . import net, tls
 from .errors import (AddressError, AuthError, GarbageArgs, ProcUnavail, ProgMismatch,
                      ProgUnavail, ReplyError, RpcError, RpcMismatch, SystemErr, TLSError,
-                     XdrError)
+                     XdrError, from_os_error)
 from .record import DEFAULT_MAX_RECORD, frame, RecordReader
 from .rpc import (AcceptStat, AuthFlavor, AuthStat, AuthSys, CallHeader, ReplyHeader,
                   accepted_reply, auth_error_reply, decode_call, encode_reply, reply_for_error)
@@ -575,7 +575,7 @@ class Server:
                 s.listen(socket.SOMAXCONN)
         except OSError as e:  # EADDRINUSE, EADDRNOTAVAIL...: AddressError, as the C side's
             s.close()
-            raise net.os_error(e, AddressError.status, addr) from e
+            raise from_os_error(e, AddressError.status, addr) from e
         s.setblocking(False)
         port: int = 0 if a.kind == net.UNIX else s.getsockname()[1]
         self._listeners.append((s, a, port))

@@ -42,7 +42,7 @@ from typing import Callable, Iterator, Optional, TypeVar, Union, overload
 
 from . import net, tls
 from .errors import (AddressError, ConnectionClosed, RpcError, Status, Timeout, TLSError,
-                     TLSUnavailable, XdrError)
+                     TLSUnavailable, XdrError, from_os_error)
 from .record import DEFAULT_MAX_RECORD, LAST_FRAG, RecordReader
 from .rpc import AUTH_NONE, RPC_VERSION, Auth, MsgType, credential_of, decode_reply
 from .xdr import Packer, Unpacker, too_deep
@@ -213,8 +213,7 @@ def _io_error(e: Exception) -> RpcError:
     if isinstance(e, RpcError):
         return e
     if isinstance(e, OSError):
-        err: RpcError = net.os_error(e)
-        return err
+        return from_os_error(e)
     return ConnectionClosed(f"{type(e).__name__}: {e}")
 
 
